@@ -1,0 +1,39 @@
+// Bundles the web app into dist/web: hashed files under assets/ (cached for good), index.html and the
+// files of web/public beside them. The server serves this folder; `npm run build` embeds it.
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const out = join(root, "dist", "web");
+
+export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, "assets"), { recursive: true });
+  const result = await Bun.build({
+    entrypoints: [join(root, "web", "src", "main.tsx")],
+    outdir: join(out, "assets"),
+    target: "browser",
+    minify: true,
+    sourcemap: "none",
+    naming: { entry: "[name]-[hash].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" },
+    define: { "process.env.NODE_ENV": '"production"' },
+  });
+  if (!result.success) {
+    for (const log of result.logs) console.error(log);
+    throw new Error("web build failed");
+  }
+  const names = result.outputs.map((o) => basename(o.path));
+  const tags = [
+    ...names.filter((n) => n.endsWith(".css")).map((n) => `<link rel="stylesheet" href="/assets/${n}" />`),
+    ...names.filter((n) => n.endsWith(".js") && n.startsWith("main-")).map((n) => `<script type="module" src="/assets/${n}"></script>`),
+  ];
+  const html = readFileSync(join(root, "web", "index.html"), "utf8").replace("<!--assets-->", tags.join("\n    "));
+  writeFileSync(join(out, "index.html"), html);
+  cpSync(join(root, "web", "public"), out, { recursive: true });
+  return { files: names, bytes: result.outputs.reduce((n, o) => n + o.size, 0) };
+}
+
+if (import.meta.main) {
+  const { files, bytes } = await buildWeb();
+  console.log(`web: ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB in dist/web`);
+}

@@ -1,0 +1,59 @@
+import { eq } from "drizzle-orm";
+import { AppError } from "../lib/errors.ts";
+import { passwordResets, users } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import { hashPassword, requireAcceptablePassword, verifyPassword } from "./passwords.ts";
+import { deleteUserSessions } from "./sessions.ts";
+import { countOtherActiveAdmins, requireUser, setPasswordHash } from "./users.ts";
+
+// What a signed-in user does to their own account.
+
+/** Changes the password and signs out every other session: whoever knew the old one is locked out. */
+export async function changePassword(
+  store: Store,
+  userId: string,
+  currentSessionId: string,
+  input: { currentPassword?: string; newPassword: string },
+  minLength: number,
+): Promise<void> {
+  const user = requireUser(store.db, userId);
+  if (user.passwordHash !== null && !(await verifyPassword(input.currentPassword ?? "", user.passwordHash))) {
+    throw new AppError("WRONG_PASSWORD", undefined, "currentPassword");
+  }
+  requireAcceptablePassword(input.newPassword, minLength, "newPassword");
+  const hash = await hashPassword(input.newPassword);
+  store.transaction((tx) => {
+    setPasswordHash(tx, userId, hash);
+    deleteUserSessions(tx, userId, currentSessionId);
+  });
+}
+
+/**
+ * Deletes an account: sign-in data and profile go, the row stays as "Deleted user" so the messages
+ * others received keep a sender. The username is freed for someone else.
+ */
+export async function deleteAccount(store: Store, userId: string, password: string): Promise<void> {
+  const user = requireUser(store.db, userId);
+  if (!(await verifyPassword(password, user.passwordHash))) throw new AppError("WRONG_PASSWORD", undefined, "password");
+  store.transaction((tx) => {
+    if (user.role === "admin" && countOtherActiveAdmins(tx, userId) === 0) {
+      throw new AppError("LAST_ADMIN", "Make someone else an admin before deleting the only admin account.");
+    }
+    const now = Date.now();
+    tx.update(users)
+      .set({
+        username: `deleted-${user.id}`,
+        displayName: "Deleted user",
+        bio: "",
+        email: null,
+        passwordHash: null,
+        role: "member",
+        deletedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(users.id, userId))
+      .run();
+    tx.delete(passwordResets).where(eq(passwordResets.userId, userId)).run();
+    deleteUserSessions(tx, userId);
+  });
+}

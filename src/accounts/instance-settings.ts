@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { instanceSettings } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+
+export const registrationModes = ["open", "invite", "closed"] as const;
+export type RegistrationMode = (typeof registrationModes)[number];
+
+/** What an admin may change; every field optional so a PATCH names only what changes. */
+export const instanceSettingsPatch = z
+  .object({
+    registrationMode: z.enum(registrationModes),
+    instanceName: z.string().trim().min(1).max(64),
+  })
+  .partial()
+  .strict();
+export type InstanceSettings = Required<z.infer<typeof instanceSettingsPatch>>;
+
+// A new install is invite-only: nobody can walk in before the admin decides who may.
+const defaults: InstanceSettings = { registrationMode: "invite", instanceName: "Parley" };
+
+export function getInstanceSettings(db: Db): InstanceSettings {
+  const rows = db.select().from(instanceSettings).all();
+  const raw: Record<string, unknown> = {};
+  for (const row of rows) raw[row.key] = JSON.parse(row.value);
+  const out: InstanceSettings = { ...defaults };
+  // A value another build wrote that this one cannot read falls back to its default.
+  for (const key of Object.keys(defaults) as (keyof InstanceSettings)[]) {
+    const parsed = instanceSettingsPatch.shape[key].safeParse(raw[key]);
+    if (parsed.success && parsed.data !== undefined) (out as Record<string, unknown>)[key] = parsed.data;
+  }
+  return out;
+}
+
+export function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>, now = Date.now()): InstanceSettings {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const json = JSON.stringify(value);
+    db.insert(instanceSettings)
+      .values({ key, value: json, updatedAt: now })
+      .onConflictDoUpdate({ target: instanceSettings.key, set: { value: json, updatedAt: now } })
+      .run();
+  }
+  return getInstanceSettings(db);
+}

@@ -1,0 +1,105 @@
+import { sha256 } from "@oslojs/crypto/sha2";
+import { constantTimeEqual } from "@oslojs/crypto/subtle";
+import { encodeHexLowerCase } from "@oslojs/encoding";
+import { and, desc, eq, ne } from "drizzle-orm";
+import { randomToken } from "../lib/ids.ts";
+import { DAY } from "../lib/time.ts";
+import type { Db } from "../store/store.ts";
+import { sessions, users } from "../store/schema.ts";
+
+// The session pattern lucia taught (lucia itself is retired): a random token the client keeps, of which
+// the server stores only a hash; expiry slides forward with use; revocation is deleting the row.
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+
+export interface SessionMeta {
+  userAgent?: string;
+  ip?: string;
+}
+
+function hashSecret(secret: string): string {
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
+}
+
+export function createSession(db: Db, userId: string, ttlDays: number, meta: SessionMeta = {}, now = Date.now()): { token: string; session: SessionRow } {
+  const id = randomToken(10);
+  const secret = randomToken(20); // 160 bits: cannot be guessed
+  const session: SessionRow = {
+    id,
+    secretHash: hashSecret(secret),
+    userId,
+    userAgent: (meta.userAgent ?? "").slice(0, 300),
+    ip: meta.ip ?? "",
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt: now + ttlDays * DAY,
+  };
+  db.insert(sessions).values(session).run();
+  return { token: `${id}.${secret}`, session };
+}
+
+/**
+ * The user behind a token, or null when the token is malformed, unknown, expired, or its user may no
+ * longer sign in. A session used in the second half of its life is extended (one write per half-life,
+ * not per request); `renewed` tells the caller to refresh the cookie.
+ */
+export function validateSessionToken(
+  db: Db,
+  token: string,
+  ttlDays: number,
+  now = Date.now(),
+): { session: SessionRow; user: UserRow; renewed: boolean } | null {
+  const dot = token.indexOf(".");
+  if (dot <= 0 || token.length > 200) return null;
+  const id = token.slice(0, dot);
+  const secret = token.slice(dot + 1);
+  const row = db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, id)).get();
+  if (!row) return null;
+  const { sessions: session, users: user } = row;
+  const given = new TextEncoder().encode(hashSecret(secret));
+  const stored = new TextEncoder().encode(session.secretHash);
+  if (given.length !== stored.length || !constantTimeEqual(given, stored)) return null;
+  if (now >= session.expiresAt || user.deactivatedAt !== null || user.deletedAt !== null) {
+    db.delete(sessions).where(eq(sessions.id, id)).run();
+    return null;
+  }
+  const ttl = ttlDays * DAY;
+  let renewed = false;
+  if (session.expiresAt - now < ttl / 2) {
+    session.expiresAt = now + ttl;
+    renewed = true;
+  }
+  // last_used_at is for "my sessions"; minute precision is plenty and saves a write on every request.
+  if (renewed || now - session.lastUsedAt > 60_000) {
+    session.lastUsedAt = now;
+    db.update(sessions).set({ expiresAt: session.expiresAt, lastUsedAt: now }).where(eq(sessions.id, id)).run();
+  }
+  return { session, user, renewed };
+}
+
+export function deleteSession(db: Db, sessionId: string): void {
+  db.delete(sessions).where(eq(sessions.id, sessionId)).run();
+}
+
+/** Signs a user out everywhere, or everywhere but the session they are using. */
+export function deleteUserSessions(db: Db, userId: string, exceptSessionId?: string): void {
+  const where = exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId);
+  db.delete(sessions).where(where).run();
+}
+
+export function listUserSessions(db: Db, userId: string, now = Date.now()): SessionRow[] {
+  return db
+    .select()
+    .from(sessions)
+    .where(eq(sessions.userId, userId))
+    .orderBy(desc(sessions.lastUsedAt))
+    .all()
+    .filter((s) => s.expiresAt > now);
+}
+
+/** Revokes one of the user's own sessions; false when it is not theirs or does not exist. */
+export function deleteOwnSession(db: Db, userId: string, sessionId: string): boolean {
+  const gone = db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).returning({ id: sessions.id }).all();
+  return gone.length > 0;
+}

@@ -1,0 +1,136 @@
+import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
+import { AppError } from "../lib/errors.ts";
+import { toIso } from "../lib/time.ts";
+import { users } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import type { UserRow } from "./sessions.ts";
+
+/** What anyone who can see a user sees. */
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+  bio: string;
+  deleted: boolean;
+}
+
+/** What a user sees of themselves, and admins of everyone. */
+export interface AccountView extends PublicUser {
+  email: string | null;
+  role: "admin" | "member";
+  hasPassword: boolean;
+  deactivated: boolean;
+  createdAt: string;
+}
+
+export function toPublicUser(u: UserRow): PublicUser {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    avatarUrl: null,
+    bio: u.bio,
+    deleted: u.deletedAt !== null,
+  };
+}
+
+export function toAccountView(u: UserRow): AccountView {
+  return {
+    ...toPublicUser(u),
+    email: u.email,
+    role: u.role,
+    hasPassword: u.passwordHash !== null,
+    deactivated: u.deactivatedAt !== null,
+    createdAt: toIso(u.createdAt)!,
+  };
+}
+
+export function findUserById(db: Db, id: string): UserRow | undefined {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}
+
+export function requireUser(db: Db, id: string): UserRow {
+  const user = findUserById(db, id);
+  if (!user || user.deletedAt !== null) throw new AppError("USER_NOT_FOUND");
+  return user;
+}
+
+export function findUserByUsername(db: Db, username: string): UserRow | undefined {
+  return db.select().from(users).where(sql`lower(${users.username}) = lower(${username})`).get();
+}
+
+export function findUserByEmail(db: Db, email: string): UserRow | undefined {
+  return db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).get();
+}
+
+export function countUsers(db: Db): number {
+  return db.select({ n: count() }).from(users).get()?.n ?? 0;
+}
+
+export function listUsers(db: Db): UserRow[] {
+  return db.select().from(users).where(isNull(users.deletedAt)).orderBy(asc(users.createdAt)).all();
+}
+
+export interface NewUser {
+  id: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  role: "admin" | "member";
+  invitedWith?: string | null;
+}
+
+/** Inserts a user; usernames are unique without regard to case. Call inside a transaction. */
+export function insertUser(db: Db, input: NewUser, now = Date.now()): UserRow {
+  if (findUserByUsername(db, input.username)) throw new AppError("USERNAME_TAKEN", undefined, "username");
+  try {
+    return db
+      .insert(users)
+      .values({ ...input, invitedWith: input.invitedWith ?? null, createdAt: now, updatedAt: now })
+      .returning()
+      .get();
+  } catch (err) {
+    // Another node may have taken the name between the check and the insert.
+    if (isUniqueViolation(err, "users_username_lower_unique")) throw new AppError("USERNAME_TAKEN", undefined, "username");
+    throw err;
+  }
+}
+
+export function updateProfile(db: Db, userId: string, patch: { displayName?: string; bio?: string; email?: string | null }, now = Date.now()): UserRow {
+  if (patch.email) {
+    const other = findUserByEmail(db, patch.email);
+    if (other && other.id !== userId) throw new AppError("EMAIL_TAKEN", undefined, "email");
+  }
+  try {
+    const row = db.update(users).set({ ...patch, updatedAt: now }).where(eq(users.id, userId)).returning().get();
+    if (!row) throw new AppError("USER_NOT_FOUND");
+    return row;
+  } catch (err) {
+    if (isUniqueViolation(err, "users_email_lower_unique")) throw new AppError("EMAIL_TAKEN", undefined, "email");
+    throw err;
+  }
+}
+
+export function setPasswordHash(db: Db, userId: string, passwordHash: string, now = Date.now()): void {
+  db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).run();
+}
+
+/** Active admins other than this user: the server must always keep one. */
+export function countOtherActiveAdmins(db: Db, userId: string): number {
+  return (
+    db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.role, "admin"), ne(users.id, userId), isNull(users.deactivatedAt), isNull(users.deletedAt)))
+      .get()?.n ?? 0
+  );
+}
+
+export function isUniqueViolation(err: unknown, index: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes("UNIQUE constraint failed") && (e.message.includes(index) || index === "")) return true;
+    if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE" && e.message.includes(index)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,97 @@
+import { resolve } from "node:path";
+import { settings, type SettingKey } from "./settings.ts";
+
+type ValueOf<K extends SettingKey> = (typeof settings)[K]["kind"] extends "int"
+  ? number
+  : (typeof settings)[K]["kind"] extends "bool"
+    ? boolean
+    : (typeof settings)[K] extends { values: readonly (infer V)[] }
+      ? V
+      : string;
+
+export type Config = { readonly [K in SettingKey]: ValueOf<K> } & {
+  /** True when publicUrl is https: cookies get the Secure flag. */
+  readonly secureCookies: boolean;
+};
+
+export class ConfigError extends Error {}
+
+/** Overrides given in code (tests, the CLI); strings as they would come from env or flags. */
+export type ConfigInput = Partial<Record<SettingKey, string>>;
+
+/**
+ * Settings come from, strongest first: flags, environment, defaults.
+ * Unknown flags and malformed values are errors, never silently ignored.
+ */
+export function loadConfig(opts: { env?: Record<string, string | undefined>; args?: string[]; overrides?: ConfigInput } = {}): Config {
+  const env = opts.env ?? process.env;
+  const fromFlags = parseFlags(opts.args ?? []);
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(settings) as SettingKey[]) {
+    const def = settings[key];
+    const value = opts.overrides?.[key] ?? fromFlags[key] ?? env[def.env] ?? def.default;
+    raw[key] = parseValue(key, value);
+  }
+  const port = raw.port as number;
+  let publicUrl = raw.publicUrl as string;
+  if (publicUrl === "") publicUrl = `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`${settings.publicUrl.env} must be a URL such as https://chat.example.com (got "${publicUrl}")`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${settings.publicUrl.env} must start with http:// or https://`);
+  }
+  raw.publicUrl = url.origin;
+  raw.dataDir = resolve(raw.dataDir as string);
+  return Object.freeze({ ...raw, secureCookies: url.protocol === "https:" }) as Config;
+}
+
+function parseFlags(args: string[]): Partial<Record<SettingKey, string>> {
+  const byFlag = new Map<string, SettingKey>();
+  for (const key of Object.keys(settings) as SettingKey[]) byFlag.set(settings[key].flag, key);
+  const out: Partial<Record<SettingKey, string>> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const key = byFlag.get(name);
+    if (!key) throw new ConfigError(`unknown option ${name} (see --help)`);
+    if (settings[key].kind === "bool" && eq === -1) {
+      out[key] = "true";
+      continue;
+    }
+    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new ConfigError(`${name} needs a value`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function parseValue(key: SettingKey, value: string): unknown {
+  const def = settings[key] as (typeof settings)[SettingKey] & { values?: readonly string[]; min?: number; max?: number; secret?: boolean };
+  const shown = def.secret ? "(hidden)" : `"${value}"`;
+  switch (def.kind) {
+    case "int": {
+      if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${def.env} must be a whole number (got ${shown})`);
+      const n = Number(value);
+      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
+        throw new ConfigError(`${def.env} must be between ${def.min} and ${def.max} (got ${n})`);
+      }
+      return n;
+    }
+    case "bool": {
+      const v = value.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(v)) return true;
+      if (["0", "false", "no", "off", ""].includes(v)) return false;
+      throw new ConfigError(`${def.env} must be true or false (got ${shown})`);
+    }
+    case "enum":
+      if (!def.values!.includes(value)) throw new ConfigError(`${def.env} must be one of ${def.values!.join(", ")} (got ${shown})`);
+      return value;
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,51 @@
+import type { Context } from "hono";
+import type { Server } from "bun";
+import type { SessionRow, UserRow } from "../accounts/sessions.ts";
+import type { Mailer } from "../accounts/mailer.ts";
+import type { Config } from "../config/config.ts";
+import type { Logger } from "../lib/log.ts";
+import type { RateLimiter } from "../lib/rate-limiter.ts";
+import type { Store } from "../store/store.ts";
+
+/** Everything the HTTP layer is given; built once in app.ts. */
+export interface Deps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  mailer: Mailer | null;
+  authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
+}
+
+export interface Auth {
+  user: UserRow;
+  session: SessionRow;
+  /** Cookie-borne sessions need the cross-site checks; bearer tokens cannot be sent by another site. */
+  via: "cookie" | "bearer";
+}
+
+export type AppEnv = {
+  Bindings: Server<unknown> | undefined;
+  Variables: { requestId: string; deps: Deps; auth: Auth | null };
+};
+
+export type AppContext = Context<AppEnv>;
+
+/** The signed-in caller; routes behind requireAuth can rely on it. */
+export function authOf(c: AppContext): Auth {
+  const auth = c.get("auth");
+  if (!auth) throw new Error("authOf() used on a route without requireAuth");
+  return auth;
+}
+
+export function clientAddress(c: AppContext): string {
+  if (c.get("deps").config.trustProxy) {
+    // The proxy appends the address it saw; the last entry is the one no client could forge.
+    const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  return c.env?.requestIP?.(c.req.raw)?.address ?? "unknown";
+}
+
+export function sessionMeta(c: AppContext): { userAgent: string; ip: string } {
+  return { userAgent: c.req.header("user-agent") ?? "", ip: clientAddress(c) };
+}

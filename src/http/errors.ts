@@ -1,0 +1,30 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AppError, type ErrorCode, errorCatalogue } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string; requestId?: string };
+}
+
+/** The one place errors become responses: known codes keep their status, anything else is a logged 500. */
+export function toErrorResponse(err: unknown, c: Context, log: Logger): Response {
+  if (err instanceof AppError) {
+    const { status } = errorCatalogue[err.code];
+    const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
+    if (err.retryAfterSeconds) c.header("Retry-After", String(err.retryAfterSeconds));
+    return c.json(body, status as ContentfulStatusCode);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    const code: ErrorCode = err.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
+    return c.json({ error: { code, message: errorCatalogue[code].message } } satisfies ErrorBody, err.status as ContentfulStatusCode);
+  }
+  const requestId = c.get("requestId") as string | undefined;
+  log.error("unhandled error", { requestId, method: c.req.method, path: c.req.path, err });
+  return c.json({ error: { code: "INTERNAL", message: errorCatalogue.INTERNAL.message, requestId } } satisfies ErrorBody, 500);
+}
+
+export function notFoundResponse(c: Context): Response {
+  return c.json({ error: { code: "NOT_FOUND", message: errorCatalogue.NOT_FOUND.message } } satisfies ErrorBody, 404);
+}

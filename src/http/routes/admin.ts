@@ -1,0 +1,55 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { updateUserByAdmin } from "../../accounts/admin.ts";
+import { getInstanceSettings, instanceSettingsPatch, updateInstanceSettings } from "../../accounts/instance-settings.ts";
+import { createInvite, listInvites, revokeInvite, toInviteView } from "../../accounts/invites.ts";
+import { createResetLink } from "../../accounts/password-reset.ts";
+import { listUsers, toAccountView } from "../../accounts/users.ts";
+import { toIso } from "../../lib/time.ts";
+import { authOf, type AppEnv } from "../context.ts";
+import { requireAdmin } from "../middleware/session.ts";
+import { readJson } from "../validate.ts";
+
+const futureDate = z.iso.datetime({ offset: true, message: "Use an ISO-8601 date and time." }).transform((s) => Date.parse(s));
+
+const newInvite = z.object({
+  maxUses: z.number().int().min(1).max(10_000).nullable().optional(),
+  expiresAt: futureDate.nullable().optional(),
+  note: z.string().trim().max(200).optional(),
+});
+
+const userPatch = z
+  .object({ role: z.enum(["admin", "member"]).optional(), deactivated: z.boolean().optional() })
+  .refine((p) => p.role !== undefined || p.deactivated !== undefined, { message: "Give role or deactivated.", path: ["role"] });
+
+/** Mounted at /api/v1/admin: instance administration, admins only. */
+export const adminRoutes = new Hono<AppEnv>()
+  .use(requireAdmin)
+  .get("/users", (c) => c.json({ users: listUsers(c.get("deps").store.db).map(toAccountView) }))
+  .patch("/users/:id", async (c) => {
+    const patch = await readJson(c, userPatch);
+    return c.json({ user: toAccountView(updateUserByAdmin(c.get("deps").store, c.req.param("id"), patch)) });
+  })
+  .post("/users/:id/password-reset", (c) => {
+    const { store, config } = c.get("deps");
+    const link = createResetLink(store, authOf(c).user.id, c.req.param("id"), config.publicUrl);
+    return c.json({ url: link.url, expiresAt: toIso(link.expiresAt) }, 201);
+  })
+  .get("/invites", (c) => {
+    const { store, config } = c.get("deps");
+    return c.json({ invites: listInvites(store.db).map((i) => toInviteView(i, config.publicUrl)) });
+  })
+  .post("/invites", async (c) => {
+    const body = await readJson(c, newInvite);
+    const { store, config } = c.get("deps");
+    return c.json({ invite: toInviteView(createInvite(store.db, authOf(c).user.id, body), config.publicUrl) }, 201);
+  })
+  .delete("/invites/:code", (c) => {
+    revokeInvite(c.get("deps").store.db, c.req.param("code"));
+    return c.body(null, 204);
+  })
+  .get("/settings", (c) => c.json({ settings: getInstanceSettings(c.get("deps").store.db) }))
+  .patch("/settings", async (c) => {
+    const patch = await readJson(c, instanceSettingsPatch);
+    return c.json({ settings: updateInstanceSettings(c.get("deps").store.db, patch) });
+  });

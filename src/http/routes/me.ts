@@ -1,0 +1,61 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { changePassword, deleteAccount } from "../../accounts/account.ts";
+import * as f from "../../accounts/fields.ts";
+import { deleteOwnSession, listUserSessions } from "../../accounts/sessions.ts";
+import { toAccountView, updateProfile } from "../../accounts/users.ts";
+import { AppError } from "../../lib/errors.ts";
+import { toIso } from "../../lib/time.ts";
+import { authOf, type AppEnv } from "../context.ts";
+import { clearSessionCookie, requireAuth } from "../middleware/session.ts";
+import { readJson } from "../validate.ts";
+
+const profilePatch = z.object({
+  displayName: f.displayName.optional(),
+  bio: f.bio.optional(),
+  // "" or null removes the address.
+  email: z.union([f.email, z.literal("").transform(() => null), z.null()]).optional(),
+});
+
+/** Mounted at /api/v1/me: the signed-in user's own account. */
+export const meRoutes = new Hono<AppEnv>()
+  .use(requireAuth)
+  .get("/", (c) => c.json({ user: toAccountView(authOf(c).user) }))
+  .patch("/", async (c) => {
+    const patch = await readJson(c, profilePatch);
+    const user = updateProfile(c.get("deps").store.db, authOf(c).user.id, patch);
+    return c.json({ user: toAccountView(user) });
+  })
+  .post("/password", async (c) => {
+    const body = await readJson(c, z.object({ currentPassword: f.password.optional(), newPassword: f.password }));
+    const { user, session } = authOf(c);
+    const { store, config } = c.get("deps");
+    await changePassword(store, user.id, session.id, body, config.passwordMinLength);
+    return c.body(null, 204);
+  })
+  .delete("/", async (c) => {
+    const { password } = await readJson(c, z.object({ password: f.password }));
+    await deleteAccount(c.get("deps").store, authOf(c).user.id, password);
+    clearSessionCookie(c);
+    return c.body(null, 204);
+  })
+  .get("/sessions", (c) => {
+    const { user, session: current } = authOf(c);
+    const sessions = listUserSessions(c.get("deps").store.db, user.id).map((s) => ({
+      id: s.id,
+      current: s.id === current.id,
+      userAgent: s.userAgent,
+      ip: s.ip,
+      createdAt: toIso(s.createdAt),
+      lastUsedAt: toIso(s.lastUsedAt),
+      expiresAt: toIso(s.expiresAt),
+    }));
+    return c.json({ sessions });
+  })
+  .delete("/sessions/:id", (c) => {
+    const { user, session } = authOf(c);
+    const id = c.req.param("id");
+    if (!deleteOwnSession(c.get("deps").store.db, user.id, id)) throw new AppError("SESSION_NOT_FOUND");
+    if (id === session.id) clearSessionCookie(c);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,32 @@
+import type { z } from "zod";
+import { AppError } from "../lib/errors.ts";
+import type { AppContext } from "./context.ts";
+
+/**
+ * Reads and validates a JSON body. An empty body counts as {} so routes whose fields are all optional
+ * accept a bare POST; the size limit has already been enforced by the bodyLimit middleware.
+ */
+export async function readJson<S extends z.ZodType>(c: AppContext, schema: S): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    const type = c.req.header("content-type") ?? "";
+    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new AppError("BAD_REQUEST", "The body is not valid JSON.");
+    }
+  }
+  return parseWith(schema, value);
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const out = schema.safeParse(value);
+  if (out.success) return out.data;
+  const issue = out.error.issues[0]!;
+  const field = issue.path.map(String).join(".");
+  if (!field) throw new AppError("VALIDATION_FAILED", "The body must be a JSON object.");
+  const missing = issue.code === "invalid_type" && /received undefined/.test(issue.message);
+  throw new AppError("VALIDATION_FAILED", missing ? `${field} is required.` : `${field}: ${issue.message}`, field);
+}

@@ -1,0 +1,47 @@
+/**
+ * The error catalogue: every code a client can see, its HTTP status and its default message.
+ * Domain code throws AppError(code); http/errors.ts and the WebSocket layer turn it into a reply.
+ */
+export const errorCatalogue = {
+  BAD_REQUEST: { status: 400, message: "The request is malformed." },
+  VALIDATION_FAILED: { status: 400, message: "A field is missing or invalid." },
+  WEAK_PASSWORD: { status: 400, message: "The password does not meet the length policy." },
+  INVALID_INVITE: { status: 400, message: "The invite code is unknown, expired, revoked or used up." },
+  INVALID_RESET_TOKEN: { status: 400, message: "The password-reset link is unknown, expired or already used." },
+  UNAUTHENTICATED: { status: 401, message: "Sign in first." },
+  INVALID_CREDENTIALS: { status: 401, message: "Wrong username or password." },
+  WRONG_PASSWORD: { status: 403, message: "The password is not correct." },
+  FORBIDDEN: { status: 403, message: "You do not have the right to do this." },
+  CSRF_REJECTED: { status: 403, message: "The request came from another site." },
+  ACCOUNT_DEACTIVATED: { status: 403, message: "This account has been deactivated by an administrator." },
+  REGISTRATION_CLOSED: { status: 403, message: "Registration is closed on this server." },
+  INVITE_REQUIRED: { status: 403, message: "Registration on this server needs an invite code." },
+  LAST_ADMIN: { status: 409, message: "The server must keep at least one active administrator." },
+  NOT_FOUND: { status: 404, message: "Not found." },
+  USER_NOT_FOUND: { status: 404, message: "No such user." },
+  SESSION_NOT_FOUND: { status: 404, message: "No such session." },
+  INVITE_NOT_FOUND: { status: 404, message: "No such invite." },
+  ALREADY_SET_UP: { status: 409, message: "This server is already set up." },
+  USERNAME_TAKEN: { status: 409, message: "That username is taken." },
+  EMAIL_TAKEN: { status: 409, message: "That email address belongs to another account." },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the body as application/json." },
+  RATE_LIMITED: { status: 429, message: "Too many attempts. Try again later." },
+  EMAIL_NOT_CONFIGURED: { status: 501, message: "This server has no email configured; ask an administrator for a reset link." },
+  INTERNAL: { status: 500, message: "Something went wrong on the server." },
+  UNAVAILABLE: { status: 503, message: "The server is not ready." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly field?: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message ?? errorCatalogue[code].message);
+    this.name = "AppError";
+  }
+}

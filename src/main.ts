@@ -1,0 +1,75 @@
+#!/usr/bin/env bun
+import { ConfigError, loadConfig } from "./config/config.ts";
+import { helpText } from "./config/help.ts";
+import { countUsers } from "./accounts/users.ts";
+import { createLogger } from "./lib/log.ts";
+import { version } from "./lib/version.ts";
+import { startServer } from "./server.ts";
+import { SchemaTooNewError } from "./store/migrate.ts";
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
+    process.stdout.write(helpText(version));
+    return 0;
+  }
+  if (argv.includes("--version") || argv.includes("-v") || argv[0] === "version") {
+    process.stdout.write(`parley ${version}\n`);
+    return 0;
+  }
+  const [command = "serve", ...rest] = argv[0]?.startsWith("-") ? ["serve", ...argv] : argv;
+  switch (command) {
+    case "serve":
+      return serve(rest);
+    case "healthcheck":
+      return healthcheck(rest);
+    default:
+      process.stderr.write(`parley: unknown command "${command}" (see parley --help)\n`);
+      return 2;
+  }
+}
+
+async function serve(args: string[]): Promise<number> {
+  const config = loadConfig({ args });
+  const log = createLogger({ format: config.logFormat, level: config.logLevel });
+  const running = startServer(config, log);
+  log.info(`Parley ${version} listening`, { address: `${config.host}:${running.server.port}`, publicUrl: config.publicUrl, dataDir: config.dataDir });
+  if (countUsers(running.app.deps.store.db) === 0) log.info(`First run: open ${config.publicUrl} to create the admin account.`);
+
+  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  const onSignal = (signal: string) => {
+    log.info("stopping", { signal });
+    running.stop().then(resolve, (err) => {
+      log.error("unclean stop", { err });
+      resolve();
+    });
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  await stopped;
+  log.info("stopped");
+  return 0;
+}
+
+async function healthcheck(args: string[]): Promise<number> {
+  const config = loadConfig({ args });
+  try {
+    const res = await fetch(`http://127.0.0.1:${config.port}/healthz`, { signal: AbortSignal.timeout(5000) });
+    return res.ok ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
+
+try {
+  process.exitCode = await main(Bun.argv.slice(2));
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof SchemaTooNewError) {
+    process.stderr.write(`parley: ${err.message}\n`);
+    process.exitCode = 2;
+  } else if ((err as { code?: string }).code === "EADDRINUSE") {
+    process.stderr.write(`parley: the port is already in use; choose another with --port or PARLEY_PORT\n`);
+    process.exitCode = 2;
+  } else {
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+import { Database } from "bun:sqlite";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import * as schema from "./schema.ts";
+import { isSchemaCurrent, listMigrations, migrate } from "./migrate.ts";
+
+export type Db = ReturnType<typeof drizzle<typeof schema>>;
+
+export interface Store {
+  readonly db: Db;
+  readonly sqlite: Database;
+  /**
+   * Runs fn in one transaction. Callbacks given to afterCommit run only once it has committed, so side
+   * effects (fan-out, push, mail) never announce a write that rolled back, and their failures never undo it.
+   */
+  transaction<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T): T;
+  /** Readiness: the file accepts a write and the schema is current. */
+  isReady(): boolean;
+  close(): void;
+}
+
+/** Opens (creating if needed) the embedded database in dataDir and migrates it to this binary's schema. */
+export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: unknown) => void } = {}): Store {
+  // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch {
+    // Not ours to change (a mounted volume owned by someone else): keep going with what the admin chose.
+  }
+  const sqlite = new Database(join(dataDir, "parley.db"), { create: true, strict: true });
+  sqlite.run("PRAGMA journal_mode = WAL");
+  // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and we promise that an
+  // acked message is durable. Group commit in the write queue shares the cost of each fsync.
+  sqlite.run("PRAGMA synchronous = FULL");
+  sqlite.run("PRAGMA foreign_keys = ON");
+  sqlite.run("PRAGMA busy_timeout = 5000");
+  const migrations = listMigrations();
+  try {
+    migrate(sqlite, migrations);
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  const db = drizzle({ client: sqlite, schema });
+
+  return {
+    db,
+    sqlite,
+    transaction(fn) {
+      const pending: (() => void)[] = [];
+      const result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)));
+      for (const cb of pending) {
+        try {
+          cb();
+        } catch (err) {
+          opts.onAfterCommitError?.(err);
+        }
+      }
+      return result;
+    },
+    isReady() {
+      try {
+        sqlite.run("BEGIN IMMEDIATE");
+        sqlite.run("ROLLBACK");
+        return isSchemaCurrent(sqlite, migrations);
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      sqlite.close();
+    },
+  };
+}

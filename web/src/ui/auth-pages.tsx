@@ -1,0 +1,152 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, type User } from "../app/api.ts";
+import { instance, navigate, signedIn } from "../app/state.ts";
+import { Card, Form, Link, type FieldSpec } from "./form.tsx";
+
+const usernameField: FieldSpec = {
+  name: "username",
+  label: "Username",
+  autocomplete: "username",
+  minLength: 3,
+  maxLength: 32,
+  hint: "3–32 letters, digits, '.', '_' or '-'. People find you by it.",
+};
+const displayNameField: FieldSpec = { name: "displayName", label: "Your name", autocomplete: "name", maxLength: 64, hint: "Shown next to your messages." };
+
+function newPasswordField(label = "Password"): FieldSpec {
+  const min = instance.value?.passwordMinLength ?? 8;
+  return { name: "password", label, type: "password", autocomplete: "new-password", minLength: min, maxLength: 256, hint: `At least ${min} characters.` };
+}
+
+export function SetupPage() {
+  return (
+    <Card title={`Welcome to ${instance.value?.name ?? "Parley"}`} subtitle="Create the administrator account. You will invite everyone else.">
+      <Form
+        fields={[displayNameField, usernameField, newPasswordField()]}
+        submit="Create admin account"
+        onSubmit={async (v) => signedIn((await api<{ user: User }>("POST", "/setup", v)).user)}
+      />
+    </Card>
+  );
+}
+
+export function LoginPage() {
+  const mode = instance.value?.registrationMode;
+  return (
+    <Card title={`Sign in to ${instance.value?.name ?? "Parley"}`}>
+      <Form
+        fields={[
+          { name: "username", label: "Username", autocomplete: "username" },
+          { name: "password", label: "Password", type: "password", autocomplete: "current-password" },
+        ]}
+        submit="Sign in"
+        onSubmit={async (v) => signedIn((await api<{ user: User }>("POST", "/auth/login", v)).user)}
+      >
+        <p class="links">
+          {mode !== "closed" && (
+            <Link href="/register" onNavigate={navigate}>
+              Create an account
+            </Link>
+          )}
+          {instance.value?.features.emailPasswordReset && (
+            <Link href="/forgot-password" onNavigate={navigate}>
+              Forgot your password?
+            </Link>
+          )}
+        </p>
+      </Form>
+    </Card>
+  );
+}
+
+export function RegisterPage() {
+  const mode = instance.value?.registrationMode;
+  const invite = new URLSearchParams(location.search).get("invite") ?? "";
+  if (mode === "closed") {
+    return (
+      <Card title="Registration is closed" subtitle="Ask the administrator of this server for an account.">
+        <p class="links">
+          <Link href="/login" onNavigate={navigate}>
+            Back to sign in
+          </Link>
+        </p>
+      </Card>
+    );
+  }
+  const fields = [displayNameField, usernameField, newPasswordField()];
+  if (mode === "invite" || invite) {
+    fields.push({ name: "inviteCode", label: "Invite code", initial: invite, required: mode === "invite", hint: "From the invite link you were sent." });
+  }
+  return (
+    <Card title={`Join ${instance.value?.name ?? "Parley"}`}>
+      <Form
+        fields={fields}
+        submit="Create account"
+        onSubmit={async (v) => {
+          const body: Record<string, string> = { ...v };
+          if (!body.inviteCode) delete body.inviteCode;
+          signedIn((await api<{ user: User }>("POST", "/auth/register", body)).user);
+        }}
+      >
+        <p class="links">
+          <Link href="/login" onNavigate={navigate}>
+            I already have an account
+          </Link>
+        </p>
+      </Form>
+    </Card>
+  );
+}
+
+export function ForgotPasswordPage() {
+  const [sent, setSent] = useState(false);
+  if (sent) return <Card title="Check your email" subtitle="If that account has an email address, a reset link is on its way. It works for one hour." />;
+  return (
+    <Card title="Reset your password" subtitle="We will email a reset link to the address on your account.">
+      <Form
+        fields={[{ name: "login", label: "Username or email", autocomplete: "username" }]}
+        submit="Send reset link"
+        onSubmit={async (v) => {
+          await api("POST", "/auth/password-reset/request", v);
+          setSent(true);
+        }}
+      />
+    </Card>
+  );
+}
+
+export function ResetPasswordPage() {
+  const token = new URLSearchParams(location.search).get("token") ?? "";
+  const [state, setState] = useState<{ username?: string; error?: string; done?: boolean }>({});
+  useEffect(() => {
+    api<{ user: { username: string } }>("GET", `/auth/password-reset/${encodeURIComponent(token)}`).then(
+      (r) => setState({ username: r.user.username }),
+      (err: Error) => setState({ error: err.message }),
+    );
+  }, [token]);
+  if (state.error) return <Card title="This link does not work" subtitle={state.error} />;
+  if (state.done) {
+    return (
+      <Card title="Password changed" subtitle="Sign in with your new password. You were signed out everywhere else.">
+        <p class="links">
+          <Link href="/login" onNavigate={navigate}>
+            Sign in
+          </Link>
+        </p>
+      </Card>
+    );
+  }
+  if (!state.username) return <Card title="Checking the link…" />;
+  return (
+    <Card title="Choose a new password" subtitle={`For @${state.username}`}>
+      <Form
+        fields={[newPasswordField("New password")]}
+        submit="Set password"
+        onSubmit={async (v) => {
+          await api("POST", "/auth/password-reset", { token, password: v.password });
+          setState({ done: true });
+        }}
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,100 @@
+// Starts the real server on a free port with a fresh data folder, and talks to it as a client would.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, type ConfigInput } from "../src/config/config.ts";
+import { createLogger } from "../src/lib/log.ts";
+import { startServer, type RunningServer } from "../src/server.ts";
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestServer {
+  url: string;
+  running: RunningServer;
+  dataDir: string;
+  logs: string[];
+  call<T = any>(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit }): Promise<Reply<T>>;
+  /** Every row of every table, to prove that a refused request changed nothing. */
+  snapshot(): string;
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix = "parley-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startTestServer(overrides: ConfigInput = {}): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? join(tempDir(), "data");
+  const config = loadConfig({
+    env: {},
+    overrides: { port: "0", host: "127.0.0.1", dataDir, authRateLimit: "10000", logLevel: "info", ...overrides },
+  });
+  const logs: string[] = [];
+  const log = createLogger({ format: "json", level: config.logLevel, write: (l) => logs.push(l) });
+  const running = startServer(config, log);
+  const url = `http://127.0.0.1:${running.server.port}`;
+  const sqlite = running.app.deps.store.sqlite;
+  let stopped = false;
+
+  return {
+    url,
+    running,
+    dataDir,
+    logs,
+    async call(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      let body: BodyInit | undefined = opts.raw;
+      if (opts.body !== undefined) {
+        headers["content-type"] ??= "application/json";
+        body = JSON.stringify(opts.body);
+      }
+      const res = await fetch(url + path, { method, headers, body, redirect: "manual" });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {}
+      return { status: res.status, body: parsed as any, headers: res.headers };
+    },
+    snapshot() {
+      const tables = sqlite
+        .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .all();
+      return JSON.stringify(tables.map(({ name }) => [name, sqlite.query(`SELECT * FROM "${name}" ORDER BY rowid`).all()]));
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await running.stop();
+      rmSync(join(dataDir, ".."), { recursive: true, force: true });
+    },
+  };
+}
+
+export const ADMIN = { username: "ana", password: "ana-password-1", displayName: "Ana Admin" };
+
+/** Sets the server up with its admin; returns the admin's token. */
+export async function setUp(s: TestServer): Promise<{ token: string; user: any }> {
+  const r = await s.call("POST", "/api/v1/setup", { body: ADMIN });
+  if (r.status !== 201) throw new Error(`setup failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+let counter = 0;
+/** Registers a member through a fresh invite; returns their token and user. */
+export async function addMember(s: TestServer, adminToken: string, name = `user${++counter}`, password = `${name}-password`): Promise<{ token: string; user: any; password: string }> {
+  const inv = await s.call("POST", "/api/v1/admin/invites", { token: adminToken, body: {} });
+  const r = await s.call("POST", "/api/v1/auth/register", { body: { username: name, password, displayName: name.toUpperCase(), inviteCode: inv.body.invite.code } });
+  if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return { ...r.body, password };
+}
+
+export function cookieFrom(headers: Headers): string {
+  const set = headers.getSetCookie().find((c) => c.startsWith("parley_session="));
+  return set ? set.split(";")[0]! : "";
+}

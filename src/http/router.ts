@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { AppError } from "../lib/errors.ts";
 import type { AppEnv, Deps } from "./context.ts";
 import { notFoundResponse, toErrorResponse } from "./errors.ts";
+import { accessLog } from "./middleware/access-log.ts";
 import { sameOriginOnly } from "./middleware/origin.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { loadSession } from "./middleware/session.ts";
@@ -23,6 +24,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
     c.set("deps", deps);
     await next();
   });
+  app.use(accessLog);
   app.use(securityHeaders(deps.config.secureCookies));
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
 

@@ -32,8 +32,9 @@ async function serve(args: string[]): Promise<number> {
   const config = loadConfig({ args });
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
   const running = startServer(config, log);
-  log.info(`Parley ${version} listening`, { address: `${config.host}:${running.server.port}`, publicUrl: config.publicUrl, dataDir: config.dataDir });
-  if (countUsers(running.app.deps.store.db) === 0) log.info(`First run: open ${config.publicUrl} to create the admin account.`);
+  const { publicUrl } = running.config;
+  log.info(`Parley ${version} listening`, { address: `${config.host}:${running.server.port}`, publicUrl, dataDir: config.dataDir });
+  if (countUsers(running.app.deps.store.db) === 0) log.info(`First run: open ${publicUrl} to create the admin account.`);
 
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
   const onSignal = (signal: string) => {

@@ -19,3 +19,24 @@ Options (each can also be set by its environment variable; flags win):
 ${rows.join("\n")}
 `;
 }
+
+/** docs/configuration.md, generated so it cannot drift from the code (scripts/gen-docs.ts writes it). */
+export function configMarkdown(): string {
+  const rows = (Object.keys(settings) as SettingKey[]).map((key) => {
+    const s = settings[key];
+    const values = "values" in s ? ` (${s.values.map((v) => `\`${v}\``).join(", ")})` : "";
+    return `| \`${s.env}\` | \`${s.flag}\` | ${s.default === "" ? "—" : `\`${s.default}\``} | ${s.description}${values} |`;
+  });
+  return `# Configuration
+
+Every setting can be given as an environment variable or as a flag to \`parley serve\`; a flag wins over
+the environment, and the environment over the default. With nothing set, Parley serves on port 8080 with its
+database in \`./data\`. \`parley --help\` prints the same list.
+
+| Environment | Flag | Default | What it does |
+|---|---|---|---|
+${rows.join("\n")}
+
+Generated from \`src/config/settings.ts\` by \`bun scripts/gen-docs.ts\`; a test keeps the two in step.
+`;
+}

@@ -1,15 +1,15 @@
 import { join } from "node:path";
 
 /**
- * Files shipped with Parley (migrations/, dist/web/) are read from disk in both modes: from the checkout
- * when run from source, and from the executable's embedded file system when compiled with `--asset`,
- * where every module's import.meta.dir is the embedded root.
+ * Files shipped with Parley are read from disk in both modes: from the checkout when run from source,
+ * and from the executable's embedded file system when compiled with `--asset DIR`, which keeps each
+ * folder under its own name at the embedded root (every module's import.meta.dir).
  */
-const compiled = import.meta.dir.startsWith("/$bunfs") || import.meta.dir.includes("~BUN");
-const root = compiled ? import.meta.dir : join(import.meta.dir, "..", "..");
+export const isCompiled = import.meta.dir.startsWith("/$bunfs") || import.meta.dir.includes("~BUN");
+const checkout = join(import.meta.dir, "..", "..");
 
-export function resourcePath(...parts: string[]): string {
-  return join(root, ...parts);
-}
+/** The SQL migrations (migrations/ in the checkout). */
+export const migrationsDir = isCompiled ? join(import.meta.dir, "migrations") : join(checkout, "migrations");
 
-export const isCompiled = compiled;
+/** The built web app (dist/web in the checkout, written by scripts/build-web.ts). */
+export const webDir = isCompiled ? join(import.meta.dir, "web") : join(checkout, "dist", "web");

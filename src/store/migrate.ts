@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
-import { resourcePath } from "../lib/resources.ts";
+import { migrationsDir } from "../lib/resources.ts";
 
 export class SchemaTooNewError extends Error {}
 
@@ -15,7 +15,7 @@ export interface Migration {
 }
 
 /** The migrations this binary ships, in order (drizzle-kit's journal is the list). */
-export function listMigrations(dir = resourcePath("migrations")): Migration[] {
+export function listMigrations(dir = migrationsDir): Migration[] {
   const journal = JSON.parse(readFileSync(`${dir}/meta/_journal.json`, "utf8")) as Journal;
   return journal.entries
     .toSorted((a, b) => a.idx - b.idx)

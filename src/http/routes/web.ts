@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { resourcePath } from "../../lib/resources.ts";
+import { webDir } from "../../lib/resources.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { AppEnv } from "../context.ts";
 
@@ -29,7 +29,7 @@ function indexWebFiles(dir: string): Map<string, Asset> {
 }
 
 /** Serves the single-page app: its files, and index.html for every client-side route. */
-export function webRoutes(log: Logger, dir = resourcePath("dist", "web")) {
+export function webRoutes(log: Logger, dir = webDir) {
   const files = indexWebFiles(dir);
   const index = files.get("/index.html");
   if (!index) log.warn("the web app is not built; run `bun scripts/build-web.ts` (npm start does)", { dir });

@@ -52,7 +52,7 @@ export function Form(props: {
           <span>{f.label}</span>
           <input
             name={f.name}
-            type={f.type ?? "text"}
+            type={(f.type ?? "text") as "text"}
             autoComplete={f.autocomplete}
             required={f.required ?? true}
             minLength={f.minLength}
@@ -83,7 +83,7 @@ export function Form(props: {
   );
 }
 
-export function Card(props: { title: string; subtitle?: string; children: ComponentChildren }) {
+export function Card(props: { title: string; subtitle?: string; children?: ComponentChildren }) {
   return (
     <main class="card">
       <h1>{props.title}</h1>

@@ -1,0 +1,57 @@
+// Builds the one-file executable: server, migrations and web app in a single binary.
+//   bun scripts/build.ts                      → dist/parley for this machine
+//   bun scripts/build.ts --target linux-arm64 → dist/parley-linux-arm64 (64-bit Raspberry Pi)
+// Cross-compiling uses the Bun runtime from the @oven/bun-<target> npm package, so the build needs
+// the npm registry and nothing else.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { buildWeb } from "./build-web.ts";
+
+const root = join(import.meta.dir, "..");
+const bunVersion: string = (await Bun.file(join(root, "node_modules", "bun", "package.json")).json()).version;
+const targets = {
+  "linux-x64": { npm: "@oven/bun-linux-x64", bun: "bun-linux-x64", out: "parley-linux-x64" },
+  "linux-arm64": { npm: "@oven/bun-linux-aarch64", bun: "bun-linux-arm64", out: "parley-linux-arm64" },
+} as const;
+type Target = keyof typeof targets;
+
+function run(cmd: string[], cwd = root): void {
+  const p = Bun.spawnSync(cmd, { cwd, stdout: "inherit", stderr: "inherit" });
+  if (p.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed with exit code ${p.exitCode}`);
+}
+
+/** The Bun runtime for a target, unpacked from its npm package into a cache under node_modules. */
+function runtimeFor(target: Target): string {
+  const { npm } = targets[target];
+  const dir = join(root, "node_modules", ".cache", "parley", `${npm.replace("/", "_")}-${bunVersion}`);
+  const exe = join(dir, "package", "bin", "bun");
+  if (!existsSync(exe)) {
+    mkdirSync(dir, { recursive: true });
+    const pack = Bun.spawnSync(["npm", "pack", `${npm}@${bunVersion}`, "--pack-destination", dir, "--silent"], { cwd: dir, stderr: "inherit" });
+    if (pack.exitCode !== 0) throw new Error(`npm pack ${npm}@${bunVersion} failed`);
+    const tgz = pack.stdout.toString().trim().split("\n").at(-1)!;
+    run(["tar", "-xzf", join(dir, tgz), "-C", dir]);
+  }
+  return exe;
+}
+
+const flag = process.argv.indexOf("--target");
+const target = flag === -1 ? undefined : (process.argv[flag + 1] as Target);
+if (target !== undefined && !(target in targets)) throw new Error(`unknown target ${target}; use one of ${Object.keys(targets).join(", ")}`);
+
+const web = await buildWeb();
+console.log(`web: ${web.files.length} files, ${(web.bytes / 1024).toFixed(1)} KiB`);
+
+const outfile = join(root, "dist", target ? targets[target].out : "parley");
+const cmd = [
+  process.execPath, "build", "--compile", "--minify",
+  // A bunfig.toml or .env in the folder the binary runs from must not change or inject code into it:
+  // Parley's settings come from PARLEY_* variables and flags only (docs/configuration.md).
+  "--no-compile-autoload-bunfig", "--no-compile-autoload-dotenv",
+  "--asset", "migrations", "--asset", "dist/web",
+  "--outfile", outfile,
+];
+if (target) cmd.push(`--target=${targets[target].bun}`, `--compile-executable-path=${runtimeFor(target)}`);
+cmd.push("src/main.ts");
+run(cmd);
+console.log(`built ${outfile}`);

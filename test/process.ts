@@ -1,0 +1,40 @@
+// Runs Parley as a child process (from source or the compiled binary) and waits until it listens.
+import type { Subprocess } from "bun";
+
+export interface ChildServer {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  url: string;
+  lines: string[];
+  exited: Promise<number>;
+}
+
+export async function spawnServer(cmd: string[], opts: { cwd: string; env: Record<string, string> }): Promise<ChildServer> {
+  const proc = Bun.spawn(cmd, {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: opts.cwd, PARLEY_PORT: "0", PARLEY_HOST: "127.0.0.1", PARLEY_LOG_FORMAT: "json", ...opts.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const lines: string[] = [];
+  const { promise: listening, resolve, reject } = Promise.withResolvers<string>();
+  (async () => {
+    const decoder = new TextDecoder();
+    let buf = "";
+    const reader = proc.stdout.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      buf += decoder.decode(r.value);
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        lines.push(line);
+        const m = /"address":"[^"]*:(\d+)"/.exec(line);
+        if (m) resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    }
+    reject(new Error(`server exited before listening: ${await new Response(proc.stderr).text()} ${lines.join("\n")}`));
+  })();
+  const url = await listening;
+  return { proc, url, lines, exited: proc.exited };
+}

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { tempDir } from "./harness.ts";
+import { spawnServer } from "./process.ts";
+
+const main = join(import.meta.dir, "..", "src", "main.ts");
+
+describe("graceful shutdown", () => {
+  test("on SIGTERM, finishes the request in flight, stops accepting, closes the database and exits 0", async () => {
+    const cwd = tempDir("parley-stop-");
+    const server = await spawnServer([process.execPath, main, "serve"], { cwd, env: { PARLEY_DATA_DIR: join(cwd, "data") } });
+    // Setup hashes a password (tens of milliseconds): the signal arrives while it is in flight.
+    const inFlight = fetch(`${server.url}/api/v1/setup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "ana", password: "ana-password", displayName: "Ana" }),
+    });
+    await Bun.sleep(5);
+    server.proc.kill("SIGTERM");
+    const res = await inFlight;
+    expect(res.status).toBe(201);
+    expect(await server.exited).toBe(0);
+    expect(server.lines.join("\n")).toContain('"msg":"stopped"');
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+
+    // What was acknowledged is in the database.
+    const db = new Database(join(cwd, "data", "parley.db"), { readonly: true });
+    expect(db.query<any, []>("SELECT username FROM users").all()).toEqual([{ username: "ana" }]);
+    db.close();
+  });
+
+  test("SIGINT stops it the same way", async () => {
+    const cwd = tempDir("parley-stop-");
+    const server = await spawnServer([process.execPath, main], { cwd, env: { PARLEY_DATA_DIR: join(cwd, "data") } });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    server.proc.kill("SIGINT");
+    expect(await server.exited).toBe(0);
+  });
+
+  test("a bad setting stops start-up with a clear message and exit code 2", async () => {
+    const proc = Bun.spawnSync([process.execPath, main, "serve", "--port", "eighty"], { stderr: "pipe" });
+    expect(proc.exitCode).toBe(2);
+    expect(proc.stderr.toString()).toContain("PARLEY_PORT must be a whole number");
+  });
+});

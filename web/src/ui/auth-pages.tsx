@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type User } from "../app/api.ts";
-import { instance, navigate, signedIn } from "../app/state.ts";
+import { instance, me, navigate, signedIn } from "../app/state.ts";
 import { Card, Form, Link, type FieldSpec } from "./form.tsx";
 
 const usernameField: FieldSpec = {
@@ -144,6 +144,8 @@ export function ResetPasswordPage() {
         submit="Set password"
         onSubmit={async (v) => {
           await api("POST", "/auth/password-reset", { token, password: v.password });
+          // The server signed this account out everywhere, this browser included.
+          me.value = null;
           setState({ done: true });
         }}
       />

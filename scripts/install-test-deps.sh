@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond npm packages: Debian's Chromium for the browser tests.
+# Runs before `npm test`; does nothing when everything is already there.
+set -euo pipefail
+if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then exit 0; fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-test-deps: Chromium is missing and this is not a Debian-like system; install chromium and set PARLEY_CHROMIUM" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "install-test-deps: run as root (or install sudo) to install chromium" >&2
+    exit 1
+  fi
+fi
+echo "install-test-deps: installing chromium from Debian's packages"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
@@ -57,6 +57,15 @@ describe("the compiled executable", () => {
     expect((await reg.json()).user.username).toBe("bea");
     expect(existsSync(join(cwd, "INJECTED"))).toBe(false);
   });
+
+  test("npm run build:arm64 cross-compiles a 64-bit ARM executable", () => {
+    const build = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "linux-arm64"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    expect(build.exitCode).toBe(0);
+    const header = new Uint8Array(readFileSync(join(root, "dist", "parley-linux-arm64")).subarray(0, 20));
+    expect([...header.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]); // ELF
+    expect(header[4]).toBe(2); // 64-bit
+    expect(header[18] | (header[19]! << 8)).toBe(183); // EM_AARCH64
+  }, 120_000);
 
   test("/readyz says the embedded migrations are applied", async () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);

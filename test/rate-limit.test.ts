@@ -53,3 +53,22 @@ describe("the rate limiter", () => {
     expect(limiter.hit("ana")).toBe(30);
   });
 });
+
+describe("per-username limits behind a trusted proxy", () => {
+  test("guessing one account's password from many addresses is limited too", async () => {
+    const proxied = await startTestServer({ authRateLimit: "3", trustProxy: "true" });
+    try {
+      await setUp(proxied);
+      const attempt = (ip: string) =>
+        proxied.call("POST", "/api/v1/auth/login", { body: { username: "ANA", password: "guess" }, headers: { "x-forwarded-for": ip } });
+      for (const ip of ["10.0.0.1", "10.0.0.2", "10.0.0.3"]) expect((await attempt(ip)).status).toBe(401);
+      const limited = await attempt("10.0.0.4");
+      expect(limited.status).toBe(429);
+      // Another account from a fresh address is not affected.
+      const other = await proxied.call("POST", "/api/v1/auth/login", { body: { username: "someone", password: "guess" }, headers: { "x-forwarded-for": "10.0.0.5" } });
+      expect(other.status).toBe(401);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});

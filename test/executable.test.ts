@@ -64,7 +64,7 @@ describe("the compiled executable", () => {
     const header = new Uint8Array(readFileSync(join(root, "dist", "parley-linux-arm64")).subarray(0, 20));
     expect([...header.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]); // ELF
     expect(header[4]).toBe(2); // 64-bit
-    expect(header[18] | (header[19]! << 8)).toBe(183); // EM_AARCH64
+    expect(header[18]! | (header[19]! << 8)).toBe(183); // EM_AARCH64
   }, 120_000);
 
   test("/readyz says the embedded migrations are applied", async () => {

@@ -1,8 +1,6 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, eq, isNull } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
-import { newId, randomToken } from "../lib/ids.ts";
+import { hashSecret, newId, randomToken } from "../lib/ids.ts";
 import { DAY, HOUR } from "../lib/time.ts";
 import { passwordResets } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
@@ -17,10 +15,6 @@ import { findUserByEmail, findUserByUsername, requireUser, setPasswordHash } fro
 const LINK_TTL = DAY; // handed over in person or by another channel: give it a day
 const EMAIL_TTL = HOUR; // mailboxes leak more often: keep the window short
 
-function hashToken(token: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
-}
-
 function resetUrl(publicUrl: string, token: string): string {
   return `${publicUrl}/reset-password?token=${token}`;
 }
@@ -30,7 +24,7 @@ function issueToken(db: Db, userId: string, kind: "link" | "email", createdBy: s
   db.delete(passwordResets).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt))).run();
   const token = randomToken(20);
   const expiresAt = now + (kind === "link" ? LINK_TTL : EMAIL_TTL);
-  db.insert(passwordResets).values({ id: newId(), tokenHash: hashToken(token), userId, kind, createdBy, createdAt: now, expiresAt }).run();
+  db.insert(passwordResets).values({ id: newId(), tokenHash: hashSecret(token), userId, kind, createdBy, createdAt: now, expiresAt }).run();
   return { token, expiresAt };
 }
 
@@ -62,7 +56,7 @@ export function requestEmailReset(store: Store, mailer: Mailer, login: string, p
 }
 
 function findUsableReset(db: Db, token: string, now: number) {
-  const row = db.select().from(passwordResets).where(eq(passwordResets.tokenHash, hashToken(token))).get();
+  const row = db.select().from(passwordResets).where(eq(passwordResets.tokenHash, hashSecret(token))).get();
   if (!row || row.usedAt !== null || row.expiresAt <= now) return undefined;
   return row;
 }
@@ -86,7 +80,7 @@ export async function resetPassword(store: Store, token: string, newPassword: st
     const spent = tx
       .update(passwordResets)
       .set({ usedAt: now })
-      .where(and(eq(passwordResets.tokenHash, hashToken(token)), isNull(passwordResets.usedAt)))
+      .where(and(eq(passwordResets.tokenHash, hashSecret(token)), isNull(passwordResets.usedAt)))
       .returning({ id: passwordResets.id })
       .all();
     if (spent.length === 0) throw new AppError("INVALID_RESET_TOKEN");

@@ -1,8 +1,6 @@
-import { sha256 } from "@oslojs/crypto/sha2";
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
-import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, desc, eq, ne } from "drizzle-orm";
-import { randomToken } from "../lib/ids.ts";
+import { hashSecret, randomToken } from "../lib/ids.ts";
 import { DAY } from "../lib/time.ts";
 import type { Db } from "../store/store.ts";
 import { sessions, users } from "../store/schema.ts";
@@ -16,10 +14,6 @@ export type UserRow = typeof users.$inferSelect;
 export interface SessionMeta {
   userAgent?: string;
   ip?: string;
-}
-
-function hashSecret(secret: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
 }
 
 export function createSession(db: Db, userId: string, ttlDays: number, meta: SessionMeta = {}, now = Date.now()): { token: string; session: SessionRow } {

@@ -128,9 +128,9 @@ export function countOtherActiveAdmins(db: Db, userId: string): number {
 }
 
 export function isUniqueViolation(err: unknown, index: string): boolean {
+  // drizzle may wrap the driver's error: look down the cause chain.
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed") && (e.message.includes(index) || index === "")) return true;
-    if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE" && e.message.includes(index)) return true;
+    if (e.message.includes("UNIQUE constraint failed") && e.message.includes(index)) return true;
   }
   return false;
 }

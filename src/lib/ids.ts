@@ -1,3 +1,4 @@
+import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 
 /** Random bytes as lowercase base32: URL-safe, case-insensitive, no ambiguity with padding. */
@@ -10,6 +11,7 @@ export function newId(): string {
   return randomToken(10);
 }
 
-export function randomHex(bytes: number): string {
-  return encodeHexLowerCase(crypto.getRandomValues(new Uint8Array(bytes)));
+/** How secrets (session secrets, reset tokens) are stored: a leaked database hands out nothing usable. */
+export function hashSecret(secret: string): string {
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
@@ -25,6 +25,7 @@ describe("the compiled executable", () => {
   afterAll(async () => {
     server?.proc.kill("SIGTERM");
     await server?.exited;
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   test("prints its version and help", () => {

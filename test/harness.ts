@@ -36,7 +36,7 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
   const logs: string[] = [];
   const log = createLogger({ format: "json", level: config.logLevel, write: (l) => logs.push(l) });
   const running = startServer(config, log);
-  const url = `http://127.0.0.1:${running.server.port}`;
+  const { url } = running;
   const sqlite = running.app.deps.store.sqlite;
   let stopped = false;
 

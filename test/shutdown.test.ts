@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./harness.ts";
 import { spawnServer } from "./process.ts";
@@ -28,6 +29,7 @@ describe("graceful shutdown", () => {
     const db = new Database(join(cwd, "data", "parley.db"), { readonly: true });
     expect(db.query<any, []>("SELECT username FROM users").all()).toEqual([{ username: "ana" }]);
     db.close();
+    rmSync(cwd, { recursive: true, force: true });
   });
 
   test("SIGINT stops it the same way", async () => {
@@ -36,6 +38,7 @@ describe("graceful shutdown", () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     server.proc.kill("SIGINT");
     expect(await server.exited).toBe(0);
+    rmSync(cwd, { recursive: true, force: true });
   });
 
   test("a bad setting stops start-up with a clear message and exit code 2", async () => {

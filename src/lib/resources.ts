@@ -5,7 +5,7 @@ import { join } from "node:path";
  * and from the executable's embedded file system when compiled with `--asset DIR`, which keeps each
  * folder under its own name at the embedded root (every module's import.meta.dir).
  */
-export const isCompiled = import.meta.dir.startsWith("/$bunfs") || import.meta.dir.includes("~BUN");
+const isCompiled = import.meta.dir.startsWith("/$bunfs") || import.meta.dir.includes("~BUN");
 const checkout = join(import.meta.dir, "..", "..");
 
 /** The SQL migrations (migrations/ in the checkout). */

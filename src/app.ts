@@ -1,25 +1,37 @@
 import { createMailer } from "./accounts/mailer.ts";
+import type { Chat } from "./chat/context.ts";
 import type { Config } from "./config/config.ts";
 import type { Deps } from "./http/context.ts";
 import { createRouter } from "./http/router.ts";
 import type { Logger } from "./lib/log.ts";
 import { RateLimiter } from "./lib/rate-limiter.ts";
 import { MINUTE } from "./lib/time.ts";
+import { Hub } from "./realtime/hub.ts";
+import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
+import { createWriteQueue } from "./store/write-queue.ts";
 
 export interface App {
   fetch: ReturnType<typeof createRouter>["fetch"];
+  websocket: Realtime["websocket"];
   deps: Deps;
   /** Readiness goes false; new work is refused by the load balancer before the process stops. */
   startDraining(): void;
+  /** Closes every WebSocket with a reconnect code; the write queue finishes what it holds. */
+  stopRealtime(): Promise<void>;
 }
 
 /** Builds the whole application around an open store. Never listens, so tests can drive it directly. */
 export function createApp(config: Config, store: Store, log: Logger): App {
+  const hub = new Hub(log);
+  const chat: Chat = { store, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher: hub };
+  const realtime = createRealtime(config, chat, hub, log);
   const deps: Deps = {
     config,
     store,
     log,
+    chat,
+    hub,
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     authLimits: {
       byAddress: new RateLimiter(config.authRateLimit, MINUTE),
@@ -30,9 +42,14 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const router = createRouter(deps, { isDraining: () => draining });
   return {
     fetch: router.fetch,
+    websocket: realtime.websocket,
     deps,
     startDraining: () => {
       draining = true;
+    },
+    async stopRealtime() {
+      realtime.stop();
+      await chat.queue.idle();
     },
   };
 }

@@ -2,10 +2,12 @@ import type { Server } from "bun";
 import { createApp, type App } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./lib/log.ts";
+import type { SocketData } from "./realtime/hub.ts";
+import { socketLimits } from "./realtime/socket.ts";
 import { openStore } from "./store/store.ts";
 
 export interface RunningServer {
-  server: Server<unknown>;
+  server: Server<SocketData>;
   app: App;
   /** The settings in force (the public URL names the real port when port 0 was asked for). */
   config: Config;
@@ -18,9 +20,22 @@ export interface RunningServer {
 export function startServer(configured: Config, log: Logger): RunningServer {
   const store = openStore(configured.dataDir, { onAfterCommitError: (err) => log.error("after-commit hook failed", { err }) });
   let app: App | undefined;
-  let server: Server<unknown>;
+  let server: Server<SocketData>;
   try {
-    server = Bun.serve({ port: configured.port, hostname: configured.host, fetch: (req, srv) => app!.fetch(req, srv), development: false });
+    server = Bun.serve<SocketData>({
+      port: configured.port,
+      hostname: configured.host,
+      fetch: (req, srv) => app!.fetch(req, srv),
+      // The handlers belong to the app, built below; Bun needs the limits now.
+      websocket: {
+        ...socketLimits(configured),
+        open: (ws) => app!.websocket.open!(ws),
+        message: (ws, data) => app!.websocket.message!(ws, data),
+        drain: (ws) => app!.websocket.drain!(ws),
+        close: (ws, code, reason) => app!.websocket.close!(ws, code, reason),
+      },
+      development: false,
+    });
   } catch (err) {
     store.close();
     throw err;
@@ -29,12 +44,15 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   const config =
     configured.publicUrl === `http://localhost:${configured.port}` ? { ...configured, publicUrl: `http://localhost:${server.port}` } : configured;
   app = createApp(config, store, log);
+  app.deps.hub.attach(server);
   const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
   let stopping: Promise<void> | undefined;
 
   const stop = () =>
     (stopping ??= (async () => {
       app.startDraining();
+      // Sockets first: clients hear "reconnect and resume" (4000) and go to another node or wait for us.
+      await app.stopRealtime();
       const graceful = server.stop(false);
       const timeout = new Promise<"timeout">((r) => setTimeout(r, config.shutdownTimeoutSeconds * 1000, "timeout").unref());
       if ((await Promise.race([graceful, timeout])) === "timeout") {

@@ -1,5 +1,5 @@
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
-import { and, desc, eq, ne } from "drizzle-orm";
+import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import { hashSecret, randomToken } from "../lib/ids.ts";
 import { DAY } from "../lib/time.ts";
 import type { Db } from "../store/store.ts";
@@ -96,4 +96,16 @@ export function listUserSessions(db: Db, userId: string, now = Date.now()): Sess
 export function deleteOwnSession(db: Db, userId: string, sessionId: string): boolean {
   const gone = db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).returning({ id: sessions.id }).all();
   return gone.length > 0;
+}
+
+/** Which of these sessions still work (not revoked, not expired, account active): open sockets recheck. */
+export function listValidSessionIds(db: Db, ids: string[], now = Date.now()): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = db
+    .select({ id: sessions.id, expiresAt: sessions.expiresAt, deactivatedAt: users.deactivatedAt, deletedAt: users.deletedAt })
+    .from(sessions)
+    .innerJoin(users, eq(sessions.userId, users.id))
+    .where(inArray(sessions.id, ids))
+    .all();
+  return new Set(rows.filter((r) => r.expiresAt > now && r.deactivatedAt === null && r.deletedAt === null).map((r) => r.id));
 }

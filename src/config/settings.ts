@@ -75,6 +75,30 @@ export const settings = {
     kind: "int", env: "PARLEY_SHUTDOWN_TIMEOUT", flag: "--shutdown-timeout", default: "10", min: 0, max: 600,
     description: "On SIGTERM/SIGINT, how long to let in-flight requests finish before closing anyway.",
   },
+  wsIdleTimeoutSeconds: {
+    kind: "int", env: "PARLEY_WS_IDLE_TIMEOUT", flag: "--ws-idle-timeout", default: "60", min: 8, max: 960,
+    description: "Seconds a WebSocket may stay silent. The server pings before this runs out; a peer that does not answer (a dead phone, a dropped NAT entry) is closed.",
+  },
+  wsSendRate: {
+    kind: "int", env: "PARLEY_WS_SEND_RATE", flag: "--ws-send-rate", default: "20", min: 1, max: 100000,
+    description: "Messages one WebSocket connection may send per second, with bursts of twice that; more get a RATE_LIMITED error frame.",
+  },
+  wsMaxFrameBytes: {
+    kind: "int", env: "PARLEY_WS_MAX_FRAME_BYTES", flag: "--ws-max-frame-bytes", default: "65536", min: 32768, max: 1048576,
+    description: "Largest WebSocket frame handled; larger ones get a FRAME_TOO_LARGE error frame. Frames over 1 MiB close the connection (1009).",
+  },
+  wsBufferBytes: {
+    kind: "int", env: "PARLEY_WS_BUFFER_BYTES", flag: "--ws-buffer-bytes", default: "1048576", min: 65536, max: 67108864,
+    description: "Outgoing bytes the server holds for one slow connection. Past it the connection is closed with a reconnect code and the client resumes from its last event.",
+  },
+  writeBatchMax: {
+    kind: "int", env: "PARLEY_WRITE_BATCH_MAX", flag: "--write-batch-max", default: "256", min: 1, max: 10000,
+    description: "Most writes committed in one transaction (group commit). Bounds how long one commit holds the server.",
+  },
+  writeBatchWaitMs: {
+    kind: "int", env: "PARLEY_WRITE_BATCH_WAIT_MS", flag: "--write-batch-wait-ms", default: "0", min: 0, max: 100,
+    description: "How long the first write of a batch waits for others. 0 batches what arrives while the previous commit runs, which measured best (docs/performance.md).",
+  },
 } as const satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof settings;

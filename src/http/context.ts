@@ -6,12 +6,16 @@ import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import type { RateLimiter } from "../lib/rate-limiter.ts";
 import type { Store } from "../store/store.ts";
+import type { Chat } from "../chat/context.ts";
+import type { Hub, SocketData } from "../realtime/hub.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
 export interface Deps {
   config: Config;
   store: Store;
   log: Logger;
+  chat: Chat;
+  hub: Hub;
   mailer: Mailer | null;
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
 }
@@ -24,7 +28,7 @@ export interface Auth {
 }
 
 export type AppEnv = {
-  Bindings: Server<unknown> | undefined;
+  Bindings: Server<SocketData> | undefined;
   Variables: { requestId: string; deps: Deps; auth: Auth | null };
 };
 

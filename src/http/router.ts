@@ -10,6 +10,11 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { loadSession } from "./middleware/session.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { conversationRoutes } from "./routes/conversations.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { memberRoutes } from "./routes/members.ts";
+import { messageRoutes } from "./routes/messages.ts";
+import { realtimeRoutes } from "./routes/realtime.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -29,6 +34,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
 
   app.route("/", healthRoutes(lifecycle.isDraining));
+  app.route("/", realtimeRoutes);
 
   const api = new Hono<AppEnv>();
   api.use(
@@ -46,11 +52,22 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
     // API answers are per user: no shared cache may keep them.
     if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
   });
+  // Account changes may end sessions (sign-out, password change, deactivation): their sockets close too.
+  for (const path of ["/auth/logout", "/auth/password-reset", "/me/*", "/admin/*"]) {
+    api.use(path, async (c, next) => {
+      await next();
+      if (c.req.method !== "GET" && c.res.status < 400) deps.hub.recheckSessions(deps.store.db);
+    });
+  }
   api.route("/", instanceRoutes);
   api.route("/", authRoutes);
   api.route("/", passwordResetRoutes);
   api.route("/me", meRoutes);
   api.route("/admin", adminRoutes);
+  api.route("/conversations/:id/messages", messageRoutes);
+  api.route("/conversations/:id/members", memberRoutes);
+  api.route("/conversations", conversationRoutes);
+  api.route("/events", eventRoutes);
   api.notFound(notFoundResponse);
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Times are epoch milliseconds (integers sort and compare cheaply); the API turns them into ISO strings.
 
@@ -76,3 +76,74 @@ export const instanceSettings = sqliteTable("instance_settings", {
   value: text("value").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    type: text("type", { enum: ["direct", "group"] }).notNull(),
+    title: text("title"),
+    createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+    // "<smaller user id>:<larger user id>" for direct conversations: the unique index makes "one per pair"
+    // hold even when both people start the conversation at the same moment.
+    directKey: text("direct_key"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("conversations_direct_key_unique").on(t.directKey)],
+);
+
+export const members = sqliteTable(
+  "members",
+  {
+    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull().default("member"),
+    // The member's event stream for this conversation starts here: events before they joined are not theirs.
+    fromEventId: integer("from_event_id").notNull(),
+    // seq of the newest message they have read; unread counts are messages after it.
+    lastReadSeq: integer("last_read_seq").notNull().default(0),
+    joinedAt: integer("joined_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("members_user_id_idx").on(t.userId)],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    // seq orders messages (history pages, unread counts); id is the opaque handle clients use.
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    senderId: text("sender_id").notNull().references(() => users.id),
+    clientId: text("client_id").notNull(),
+    text: text("text").notNull(),
+    replyToId: text("reply_to_id"),
+    createdAt: integer("created_at").notNull(),
+    editedAt: integer("edited_at"),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [
+    // A retried send finds the original instead of writing a second message.
+    uniqueIndex("messages_sender_client_id_unique").on(t.senderId, t.clientId),
+    index("messages_conversation_seq_idx").on(t.conversationId, t.seq),
+  ],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    // AUTOINCREMENT: ids are never reused, even after the newest rows are deleted, so a client's
+    // "since" can never point past an event it has not seen.
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    // Someone who sees this event without being a member (the person just removed).
+    userId: text("user_id"),
+    actorId: text("actor_id"),
+    messageId: text("message_id"),
+    subjectUserId: text("subject_user_id"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("events_conversation_id_idx").on(t.conversationId, t.id), index("events_user_id_idx").on(t.userId, t.id)],
+);

@@ -8,7 +8,8 @@ import { AppError } from "../../lib/errors.ts";
 import { toIso } from "../../lib/time.ts";
 import type { AppEnv } from "../context.ts";
 import { limitAuthAttempt } from "../middleware/auth-rate-limit.ts";
-import { parseWith, readJson } from "../validate.ts";
+import { parseWith } from "../../lib/parse.ts";
+import { readJson } from "../validate.ts";
 
 const token = z.string().trim().min(1).max(100);
 

@@ -1,0 +1,21 @@
+import type { Store } from "../store/store.ts";
+import type { WriteQueue } from "../store/write-queue.ts";
+import type { EventView } from "./events.ts";
+
+/**
+ * How the chat domain announces committed events. The realtime hub implements it; the domain never
+ * imports the hub. Called after commit only, so nothing is announced that could still roll back.
+ */
+export interface ChatPublisher {
+  /**
+   * Delivers event to the conversation's connected members. `join` are subscribed to the conversation
+   * before it is sent (they receive it); `leave` are unsubscribed first and then get it addressed to them.
+   */
+  publish(event: EventView, change?: { join?: string[]; leave?: string[] }): void;
+}
+
+export interface Chat {
+  store: Store;
+  queue: WriteQueue;
+  publisher: ChatPublisher;
+}

@@ -1,0 +1,49 @@
+import { inArray, eq, and } from "drizzle-orm";
+import { members, messages, users } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import { findMessage } from "./messages.ts";
+import { requireMember } from "./conversations.ts";
+import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
+
+export interface ConversationSummary extends ConversationView {
+  lastMessage: MessageView | null;
+  unreadCount: number;
+}
+
+/** My conversations, the most recently active first, each with its last message and my unread count. */
+export function listMyConversations(db: Db, userId: string, onlyId: string | null = null): ConversationSummary[] {
+  const rows = db.$client
+    .query<{ id: string; unread: number; lastSeq: number | null }, [string, string, string | null]>(
+      `SELECT m.conversation_id AS id,
+              (SELECT count(*) FROM messages x
+                WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
+                  AND x.sender_id != ?1 AND x.deleted_at IS NULL) AS unread,
+              (SELECT max(seq) FROM messages x WHERE x.conversation_id = m.conversation_id AND x.deleted_at IS NULL) AS lastSeq
+         FROM members m WHERE m.user_id = ?2 AND (?3 IS NULL OR m.conversation_id = ?3)`,
+    )
+    .all(userId, userId, onlyId);
+  const views = loadConversationViews(db, rows.map((r) => r.id));
+  const seqs = rows.map((r) => r.lastSeq).filter((s): s is number => s !== null);
+  const last = new Map<string, MessageView>();
+  if (seqs.length > 0) {
+    for (const { m, u } of db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(messages.senderId, users.id)).where(inArray(messages.seq, seqs)).all()) {
+      last.set(m.conversationId, toMessageView(m, u));
+    }
+  }
+  const list = rows.map((r) => ({ ...views.get(r.id)!, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread }));
+  const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
+  return list.sort((a, b) => (activity(a) < activity(b) ? 1 : activity(a) > activity(b) ? -1 : 0));
+}
+
+export function findMyConversation(db: Db, userId: string, conversationId: string): ConversationSummary {
+  requireMember(db, conversationId, userId);
+  return listMyConversations(db, userId, conversationId)[0]!;
+}
+
+/** Moves my read marker forward to a message (never back: an old tab cannot undo reading). */
+export function markRead(db: Db, userId: string, conversationId: string, messageId: string): void {
+  const member = requireMember(db, conversationId, userId);
+  const { seq } = findMessage(db, conversationId, messageId, "messageId");
+  if (seq <= member.lastReadSeq) return;
+  db.update(members).set({ lastReadSeq: seq }).where(and(eq(members.conversationId, conversationId), eq(members.userId, userId))).run();
+}

@@ -1,0 +1,118 @@
+import { eq, inArray } from "drizzle-orm";
+import type { UserRow } from "../accounts/sessions.ts";
+import { toPublicUser, type PublicUser } from "../accounts/users.ts";
+import { toIso } from "../lib/time.ts";
+import { events, messages, users } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
+
+export type EventType =
+  | "conversation.created"
+  | "conversation.updated"
+  | "member.added"
+  | "member.removed"
+  | "message.created"
+  | "message.updated"
+  | "message.deleted";
+
+export type EventRow = typeof events.$inferSelect;
+
+/** An event as clients see it. Ids are decimal strings that increase with every change. */
+export interface EventView {
+  id: string;
+  type: EventType;
+  conversationId: string;
+  actorId: string | null;
+  createdAt: string;
+  message?: MessageView;
+  user?: PublicUser;
+  conversation?: ConversationView;
+}
+
+export interface NewEvent {
+  type: EventType;
+  conversationId: string;
+  actorId: string | null;
+  messageId?: string;
+  subjectUserId?: string;
+  /** Someone outside the conversation who must still see this event (the member just removed). */
+  userId?: string;
+}
+
+/** Appends an event in the caller's transaction; its id is the stream position. */
+export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
+  return tx
+    .insert(events)
+    .values({ ...e, messageId: e.messageId ?? null, subjectUserId: e.subjectUserId ?? null, userId: e.userId ?? null, createdAt: now })
+    .returning()
+    .get();
+}
+
+/** The id of the newest event, the position a fresh client starts from. */
+export function latestEventId(db: Db): number {
+  return db.$client.query<{ id: number | null }, []>("SELECT max(id) AS id FROM events").get()?.id ?? 0;
+}
+
+/**
+ * Events the user may see after `since`, oldest first: those of conversations they are in, from the
+ * moment they joined, and those addressed to them alone (their own removal).
+ */
+export function listEventRows(db: Db, userId: string, since: number, limit: number): EventRow[] {
+  return db.$client
+    .query<EventRow, [string, number, string, number, number]>(
+      `SELECT e.id, e.type, e.conversation_id AS conversationId, e.user_id AS userId, e.actor_id AS actorId,
+              e.message_id AS messageId, e.subject_user_id AS subjectUserId, e.created_at AS createdAt
+         FROM events e JOIN members m ON m.conversation_id = e.conversation_id AND m.user_id = ?1
+        WHERE e.id > ?2 AND e.id >= m.from_event_id
+       UNION
+       SELECT id, type, conversation_id, user_id, actor_id, message_id, subject_user_id, created_at
+         FROM events WHERE user_id = ?3 AND id > ?4
+       ORDER BY 1 LIMIT ?5`,
+    )
+    .all(userId, since, userId, since, limit);
+}
+
+/** Turns stored events into what clients see, loading what they refer to in a few batched queries. */
+export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
+  const messageIds = unique(rows.map((r) => r.messageId));
+  const userIds = unique(rows.map((r) => r.subjectUserId));
+  const convIds = unique(rows.filter((r) => r.type === "conversation.created" || r.type === "conversation.updated" || r.type === "member.added").map((r) => r.conversationId));
+
+  const msgs = new Map<string, MessageView>();
+  if (messageIds.length > 0) {
+    const found = db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(messages.senderId, users.id)).where(inArray(messages.id, messageIds)).all();
+    for (const { m, u } of found) msgs.set(m.id, toMessageView(m, u));
+  }
+  const people = new Map<string, UserRow>();
+  if (userIds.length > 0) for (const u of db.select().from(users).where(inArray(users.id, userIds)).all()) people.set(u.id, u);
+  const convs = loadConversationViews(db, convIds);
+
+  return rows.map((r) => {
+    const subject = r.subjectUserId ? people.get(r.subjectUserId) : undefined;
+    return toEventView(r, {
+      message: r.messageId ? msgs.get(r.messageId) : undefined,
+      user: subject ? toPublicUser(subject) : undefined,
+      conversation: convs.get(r.conversationId),
+    });
+  });
+}
+
+export function toEventView(r: EventRow, parts: { message?: MessageView; user?: PublicUser; conversation?: ConversationView }): EventView {
+  const view: EventView = { id: String(r.id), type: r.type as EventType, conversationId: r.conversationId, actorId: r.actorId, createdAt: toIso(r.createdAt)! };
+  if (r.messageId && parts.message) view.message = parts.message;
+  if (r.subjectUserId && parts.user) view.user = parts.user;
+  if ((r.type === "conversation.created" || r.type === "conversation.updated" || r.type === "member.added") && parts.conversation) view.conversation = parts.conversation;
+  return view;
+}
+
+function unique(values: (string | null)[]): string[] {
+  return [...new Set(values.filter((v): v is string => v !== null))];
+}
+
+/** A page of the user's stream. `next` is the `since` for the following page; `more` says whether to ask. */
+export function listEvents(db: Db, userId: string, since: number, limit: number): { events: EventView[]; next: string; more: boolean } {
+  const rows = listEventRows(db, userId, since, limit + 1);
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  return { events: renderEvents(db, page), next: String(page.at(-1)?.id ?? since), more };
+}

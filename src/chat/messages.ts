@@ -1,0 +1,110 @@
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { UserRow } from "../accounts/sessions.ts";
+import { findUserById } from "../accounts/users.ts";
+import { AppError } from "../lib/errors.ts";
+import { newId } from "../lib/ids.ts";
+import { members, messages } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import type { Chat } from "./context.ts";
+import { requireMember } from "./conversations.ts";
+import { appendEvent, toEventView } from "./events.ts";
+import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
+
+export const MAX_TEXT_BYTES = 16 * 1024;
+
+/** Message text: 1 to 16 KiB of valid UTF-8 (no lone surrogates), not only blanks. */
+export const messageText = z
+  .string()
+  .refine((t) => t.isWellFormed(), "must be valid UTF-8 text")
+  .refine((t) => t.trim().length > 0, "must not be empty")
+  .refine((t) => Buffer.byteLength(t, "utf8") <= MAX_TEXT_BYTES, `may be at most ${MAX_TEXT_BYTES} bytes`);
+
+/** A client-generated id that makes a send idempotent: printable ASCII, e.g. a UUID. */
+export const clientId = z.string().regex(/^[\x21-\x7e]{1,100}$/, "must be 1 to 100 printable ASCII characters");
+
+export const sendInput = z.object({
+  clientId,
+  text: messageText,
+  replyToId: z.string().max(100).nullish(),
+});
+export type SendInput = z.infer<typeof sendInput>;
+
+/**
+ * Stores a message and announces it. A retry (same sender and clientId) returns the original and
+ * announces nothing: `created` tells the caller which it was.
+ */
+export function sendMessage(chat: Chat, author: UserRow, conversationId: string, input: SendInput): Promise<{ message: MessageView; created: boolean }> {
+  return chat.queue.run((tx, afterCommit) => {
+    // Read again in the transaction: a socket's copy of its user may predate a rename or a deactivation.
+    const sender = findUserById(tx, author.id);
+    if (!sender || sender.deactivatedAt !== null || sender.deletedAt !== null) throw new AppError("UNAUTHENTICATED");
+    requireMember(tx, conversationId, sender.id);
+    const original = tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.senderId, sender.id), eq(messages.clientId, input.clientId)))
+      .get();
+    if (original) {
+      if (original.conversationId !== conversationId) throw new AppError("CLIENT_ID_REUSED", undefined, "clientId");
+      return { message: toMessageView(original, sender), created: false };
+    }
+    if (input.replyToId) findMessage(tx, conversationId, input.replyToId, "replyToId");
+    const now = Date.now();
+    const row = tx
+      .insert(messages)
+      .values({ id: newId(), conversationId, senderId: sender.id, clientId: input.clientId, text: input.text, replyToId: input.replyToId ?? null, createdAt: now })
+      .returning()
+      .get();
+    // Writing in a conversation means having read it: my own messages never count as unread.
+    tx.update(members).set({ lastReadSeq: row.seq }).where(and(eq(members.conversationId, conversationId), eq(members.userId, sender.id))).run();
+    const event = appendEvent(tx, { type: "message.created", conversationId, actorId: sender.id, messageId: row.id }, now);
+    const message = toMessageView(row, sender);
+    afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
+    return { message, created: true };
+  });
+}
+
+export function editMessage(chat: Chat, me: UserRow, conversationId: string, messageId: string, text: string): Promise<MessageView> {
+  return chat.queue.run((tx, afterCommit) => {
+    requireMember(tx, conversationId, me.id);
+    const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "edit");
+    if (found.text === text) return toMessageView(found, me);
+    const now = Date.now();
+    const row = tx.update(messages).set({ text, editedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
+    const event = appendEvent(tx, { type: "message.updated", conversationId, actorId: me.id, messageId }, now);
+    const message = toMessageView(row, me);
+    afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
+    return message;
+  });
+}
+
+/** Deletes a message: the row stays as a tombstone (its place in replies and history) without its words. */
+export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, messageId: string): Promise<void> {
+  return chat.queue.run((tx, afterCommit) => {
+    requireMember(tx, conversationId, me.id);
+    const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "delete");
+    const now = Date.now();
+    const row = tx.update(messages).set({ text: "", deletedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
+    const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
+    const message = toMessageView(row, me);
+    afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
+  });
+}
+
+export function findMessage(db: Db, conversationId: string, messageId: string, field?: string): MessageRow {
+  const m = db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId)))
+    .get();
+  if (!m) throw new AppError("MESSAGE_NOT_FOUND", undefined, field);
+  return m;
+}
+
+function requireOwnLiveMessage(tx: Db, conversationId: string, messageId: string, userId: string, action: string): MessageRow {
+  const m = findMessage(tx, conversationId, messageId);
+  if (m.deletedAt !== null) throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.");
+  if (m.senderId !== userId) throw new AppError("FORBIDDEN", `You may only ${action} your own messages.`);
+  return m;
+}

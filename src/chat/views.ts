@@ -1,0 +1,96 @@
+import { asc, eq, inArray } from "drizzle-orm";
+import type { UserRow } from "../accounts/sessions.ts";
+import { toPublicUser, type PublicUser } from "../accounts/users.ts";
+import { toIso } from "../lib/time.ts";
+import { conversations, members, users, type messages } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+
+export type MessageRow = typeof messages.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MemberRow = typeof members.$inferSelect;
+
+/** What a message event carries about its author, so a client renders it without another request. */
+export interface SenderView {
+  id: string;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+}
+
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  clientId: string;
+  text: string;
+  replyToId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  deleted: boolean;
+  sender: SenderView;
+}
+
+export interface MemberView {
+  user: PublicUser;
+  role: MemberRow["role"];
+  joinedAt: string;
+}
+
+export interface ConversationView {
+  id: string;
+  type: ConversationRow["type"];
+  title: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  members: MemberView[];
+}
+
+export function toSenderView(u: UserRow): SenderView {
+  const { id, username, displayName, avatarUrl } = toPublicUser(u);
+  return { id, username, displayName, avatarUrl };
+}
+
+export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    clientId: m.clientId,
+    // A deleted message keeps its place in history as a tombstone; its words are gone from the database.
+    text: m.deletedAt === null ? m.text : "",
+    replyToId: m.replyToId,
+    createdAt: toIso(m.createdAt)!,
+    editedAt: toIso(m.editedAt),
+    deletedAt: toIso(m.deletedAt),
+    deleted: m.deletedAt !== null,
+    sender: toSenderView(sender),
+  };
+}
+
+/** Conversations with their members, loaded in two queries whatever their number. */
+export function loadConversationViews(db: Db, ids: string[]): Map<string, ConversationView> {
+  const out = new Map<string, ConversationView>();
+  if (ids.length === 0) return out;
+  for (const c of db.select().from(conversations).where(inArray(conversations.id, ids)).all()) {
+    out.set(c.id, {
+      id: c.id,
+      type: c.type,
+      title: c.title,
+      createdBy: c.createdBy,
+      createdAt: toIso(c.createdAt)!,
+      updatedAt: toIso(c.updatedAt)!,
+      members: [],
+    });
+  }
+  const rows = db
+    .select({ member: members, user: users })
+    .from(members)
+    .innerJoin(users, eq(members.userId, users.id))
+    .where(inArray(members.conversationId, ids))
+    .orderBy(asc(members.joinedAt))
+    .all();
+  for (const { member, user } of rows) {
+    out.get(member.conversationId)?.members.push({ user: toPublicUser(user), role: member.role, joinedAt: toIso(member.joinedAt)! });
+  }
+  return out;
+}

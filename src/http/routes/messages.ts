@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { listHistory, MAX_PAGE } from "../../chat/message-history.ts";
+import { deleteMessage, editMessage, messageText, sendInput, sendMessage } from "../../chat/messages.ts";
+import { parseWith } from "../../lib/parse.ts";
+import { authOf, type AppEnv } from "../context.ts";
+import { requireAuth } from "../middleware/session.ts";
+import { readJson } from "../validate.ts";
+
+const cursor = z.string().min(1).max(100);
+const historyQuery = z
+  .object({
+    before: cursor.optional(),
+    after: cursor.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  })
+  .refine((q) => !(q.before && q.after), { message: "Give before or after, not both.", path: ["after"] });
+
+/** Mounted at /api/v1/conversations/:id/messages. */
+export const messageRoutes = new Hono<AppEnv>()
+  .use(requireAuth)
+  .get("/", (c) => {
+    const page = parseWith(historyQuery, c.req.query());
+    return c.json(listHistory(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")!, page));
+  })
+  .post("/", async (c) => {
+    const body = await readJson(c, sendInput);
+    const { message, created } = await sendMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, body);
+    return c.json({ message }, created ? 201 : 200);
+  })
+  .patch("/:messageId", async (c) => {
+    const { text } = await readJson(c, z.object({ text: messageText }));
+    const message = await editMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"), text);
+    return c.json({ message });
+  })
+  .delete("/:messageId", async (c) => {
+    await deleteMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"));
+    return c.body(null, 204);
+  });

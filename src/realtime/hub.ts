@@ -1,0 +1,131 @@
+import type { Server, ServerWebSocket } from "bun";
+import { listValidSessionIds, type UserRow } from "../accounts/sessions.ts";
+import type { ChatPublisher } from "../chat/context.ts";
+import type { EventView } from "../chat/events.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Db } from "../store/store.ts";
+import type { TokenBucket } from "../lib/token-bucket.ts";
+import { CloseCode, type ServerFrame } from "./protocol.ts";
+
+export interface SocketData {
+  /** Set at the upgrade (cookie or bearer header) or by the hello frame's token. */
+  auth: { user: UserRow; sessionId: string } | null;
+  /** new: waiting for hello · replaying: sending missed events · live: subscribed to its topics. */
+  state: "new" | "replaying" | "live";
+  sends: TokenBucket;
+  /** Continues a replay that paused because the socket's buffer was full. */
+  resumeReplay: (() => void) | null;
+  helloTimer: Timer | null;
+  /** Consecutive sweeps that found the socket's buffer over the soft limit. */
+  slowSweeps: number;
+}
+
+export type Socket = ServerWebSocket<SocketData>;
+
+export const conversationTopic = (id: string) => `conv:${id}`;
+export const userTopic = (id: string) => `user:${id}`;
+
+/**
+ * Knows every authenticated socket by user, and fans committed events out through Bun's native pub/sub:
+ * one topic per conversation and one per user, never a global topic, so only members receive anything.
+ */
+export class Hub implements ChatPublisher {
+  private server: Server<SocketData> | null = null;
+  private readonly byUser = new Map<string, Set<Socket>>();
+  private readonly open = new Set<Socket>();
+
+  constructor(private readonly log: Logger) {}
+
+  attach(server: Server<SocketData>): void {
+    this.server = server;
+  }
+
+  opened(ws: Socket): void {
+    this.open.add(ws);
+  }
+
+  /** A socket that finished its replay: it now receives live events. */
+  goLive(ws: Socket, conversationIds: string[]): void {
+    const userId = ws.data.auth!.user.id;
+    ws.subscribe(userTopic(userId));
+    for (const id of conversationIds) ws.subscribe(conversationTopic(id));
+    ws.data.state = "live";
+    let set = this.byUser.get(userId);
+    if (!set) this.byUser.set(userId, (set = new Set()));
+    set.add(ws);
+  }
+
+  closed(ws: Socket): void {
+    this.open.delete(ws);
+    const userId = ws.data.auth?.user.id;
+    if (!userId) return;
+    const set = this.byUser.get(userId);
+    set?.delete(ws);
+    if (set?.size === 0) this.byUser.delete(userId);
+  }
+
+  publish(event: EventView, change: { join?: string[]; leave?: string[] } = {}): void {
+    const topic = conversationTopic(event.conversationId);
+    // Membership changes take effect on every open tab and device before the event goes out, so the
+    // new member receives it and the removed one receives nothing more of the conversation.
+    for (const userId of change.join ?? []) for (const ws of this.byUser.get(userId) ?? []) ws.subscribe(topic);
+    for (const userId of change.leave ?? []) for (const ws of this.byUser.get(userId) ?? []) ws.unsubscribe(topic);
+    const frame = JSON.stringify({ type: "event", event } satisfies ServerFrame);
+    this.server?.publish(topic, frame);
+    for (const userId of change.leave ?? []) this.server?.publish(userTopic(userId), frame);
+  }
+
+  /** Live sockets of a user, for tests and metrics. */
+  socketsOf(userId: string): number {
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+
+  get connections(): number {
+    return this.open.size;
+  }
+
+  /** Closes the sockets of the given sessions (signed out, revoked) with a code that says "sign in again". */
+  closeSessions(sessionIds: Iterable<string>): void {
+    const ids = new Set(sessionIds);
+    for (const ws of this.open) if (ws.data.auth && ids.has(ws.data.auth.sessionId)) ws.close(CloseCode.SESSION_REVOKED, "session revoked");
+  }
+
+  closeUser(userId: string): void {
+    for (const ws of [...this.open]) if (ws.data.auth?.user.id === userId) ws.close(CloseCode.SESSION_REVOKED, "session revoked");
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const ws of [...this.open]) ws.close(code, reason);
+  }
+
+  /**
+   * Closes sockets whose session no longer works (signed out, revoked, expired, account deactivated or
+   * deleted). Run after every account change and periodically; one query whatever the number of sockets.
+   */
+  recheckSessions(db: Db): void {
+    const connected = new Set<string>();
+    for (const ws of this.open) if (ws.data.auth) connected.add(ws.data.auth.sessionId);
+    if (connected.size === 0) return;
+    const valid = listValidSessionIds(db, [...connected]);
+    this.closeSessions([...connected].filter((id) => !valid.has(id)));
+  }
+
+  /**
+   * Closes, with a reconnect code, sockets whose outgoing buffer stayed over half the limit for two
+   * sweeps: they resume from their last event instead of making the server hold more for them. Bun's
+   * closeOnBackpressureLimit is the hard stop behind this (it cuts the connection, 1006, never drops a frame silently).
+   */
+  closeSlowConsumers(softLimit: number): number {
+    let closed = 0;
+    for (const ws of this.open) {
+      if (ws.getBufferedAmount() > softLimit) {
+        if (++ws.data.slowSweeps >= 2) {
+          ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
+          closed++;
+        }
+      } else ws.data.slowSweeps = 0;
+    }
+    if (closed > 0) this.log.info("closed slow websocket clients", { count: closed });
+    return closed;
+  }
+}

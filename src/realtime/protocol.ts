@@ -1,0 +1,55 @@
+import { z } from "zod";
+import type { AccountView } from "../accounts/users.ts";
+import type { EventView } from "../chat/events.ts";
+import { clientId, messageText } from "../chat/messages.ts";
+import type { MessageView } from "../chat/views.ts";
+
+/**
+ * Close codes are a contract with every client: 4000–4499 mean "reconnect and resume from your last
+ * event id", 4500–4999 mean "do not reconnect" (sign in again first). Any other close (1006 when the
+ * network or the server's hard buffer limit cut the connection) also means reconnect and resume.
+ */
+export const CloseCode = {
+  /** The server is restarting or shutting down. */
+  SHUTTING_DOWN: 4000,
+  /** The client read too slowly and its buffer filled up; nothing is lost, resume to catch up. */
+  SLOW_CONSUMER: 4001,
+  /** No valid session: none at the upgrade and none in the first frame, or the token is wrong. */
+  UNAUTHENTICATED: 4500,
+  /** The session was signed out, revoked, expired, or its account deactivated. */
+  SESSION_REVOKED: 4501,
+} as const;
+
+/** Frames larger than this are cut off by the WebSocket layer itself (close 1009), before we parse them. */
+export const HARD_FRAME_LIMIT = 1024 * 1024;
+
+/** Event ids are decimal strings; clients echo back the last one they saw. */
+export const eventId = z.string().regex(/^\d{1,15}$/, "must be an event id");
+
+export const helloFrame = z.object({
+  type: z.literal("hello"),
+  id: z.string().max(100).nullish(),
+  since: eventId.nullish(),
+  token: z.string().max(300).nullish(),
+});
+
+export const sendFrame = z.object({
+  type: z.literal("send"),
+  id: z.string().max(100).nullish(),
+  conversationId: z.string().min(1).max(100),
+  clientId,
+  text: messageText,
+  replyToId: z.string().max(100).nullish(),
+});
+
+export const pingFrame = z.object({ type: z.literal("ping"), id: z.string().max(100).nullish() });
+
+export type HelloFrame = z.infer<typeof helloFrame>;
+export type SendFrame = z.infer<typeof sendFrame>;
+
+export type ServerFrame =
+  | { type: "ready"; user: AccountView; lastEventId: string }
+  | { type: "ack"; id: string | null; message: MessageView }
+  | { type: "event"; event: EventView }
+  | { type: "pong"; id: string | null }
+  | { type: "error"; id: string | null; code: string; message: string; field?: string; retryAfter?: number };

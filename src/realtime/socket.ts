@@ -1,0 +1,187 @@
+import type { WebSocketHandler } from "bun";
+import { validateSessionToken } from "../accounts/sessions.ts";
+import { toAccountView } from "../accounts/users.ts";
+import type { Chat } from "../chat/context.ts";
+import { listMemberConversationIds } from "../chat/conversations.ts";
+import { latestEventId, listEvents } from "../chat/events.ts";
+import { sendMessage } from "../chat/messages.ts";
+import type { Config } from "../config/config.ts";
+import { AppError, errorCatalogue } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import { parseWith } from "../lib/parse.ts";
+import { TokenBucket } from "../lib/token-bucket.ts";
+import type { Hub, Socket, SocketData } from "./hub.ts";
+import { CloseCode, HARD_FRAME_LIMIT, helloFrame, pingFrame, sendFrame, type ServerFrame } from "./protocol.ts";
+
+const HELLO_TIMEOUT_MS = 10_000;
+const REPLAY_PAGE = 200;
+
+export interface RealtimeDeps {
+  config: Config;
+  chat: Chat;
+  hub: Hub;
+  log: Logger;
+}
+
+/** What a socket starts with; auth comes from the upgrade request when it carried a valid session. */
+export function newSocketData(config: Config, auth: SocketData["auth"]): SocketData {
+  return {
+    auth,
+    state: "new",
+    sends: new TokenBucket(config.wsSendRate, config.wsSendRate * 2),
+    resumeReplay: null,
+    helloTimer: null,
+    slowSweeps: 0,
+  };
+}
+
+/** The limits Bun enforces itself; they must be known when the server starts listening. */
+export function socketLimits(config: Config) {
+  return {
+    maxPayloadLength: HARD_FRAME_LIMIT,
+    backpressureLimit: config.wsBufferBytes,
+    closeOnBackpressureLimit: true,
+    idleTimeout: config.wsIdleTimeoutSeconds,
+    sendPings: true,
+  };
+}
+
+/** Bun's WebSocket handlers for /ws: hello → ready → replay of missed events → live; send → ack after commit. */
+export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<SocketData> {
+  const { config, chat, hub, log } = deps;
+  const db = chat.store.db;
+
+  function send(ws: Socket, frame: ServerFrame): void {
+    if (ws.readyState !== 1) return;
+    // 0: dropped at the hard buffer limit. The client would have a gap, so it must resume instead.
+    if (ws.send(JSON.stringify(frame)) === 0) ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
+  }
+
+  function sendError(ws: Socket, id: string | null, err: unknown): void {
+    if (err instanceof AppError) {
+      send(ws, {
+        type: "error",
+        id,
+        code: err.code,
+        message: err.message,
+        ...(err.field ? { field: err.field } : {}),
+        ...(err.retryAfterSeconds ? { retryAfter: err.retryAfterSeconds } : {}),
+      });
+      return;
+    }
+    log.error("websocket frame failed", { requestId: id, err });
+    send(ws, { type: "error", id, code: "INTERNAL", message: errorCatalogue.INTERNAL.message });
+  }
+
+  /** Sends missed events page by page, pausing while the socket's buffer drains, then goes live. */
+  function replay(ws: Socket, since: number): void {
+    const userId = ws.data.auth!.user.id;
+    let cursor = since;
+    for (;;) {
+      if (ws.readyState !== 1) return;
+      const page = listEvents(db, userId, cursor, REPLAY_PAGE);
+      let full = false;
+      ws.cork(() => {
+        for (const event of page.events) {
+          const status = ws.send(JSON.stringify({ type: "event", event } satisfies ServerFrame));
+          if (status === 0) return ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
+          if (status === -1) full = true;
+        }
+      });
+      cursor = Number(page.next);
+      if (!page.more) {
+        // Same synchronous turn as the last read: no commit can slip between it and the subscription,
+        // so nothing is missed and nothing arrives twice.
+        hub.goLive(ws, listMemberConversationIds(db, userId));
+        return;
+      }
+      if (full) {
+        ws.data.resumeReplay = () => replay(ws, cursor);
+        return;
+      }
+    }
+  }
+
+  function onHello(ws: Socket, raw: unknown): void {
+    const frame = parseWith(helloFrame, raw);
+    if (ws.data.state !== "new") throw new AppError("BAD_REQUEST", "hello was already received on this connection.");
+    if (!ws.data.auth) {
+      const found = frame.token ? validateSessionToken(db, frame.token, config.sessionTtlDays) : null;
+      if (!found) {
+        sendError(ws, frame.id ?? null, new AppError("UNAUTHENTICATED", "The token is missing, expired or revoked."));
+        ws.close(CloseCode.UNAUTHENTICATED, "unauthenticated");
+        return;
+      }
+      ws.data.auth = { user: found.user, sessionId: found.session.id };
+    }
+    clearTimeout(ws.data.helloTimer ?? undefined);
+    ws.data.state = "replaying";
+    const head = latestEventId(db);
+    send(ws, { type: "ready", user: toAccountView(ws.data.auth.user), lastEventId: String(frame.since ?? head) });
+    replay(ws, frame.since != null ? Number(frame.since) : head);
+  }
+
+  function onSend(ws: Socket, raw: unknown, id: string | null): void {
+    if (ws.data.state === "new") throw new AppError("UNAUTHENTICATED", "Send hello first.");
+    const frame = parseWith(sendFrame, raw);
+    const wait = ws.data.sends.take();
+    if (wait > 0) throw new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait);
+    const { conversationId, clientId, text, replyToId } = frame;
+    sendMessage(chat, ws.data.auth!.user, conversationId, { clientId, text, replyToId }).then(
+      ({ message }) => send(ws, { type: "ack", id, message }),
+      (err) => sendError(ws, id, err),
+    );
+  }
+
+  return {
+    ...socketLimits(config),
+    open(ws) {
+      hub.opened(ws);
+      ws.data.helloTimer = setTimeout(() => {
+        if (ws.data.state === "new") ws.close(CloseCode.UNAUTHENTICATED, "no hello received");
+      }, HELLO_TIMEOUT_MS);
+    },
+    message(ws, data) {
+      let id: string | null = null;
+      try {
+        if (typeof data !== "string") throw new AppError("BAD_REQUEST", "Send JSON in text frames.");
+        if (Buffer.byteLength(data) > config.wsMaxFrameBytes) {
+          id = /"id"\s*:\s*"([^"]{1,100})"/.exec(data.slice(0, 300))?.[1] ?? null;
+          throw new AppError("FRAME_TOO_LARGE", `Frames may be at most ${config.wsMaxFrameBytes} bytes.`);
+        }
+        let raw: unknown;
+        try {
+          raw = JSON.parse(data);
+        } catch {
+          throw new AppError("BAD_REQUEST", "The frame is not valid JSON.");
+        }
+        if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new AppError("BAD_REQUEST", "A frame is a JSON object.");
+        const frame = raw as { type?: unknown; id?: unknown };
+        if (typeof frame.id === "string" && frame.id.length <= 100) id = frame.id;
+        switch (frame.type) {
+          case "hello":
+            return onHello(ws, raw);
+          case "send":
+            return onSend(ws, raw, id);
+          case "ping":
+            parseWith(pingFrame, raw);
+            return send(ws, { type: "pong", id });
+          default:
+            throw new AppError("UNKNOWN_FRAME", typeof frame.type === "string" ? `Unknown frame type "${frame.type.slice(0, 40)}".` : "A frame needs a type.", "type");
+        }
+      } catch (err) {
+        sendError(ws, id, err);
+      }
+    },
+    drain(ws) {
+      const resume = ws.data.resumeReplay;
+      ws.data.resumeReplay = null;
+      resume?.();
+    },
+    close(ws) {
+      clearTimeout(ws.data.helloTimer ?? undefined);
+      ws.data.resumeReplay = null;
+      hub.closed(ws);
+    },
+  };
+}

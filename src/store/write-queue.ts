@@ -1,0 +1,110 @@
+import type { Db, Store } from "./store.ts";
+
+export type WriteJob<T> = (tx: Db, afterCommit: (cb: () => void) => void) => T;
+
+export interface WriteQueueOptions {
+  /** Most jobs in one transaction: bounds how long one commit holds the event loop. */
+  maxBatch: number;
+  /** How long the first job of a batch waits for company; 0 = only what arrived in the same turn. */
+  waitMs: number;
+}
+
+export interface WriteQueueStats {
+  batches: number;
+  jobs: number;
+  largestBatch: number;
+}
+
+export interface WriteQueue {
+  /**
+   * Runs job in the next group commit and resolves with its result once that transaction has committed,
+   * so a caller that acks on resolution acks only what is durable. A job that throws rolls back alone
+   * (a savepoint) and rejects; its neighbours in the batch still commit.
+   */
+  run<T>(job: WriteJob<T>): Promise<T>;
+  /** Resolves once everything queued so far has committed or failed. */
+  idle(): Promise<void>;
+  stats(): WriteQueueStats;
+}
+
+interface Pending {
+  job: WriteJob<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit: every fsync is shared by all the writes that arrived while the previous one ran.
+ * bun:sqlite is synchronous, so frames that arrive during a commit wait in the socket buffers and form
+ * the next batch by themselves; waitMs can add a deliberate wait, which the benchmark measures.
+ */
+export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQueue {
+  let pending: Pending[] = [];
+  let scheduled = false;
+  let idleWaiters: (() => void)[] = [];
+  const stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0 };
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    if (opts.waitMs > 0) setTimeout(flush, opts.waitMs);
+    else setImmediate(flush);
+  };
+
+  function flush() {
+    scheduled = false;
+    const batch = pending.splice(0, opts.maxBatch);
+    if (pending.length > 0) schedule();
+    if (batch.length === 0) return;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+    try {
+      store.transaction((tx, afterCommit) => {
+        for (const { job } of batch) {
+          const hooks: (() => void)[] = [];
+          try {
+            const value = tx.transaction((sp) => job(sp as unknown as Db, (cb) => hooks.push(cb)));
+            hooks.forEach(afterCommit);
+            outcomes.push({ ok: true, value });
+          } catch (err) {
+            outcomes.push({ ok: false, err });
+          }
+        }
+      });
+    } catch (err) {
+      // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
+      for (const p of batch) p.reject(err);
+      settle();
+      return;
+    }
+    stats.batches++;
+    stats.jobs += batch.length;
+    stats.largestBatch = Math.max(stats.largestBatch, batch.length);
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.err);
+    });
+    settle();
+  }
+
+  function settle() {
+    if (pending.length > 0 || scheduled) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  return {
+    run<T>(job: WriteJob<T>): Promise<T> {
+      const { promise, resolve, reject } = Promise.withResolvers<T>();
+      pending.push({ job, resolve: resolve as (v: unknown) => void, reject });
+      schedule();
+      return promise;
+    },
+    idle() {
+      if (pending.length === 0 && !scheduled) return Promise.resolve();
+      return new Promise<void>((r) => idleWaiters.push(r));
+    },
+    stats: () => ({ ...stats }),
+  };
+}

@@ -73,30 +73,32 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     send(ws, { type: "error", id, code: "INTERNAL", message: errorCatalogue.INTERNAL.message });
   }
 
-  /** Sends missed events page by page, pausing while the socket's buffer drains, then goes live. */
+  /** Sends missed events page by page, pausing whenever the socket's buffer is full, then goes live. */
   function replay(ws: Socket, since: number): void {
     const userId = ws.data.auth!.user.id;
     let cursor = since;
     for (;;) {
       if (ws.readyState !== 1) return;
       const page = listEvents(db, userId, cursor, REPLAY_PAGE);
-      let full = false;
+      let status = 1;
       ws.cork(() => {
         for (const event of page.events) {
-          const status = ws.send(JSON.stringify({ type: "event", event } satisfies ServerFrame));
-          if (status === 0) return ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
-          if (status === -1) full = true;
+          status = ws.send(JSON.stringify({ type: "event", event } satisfies ServerFrame));
+          if (status === 0) return;
+          cursor = Number(event.id);
+          if (status === -1) return;
         }
       });
-      cursor = Number(page.next);
+      if (status === 0) return ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
+      if (status === -1) {
+        // Sent, but the buffer is now over its limit: continue from here once Bun reports it drained.
+        ws.data.resumeReplay = () => replay(ws, cursor);
+        return;
+      }
       if (!page.more) {
         // Same synchronous turn as the last read: no commit can slip between it and the subscription,
         // so nothing is missed and nothing arrives twice.
         hub.goLive(ws, listMemberConversationIds(db, userId));
-        return;
-      }
-      if (full) {
-        ws.data.resumeReplay = () => replay(ws, cursor);
         return;
       }
     }

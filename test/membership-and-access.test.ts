@@ -4,7 +4,7 @@ import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
 let ana: { token: string; user: any };
-let ben: { token: string; user: any };
+let ben: { token: string; user: any; password: string };
 let eve: { token: string; user: any };
 let n = 0;
 const cid = () => `m-${++n}`;

@@ -54,7 +54,7 @@ describe("bad WebSocket frames", () => {
     expect((await tab.next((f) => f.type === "error")).code).toBe("BAD_REQUEST");
     expect(s.snapshot()).toBe(before);
     expect((await tab.request({ type: "ping", id: "still-here" })).type).toBe("pong");
-    expect((await tab.request(send({ id: "works" }))).type).toBe("ack");
+    expect((await tab.request({ ...send({}), id: "works" })).type).toBe("ack");
     tab.close();
   });
 

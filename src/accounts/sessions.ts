@@ -1,7 +1,8 @@
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { hashSecret, randomToken } from "../lib/ids.ts";
 import { DAY } from "../lib/time.ts";
+import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import { sessions, users } from "../store/schema.ts";
 
@@ -38,6 +39,8 @@ export function createSession(db: Db, userId: string, ttlDays: number, meta: Ses
  * longer sign in. A session used in the second half of its life is extended (one write per half-life,
  * not per request); `renewed` tells the caller to refresh the cookie.
  */
+const sessionWithUser = prepared((db) => db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sql.placeholder("id"))).prepare());
+
 export function validateSessionToken(
   db: Db,
   token: string,
@@ -48,7 +51,7 @@ export function validateSessionToken(
   if (dot <= 0 || token.length > 200) return null;
   const id = token.slice(0, dot);
   const secret = token.slice(dot + 1);
-  const row = db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, id)).get();
+  const row = sessionWithUser(db).get({ id });
   if (!row) return null;
   const { sessions: session, users: user } = row;
   const given = new TextEncoder().encode(hashSecret(secret));

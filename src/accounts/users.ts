@@ -2,6 +2,7 @@ import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
 import { toIso } from "../lib/time.ts";
 import { users } from "../store/schema.ts";
+import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { UserRow } from "./sessions.ts";
 
@@ -46,8 +47,10 @@ export function toAccountView(u: UserRow): AccountView {
   };
 }
 
+const userById = prepared((db) => db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare());
+
 export function findUserById(db: Db, id: string): UserRow | undefined {
-  return db.select().from(users).where(eq(users.id, id)).get();
+  return userById(db).get({ id });
 }
 
 export function requireUser(db: Db, id: string): UserRow {

@@ -1,21 +1,26 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { isUniqueViolation } from "../accounts/users.ts";
 import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { conversations, members, users } from "../store/schema.ts";
+import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
 
 /** The caller's membership, or NOT_A_MEMBER: the same answer whether or not the conversation exists. */
-export function requireMember(db: Db, conversationId: string, userId: string): MemberRow {
-  const m = db
+const memberOf = prepared((db) =>
+  db
     .select()
     .from(members)
-    .where(and(eq(members.conversationId, conversationId), eq(members.userId, userId)))
-    .get();
+    .where(and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))))
+    .prepare(),
+);
+
+export function requireMember(db: Db, conversationId: string, userId: string): MemberRow {
+  const m = memberOf(db).get({ conversationId, userId });
   if (!m) throw new AppError("NOT_A_MEMBER");
   return m;
 }

@@ -1,8 +1,9 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { events, messages, users } from "../store/schema.ts";
+import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
 
@@ -41,12 +42,24 @@ export interface NewEvent {
 
 /** Appends an event in the caller's transaction; its id is the stream position. */
 export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
-  return tx
-    .insert(events)
-    .values({ ...e, messageId: e.messageId ?? null, subjectUserId: e.subjectUserId ?? null, userId: e.userId ?? null, createdAt: now })
-    .returning()
-    .get();
+  return insertEvent(tx).get({ type: e.type, conversationId: e.conversationId, actorId: e.actorId, messageId: e.messageId ?? null, subjectUserId: e.subjectUserId ?? null, userId: e.userId ?? null, createdAt: now })!;
 }
+
+const insertEvent = prepared((db) =>
+  db
+    .insert(events)
+    .values({
+      type: sql.placeholder("type"),
+      conversationId: sql.placeholder("conversationId"),
+      actorId: sql.placeholder("actorId"),
+      messageId: sql.placeholder("messageId"),
+      subjectUserId: sql.placeholder("subjectUserId"),
+      userId: sql.placeholder("userId"),
+      createdAt: sql.placeholder("createdAt"),
+    })
+    .returning()
+    .prepare(),
+);
 
 /** The id of the newest event, the position a fresh client starts from. */
 export function latestEventId(db: Db): number {

@@ -1,10 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { UserRow } from "../accounts/sessions.ts";
 import { findUserById } from "../accounts/users.ts";
 import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { members, messages } from "../store/schema.ts";
+import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { requireMember } from "./conversations.ts";
@@ -30,6 +31,32 @@ export const sendInput = z.object({
 });
 export type SendInput = z.infer<typeof sendInput>;
 
+const sendQueries = prepared((db) => ({
+  original: db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.senderId, sql.placeholder("senderId")), eq(messages.clientId, sql.placeholder("clientId"))))
+    .prepare(),
+  insert: db
+    .insert(messages)
+    .values({
+      id: sql.placeholder("id"),
+      conversationId: sql.placeholder("conversationId"),
+      senderId: sql.placeholder("senderId"),
+      clientId: sql.placeholder("clientId"),
+      text: sql.placeholder("text"),
+      replyToId: sql.placeholder("replyToId"),
+      createdAt: sql.placeholder("createdAt"),
+    })
+    .returning()
+    .prepare(),
+  markRead: db
+    .update(members)
+    .set({ lastReadSeq: sql`${sql.placeholder("seq")}` })
+    .where(and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))))
+    .prepare(),
+}));
+
 /**
  * Stores a message and announces it. A retry (same sender and clientId) returns the original and
  * announces nothing: `created` tells the caller which it was.
@@ -40,24 +67,17 @@ export function sendMessage(chat: Chat, author: UserRow, conversationId: string,
     const sender = findUserById(tx, author.id);
     if (!sender || sender.deactivatedAt !== null || sender.deletedAt !== null) throw new AppError("UNAUTHENTICATED");
     requireMember(tx, conversationId, sender.id);
-    const original = tx
-      .select()
-      .from(messages)
-      .where(and(eq(messages.senderId, sender.id), eq(messages.clientId, input.clientId)))
-      .get();
+    const q = sendQueries(tx);
+    const original = q.original.get({ senderId: sender.id, clientId: input.clientId });
     if (original) {
       if (original.conversationId !== conversationId) throw new AppError("CLIENT_ID_REUSED", undefined, "clientId");
       return { message: toMessageView(original, sender), created: false };
     }
     if (input.replyToId) findMessage(tx, conversationId, input.replyToId, "replyToId");
     const now = Date.now();
-    const row = tx
-      .insert(messages)
-      .values({ id: newId(), conversationId, senderId: sender.id, clientId: input.clientId, text: input.text, replyToId: input.replyToId ?? null, createdAt: now })
-      .returning()
-      .get();
+    const row = q.insert.get({ id: newId(), conversationId, senderId: sender.id, clientId: input.clientId, text: input.text, replyToId: input.replyToId ?? null, createdAt: now })!;
     // Writing in a conversation means having read it: my own messages never count as unread.
-    tx.update(members).set({ lastReadSeq: row.seq }).where(and(eq(members.conversationId, conversationId), eq(members.userId, sender.id))).run();
+    q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
     const event = appendEvent(tx, { type: "message.created", conversationId, actorId: sender.id, messageId: row.id }, now);
     const message = toMessageView(row, sender);
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));

@@ -1,4 +1,4 @@
-import { Database } from "bun:sqlite";
+import { Database, type SQLQueryBindings, type Statement } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +20,30 @@ export interface Store {
   close(): void;
 }
 
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * drizzle asks the driver to prepare every query it runs, and SQLite compiling the same few statements
+ * again and again cost a fifth of the server's CPU under load (docs/performance.md). This keeps the most
+ * recently used compiled statements, bounded because `IN (?, ?, ...)` lists make many distinct texts.
+ */
+class StatementCachingDatabase extends Database {
+  private readonly statements = new Map<string, Statement<any, any>>();
+
+  override prepare<R, P extends SQLQueryBindings | SQLQueryBindings[]>(sql: string, params?: P): Statement<R, P extends any[] ? P : [P]> {
+    if (params !== undefined) return super.prepare(sql, params);
+    let stmt = this.statements.get(sql);
+    if (stmt) this.statements.delete(sql); // re-inserted below as the most recent
+    else {
+      stmt = super.prepare(sql);
+      // Not finalized on eviction: a caller may still hold it; the garbage collector frees it.
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
+    }
+    this.statements.set(sql, stmt);
+    return stmt;
+  }
+}
+
 /** Opens (creating if needed) the embedded database in dataDir and migrates it to this binary's schema. */
 export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: unknown) => void } = {}): Store {
   // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
@@ -29,7 +53,7 @@ export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: un
   } catch {
     // Not ours to change (a mounted volume owned by someone else): keep going with what the admin chose.
   }
-  const sqlite = new Database(join(dataDir, "parley.db"), { create: true, strict: true });
+  const sqlite = new StatementCachingDatabase(join(dataDir, "parley.db"), { create: true, strict: true });
   sqlite.run("PRAGMA journal_mode = WAL");
   // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and we promise that an
   // acked message is durable. Group commit in the write queue shares the cost of each fsync.

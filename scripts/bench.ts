@@ -1,0 +1,265 @@
+// `npm run bench`: Parley against a ceiling (Bun pub/sub with no persistence, no auth) in the same run.
+// Not a test: it prints tables; docs/performance.md records a run and the machine it ran on.
+import { readFileSync, rmSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { createSession } from "../src/accounts/sessions.ts";
+import { insertUser } from "../src/accounts/users.ts";
+import { openStore } from "../src/store/store.ts";
+import { spawnServer, type ChildServer } from "../test/process.ts";
+import { tempDir } from "../test/harness.ts";
+import type { Conn } from "./bench/load.ts";
+
+const quick = process.argv.includes("--quick");
+// --profile=DIR writes a CPU profile of the Parley server (markdown too) into DIR when it stops.
+// --parley-only skips the ceiling: for quick before/after comparisons of a change.
+const parleyOnly = process.argv.includes("--parley-only");
+const profileDir = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
+const FANOUT_USERS = quick ? 200 : 500;
+const GROUP_SIZE = 10;
+const DM_PAIRS = quick ? 100 : 250;
+const STORM = quick ? 1000 : 3000;
+const STEP_SECONDS = quick ? 2 : 3;
+const RATES = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000];
+const WORKERS = 2;
+const root = join(import.meta.dir, "..");
+
+type Target = { name: "parley" | "ceiling"; server: ChildServer; adminToken: string; tokens: string[]; userIds: string[] };
+
+// ---- load-generator processes ----------------------------------------------------------------
+class Worker {
+  private proc = Bun.spawn([process.execPath, join(import.meta.dir, "bench", "load.ts")], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  private reader = this.proc.stdout.getReader();
+  private buf = "";
+  async call(cmd: object): Promise<any> {
+    this.proc.stdin.write(JSON.stringify(cmd) + "\n");
+    this.proc.stdin.flush();
+    for (;;) {
+      const nl = this.buf.indexOf("\n");
+      if (nl !== -1) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        return JSON.parse(line);
+      }
+      const r = await this.reader.read();
+      if (r.done) throw new Error("load generator exited");
+      this.buf += new TextDecoder().decode(r.value);
+    }
+  }
+  stop() {
+    this.proc.kill();
+  }
+}
+const workers = Array.from({ length: WORKERS }, () => new Worker());
+const split = <T>(items: T[]) => workers.map((_, w) => items.filter((__, i) => i % WORKERS === w));
+const all = (cmd: (w: number) => object) => Promise.all(workers.map((wk, w) => wk.call(cmd(w))));
+
+// ---- measurements -----------------------------------------------------------------------------
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+}
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
+}
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+function merge(parts: { samples: number[] }[]): number[] {
+  return parts.flatMap((p) => p.samples).sort((a, b) => a - b);
+}
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "-");
+
+// ---- targets ----------------------------------------------------------------------------------
+async function api(t: { server: ChildServer }, token: string, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(t.server.url + path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+function parleyEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("PARLEY_") && e[1] !== undefined));
+}
+
+async function startParley(users: number, dataDir: string): Promise<Target> {
+  // Seeding straight into the file: registering thousands of accounts through argon2 would take minutes.
+  const store = openStore(dataDir);
+  const hash = await Bun.password.hash("bench-password-1");
+  const tokens: string[] = [];
+  const userIds: string[] = [];
+  store.transaction((tx) => {
+    for (let i = 0; i < users; i++) {
+      const u = insertUser(tx, { id: `u${i}`, username: `bench${i}`, displayName: `Bench ${i}`, passwordHash: hash, role: i === 0 ? "admin" : "member" });
+      userIds.push(u.id);
+      tokens.push(createSession(tx, u.id, 30).token);
+    }
+  });
+  store.close();
+  const server = await spawnServer([process.execPath, ...(profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []), join(root, "src", "main.ts"), "serve"], {
+    cwd: dataDir,
+    // Limits meant for people would stop the load generator, not measure the server.
+    // PARLEY_* variables given to the benchmark reach the server: compare settings, e.g. the batch policy.
+    env: { PARLEY_WS_SEND_RATE: "100000", ...parleyEnv(), PARLEY_DATA_DIR: dataDir },
+  });
+  return { name: "parley", server, adminToken: tokens[0]!, tokens, userIds };
+}
+
+async function startCeiling(users: number): Promise<Target> {
+  const server = await spawnServer([process.execPath, join(import.meta.dir, "bench", "ceiling.ts")], { cwd: root, env: {} });
+  const ids = Array.from({ length: users }, (_, i) => `u${i}`);
+  return { name: "ceiling", server, adminToken: "u0", tokens: ids, userIds: ids };
+}
+
+/** Groups of GROUP_SIZE, one sender per group member; returns each connection's topics. */
+async function makeGroups(t: Target, users: number): Promise<Conn[]> {
+  const conns: Conn[] = [];
+  for (let g = 0; g * GROUP_SIZE < users; g++) {
+    const members = t.userIds.slice(g * GROUP_SIZE, (g + 1) * GROUP_SIZE);
+    const id = t.name === "parley" ? (await api(t, t.tokens[g * GROUP_SIZE]!, "POST", "/api/v1/conversations", { type: "group", title: `g${g}`, memberIds: members })).conversation.id : `g${g}`;
+    members.forEach((_, i) => conns.push({ token: t.tokens[g * GROUP_SIZE + i]!, topics: [id], sendTo: id }));
+  }
+  return conns;
+}
+
+async function makePairs(t: Target, pairs: number): Promise<Conn[]> {
+  const conns: Conn[] = [];
+  for (let p = 0; p < pairs; p++) {
+    const [a, b] = [2 * p, 2 * p + 1];
+    const id = t.name === "parley" ? (await api(t, t.tokens[a]!, "POST", "/api/v1/conversations", { type: "direct", userId: t.userIds[b] })).conversation.id : `d${p}`;
+    conns.push({ token: t.tokens[a]!, topics: [id], sendTo: id }, { token: t.tokens[b]!, topics: [id], sendTo: id });
+  }
+  return conns;
+}
+
+interface Step {
+  scenario: string;
+  target: string;
+  rate: number;
+  sentPerSec: number;
+  deliveredPerSec: number;
+  expectedPerSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  rssMb: number;
+  serverCpu: number;
+  loadCpu: number;
+  saturated: boolean;
+}
+
+async function stepRates(scenario: string, t: Target, conns: Conn[], fanout: number, rates: number[]): Promise<Step[]> {
+  await all((w) => ({ cmd: "connect", url: t.server.url, conns: split(conns)[w] }));
+  const steps: Step[] = [];
+  for (const rate of rates) {
+    const ticks0 = cpuTicks(t.server.proc.pid);
+    const res = await all(() => ({ cmd: "run", rate: rate / WORKERS, seconds: STEP_SECONDS }));
+    const wall = Math.max(...res.map((r) => r.wallSeconds));
+    const serverCpu = (cpuTicks(t.server.proc.pid) - ticks0) / 100 / wall;
+    const lat = merge(res);
+    const sent = res.reduce((a, r) => a + r.sent, 0);
+    const delivered = res.reduce((a, r) => a + r.delivered, 0);
+    const step: Step = {
+      scenario,
+      target: t.name,
+      rate,
+      sentPerSec: sent / STEP_SECONDS,
+      deliveredPerSec: delivered / STEP_SECONDS,
+      expectedPerSec: (sent * fanout) / STEP_SECONDS,
+      p50: pct(lat, 50),
+      p95: pct(lat, 95),
+      p99: pct(lat, 99),
+      rssMb: rssKb(t.server.proc.pid) / 1024,
+      serverCpu,
+      loadCpu: res.reduce((a, r) => a + r.cpuSeconds, 0) / wall,
+      saturated: false,
+    };
+    // Saturated: deliveries fall behind what was sent, or the tail latency passes a second.
+    step.saturated = step.deliveredPerSec < 0.95 * step.expectedPerSec || step.p99 > 1000;
+    steps.push(step);
+    console.error(`  ${scenario} ${t.name} ${rate}/s → ${Math.round(step.deliveredPerSec)} delivered/s, p99 ${ms(step.p99)} ms`);
+    if (step.saturated) break;
+  }
+  await all(() => ({ cmd: "close" }));
+  return steps;
+}
+
+async function storm(t: Target): Promise<{ perSec: number; idleKb: number; failed: number }> {
+  const before = rssKb(t.server.proc.pid);
+  const conns = t.tokens.slice(0, STORM).map((token) => ({ token, topics: ["idle"], sendTo: null }));
+  const res = await all((w) => ({ cmd: "connect", url: t.server.url, conns: split(conns)[w] }));
+  const perSec = conns.length / (Math.max(...res.map((r) => r.ms)) / 1000);
+  await Bun.sleep(1000);
+  const idleKb = (rssKb(t.server.proc.pid) - before) / conns.length;
+  await all(() => ({ cmd: "close" }));
+  return { perSec, idleKb, failed: res.reduce((a, r) => a + r.failed, 0) };
+}
+
+async function historyReads(t: Target): Promise<{ perSec: number; p50: number; p99: number; loadCpu: number }> {
+  let url = `${t.server.url}/history`;
+  if (t.name === "parley") {
+    const { conversation } = await api(t, t.adminToken, "POST", "/api/v1/conversations", { type: "group", title: "history", memberIds: [] });
+    for (let i = 0; i < 60; i++) await api(t, t.adminToken, "POST", `/api/v1/conversations/${conversation.id}/messages`, { clientId: `h${i}`, text: `history message ${i}` });
+    url = `${t.server.url}/api/v1/conversations/${conversation.id}/messages?limit=50`;
+  }
+  const res = await all(() => ({ cmd: "history", url, token: t.adminToken, concurrency: 16, seconds: STEP_SECONDS }));
+  const lat = merge(res);
+  const wall = Math.max(...res.map((r) => r.wallSeconds));
+  return { perSec: res.reduce((a, r) => a + r.requests, 0) / wall, p50: pct(lat, 50), p99: pct(lat, 99), loadCpu: res.reduce((a, r) => a + r.cpuSeconds, 0) / wall };
+}
+
+// ---- the run ----------------------------------------------------------------------------------
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n");
+}
+
+const dir = tempDir("parley-bench-");
+const users = Math.max(FANOUT_USERS, DM_PAIRS * 2, STORM);
+const results: Record<string, any> = {};
+const stepsAll: Step[] = [];
+try {
+  console.error(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; Bun ${Bun.version}`);
+  for (const start of [() => startParley(users, join(dir, "data")), ...(parleyOnly ? [] : [() => startCeiling(users)])]) {
+    const t = await start();
+    try {
+      const fan = await stepRates("fan-out", t, await makeGroups(t, FANOUT_USERS), GROUP_SIZE, RATES);
+      const dm = await stepRates("direct", t, await makePairs(t, DM_PAIRS), 2, RATES);
+      stepsAll.push(...fan, ...dm);
+      results[t.name] = { fan, dm, storm: await storm(t), history: await historyReads(t) };
+    } finally {
+      t.server.proc.kill("SIGTERM");
+      await t.server.exited;
+    }
+  }
+} finally {
+  for (const w of workers) w.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const best = (steps: Step[]) => Math.max(...steps.map((s) => s.deliveredPerSec));
+const ratio = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
+console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`);
+const settings = Object.entries(parleyEnv()).map(([k, v]) => `${k}=${v}`);
+if (settings.length > 0) console.log(`Parley settings: ${settings.join(" ")}`);
+console.log(`Fan-out: ${FANOUT_USERS} connections in groups of ${GROUP_SIZE}; direct: ${DM_PAIRS} pairs; ${STEP_SECONDS} s per step; ${WORKERS} load processes.\n`);
+console.log(
+  table(
+    ["scenario", "target", "sends/s asked", "sends/s done", "delivered/s", "p50 ms", "p95 ms", "p99 ms", "server RSS MB", "server CPU", "load CPU"],
+    stepsAll.map((s) => [s.scenario, s.target, s.rate, Math.round(s.sentPerSec), Math.round(s.deliveredPerSec) + (s.saturated ? " (sat.)" : ""), ms(s.p50), ms(s.p95), ms(s.p99), s.rssMb.toFixed(0), `${(s.serverCpu * 100).toFixed(0)}%`, `${(s.loadCpu * 100).toFixed(0)}%`]),
+  ),
+);
+const p = results.parley;
+const c = results.ceiling ?? { fan: [{ deliveredPerSec: NaN }], dm: [{ deliveredPerSec: NaN }], storm: { perSec: NaN, idleKb: NaN }, history: { perSec: NaN, p50: NaN, p99: NaN } };
+console.log("\n" + table(
+  ["measure", "parley", "ceiling", "parley/ceiling"],
+  [
+    ["fan-out: best delivered msgs/s", Math.round(best(p.fan)), Math.round(best(c.fan)), ratio(best(p.fan), best(c.fan))],
+    ["direct: best delivered msgs/s", Math.round(best(p.dm)), Math.round(best(c.dm)), ratio(best(p.dm), best(c.dm))],
+    [`connect storm (${STORM}): connections/s`, Math.round(p.storm.perSec), Math.round(c.storm.perSec), ratio(p.storm.perSec, c.storm.perSec)],
+    ["RSS per idle connection, KB", p.storm.idleKb.toFixed(1), c.storm.idleKb.toFixed(1), ratio(p.storm.idleKb, c.storm.idleKb)],
+    ["history page (50 msgs): reads/s", Math.round(p.history.perSec), Math.round(c.history.perSec), ratio(p.history.perSec, c.history.perSec)],
+    ["history page: p50 / p99 ms", `${ms(p.history.p50)} / ${ms(p.history.p99)}`, `${ms(c.history.p50)} / ${ms(c.history.p99)}`, ""],
+  ],
+));

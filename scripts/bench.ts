@@ -77,6 +77,14 @@ async function api(t: { server: ChildServer }, token: string, method: string, pa
   return res.json();
 }
 
+function parseLine(line: string): any[] {
+  try {
+    return [JSON.parse(line)];
+  } catch {
+    return [];
+  }
+}
+
 function parleyEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("PARLEY_") && e[1] !== undefined));
 }
@@ -183,15 +191,26 @@ async function stepRates(scenario: string, t: Target, conns: Conn[], fanout: num
   return steps;
 }
 
-async function storm(t: Target): Promise<{ perSec: number; idleKb: number; failed: number }> {
-  const before = rssKb(t.server.proc.pid);
+/**
+ * Connections/s until every socket is ready, in two waves. The first wave also pays one-off costs (JIT
+ * compilation, allocator arenas, SQLite's page cache filling with sessions); the second shows what one
+ * more idle connection costs, which is what capacity planning needs. Both are reported.
+ */
+async function storm(t: Target): Promise<{ perSec: number; idleKb: number; idleKbAll: number; failed: number }> {
   const conns = t.tokens.slice(0, STORM).map((token) => ({ token, topics: ["idle"], sendTo: null }));
-  const res = await all((w) => ({ cmd: "connect", url: t.server.url, conns: split(conns)[w] }));
-  const perSec = conns.length / (Math.max(...res.map((r) => r.ms)) / 1000);
-  await Bun.sleep(1000);
-  const idleKb = (rssKb(t.server.proc.pid) - before) / conns.length;
+  const waves = [conns.slice(0, conns.length / 2), conns.slice(conns.length / 2)];
+  const rss = [rssKb(t.server.proc.pid)];
+  let took = 0;
+  let failed = 0;
+  for (const wave of waves) {
+    const res = await all((w) => ({ cmd: "connect", url: t.server.url, conns: split(wave)[w] }));
+    took += Math.max(...res.map((r) => r.ms));
+    failed += res.reduce((a, r) => a + r.failed, 0);
+    await Bun.sleep(1000);
+    rss.push(rssKb(t.server.proc.pid));
+  }
   await all(() => ({ cmd: "close" }));
-  return { perSec, idleKb, failed: res.reduce((a, r) => a + r.failed, 0) };
+  return { perSec: conns.length / (took / 1000), idleKb: (rss[2]! - rss[1]!) / waves[1]!.length, idleKbAll: (rss[2]! - rss[0]!) / conns.length, failed };
 }
 
 async function historyReads(t: Target): Promise<{ perSec: number; p50: number; p99: number; loadCpu: number }> {
@@ -234,6 +253,9 @@ try {
     } finally {
       t.server.proc.kill("SIGTERM");
       await t.server.exited;
+      await Bun.sleep(200); // the last log lines are still being read
+      const queue = t.server.lines.flatMap(parseLine).find((l) => l.msg === "write queue");
+      if (queue && results[t.name]) results[t.name].queue = queue;
     }
   }
 } finally {
@@ -243,10 +265,13 @@ try {
 
 const best = (steps: Step[]) => Math.max(...steps.map((s) => s.deliveredPerSec));
 // A target that never saturated was held back by the load generator: its best is only a lower bound.
-const bestText = (steps: Step[]) => (steps.some((s) => s.saturated) ? "" : ">= ") + Math.round(best(steps));
-const ratio = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
+const bestText = (steps: Step[]) => (steps.length === 0 ? "-" : steps.some((s) => s.saturated) ? "" : ">= ") + Math.round(best(steps));
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${((a / b) * 100).toFixed(0)}%` : "-");
+const sustained = (steps: Step[]) => steps.filter((s) => !s.saturated).at(-1)?.deliveredPerSec ?? NaN;
 /** p99 at half the saturation rate: the highest step that kept up, halved (the rates double each step). */
 function p99AtHalf(steps: Step[]): string {
+  if (steps.length === 0) return "-";
+  if (!steps.some((s) => s.saturated)) return "not saturated";
   const kept = steps.filter((s) => !s.saturated).at(-1);
   const half = kept && steps.find((s) => s.rate === kept.rate / 2);
   return half ? `${ms(half.p99)} ms at ${half.rate}/s` : "-";
@@ -262,17 +287,22 @@ console.log(
   ),
 );
 const p = results.parley;
-const c = results.ceiling ?? { fan: [], dm: [], storm: { perSec: NaN, idleKb: NaN }, history: { perSec: NaN, p50: NaN, p99: NaN } };
+const c = results.ceiling ?? { fan: [], dm: [], storm: { perSec: NaN, idleKb: NaN, idleKbAll: NaN, failed: NaN }, history: { perSec: NaN, p50: NaN, p99: NaN } };
 console.log("\n" + table(
   ["measure", "parley", "ceiling", "parley/ceiling"],
   [
-    ["fan-out: best delivered msgs/s", bestText(p.fan), bestText(c.fan), (c.fan.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.fan), best(c.fan))],
+    ["fan-out: peak delivered msgs/s", bestText(p.fan), bestText(c.fan), (c.fan.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.fan), best(c.fan))],
+    ["fan-out: delivered msgs/s at the last step that kept up", Math.round(sustained(p.fan)), Math.round(sustained(c.fan)), ""],
     ["fan-out: p99 at half the saturation rate", p99AtHalf(p.fan), p99AtHalf(c.fan), ""],
-    ["direct: best delivered msgs/s", bestText(p.dm), bestText(c.dm), (c.dm.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.dm), best(c.dm))],
+    ["direct: peak delivered msgs/s", bestText(p.dm), bestText(c.dm), (c.dm.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.dm), best(c.dm))],
+    ["direct: delivered msgs/s at the last step that kept up", Math.round(sustained(p.dm)), Math.round(sustained(c.dm)), ""],
     ["direct: p99 at half the saturation rate", p99AtHalf(p.dm), p99AtHalf(c.dm), ""],
     [`connect storm (${STORM}): connections/s`, Math.round(p.storm.perSec), Math.round(c.storm.perSec), ratio(p.storm.perSec, c.storm.perSec)],
-    ["RSS per idle connection, KB", p.storm.idleKb.toFixed(1), c.storm.idleKb.toFixed(1), ratio(p.storm.idleKb, c.storm.idleKb)],
+    ["RSS per idle connection, KB (second wave)", p.storm.idleKb.toFixed(1), c.storm.idleKb.toFixed(1), ratio(p.storm.idleKb, c.storm.idleKb)],
+    ["RSS per idle connection, KB (both waves, with warm-up)", p.storm.idleKbAll.toFixed(1), c.storm.idleKbAll.toFixed(1), ratio(p.storm.idleKbAll, c.storm.idleKbAll)],
+    ["connect storm: failed connections", p.storm.failed, c.storm.failed, ""],
     ["history page (50 msgs): reads/s", Math.round(p.history.perSec), Math.round(c.history.perSec), ratio(p.history.perSec, c.history.perSec)],
+    ["group commit: writes per transaction, mean / largest", p.queue ? `${(p.queue.jobs / p.queue.batches).toFixed(1)} / ${p.queue.largestBatch}` : "-", "-", ""],
     ["history page: p50 / p99 ms", `${ms(p.history.p50)} / ${ms(p.history.p99)}`, `${ms(c.history.p50)} / ${ms(c.history.p99)}`, ""],
   ],
 ));

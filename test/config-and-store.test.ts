@@ -7,6 +7,9 @@ import { configMarkdown, helpText } from "../src/config/help.ts";
 import { settings } from "../src/config/settings.ts";
 import { listMigrations, SchemaTooNewError } from "../src/store/migrate.ts";
 import { openStore } from "../src/store/store.ts";
+import { users } from "../src/store/schema.ts";
+import { findUserById, insertUser } from "../src/accounts/users.ts";
+import { inArray } from "drizzle-orm";
 import { tempDir } from "./harness.ts";
 
 describe("configuration", () => {
@@ -94,5 +97,23 @@ describe("the store", () => {
     const check = new Database(join(dir, "parley.db"));
     expect(check.query<any, []>("SELECT max(version) AS v FROM schema_migrations").get().v).toBe(999);
     check.close();
+  });
+
+  test("cached statements keep answering right after hundreds of distinct queries push them out", () => {
+    const store = openStore(join(tempDir(), "data"));
+    store.transaction((tx) => {
+      for (let i = 0; i < 700; i++) insertUser(tx, { id: `u${i}`, username: `user${i}`, displayName: `User ${i}`, passwordHash: "x", role: "member" });
+    });
+    const first = findUserById(store.db, "u1");
+    // IN lists of every length from 1 to 700: more distinct statement texts than the cache holds.
+    for (let n = 1; n <= 700; n++) {
+      const ids = Array.from({ length: n }, (_, i) => `u${i}`);
+      expect(store.db.select({ id: users.id }).from(users).where(inArray(users.id, ids)).all()).toHaveLength(n);
+    }
+    // The statements used first were evicted long ago; they are compiled again and give the same rows.
+    expect(findUserById(store.db, "u1")).toEqual(first!);
+    expect(first!.displayName).toBe("User 1");
+    store.transaction((tx) => expect(findUserById(tx, "u699")?.username).toBe("user699"));
+    store.close();
   });
 });

@@ -34,13 +34,13 @@ export function createSession(db: Db, userId: string, ttlDays: number, meta: Ses
   return { token: `${id}.${secret}`, session };
 }
 
+const sessionWithUser = prepared((db) => db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sql.placeholder("id"))).prepare());
+
 /**
  * The user behind a token, or null when the token is malformed, unknown, expired, or its user may no
  * longer sign in. A session used in the second half of its life is extended (one write per half-life,
  * not per request); `renewed` tells the caller to refresh the cookie.
  */
-const sessionWithUser = prepared((db) => db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sql.placeholder("id"))).prepare());
-
 export function validateSessionToken(
   db: Db,
   token: string,

@@ -10,7 +10,6 @@ import type { Chat } from "./context.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
 
-/** The caller's membership, or NOT_A_MEMBER: the same answer whether or not the conversation exists. */
 const memberOf = prepared((db) =>
   db
     .select()
@@ -19,6 +18,7 @@ const memberOf = prepared((db) =>
     .prepare(),
 );
 
+/** The caller's membership, or NOT_A_MEMBER: the same answer whether or not the conversation exists. */
 export function requireMember(db: Db, conversationId: string, userId: string): MemberRow {
   const m = memberOf(db).get({ conversationId, userId });
   if (!m) throw new AppError("NOT_A_MEMBER");

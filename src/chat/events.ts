@@ -40,11 +40,6 @@ export interface NewEvent {
   userId?: string;
 }
 
-/** Appends an event in the caller's transaction; its id is the stream position. */
-export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
-  return insertEvent(tx).get({ type: e.type, conversationId: e.conversationId, actorId: e.actorId, messageId: e.messageId ?? null, subjectUserId: e.subjectUserId ?? null, userId: e.userId ?? null, createdAt: now })!;
-}
-
 const insertEvent = prepared((db) =>
   db
     .insert(events)
@@ -60,6 +55,11 @@ const insertEvent = prepared((db) =>
     .returning()
     .prepare(),
 );
+
+/** Appends an event in the caller's transaction; its id is the stream position. */
+export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
+  return insertEvent(tx).get({ type: e.type, conversationId: e.conversationId, actorId: e.actorId, messageId: e.messageId ?? null, subjectUserId: e.subjectUserId ?? null, userId: e.userId ?? null, createdAt: now })!;
+}
 
 /** The id of the newest event, the position a fresh client starts from. */
 export function latestEventId(db: Db): number {

@@ -97,7 +97,7 @@ export const settings = {
   },
   writeBatchWaitMs: {
     kind: "int", env: "PARLEY_WRITE_BATCH_WAIT_MS", flag: "--write-batch-wait-ms", default: "0", min: 0, max: 100,
-    description: "How long the first write of a batch waits for others. 0 batches what arrives while the previous commit runs, which measured best (docs/performance.md).",
+    description: "How long the first write of a batch waits for others. 0 batches what arrives while the previous commit runs: the same peak as waiting, without the added latency (docs/performance.md).",
   },
 } as const satisfies Record<string, SettingDef>;
 

@@ -22,6 +22,19 @@ afterAll(async () => {
   await s?.stop();
 });
 
+/** Who the account menu says is signed in. */
+async function signedInAs(): Promise<string> {
+  await page.getByRole("button", { name: "Account menu" }).click();
+  const text = (await page.locator(".menu-who").textContent()) ?? "";
+  await page.keyboard.press("Escape");
+  return text;
+}
+
+async function menu(item: string): Promise<void> {
+  await page.getByRole("button", { name: "Account menu" }).click();
+  await page.getByRole("menuitem", { name: item }).click();
+}
+
 const shot = async (name: string) => screenshotDir && (await page.screenshot({ path: join(screenshotDir, `${name}.png`) }));
 
 describe("the web app in Chromium", () => {
@@ -39,18 +52,20 @@ describe("the web app in Chromium", () => {
     await page.getByLabel("Password").fill("ana-password-1");
     await page.getByRole("button", { name: "Create admin account" }).click();
     await page.waitForURL(s.url + "/");
-    await expect(page.getByText("Signed in as").textContent()).resolves.toContain("Ana Admin");
+    expect(await signedInAs()).toContain("Ana Admin");
     await shot("home-admin");
   });
 
   test("the admin creates an invite link; a newcomer opens it and registers", async () => {
+    await menu("Invite people");
     await page.getByRole("button", { name: "Create invite link" }).click();
     const link = page.getByLabel("Invite link");
     await link.waitFor();
     const url = await link.inputValue();
     expect(url).toContain("/register?invite=");
+    await page.keyboard.press("Escape");
 
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await menu("Sign out");
     await page.waitForURL(/\/login$/);
 
     await page.goto(url.replace(s.running.config.publicUrl, s.url));
@@ -67,23 +82,32 @@ describe("the web app in Chromium", () => {
     await page.getByLabel("Username").fill("ben");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(s.url + "/");
-    await expect(page.getByText("Signed in as").textContent()).resolves.toContain("Ben Brown");
+    expect(await signedInAs()).toContain("Ben Brown");
     // Members are not offered admin tools.
-    expect(await page.getByRole("button", { name: "Create invite link" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Account menu" }).click();
+    await page.getByRole("menuitem", { name: "Profile" }).waitFor();
+    expect(await page.getByRole("menuitem", { name: "Invite people" }).count()).toBe(0);
+    await page.keyboard.press("Escape");
   });
 
   test("a member edits their profile and it stays after a reload", async () => {
+    await menu("Profile");
     await page.getByLabel("Your name").fill("Benjamin");
     await page.getByLabel("About you").fill("Plays the cello");
     await page.getByRole("button", { name: "Save profile" }).click();
-    await page.getByText("Saved.").waitFor();
+    await page.getByText("Profile saved.").waitFor();
     await page.reload();
-    await expect(page.getByText("Signed in as").textContent()).resolves.toContain("Benjamin");
+    expect(await signedInAs()).toContain("Benjamin");
+    await menu("Profile");
     expect(await page.getByLabel("About you").inputValue()).toBe("Plays the cello");
+    // Focus starts on the dialog's first field, and Esc closes it.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("displayName");
+    await page.keyboard.press("Escape");
+    expect(await page.locator("dialog[open]").count()).toBe(0);
   });
 
   test("a wrong password shows the server's message; the right one signs in", async () => {
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await menu("Sign out");
     await page.waitForURL(/\/login$/);
     await page.getByLabel("Username").fill("ben");
     await page.getByLabel("Password").fill("not-my-password");

@@ -59,3 +59,63 @@ export interface Invite {
   expiresAt: string | null;
   usable: boolean;
 }
+
+/** Someone as others see them: in member lists, message senders and search results. */
+export interface Person {
+  id: string;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+}
+
+export interface Member {
+  user: Person & { deleted?: boolean };
+  role: "owner" | "member";
+  joinedAt: string;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  clientId: string;
+  text: string;
+  replyToId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  deleted: boolean;
+  sender: Person;
+}
+
+export interface Conversation {
+  id: string;
+  type: "direct" | "group";
+  title: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  members: Member[];
+  lastMessage: Message | null;
+  unreadCount: number;
+}
+
+export interface ChatEvent {
+  id: string;
+  type: "conversation.created" | "conversation.updated" | "member.added" | "member.removed" | "message.created" | "message.updated" | "message.deleted";
+  conversationId: string;
+  actorId: string | null;
+  createdAt: string;
+  message?: Message;
+  user?: Person;
+  conversation?: Omit<Conversation, "lastMessage" | "unreadCount">;
+}
+
+export interface SessionInfo {
+  id: string;
+  current: boolean;
+  userAgent: string;
+  ip: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+}

@@ -1,5 +1,6 @@
 import { signal } from "@preact/signals";
 import { api, ApiError, type Instance, type User } from "./api.ts";
+import { startSession, stopSession } from "./session.ts";
 
 export const instance = signal<Instance | null>(null);
 export const me = signal<User | null>(null);
@@ -16,11 +17,16 @@ addEventListener("popstate", () => {
   path.value = location.pathname;
 });
 
-/** Loads what the server says about itself and about us; decides which screen comes first. */
+const CACHE_KEY = "parley:boot";
+
+/**
+ * Loads what the server says about itself and about us; decides which screen comes first. When the
+ * server cannot be reached, the last answers (kept in localStorage) let a signed-in user keep going:
+ * the service worker serves the app, the outbox keeps what they write, and the socket retries.
+ */
 export async function boot(): Promise<void> {
   try {
     instance.value = await api<Instance>("GET", "/instance");
-    document.title = instance.value.name;
     me.value = await api<{ user: User }>("GET", "/me").then(
       (r) => r.user,
       (err) => {
@@ -28,20 +34,55 @@ export async function boot(): Promise<void> {
         throw err;
       },
     );
-    loadError.value = null;
+    remember();
   } catch (err) {
-    loadError.value = err instanceof Error ? err.message : String(err);
+    const cached = recall();
+    if (!(err instanceof ApiError && err.code === "OFFLINE" && cached)) {
+      loadError.value = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    instance.value = cached.instance;
+    me.value = cached.me;
+  }
+  loadError.value = null;
+  document.title = instance.value.name;
+  if (me.value) void startSession(me.value, hooks);
+}
+
+function remember(): void {
+  try {
+    localStorage.setItem(CACHE_KEY, JSON.stringify({ instance: instance.value, me: me.value }));
+  } catch {}
+}
+
+function recall(): { instance: Instance; me: User | null } | null {
+  try {
+    return JSON.parse(localStorage.getItem(CACHE_KEY) ?? "null");
+  } catch {
+    return null;
   }
 }
 
+const hooks = {
+  userChanged(user: User | null) {
+    // Signed out elsewhere: the router shows the sign-in screen (or keeps a password-reset page open).
+    me.value = user;
+    remember();
+  },
+};
+
 export function signedIn(user: User): void {
   me.value = user;
+  remember();
+  void startSession(user, hooks);
   if (instance.value) instance.value = { ...instance.value, setupRequired: false };
   navigate("/", true);
 }
 
 export async function signOut(): Promise<void> {
+  stopSession();
   await api("POST", "/auth/logout");
   me.value = null;
+  remember();
   navigate("/login", true);
 }

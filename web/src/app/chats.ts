@@ -1,0 +1,240 @@
+// What the user sees of their conversations, kept current by the event stream.
+import { computed, signal } from "@preact/signals";
+import { api, type ChatEvent, type Conversation, type Message } from "./api.ts";
+
+export interface Timeline {
+  /** Oldest first. */
+  messages: Message[];
+  hasOlder: boolean;
+  loading: boolean;
+}
+
+export const conversations = signal<Map<string, Conversation>>(new Map());
+export const listLoaded = signal(false);
+export const timelines = signal<Map<string, Timeline>>(new Map());
+/** The conversation on screen, if any (set by the UI from the address). */
+export const openId = signal<string | null>(null);
+
+export const sortedConversations = computed(() =>
+  [...conversations.value.values()].sort((a, b) => activity(b).localeCompare(activity(a))),
+);
+export const totalUnread = computed(() => [...conversations.value.values()].reduce((n, c) => n + c.unreadCount, 0));
+
+const activity = (c: Conversation) => c.lastMessage?.createdAt ?? c.createdAt;
+
+let myId: string | null = null;
+/** Events that arrive while the list loads wait for it, so the load cannot overwrite them. */
+let held: ChatEvent[] | null = null;
+
+export function reset(userId: string | null): void {
+  myId = userId;
+  // The last list seen shows at once (and while the server is unreachable); the server's replaces it.
+  conversations.value = new Map(userId ? recallList(userId).map((c) => [c.id, c]) : []);
+  timelines.value = new Map();
+  listLoaded.value = false;
+  held = null;
+}
+
+/** Signing out on purpose: the cached list (with message previews) must not stay on a shared computer. */
+export function forgetList(): void {
+  clearTimeout(saveTimer);
+  if (myId) localStorage.removeItem(listKey(myId));
+}
+
+const listKey = (userId: string) => `parley:conversations:${userId}`;
+
+function recallList(userId: string): Conversation[] {
+  try {
+    return JSON.parse(localStorage.getItem(listKey(userId)) ?? "[]");
+  } catch {
+    return [];
+  }
+}
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function rememberList(): void {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    if (!myId) return;
+    try {
+      localStorage.setItem(listKey(myId), JSON.stringify([...conversations.value.values()]));
+    } catch {}
+  }, 500);
+}
+
+export async function loadConversations(): Promise<void> {
+  held = [];
+  timelines.value = new Map(); // reloaded on demand: after a fresh start they may have gaps
+  try {
+    const { conversations: list } = await api<{ conversations: Conversation[] }>("GET", "/conversations");
+    conversations.value = new Map(list.map((c) => [c.id, c]));
+    listLoaded.value = true;
+    rememberList();
+  } finally {
+    const waiting = held ?? [];
+    held = null;
+    for (const e of waiting) applyEvent(e);
+  }
+}
+
+export function applyEvent(e: ChatEvent): void {
+  if (held) {
+    held.push(e);
+    return;
+  }
+  switch (e.type) {
+    case "conversation.created":
+    case "conversation.updated":
+    case "member.added":
+      if (e.type === "member.added" && e.user?.id === myId) {
+        // Added to a group: it appears in my list with its history, which I may now read.
+        putConversation({ ...e.conversation!, lastMessage: null, unreadCount: 0 });
+        void refreshConversation(e.conversationId);
+      } else if (e.conversation) {
+        const old = conversations.value.get(e.conversationId);
+        putConversation({ ...e.conversation, lastMessage: old?.lastMessage ?? null, unreadCount: old?.unreadCount ?? 0 });
+      }
+      break;
+    case "member.removed":
+      if (e.user?.id === myId) {
+        const next = new Map(conversations.value);
+        next.delete(e.conversationId);
+        conversations.value = next;
+        rememberList();
+        dropTimeline(e.conversationId);
+      } else {
+        const c = conversations.value.get(e.conversationId);
+        if (c) putConversation({ ...c, members: c.members.filter((m) => m.user.id !== e.user?.id) });
+      }
+      break;
+    case "message.created":
+    case "message.updated":
+    case "message.deleted":
+      if (e.message) upsertMessage(e.message, e.type === "message.created");
+      break;
+  }
+}
+
+/**
+ * Adds or replaces a message wherever it shows: its timeline, and its conversation's preview and unread
+ * count. `isNew` is true for message.created events; acks and edits only replace.
+ */
+export function upsertMessage(m: Message, isNew = false): void {
+  const t = timelines.value.get(m.conversationId);
+  let fresh = isNew;
+  if (t) {
+    const i = t.messages.findIndex((x) => x.id === m.id);
+    if (i >= 0) fresh = false;
+    setTimeline(m.conversationId, { ...t, messages: i >= 0 ? t.messages.with(i, m) : insertSorted(t.messages, m) });
+  }
+  const c = conversations.value.get(m.conversationId);
+  if (!c) return;
+  const last = c.lastMessage;
+  if (last?.id === m.id) fresh = false; // already counted by the list the server gave us
+  const lastMessage = !last || last.id === m.id || m.createdAt >= last.createdAt ? m : last;
+  let unreadCount = c.unreadCount;
+  if (fresh && m.sender.id === myId) unreadCount = 0; // writing in a conversation means having read it
+  else if (fresh && !isBeingRead(m.conversationId)) unreadCount++;
+  putConversation({ ...c, lastMessage, unreadCount });
+  if (fresh && m.sender.id !== myId && isBeingRead(m.conversationId)) void markRead(m.conversationId);
+}
+
+function insertSorted(list: Message[], m: Message): Message[] {
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.createdAt > m.createdAt) i--;
+  return [...list.slice(0, i), m, ...list.slice(i)];
+}
+
+function isBeingRead(conversationId: string): boolean {
+  return openId.value === conversationId && document.visibilityState === "visible" && document.hasFocus();
+}
+
+function putConversation(c: Conversation): void {
+  const next = new Map(conversations.value);
+  next.set(c.id, c);
+  conversations.value = next;
+  rememberList();
+}
+
+function setTimeline(id: string, t: Timeline): void {
+  const next = new Map(timelines.value);
+  next.set(id, t);
+  timelines.value = next;
+}
+
+function dropTimeline(id: string): void {
+  const next = new Map(timelines.value);
+  next.delete(id);
+  timelines.value = next;
+}
+
+export async function refreshConversation(id: string): Promise<void> {
+  const { conversation } = await api<{ conversation: Conversation }>("GET", `/conversations/${encodeURIComponent(id)}`);
+  putConversation(conversation);
+}
+
+const PAGE = 50;
+
+/** Loads the newest page the first time, and older pages on request (scrolling up). */
+export async function loadHistory(id: string, older = false): Promise<void> {
+  const t = timelines.value.get(id);
+  if (t?.loading || (t && !older) || (t && older && !t.hasOlder)) return;
+  setTimeline(id, { messages: t?.messages ?? [], hasOlder: t?.hasOlder ?? true, loading: true });
+  try {
+    const before = older && t?.messages[0] ? `&before=${encodeURIComponent(t.messages[0].id)}` : "";
+    const page = await api<{ messages: Message[]; more: boolean }>("GET", `/conversations/${encodeURIComponent(id)}/messages?limit=${PAGE}${before}`);
+    const now = timelines.value.get(id) ?? { messages: [], hasOlder: true, loading: true };
+    const seen = new Set(now.messages.map((m) => m.id));
+    const earlier = page.messages.filter((m) => !seen.has(m.id)).reverse();
+    setTimeline(id, { messages: [...earlier, ...now.messages], hasOlder: page.more, loading: false });
+  } catch (err) {
+    const now = timelines.value.get(id);
+    if (now) setTimeline(id, { ...now, loading: false });
+    throw err;
+  }
+}
+
+const readSent = new Map<string, string>();
+
+/** Moves my read marker to the newest message of a conversation I am looking at. */
+export async function markRead(id: string): Promise<void> {
+  const c = conversations.value.get(id);
+  const newest = c?.lastMessage;
+  if (!c || !newest) return;
+  if (c.unreadCount > 0) putConversation({ ...c, unreadCount: 0 });
+  if (readSent.get(id) === newest.id) return;
+  readSent.set(id, newest.id);
+  await api("POST", `/conversations/${encodeURIComponent(id)}/read`, { messageId: newest.id }).catch(() => readSent.delete(id));
+}
+
+export async function openDirect(userId: string): Promise<Conversation> {
+  const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", { type: "direct", userId });
+  putConversation(conversation);
+  return conversation;
+}
+
+export async function createGroup(title: string, memberIds: string[]): Promise<Conversation> {
+  const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", { type: "group", title, memberIds });
+  putConversation(conversation);
+  return conversation;
+}
+
+export async function editMessage(m: Message, text: string): Promise<void> {
+  const { message } = await api<{ message: Message }>("PATCH", `/conversations/${encodeURIComponent(m.conversationId)}/messages/${encodeURIComponent(m.id)}`, { text });
+  upsertMessage(message);
+}
+
+export async function deleteMessage(m: Message): Promise<void> {
+  await api("DELETE", `/conversations/${encodeURIComponent(m.conversationId)}/messages/${encodeURIComponent(m.id)}`);
+}
+
+/** The name a conversation goes by for me: a group's title, or the other person in a direct one. */
+export function conversationTitle(c: Conversation): string {
+  if (c.type === "group") return c.title ?? "Group";
+  const other = c.members.find((m) => m.user.id !== myId) ?? c.members[0];
+  return other?.user.displayName ?? "Direct conversation";
+}
+
+export function otherPerson(c: Conversation) {
+  return c.type === "direct" ? (c.members.find((m) => m.user.id !== myId)?.user ?? null) : null;
+}

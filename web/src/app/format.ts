@@ -1,0 +1,34 @@
+// Dates and times as a chat shows them, in the browser's language and time zone.
+
+const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+const DAY_MS = 86_400_000;
+
+export function timeOfDay(iso: string): string {
+  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+}
+
+/** For the conversation list: a time today, a weekday this week, a date before that. */
+export function listTime(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  const diff = (day(now) - day(d)) / DAY_MS;
+  if (diff < 1) return timeOfDay(iso);
+  if (diff < 7) return d.toLocaleDateString(undefined, { weekday: "short" });
+  return d.toLocaleDateString(undefined, { day: "numeric", month: "short", ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}) });
+}
+
+/** For the separators between days in a conversation. */
+export function dayLabel(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  const diff = Math.round((day(now) - day(d)) / DAY_MS);
+  if (diff === 0) return "Today";
+  if (diff === 1) return "Yesterday";
+  return d.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long", ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}) });
+}
+
+export function sameDay(a: string, b: string): boolean {
+  return day(new Date(a)) === day(new Date(b));
+}
+
+export function fullTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" });
+}

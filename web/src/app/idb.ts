@@ -1,0 +1,40 @@
+// A small promise wrapper over IndexedDB: the one place the app keeps data that must survive a reload.
+
+const DB_NAME = "parley";
+const VERSION = 1;
+export type StoreName = "outbox";
+
+let opening: Promise<IDBDatabase> | null = null;
+
+function open(): Promise<IDBDatabase> {
+  opening ??= new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "clientId" });
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => {
+      opening = null;
+      reject(req.error);
+    };
+  });
+  return opening;
+}
+
+function run<T>(store: StoreName, mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  return open().then(
+    (db) =>
+      new Promise<T>((resolve, reject) => {
+        const tx = db.transaction(store, mode);
+        const req = fn(tx.objectStore(store));
+        // Resolve on commit, not on the request: a write is only kept once its transaction completes.
+        tx.oncomplete = () => resolve(req.result);
+        tx.onerror = tx.onabort = () => reject(tx.error ?? req.error);
+      }),
+  );
+}
+
+export const idbAll = <T>(store: StoreName) => run<T[]>(store, "readonly", (s) => s.getAll() as IDBRequest<T[]>);
+export const idbPut = (store: StoreName, value: unknown) => run(store, "readwrite", (s) => s.put(value)).then(() => undefined);
+export const idbDelete = (store: StoreName, key: string) => run(store, "readwrite", (s) => s.delete(key)).then(() => undefined);

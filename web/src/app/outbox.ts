@@ -1,0 +1,111 @@
+// Messages the user wrote that the server has not acknowledged yet. Kept in IndexedDB, so a reload, a
+// lost connection or a server restart never loses them; every retry reuses the same clientId, so the
+// server stores each message once however often it is sent.
+import { signal } from "@preact/signals";
+import type { Message } from "./api.ts";
+import { sendFrame } from "./connection.ts";
+import { idbAll, idbDelete, idbPut } from "./idb.ts";
+
+export interface Outgoing {
+  clientId: string;
+  userId: string;
+  conversationId: string;
+  text: string;
+  replyToId: string | null;
+  createdAt: string;
+  /** sending: waiting for the server (also while offline) · failed: refused; the user may retry or discard. */
+  state: "sending" | "failed";
+  error?: string;
+}
+
+export const outbox = signal<Outgoing[]>([]);
+
+/** Refusals that retrying cannot fix without the user: show them and wait. */
+const PERMANENT = new Set(["VALIDATION_FAILED", "NOT_A_MEMBER", "MESSAGE_NOT_FOUND", "CLIENT_ID_REUSED", "FRAME_TOO_LARGE", "BAD_REQUEST"]);
+
+const inFlight = new Set<string>();
+let owner: string | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+function set(items: Outgoing[]): void {
+  outbox.value = items.toSorted((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+function save(item: Outgoing): void {
+  // If IndexedDB is unavailable (some private modes), the message still goes out; it just won't survive a reload.
+  idbPut("outbox", item).catch(() => {});
+}
+
+export async function loadOutbox(userId: string): Promise<void> {
+  owner = userId;
+  inFlight.clear();
+  const stored = await idbAll<Outgoing>("outbox").catch(() => []);
+  set(stored.filter((o) => o.userId === userId));
+}
+
+export function queueMessage(conversationId: string, text: string, replyToId: string | null): Outgoing {
+  const item: Outgoing = {
+    clientId: crypto.randomUUID(),
+    userId: owner!,
+    conversationId,
+    text,
+    replyToId,
+    createdAt: new Date().toISOString(),
+    state: "sending",
+  };
+  save(item);
+  set([...outbox.value, item]);
+  flush();
+  return item;
+}
+
+/** Sends everything waiting, oldest first, once per connection. */
+export function flush(): void {
+  for (const o of outbox.value) {
+    if (o.state !== "sending" || inFlight.has(o.clientId)) continue;
+    const frame = { type: "send", id: o.clientId, conversationId: o.conversationId, clientId: o.clientId, text: o.text, ...(o.replyToId ? { replyToId: o.replyToId } : {}) };
+    if (!sendFrame(frame)) return;
+    inFlight.add(o.clientId);
+  }
+}
+
+export function acknowledged(clientId: string, _message: Message): void {
+  inFlight.delete(clientId);
+  if (!outbox.value.some((o) => o.clientId === clientId)) return;
+  idbDelete("outbox", clientId).catch(() => {});
+  set(outbox.value.filter((o) => o.clientId !== clientId));
+}
+
+export function refused(clientId: string, code: string, message: string, retryAfter?: number): void {
+  if (!inFlight.delete(clientId)) return;
+  if (PERMANENT.has(code)) {
+    update(clientId, { state: "failed", error: message });
+    return;
+  }
+  // Rate limited or a passing server error: try again by itself.
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(flush, Math.max(1, retryAfter ?? 2) * 1000);
+}
+
+/** The connection dropped: nothing sent on it will be answered, so everything is sent again on the next. */
+export function connectionLost(): void {
+  inFlight.clear();
+}
+
+export function retry(clientId: string): void {
+  update(clientId, { state: "sending", error: undefined });
+  flush();
+}
+
+export function discard(clientId: string): void {
+  inFlight.delete(clientId);
+  idbDelete("outbox", clientId).catch(() => {});
+  set(outbox.value.filter((o) => o.clientId !== clientId));
+}
+
+function update(clientId: string, patch: Partial<Outgoing>): void {
+  const items = outbox.value.map((o) => (o.clientId === clientId ? { ...o, ...patch } : o));
+  const changed = items.find((o) => o.clientId === clientId);
+  if (changed) save(changed);
+  set(items);
+}

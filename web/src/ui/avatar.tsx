@@ -1,0 +1,37 @@
+import type { Person } from "../app/api.ts";
+
+/** A stable colour per person, so the same initials always look the same. */
+function hue(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % 360;
+}
+
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? [words[0]!, words.at(-1)!] : words;
+  return letters.map((w) => [...w][0]!.toUpperCase()).join("") || "?";
+}
+
+/** A person's picture, or their initials on their colour until they upload one. */
+export function Avatar(props: { person: Person; size?: number; decorative?: boolean }) {
+  const { person, size = 36 } = props;
+  const label = props.decorative ? undefined : person.displayName;
+  const style = { width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.4)}px` };
+  if (person.avatarUrl) return <img class="avatar" src={person.avatarUrl} alt={label ?? ""} style={style} />;
+  return (
+    <span class="avatar" role={label ? "img" : undefined} aria-label={label} aria-hidden={label ? undefined : true} style={{ ...style, background: `hsl(${hue(person.id)} 55% 42%)` }}>
+      {initials(person.displayName)}
+    </span>
+  );
+}
+
+/** A group's badge: its initials on a colour from its id. */
+export function GroupAvatar(props: { id: string; title: string; size?: number }) {
+  const size = props.size ?? 36;
+  return (
+    <span class="avatar group" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.4)}px`, background: `hsl(${hue(props.id)} 45% 38%)` }}>
+      {initials(props.title)}
+    </span>
+  );
+}

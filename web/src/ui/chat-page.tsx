@@ -1,0 +1,122 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { openId, totalUnread } from "../app/chats.ts";
+import { status } from "../app/connection.ts";
+import { outbox } from "../app/outbox.ts";
+import { instance, me, path, signOut } from "../app/state.ts";
+import { Avatar } from "./avatar.tsx";
+import { ConversationList } from "./conversation-list.tsx";
+import { ConversationView } from "./conversation-view.tsx";
+import { InviteDialog, NewChatDialog, NewGroupDialog, ProfileDialog, SettingsDialog, type DialogName } from "./dialogs.tsx";
+
+/** The signed-in app: conversations beside the open one on wide screens, one at a time on phones. */
+export function ChatPage() {
+  const id = path.value.startsWith("/c/") ? decodeURIComponent(path.value.slice(3)) : null;
+  const [dialog, setDialog] = useState<DialogName | null>(null);
+  useEffect(() => {
+    openId.value = id;
+  }, [id]);
+  useEffect(() => {
+    const name = instance.value?.name ?? "Parley";
+    document.title = totalUnread.value > 0 ? `(${totalUnread.value}) ${name}` : name;
+  }, [totalUnread.value]);
+  const close = () => setDialog(null);
+  return (
+    <div class={`chat${id ? " has-open" : ""}`}>
+      <aside class="sidebar">
+        <header class="sidebar-head">
+          <h1>{instance.value?.name ?? "Parley"}</h1>
+          <AccountMenu onOpen={setDialog} />
+        </header>
+        <div class="sidebar-actions">
+          <button type="button" class="primary" onClick={() => setDialog("new-chat")}>
+            New chat
+          </button>
+          <button type="button" onClick={() => setDialog("new-group")}>
+            New group
+          </button>
+        </div>
+        <ConversationList openId={id} />
+      </aside>
+      <main class="main">
+        <ConnectionBanner />
+        {id ? (
+          <ConversationView id={id} />
+        ) : (
+          <section class="conversation empty-state">
+            <p class="hint">Pick a conversation, or start a new one.</p>
+          </section>
+        )}
+      </main>
+      {dialog === "new-chat" && <NewChatDialog onClose={close} />}
+      {dialog === "new-group" && <NewGroupDialog onClose={close} />}
+      {dialog === "profile" && <ProfileDialog onClose={close} />}
+      {dialog === "settings" && <SettingsDialog onClose={close} />}
+      {dialog === "invite" && <InviteDialog onClose={close} />}
+    </div>
+  );
+}
+
+/** The account menu: the browser's popover handles opening, Esc and clicks outside. */
+function AccountMenu(props: { onOpen: (d: DialogName) => void }) {
+  const user = me.value!;
+  const list = useRef<HTMLDivElement>(null);
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    const el = list.current!;
+    const toggled = (e: Event) => {
+      const isOpen = (e as ToggleEvent).newState === "open";
+      setOpen(isOpen);
+      if (isOpen) el.querySelector<HTMLButtonElement>("[role=menuitem]")?.focus();
+    };
+    el.addEventListener("toggle", toggled);
+    return () => el.removeEventListener("toggle", toggled);
+  }, []);
+  const item = (label: string, run: () => void) => (
+    <button
+      type="button"
+      role="menuitem"
+      onClick={() => {
+        list.current?.hidePopover();
+        run();
+      }}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div class="menu">
+      <button type="button" class="icon account" aria-label="Account menu" aria-haspopup="menu" aria-expanded={open} popovertarget="account-menu">
+        <Avatar person={user} size={32} decorative />
+      </button>
+      <div role="menu" id="account-menu" class="menu-list" popover="auto" ref={list}>
+        <p class="menu-who">
+          Signed in as <strong>{user.displayName}</strong>
+          <small class="hint">@{user.username}</small>
+        </p>
+        {item("Profile", () => props.onOpen("profile"))}
+        {item("Settings", () => props.onOpen("settings"))}
+        {user.role === "admin" && item("Invite people", () => props.onOpen("invite"))}
+        {item("Sign out", () => void signOut())}
+      </div>
+    </div>
+  );
+}
+
+/** Says so when the server cannot be reached, and that what is written still goes out later. */
+function ConnectionBanner() {
+  const s = status.value;
+  const [show, setShow] = useState(false);
+  useEffect(() => {
+    if (s === "online") return setShow(false);
+    // A blink of "connecting" at start or on a quick reconnect is not worth a banner.
+    const t = setTimeout(() => setShow(true), 1500);
+    return () => clearTimeout(t);
+  }, [s]);
+  if (!show) return null;
+  const waiting = outbox.value.filter((o) => o.state === "sending").length;
+  return (
+    <p class="banner offline" role="status">
+      {s === "connecting" ? "Connecting…" : "You are offline."} {waiting > 0 ? `${waiting} message${waiting > 1 ? "s" : ""} will be sent when the connection is back.` : "Messages you write will be sent when the connection is back."}
+    </p>
+  );
+}

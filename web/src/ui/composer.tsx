@@ -1,0 +1,142 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Message } from "../app/api.ts";
+import { editMessage } from "../app/chats.ts";
+import { previewText } from "../app/markdown.ts";
+import { queueMessage } from "../app/outbox.ts";
+
+const MAX_BYTES = 16 * 1024;
+const draftKey = (id: string) => `parley:draft:${id}`;
+
+/**
+ * Where messages are written. Enter sends, Shift+Enter starts a new line, Up on an empty box edits my
+ * last message, Esc cancels a reply or an edit. The draft is kept per conversation across reloads.
+ */
+export function Composer(props: {
+  conversationId: string;
+  replyTo: Message | null;
+  editing: Message | null;
+  lastOwn: Message | null;
+  onReply: (m: Message | null) => void;
+  onEdit: (m: Message | null) => void;
+}) {
+  const { conversationId, replyTo, editing } = props;
+  const box = useRef<HTMLTextAreaElement>(null);
+  const [text, setText] = useState(() => localStorage.getItem(draftKey(conversationId)) ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    setText(localStorage.getItem(draftKey(conversationId)) ?? "");
+    setError(null);
+    box.current?.focus();
+  }, [conversationId]);
+
+  useEffect(() => {
+    if (editing) {
+      setText(editing.text);
+      box.current?.focus();
+    }
+  }, [editing]);
+
+  useEffect(() => {
+    if (replyTo) box.current?.focus();
+  }, [replyTo]);
+
+  useEffect(() => {
+    // Grow with the text, up to a third of the screen.
+    const el = box.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight, window.innerHeight / 3)}px`;
+  }, [text]);
+
+  const change = (value: string) => {
+    setText(value);
+    setError(null);
+    if (editing) return;
+    if (value) localStorage.setItem(draftKey(conversationId), value);
+    else localStorage.removeItem(draftKey(conversationId));
+  };
+
+  const submit = async () => {
+    const value = text.trim() ? text : "";
+    if (!value) return;
+    if (new TextEncoder().encode(value).length > MAX_BYTES) return setError("This message is too long (at most 16 KB). Split it in parts.");
+    if (editing) {
+      if (value === editing.text) return props.onEdit(null);
+      setSaving(true);
+      try {
+        await editMessage(editing, value);
+        setText(localStorage.getItem(draftKey(conversationId)) ?? "");
+        props.onEdit(null);
+      } catch (err) {
+        setError(err instanceof Error ? err.message : String(err));
+      } finally {
+        setSaving(false);
+      }
+      return;
+    }
+    queueMessage(conversationId, value, replyTo?.id ?? null);
+    change("");
+    props.onReply(null);
+  };
+
+  const cancel = () => {
+    if (editing) {
+      props.onEdit(null);
+      setText(localStorage.getItem(draftKey(conversationId)) ?? "");
+    } else props.onReply(null);
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.isComposing) return;
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      void submit();
+    } else if (e.key === "Escape" && (editing || replyTo)) {
+      e.preventDefault();
+      e.stopPropagation();
+      cancel();
+    } else if (e.key === "ArrowUp" && !text && !editing && props.lastOwn) {
+      e.preventDefault();
+      props.onEdit(props.lastOwn);
+    }
+  };
+
+  const context = editing ? { label: "Editing your message", text: editing.text } : replyTo ? { label: `Replying to ${replyTo.sender.displayName}`, text: replyTo.text } : null;
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      {context && (
+        <div class="composer-context">
+          <span>
+            <strong>{context.label}</strong> <span class="hint">{previewText(context.text).slice(0, 120)}</span>
+          </span>
+          <button type="button" class="icon" aria-label={editing ? "Cancel editing" : "Cancel reply"} onClick={cancel}>
+            ✕
+          </button>
+        </div>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+      <div class="composer-row">
+        <textarea
+          ref={box}
+          rows={1}
+          value={text}
+          aria-label={editing ? "Edit message" : "Message"}
+          placeholder="Write a message…"
+          onInput={(e) => change(e.currentTarget.value)}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" class="primary" disabled={saving || !text.trim()}>
+          {editing ? "Save" : "Send"}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,80 @@
+import { useState } from "preact/hooks";
+import type { Conversation } from "../app/api.ts";
+import { conversationTitle, listLoaded, otherPerson, sortedConversations } from "../app/chats.ts";
+import { listTime } from "../app/format.ts";
+import { previewText } from "../app/markdown.ts";
+import { navigate, me } from "../app/state.ts";
+import { outbox } from "../app/outbox.ts";
+import { Avatar, GroupAvatar } from "./avatar.tsx";
+
+/** Every conversation, most recent first, filtered by the search box. */
+export function ConversationList(props: { openId: string | null }) {
+  const [filter, setFilter] = useState("");
+  const q = filter.trim().toLowerCase();
+  const shown = sortedConversations.value.filter((c) => !q || matches(c, q));
+  return (
+    <nav class="conversations" aria-label="Conversations">
+      <div class="search">
+        <input type="search" placeholder="Search conversations" aria-label="Search conversations" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+      </div>
+      {shown.length === 0 && (
+        <p class="empty hint">{q ? "No conversation matches." : listLoaded.value ? "No conversations yet. Start one with New chat." : "Loading…"}</p>
+      )}
+      <ul>
+        {shown.map((c) => (
+          <ConversationRow key={c.id} c={c} active={c.id === props.openId} />
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function matches(c: Conversation, q: string): boolean {
+  if (conversationTitle(c).toLowerCase().includes(q)) return true;
+  return c.members.some((m) => m.user.displayName.toLowerCase().includes(q) || m.user.username.toLowerCase().includes(q));
+}
+
+function ConversationRow(props: { c: Conversation; active: boolean }) {
+  const { c } = props;
+  const title = conversationTitle(c);
+  const person = otherPerson(c);
+  const last = c.lastMessage;
+  const waiting = outbox.value.filter((o) => o.conversationId === c.id);
+  let preview = "No messages yet";
+  if (waiting.length > 0) preview = `You: ${previewText(waiting.at(-1)!.text)}`;
+  else if (last) {
+    const who = last.sender.id === me.value?.id ? "You: " : c.type === "group" ? `${last.sender.displayName}: ` : "";
+    preview = last.deleted ? `${who}message deleted` : who + previewText(last.text);
+  }
+  const href = `/c/${c.id}`;
+  return (
+    <li>
+      <a
+        href={href}
+        class={`row${props.active ? " active" : ""}${c.unreadCount > 0 ? " unread" : ""}`}
+        aria-current={props.active ? "page" : undefined}
+        onClick={(e) => {
+          if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+          e.preventDefault();
+          navigate(href);
+        }}
+      >
+        {person ? <Avatar person={person} size={44} decorative /> : <GroupAvatar id={c.id} title={title} size={44} />}
+        <span class="row-main">
+          <span class="row-top">
+            <span class="row-title">{title}</span>
+            {last && <time dateTime={last.createdAt}>{listTime(last.createdAt)}</time>}
+          </span>
+          <span class="row-bottom">
+            <span class="row-preview">{preview}</span>
+            {c.unreadCount > 0 && (
+              <span class="badge" aria-label={`${c.unreadCount} unread`}>
+                {c.unreadCount > 99 ? "99+" : c.unreadCount}
+              </span>
+            )}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+}

@@ -1,0 +1,228 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { Conversation, Message } from "../app/api.ts";
+import { conversationTitle, conversations, deleteMessage, loadHistory, markRead, otherPerson, timelines } from "../app/chats.ts";
+import { dayLabel, fullTime, sameDay, timeOfDay } from "../app/format.ts";
+import { previewText } from "../app/markdown.ts";
+import { discard, outbox, retry, type Outgoing } from "../app/outbox.ts";
+import { me, navigate } from "../app/state.ts";
+import { Avatar, GroupAvatar } from "./avatar.tsx";
+import { Composer } from "./composer.tsx";
+import { MessageText } from "./message-text.tsx";
+
+/** Messages from one person within this long of each other read as one block. */
+const GROUP_WITHIN_MS = 5 * 60_000;
+
+export function ConversationView(props: { id: string }) {
+  const c = conversations.value.get(props.id);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [editing, setEditing] = useState<Message | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    setReplyTo(null);
+    setEditing(null);
+    setError(null);
+    loadHistory(props.id).catch((err) => setError(err.message));
+  }, [props.id]);
+
+  if (!c) return <section class="conversation empty-state"><p class="hint">This conversation is not available.</p></section>;
+  const title = conversationTitle(c);
+  const person = otherPerson(c);
+  const t = timelines.value.get(c.id);
+  const mine = (t?.messages ?? []).filter((m) => m.sender.id === me.value?.id && !m.deleted);
+  return (
+    <section class="conversation" aria-label={title}>
+      <header class="conversation-head">
+        <button type="button" class="icon back" aria-label="Back to conversations" onClick={() => navigate("/")}>
+          ←
+        </button>
+        {person ? <Avatar person={person} size={36} decorative /> : <GroupAvatar id={c.id} title={title} size={36} />}
+        <div>
+          <h2>{title}</h2>
+          <small class="hint">{person ? `@${person.username}` : `${c.members.length} members`}</small>
+        </div>
+      </header>
+      {error && <p class="error banner" role="alert">{error}</p>}
+      <Timeline c={c} onReply={setReplyTo} onEdit={setEditing} />
+      <Composer conversationId={c.id} replyTo={replyTo} editing={editing} lastOwn={mine.at(-1) ?? null} onReply={setReplyTo} onEdit={setEditing} />
+    </section>
+  );
+}
+
+function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdit: (m: Message) => void }) {
+  const { c } = props;
+  const t = timelines.value.get(c.id);
+  const messages = t?.messages ?? [];
+  const pending = outbox.value.filter((o) => o.conversationId === c.id && !messages.some((m) => m.clientId === o.clientId && m.sender.id === me.value?.id));
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const beforeLoad = useRef<{ height: number; top: number } | null>(null);
+  const [unseen, setUnseen] = useState(0);
+  // Where "New messages" goes: fixed when the conversation opens, from its unread count then.
+  const [firstUnreadId, setFirstUnreadId] = useState<string | null>(null);
+  const unreadAtOpen = useRef<number | null>(null);
+
+  useEffect(() => {
+    unreadAtOpen.current = c.unreadCount;
+    setFirstUnreadId(null);
+    atBottom.current = true;
+    setUnseen(0);
+  }, [c.id]);
+
+  useEffect(() => {
+    const n = unreadAtOpen.current;
+    if (n === null || !t || t.loading) return;
+    unreadAtOpen.current = null;
+    if (n > 0) {
+      const others = messages.filter((m) => m.sender.id !== me.value?.id);
+      setFirstUnreadId(others[Math.max(0, others.length - n)]?.id ?? null);
+    }
+    if (document.visibilityState === "visible") void markRead(c.id);
+  }, [t?.loading, c.id]);
+
+  const lastId = messages.at(-1)?.id;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (beforeLoad.current) {
+      // Older messages went in above: keep what the reader was looking at where it was.
+      el.scrollTop = el.scrollHeight - beforeLoad.current.height + beforeLoad.current.top;
+      beforeLoad.current = null;
+    } else if (atBottom.current) el.scrollTop = el.scrollHeight;
+    else setUnseen((n) => n + 1);
+  }, [lastId, messages.length, pending.length]);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+  }, [firstUnreadId]);
+
+  const onScroll = () => {
+    const el = scroller.current!;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    if (atBottom.current) {
+      setUnseen(0);
+      if (c.unreadCount > 0) void markRead(c.id);
+    }
+    if (el.scrollTop < 200 && t?.hasOlder && !t.loading) {
+      beforeLoad.current = { height: el.scrollHeight, top: el.scrollTop };
+      void loadHistory(c.id, true).catch(() => (beforeLoad.current = null));
+    }
+  };
+
+  const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
+  const items = [];
+  let prev: Message | null = null;
+  for (const m of messages) {
+    if (!prev || !sameDay(prev.createdAt, m.createdAt)) {
+      items.push(<li key={`day-${m.id}`} class="day" role="separator"><span>{dayLabel(m.createdAt)}</span></li>);
+      prev = null;
+    }
+    if (m.id === firstUnreadId) items.push(<li key="new" class="new-divider" role="separator"><span>New messages</span></li>);
+    const continued = prev !== null && prev.sender.id === m.sender.id && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS && m.id !== firstUnreadId;
+    items.push(<MessageItem key={m.id} m={m} continued={continued} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} />);
+    prev = m;
+  }
+  for (const o of pending) items.push(<PendingItem key={o.clientId} o={o} replied={o.replyToId ? (byId.get(o.replyToId) ?? null) : null} />);
+
+  return (
+    <div class="timeline-wrap">
+      <div class="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" aria-live="polite" tabIndex={0}>
+        {t?.loading && <p class="hint loading">Loading messages…</p>}
+        {t && !t.hasOlder && messages.length > 0 && <p class="hint start">This is the beginning of the conversation.</p>}
+        {t && !t.loading && messages.length === 0 && pending.length === 0 && <p class="hint start">No messages yet. Say hello!</p>}
+        <ol>{items}</ol>
+      </div>
+      {unseen > 0 && (
+        <button
+          type="button"
+          class="jump"
+          onClick={() => {
+            const el = scroller.current!;
+            el.scrollTop = el.scrollHeight;
+          }}
+        >
+          ↓ Jump to latest
+        </button>
+      )}
+    </div>
+  );
+}
+
+function ReplyQuote(props: { m: Message | null }) {
+  return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
+}
+
+function MessageItem(props: { m: Message; continued: boolean; replied: Message | null; onReply: (m: Message) => void; onEdit: (m: Message) => void }) {
+  const { m } = props;
+  const own = m.sender.id === me.value?.id;
+  const [error, setError] = useState<string | null>(null);
+  const remove = async () => {
+    if (!confirm("Delete this message for everyone?")) return;
+    try {
+      await deleteMessage(m);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <li class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}`}>
+      <article aria-label={`${m.sender.displayName}, ${fullTime(m.createdAt)}`}>
+        <div class="gutter">{props.continued ? <time class="hover-time" dateTime={m.createdAt}>{timeOfDay(m.createdAt)}</time> : <Avatar person={m.sender} size={36} />}</div>
+        <div class="body">
+          {!props.continued && (
+            <div class="meta">
+              <strong class="sender">{m.sender.displayName}</strong>
+              <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{timeOfDay(m.createdAt)}</time>
+            </div>
+          )}
+          {m.replyToId && <ReplyQuote m={props.replied} />}
+          {m.deleted ? <p class="deleted">This message was deleted.</p> : <MessageText text={m.text} />}
+          <div class="status">
+            {m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>}
+            {own && !m.deleted && <small class="hint sent" aria-label="Sent">✓</small>}
+          </div>
+          {error && <p class="error" role="alert">{error}</p>}
+        </div>
+        {!m.deleted && (
+          <div class="actions" role="group" aria-label="Message actions">
+            <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => props.onReply(m)}>↩</button>
+            {own && <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => props.onEdit(m)}>✎</button>}
+            {own && <button type="button" class="icon" aria-label="Delete" title="Delete" onClick={() => void remove()}>🗑</button>}
+          </div>
+        )}
+      </article>
+    </li>
+  );
+}
+
+function PendingItem(props: { o: Outgoing; replied: Message | null }) {
+  const { o } = props;
+  const user = me.value!;
+  return (
+    <li class={`message own pending ${o.state}`}>
+      <article aria-label={`${user.displayName}, ${o.state === "failed" ? "not sent" : "sending"}`}>
+        <div class="gutter">
+          <Avatar person={user} size={36} />
+        </div>
+        <div class="body">
+          <div class="meta">
+            <strong class="sender">{user.displayName}</strong>
+            <time dateTime={o.createdAt}>{timeOfDay(o.createdAt)}</time>
+          </div>
+          {o.replyToId && <ReplyQuote m={props.replied} />}
+          <MessageText text={o.text} />
+          {o.state === "sending" ? (
+            <small class="hint state" role="status">Sending…</small>
+          ) : (
+            <p class="state failed" role="alert">
+              Not sent: {o.error}{" "}
+              <button type="button" onClick={() => retry(o.clientId)}>Retry</button>{" "}
+              <button type="button" onClick={() => discard(o.clientId)}>Discard</button>
+            </p>
+          )}
+        </div>
+      </article>
+    </li>
+  );
+}

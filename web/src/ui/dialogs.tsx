@@ -1,0 +1,190 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, type Invite, type Person, type SessionInfo, type User } from "../app/api.ts";
+import { createGroup, openDirect } from "../app/chats.ts";
+import { fullTime } from "../app/format.ts";
+import { instance, me, navigate } from "../app/state.ts";
+import { theme, type Theme } from "../app/theme.ts";
+import { Avatar } from "./avatar.tsx";
+import { Dialog } from "./dialog.tsx";
+import { Form } from "./form.tsx";
+import { PeoplePicker } from "./people-picker.tsx";
+
+export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite";
+
+export function NewChatDialog(props: { onClose: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const pick = async (p: Person) => {
+    try {
+      const c = await openDirect(p.id);
+      props.onClose();
+      navigate(`/c/${c.id}`);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <Dialog title="New chat" onClose={props.onClose}>
+      <PeoplePicker onPick={pick} autoFocus label="Who do you want to talk to?" />
+      {error && <p class="error" role="alert">{error}</p>}
+    </Dialog>
+  );
+}
+
+export function NewGroupDialog(props: { onClose: () => void }) {
+  const [chosen, setChosen] = useState<Person[]>([]);
+  return (
+    <Dialog title="New group" onClose={props.onClose}>
+      <Form
+        fields={[{ name: "title", label: "Group name", maxLength: 100 }]}
+        submit="Create group"
+        onSubmit={async (v) => {
+          const c = await createGroup(v.title!, chosen.map((p) => p.id));
+          props.onClose();
+          navigate(`/c/${c.id}`);
+        }}
+      >
+        {chosen.length > 0 && (
+          <ul class="chips" aria-label="Members to add">
+            {chosen.map((p) => (
+              <li key={p.id}>
+                <Avatar person={p} size={22} decorative />
+                {p.displayName}
+                <button type="button" class="icon" aria-label={`Remove ${p.displayName}`} onClick={() => setChosen(chosen.filter((x) => x.id !== p.id))}>
+                  ✕
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Form>
+      <PeoplePicker label="Add members" exclude={chosen.map((p) => p.id)} onPick={(p) => setChosen([...chosen, p])} />
+    </Dialog>
+  );
+}
+
+export function ProfileDialog(props: { onClose: () => void }) {
+  const user = me.value!;
+  const [saved, setSaved] = useState<string | null>(null);
+  return (
+    <Dialog title="Your profile" onClose={props.onClose} wide>
+      <div class="profile-head">
+        <Avatar person={user} size={56} decorative />
+        <div>
+          <strong>{user.displayName}</strong>
+          <small class="hint">@{user.username}</small>
+        </div>
+      </div>
+      <Form
+        fields={[
+          { name: "displayName", label: "Your name", initial: user.displayName, maxLength: 64 },
+          { name: "bio", label: "About you", initial: user.bio, required: false, maxLength: 500 },
+        ]}
+        submit="Save profile"
+        onSubmit={async (v) => {
+          setSaved(null);
+          me.value = (await api<{ user: User }>("PATCH", "/me", v)).user;
+          setSaved("Profile saved.");
+        }}
+      >
+        {saved && <p class="ok" role="status">{saved}</p>}
+      </Form>
+      <h3>Change password</h3>
+      <PasswordForm />
+      <h3>Where you are signed in</h3>
+      <Sessions />
+    </Dialog>
+  );
+}
+
+function PasswordForm() {
+  const [done, setDone] = useState(false);
+  return (
+    <Form
+      fields={[
+        { name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password" },
+        { name: "newPassword", label: "New password", type: "password", autocomplete: "new-password", minLength: instance.value?.passwordMinLength ?? 8, maxLength: 256 },
+      ]}
+      submit="Change password"
+      onSubmit={async (v) => {
+        setDone(false);
+        await api("POST", "/me/password", v);
+        setDone(true);
+      }}
+    >
+      {done && <p class="ok" role="status">Password changed. Your other devices were signed out.</p>}
+    </Form>
+  );
+}
+
+function Sessions() {
+  const [list, setList] = useState<SessionInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => api<{ sessions: SessionInfo[] }>("GET", "/me/sessions").then((r) => setList(r.sessions), (e) => setError(e.message));
+  useEffect(() => void load(), []);
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!list) return <p class="hint">Loading…</p>;
+  return (
+    <ul class="sessions">
+      {list.map((s) => (
+        <li key={s.id}>
+          <div>
+            <strong>{describeAgent(s.userAgent)}</strong>
+            {s.current && <span class="badge-label">This device</span>}
+            <small class="hint">
+              {s.ip || "unknown address"} · last used {fullTime(s.lastUsedAt)}
+            </small>
+          </div>
+          {!s.current && (
+            <button type="button" onClick={() => api("DELETE", `/me/sessions/${encodeURIComponent(s.id)}`).then(load, (e) => setError(e.message))}>
+              Sign out
+            </button>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function describeAgent(ua: string): string {
+  if (!ua) return "Unknown device";
+  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "macOS" : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
+export function SettingsDialog(props: { onClose: () => void }) {
+  const options: { value: Theme; label: string }[] = [
+    { value: "system", label: "Same as the system" },
+    { value: "light", label: "Light" },
+    { value: "dark", label: "Dark" },
+  ];
+  return (
+    <Dialog title="Settings" onClose={props.onClose}>
+      <fieldset class="choices">
+        <legend>Theme</legend>
+        {options.map((o) => (
+          <label key={o.value}>
+            <input type="radio" name="theme" value={o.value} checked={theme.value === o.value} onChange={() => (theme.value = o.value)} />
+            {o.label}
+          </label>
+        ))}
+      </fieldset>
+    </Dialog>
+  );
+}
+
+export function InviteDialog(props: { onClose: () => void }) {
+  const [invite, setInvite] = useState<Invite | null>(null);
+  return (
+    <Dialog title="Invite someone" onClose={props.onClose}>
+      <p class="hint">A link for one person, valid for seven days.</p>
+      <Form fields={[]} submit="Create invite link" onSubmit={async () => setInvite((await api<{ invite: Invite }>("POST", "/admin/invites", {})).invite)}>
+        {invite && (
+          <p class="invite">
+            <input readOnly value={invite.url} aria-label="Invite link" onFocus={(e) => e.currentTarget.select()} />
+          </p>
+        )}
+      </Form>
+    </Dialog>
+  );
+}

@@ -1,6 +1,6 @@
 // Bundles the web app into dist/web: hashed files under assets/ (cached for good), index.html and the
 // files of web/public beside them. The server serves this folder; `npm run build` embeds it.
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 
 const root = join(import.meta.dir, "..");
@@ -30,6 +30,12 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   const html = readFileSync(join(root, "web", "index.html"), "utf8").replace("<!--assets-->", tags.join("\n    "));
   writeFileSync(join(out, "index.html"), html);
   cpSync(join(root, "web", "public"), out, { recursive: true });
+  // The service worker precaches this build's shell; its text changes with every build, so browsers update it.
+  const publicFiles = readdirSync(join(root, "web", "public")).map((f) => `/${f}`);
+  const shell = ["/", ...names.map((n) => `/assets/${n}`), ...publicFiles];
+  const version = new Bun.CryptoHasher("sha256").update(shell.join("\n") + html).digest("hex").slice(0, 16);
+  const sw = readFileSync(join(root, "web", "sw.js"), "utf8").replace("__VERSION__", version).replace("__PRECACHE__", JSON.stringify(shell));
+  writeFileSync(join(out, "sw.js"), sw);
   return { files: names, bytes: result.outputs.reduce((n, o) => n + o.size, 0) };
 }
 

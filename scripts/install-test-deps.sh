@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond npm packages: Debian's Chromium for the browser tests.
+# Installs what the test suite needs beyond npm packages: Debian's Chromium for the browser tests, and
+# a colour emoji font so emoji in the screenshots look as they do on people's devices.
 # Runs before `npm test`; does nothing when everything is already there.
 set -euo pipefail
-if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then exit 0; fi
+emoji_font=/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ]; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
+  if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then
+    echo "install-test-deps: no colour emoji font; screenshots will show emoji as boxes" >&2
+    exit 0
+  fi
   echo "install-test-deps: Chromium is missing and this is not a Debian-like system; install chromium and set PARLEY_CHROMIUM" >&2
   exit 1
 fi
@@ -14,6 +20,9 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
   fi
 fi
-echo "install-test-deps: installing chromium from Debian's packages"
+packages=()
+[ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] || packages+=(chromium)
+[ -f "$emoji_font" ] || packages+=(fonts-noto-color-emoji)
+echo "install-test-deps: installing ${packages[*]} from Debian's packages"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null

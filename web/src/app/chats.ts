@@ -189,7 +189,9 @@ export async function loadHistory(id: string, older = false): Promise<void> {
     setTimeline(id, { messages: [...earlier, ...now.messages], hasOlder: page.more, loading: false });
   } catch (err) {
     const now = timelines.value.get(id);
-    if (now) setTimeline(id, { ...now, loading: false });
+    // A first page that failed leaves no timeline, so the next start (reconnect) tries again.
+    if (now && now.messages.length === 0) dropTimeline(id);
+    else if (now) setTimeline(id, { ...now, loading: false });
     throw err;
   }
 }

@@ -61,12 +61,17 @@ function AccountMenu(props: { onOpen: (d: DialogName) => void }) {
   const user = me.value!;
   const list = useRef<HTMLDivElement>(null);
   const [open, setOpen] = useState(false);
+  const chosen = useRef<(() => void) | null>(null);
   useEffect(() => {
     const el = list.current!;
     const toggled = (e: Event) => {
       const isOpen = (e as ToggleEvent).newState === "open";
       setOpen(isOpen);
       if (isOpen) el.querySelector<HTMLButtonElement>("[role=menuitem]")?.focus();
+      // Run the chosen item once the menu is closed and has handed focus back, so a dialog it opens keeps focus.
+      const run = chosen.current;
+      chosen.current = null;
+      if (!isOpen) run?.();
     };
     el.addEventListener("toggle", toggled);
     return () => el.removeEventListener("toggle", toggled);
@@ -76,8 +81,8 @@ function AccountMenu(props: { onOpen: (d: DialogName) => void }) {
       type="button"
       role="menuitem"
       onClick={() => {
+        chosen.current = run;
         list.current?.hidePopover();
-        run();
       }}
     >
       {label}

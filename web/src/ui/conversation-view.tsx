@@ -21,9 +21,15 @@ export function ConversationView(props: { id: string }) {
   useEffect(() => {
     setReplyTo(null);
     setEditing(null);
+  }, [props.id]);
+
+  // Load when opened, and again when the timeline was dropped (a fresh start after a reload or sign-in).
+  const loaded = timelines.value.has(props.id);
+  useEffect(() => {
+    if (loaded) return;
     setError(null);
     loadHistory(props.id).catch((err) => setError(err.message));
-  }, [props.id]);
+  }, [props.id, loaded]);
 
   if (!c) return <section class="conversation empty-state"><p class="hint">This conversation is not available.</p></section>;
   const title = conversationTitle(c);
@@ -111,6 +117,7 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
   };
 
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
+  const lastOwnId = messages.findLast((m) => m.sender.id === me.value?.id && !m.deleted)?.id;
   const items = [];
   let prev: Message | null = null;
   for (const m of messages) {
@@ -120,7 +127,7 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
     }
     if (m.id === firstUnreadId) items.push(<li key="new" class="new-divider" role="separator"><span>New messages</span></li>);
     const continued = prev !== null && prev.sender.id === m.sender.id && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS && m.id !== firstUnreadId;
-    items.push(<MessageItem key={m.id} m={m} continued={continued} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} />);
+    items.push(<MessageItem key={m.id} m={m} continued={continued} lastOwn={m.id === lastOwnId && pending.length === 0} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} />);
     prev = m;
   }
   for (const o of pending) items.push(<PendingItem key={o.clientId} o={o} replied={o.replyToId ? (byId.get(o.replyToId) ?? null) : null} />);
@@ -153,7 +160,7 @@ function ReplyQuote(props: { m: Message | null }) {
   return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
 }
 
-function MessageItem(props: { m: Message; continued: boolean; replied: Message | null; onReply: (m: Message) => void; onEdit: (m: Message) => void }) {
+function MessageItem(props: { m: Message; continued: boolean; lastOwn: boolean; replied: Message | null; onReply: (m: Message) => void; onEdit: (m: Message) => void }) {
   const { m } = props;
   const own = m.sender.id === me.value?.id;
   const [error, setError] = useState<string | null>(null);
@@ -167,7 +174,7 @@ function MessageItem(props: { m: Message; continued: boolean; replied: Message |
   };
   return (
     <li class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}`}>
-      <article aria-label={`${m.sender.displayName}, ${fullTime(m.createdAt)}`}>
+      <article aria-label={`${m.sender.displayName}, ${fullTime(m.createdAt)}`} tabIndex={0}>
         <div class="gutter">{props.continued ? <time class="hover-time" dateTime={m.createdAt}>{timeOfDay(m.createdAt)}</time> : <Avatar person={m.sender} size={36} />}</div>
         <div class="body">
           {!props.continued && (
@@ -180,7 +187,7 @@ function MessageItem(props: { m: Message; continued: boolean; replied: Message |
           {m.deleted ? <p class="deleted">This message was deleted.</p> : <MessageText text={m.text} />}
           <div class="status">
             {m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>}
-            {own && !m.deleted && <small class="hint sent" aria-label="Sent">✓</small>}
+            {props.lastOwn && <small class="hint sent">✓ Sent</small>}
           </div>
           {error && <p class="error" role="alert">{error}</p>}
         </div>

@@ -14,6 +14,7 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
     outdir: join(out, "assets"),
     target: "browser",
     minify: true,
+    splitting: true,
     sourcemap: "none",
     naming: { entry: "[name]-[hash].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" },
     define: { "process.env.NODE_ENV": '"production"' },
@@ -25,7 +26,7 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   const names = result.outputs.map((o) => basename(o.path));
   const tags = [
     ...names.filter((n) => n.endsWith(".css")).map((n) => `<link rel="stylesheet" href="/assets/${n}" />`),
-    ...names.filter((n) => n.endsWith(".js") && n.startsWith("main-")).map((n) => `<script type="module" src="/assets/${n}"></script>`),
+    ...result.outputs.filter((o) => o.kind === "entry-point").map((o) => `<script type="module" src="/assets/${basename(o.path)}"></script>`),
   ];
   const html = readFileSync(join(root, "web", "index.html"), "utf8").replace("<!--assets-->", tags.join("\n    "));
   writeFileSync(join(out, "index.html"), html);
@@ -42,4 +43,11 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
 if (import.meta.main) {
   const { files, bytes } = await buildWeb();
   console.log(`web: ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB in dist/web`);
+  // What a browser downloads, compressed as servers and proxies send it (docs/performance.md).
+  if (process.argv.includes("--sizes")) {
+    for (const f of files.toSorted()) {
+      const raw = readFileSync(join(out, "assets", f));
+      console.log(`  ${f.padEnd(28)} ${(raw.length / 1024).toFixed(1).padStart(6)} KiB  ${(Bun.gzipSync(raw, { level: 9 }).length / 1024).toFixed(1).padStart(5)} KiB gzipped`);
+    }
+  }
 }

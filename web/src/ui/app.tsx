@@ -1,8 +1,15 @@
 import { useEffect } from "preact/hooks";
 import { instance, loadError, me, navigate, path } from "../app/state.ts";
-import { ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage, SetupPage } from "./auth-pages.tsx";
+import { lazy } from "./lazy.tsx";
 import { Card } from "./form.tsx";
-import { ChatPage } from "./chat-page.tsx";
+// A signed-in visit needs the chat and not the sign-in screens, and the other way round: each loads apart.
+const auth = () => import("./auth-pages.tsx");
+const SetupPage = lazy(() => auth().then((m) => m.SetupPage));
+const LoginPage = lazy(() => auth().then((m) => m.LoginPage));
+const RegisterPage = lazy(() => auth().then((m) => m.RegisterPage));
+const ForgotPasswordPage = lazy(() => auth().then((m) => m.ForgotPasswordPage));
+const ResetPasswordPage = lazy(() => auth().then((m) => m.ResetPasswordPage));
+const ChatPage = lazy(() => import("./chat-page.tsx").then((m) => m.ChatPage));
 
 const pages = {
   "/setup": SetupPage,

@@ -6,7 +6,15 @@ import { instance, me, path, signOut } from "../app/state.ts";
 import { Avatar } from "./avatar.tsx";
 import { ConversationList } from "./conversation-list.tsx";
 import { ConversationView } from "./conversation-view.tsx";
-import { InviteDialog, NewChatDialog, NewGroupDialog, ProfileDialog, SettingsDialog, type DialogName } from "./dialogs.tsx";
+import type { DialogName } from "./dialogs.tsx";
+import { lazy } from "./lazy.tsx";
+
+// Dialogs are opened now and then: their code loads when first needed.
+const NewChatDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewChatDialog));
+const NewGroupDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewGroupDialog));
+const ProfileDialog = lazy(() => import("./dialogs.tsx").then((m) => m.ProfileDialog));
+const SettingsDialog = lazy(() => import("./dialogs.tsx").then((m) => m.SettingsDialog));
+const InviteDialog = lazy(() => import("./dialogs.tsx").then((m) => m.InviteDialog));
 
 /** The signed-in app: conversations beside the open one on wide screens, one at a time on phones. */
 export function ChatPage() {

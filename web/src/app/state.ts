@@ -26,14 +26,20 @@ const CACHE_KEY = "parley:boot";
  */
 export async function boot(): Promise<void> {
   try {
-    instance.value = await api<Instance>("GET", "/instance");
-    me.value = await api<{ user: User }>("GET", "/me").then(
-      (r) => r.user,
-      (err) => {
-        if (err instanceof ApiError && err.status === 401) return null;
-        throw err;
-      },
-    );
+    // Both answers land together: routing on the instance alone would send a signed-in reload of
+    // /c/<id> to the sign-in screen and lose the address.
+    const [inst, user] = await Promise.all([
+      api<Instance>("GET", "/instance"),
+      api<{ user: User }>("GET", "/me").then(
+        (r) => r.user,
+        (err) => {
+          if (err instanceof ApiError && err.status === 401) return null;
+          throw err;
+        },
+      ),
+    ]);
+    me.value = user;
+    instance.value = inst;
     remember();
   } catch (err) {
     const cached = recall();
@@ -41,8 +47,8 @@ export async function boot(): Promise<void> {
       loadError.value = err instanceof Error ? err.message : String(err);
       return;
     }
-    instance.value = cached.instance;
     me.value = cached.me;
+    instance.value = cached.instance;
   }
   loadError.value = null;
   document.title = instance.value.name;

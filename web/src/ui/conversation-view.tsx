@@ -183,7 +183,7 @@ function MessageItem(props: { m: Message; continued: boolean; lastOwn: boolean; 
               <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{timeOfDay(m.createdAt)}</time>
             </div>
           )}
-          {m.replyToId && <ReplyQuote m={props.replied} />}
+          {m.replyToId && !m.deleted && <ReplyQuote m={props.replied} />}
           {m.deleted ? <p class="deleted">This message was deleted.</p> : <MessageText text={m.text} />}
           <div class="status">
             {m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>}

@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { parseInline, parseMessage, previewText } from "../web/src/app/markdown.ts";
+
+describe("message Markdown (web/src/app/markdown.ts)", () => {
+  test("bold, italic, inline code and line breaks", () => {
+    expect(parseInline("a **b** *c* _d_ `e`\nf")).toEqual([
+      { t: "text", v: "a " },
+      { t: "b", c: [{ t: "text", v: "b" }] },
+      { t: "text", v: " " },
+      { t: "i", c: [{ t: "text", v: "c" }] },
+      { t: "text", v: " " },
+      { t: "i", c: [{ t: "text", v: "d" }] },
+      { t: "text", v: " " },
+      { t: "code", v: "e" },
+      { t: "br" },
+      { t: "text", v: "f" },
+    ]);
+  });
+
+  test("markers that do not hug words, snake_case and lone stars stay as typed", () => {
+    for (const text of ["2 * 3 * 4", "snake_case_name", "a ** b **", "price: 5*", "_ spaced _", "`unclosed"]) {
+      expect(parseInline(text)).toEqual([{ t: "text", v: text }]);
+    }
+  });
+
+  test("code keeps everything literal, Markdown and shortcodes included", () => {
+    expect(parseInline("`**x** :smile:`")).toEqual([{ t: "code", v: "**x** :smile:" }]);
+    expect(parseMessage("```\n**not bold**\n<b>\n```")).toEqual([{ t: "pre", v: "**not bold**\n<b>" }]);
+    expect(parseMessage("```\nnever closed")).toEqual([{ t: "p", c: [{ t: "text", v: "```" }, { t: "br" }, { t: "text", v: "never closed" }] }]);
+  });
+
+  test("quotes, and paragraphs split by blank lines", () => {
+    expect(parseMessage("> quoted **line**\n> second\nafter\n\nnext")).toEqual([
+      { t: "quote", c: [{ t: "p", c: [{ t: "text", v: "quoted " }, { t: "b", c: [{ t: "text", v: "line" }] }, { t: "br" }, { t: "text", v: "second" }] }] },
+      { t: "p", c: [{ t: "text", v: "after" }] },
+      { t: "p", c: [{ t: "text", v: "next" }] },
+    ]);
+  });
+
+  test("only http(s) and www links become links, without trailing punctuation", () => {
+    expect(parseInline("see https://example.com/a?b=1, (www.example.org).")).toEqual([
+      { t: "text", v: "see " },
+      { t: "link", href: "https://example.com/a?b=1", v: "https://example.com/a?b=1" },
+      { t: "text", v: ", (" },
+      { t: "link", href: "https://www.example.org", v: "www.example.org" },
+      { t: "text", v: ")." },
+    ]);
+    for (const text of ["javascript:alert(1)", "[x](javascript:alert(1))", "data:text/html,<b>", "ftp://example.com"]) {
+      expect(parseInline(text).some((n) => n.t === "link")).toBe(false);
+    }
+  });
+
+  test("emoji shortcodes outside code; unknown ones and prototype names stay as typed", () => {
+    expect(parseInline(":smile: :+1: :nope: :constructor:")).toEqual([{ t: "text", v: "😄 👍 :nope: :constructor:" }]);
+  });
+
+  test("previews drop the markers", () => {
+    expect(previewText("**Hi** `there`\n> quoted\n```\ncode\n``` :tada:")).toBe("Hi there quoted code 🎉");
+  });
+});

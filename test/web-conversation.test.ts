@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser } from "./browser.ts";
+import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+
+let s: TestServer;
+let browser: Browser;
+let page: Page;
+let cleo: { token: string; user: any };
+let dan: { token: string; user: any };
+let group: any;
+const errors: string[] = [];
+
+const bubbles = (text: string) => page.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
+const composer = () => page.getByLabel("Message", { exact: true });
+const say = async (who: { token: string }, conversationId: string, text: string) =>
+  (await s.call("POST", `/api/v1/conversations/${conversationId}/messages`, { token: who.token, body: { clientId: crypto.randomUUID(), text } })).body.message;
+
+beforeAll(async () => {
+  s = await startTestServer();
+  const admin = await setUp(s);
+  cleo = await addMember(s, admin.token, "cleo");
+  dan = await addMember(s, admin.token, "dan");
+  group = (await s.call("POST", "/api/v1/conversations", { token: dan.token, body: { type: "group", title: "Book club", memberIds: [cleo.user.id] } })).body.conversation;
+  // More than two pages of history, all written by Dan before Cleo ever looks.
+  for (let i = 1; i <= 130; i++) await say(dan, group.id, `Chapter note ${i}`);
+  browser = await launchBrowser();
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  page = await ctx.newPage();
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
+  page.on("dialog", (d) => void d.accept());
+  await page.goto(s.url + "/login");
+  await page.getByLabel("Username").fill("cleo");
+  await page.getByLabel("Password").fill("cleo-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(s.url + "/");
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+});
+
+describe("the conversation view in Chromium", () => {
+  test("opening a busy group shows the newest messages under a New messages line; scrolling up loads older pages", async () => {
+    const row = page.getByRole("link", { name: /Book club/ });
+    await row.getByLabel("99+ unread").or(row.getByLabel("130 unread")).waitFor();
+    await row.click();
+    await bubbles("Chapter note 130").waitFor();
+    expect(await page.locator(".new-divider").count()).toBe(1);
+    expect(await page.locator(".day").first().textContent()).toBe("Today");
+    expect(await bubbles("Chapter note 1").filter({ hasText: /Chapter note 1$/ }).count()).toBe(0);
+    // Scrolling to the top asks for older pages until the beginning.
+    for (let i = 0; i < 5 && (await page.getByText("This is the beginning of the conversation.").count()) === 0; i++) {
+      await page.locator(".timeline").evaluate((el) => (el.scrollTop = 0));
+      await page.waitForTimeout(300);
+    }
+    await page.getByText("This is the beginning of the conversation.").waitFor();
+    expect(await page.locator(".timeline li.message").count()).toBe(130);
+    const texts = await page.locator(".timeline li.message .text").allTextContents();
+    expect(texts[0]).toBe("Chapter note 1");
+    expect(texts.at(-1)).toBe("Chapter note 130");
+  });
+
+  test("a new message while reading old ones offers a jump to the latest", async () => {
+    await say(dan, group.id, "Fresh from Dan");
+    await page.getByRole("button", { name: /Jump to latest/ }).click();
+    await bubbles("Fresh from Dan").waitFor();
+    expect(await page.locator(".timeline").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(40);
+  });
+
+  test("Shift+Enter writes a new line; Enter sends", async () => {
+    await composer().click();
+    await page.keyboard.type("first line");
+    await page.keyboard.press("Shift+Enter");
+    await page.keyboard.type("second line");
+    expect(await composer().inputValue()).toBe("first line\nsecond line");
+    await page.keyboard.press("Enter");
+    const sent = bubbles("first line");
+    await sent.waitFor();
+    expect(await sent.locator(".text br").count()).toBe(1);
+  });
+
+  test("replying quotes the message; the server stores the link between them", async () => {
+    const target = bubbles("Fresh from Dan");
+    await target.hover();
+    await target.getByRole("button", { name: "Reply" }).click();
+    await page.getByText("Replying to DAN").waitFor();
+    await composer().fill("Agreed!");
+    await composer().press("Enter");
+    const reply = bubbles("Agreed!");
+    await reply.waitFor();
+    expect(await reply.locator(".reply-quote").textContent()).toContain("Fresh from Dan");
+    const history = await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=1`, { token: dan.token });
+    const original = (await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=5`, { token: dan.token })).body.messages.find((m: any) => m.text === "Fresh from Dan");
+    expect(history.body.messages[0]).toMatchObject({ text: "Agreed!", replyToId: original.id });
+  });
+
+  test("deleting my message leaves a tombstone, here and for the others", async () => {
+    const mine = bubbles("Agreed!");
+    await mine.hover();
+    await mine.getByRole("button", { name: "Delete" }).click();
+    await page.getByText("This message was deleted.").waitFor();
+    expect(await bubbles("Agreed!").count()).toBe(0);
+    const { messages } = (await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=1`, { token: dan.token })).body;
+    expect(messages[0]).toMatchObject({ deleted: true, text: "" });
+    // Others' messages offer no edit or delete.
+    const theirs = bubbles("Fresh from Dan");
+    await theirs.hover();
+    expect(await theirs.getByRole("button", { name: "Delete" }).count()).toBe(0);
+    expect(await theirs.getByRole("button", { name: "Edit" }).count()).toBe(0);
+  });
+
+  test("a new group is made in a dialog: a name, people picked by search, and it opens", async () => {
+    await page.getByRole("button", { name: "New group" }).click();
+    await page.getByLabel("Group name").fill("Climbing");
+    await page.getByLabel("Add members").fill("da");
+    await page.getByRole("button", { name: /DAN/ }).click();
+    await page.getByRole("list", { name: "Members to add" }).getByText("DAN").waitFor();
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByRole("heading", { name: "Climbing" }).waitFor();
+    expect(page.url()).toMatch(/\/c\/[^/]+$/);
+    const { conversations } = (await s.call("GET", "/api/v1/conversations", { token: dan.token })).body;
+    const made = conversations.find((c: any) => c.title === "Climbing");
+    expect(made.members.map((m: any) => m.user.username).sort()).toEqual(["cleo", "dan"]);
+  });
+
+  test("the theme chosen in Settings applies at once and stays after a reload", async () => {
+    await page.getByRole("button", { name: "Account menu" }).click();
+    await page.getByRole("menuitem", { name: "Settings" }).click();
+    await page.getByLabel("Dark").check();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    await page.keyboard.press("Escape");
+    await page.reload();
+    await page.getByRole("heading", { name: "Climbing" }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe("rgb(21, 23, 27)");
+  });
+
+  test("ran without script errors or CSP violations", () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -139,6 +139,60 @@ describe("the conversation view in Chromium", () => {
     expect(bg).toBe("rgb(21, 23, 27)");
   });
 
+  test("a message the server refuses is marked as not sent, with retry and discard", async () => {
+    // A lone surrogate is not valid UTF-8: the server refuses it, and the outbox must say so, not spin.
+    await composer().evaluate((el: HTMLTextAreaElement) => {
+      el.value = "broken \ud800 text";
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    await composer().press("Enter");
+    const failed = page.locator(".timeline li.pending.failed");
+    await failed.getByText(/Not sent: .*valid UTF-8/).waitFor();
+    await failed.getByRole("button", { name: "Retry" }).click();
+    await failed.getByText(/Not sent/).waitFor();
+    expect(await failed.count()).toBe(1);
+    await failed.getByRole("button", { name: "Discard" }).click();
+    await failed.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => new Promise((r) => {
+      const req = indexedDB.open("parley");
+      req.onsuccess = () => {
+        const all = req.result.transaction("outbox").objectStore("outbox").getAll();
+        all.onsuccess = () => r(all.result.length);
+      };
+    }))).toBe(0);
+  });
+
+  test("the profile lists where I am signed in, and signs another device out", async () => {
+    await page.getByRole("button", { name: "Account menu" }).click();
+    await page.getByRole("menuitem", { name: "Profile" }).click();
+    const sessions = page.locator(".sessions li");
+    await sessions.nth(1).waitFor();
+    expect(await sessions.count()).toBe(2);
+    expect(await sessions.filter({ hasText: "This device" }).getByRole("button").count()).toBe(0);
+    expect((await s.call("GET", "/api/v1/me", { token: cleo.token })).status).toBe(200);
+    await sessions.filter({ hasNotText: "This device" }).getByRole("button", { name: "Sign out" }).click();
+    await sessions.nth(1).waitFor({ state: "detached" });
+    expect((await s.call("GET", "/api/v1/me", { token: cleo.token })).status).toBe(401);
+    await page.keyboard.press("Escape");
+  });
+
+  test("the app is installable: manifest, icons and service worker are served as such", async () => {
+    const manifest = await fetch(`${s.url}/manifest.webmanifest`);
+    expect(manifest.headers.get("content-type")).toContain("application/manifest+json");
+    const m = await manifest.json();
+    expect(m).toMatchObject({ start_url: "/", display: "standalone" });
+    for (const icon of m.icons) {
+      const res = await fetch(s.url + icon.src);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe(icon.type);
+    }
+    expect(m.icons.map((i: any) => i.sizes)).toEqual(expect.arrayContaining(["192x192", "512x512"]));
+    const sw = await fetch(`${s.url}/sw.js`);
+    expect(sw.headers.get("cache-control")).toBe("no-cache");
+    expect(await sw.text()).toContain("/assets/main-");
+    expect(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.scriptURL))).toBe(`${s.url}/sw.js`);
+  });
+
   test("ran without script errors or CSP violations", () => {
     expect(errors).toEqual([]);
   });

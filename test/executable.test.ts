@@ -38,7 +38,13 @@ describe("the compiled executable", () => {
   test("runs from an empty folder: creates ./data, serves the web app, sets up and registers", async () => {
     expect(existsSync(join(cwd, "data", "parley.db"))).toBe(true);
     const page = await fetch(server.url + "/");
-    expect(await page.text()).toContain('<div id="app">');
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    // Every part of the app is inside the one file: its code chunks, the service worker, the manifest and icons.
+    const script = /src="(\/assets\/main-[^"]+\.js)"/.exec(html)![1]!;
+    const entry = await (await fetch(server.url + script)).text();
+    for (const chunk of entry.match(/\.\/[a-z-]+-[a-z0-9]+\.js/g) ?? []) expect((await fetch(`${server.url}/assets/${chunk.slice(2)}`)).status).toBe(200);
+    for (const path of ["/sw.js", "/manifest.webmanifest", "/icon-192.png", "/icon-512.png"]) expect((await fetch(server.url + path)).status).toBe(200);
     const instance = await (await fetch(`${server.url}/api/v1/instance`)).json();
     expect(instance.setupRequired).toBe(true);
 

@@ -176,6 +176,25 @@ describe("the conversation view in Chromium", () => {
     await page.keyboard.press("Escape");
   });
 
+  test("with the keyboard alone: filter the list, open a conversation, write and send", async () => {
+    await page.goto(s.url + "/");
+    const search = page.getByLabel("Search conversations");
+    await search.focus();
+    await page.keyboard.type("book");
+    const rows = page.getByRole("navigation", { name: "Conversations" }).getByRole("link");
+    expect(await rows.allTextContents()).toEqual([expect.stringContaining("Book club")]);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain("Book club");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Book club" }).waitFor();
+    // The composer takes focus when a conversation opens.
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Message");
+    await page.keyboard.type("Typed without a mouse");
+    await page.keyboard.press("Enter");
+    await bubbles("Typed without a mouse").waitFor();
+    await search.fill("");
+  });
+
   test("the app is installable: manifest, icons and service worker are served as such", async () => {
     const manifest = await fetch(`${s.url}/manifest.webmanifest`);
     expect(manifest.headers.get("content-type")).toContain("application/manifest+json");

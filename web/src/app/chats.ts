@@ -7,6 +7,8 @@ export interface Timeline {
   messages: Message[];
   hasOlder: boolean;
   loading: boolean;
+  /** The first page could not be loaded (server unreachable). */
+  failed?: boolean;
 }
 
 export const conversations = signal<Map<string, Conversation>>(new Map());
@@ -189,11 +191,16 @@ export async function loadHistory(id: string, older = false): Promise<void> {
     setTimeline(id, { messages: [...earlier, ...now.messages], hasOlder: page.more, loading: false });
   } catch (err) {
     const now = timelines.value.get(id);
-    // A first page that failed leaves no timeline, so the next start (reconnect) tries again.
-    if (now && now.messages.length === 0) dropTimeline(id);
-    else if (now) setTimeline(id, { ...now, loading: false });
+    // A first page that failed is marked so: the next connection to the server tries again (retryFailed).
+    if (now) setTimeline(id, { ...now, loading: false, failed: now.messages.length === 0 });
     throw err;
   }
+}
+
+/** Forgets timelines whose first page failed, so the views showing them load again (after reconnecting). */
+export function retryFailed(): void {
+  const failed = [...timelines.value].filter(([, t]) => t.failed).map(([id]) => id);
+  for (const id of failed) dropTimeline(id);
 }
 
 const readSent = new Map<string, string>();

@@ -2,7 +2,6 @@
 // lost connection or a server restart never loses them; every retry reuses the same clientId, so the
 // server stores each message once however often it is sent.
 import { signal } from "@preact/signals";
-import type { Message } from "./api.ts";
 import { sendFrame } from "./connection.ts";
 import { idbAll, idbDelete, idbPut } from "./idb.ts";
 
@@ -69,7 +68,7 @@ export function flush(): void {
   }
 }
 
-export function acknowledged(clientId: string, _message: Message): void {
+export function acknowledged(clientId: string): void {
   inFlight.delete(clientId);
   if (!outbox.value.some((o) => o.clientId === clientId)) return;
   idbDelete("outbox", clientId).catch(() => {});

@@ -1,6 +1,6 @@
 // Starts and stops everything that lives while someone is signed in: the socket, the chat state, the outbox.
 import type { User } from "./api.ts";
-import { applyEvent, forgetList, loadConversations, reset, upsertMessage } from "./chats.ts";
+import { applyEvent, forgetList, loadConversations, reset, retryFailed, upsertMessage } from "./chats.ts";
 import { connect, disconnect } from "./connection.ts";
 import { acknowledged, connectionLost, flush, loadOutbox, refused } from "./outbox.ts";
 
@@ -17,11 +17,12 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
       hooks.userChanged(fresh);
       // A resumed socket replays what it missed; a fresh one (first start) loads the list anew.
       if (!resumed) void loadConversations().catch(() => {});
+      else retryFailed();
       flush();
     },
     event: applyEvent,
     ack(id, message) {
-      acknowledged(id, message);
+      acknowledged(id);
       upsertMessage(message);
     },
     error(id, code, message, retryAfter) {

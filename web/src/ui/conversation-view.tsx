@@ -137,7 +137,7 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
       <div class="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" aria-live="polite" tabIndex={0}>
         {t?.loading && <p class="hint loading">Loading messages…</p>}
         {t && !t.hasOlder && messages.length > 0 && <p class="hint start">This is the beginning of the conversation.</p>}
-        {t && !t.loading && messages.length === 0 && pending.length === 0 && <p class="hint start">No messages yet. Say hello!</p>}
+        {t && !t.loading && !t.failed && messages.length === 0 && pending.length === 0 && <p class="hint start">No messages yet. Say hello!</p>}
         <ol>{items}</ol>
       </div>
       {unseen > 0 && (

@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../src/config/config.ts";
+import { permissionsMarkdown } from "../src/chat/permissions.ts";
 import { configMarkdown, helpText } from "../src/config/help.ts";
 import { settings } from "../src/config/settings.ts";
 import { listMigrations, SchemaTooNewError } from "../src/store/migrate.ts";
@@ -56,6 +57,10 @@ describe("configuration", () => {
       expect(help).toContain(s.flag);
       expect(help).toContain(s.env);
     }
+  });
+
+  test("docs/permissions.md is the one generated from chat/permissions.ts (run scripts/gen-docs.ts)", () => {
+    expect(readFileSync(join(import.meta.dir, "..", "docs", "permissions.md"), "utf8")).toBe(permissionsMarkdown());
   });
 
   test("docs/configuration.md is the one generated from the settings (run scripts/gen-docs.ts)", () => {

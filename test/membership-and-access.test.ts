@@ -87,7 +87,7 @@ describe("members", () => {
     expect(view.members).toHaveLength(1);
     expect(view.members[0]).toMatchObject({ role: "owner", user: { username: "ben" } });
     const events = (await s.call("GET", "/api/v1/events?since=0", { token: ben.token })).body.events.filter((e: any) => e.conversationId === conv.id);
-    expect(events.map((e: any) => e.type)).toEqual(["conversation.created", "conversation.updated", "member.removed"]);
+    expect(events.map((e: any) => e.type)).toEqual(["conversation.created", "conversation.updated", "member.removed", "member.role-changed"]);
   });
 
   test("direct conversations keep exactly their two people", async () => {

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
 import { passwordResets, users } from "../store/schema.ts";
-import type { Store } from "../store/store.ts";
+import type { Db, Store } from "../store/store.ts";
 import { hashPassword, requireAcceptablePassword, verifyPassword } from "./passwords.ts";
 import { deleteUserSessions } from "./sessions.ts";
 import { countOtherActiveAdmins, requireUser, setPasswordHash } from "./users.ts";
@@ -32,10 +32,16 @@ export async function changePassword(
  * Deletes an account: sign-in data and profile go, the row stays as "Deleted user" so the messages
  * others received keep a sender. The username is freed for someone else.
  */
-export async function deleteAccount(store: Store, userId: string, password: string): Promise<void> {
+export async function deleteAccount(
+  store: Store,
+  userId: string,
+  password: string,
+  // What other domains must undo in the same transaction (leaving groups), without accounts knowing them.
+  alsoInTransaction?: (tx: Db, afterCommit: (cb: () => void) => void) => void,
+): Promise<void> {
   const user = requireUser(store.db, userId);
   if (!(await verifyPassword(password, user.passwordHash))) throw new AppError("WRONG_PASSWORD", undefined, "password");
-  store.transaction((tx) => {
+  store.transaction((tx, afterCommit) => {
     if (user.role === "admin" && countOtherActiveAdmins(tx, userId) === 0) {
       throw new AppError("LAST_ADMIN", "Make someone else an admin before deleting the only admin account.");
     }
@@ -55,5 +61,6 @@ export async function deleteAccount(store: Store, userId: string, password: stri
       .run();
     tx.delete(passwordResets).where(eq(passwordResets.userId, userId)).run();
     deleteUserSessions(tx, userId);
+    alsoInTransaction?.(tx, afterCommit);
   });
 }

@@ -10,8 +10,9 @@ export interface ChatPublisher {
   /**
    * Delivers event to the conversation's connected members. `join` are subscribed to the conversation
    * before it is sent (they receive it); `leave` are unsubscribed first and then get it addressed to them.
+   * `only`: the event is for these people alone (their user topics), not for the conversation.
    */
-  publish(event: EventView, change?: { join?: string[]; leave?: string[] }): void;
+  publish(event: EventView, change?: { join?: string[]; leave?: string[]; only?: string[] }): void;
 }
 
 export interface Chat {

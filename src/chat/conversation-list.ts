@@ -3,18 +3,22 @@ import { members, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { findMessage } from "./messages.ts";
 import { requireMember } from "./conversations.ts";
+import { capabilities, type Action, type Role } from "./permissions.ts";
 import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
 
 export interface ConversationSummary extends ConversationView {
   lastMessage: MessageView | null;
   unreadCount: number;
+  /** My role here, and what it lets me do: clients show only the controls that will work. */
+  myRole: Role;
+  can: Record<Action, boolean>;
 }
 
 /** My conversations, the most recently active first, each with its last message and my unread count. */
 export function listMyConversations(db: Db, userId: string, onlyId: string | null = null): ConversationSummary[] {
   const rows = db.$client
-    .query<{ id: string; unread: number; lastSeq: number | null }, [string, string, string | null]>(
-      `SELECT m.conversation_id AS id,
+    .query<{ id: string; role: Role; unread: number; lastSeq: number | null }, [string, string, string | null]>(
+      `SELECT m.conversation_id AS id, m.role AS role,
               (SELECT count(*) FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
                   AND x.sender_id != ?1 AND x.deleted_at IS NULL) AS unread,
@@ -30,7 +34,10 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
       last.set(m.conversationId, toMessageView(m, u));
     }
   }
-  const list = rows.map((r) => ({ ...views.get(r.id)!, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread }));
+  const list = rows.map((r) => {
+    const view = views.get(r.id)!;
+    return { ...view, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread, myRole: r.role, can: capabilities(r.role, view) };
+  });
   const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
   return list.sort((a, b) => (activity(a) < activity(b) ? 1 : activity(a) > activity(b) ? -1 : 0));
 }

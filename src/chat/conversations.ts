@@ -8,7 +8,8 @@ import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { appendEvent, toEventView } from "./events.ts";
-import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
+import { presets, readPermissions, requireRight, type Action, type Preset, type Subject } from "./permissions.ts";
+import { loadConversationViews, type ConversationRow, type ConversationView, type MemberRow } from "./views.ts";
 
 const memberOf = prepared((db) =>
   db
@@ -17,6 +18,26 @@ const memberOf = prepared((db) =>
     .where(and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))))
     .prepare(),
 );
+
+const conversationById = prepared((db) => db.select().from(conversations).where(eq(conversations.id, sql.placeholder("id"))).prepare());
+
+export interface Access {
+  member: MemberRow;
+  conversation: ConversationRow;
+  subject: Subject;
+}
+
+/**
+ * The caller's membership and the conversation, if their role allows `action` there (chat/permissions.ts):
+ * NOT_A_MEMBER for outsiders (whether or not it exists), FORBIDDEN for a missing right.
+ */
+export function requireAccess(db: Db, conversationId: string, userId: string, action: Action): Access {
+  const member = requireMember(db, conversationId, userId);
+  const conversation = conversationById(db).get({ id: conversationId })!;
+  const subject: Subject = { type: conversation.type, permissions: readPermissions(conversation.permissions) };
+  requireRight(member.role, action, subject);
+  return { member, conversation, subject };
+}
 
 /** The caller's membership, or NOT_A_MEMBER: the same answer whether or not the conversation exists. */
 export function requireMember(db: Db, conversationId: string, userId: string): MemberRow {
@@ -62,11 +83,12 @@ export function openDirect(chat: Chat, me: UserRow, otherId: string): Promise<{ 
   });
 }
 
-export function createGroup(chat: Chat, me: UserRow, input: { title: string; memberIds: string[] }): Promise<ConversationView> {
+export function createGroup(chat: Chat, me: UserRow, input: { title: string; description?: string; preset?: Preset; memberIds: string[] }): Promise<ConversationView> {
   const others = [...new Set(input.memberIds)].filter((id) => id !== me.id);
   return chat.queue.run((tx, afterCommit) => {
     requireActiveUsers(tx, others, "memberIds");
-    return insertConversation(tx, afterCommit, chat, me.id, { type: "group", title: input.title, directKey: null }, [me.id, ...others]);
+    const fields = { type: "group" as const, title: input.title, description: input.description ?? "", permissions: JSON.stringify(presets[input.preset ?? "default"]), directKey: null };
+    return insertConversation(tx, afterCommit, chat, me.id, fields, [me.id, ...others]);
   });
 }
 
@@ -75,7 +97,7 @@ function insertConversation(
   afterCommit: (cb: () => void) => void,
   chat: Chat,
   creatorId: string,
-  fields: { type: "direct" | "group"; title: string | null; directKey: string | null },
+  fields: { type: "direct" | "group"; title: string | null; directKey: string | null; description?: string; permissions?: string },
   memberIds: string[],
 ): ConversationView {
   const now = Date.now();
@@ -90,19 +112,29 @@ function insertConversation(
   return conversation;
 }
 
-export function renameConversation(chat: Chat, me: UserRow, conversationId: string, title: string): Promise<ConversationView> {
+/** Changes a group's name or description (the editInfo right); members see conversation.updated. */
+export function updateConversation(chat: Chat, me: UserRow, conversationId: string, change: { title?: string; description?: string }): Promise<ConversationView> {
   return chat.queue.run((tx, afterCommit) => {
-    const member = requireMember(tx, conversationId, me.id);
-    const conv = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get()!;
-    if (conv.type === "direct") throw new AppError("FORBIDDEN", "Direct conversations have no title.");
-    // Roles and per-permission flags come with group management; until then the owner decides.
-    if (member.role !== "owner") throw new AppError("FORBIDDEN", "Only the group's owner may rename it.");
-    if (conv.title === title) return loadConversationViews(tx, [conversationId]).get(conversationId)!;
-    const now = Date.now();
-    tx.update(conversations).set({ title, updatedAt: now }).where(eq(conversations.id, conversationId)).run();
-    const event = appendEvent(tx, { type: "conversation.updated", conversationId, actorId: me.id }, now);
-    const conversation = loadConversationViews(tx, [conversationId]).get(conversationId)!;
-    afterCommit(() => chat.publisher.publish(toEventView(event, { conversation })));
-    return conversation;
+    const { conversation: conv } = requireAccess(tx, conversationId, me.id, "editInfo");
+    const next = { title: change.title ?? conv.title, description: change.description ?? conv.description };
+    if (next.title === conv.title && next.description === conv.description) return loadConversationViews(tx, [conversationId]).get(conversationId)!;
+    return announceUpdate(tx, afterCommit, chat, me.id, conversationId, next);
   });
+}
+
+/** Writes a change to the conversation row and tells every member (conversation.updated). */
+export function announceUpdate(
+  tx: Db,
+  afterCommit: (cb: () => void) => void,
+  chat: Chat,
+  actorId: string | null,
+  conversationId: string,
+  change: Partial<Pick<ConversationRow, "title" | "description" | "permissions" | "archivedAt">>,
+): ConversationView {
+  const now = Date.now();
+  tx.update(conversations).set({ ...change, updatedAt: now }).where(eq(conversations.id, conversationId)).run();
+  const event = appendEvent(tx, { type: "conversation.updated", conversationId, actorId }, now);
+  const conversation = loadConversationViews(tx, [conversationId]).get(conversationId)!;
+  afterCommit(() => chat.publisher.publish(toEventView(event, { conversation })));
+  return conversation;
 }

@@ -12,6 +12,8 @@ export type EventType =
   | "conversation.updated"
   | "member.added"
   | "member.removed"
+  | "member.role-changed"
+  | "conversation.deleted"
   | "message.created"
   | "message.updated"
   | "message.deleted";
@@ -89,7 +91,7 @@ export function listEventRows(db: Db, userId: string, since: number, limit: numb
 export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
   const messageIds = unique(rows.map((r) => r.messageId));
   const userIds = unique(rows.map((r) => r.subjectUserId));
-  const convIds = unique(rows.filter((r) => r.type === "conversation.created" || r.type === "conversation.updated" || r.type === "member.added").map((r) => r.conversationId));
+  const convIds = unique(rows.filter((r) => carriesConversation.has(r.type)).map((r) => r.conversationId));
 
   const msgs = new Map<string, MessageView>();
   if (messageIds.length > 0) {
@@ -114,9 +116,12 @@ export function toEventView(r: EventRow, parts: { message?: MessageView; user?: 
   const view: EventView = { id: String(r.id), type: r.type as EventType, conversationId: r.conversationId, actorId: r.actorId, createdAt: toIso(r.createdAt)! };
   if (r.messageId && parts.message) view.message = parts.message;
   if (r.subjectUserId && parts.user) view.user = parts.user;
-  if ((r.type === "conversation.created" || r.type === "conversation.updated" || r.type === "member.added") && parts.conversation) view.conversation = parts.conversation;
+  if (carriesConversation.has(r.type) && parts.conversation) view.conversation = parts.conversation;
   return view;
 }
+
+/** Events whose clients need the conversation as it is now (members, roles, rights). */
+const carriesConversation = new Set(["conversation.created", "conversation.updated", "member.added", "member.role-changed"]);
 
 function unique(values: (string | null)[]): string[] {
   return [...new Set(values.filter((v): v is string => v !== null))];

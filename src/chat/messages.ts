@@ -8,7 +8,8 @@ import { members, messages } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
-import { requireMember } from "./conversations.ts";
+import { requireAccess } from "./conversations.ts";
+import { requireRight } from "./permissions.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
 
@@ -66,7 +67,7 @@ export function sendMessage(chat: Chat, author: UserRow, conversationId: string,
     // Read again in the transaction: a socket's copy of its user may predate a rename or a deactivation.
     const sender = findUserById(tx, author.id);
     if (!sender || sender.deactivatedAt !== null || sender.deletedAt !== null) throw new AppError("UNAUTHENTICATED");
-    requireMember(tx, conversationId, sender.id);
+    requireAccess(tx, conversationId, sender.id, "post");
     const q = sendQueries(tx);
     const original = q.original.get({ senderId: sender.id, clientId: input.clientId });
     if (original) {
@@ -87,7 +88,7 @@ export function sendMessage(chat: Chat, author: UserRow, conversationId: string,
 
 export function editMessage(chat: Chat, me: UserRow, conversationId: string, messageId: string, text: string): Promise<MessageView> {
   return chat.queue.run((tx, afterCommit) => {
-    requireMember(tx, conversationId, me.id);
+    requireAccess(tx, conversationId, me.id, "post");
     const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "edit");
     if (found.text === text) return toMessageView(found, me);
     const now = Date.now();
@@ -99,15 +100,20 @@ export function editMessage(chat: Chat, me: UserRow, conversationId: string, mes
   });
 }
 
-/** Deletes a message: the row stays as a tombstone (its place in replies and history) without its words. */
+/**
+ * Deletes a message for everyone: my own, or anyone's with the deleteOthers right (group admins by
+ * default). The row stays as a tombstone (its place in replies and history) without its words.
+ */
 export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, messageId: string): Promise<void> {
   return chat.queue.run((tx, afterCommit) => {
-    requireMember(tx, conversationId, me.id);
-    const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "delete");
+    const { member, subject } = requireAccess(tx, conversationId, me.id, "read");
+    const found = findMessage(tx, conversationId, messageId);
+    if (found.deletedAt !== null) throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.");
+    if (found.senderId !== me.id) requireRight(member.role, "deleteOthers", subject);
     const now = Date.now();
     const row = tx.update(messages).set({ text: "", deletedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
     const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
-    const message = toMessageView(row, me);
+    const message = toMessageView(row, found.senderId === me.id ? me : findUserById(tx, found.senderId)!);
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
   });
 }

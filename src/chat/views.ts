@@ -1,4 +1,5 @@
 import { asc, eq, inArray } from "drizzle-orm";
+import { readPermissions, type Permissions } from "./permissions.ts";
 import type { UserRow } from "../accounts/sessions.ts";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
@@ -40,6 +41,10 @@ export interface ConversationView {
   id: string;
   type: ConversationRow["type"];
   title: string | null;
+  description: string;
+  /** Who may do what (chat/permissions.ts); the same for direct conversations, where roles do not apply. */
+  permissions: Permissions;
+  archived: boolean;
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;
@@ -76,6 +81,9 @@ export function loadConversationViews(db: Db, ids: string[]): Map<string, Conver
       id: c.id,
       type: c.type,
       title: c.title,
+      description: c.description,
+      permissions: readPermissions(c.permissions),
+      archived: c.archivedAt !== null,
       createdBy: c.createdBy,
       createdAt: toIso(c.createdAt)!,
       updatedAt: toIso(c.updatedAt)!,

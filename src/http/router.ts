@@ -19,6 +19,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { meRoutes } from "./routes/me.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
+import { groupInviteRoutes } from "./routes/group-invites.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { webRoutes } from "./routes/web.ts";
 
@@ -70,6 +71,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/conversations", conversationRoutes);
   api.route("/events", eventRoutes);
   api.route("/search", searchRoutes);
+  api.route("/group-invites", groupInviteRoutes);
   api.notFound(notFoundResponse);
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
 import { parseWith } from "../lib/parse.ts";
 import type { AppContext } from "./context.ts";
@@ -21,3 +21,9 @@ export async function readJson<S extends z.ZodType>(c: AppContext, schema: S): P
   }
   return parseWith(schema, value);
 }
+
+/** An ISO-8601 date and time in a body, as epoch milliseconds; must lie in the future. */
+export const futureDate = z.iso
+  .datetime({ offset: true, message: "Use an ISO-8601 date and time." })
+  .transform((s) => Date.parse(s))
+  .refine((t) => t > Date.now(), "must be in the future");

@@ -64,13 +64,17 @@ export class Hub implements ChatPublisher {
     if (set?.size === 0) this.byUser.delete(userId);
   }
 
-  publish(event: EventView, change: { join?: string[]; leave?: string[] } = {}): void {
+  publish(event: EventView, change: { join?: string[]; leave?: string[]; only?: string[] } = {}): void {
     const topic = conversationTopic(event.conversationId);
     // Membership changes take effect on every open tab and device before the event goes out, so the
     // new member receives it and the removed one receives nothing more of the conversation.
     for (const userId of change.join ?? []) for (const ws of this.byUser.get(userId) ?? []) ws.subscribe(topic);
     for (const userId of change.leave ?? []) for (const ws of this.byUser.get(userId) ?? []) ws.unsubscribe(topic);
     const frame = JSON.stringify({ type: "event", event } satisfies ServerFrame);
+    if (change.only) {
+      for (const userId of change.only) this.server?.publish(userTopic(userId), frame);
+      return;
+    }
     this.server?.publish(topic, frame);
     for (const userId of change.leave ?? []) this.server?.publish(userTopic(userId), frame);
   }

@@ -87,10 +87,31 @@ export const conversations = sqliteTable(
     // "<smaller user id>:<larger user id>" for direct conversations: the unique index makes "one per pair"
     // hold even when both people start the conversation at the same moment.
     directKey: text("direct_key"),
+    description: text("description").notNull().default(""),
+    // Per-group rights as JSON ({"post": "admin", ...}); missing keys take the defaults in chat/permissions.ts.
+    permissions: text("permissions").notNull().default("{}"),
+    // The last member left: the group stays for the record but nobody is in it.
+    archivedAt: integer("archived_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [uniqueIndex("conversations_direct_key_unique").on(t.directKey)],
+);
+
+/** Links that let people join a group by themselves. */
+export const groupInvites = sqliteTable(
+  "group_invites",
+  {
+    code: text("code").primaryKey(),
+    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("group_invites_conversation_idx").on(t.conversationId)],
 );
 
 export const members = sqliteTable(

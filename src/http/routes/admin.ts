@@ -8,9 +8,7 @@ import { listUsers, toAccountView } from "../../accounts/users.ts";
 import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAdmin } from "../middleware/session.ts";
-import { readJson } from "../validate.ts";
-
-const futureDate = z.iso.datetime({ offset: true, message: "Use an ISO-8601 date and time." }).transform((s) => Date.parse(s));
+import { futureDate, readJson } from "../validate.ts";
 
 const newInvite = z.object({
   maxUses: z.number().int().min(1).max(10_000).nullable().optional(),

@@ -1,18 +1,28 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { findMyConversation, listMyConversations, markRead } from "../../chat/conversation-list.ts";
-import { createGroup, openDirect, renameConversation } from "../../chat/conversations.ts";
+import { createGroup, openDirect, updateConversation } from "../../chat/conversations.ts";
+import { createGroupInvite, listGroupInvites, revokeGroupInvite } from "../../chat/group-invites.ts";
+import { deleteGroup, setPermissions, transferOwnership } from "../../chat/members.ts";
+import { permissionsInput, presets, type Preset } from "../../chat/permissions.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
-import { readJson } from "../validate.ts";
+import { futureDate, readJson } from "../validate.ts";
 
 const id = z.string().min(1).max(100);
 const title = z.string().trim().min(1, "must not be empty").max(100);
+const description = z.string().trim().max(1000);
+const preset = z.enum(Object.keys(presets) as [Preset, ...Preset[]]);
 
 const newConversation = z.discriminatedUnion("type", [
   z.object({ type: z.literal("direct"), userId: id }),
-  z.object({ type: z.literal("group"), title, memberIds: z.array(id).max(1000).default([]) }),
+  z.object({ type: z.literal("group"), title, description: description.optional(), preset: preset.optional(), memberIds: z.array(id).max(1000).default([]) }),
 ]);
+
+const newInvite = z.object({
+  maxUses: z.number().int().min(1).max(10_000).nullable().default(null),
+  expiresAt: futureDate.nullable().default(null),
+});
 
 /** Mounted at /api/v1/conversations. */
 export const conversationRoutes = new Hono<AppEnv>()
@@ -31,14 +41,45 @@ export const conversationRoutes = new Hono<AppEnv>()
   .get("/", (c) => c.json({ conversations: listMyConversations(c.get("deps").store.db, authOf(c).user.id) }))
   .get("/:id", (c) => c.json({ conversation: findMyConversation(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")) }))
   .patch("/:id", async (c) => {
-    const body = await readJson(c, z.object({ title }));
+    const body = await readJson(c, z.object({ title: title.optional(), description: description.optional() }).strict());
     const { chat } = c.get("deps");
     const { user } = authOf(c);
-    await renameConversation(chat, user, c.req.param("id"), body.title);
+    await updateConversation(chat, user, c.req.param("id"), body);
+    return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
+  })
+  .delete("/:id", async (c) => {
+    await deleteGroup(c.get("deps").chat, authOf(c).user, c.req.param("id"));
+    return c.body(null, 204);
+  })
+  .put("/:id/permissions", async (c) => {
+    const body = await readJson(c, z.object({ preset: preset.optional(), permissions: permissionsInput.optional() }).strict());
+    const { chat } = c.get("deps");
+    const { user } = authOf(c);
+    await setPermissions(chat, user, c.req.param("id"), body);
+    return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
+  })
+  .post("/:id/transfer", async (c) => {
+    const { userId } = await readJson(c, z.object({ userId: id }));
+    const { chat } = c.get("deps");
+    const { user } = authOf(c);
+    await transferOwnership(chat, user, c.req.param("id"), userId);
     return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
   })
   .post("/:id/read", async (c) => {
     const { messageId } = await readJson(c, z.object({ messageId: id }));
     markRead(c.get("deps").store.db, authOf(c).user.id, c.req.param("id"), messageId);
+    return c.body(null, 204);
+  })
+  .get("/:id/invites", (c) => {
+    const { store, config } = c.get("deps");
+    return c.json({ invites: listGroupInvites(store.db, authOf(c).user, c.req.param("id"), config.publicUrl) });
+  })
+  .post("/:id/invites", async (c) => {
+    const body = await readJson(c, newInvite);
+    const { chat, config } = c.get("deps");
+    return c.json({ invite: await createGroupInvite(chat, authOf(c).user, c.req.param("id"), body, config.publicUrl) }, 201);
+  })
+  .delete("/:id/invites/:code", async (c) => {
+    await revokeGroupInvite(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("code"));
     return c.body(null, 204);
   });

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { changePassword, deleteAccount } from "../../accounts/account.ts";
 import * as f from "../../accounts/fields.ts";
+import { leaveAllGroups } from "../../chat/members.ts";
 import { deleteOwnSession, listUserSessions } from "../../accounts/sessions.ts";
 import { toAccountView, updateProfile } from "../../accounts/users.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -35,7 +36,9 @@ export const meRoutes = new Hono<AppEnv>()
   })
   .delete("/", async (c) => {
     const { password } = await readJson(c, z.object({ password: f.password }));
-    await deleteAccount(c.get("deps").store, authOf(c).user.id, password);
+    const { store, chat } = c.get("deps");
+    const { user } = authOf(c);
+    await deleteAccount(store, user.id, password, (tx, afterCommit) => leaveAllGroups(tx, afterCommit, chat, user.id));
     clearSessionCookie(c);
     return c.body(null, 204);
   })

@@ -11,7 +11,7 @@ beforeAll(async () => {
   s = await startTestServer();
   ana = await setUp(s);
   const people = await Promise.all(["olga", "adam", "mia", "max", "fred", "nina"].map((n) => addMember(s, ana.token, n)));
-  [olga, adam, mia, max, fred, nina] = people as [Person, Person, Person, Person, Person, Person];
+  [olga, adam, mia, max, fred, nina] = people as unknown as [Person, Person, Person, Person, Person, Person];
 });
 afterAll(() => s.stop());
 

@@ -131,6 +131,19 @@ describe("roles and ownership", () => {
     ws.close();
   });
 
+  test("deleting a group tells every member live, and then it is gone for them", async () => {
+    const g = await freshGroup();
+    const ws = await TestSocket.ready(s.url, mia.token);
+    expect((await api(olga, "DELETE", `/conversations/${g.id}`)).status).toBe(204);
+    const [e] = await ws.waitForEvents(1, "conversation.deleted");
+    expect(e).toMatchObject({ conversationId: g.id, actorId: olga.user.id });
+    ws.close();
+    expect((await api(mia, "GET", `/conversations/${g.id}/messages`)).body.error.code).toBe("NOT_A_MEMBER");
+    const stream = (await api(mia, "GET", "/events?since=0&limit=500")).body.events.filter((ev: any) => ev.conversationId === g.id);
+    expect(stream.map((ev: any) => ev.type)).toEqual(["conversation.deleted"]);
+    expect((await api(mia, "GET", "/conversations")).body.conversations.some((c: any) => c.id === g.id)).toBe(false);
+  });
+
   test("ownership always has exactly one holder: through transfer, leaving, and account deletion", async () => {
     const owners = async (id: string, p: Person) => (await api(p, "GET", `/conversations/${id}`)).body.conversation.members.filter((m: any) => m.role === "owner").map((m: any) => m.user.username);
     const g = await freshGroup();

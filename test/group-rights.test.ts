@@ -131,6 +131,18 @@ describe("roles and ownership", () => {
     ws.close();
   });
 
+  test("instance admins see every group's name, size and owner, but not its messages", async () => {
+    const g = await freshGroup();
+    const list = await api(ana, "GET", "/admin/groups");
+    expect(list.status).toBe(200);
+    const mine = list.body.groups.find((x: any) => x.id === g.id);
+    expect(mine).toMatchObject({ title: "Club", memberCount: 4, owner: { username: "olga" }, archived: false });
+    expect(JSON.stringify(list.body)).not.toContain("from max");
+    const refused = await api(mia, "GET", "/admin/groups");
+    expect(refused.status).toBe(403);
+    expect((await api(ana, "GET", `/conversations/${g.id}/messages`)).body.error.code).toBe("NOT_A_MEMBER");
+  });
+
   test("deleting a group tells every member live, and then it is gone for them", async () => {
     const g = await freshGroup();
     const ws = await TestSocket.ready(s.url, mia.token);

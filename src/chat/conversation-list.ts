@@ -1,4 +1,5 @@
 import { inArray, eq, and } from "drizzle-orm";
+import { toIso } from "../lib/time.ts";
 import { members, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { findMessage } from "./messages.ts";
@@ -53,4 +54,42 @@ export function markRead(db: Db, userId: string, conversationId: string, message
   const { seq } = findMessage(db, conversationId, messageId, "messageId");
   if (seq <= member.lastReadSeq) return;
   db.update(members).set({ lastReadSeq: seq }).where(and(eq(members.conversationId, conversationId), eq(members.userId, userId))).run();
+}
+
+export interface GroupOverview {
+  id: string;
+  title: string | null;
+  description: string;
+  memberCount: number;
+  owner: { id: string; username: string; displayName: string } | null;
+  archived: boolean;
+  createdAt: string;
+}
+
+/**
+ * Every group on the instance, for its admins (moderation): names, sizes and owners, never messages.
+ * Newest first.
+ */
+export function listAllGroups(db: Db): GroupOverview[] {
+  return db.$client
+    .query<{ id: string; title: string | null; description: string; memberCount: number; ownerId: string | null; username: string | null; displayName: string | null; archivedAt: number | null; createdAt: number }, []>(
+      `SELECT c.id, c.title, c.description, c.archived_at AS archivedAt, c.created_at AS createdAt,
+              (SELECT count(*) FROM members m WHERE m.conversation_id = c.id) AS memberCount,
+              o.user_id AS ownerId, u.username, u.display_name AS displayName
+         FROM conversations c
+         LEFT JOIN members o ON o.conversation_id = c.id AND o.role = 'owner'
+         LEFT JOIN users u ON u.id = o.user_id
+        WHERE c.type = 'group'
+        ORDER BY c.created_at DESC`,
+    )
+    .all()
+    .map((r) => ({
+      id: r.id,
+      title: r.title,
+      description: r.description,
+      memberCount: r.memberCount,
+      owner: r.ownerId ? { id: r.ownerId, username: r.username!, displayName: r.displayName! } : null,
+      archived: r.archivedAt !== null,
+      createdAt: toIso(r.createdAt)!,
+    }));
 }

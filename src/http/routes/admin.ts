@@ -5,6 +5,7 @@ import { getInstanceSettings, instanceSettingsPatch, updateInstanceSettings } fr
 import { createInvite, listInvites, revokeInvite, toInviteView } from "../../accounts/invites.ts";
 import { createResetLink } from "../../accounts/password-reset.ts";
 import { listUsers, toAccountView } from "../../accounts/users.ts";
+import { listAllGroups } from "../../chat/conversation-list.ts";
 import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAdmin } from "../middleware/session.ts";
@@ -23,6 +24,7 @@ const userPatch = z
 /** Mounted at /api/v1/admin: instance administration, admins only. */
 export const adminRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
+  .get("/groups", (c) => c.json({ groups: listAllGroups(c.get("deps").store.db) }))
   .get("/users", (c) => c.json({ users: listUsers(c.get("deps").store.db).map(toAccountView) }))
   .patch("/users/:id", async (c) => {
     const patch = await readJson(c, userPatch);

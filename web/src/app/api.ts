@@ -70,7 +70,7 @@ export interface Person {
 
 export interface Member {
   user: Person & { deleted?: boolean };
-  role: "owner" | "member";
+  role: "owner" | "admin" | "member";
   joinedAt: string;
 }
 
@@ -94,20 +94,34 @@ export interface Conversation {
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;
+  description: string;
+  archived: boolean;
   members: Member[];
   lastMessage: Message | null;
   unreadCount: number;
+  /** My role, and what it lets me do here (the server decides; this only hides controls that would fail). */
+  myRole: "owner" | "admin" | "member";
+  can: Record<string, boolean>;
 }
 
 export interface ChatEvent {
   id: string;
-  type: "conversation.created" | "conversation.updated" | "member.added" | "member.removed" | "message.created" | "message.updated" | "message.deleted";
+  type:
+    | "conversation.created"
+    | "conversation.updated"
+    | "conversation.deleted"
+    | "member.added"
+    | "member.removed"
+    | "member.role-changed"
+    | "message.created"
+    | "message.updated"
+    | "message.deleted";
   conversationId: string;
   actorId: string | null;
   createdAt: string;
   message?: Message;
   user?: Person;
-  conversation?: Omit<Conversation, "lastMessage" | "unreadCount">;
+  conversation?: Omit<Conversation, "lastMessage" | "unreadCount" | "myRole" | "can">;
 }
 
 export interface SessionInfo {

@@ -88,23 +88,26 @@ export function applyEvent(e: ChatEvent): void {
     case "conversation.created":
     case "conversation.updated":
     case "member.added":
-      if (e.type === "member.added" && e.user?.id === myId) {
-        // Added to a group: it appears in my list with its history, which I may now read.
-        putConversation({ ...e.conversation!, lastMessage: null, unreadCount: 0 });
-        void refreshConversation(e.conversationId);
+    case "member.role-changed": {
+      const old = conversations.value.get(e.conversationId);
+      if (!old || (e.type === "member.added" && e.user?.id === myId)) {
+        // New to me (added, or created with me): it shows at once; the server then says my rights and
+        // what I have not read (refreshConversation keeps whatever arrived meanwhile).
+        if (e.conversation) putConversation({ ...e.conversation, lastMessage: old?.lastMessage ?? null, unreadCount: old?.unreadCount ?? 0, myRole: old?.myRole ?? "member", can: old?.can ?? {} });
+        void refreshConversation(e.conversationId).catch(() => {});
       } else if (e.conversation) {
-        const old = conversations.value.get(e.conversationId);
-        putConversation({ ...e.conversation, lastMessage: old?.lastMessage ?? null, unreadCount: old?.unreadCount ?? 0 });
+        putConversation({ ...old, ...e.conversation });
+        // My rights may have changed with it: the server says what I may do now.
+        if (e.type === "member.role-changed" ? e.user?.id === myId : e.type === "conversation.updated") void refreshConversation(e.conversationId).catch(() => {});
       }
       break;
+    }
+    case "conversation.deleted":
+      forgetConversation(e.conversationId);
+      break;
     case "member.removed":
-      if (e.user?.id === myId) {
-        const next = new Map(conversations.value);
-        next.delete(e.conversationId);
-        conversations.value = next;
-        rememberList();
-        dropTimeline(e.conversationId);
-      } else {
+      if (e.user?.id === myId) forgetConversation(e.conversationId);
+      else {
         const c = conversations.value.get(e.conversationId);
         if (c) putConversation({ ...c, members: c.members.filter((m) => m.user.id !== e.user?.id) });
       }
@@ -158,6 +161,14 @@ function putConversation(c: Conversation): void {
   rememberList();
 }
 
+function forgetConversation(id: string): void {
+  const next = new Map(conversations.value);
+  next.delete(id);
+  conversations.value = next;
+  rememberList();
+  dropTimeline(id);
+}
+
 function setTimeline(id: string, t: Timeline): void {
   const next = new Map(timelines.value);
   next.set(id, t);
@@ -170,9 +181,16 @@ function dropTimeline(id: string): void {
   timelines.value = next;
 }
 
+/**
+ * Asks the server for a conversation as I see it (my role and rights, unread count). Messages that
+ * arrived while the answer was on its way are kept: the later last message and the higher count win.
+ */
 export async function refreshConversation(id: string): Promise<void> {
   const { conversation } = await api<{ conversation: Conversation }>("GET", `/conversations/${encodeURIComponent(id)}`);
-  putConversation(conversation);
+  const local = conversations.value.get(id);
+  const localLast = local?.lastMessage;
+  const lastMessage = localLast && (!conversation.lastMessage || localLast.createdAt > conversation.lastMessage.createdAt) ? localLast : conversation.lastMessage;
+  putConversation({ ...conversation, lastMessage, unreadCount: Math.max(conversation.unreadCount, local?.unreadCount ?? 0) });
 }
 
 const PAGE = 50;

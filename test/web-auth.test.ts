@@ -101,7 +101,7 @@ describe("the web app in Chromium", () => {
     await menu("Profile");
     expect(await page.getByLabel("About you").inputValue()).toBe("Plays the cello");
     // Focus starts on the dialog's first field, and Esc closes it.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("displayName");
+    await page.waitForFunction(() => document.activeElement?.getAttribute("name") === "displayName");
     await page.keyboard.press("Escape");
     expect(await page.locator("dialog[open]").count()).toBe(0);
   });

@@ -2,6 +2,7 @@ import { inArray, eq, and } from "drizzle-orm";
 import { toIso } from "../lib/time.ts";
 import { members, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
+import { decorateMessages } from "./message-extras.ts";
 import { findMessage } from "./messages.ts";
 import { requireMember } from "./conversations.ts";
 import { capabilities, type Action, type Role } from "./permissions.ts";
@@ -31,9 +32,8 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
   const seqs = rows.map((r) => r.lastSeq).filter((s): s is number => s !== null);
   const last = new Map<string, MessageView>();
   if (seqs.length > 0) {
-    for (const { m, u } of db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(messages.senderId, users.id)).where(inArray(messages.seq, seqs)).all()) {
-      last.set(m.conversationId, toMessageView(m, u));
-    }
+    const rows = db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(messages.senderId, users.id)).where(inArray(messages.seq, seqs)).all();
+    for (const v of decorateMessages(db, rows.map(({ m, u }) => toMessageView(m, u)))) last.set(v.conversationId, v);
   }
   const list = rows.map((r) => {
     const view = views.get(r.id)!;

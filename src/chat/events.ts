@@ -4,6 +4,7 @@ import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { events, messages, users } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
+import { decorateMessages } from "./message-extras.ts";
 import type { Db } from "../store/store.ts";
 import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
 
@@ -16,7 +17,10 @@ export type EventType =
   | "conversation.deleted"
   | "message.created"
   | "message.updated"
-  | "message.deleted";
+  | "message.deleted"
+  | "message.reactions"
+  | "message.pinned"
+  | "message.unpinned";
 
 export type EventRow = typeof events.$inferSelect;
 
@@ -96,7 +100,7 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
   const msgs = new Map<string, MessageView>();
   if (messageIds.length > 0) {
     const found = db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(messages.senderId, users.id)).where(inArray(messages.id, messageIds)).all();
-    for (const { m, u } of found) msgs.set(m.id, toMessageView(m, u));
+    for (const v of decorateMessages(db, found.map(({ m, u }) => toMessageView(m, u)))) msgs.set(v.id, v);
   }
   const people = new Map<string, UserRow>();
   if (userIds.length > 0) for (const u of db.select().from(users).where(inArray(users.id, userIds)).all()) people.set(u.id, u);

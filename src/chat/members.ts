@@ -2,11 +2,12 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { findUserById, toPublicUser } from "../accounts/users.ts";
 import { AppError } from "../lib/errors.ts";
-import { conversations, members } from "../store/schema.ts";
+import { conversations, members, messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { announceUpdate, requireAccess, requireActiveUsers } from "./conversations.ts";
 import { appendEvent, toEventView } from "./events.ts";
+import { forgetExtras } from "./message-extras.ts";
 import { outranks, permissionsInput, presets, readPermissions, type Permissions, type Preset, type Role } from "./permissions.ts";
 import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
 
@@ -147,6 +148,7 @@ export function deleteGroup(chat: Chat, me: UserRow, conversationId: string): Pr
       const event = appendEvent(tx, { type: "conversation.deleted", conversationId, actorId: me.id, userId: m.userId }, now);
       afterCommit(() => chat.publisher.publish(toEventView(event, {}), { leave: [m.userId], only: [m.userId] }));
     }
+    forgetExtras(tx, tx.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, conversationId)).all().map((m) => m.id));
     tx.delete(conversations).where(eq(conversations.id, conversationId)).run();
   });
 }

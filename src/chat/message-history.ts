@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { requireMember } from "./conversations.ts";
+import { decorateMessages } from "./message-extras.ts";
 import { findMessage } from "./messages.ts";
 import { toMessageView, type MessageView } from "./views.ts";
 
@@ -36,5 +37,5 @@ export function listHistory(
     .limit(page.limit + 1)
     .all();
   const more = rows.length > page.limit;
-  return { messages: rows.slice(0, page.limit).map(({ m, u }) => toMessageView(m, u)), more };
+  return { messages: decorateMessages(db, rows.slice(0, page.limit).map(({ m, u }) => toMessageView(m, u))), more };
 }

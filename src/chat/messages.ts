@@ -4,12 +4,13 @@ import type { UserRow } from "../accounts/sessions.ts";
 import { findUserById } from "../accounts/users.ts";
 import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { members, messages } from "../store/schema.ts";
+import { members, messages, messageVersions } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
-import { requireRight } from "./permissions.ts";
+import { decorateMessages, forgetExtras, recordMentions } from "./message-extras.ts";
+import { can, requireRight } from "./permissions.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
 
@@ -30,6 +31,12 @@ export const sendInput = z.object({
   text: messageText,
   replyToId: z.string().max(100).nullish(),
 });
+
+/** Forwarding copies a message I can read into a conversation where I may post. */
+export const forwardInput = z.object({
+  clientId,
+  forwardOf: z.object({ conversationId: z.string().min(1).max(100), messageId: z.string().min(1).max(100) }),
+});
 export type SendInput = z.infer<typeof sendInput>;
 
 const sendQueries = prepared((db) => ({
@@ -47,6 +54,8 @@ const sendQueries = prepared((db) => ({
       clientId: sql.placeholder("clientId"),
       text: sql.placeholder("text"),
       replyToId: sql.placeholder("replyToId"),
+      forwardedFromId: sql.placeholder("forwardedFromId"),
+      forwardedFromSenderId: sql.placeholder("forwardedFromSenderId"),
       createdAt: sql.placeholder("createdAt"),
     })
     .returning()
@@ -62,25 +71,35 @@ const sendQueries = prepared((db) => ({
  * Stores a message and announces it. A retry (same sender and clientId) returns the original and
  * announces nothing: `created` tells the caller which it was.
  */
-export function sendMessage(chat: Chat, author: UserRow, conversationId: string, input: SendInput): Promise<{ message: MessageView; created: boolean }> {
+export function sendMessage(chat: Chat, author: UserRow, conversationId: string, input: SendInput & { forwardOf?: { conversationId: string; messageId: string } }): Promise<{ message: MessageView; created: boolean }> {
   return chat.queue.run((tx, afterCommit) => {
     // Read again in the transaction: a socket's copy of its user may predate a rename or a deactivation.
     const sender = findUserById(tx, author.id);
     if (!sender || sender.deactivatedAt !== null || sender.deletedAt !== null) throw new AppError("UNAUTHENTICATED");
-    requireAccess(tx, conversationId, sender.id, "post");
+    const { member, subject } = requireAccess(tx, conversationId, sender.id, "post");
     const q = sendQueries(tx);
     const original = q.original.get({ senderId: sender.id, clientId: input.clientId });
     if (original) {
       if (original.conversationId !== conversationId) throw new AppError("CLIENT_ID_REUSED", undefined, "clientId");
-      return { message: toMessageView(original, sender), created: false };
+      return { message: decorateMessages(tx, [toMessageView(original, sender)])[0]!, created: false };
     }
     if (input.replyToId) findMessage(tx, conversationId, input.replyToId, "replyToId");
+    let forwarded: { id: string; senderId: string } | null = null;
+    if (input.forwardOf) {
+      // I must be able to read the original where it is; a forward of a forward names the first author.
+      requireAccess(tx, input.forwardOf.conversationId, sender.id, "read");
+      const original = findMessage(tx, input.forwardOf.conversationId, input.forwardOf.messageId, "forwardOf");
+      if (original.deletedAt !== null) throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.", "forwardOf");
+      forwarded = { id: original.id, senderId: original.forwardedFromSenderId ?? original.senderId };
+      input = { ...input, text: original.text };
+    }
     const now = Date.now();
-    const row = q.insert.get({ id: newId(), conversationId, senderId: sender.id, clientId: input.clientId, text: input.text, replyToId: input.replyToId ?? null, createdAt: now })!;
+    const row = q.insert.get({ id: newId(), conversationId, senderId: sender.id, clientId: input.clientId, text: input.text, replyToId: input.replyToId ?? null, forwardedFromId: forwarded?.id ?? null, forwardedFromSenderId: forwarded?.senderId ?? null, createdAt: now })!;
+    recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
     // Writing in a conversation means having read it: my own messages never count as unread.
     q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
     const event = appendEvent(tx, { type: "message.created", conversationId, actorId: sender.id, messageId: row.id }, now);
-    const message = toMessageView(row, sender);
+    const message = decorateMessages(tx, [toMessageView(row, sender)])[0]!;
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
     return { message, created: true };
   });
@@ -88,13 +107,16 @@ export function sendMessage(chat: Chat, author: UserRow, conversationId: string,
 
 export function editMessage(chat: Chat, me: UserRow, conversationId: string, messageId: string, text: string): Promise<MessageView> {
   return chat.queue.run((tx, afterCommit) => {
-    requireAccess(tx, conversationId, me.id, "post");
+    const { member, subject } = requireAccess(tx, conversationId, me.id, "post");
     const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "edit");
-    if (found.text === text) return toMessageView(found, me);
+    if (found.text === text) return decorateMessages(tx, [toMessageView(found, me)])[0]!;
     const now = Date.now();
+    // The words it had are kept for its author and the group's admins (listVersions).
+    tx.insert(messageVersions).values({ messageId, text: found.text, replacedAt: now }).run();
     const row = tx.update(messages).set({ text, editedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
+    recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
     const event = appendEvent(tx, { type: "message.updated", conversationId, actorId: me.id, messageId }, now);
-    const message = toMessageView(row, me);
+    const message = decorateMessages(tx, [toMessageView(row, me)])[0]!;
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
     return message;
   });
@@ -112,6 +134,7 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
     if (found.senderId !== me.id) requireRight(member.role, "deleteOthers", subject);
     const now = Date.now();
     const row = tx.update(messages).set({ text: "", deletedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
+    forgetExtras(tx, [messageId]);
     const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
     const message = toMessageView(row, found.senderId === me.id ? me : findUserById(tx, found.senderId)!);
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));

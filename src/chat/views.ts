@@ -29,6 +29,12 @@ export interface MessageView {
   deletedAt: string | null;
   deleted: boolean;
   sender: SenderView;
+  /** Per emoji: how many, and who (in the order they reacted). */
+  reactions: { emoji: string; count: number; userIds: string[] }[];
+  mentions: { userIds: string[]; everyone: boolean };
+  pinned: boolean;
+  /** Set on a forwarded copy: who wrote the original. */
+  forwardedFrom: SenderView | null;
 }
 
 export interface MemberView {
@@ -69,6 +75,11 @@ export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
     deletedAt: toIso(m.deletedAt),
     deleted: m.deletedAt !== null,
     sender: toSenderView(sender),
+    // Filled in by decorateMessages (chat/message-extras.ts) where a client will see them.
+    reactions: [],
+    mentions: { userIds: [], everyone: false },
+    pinned: false,
+    forwardedFrom: null,
   };
 }
 

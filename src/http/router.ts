@@ -20,6 +20,7 @@ import { instanceRoutes } from "./routes/instance.ts";
 import { meRoutes } from "./routes/me.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { groupInviteRoutes } from "./routes/group-invites.ts";
+import { mentionRoutes } from "./routes/mentions.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { webRoutes } from "./routes/web.ts";
 
@@ -72,6 +73,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/events", eventRoutes);
   api.route("/search", searchRoutes);
   api.route("/group-invites", groupInviteRoutes);
+  api.route("/mentions", mentionRoutes);
   api.notFound(notFoundResponse);
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);

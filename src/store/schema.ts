@@ -140,6 +140,9 @@ export const messages = sqliteTable(
     clientId: text("client_id").notNull(),
     text: text("text").notNull(),
     replyToId: text("reply_to_id"),
+    // A forwarded copy names the message it came from and who wrote it (the original may be out of reach).
+    forwardedFromId: text("forwarded_from_id"),
+    forwardedFromSenderId: text("forwarded_from_sender_id"),
     createdAt: integer("created_at").notNull(),
     editedAt: integer("edited_at"),
     deletedAt: integer("deleted_at"),
@@ -167,4 +170,52 @@ export const events = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("events_conversation_id_idx").on(t.conversationId, t.id), index("events_user_id_idx").on(t.userId, t.id)],
+);
+
+/** One person's reaction with one emoji to one message; a second tap removes it. */
+export const reactions = sqliteTable(
+  "reactions",
+  {
+    messageId: text("message_id").notNull(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    emoji: text("emoji").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.userId, t.emoji] })],
+);
+
+/** Who a message mentions (userId), or everyone in it; kept for notifications and the mentions view. */
+export const mentions = sqliteTable(
+  "mentions",
+  {
+    messageId: text("message_id").notNull(),
+    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    userId: text("user_id"),
+    everyone: integer("everyone", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("mentions_message_idx").on(t.messageId), index("mentions_user_idx").on(t.userId, t.createdAt), index("mentions_everyone_idx").on(t.conversationId, t.everyone)],
+);
+
+export const pins = sqliteTable(
+  "pins",
+  {
+    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    messageId: text("message_id").notNull(),
+    pinnedBy: text("pinned_by").references(() => users.id, { onDelete: "set null" }),
+    pinnedAt: integer("pinned_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.messageId] })],
+);
+
+/** Earlier texts of an edited message, for its author and the group's admins. */
+export const messageVersions = sqliteTable(
+  "message_versions",
+  {
+    messageId: text("message_id").notNull(),
+    text: text("text").notNull(),
+    // When this text was replaced by the next one.
+    replacedAt: integer("replaced_at").notNull(),
+  },
+  (t) => [index("message_versions_message_idx").on(t.messageId, t.replacedAt)],
 );

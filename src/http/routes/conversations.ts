@@ -4,6 +4,7 @@ import { findMyConversation, listMyConversations, markRead } from "../../chat/co
 import { createGroup, openDirect, updateConversation } from "../../chat/conversations.ts";
 import { createGroupInvite, listGroupInvites, revokeGroupInvite } from "../../chat/group-invites.ts";
 import { deleteGroup, setPermissions, transferOwnership } from "../../chat/members.ts";
+import { listPins, setPinned } from "../../chat/message-extras.ts";
 import { permissionsInput, presets, type Preset } from "../../chat/permissions.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
@@ -70,6 +71,9 @@ export const conversationRoutes = new Hono<AppEnv>()
     markRead(c.get("deps").store.db, authOf(c).user.id, c.req.param("id"), messageId);
     return c.body(null, 204);
   })
+  .get("/:id/pins", (c) => c.json({ messages: listPins(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }))
+  .put("/:id/pins/:messageId", async (c) => c.json({ message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), true) }))
+  .delete("/:id/pins/:messageId", async (c) => c.json({ message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), false) }))
   .get("/:id/invites", (c) => {
     const { store, config } = c.get("deps");
     return c.json({ invites: listGroupInvites(store.db, authOf(c).user, c.req.param("id"), config.publicUrl) });

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { listHistory, MAX_PAGE } from "../../chat/message-history.ts";
-import { deleteMessage, editMessage, messageText, sendInput, sendMessage } from "../../chat/messages.ts";
+import { isEmoji, listVersions, toggleReaction } from "../../chat/message-extras.ts";
+import { deleteMessage, editMessage, forwardInput, messageText, sendInput, sendMessage } from "../../chat/messages.ts";
 import { parseWith } from "../../lib/parse.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
@@ -24,8 +25,11 @@ export const messageRoutes = new Hono<AppEnv>()
     return c.json(listHistory(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")!, page));
   })
   .post("/", async (c) => {
-    const body = await readJson(c, sendInput);
-    const { message, created } = await sendMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, body);
+    // A forward names the message it copies instead of carrying text; each shape has its own errors.
+    const raw = await readJson(c, z.record(z.string(), z.unknown()));
+    const body = "forwardOf" in raw ? parseWith(forwardInput, raw) : parseWith(sendInput, raw);
+    const input = "forwardOf" in body ? { ...body, text: "" } : body;
+    const { message, created } = await sendMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, input);
     return c.json({ message }, created ? 201 : 200);
   })
   .patch("/:messageId", async (c) => {
@@ -33,6 +37,11 @@ export const messageRoutes = new Hono<AppEnv>()
     const message = await editMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"), text);
     return c.json({ message });
   })
+  .post("/:messageId/reactions", async (c) => {
+    const { emoji } = await readJson(c, z.object({ emoji: z.string().refine(isEmoji, "must be one emoji") }));
+    return c.json(await toggleReaction(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"), emoji));
+  })
+  .get("/:messageId/versions", (c) => c.json({ versions: listVersions(c.get("deps").store.db, authOf(c).user, c.req.param("id")!, c.req.param("messageId")) }))
   .delete("/:messageId", async (c) => {
     await deleteMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"));
     return c.body(null, 204);

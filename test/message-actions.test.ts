@@ -14,7 +14,7 @@ const sql = (q: string, ...args: string[]) => s.running.app.deps.store.sqlite.qu
 beforeAll(async () => {
   s = await startTestServer();
   const root = await setUp(s);
-  [owner, admin, member, other] = (await Promise.all(["olga", "adam", "mia", "otto"].map((n) => addMember(s, root.token, n)))) as unknown as Person[];
+  [owner, admin, member, other] = (await Promise.all(["olga", "adam", "mia", "otto"].map((n) => addMember(s, root.token, n)))) as unknown as [Person, Person, Person, Person];
   g = (await api(owner, "POST", "/conversations", { type: "group", title: "Band", memberIds: [admin.user.id, member.user.id] })).body.conversation.id;
   await api(owner, "PATCH", `/conversations/${g}/members/${admin.user.id}`, { role: "admin" });
 });

@@ -85,6 +85,10 @@ export interface Message {
   deletedAt: string | null;
   deleted: boolean;
   sender: Person;
+  reactions: { emoji: string; count: number; userIds: string[] }[];
+  mentions: { userIds: string[]; everyone: boolean };
+  pinned: boolean;
+  forwardedFrom: Person | null;
 }
 
 export interface Conversation {
@@ -97,6 +101,7 @@ export interface Conversation {
   description: string;
   archived: boolean;
   members: Member[];
+  permissions: Record<string, Role>;
   lastMessage: Message | null;
   unreadCount: number;
   /** My role, and what it lets me do here (the server decides; this only hides controls that would fail). */
@@ -115,7 +120,10 @@ export interface ChatEvent {
     | "member.role-changed"
     | "message.created"
     | "message.updated"
-    | "message.deleted";
+    | "message.deleted"
+    | "message.reactions"
+    | "message.pinned"
+    | "message.unpinned";
   conversationId: string;
   actorId: string | null;
   createdAt: string;
@@ -132,4 +140,17 @@ export interface SessionInfo {
   createdAt: string;
   lastUsedAt: string;
   expiresAt: string;
+}
+
+export type Role = "owner" | "admin" | "member";
+
+export interface GroupInvite {
+  code: string;
+  url: string;
+  maxUses: number | null;
+  uses: number;
+  expiresAt: string | null;
+  revoked: boolean;
+  usable: boolean;
+  createdAt: string;
 }

@@ -43,7 +43,8 @@ export function forgetList(): void {
   if (myId) localStorage.removeItem(listKey(myId));
 }
 
-const listKey = (userId: string) => `parley:conversations:${userId}`;
+// v2: summaries carry myRole and can; older cached lists are not read.
+const listKey = (userId: string) => `parley:conversations:v2:${userId}`;
 
 function recallList(userId: string): Conversation[] {
   try {
@@ -115,6 +116,9 @@ export function applyEvent(e: ChatEvent): void {
     case "message.created":
     case "message.updated":
     case "message.deleted":
+    case "message.reactions":
+    case "message.pinned":
+    case "message.unpinned":
       if (e.message) upsertMessage(e.message, e.type === "message.created");
       break;
   }
@@ -264,4 +268,43 @@ export function conversationTitle(c: Conversation): string {
 
 export function otherPerson(c: Conversation) {
   return c.type === "direct" ? (c.members.find((m) => m.user.id !== myId)?.user ?? null) : null;
+}
+
+const path = (id: string) => `/conversations/${encodeURIComponent(id)}`;
+
+/** Calls that change a conversation and answer with it as I now see it. */
+export async function changeConversation(id: string, method: string, sub: string, body?: unknown): Promise<void> {
+  const r = await api<{ conversation?: Conversation }>(method, path(id) + sub, body);
+  if (r?.conversation) putConversation(r.conversation);
+}
+
+export async function toggleReaction(m: Message, emoji: string): Promise<void> {
+  const r = await api<{ message: Message }>("POST", `${path(m.conversationId)}/messages/${encodeURIComponent(m.id)}/reactions`, { emoji });
+  upsertMessage(r.message);
+}
+
+export async function setPinned(m: Message, pinned: boolean): Promise<void> {
+  const r = await api<{ message: Message }>(pinned ? "PUT" : "DELETE", `${path(m.conversationId)}/pins/${encodeURIComponent(m.id)}`);
+  upsertMessage(r.message);
+}
+
+export async function forwardMessage(m: Message, toConversationId: string): Promise<void> {
+  const r = await api<{ message: Message }>("POST", `${path(toConversationId)}/messages`, { clientId: crypto.randomUUID(), forwardOf: { conversationId: m.conversationId, messageId: m.id } });
+  upsertMessage(r.message, true);
+}
+
+/** Leaving, or being removed, takes the conversation off my list at once. */
+export async function leaveConversation(id: string): Promise<void> {
+  if (!myId) return;
+  await api("DELETE", `${path(id)}/members/${encodeURIComponent(myId)}`);
+  forgetConversation(id);
+}
+
+export async function deleteConversation(id: string): Promise<void> {
+  await api("DELETE", path(id));
+  forgetConversation(id);
+}
+
+export function myUserId(): string | null {
+  return myId;
 }

@@ -77,12 +77,21 @@ const hooks = {
   },
 };
 
+const RETURN_KEY = "parley:after-sign-in";
+
+/** Where to go once signed in (an invite link opened while signed out). */
+export function rememberReturn(to: string): void {
+  sessionStorage.setItem(RETURN_KEY, to);
+}
+
 export function signedIn(user: User): void {
   me.value = user;
   remember();
   void startSession(user, hooks);
   if (instance.value) instance.value = { ...instance.value, setupRequired: false };
-  navigate("/", true);
+  const back = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  navigate(back?.startsWith("/join/") ? back : "/", true);
 }
 
 export async function signOut(): Promise<void> {

@@ -1,5 +1,5 @@
 import { useEffect } from "preact/hooks";
-import { instance, loadError, me, navigate, path } from "../app/state.ts";
+import { instance, loadError, me, navigate, path, rememberReturn } from "../app/state.ts";
 import { lazy } from "./lazy.tsx";
 import { Card } from "./form.tsx";
 // A signed-in visit needs the chat and not the sign-in screens, and the other way round: each loads apart.
@@ -10,6 +10,7 @@ const RegisterPage = lazy(() => auth().then((m) => m.RegisterPage));
 const ForgotPasswordPage = lazy(() => auth().then((m) => m.ForgotPasswordPage));
 const ResetPasswordPage = lazy(() => auth().then((m) => m.ResetPasswordPage));
 const ChatPage = lazy(() => import("./chat-page.tsx").then((m) => m.ChatPage));
+const JoinPage = lazy(() => import("./join-page.tsx").then((m) => m.JoinPage));
 
 const pages = {
   "/setup": SetupPage,
@@ -19,13 +20,19 @@ const pages = {
   "/reset-password": ResetPasswordPage,
   "/": ChatPage,
   "/c/": ChatPage,
+  "/join/": JoinPage,
 } as const;
+
+/** Addresses that stand for a family of paths: "/c/<id>", "/join/<code>". */
+const families = ["/c/", "/join/"] as const;
 
 /** The screen that applies to a path, given whether the server is set up and whether we are signed in. */
 function routeFor(p: string, setupRequired: boolean, signedIn: boolean): keyof typeof pages {
   if (setupRequired) return "/setup";
   if (p === "/reset-password") return p;
-  if (signedIn) return p.startsWith("/c/") ? "/c/" : "/";
+  if (signedIn) return families.find((f) => p.startsWith(f)) ?? "/";
+  // Signed out on an invite link: sign in (or register) first, then come back to it.
+  if (p.startsWith("/join/")) rememberReturn(p);
   if (p === "/register" || p === "/forgot-password") return p;
   return "/login";
 }
@@ -33,8 +40,7 @@ function routeFor(p: string, setupRequired: boolean, signedIn: boolean): keyof t
 export function App() {
   const p = path.value;
   const target = instance.value ? routeFor(p, instance.value.setupRequired, me.value !== null) : null;
-  // "/c/" stands for every conversation's address.
-  const here = target === p || (target === "/c/" && p.startsWith("/c/"));
+  const here = target === p || (families.includes(target as (typeof families)[number]) && p.startsWith(target!));
   useEffect(() => {
     if (target && !here) navigate(target + (target === "/" ? "" : location.search), true);
   }, [target, p]);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Message } from "../app/api.ts";
+import type { Member, Message } from "../app/api.ts";
 import { editMessage } from "../app/chats.ts";
 import { previewText } from "../app/markdown.ts";
 import { queueMessage } from "../app/outbox.ts";
@@ -18,12 +18,45 @@ export function Composer(props: {
   lastOwn: Message | null;
   onReply: (m: Message | null) => void;
   onEdit: (m: Message | null) => void;
+  /** For @mention suggestions (groups). */
+  members?: Member[];
+  mayMentionEveryone?: boolean;
 }) {
   const { conversationId, replyTo, editing } = props;
   const box = useRef<HTMLTextAreaElement>(null);
   const [text, setText] = useState(() => localStorage.getItem(draftKey(conversationId)) ?? "");
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // @mention suggestions: the word being typed after "@", and which suggestion is highlighted.
+  const [mention, setMention] = useState<{ query: string; start: number } | null>(null);
+  const [selected, setSelected] = useState(0);
+  const suggestions = mention
+    ? [
+        ...(props.mayMentionEveryone && "everyone".startsWith(mention.query) ? [{ username: "everyone", displayName: "Everyone in this group" }] : []),
+        ...(props.members ?? [])
+          .map((m) => m.user)
+          .filter((u) => u.username.toLowerCase().startsWith(mention.query) || u.displayName.toLowerCase().includes(mention.query)),
+      ].slice(0, 6)
+    : [];
+  const trackMention = (el: HTMLTextAreaElement) => {
+    const before = el.value.slice(0, el.selectionStart);
+    const m = /(^|\s)@([\w.-]{0,32})$/.exec(before);
+    setMention(m && props.members ? { query: m[2]!.toLowerCase(), start: before.length - m[2]!.length - 1 } : null);
+    setSelected(0);
+  };
+  const pickMention = (username: string) => {
+    if (!mention) return;
+    const el = box.current!;
+    const after = text.slice(el.selectionStart);
+    const next = `${text.slice(0, mention.start)}@${username} ${after}`;
+    change(next);
+    setMention(null);
+    requestAnimationFrame(() => {
+      const at = mention.start + username.length + 2;
+      el.setSelectionRange(at, at);
+      el.focus();
+    });
+  };
 
   useEffect(() => {
     setText(localStorage.getItem(draftKey(conversationId)) ?? "");
@@ -90,6 +123,24 @@ export function Composer(props: {
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.isComposing) return;
+    if (suggestions.length > 0) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        setSelected((selected + (e.key === "ArrowDown" ? 1 : suggestions.length - 1)) % suggestions.length);
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        pickMention(suggestions[selected]!.username);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        setMention(null);
+        return;
+      }
+    }
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       void submit();
@@ -124,13 +175,25 @@ export function Composer(props: {
       )}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="composer-row">
+        {suggestions.length > 0 && (
+          <ul class="mention-list" role="listbox" aria-label="People to mention">
+            {suggestions.map((u, i) => (
+              <li key={u.username} role="option" aria-selected={i === selected} onMouseDown={(e) => (e.preventDefault(), pickMention(u.username))}>
+                <strong>{u.displayName}</strong> <small class="hint">@{u.username}</small>
+              </li>
+            ))}
+          </ul>
+        )}
         <textarea
           ref={box}
           rows={1}
           value={text}
           aria-label={editing ? "Edit message" : "Message"}
           placeholder="Write a message…"
-          onInput={(e) => change(e.currentTarget.value)}
+          onInput={(e) => {
+            change(e.currentTarget.value);
+            trackMention(e.currentTarget);
+          }}
           onKeyDown={onKeyDown}
         />
         <button type="submit" class="primary" disabled={saving || !text.trim()}>

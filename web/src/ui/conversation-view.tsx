@@ -1,13 +1,20 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation, Message } from "../app/api.ts";
-import { conversationTitle, conversations, deleteMessage, loadHistory, markRead, otherPerson, timelines } from "../app/chats.ts";
+import { conversationTitle, conversations, deleteMessage, loadHistory, markRead, otherPerson, setPinned, timelines, toggleReaction } from "../app/chats.ts";
 import { dayLabel, fullTime, sameDay, timeOfDay } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
 import { discard, outbox, retry, type Outgoing } from "../app/outbox.ts";
 import { me, navigate } from "../app/state.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { Composer } from "./composer.tsx";
+import { lazy } from "./lazy.tsx";
 import { MessageText } from "./message-text.tsx";
+
+const GroupPanel = lazy(() => import("./group-panel.tsx").then((m) => m.GroupPanel));
+const ForwardDialog = lazy(() => import("./forward-dialog.tsx").then((m) => m.ForwardDialog));
+
+/** The quick reactions offered on every message. */
+const QUICK = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
 /** Messages from one person within this long of each other read as one block. */
 const GROUP_WITHIN_MS = 5 * 60_000;
@@ -17,10 +24,13 @@ export function ConversationView(props: { id: string }) {
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [panel, setPanel] = useState(false);
+  const [forwarding, setForwarding] = useState<Message | null>(null);
 
   useEffect(() => {
     setReplyTo(null);
     setEditing(null);
+    setPanel(false);
   }, [props.id]);
 
   // Load when opened, and again when the timeline was dropped (a fresh start after a reload or sign-in).
@@ -43,19 +53,39 @@ export function ConversationView(props: { id: string }) {
           ←
         </button>
         {person ? <Avatar person={person} size={36} decorative /> : <GroupAvatar id={c.id} title={title} size={36} />}
-        <div>
+        <div class="head-title">
           <h2>{title}</h2>
           <small class="hint">{person ? `@${person.username}` : `${c.members.length} members`}</small>
         </div>
+        {c.type === "group" && (
+          <button type="button" class="icon" aria-label="Group info" title="Group info" onClick={() => setPanel(true)}>
+            ℹ️
+          </button>
+        )}
       </header>
+      {panel && <GroupPanel c={c} onClose={() => setPanel(false)} />}
+      {forwarding && <ForwardDialog m={forwarding} onClose={() => setForwarding(null)} />}
       {error && <p class="error banner" role="alert">{error}</p>}
-      <Timeline c={c} onReply={setReplyTo} onEdit={setEditing} />
-      <Composer conversationId={c.id} replyTo={replyTo} editing={editing} lastOwn={mine.at(-1) ?? null} onReply={setReplyTo} onEdit={setEditing} />
+      <Timeline c={c} onReply={setReplyTo} onEdit={setEditing} onForward={setForwarding} />
+      {c.can.post === false ? (
+        <p class="composer hint">Only admins can send messages in this group.</p>
+      ) : (
+        <Composer
+          conversationId={c.id}
+          replyTo={replyTo}
+          editing={editing}
+          lastOwn={mine.at(-1) ?? null}
+          onReply={setReplyTo}
+          onEdit={setEditing}
+          members={c.type === "group" ? c.members.filter((m) => m.user.id !== me.value?.id) : undefined}
+          mayMentionEveryone={c.can.mentionEveryone}
+        />
+      )}
     </section>
   );
 }
 
-function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdit: (m: Message) => void }) {
+function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdit: (m: Message) => void; onForward: (m: Message) => void }) {
   const { c } = props;
   const t = timelines.value.get(c.id);
   const messages = t?.messages ?? [];
@@ -127,7 +157,7 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
     }
     if (m.id === firstUnreadId) items.push(<li key="new" class="new-divider" role="separator"><span>New messages</span></li>);
     const continued = prev !== null && prev.sender.id === m.sender.id && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS && m.id !== firstUnreadId;
-    items.push(<MessageItem key={m.id} m={m} continued={continued} lastOwn={m.id === lastOwnId && pending.length === 0} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} />);
+    items.push(<MessageItem key={m.id} m={m} c={c} continued={continued} lastOwn={m.id === lastOwnId && pending.length === 0} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} onForward={props.onForward} />);
     prev = m;
   }
   for (const o of pending) items.push(<PendingItem key={o.clientId} o={o} replied={o.replyToId ? (byId.get(o.replyToId) ?? null) : null} />);
@@ -160,10 +190,28 @@ function ReplyQuote(props: { m: Message | null }) {
   return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
 }
 
-function MessageItem(props: { m: Message; continued: boolean; lastOwn: boolean; replied: Message | null; onReply: (m: Message) => void; onEdit: (m: Message) => void }) {
-  const { m } = props;
-  const own = m.sender.id === me.value?.id;
+function MessageItem(props: {
+  m: Message;
+  c: Conversation;
+  continued: boolean;
+  lastOwn: boolean;
+  replied: Message | null;
+  onReply: (m: Message) => void;
+  onEdit: (m: Message) => void;
+  onForward: (m: Message) => void;
+}) {
+  const { m, c } = props;
+  const myId = me.value?.id ?? "";
+  const own = m.sender.id === myId;
   const [error, setError] = useState<string | null>(null);
+  const [picking, setPicking] = useState(false);
+  const act = (p: Promise<unknown>) => p.then(() => setError(null), (err) => setError(err instanceof Error ? err.message : String(err)));
+  const react = (emoji: string) => {
+    setPicking(false);
+    act(toggleReaction(m, emoji));
+  };
+  const mentionsMe = !own && (m.mentions.everyone || m.mentions.userIds.includes(myId));
+  const canDelete = own || c.can.deleteOthers;
   const remove = async () => {
     if (!confirm("Delete this message for everyone?")) return;
     try {
@@ -173,7 +221,7 @@ function MessageItem(props: { m: Message; continued: boolean; lastOwn: boolean; 
     }
   };
   return (
-    <li class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}`}>
+    <li class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}${mentionsMe ? " mentions-me" : ""}`}>
       <article aria-label={`${m.sender.displayName}, ${fullTime(m.createdAt)}`} tabIndex={0}>
         <div class="gutter">{props.continued ? <time class="hover-time" dateTime={m.createdAt}>{timeOfDay(m.createdAt)}</time> : <Avatar person={m.sender} size={36} />}</div>
         <div class="body">
@@ -183,19 +231,46 @@ function MessageItem(props: { m: Message; continued: boolean; lastOwn: boolean; 
               <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{timeOfDay(m.createdAt)}</time>
             </div>
           )}
+          {m.forwardedFrom && !m.deleted && <p class="forwarded hint">↪ Forwarded from {m.forwardedFrom.displayName}</p>}
           {m.replyToId && !m.deleted && <ReplyQuote m={props.replied} />}
           {m.deleted ? <p class="deleted">This message was deleted.</p> : <MessageText text={m.text} />}
+          {m.reactions.length > 0 && (
+            <div class="reactions" role="group" aria-label="Reactions">
+              {m.reactions.map((r) => {
+                const mine = r.userIds.includes(myId);
+                const names = r.userIds.map((id) => c.members.find((x) => x.user.id === id)?.user.displayName ?? "someone").join(", ");
+                return (
+                  <button key={r.emoji} type="button" class={`reaction${mine ? " mine" : ""}`} aria-pressed={mine} aria-label={`${r.emoji} ${r.count}: ${names}`} title={names} onClick={() => react(r.emoji)}>
+                    {r.emoji} <span>{r.count}</span>
+                  </button>
+                );
+              })}
+            </div>
+          )}
+          {picking && (
+            <div class="reaction-picker" role="group" aria-label="Pick a reaction">
+              {QUICK.map((e) => (
+                <button key={e} type="button" class="icon" aria-label={`React with ${e}`} onClick={() => react(e)}>
+                  {e}
+                </button>
+              ))}
+            </div>
+          )}
           <div class="status">
             {m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>}
+            {m.pinned && <small class="hint">📌 Pinned</small>}
             {props.lastOwn && <small class="hint sent">✓ Sent</small>}
           </div>
           {error && <p class="error" role="alert">{error}</p>}
         </div>
         {!m.deleted && (
           <div class="actions" role="group" aria-label="Message actions">
+            {c.can.react && <button type="button" class="icon" aria-label="React" title="React" aria-expanded={picking} onClick={() => setPicking(!picking)}>☺</button>}
             <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => props.onReply(m)}>↩</button>
+            <button type="button" class="icon" aria-label="Forward" title="Forward" onClick={() => props.onForward(m)}>↪</button>
+            {c.can.pin && <button type="button" class="icon" aria-label={m.pinned ? "Unpin" : "Pin"} title={m.pinned ? "Unpin" : "Pin"} onClick={() => act(setPinned(m, !m.pinned))}>📌</button>}
             {own && <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => props.onEdit(m)}>✎</button>}
-            {own && <button type="button" class="icon" aria-label="Delete" title="Delete" onClick={() => void remove()}>🗑</button>}
+            {canDelete && <button type="button" class="icon" aria-label="Delete" title="Delete" onClick={() => void remove()}>🗑</button>}
           </div>
         )}
       </article>

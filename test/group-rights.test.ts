@@ -131,6 +131,21 @@ describe("roles and ownership", () => {
     ws.close();
   });
 
+  test("history carries the group's changes as notices, in the stretch of time each page covers", async () => {
+    const g = await freshGroup();
+    await api(olga, "PATCH", `/conversations/${g.id}`, { title: "Club 2" });
+    const page = (await api(mia, "GET", `/conversations/${g.id}/messages`)).body;
+    expect(page.notices.map((n: any) => [n.type, n.actor?.username ?? null, n.subject?.username ?? null])).toEqual([
+      ["conversation.created", "olga", null],
+      ["member.role-changed", "olga", "adam"],
+      ["member.removed", "olga", "fred"],
+      ["conversation.updated", "olga", null],
+    ]);
+    // A page of older messages only carries notices from before its cursor.
+    const older = (await api(mia, "GET", `/conversations/${g.id}/messages?before=${g.fromMax}`)).body;
+    expect(older.notices.map((n: any) => n.type)).toEqual(["conversation.created", "member.role-changed", "member.removed"]);
+  });
+
   test("instance admins see every group's name, size and owner, but not its messages", async () => {
     const g = await freshGroup();
     const list = await api(ana, "GET", "/admin/groups");

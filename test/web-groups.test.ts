@@ -81,6 +81,9 @@ describe("groups in the web app", () => {
     // In an announcements group a member gets no composer.
     await other.getByText("Only admins can send messages in this group.").waitFor();
     await other.close();
+    // Changes show as lines among the messages, live for those watching.
+    await page.locator(".notice", { hasText: "NINA joined" }).waitFor();
+    expect(await page.locator(".notice").allTextContents()).toEqual(["You created the group", "You changed MIA's role", "You changed the group's details", "NINA joined"]);
   });
 
   test("reactions, pins and mention suggestions", async () => {
@@ -109,18 +112,23 @@ describe("groups in the web app", () => {
     if (process.env.PARLEY_SCREENSHOTS) await page.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/group-actions.png` });
     const mentions = (await api(mia, "GET", "/mentions")).body.messages;
     expect(mentions[0]).toMatchObject({ text: "Thanks @mia for the seeds" });
+    // Admins see what an edited message said before.
+    await api(mia, "PATCH", `/conversations/${groupId}/messages/${history.id}`, { text: "Tomatoes are very ripe" });
+    const edited = bubbles(page, "Tomatoes are very ripe");
+    await edited.getByRole("button", { name: "(edited)" }).click();
+    expect(await edited.getByRole("list", { name: "Earlier versions" }).textContent()).toContain("Tomatoes are ripe");
   });
 
   test("forwarding a message to a direct chat names who wrote it", async () => {
     await api(olga, "POST", "/conversations", { type: "direct", userId: nina.user.id });
     await page.reload();
     await page.getByRole("link", { name: /Garden club/ }).click();
-    const msg = bubbles(page, "Tomatoes are ripe");
+    const msg = bubbles(page, "Tomatoes are very ripe");
     await msg.hover();
     await msg.getByRole("button", { name: "Forward" }).click();
     await page.getByRole("list", { name: "Conversations to forward to" }).getByRole("button", { name: "NINA" }).click();
     await page.getByRole("heading", { name: "NINA" }).waitFor();
-    const copy = bubbles(page, "Tomatoes are ripe");
+    const copy = bubbles(page, "Tomatoes are very ripe");
     await copy.getByText("Forwarded from MIA").waitFor();
   });
 

@@ -4,6 +4,7 @@ import type { Db } from "../store/store.ts";
 import { requireMember } from "./conversations.ts";
 import { decorateMessages } from "./message-extras.ts";
 import { findMessage } from "./messages.ts";
+import { listNotices, type Notice } from "./notices.ts";
 import { toMessageView, type MessageView } from "./views.ts";
 
 export const MAX_PAGE = 100;
@@ -18,14 +19,15 @@ export function listHistory(
   userId: string,
   conversationId: string,
   page: { before?: string; after?: string; limit: number },
-): { messages: MessageView[]; more: boolean } {
+): { messages: MessageView[]; more: boolean; notices: Notice[] } {
   requireMember(db, conversationId, userId);
   const inConversation = eq(messages.conversationId, conversationId);
   let where = inConversation;
   let order = desc(messages.seq);
-  if (page.before) where = and(inConversation, lt(messages.seq, findMessage(db, conversationId, page.before, "before").seq))!;
+  const cursor = page.before ? findMessage(db, conversationId, page.before, "before") : page.after ? findMessage(db, conversationId, page.after, "after") : null;
+  if (page.before) where = and(inConversation, lt(messages.seq, cursor!.seq))!;
   else if (page.after) {
-    where = and(inConversation, gt(messages.seq, findMessage(db, conversationId, page.after, "after").seq))!;
+    where = and(inConversation, gt(messages.seq, cursor!.seq))!;
     order = asc(messages.seq);
   }
   const rows = db
@@ -37,5 +39,16 @@ export function listHistory(
     .limit(page.limit + 1)
     .all();
   const more = rows.length > page.limit;
-  return { messages: decorateMessages(db, rows.slice(0, page.limit).map(({ m, u }) => toMessageView(m, u))), more };
+  const shown = rows.slice(0, page.limit).map((r) => r.m);
+  // The notices that fall in the stretch of time this page covers, so pages never repeat or miss one.
+  const times = shown.map((m) => m.createdAt);
+  const [oldest, newest] = [Math.min(...times), Math.max(...times)];
+  const window = page.after
+    ? { from: cursor!.createdAt + 1, to: more ? newest + 1 : Number.MAX_SAFE_INTEGER }
+    : { from: more ? oldest : 0, to: page.before ? cursor!.createdAt : Number.MAX_SAFE_INTEGER };
+  return {
+    messages: decorateMessages(db, rows.slice(0, page.limit).map(({ m, u }) => toMessageView(m, u))),
+    more,
+    notices: listNotices(db, conversationId, window.from, window.to),
+  };
 }

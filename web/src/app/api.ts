@@ -154,3 +154,12 @@ export interface GroupInvite {
   usable: boolean;
   createdAt: string;
 }
+
+/** A change to a conversation shown as a line among its messages ("Ana added Ben"). */
+export interface Notice {
+  id: string;
+  type: "conversation.created" | "conversation.updated" | "member.added" | "member.removed" | "member.role-changed";
+  actor: Person | null;
+  subject: Person | null;
+  createdAt: string;
+}

@@ -1,10 +1,12 @@
 // What the user sees of their conversations, kept current by the event stream.
 import { computed, signal } from "@preact/signals";
-import { api, type ChatEvent, type Conversation, type Message } from "./api.ts";
+import { api, type ChatEvent, type Conversation, type Message, type Notice } from "./api.ts";
 
 export interface Timeline {
   /** Oldest first. */
   messages: Message[];
+  /** Membership and naming changes in the stretch loaded, oldest first. */
+  notices: Notice[];
   hasOlder: boolean;
   loading: boolean;
   /** The first page could not be loaded (server unreachable). */
@@ -85,6 +87,7 @@ export function applyEvent(e: ChatEvent): void {
     held.push(e);
     return;
   }
+  addNotice(e);
   switch (e.type) {
     case "conversation.created":
     case "conversation.updated":
@@ -148,6 +151,18 @@ export function upsertMessage(m: Message, isNew = false): void {
   if (fresh && m.sender.id !== myId && isBeingRead(m.conversationId)) void markRead(m.conversationId);
 }
 
+const noticeTypes = new Set<string>(["conversation.created", "conversation.updated", "member.added", "member.removed", "member.role-changed"]);
+
+/** A live change becomes a line in the timeline, if that conversation is loaded. */
+function addNotice(e: ChatEvent): void {
+  const t = timelines.value.get(e.conversationId);
+  if (!t || !noticeTypes.has(e.type) || t.notices.some((n) => n.id === e.id)) return;
+  const c = conversations.value.get(e.conversationId);
+  const actor = e.actorId ? (c?.members.find((m) => m.user.id === e.actorId)?.user ?? e.conversation?.members.find((m) => m.user.id === e.actorId)?.user ?? (e.actorId === e.user?.id ? e.user : null)) : null;
+  const notice: Notice = { id: e.id, type: e.type as Notice["type"], actor: actor ?? null, subject: e.user ?? null, createdAt: e.createdAt };
+  setTimeline(e.conversationId, { ...t, notices: [...t.notices, notice] });
+}
+
 function insertSorted(list: Message[], m: Message): Message[] {
   let i = list.length;
   while (i > 0 && list[i - 1]!.createdAt > m.createdAt) i--;
@@ -203,14 +218,16 @@ const PAGE = 50;
 export async function loadHistory(id: string, older = false): Promise<void> {
   const t = timelines.value.get(id);
   if (t?.loading || (t && !older) || (t && older && !t.hasOlder)) return;
-  setTimeline(id, { messages: t?.messages ?? [], hasOlder: t?.hasOlder ?? true, loading: true });
+  setTimeline(id, { messages: t?.messages ?? [], notices: t?.notices ?? [], hasOlder: t?.hasOlder ?? true, loading: true });
   try {
     const before = older && t?.messages[0] ? `&before=${encodeURIComponent(t.messages[0].id)}` : "";
-    const page = await api<{ messages: Message[]; more: boolean }>("GET", `/conversations/${encodeURIComponent(id)}/messages?limit=${PAGE}${before}`);
-    const now = timelines.value.get(id) ?? { messages: [], hasOlder: true, loading: true };
+    const page = await api<{ messages: Message[]; more: boolean; notices: Notice[] }>("GET", `/conversations/${encodeURIComponent(id)}/messages?limit=${PAGE}${before}`);
+    const now = timelines.value.get(id) ?? { messages: [], notices: [], hasOlder: true, loading: true };
     const seen = new Set(now.messages.map((m) => m.id));
     const earlier = page.messages.filter((m) => !seen.has(m.id)).reverse();
-    setTimeline(id, { messages: [...earlier, ...now.messages], hasOlder: page.more, loading: false });
+    const known = new Set(now.notices.map((n) => n.id));
+    const notices = [...page.notices.filter((n) => !known.has(n.id)), ...now.notices].sort((a, b) => Number(a.id) - Number(b.id));
+    setTimeline(id, { messages: [...earlier, ...now.messages], notices, hasOlder: page.more, loading: false });
   } catch (err) {
     const now = timelines.value.get(id);
     // A first page that failed is marked so: the next connection to the server tries again (retryFailed).

@@ -49,13 +49,12 @@ export function Composer(props: {
     const el = box.current!;
     const after = text.slice(el.selectionStart);
     const next = `${text.slice(0, mention.start)}@${username} ${after}`;
+    // Set the text and the caret right away, so what is typed next lands after the name.
+    const at = mention.start + username.length + 2;
+    el.value = next;
+    el.setSelectionRange(at, at);
     change(next);
     setMention(null);
-    requestAnimationFrame(() => {
-      const at = mention.start + username.length + 2;
-      el.setSelectionRange(at, at);
-      el.focus();
-    });
   };
 
   useEffect(() => {

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { Conversation, Message } from "../app/api.ts";
+import { api, type Conversation, type Message, type Notice } from "../app/api.ts";
 import { conversationTitle, conversations, deleteMessage, loadHistory, markRead, otherPerson, setPinned, timelines, toggleReaction } from "../app/chats.ts";
 import { dayLabel, fullTime, sameDay, timeOfDay } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
@@ -150,16 +150,33 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
   const lastOwnId = messages.findLast((m) => m.sender.id === me.value?.id && !m.deleted)?.id;
   const items = [];
   let prev: Message | null = null;
-  for (const m of messages) {
-    if (!prev || !sameDay(prev.createdAt, m.createdAt)) {
-      items.push(<li key={`day-${m.id}`} class="day" role="separator"><span>{dayLabel(m.createdAt)}</span></li>);
+  let lastDay: string | null = null;
+  const day = (at: string, key: string) => {
+    if (lastDay && sameDay(lastDay, at)) return;
+    items.push(<li key={`day-${key}`} class="day" role="separator"><span>{dayLabel(at)}</span></li>);
+    lastDay = at;
+    prev = null;
+  };
+  // Changes to a group show as lines among the messages, where they happened.
+  const notices = c.type === "group" ? (t?.notices ?? []) : [];
+  let n = 0;
+  const noticesUntil = (at: string | null) => {
+    while (n < notices.length && (at === null || notices[n]!.createdAt <= at)) {
+      const notice = notices[n++]!;
+      day(notice.createdAt, notice.id);
+      items.push(<li key={`notice-${notice.id}`} class="notice">{noticeText(notice, me.value?.id)}</li>);
       prev = null;
     }
+  };
+  for (const m of messages) {
+    noticesUntil(m.createdAt);
+    day(m.createdAt, m.id);
     if (m.id === firstUnreadId) items.push(<li key="new" class="new-divider" role="separator"><span>New messages</span></li>);
     const continued = prev !== null && prev.sender.id === m.sender.id && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS && m.id !== firstUnreadId;
     items.push(<MessageItem key={m.id} m={m} c={c} continued={continued} lastOwn={m.id === lastOwnId && pending.length === 0} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} onForward={props.onForward} />);
     prev = m;
   }
+  if (!t?.hasOlder || messages.length > 0) noticesUntil(null);
   for (const o of pending) items.push(<PendingItem key={o.clientId} o={o} replied={o.replyToId ? (byId.get(o.replyToId) ?? null) : null} />);
 
   return (
@@ -186,6 +203,25 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
   );
 }
 
+function noticeText(n: Notice, myId: string | undefined): string {
+  const name = (p: Notice["actor"]) => (p ? (p.id === myId ? "You" : p.displayName) : "Someone");
+  const actor = name(n.actor);
+  const subject = n.subject?.id === myId ? "you" : (n.subject?.displayName ?? "someone");
+  const same = n.actor && n.subject && n.actor.id === n.subject.id;
+  switch (n.type) {
+    case "conversation.created":
+      return `${actor} created the group`;
+    case "conversation.updated":
+      return n.actor ? `${actor} changed the group's details` : "Everyone left; the group is archived";
+    case "member.added":
+      return same ? `${name(n.subject)} joined` : `${actor} added ${subject}`;
+    case "member.removed":
+      return same ? `${name(n.subject)} left` : `${actor} removed ${subject}`;
+    case "member.role-changed":
+      return n.actor ? `${actor} changed ${n.subject?.id === myId ? "your" : `${n.subject?.displayName ?? "someone"}'s`} role` : `${name(n.subject)} now owns the group`;
+  }
+}
+
 function ReplyQuote(props: { m: Message | null }) {
   return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
 }
@@ -205,6 +241,10 @@ function MessageItem(props: {
   const own = m.sender.id === myId;
   const [error, setError] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
+  // Earlier texts of an edited message, for its author and the group's admins.
+  const [versions, setVersions] = useState<{ text: string; replacedAt: string }[] | null>(null);
+  const loadVersions = () =>
+    api<{ versions: { text: string; replacedAt: string }[] }>("GET", `/conversations/${encodeURIComponent(m.conversationId)}/messages/${encodeURIComponent(m.id)}/versions`).then((r) => setVersions(r.versions));
   const act = (p: Promise<unknown>) => p.then(() => setError(null), (err) => setError(err instanceof Error ? err.message : String(err)));
   const react = (emoji: string) => {
     setPicking(false);
@@ -257,10 +297,25 @@ function MessageItem(props: {
             </div>
           )}
           <div class="status">
-            {m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>}
+            {m.editedAt && !m.deleted && (own || c.myRole !== "member") ? (
+              <button type="button" class="link-like hint" title={fullTime(m.editedAt)} aria-expanded={versions !== null} onClick={() => (versions ? setVersions(null) : act(loadVersions()))}>
+                (edited)
+              </button>
+            ) : (
+              m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>
+            )}
             {m.pinned && <small class="hint">📌 Pinned</small>}
             {props.lastOwn && <small class="hint sent">✓ Sent</small>}
           </div>
+          {versions && (
+            <ol class="versions" aria-label="Earlier versions">
+              {versions.map((v) => (
+                <li key={v.replacedAt}>
+                  <small class="hint">until {fullTime(v.replacedAt)}</small> {v.text}
+                </li>
+              ))}
+            </ol>
+          )}
           {error && <p class="error" role="alert">{error}</p>}
         </div>
         {!m.deleted && (

@@ -1,0 +1,42 @@
+// The changes to a conversation that clients show as a line among its messages ("Ana added Ben"):
+// read from the event stream itself, so history and live updates tell the same story.
+import { toPublicUser, type PublicUser } from "../accounts/users.ts";
+import { toIso } from "../lib/time.ts";
+import type { Db } from "../store/store.ts";
+import type { UserRow } from "../accounts/sessions.ts";
+
+export const NOTICE_TYPES = ["conversation.created", "conversation.updated", "member.added", "member.removed", "member.role-changed"] as const;
+
+export interface Notice {
+  /** The event id. */
+  id: string;
+  type: (typeof NOTICE_TYPES)[number];
+  actor: PublicUser | null;
+  subject: PublicUser | null;
+  createdAt: string;
+}
+
+/** Notices of a conversation created in [from, to), oldest first. */
+export function listNotices(db: Db, conversationId: string, from: number, to: number): Notice[] {
+  const rows = db.$client
+    .query<{ id: number; type: Notice["type"]; createdAt: number; actorId: string | null; subjectId: string | null }, [string, number, number]>(
+      `SELECT id, type, created_at AS createdAt, actor_id AS actorId, subject_user_id AS subjectId FROM events
+        WHERE conversation_id = ?1 AND created_at >= ?2 AND created_at < ?3
+          AND type IN (${NOTICE_TYPES.map((t) => `'${t}'`).join(", ")})
+        ORDER BY id`,
+    )
+    .all(conversationId, from, to);
+  const ids = [...new Set(rows.flatMap((r) => [r.actorId, r.subjectId]).filter((x): x is string => x !== null))];
+  const people = new Map<string, PublicUser>();
+  if (ids.length > 0) {
+    const found = db.$client.query<UserRow, string[]>(`SELECT id, username, display_name AS displayName, bio, deleted_at AS deletedAt FROM users WHERE id IN (${ids.map(() => "?").join(", ")})`).all(...ids);
+    for (const u of found) people.set(u.id, toPublicUser(u));
+  }
+  return rows.map((r) => ({
+    id: String(r.id),
+    type: r.type,
+    actor: r.actorId ? (people.get(r.actorId) ?? null) : null,
+    subject: r.subjectId ? (people.get(r.subjectId) ?? null) : null,
+    createdAt: toIso(r.createdAt)!,
+  }));
+}

@@ -6,12 +6,15 @@ let s: TestServer;
 type Person = { token: string; user: { id: string; username: string } };
 let ana: Person; // instance admin, in no group
 let olga: Person, adam: Person, mia: Person, max: Person, fred: Person, nina: Person;
+const dmWithMax = new Map<string, string>();
 
 beforeAll(async () => {
   s = await startTestServer();
   ana = await setUp(s);
   const people = await Promise.all(["olga", "adam", "mia", "max", "fred", "nina"].map((n) => addMember(s, ana.token, n)));
   [olga, adam, mia, max, fred, nina] = people as unknown as [Person, Person, Person, Person, Person, Person];
+  // Everyone has a direct conversation with Max to forward into.
+  for (const p of [olga, adam, mia, fred, nina, ana]) dmWithMax.set(p.user.id, (await api(p, "POST", "/conversations", { type: "direct", userId: max.user.id })).body.conversation.id);
 });
 afterAll(() => s.stop());
 
@@ -44,6 +47,10 @@ const matrix: { action: string; readOnly?: boolean; run: (p: Person, g: { id: st
   { action: "change the rights", run: (p, g) => api(p, "PUT", `/conversations/${g.id}/permissions`, { preset: "announcements" }), expect: { owner: true, admin: "FORBIDDEN", member: "FORBIDDEN", ...outsider } },
   { action: "hand over the group", run: (p, g) => api(p, "POST", `/conversations/${g.id}/transfer`, { userId: max.user.id }), expect: { owner: true, admin: "FORBIDDEN", member: "FORBIDDEN", ...outsider } },
   { action: "create an invite link", run: (p, g) => api(p, "POST", `/conversations/${g.id}/invites`, {}), expect: { owner: true, admin: true, member: "FORBIDDEN", ...outsider } },
+  { action: "react", run: (p, g) => api(p, "POST", `/conversations/${g.id}/messages/${g.fromMax}/reactions`, { emoji: "👍" }), expect: { owner: true, admin: true, member: true, ...outsider } },
+  { action: "pin a message", run: (p, g) => api(p, "PUT", `/conversations/${g.id}/pins/${g.fromMax}`), expect: { owner: true, admin: true, member: "FORBIDDEN", ...outsider } },
+  { action: "read someone else's earlier versions", readOnly: true, run: (p, g) => api(p, "GET", `/conversations/${g.id}/messages/${g.fromMax}/versions`), expect: { owner: true, admin: true, member: "FORBIDDEN", ...outsider } },
+  { action: "forward out of the group", run: (p, g) => api(p, "POST", `/conversations/${dmWithMax.get(p.user.id)}/messages`, { clientId: crypto.randomUUID(), forwardOf: { conversationId: g.id, messageId: g.fromMax } }), expect: { owner: true, admin: true, member: true, ...outsider } },
   { action: "delete the group", run: (p, g) => api(p, "DELETE", `/conversations/${g.id}`), expect: { owner: true, admin: "FORBIDDEN", member: "FORBIDDEN", former: "NOT_A_MEMBER", nonMember: "NOT_A_MEMBER", instanceAdmin: true } },
 ];
 

@@ -7,6 +7,7 @@ import type { Logger } from "./lib/log.ts";
 import { RateLimiter } from "./lib/rate-limiter.ts";
 import { MINUTE } from "./lib/time.ts";
 import { Hub } from "./realtime/hub.ts";
+import { Presence } from "./realtime/presence.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
 import { createWriteQueue } from "./store/write-queue.ts";
@@ -25,6 +26,7 @@ export interface App {
 export function createApp(config: Config, store: Store, log: Logger): App {
   const hub = new Hub(log);
   const chat: Chat = { store, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher: hub };
+  const presence = new Presence(hub, chat);
   const realtime = createRealtime(config, chat, hub, log);
   const deps: Deps = {
     config,
@@ -32,6 +34,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     log,
     chat,
     hub,
+    presence,
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     authLimits: {
       byAddress: new RateLimiter(config.authRateLimit, MINUTE),

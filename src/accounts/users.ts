@@ -22,6 +22,9 @@ export interface AccountView extends PublicUser {
   role: "admin" | "member";
   hasPassword: boolean;
   deactivated: boolean;
+  /** Privacy: others see no "last seen"; no read receipts either way. */
+  hideLastSeen: boolean;
+  sendReadReceipts: boolean;
   createdAt: string;
 }
 
@@ -43,6 +46,8 @@ export function toAccountView(u: UserRow): AccountView {
     role: u.role,
     hasPassword: u.passwordHash !== null,
     deactivated: u.deactivatedAt !== null,
+    hideLastSeen: u.hideLastSeen,
+    sendReadReceipts: u.sendReadReceipts,
     createdAt: toIso(u.createdAt)!,
   };
 }
@@ -100,7 +105,12 @@ export function insertUser(db: Db, input: NewUser, now = Date.now()): UserRow {
   }
 }
 
-export function updateProfile(db: Db, userId: string, patch: { displayName?: string; bio?: string; email?: string | null }, now = Date.now()): UserRow {
+export function updateProfile(
+  db: Db,
+  userId: string,
+  patch: { displayName?: string; bio?: string; email?: string | null; hideLastSeen?: boolean; sendReadReceipts?: boolean },
+  now = Date.now(),
+): UserRow {
   if (patch.email) {
     const other = findUserByEmail(db, patch.email);
     if (other && other.id !== userId) throw new AppError("EMAIL_TAKEN", undefined, "email");

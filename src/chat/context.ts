@@ -13,6 +13,11 @@ export interface ChatPublisher {
    * `only`: the event is for these people alone (their user topics), not for the conversation.
    */
   publish(event: EventView, change?: { join?: string[]; leave?: string[]; only?: string[] }): void;
+  /**
+   * Sends a frame that is not part of the event stream (receipts, a member's own unread state): to a
+   * conversation's connected members, or to some people's own topics. Lost if nobody is connected.
+   */
+  notify(to: { conversationId?: string; userIds?: string[] }, frame: object): void;
 }
 
 export interface Chat {

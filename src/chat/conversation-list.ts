@@ -14,13 +14,21 @@ export interface ConversationSummary extends ConversationView {
   /** My role here, and what it lets me do: clients show only the controls that will work. */
   myRole: Role;
   can: Record<Action, boolean>;
+  /** Unread messages that mention me (or everyone). */
+  mentionCount: number;
+  /** Muted until then (far in the future: until unmuted); null when not muted. */
+  mutedUntil: string | null;
+  markedUnread: boolean;
 }
 
 /** My conversations, the most recently active first, each with its last message and my unread count. */
 export function listMyConversations(db: Db, userId: string, onlyId: string | null = null): ConversationSummary[] {
   const rows = db.$client
-    .query<{ id: string; role: Role; unread: number; lastSeq: number | null }, [string, string, string | null]>(
-      `SELECT m.conversation_id AS id, m.role AS role,
+    .query<{ id: string; role: Role; unread: number; mentions: number; mutedUntil: number | null; markedUnread: number; lastSeq: number | null }, [string, string, string | null]>(
+      `SELECT m.conversation_id AS id, m.role AS role, m.muted_until AS mutedUntil, m.marked_unread AS markedUnread,
+              (SELECT count(DISTINCT x.id) FROM messages x JOIN mentions n ON n.message_id = x.id
+                WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.sender_id != m.user_id
+                  AND x.deleted_at IS NULL AND (n.user_id = m.user_id OR n.everyone = 1)) AS mentions,
               (SELECT count(*) FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
                   AND x.sender_id != ?1 AND x.deleted_at IS NULL) AS unread,
@@ -37,7 +45,8 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
   }
   const list = rows.map((r) => {
     const view = views.get(r.id)!;
-    return { ...view, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread, myRole: r.role, can: capabilities(r.role, view) };
+    const mutedUntil = r.mutedUntil !== null && r.mutedUntil > Date.now() ? toIso(r.mutedUntil) : null;
+    return { ...view, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread, mentionCount: r.mentions, mutedUntil, markedUnread: r.markedUnread === 1, myRole: r.role, can: capabilities(r.role, view) };
   });
   const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
   return list.sort((a, b) => (activity(a) < activity(b) ? 1 : activity(a) > activity(b) ? -1 : 0));
@@ -48,13 +57,6 @@ export function findMyConversation(db: Db, userId: string, conversationId: strin
   return listMyConversations(db, userId, conversationId)[0]!;
 }
 
-/** Moves my read marker forward to a message (never back: an old tab cannot undo reading). */
-export function markRead(db: Db, userId: string, conversationId: string, messageId: string): void {
-  const member = requireMember(db, conversationId, userId);
-  const { seq } = findMessage(db, conversationId, messageId, "messageId");
-  if (seq <= member.lastReadSeq) return;
-  db.update(members).set({ lastReadSeq: seq }).where(and(eq(members.conversationId, conversationId), eq(members.userId, userId))).run();
-}
 
 export interface GroupOverview {
   id: string;

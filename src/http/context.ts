@@ -8,6 +8,7 @@ import type { RateLimiter } from "../lib/rate-limiter.ts";
 import type { Store } from "../store/store.ts";
 import type { Chat } from "../chat/context.ts";
 import type { Hub, SocketData } from "../realtime/hub.ts";
+import type { Presence } from "../realtime/presence.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
 export interface Deps {
@@ -16,6 +17,7 @@ export interface Deps {
   log: Logger;
   chat: Chat;
   hub: Hub;
+  presence: Presence;
   mailer: Mailer | null;
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
 }

@@ -21,6 +21,7 @@ import { meRoutes } from "./routes/me.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { groupInviteRoutes } from "./routes/group-invites.ts";
 import { mentionRoutes } from "./routes/mentions.ts";
+import { presenceRoutes } from "./routes/presence.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { webRoutes } from "./routes/web.ts";
 
@@ -74,6 +75,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/search", searchRoutes);
   api.route("/group-invites", groupInviteRoutes);
   api.route("/mentions", mentionRoutes);
+  api.route("/presence", presenceRoutes);
   api.notFound(notFoundResponse);
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);

@@ -18,6 +18,10 @@ export interface SocketData {
   helloTimer: Timer | null;
   /** Consecutive sweeps that found the socket's buffer over the soft limit. */
   slowSweeps: number;
+  /** The client says its user is away (idle, tab hidden); presence is "away" when all their sockets are. */
+  away: boolean;
+  /** When this socket last announced typing, per conversation (throttle). */
+  typedAt: Map<string, number>;
 }
 
 export type Socket = ServerWebSocket<SocketData>;
@@ -53,6 +57,7 @@ export class Hub implements ChatPublisher {
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(ws);
+    this.onUserChanged(userId);
   }
 
   closed(ws: Socket): void {
@@ -60,8 +65,9 @@ export class Hub implements ChatPublisher {
     const userId = ws.data.auth?.user.id;
     if (!userId) return;
     const set = this.byUser.get(userId);
-    set?.delete(ws);
+    const wasLive = set?.delete(ws) ?? false;
     if (set?.size === 0) this.byUser.delete(userId);
+    if (wasLive) this.onUserChanged(userId);
   }
 
   publish(event: EventView, change: { join?: string[]; leave?: string[]; only?: string[] } = {}): void {
@@ -78,6 +84,20 @@ export class Hub implements ChatPublisher {
     this.server?.publish(topic, frame);
     for (const userId of change.leave ?? []) this.server?.publish(userTopic(userId), frame);
   }
+
+  notify(to: { conversationId?: string; userIds?: string[] }, frame: object): void {
+    const text = JSON.stringify(frame);
+    if (to.conversationId) this.server?.publish(conversationTopic(to.conversationId), text);
+    for (const userId of to.userIds ?? []) this.server?.publish(userTopic(userId), text);
+  }
+
+  /** The live sockets of a user (after their replay), for presence. */
+  liveSockets(userId: string): Socket[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
+  /** Called when a user's set of live sockets or their activity changes (presence listens). */
+  onUserChanged: (userId: string) => void = () => {};
 
   /** Live sockets of a user, for tests and metrics. */
   socketsOf(userId: string): number {

@@ -44,6 +44,23 @@ export const sendFrame = z.object({
 
 export const pingFrame = z.object({ type: z.literal("ping"), id: z.string().max(100).nullish() });
 
+/** The client's own activity: "away" after idling or with the tab hidden. */
+export const presenceFrame = z.object({ type: z.literal("presence"), id: z.string().max(100).nullish(), status: z.enum(["active", "away"]) });
+
+/** "I am typing in this conversation": repeated every few seconds while it lasts; never stored. */
+export const typingFrame = z.object({ type: z.literal("typing"), id: z.string().max(100).nullish(), conversationId: z.string().min(1).max(100) });
+
+/** A device has received (delivered) or its person has read messages up to this one. */
+export const receiptFrame = z.object({
+  type: z.enum(["delivered", "read"]),
+  id: z.string().max(100).nullish(),
+  conversationId: z.string().min(1).max(100),
+  messageId: z.string().min(1).max(100),
+});
+
+/** How long a typing notice holds without a repeat. */
+export const TYPING_TTL_MS = 6000;
+
 export type HelloFrame = z.infer<typeof helloFrame>;
 export type SendFrame = z.infer<typeof sendFrame>;
 

@@ -5,13 +5,16 @@ import type { Chat } from "../chat/context.ts";
 import { listMemberConversationIds } from "../chat/conversations.ts";
 import { latestEventId, listEvents } from "../chat/events.ts";
 import { sendMessage } from "../chat/messages.ts";
+import { markDelivered, markRead } from "../chat/receipts.ts";
+import { requireAccess } from "../chat/conversations.ts";
 import type { Config } from "../config/config.ts";
 import { AppError, errorCatalogue } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseWith } from "../lib/parse.ts";
 import { TokenBucket } from "../lib/token-bucket.ts";
 import type { Hub, Socket, SocketData } from "./hub.ts";
-import { CloseCode, HARD_FRAME_LIMIT, helloFrame, pingFrame, sendFrame, type ServerFrame } from "./protocol.ts";
+import { CloseCode, HARD_FRAME_LIMIT, helloFrame, pingFrame, presenceFrame, receiptFrame, sendFrame, TYPING_TTL_MS, typingFrame, type ServerFrame } from "./protocol.ts";
+import { conversationTopic } from "./hub.ts";
 
 const HELLO_TIMEOUT_MS = 10_000;
 const REPLAY_PAGE = 200;
@@ -32,6 +35,8 @@ export function newSocketData(config: Config, auth: SocketData["auth"]): SocketD
     resumeReplay: null,
     helloTimer: null,
     slowSweeps: 0,
+    away: false,
+    typedAt: new Map(),
   };
 }
 
@@ -135,6 +140,38 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     );
   }
 
+  function live(ws: Socket): string {
+    if (ws.data.state === "new") throw new AppError("UNAUTHENTICATED", "Send hello first.");
+    return ws.data.auth!.user.id;
+  }
+
+  function onPresence(ws: Socket, raw: unknown): void {
+    live(ws);
+    const { status } = parseWith(presenceFrame, raw);
+    const away = status === "away";
+    if (ws.data.away === away) return;
+    ws.data.away = away;
+    if (ws.data.state === "live") hub.onUserChanged(ws.data.auth!.user.id);
+  }
+
+  /** Typing goes to the conversation's other sockets only, at most every 2 s per socket; never stored. */
+  function onTyping(ws: Socket, raw: unknown): void {
+    const userId = live(ws);
+    const { conversationId } = parseWith(typingFrame, raw);
+    requireAccess(db, conversationId, userId, "post");
+    const now = Date.now();
+    if (now - (ws.data.typedAt.get(conversationId) ?? 0) < 2000) return;
+    ws.data.typedAt.set(conversationId, now);
+    ws.publish(conversationTopic(conversationId), JSON.stringify({ type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS }));
+  }
+
+  function onReceipt(ws: Socket, raw: unknown, id: string | null): void {
+    live(ws);
+    const frame = parseWith(receiptFrame, raw);
+    const mark = frame.type === "read" ? markRead : markDelivered;
+    mark(chat, ws.data.auth!.user, frame.conversationId, frame.messageId).catch((err) => sendError(ws, id, err));
+  }
+
   return {
     ...socketLimits(config),
     open(ws) {
@@ -168,6 +205,13 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
           case "ping":
             parseWith(pingFrame, raw);
             return send(ws, { type: "pong", id });
+          case "presence":
+            return onPresence(ws, raw);
+          case "typing":
+            return onTyping(ws, raw);
+          case "delivered":
+          case "read":
+            return onReceipt(ws, raw, id);
           default:
             throw new AppError("UNKNOWN_FRAME", typeof frame.type === "string" ? `Unknown frame type "${frame.type.slice(0, 40)}".` : "A frame needs a type.", "type");
         }

@@ -16,6 +16,11 @@ export const users = sqliteTable(
     role: text("role", { enum: ["admin", "member"] }).notNull().default("member"),
     invitedWith: text("invited_with"),
     deactivatedAt: integer("deactivated_at"),
+    // Presence: written when the last connection closes (and at most once a minute while online).
+    lastSeenAt: integer("last_seen_at"),
+    hideLastSeen: integer("hide_last_seen", { mode: "boolean" }).notNull().default(false),
+    // Off: nobody sees when I read, and I see nobody's reads (as in Signal).
+    sendReadReceipts: integer("send_read_receipts", { mode: "boolean" }).notNull().default(true),
     deletedAt: integer("deleted_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -124,6 +129,12 @@ export const members = sqliteTable(
     fromEventId: integer("from_event_id").notNull(),
     // seq of the newest message they have read; unread counts are messages after it.
     lastReadSeq: integer("last_read_seq").notNull().default(0),
+    // seq of the newest message one of their devices has confirmed receiving.
+    lastDeliveredSeq: integer("last_delivered_seq").notNull().default(0),
+    // Muted until this time (epoch ms); a far-future value means until unmuted. Null: not muted.
+    mutedUntil: integer("muted_until"),
+    // "Mark as unread": shows as unread until they open it again.
+    markedUnread: integer("marked_unread", { mode: "boolean" }).notNull().default(false),
     joinedAt: integer("joined_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("members_user_id_idx").on(t.userId)],

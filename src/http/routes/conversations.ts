@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { findMyConversation, listMyConversations, markRead } from "../../chat/conversation-list.ts";
+import { findMyConversation, listMyConversations } from "../../chat/conversation-list.ts";
+import { FOREVER, listReceipts, markRead, markUnread, setMuted } from "../../chat/receipts.ts";
 import { createGroup, openDirect, updateConversation } from "../../chat/conversations.ts";
 import { createGroupInvite, listGroupInvites, revokeGroupInvite } from "../../chat/group-invites.ts";
 import { deleteGroup, setPermissions, transferOwnership } from "../../chat/members.ts";
@@ -68,9 +69,21 @@ export const conversationRoutes = new Hono<AppEnv>()
   })
   .post("/:id/read", async (c) => {
     const { messageId } = await readJson(c, z.object({ messageId: id }));
-    markRead(c.get("deps").store.db, authOf(c).user.id, c.req.param("id"), messageId);
+    await markRead(c.get("deps").chat, authOf(c).user, c.req.param("id"), messageId);
     return c.body(null, 204);
   })
+  .post("/:id/unread", async (c) => {
+    await markUnread(c.get("deps").chat, authOf(c).user, c.req.param("id"));
+    return c.body(null, 204);
+  })
+  .put("/:id/mute", async (c) => {
+    const { until } = await readJson(c, z.object({ until: z.union([futureDate, z.literal("forever").transform(() => FOREVER), z.null()]) }));
+    const { chat } = c.get("deps");
+    const { user } = authOf(c);
+    await setMuted(chat, user, c.req.param("id"), until);
+    return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
+  })
+  .get("/:id/receipts", (c) => c.json({ receipts: listReceipts(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }))
   .get("/:id/pins", (c) => c.json({ messages: listPins(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }))
   .put("/:id/pins/:messageId", async (c) => c.json({ message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), true) }))
   .delete("/:id/pins/:messageId", async (c) => c.json({ message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), false) }))

@@ -16,6 +16,8 @@ const profilePatch = z.object({
   bio: f.bio.optional(),
   // "" or null removes the address.
   email: z.union([f.email, z.literal("").transform(() => null), z.null()]).optional(),
+  hideLastSeen: z.boolean().optional(),
+  sendReadReceipts: z.boolean().optional(),
 });
 
 /** Mounted at /api/v1/me: the signed-in user's own account. */

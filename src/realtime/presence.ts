@@ -1,0 +1,76 @@
+// Who is online: worked out from each person's live sockets (several tabs and devices), told only to the
+// people who share a conversation with them. A socket that vanishes without a close is dropped by the
+// ping timeout (PARLEY_WS_IDLE_TIMEOUT_SECONDS), so presence is right again within that time.
+import { eq } from "drizzle-orm";
+import { findUserById } from "../accounts/users.ts";
+import type { Chat } from "../chat/context.ts";
+import { listMemberConversationIds } from "../chat/conversations.ts";
+import { toIso } from "../lib/time.ts";
+import { users } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import type { Hub } from "./hub.ts";
+
+export type Status = "online" | "away" | "offline";
+
+/** While someone stays online, their last-seen time is written at most this often. */
+const LAST_SEEN_EVERY_MS = 60_000;
+
+export interface PresenceView {
+  userId: string;
+  status: Status;
+  /** Null when they hide it, or were never seen. */
+  lastSeenAt: string | null;
+}
+
+export class Presence {
+  private readonly current = new Map<string, Exclude<Status, "offline">>();
+  private readonly written = new Map<string, number>();
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly chat: Chat,
+  ) {
+    hub.onUserChanged = (userId) => this.update(userId);
+  }
+
+  statusOf(userId: string): Status {
+    return this.current.get(userId) ?? "offline";
+  }
+
+  /** Recomputes a person's status from their live sockets, and tells those who share a conversation. */
+  update(userId: string): void {
+    const sockets = this.hub.liveSockets(userId);
+    const status: Status = sockets.length === 0 ? "offline" : sockets.some((s) => !s.data.away) ? "online" : "away";
+    if (status === this.statusOf(userId)) return;
+    if (status === "offline") this.current.delete(userId);
+    else this.current.set(userId, status);
+    const now = Date.now();
+    // Going offline is always written; coming and going while online, at most once a minute.
+    if (status === "offline" || now - (this.written.get(userId) ?? 0) >= LAST_SEEN_EVERY_MS) {
+      this.written.set(userId, now);
+      void this.chat.queue.run((tx) => tx.update(users).set({ lastSeenAt: now }).where(eq(users.id, userId)).run()).catch(() => {});
+      if (status === "offline") this.written.delete(userId);
+    }
+    const db = this.chat.store.db;
+    const user = findUserById(db, userId);
+    if (!user) return;
+    const frame = { type: "presence", userId, status, lastSeenAt: user.hideLastSeen ? null : toIso(now) };
+    for (const conversationId of listMemberConversationIds(db, userId)) this.hub.notify({ conversationId }, frame);
+  }
+
+  /** Everyone who shares a conversation with me, with their status and (unless hidden) last seen. */
+  contactsOf(db: Db, userId: string): PresenceView[] {
+    const rows = db.$client
+      .query<{ id: string; lastSeenAt: number | null; hide: number }, [string, string]>(
+        `SELECT DISTINCT u.id, u.last_seen_at AS lastSeenAt, u.hide_last_seen AS hide
+           FROM members mine JOIN members theirs ON theirs.conversation_id = mine.conversation_id
+           JOIN users u ON u.id = theirs.user_id
+          WHERE mine.user_id = ?1 AND theirs.user_id != ?2 AND u.deleted_at IS NULL`,
+      )
+      .all(userId, userId);
+    return rows.map((r) => {
+      const status = this.statusOf(r.id);
+      return { userId: r.id, status, lastSeenAt: r.hide ? null : status === "offline" ? toIso(r.lastSeenAt) : toIso(Date.now()) };
+    });
+  }
+}

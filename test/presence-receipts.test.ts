@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { TestSocket } from "./ws-client.ts";
+
+let s: TestServer;
+type Person = { token: string; user: { id: string; username: string } };
+let ana: Person, ben: Person, carol: Person;
+let dm: string;
+/** Carol shares no conversation with Ana or Ben: she must never hear any of it. */
+let carolWatch: TestSocket;
+
+const api = (p: Person, method: string, path: string, body?: unknown) => s.call(method, `/api/v1${path}`, { token: p.token, body });
+const frames = (t: TestSocket, type: string) => t.frames.filter((f: any) => f.type === type);
+const until = async (t: TestSocket, type: string, match: (f: any) => boolean = () => true) => t.next((f: any) => f.type === type && match(f));
+
+beforeAll(async () => {
+  s = await startTestServer({ wsIdleTimeoutSeconds: "8" });
+  const root = await setUp(s);
+  [ana, ben, carol] = (await Promise.all(["anna", "ben", "carol"].map((n) => addMember(s, root.token, n)))) as unknown as [Person, Person, Person];
+  dm = (await api(ana, "POST", "/conversations", { type: "direct", userId: ben.user.id })).body.conversation.id;
+  carolWatch = await TestSocket.ready(s.url, carol.token);
+});
+afterAll(async () => {
+  carolWatch?.close();
+  await s.stop();
+});
+
+describe("presence", () => {
+  test("online → away → online → offline across two tabs, told to those who share a conversation", async () => {
+    const watch = await TestSocket.ready(s.url, ben.token);
+    const tab1 = await TestSocket.ready(s.url, ana.token);
+    expect(await until(watch, "presence", (f) => f.userId === ana.user.id)).toMatchObject({ status: "online" });
+    const tab2 = await TestSocket.ready(s.url, ana.token);
+    tab1.send({ type: "presence", status: "away" });
+    await Bun.sleep(100);
+    // One tab still active: still online, and nothing new was said.
+    expect(frames(watch, "presence").filter((f: any) => f.userId === ana.user.id).map((f: any) => f.status)).toEqual(["online"]);
+    tab2.send({ type: "presence", status: "away" });
+    expect(await until(watch, "presence", (f) => f.status === "away")).toMatchObject({ userId: ana.user.id });
+    expect((await api(ben, "GET", "/presence")).body.presence).toEqual([{ userId: ana.user.id, status: "away", lastSeenAt: expect.any(String) }]);
+    tab2.send({ type: "presence", status: "active" });
+    await until(watch, "presence", (f) => f.status === "online" && frames(watch, "presence").length >= 3);
+    tab1.close();
+    tab2.close();
+    const off = await until(watch, "presence", (f) => f.status === "offline");
+    expect(Date.parse(off.lastSeenAt)).toBeGreaterThan(Date.now() - 10_000);
+    watch.close();
+  });
+
+  test("a device that vanishes without a close goes offline within the idle timeout", async () => {
+    const watch = await TestSocket.ready(s.url, ben.token);
+    const frozen = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/frozen-client.ts"), s.url, ana.token], { stdout: "pipe", stderr: "inherit" });
+    await frozen.stdout.getReader().read();
+    await until(watch, "presence", (f) => f.userId === ana.user.id && f.status === "online");
+    frozen.kill("SIGSTOP"); // no close frame, no pong: a phone that lost its network
+    const started = Date.now();
+    await watch.next((f: any) => f.type === "presence" && f.status === "offline", 20_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    frozen.kill("SIGKILL");
+    watch.close();
+  });
+
+  test("someone who hides their last seen shows none, live or asked", async () => {
+    expect((await api(ana, "PATCH", "/me", { hideLastSeen: true })).body.user.hideLastSeen).toBe(true);
+    const watch = await TestSocket.ready(s.url, ben.token);
+    const tab = await TestSocket.ready(s.url, ana.token);
+    tab.close();
+    expect((await until(watch, "presence", (f) => f.status === "offline")).lastSeenAt).toBeNull();
+    expect((await api(ben, "GET", "/presence")).body.presence[0].lastSeenAt).toBeNull();
+    await api(ana, "PATCH", "/me", { hideLastSeen: false });
+    watch.close();
+  });
+});
+
+describe("typing", () => {
+  test("reaches the other member, throttled, never outsiders; outsiders may not send it", async () => {
+    const watch = await TestSocket.ready(s.url, ben.token);
+    const tab = await TestSocket.ready(s.url, ana.token);
+    tab.send({ type: "typing", conversationId: dm });
+    tab.send({ type: "typing", conversationId: dm });
+    expect(await until(watch, "typing")).toEqual({ type: "typing", conversationId: dm, userId: ana.user.id, expiresInMs: 6000 });
+    await Bun.sleep(200);
+    expect(frames(watch, "typing")).toHaveLength(1);
+    const nosy = await TestSocket.ready(s.url, carol.token);
+    expect(await nosy.request({ type: "typing", id: "t1", conversationId: dm })).toMatchObject({ type: "error", id: "t1", code: "NOT_A_MEMBER" });
+    for (const t of [watch, tab, nosy]) t.close();
+  });
+});
+
+describe("receipts", () => {
+  test("sent, then delivered when a device of the recipient confirms, then read — told to the sender live", async () => {
+    const sender = await TestSocket.ready(s.url, ana.token);
+    const msg = (await api(ana, "POST", `/conversations/${dm}/messages`, { clientId: "r1", text: "are you there?" })).body.message;
+    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts).toEqual([{ userId: ben.user.id, deliveredMessageId: null, readMessageId: null }]);
+    const phone = await TestSocket.ready(s.url, ben.token);
+    phone.send({ type: "delivered", conversationId: dm, messageId: msg.id });
+    expect(await until(sender, "receipt")).toMatchObject({ kind: "delivered", userId: ben.user.id, messageId: msg.id });
+    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0]).toMatchObject({ deliveredMessageId: msg.id, readMessageId: null });
+    phone.send({ type: "read", conversationId: dm, messageId: msg.id });
+    expect(await until(sender, "receipt", (f) => f.kind === "read")).toMatchObject({ userId: ben.user.id, messageId: msg.id });
+    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0]).toMatchObject({ readMessageId: msg.id });
+    sender.close();
+    phone.close();
+  });
+
+  test("turning read receipts off hides them both ways", async () => {
+    expect((await api(ben, "PATCH", "/me", { sendReadReceipts: false })).body.user.sendReadReceipts).toBe(false);
+    const sender = await TestSocket.ready(s.url, ana.token);
+    const msg = (await api(ana, "POST", `/conversations/${dm}/messages`, { clientId: "r2", text: "and now?" })).body.message;
+    expect((await api(ben, "POST", `/conversations/${dm}/read`, { messageId: msg.id })).status).toBe(204);
+    await Bun.sleep(150);
+    expect(frames(sender, "receipt").filter((f: any) => f.kind === "read")).toEqual([]);
+    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0].readMessageId).toBeNull();
+    // And Ben no longer sees when Ana reads.
+    const reply = (await api(ben, "POST", `/conversations/${dm}/messages`, { clientId: "r3", text: "here" })).body.message;
+    await api(ana, "POST", `/conversations/${dm}/read`, { messageId: reply.id });
+    expect((await api(ben, "GET", `/conversations/${dm}/receipts`)).body.receipts[0].readMessageId).toBeNull();
+    await api(ben, "PATCH", "/me", { sendReadReceipts: true });
+    sender.close();
+  });
+});
+
+describe("unread state across devices", () => {
+  test("counts, mentions, reading on one device, mark unread and mute reach my other devices", async () => {
+    const group = (await api(ana, "POST", "/conversations", { type: "group", title: "Unread", memberIds: [ben.user.id] })).body.conversation.id;
+    for (const text of ["one", "two @ben", "three"]) await api(ana, "POST", `/conversations/${group}/messages`, { clientId: crypto.randomUUID(), text });
+    const mine = async () => (await api(ben, "GET", `/conversations/${group}`)).body.conversation;
+    expect(await mine()).toMatchObject({ unreadCount: 3, mentionCount: 1, mutedUntil: null, markedUnread: false });
+    const laptop = await TestSocket.ready(s.url, ben.token);
+    const phone = await TestSocket.ready(s.url, ben.token);
+    const last = (await api(ben, "GET", `/conversations/${group}/messages?limit=1`)).body.messages[0];
+    laptop.send({ type: "read", conversationId: group, messageId: last.id });
+    expect((await until(phone, "summary")).conversation).toMatchObject({ id: group, unreadCount: 0, mentionCount: 0 });
+    expect((await api(ben, "POST", `/conversations/${group}/unread`)).status).toBe(204);
+    expect((await until(phone, "summary", (f) => f.conversation.markedUnread)).conversation.markedUnread).toBe(true);
+    const muted = await api(ben, "PUT", `/conversations/${group}/mute`, { until: "forever" });
+    expect(muted.body.conversation.mutedUntil).toBe("9999-01-01T00:00:00.000Z");
+    expect((await until(laptop, "summary", (f) => f.conversation.mutedUntil !== null)).conversation.mutedUntil).toBe("9999-01-01T00:00:00.000Z");
+    // Opening it again clears "unread"; unmuting takes null; nonsense is refused.
+    laptop.send({ type: "read", conversationId: group, messageId: last.id });
+    await until(phone, "summary", (f) => !f.conversation.markedUnread && f.conversation.mutedUntil !== null);
+    expect((await api(ben, "PUT", `/conversations/${group}/mute`, { until: null })).body.conversation.mutedUntil).toBeNull();
+    for (const until of ["soon", "2001-01-01T00:00:00Z", 5]) expect((await api(ben, "PUT", `/conversations/${group}/mute`, { until })).status).toBe(400);
+    expect((await api(carol, "POST", `/conversations/${group}/unread`)).body.error.code).toBe("NOT_A_MEMBER");
+    laptop.close();
+    phone.close();
+  });
+
+  test("none of it ever reached someone who shares no conversation", () => {
+    const heard = carolWatch.frames.filter((f: any) => ["presence", "typing", "receipt", "summary"].includes(f.type));
+    expect(heard).toEqual([]);
+  });
+});

@@ -29,6 +29,8 @@ export function markRead(chat: Chat, me: UserRow, conversationId: string, messag
     if (!advanced && !member.markedUnread) return;
     setMine(tx, conversationId, me.id, { lastReadSeq: Math.max(seq, member.lastReadSeq), lastDeliveredSeq: Math.max(seq, member.lastDeliveredSeq), markedUnread: false });
     tellMyDevices(chat, afterCommit, me.id, conversationId);
+    // Reading implies receiving: say so even to those who see no read receipts.
+    if (seq > member.lastDeliveredSeq) afterCommit(() => chat.publisher.notify({ conversationId }, { type: "receipt", kind: "delivered", conversationId, userId: me.id, messageId }));
     const reader = tx.select({ on: users.sendReadReceipts }).from(users).where(eq(users.id, me.id)).get();
     if (!advanced || !reader?.on) return;
     // Read receipts go to the members who share theirs; someone who turned them off sees none.

@@ -40,6 +40,8 @@ export interface User {
   bio: string;
   email: string | null;
   role: "admin" | "member";
+  hideLastSeen?: boolean;
+  sendReadReceipts?: boolean;
 }
 
 export interface Instance {
@@ -104,6 +106,9 @@ export interface Conversation {
   permissions: Record<string, Role>;
   lastMessage: Message | null;
   unreadCount: number;
+  mentionCount: number;
+  mutedUntil: string | null;
+  markedUnread: boolean;
   /** My role, and what it lets me do here (the server decides; this only hides controls that would fail). */
   myRole: "owner" | "admin" | "member";
   can: Record<string, boolean>;

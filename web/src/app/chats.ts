@@ -22,7 +22,8 @@ export const openId = signal<string | null>(null);
 export const sortedConversations = computed(() =>
   [...conversations.value.values()].sort((a, b) => activity(b).localeCompare(activity(a))),
 );
-export const totalUnread = computed(() => [...conversations.value.values()].reduce((n, c) => n + c.unreadCount, 0));
+/** For the app badge: unread messages outside muted conversations. */
+export const totalUnread = computed(() => [...conversations.value.values()].filter((c) => !c.mutedUntil).reduce((n, c) => n + c.unreadCount + (c.markedUnread && c.unreadCount === 0 ? 1 : 0), 0));
 
 const activity = (c: Conversation) => c.lastMessage?.createdAt ?? c.createdAt;
 
@@ -249,8 +250,8 @@ export async function markRead(id: string): Promise<void> {
   const c = conversations.value.get(id);
   const newest = c?.lastMessage;
   if (!c || !newest) return;
-  if (c.unreadCount > 0) putConversation({ ...c, unreadCount: 0 });
-  if (readSent.get(id) === newest.id) return;
+  if (c.unreadCount > 0 || c.mentionCount > 0 || c.markedUnread) putConversation({ ...c, unreadCount: 0, mentionCount: 0, markedUnread: false });
+  if (readSent.get(id) === newest.id && !c.markedUnread) return;
   readSent.set(id, newest.id);
   await api("POST", `/conversations/${encodeURIComponent(id)}/read`, { messageId: newest.id }).catch(() => readSent.delete(id));
 }
@@ -324,4 +325,20 @@ export async function deleteConversation(id: string): Promise<void> {
 
 export function myUserId(): string | null {
   return myId;
+}
+
+/** My own state in a conversation changed on another device (read, marked unread, muted). */
+export function applySummary(c: Conversation): void {
+  const old = conversations.value.get(c.id);
+  putConversation(old ? { ...old, unreadCount: c.unreadCount, mentionCount: c.mentionCount, mutedUntil: c.mutedUntil, markedUnread: c.markedUnread } : c);
+}
+
+export async function markUnread(id: string): Promise<void> {
+  await api("POST", `${path(id)}/unread`);
+  const c = conversations.value.get(id);
+  if (c) putConversation({ ...c, markedUnread: true });
+}
+
+export async function setMuted(id: string, until: "forever" | null): Promise<void> {
+  await changeConversation(id, "PUT", "/mute", { until });
 }

@@ -15,6 +15,8 @@ export interface ConnectionHandlers {
   signedOut(): void;
   /** The socket closed; in-flight requests will not be answered on it. */
   dropped(): void;
+  /** Frames outside the event stream: presence, typing, receipt, summary. */
+  signal(frame: { type: string }): void;
 }
 
 const PING_EVERY_MS = 25_000;
@@ -91,6 +93,12 @@ function open(): void {
         break;
       case "error":
         handlers?.error(frame.id, frame.code, frame.message, frame.retryAfter);
+        break;
+      case "presence":
+      case "typing":
+      case "receipt":
+      case "summary":
+        handlers?.signal(frame);
         break;
     }
   };

@@ -1,6 +1,7 @@
 // Starts and stops everything that lives while someone is signed in: the socket, the chat state, the outbox.
 import type { User } from "./api.ts";
-import { applyEvent, forgetList, loadConversations, reset, retryFailed, upsertMessage } from "./chats.ts";
+import { confirmDelivery, loadPresence, loadReceipts, onPresence, onReceipt, onTyping, resetActivity, stoppedTyping } from "./activity.ts";
+import { applyEvent, applySummary, forgetList, loadConversations, openId, reset, retryFailed, upsertMessage } from "./chats.ts";
 import { connect, disconnect } from "./connection.ts";
 import { acknowledged, connectionLost, flush, loadOutbox, refused } from "./outbox.ts";
 
@@ -19,8 +20,25 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
       if (!resumed) void loadConversations().catch(() => {});
       else retryFailed();
       flush();
+      // Presence and receipts are not in the event stream: ask for them anew after every connect.
+      resetActivity();
+      void loadPresence().catch(() => {});
+      if (openId.value) void loadReceipts(openId.value).catch(() => {});
     },
-    event: applyEvent,
+    event(e) {
+      applyEvent(e);
+      if (e.type === "message.created" && e.message && e.message.sender.id !== user.id) {
+        stoppedTyping(e.conversationId, e.message.sender.id);
+        confirmDelivery(e.conversationId, e.message.id);
+      }
+    },
+    signal(f) {
+      const frame = f as any;
+      if (f.type === "presence") onPresence(frame);
+      else if (f.type === "typing" && frame.userId !== user.id) onTyping(frame);
+      else if (f.type === "receipt" && frame.userId !== user.id) onReceipt(frame);
+      else if (f.type === "summary") applySummary(frame.conversation);
+    },
     ack(id, message) {
       acknowledged(id);
       upsertMessage(message);

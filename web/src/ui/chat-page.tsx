@@ -26,6 +26,8 @@ export function ChatPage() {
   useEffect(() => {
     const name = instance.value?.name ?? "Parley";
     document.title = totalUnread.value > 0 ? `(${totalUnread.value}) ${name}` : name;
+    // The badge on the installed app's icon, where the platform has one.
+    if ("setAppBadge" in navigator) void (totalUnread.value > 0 ? navigator.setAppBadge(totalUnread.value) : navigator.clearAppBadge()).catch(() => {});
   }, [totalUnread.value]);
   const close = () => setDialog(null);
   return (

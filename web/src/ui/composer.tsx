@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Member, Message } from "../app/api.ts";
+import { iAmTyping } from "../app/activity.ts";
 import { editMessage } from "../app/chats.ts";
 import { previewText } from "../app/markdown.ts";
 import { queueMessage } from "../app/outbox.ts";
@@ -192,6 +193,7 @@ export function Composer(props: {
           onInput={(e) => {
             change(e.currentTarget.value);
             trackMention(e.currentTarget);
+            if (!editing && e.currentTarget.value.trim()) iAmTyping(conversationId);
           }}
           onKeyDown={onKeyDown}
         />

@@ -5,6 +5,7 @@ import { listTime } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
 import { navigate, me } from "../app/state.ts";
 import { outbox } from "../app/outbox.ts";
+import { presence } from "../app/activity.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 
 /** Every conversation, most recent first, filtered by the search box. */
@@ -51,7 +52,7 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
     <li>
       <a
         href={href}
-        class={`row${props.active ? " active" : ""}${c.unreadCount > 0 ? " unread" : ""}`}
+        class={`row${props.active ? " active" : ""}${c.unreadCount > 0 || c.markedUnread ? " unread" : ""}`}
         aria-current={props.active ? "page" : undefined}
         onClick={(e) => {
           if (e.ctrlKey || e.metaKey || e.shiftKey) return;
@@ -59,7 +60,12 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
           navigate(href);
         }}
       >
-        {person ? <Avatar person={person} size={44} decorative /> : <GroupAvatar id={c.id} title={title} size={44} />}
+        <span class="avatar-wrap">
+          {person ? <Avatar person={person} size={44} decorative /> : <GroupAvatar id={c.id} title={title} size={44} />}
+          {person && presence.value.get(person.id)?.status !== undefined && presence.value.get(person.id)?.status !== "offline" && (
+            <span class={`dot ${presence.value.get(person.id)!.status}`} role="img" aria-label={presence.value.get(person.id)!.status === "online" ? "Online" : "Away"} />
+          )}
+        </span>
         <span class="row-main">
           <span class="row-top">
             <span class="row-title">{title}</span>
@@ -67,11 +73,14 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
           </span>
           <span class="row-bottom">
             <span class="row-preview">{preview}</span>
+            {c.mutedUntil && <span aria-label="Muted" title="Muted">🔕</span>}
+            {c.mentionCount > 0 && <span class="badge mention" aria-label={`${c.mentionCount} mentioning you`}>@</span>}
             {c.unreadCount > 0 && (
-              <span class="badge" aria-label={`${c.unreadCount} unread`}>
+              <span class={`badge${c.mutedUntil ? " muted" : ""}`} aria-label={`${c.unreadCount} unread`}>
                 {c.unreadCount > 99 ? "99+" : c.unreadCount}
               </span>
             )}
+            {c.unreadCount === 0 && c.markedUnread && <span class="badge" aria-label="Marked unread">&nbsp;</span>}
           </span>
         </span>
       </a>

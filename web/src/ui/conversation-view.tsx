@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, type Conversation, type Message, type Notice } from "../app/api.ts";
-import { conversationTitle, conversations, deleteMessage, loadHistory, markRead, otherPerson, setPinned, timelines, toggleReaction } from "../app/chats.ts";
+import { presence, receipts, typing, loadReceipts } from "../app/activity.ts";
+import { conversationTitle, conversations, deleteMessage, loadHistory, markRead, markUnread, otherPerson, setMuted, setPinned, timelines, toggleReaction } from "../app/chats.ts";
 import { dayLabel, fullTime, sameDay, timeOfDay } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
 import { discard, outbox, retry, type Outgoing } from "../app/outbox.ts";
@@ -31,6 +32,7 @@ export function ConversationView(props: { id: string }) {
     setReplyTo(null);
     setEditing(null);
     setPanel(false);
+    void loadReceipts(props.id).catch(() => {});
   }, [props.id]);
 
   // Load when opened, and again when the timeline was dropped (a fresh start after a reload or sign-in).
@@ -55,8 +57,14 @@ export function ConversationView(props: { id: string }) {
         {person ? <Avatar person={person} size={36} decorative /> : <GroupAvatar id={c.id} title={title} size={36} />}
         <div class="head-title">
           <h2>{title}</h2>
-          <small class="hint">{person ? `@${person.username}` : `${c.members.length} members`}</small>
+          <small class="hint">{person ? presenceLine(person.id, person.username) : `${c.members.length} members`}</small>
         </div>
+        <button type="button" class="icon" aria-label={c.mutedUntil ? "Unmute" : "Mute"} title={c.mutedUntil ? "Unmute" : "Mute"} onClick={() => void setMuted(c.id, c.mutedUntil ? null : "forever").catch((err) => setError(err.message))}>
+          {c.mutedUntil ? "🔕" : "🔔"}
+        </button>
+        <button type="button" class="icon" aria-label="Mark as unread" title="Mark as unread" onClick={() => void markUnread(c.id).then(() => navigate("/"), (err) => setError(err.message))}>
+          ●
+        </button>
         {c.type === "group" && (
           <button type="button" class="icon" aria-label="Group info" title="Group info" onClick={() => setPanel(true)}>
             ℹ️
@@ -67,6 +75,7 @@ export function ConversationView(props: { id: string }) {
       {forwarding && <ForwardDialog m={forwarding} onClose={() => setForwarding(null)} />}
       {error && <p class="error banner" role="alert">{error}</p>}
       <Timeline c={c} onReply={setReplyTo} onEdit={setEditing} onForward={setForwarding} />
+      <TypingLine c={c} />
       {c.can.post === false ? (
         <p class="composer hint">Only admins can send messages in this group.</p>
       ) : (
@@ -148,6 +157,7 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
 
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   const lastOwnId = messages.findLast((m) => m.sender.id === me.value?.id && !m.deleted)?.id;
+  const order = useMemo(() => new Map(messages.map((m, i) => [m.id, i])), [messages]);
   const items = [];
   let prev: Message | null = null;
   let lastDay: string | null = null;
@@ -173,7 +183,7 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
     day(m.createdAt, m.id);
     if (m.id === firstUnreadId) items.push(<li key="new" class="new-divider" role="separator"><span>New messages</span></li>);
     const continued = prev !== null && prev.sender.id === m.sender.id && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS && m.id !== firstUnreadId;
-    items.push(<MessageItem key={m.id} m={m} c={c} continued={continued} lastOwn={m.id === lastOwnId && pending.length === 0} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} onForward={props.onForward} />);
+    items.push(<MessageItem key={m.id} m={m} c={c} continued={continued} lastOwn={m.id === lastOwnId && pending.length === 0} order={order} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} onForward={props.onForward} />);
     prev = m;
   }
   if (!t?.hasOlder || messages.length > 0) noticesUntil(null);
@@ -203,6 +213,41 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
   );
 }
 
+/** "online", "away", "last seen …", or just the username when nothing is known. */
+function presenceLine(userId: string, username: string): string {
+  const p = presence.value.get(userId);
+  if (p?.status === "online") return "online";
+  if (p?.status === "away") return "away";
+  if (p?.lastSeenAt) return `last seen ${fullTime(p.lastSeenAt)}`;
+  return `@${username}`;
+}
+
+function TypingLine(props: { c: Conversation }) {
+  const who = [...(typing.value.get(props.c.id)?.keys() ?? [])].map((id) => props.c.members.find((m) => m.user.id === id)?.user.displayName).filter(Boolean);
+  return (
+    <p class="typing hint" aria-live="polite">
+      {who.length === 0 ? "\u00a0" : who.length === 1 ? `${who[0]} is typing…` : who.length === 2 ? `${who[0]} and ${who[1]} are typing…` : "Several people are typing…"}
+    </p>
+  );
+}
+
+/** How far my message got: in a direct conversation ✓ sent, ✓✓ delivered, read; in a group, who read it. */
+function deliveryState(c: Conversation, m: Message, order: Map<string, number>): { label: string; title?: string; read: boolean } | null {
+  const mine = order.get(m.id);
+  if (mine === undefined) return null;
+  const others = c.members.filter((x) => x.user.id !== m.sender.id);
+  const got = receipts.value.get(c.id);
+  const reached = (id: string | null | undefined) => id !== null && id !== undefined && (order.get(id) ?? -1) >= mine;
+  const readers = others.filter((x) => reached(got?.get(x.user.id)?.readMessageId));
+  if (c.type === "direct") {
+    if (readers.length > 0) return { label: "✓✓ Read", read: true };
+    if (others.some((x) => reached(got?.get(x.user.id)?.deliveredMessageId))) return { label: "✓✓ Delivered", read: false };
+    return { label: "✓ Sent", read: false };
+  }
+  if (readers.length === 0) return { label: "✓ Sent", read: false };
+  return { label: `Read by ${readers.length}`, title: readers.map((x) => x.user.displayName).join(", "), read: true };
+}
+
 function noticeText(n: Notice, myId: string | undefined): string {
   const name = (p: Notice["actor"]) => (p ? (p.id === myId ? "You" : p.displayName) : "Someone");
   const actor = name(n.actor);
@@ -222,6 +267,15 @@ function noticeText(n: Notice, myId: string | undefined): string {
   }
 }
 
+function Delivery(props: { state: ReturnType<typeof deliveryState> }) {
+  if (!props.state) return null;
+  return (
+    <small class={`hint sent${props.state.read ? " read" : ""}`} title={props.state.title}>
+      {props.state.label}
+    </small>
+  );
+}
+
 function ReplyQuote(props: { m: Message | null }) {
   return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
 }
@@ -231,6 +285,7 @@ function MessageItem(props: {
   c: Conversation;
   continued: boolean;
   lastOwn: boolean;
+  order: Map<string, number>;
   replied: Message | null;
   onReply: (m: Message) => void;
   onEdit: (m: Message) => void;
@@ -305,7 +360,7 @@ function MessageItem(props: {
               m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>
             )}
             {m.pinned && <small class="hint">📌 Pinned</small>}
-            {props.lastOwn && <small class="hint sent">✓ Sent</small>}
+            {own && !m.deleted && props.lastOwn && <Delivery state={deliveryState(c, m, props.order)} />}
           </div>
           {versions && (
             <ol class="versions" aria-label="Earlier versions">

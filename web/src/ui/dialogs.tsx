@@ -160,6 +160,7 @@ export function SettingsDialog(props: { onClose: () => void }) {
   ];
   return (
     <Dialog title="Settings" onClose={props.onClose}>
+      <Privacy />
       <fieldset class="choices">
         <legend>Theme</legend>
         {options.map((o) => (
@@ -170,6 +171,26 @@ export function SettingsDialog(props: { onClose: () => void }) {
         ))}
       </fieldset>
     </Dialog>
+  );
+}
+
+function Privacy() {
+  const user = me.value!;
+  const [error, setError] = useState<string | null>(null);
+  const set = (patch: Partial<User>) => api<{ user: User }>("PATCH", "/me", patch).then((r) => ((me.value = r.user), setError(null)), (e) => setError(e.message));
+  return (
+    <fieldset class="choices">
+      <legend>Privacy</legend>
+      <label>
+        <input type="checkbox" checked={!user.hideLastSeen} onChange={(e) => void set({ hideLastSeen: !e.currentTarget.checked })} />
+        Show when I was last online
+      </label>
+      <label>
+        <input type="checkbox" checked={user.sendReadReceipts !== false} onChange={(e) => void set({ sendReadReceipts: e.currentTarget.checked })} />
+        Send read receipts (when off, I see nobody's either)
+      </label>
+      {error && <p class="error" role="alert">{error}</p>}
+    </fieldset>
   );
 }
 

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser } from "./browser.ts";
+import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+
+let s: TestServer;
+let browser: Browser;
+let ana: Page, ben: Page;
+let dm: string;
+const errors: string[] = [];
+
+async function open(username: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
+  page.on("pageerror", (e) => errors.push(`${username}: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(`${username}: ${m.text()}`));
+  await page.goto(s.url + "/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(`${username}-password`);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(s.url + "/");
+  return page;
+}
+const status = (page: Page) => page.locator(".conversation-head small");
+const delivery = (page: Page) => page.locator(".timeline .sent").last();
+
+beforeAll(async () => {
+  s = await startTestServer();
+  const root = await setUp(s);
+  const [a, b] = await Promise.all(["anna", "ben"].map((n) => addMember(s, root.token, n)));
+  dm = (await s.call("POST", "/api/v1/conversations", { token: a!.token, body: { type: "direct", userId: b!.user.id } })).body.conversation.id;
+  browser = await launchBrowser();
+  ana = await open("anna");
+  ben = await open("ben");
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+});
+
+describe("presence, typing and receipts in the web app", () => {
+  test("online dots, typing, and ticks from sent to delivered to read", async () => {
+    await ben.getByRole("link", { name: /ANNA/ }).getByRole("img", { name: "Online" }).waitFor();
+    await ana.getByRole("link", { name: /BEN/ }).click();
+    await status(ana).getByText("online").waitFor();
+
+    await ben.getByRole("link", { name: /ANNA/ }).click();
+    await ben.getByLabel("Message", { exact: true }).pressSequentially("Hel");
+    await ana.getByText("BEN is typing…").waitFor();
+    await ben.getByLabel("Message", { exact: true }).fill("");
+    await ben.getByRole("button", { name: "Back to conversations" }).or(ben.locator("nav")).first().isVisible();
+    await ben.goto(s.url + "/");
+
+    await ana.getByLabel("Message", { exact: true }).fill("Dinner at 8?");
+    await ana.getByLabel("Message", { exact: true }).press("Enter");
+    // Ben's app is open but not on this conversation: his device confirms delivery, he has not read it.
+    await ben.getByRole("link", { name: /ANNA/ }).getByLabel("1 unread").waitFor();
+    await delivery(ana).getByText("✓✓ Delivered").waitFor();
+    await ben.getByRole("link", { name: /ANNA/ }).click();
+    await delivery(ana).getByText("✓✓ Read").waitFor();
+  });
+
+  test("mute and mark as unread show in the list", async () => {
+    await ben.getByRole("button", { name: "Mute" }).click();
+    await ben.getByRole("button", { name: "Unmute" }).waitFor();
+    await ben.getByRole("button", { name: "Mark as unread" }).click();
+    await ben.waitForURL(s.url + "/");
+    const row = ben.getByRole("link", { name: /ANNA/ });
+    await row.getByLabel("Marked unread").waitFor();
+    await row.getByLabel("Muted").waitFor();
+    const mine = (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).body.token;
+    expect((await s.call("GET", `/api/v1/conversations/${dm}`, { token: mine })).body.conversation).toMatchObject({ markedUnread: true, mutedUntil: "9999-01-01T00:00:00.000Z" });
+    await row.click();
+    await row.getByLabel("Marked unread").waitFor({ state: "detached" });
+  });
+
+  test("turning read receipts off in Settings hides them both ways", async () => {
+    await ben.getByRole("button", { name: "Account menu" }).click();
+    await ben.getByRole("menuitem", { name: "Settings" }).click();
+    await ben.getByLabel(/Send read receipts/).uncheck();
+    await ben.keyboard.press("Escape");
+    await ana.getByLabel("Message", { exact: true }).fill("Still on?");
+    await ana.getByLabel("Message", { exact: true }).press("Enter");
+    await ben.locator(".timeline").getByText("Still on?").waitFor();
+    await delivery(ana).getByText("✓✓ Delivered").waitFor();
+    await ben.waitForTimeout(500);
+    expect(await delivery(ana).textContent()).toBe("✓✓ Delivered");
+  });
+
+  test("when someone leaves, the other side sees when they were last seen", async () => {
+    await ana.close();
+    await status(ben).getByText(/^last seen /).waitFor();
+    expect(await ben.getByRole("link", { name: /ANNA/ }).getByRole("img", { name: "Online" }).count()).toBe(0);
+  });
+
+  test("ran without script errors or CSP violations", () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -60,7 +60,7 @@ describe("presence, typing and receipts in the web app", () => {
   });
 
   test("mute and mark as unread show in the list", async () => {
-    await ben.getByRole("button", { name: "Mute" }).click();
+    await ben.getByLabel("Mute", { exact: true }).selectOption("forever");
     await ben.getByRole("button", { name: "Unmute" }).waitFor();
     await ben.getByRole("button", { name: "Mark as unread" }).click();
     await ben.waitForURL(s.url + "/");
@@ -86,7 +86,22 @@ describe("presence, typing and receipts in the web app", () => {
     expect(await delivery(ana).textContent()).toBe("✓✓ Delivered");
   });
 
+  test("a message sent while the other is away stays 'sent' and turns 'delivered' when their app opens", async () => {
+    const benContext = ben.context();
+    await ben.close();
+    await ana.getByLabel("Message", { exact: true }).fill("Call me when you are back");
+    await ana.getByLabel("Message", { exact: true }).press("Enter");
+    await delivery(ana).getByText("✓ Sent").waitFor();
+    await ana.waitForTimeout(300);
+    expect(await delivery(ana).textContent()).toBe("✓ Sent");
+    ben = await benContext.newPage();
+    await ben.goto(s.url + "/");
+    await delivery(ana).getByText("✓✓ Delivered").waitFor();
+  });
+
   test("when someone leaves, the other side sees when they were last seen", async () => {
+    await ben.getByRole("link", { name: /ANNA/ }).click();
+    await status(ben).getByText("online").waitFor();
     await ana.close();
     await status(ben).getByText(/^last seen /).waitFor();
     expect(await ben.getByRole("link", { name: /ANNA/ }).getByRole("img", { name: "Online" }).count()).toBe(0);

@@ -339,6 +339,7 @@ export async function markUnread(id: string): Promise<void> {
   if (c) putConversation({ ...c, markedUnread: true });
 }
 
-export async function setMuted(id: string, until: "forever" | null): Promise<void> {
-  await changeConversation(id, "PUT", "/mute", { until });
+/** Mutes for some hours, until unmuted ("forever"), or unmutes (null). */
+export async function setMuted(id: string, until: number | "forever" | null): Promise<void> {
+  await changeConversation(id, "PUT", "/mute", { until: typeof until === "number" ? new Date(Date.now() + until * 3_600_000).toISOString() : until });
 }

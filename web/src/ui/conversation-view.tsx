@@ -59,9 +59,27 @@ export function ConversationView(props: { id: string }) {
           <h2>{title}</h2>
           <small class="hint">{person ? presenceLine(person.id, person.username) : `${c.members.length} members`}</small>
         </div>
-        <button type="button" class="icon" aria-label={c.mutedUntil ? "Unmute" : "Mute"} title={c.mutedUntil ? "Unmute" : "Mute"} onClick={() => void setMuted(c.id, c.mutedUntil ? null : "forever").catch((err) => setError(err.message))}>
-          {c.mutedUntil ? "🔕" : "🔔"}
-        </button>
+        {c.mutedUntil ? (
+          <button type="button" class="icon" aria-label="Unmute" title={c.mutedUntil.startsWith("9999") ? "Muted until you unmute" : `Muted until ${fullTime(c.mutedUntil)}`} onClick={() => void setMuted(c.id, null).catch((err) => setError(err.message))}>
+            🔕
+          </button>
+        ) : (
+          <select
+            class="mute"
+            aria-label="Mute"
+            value=""
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              if (v) void setMuted(c.id, v === "forever" ? "forever" : Number(v)).catch((err) => setError(err.message));
+            }}
+          >
+            <option value="">🔔</option>
+            <option value="1">Mute for 1 hour</option>
+            <option value="8">Mute for 8 hours</option>
+            <option value="168">Mute for a week</option>
+            <option value="forever">Mute until I unmute</option>
+          </select>
+        )}
         <button type="button" class="icon" aria-label="Mark as unread" title="Mark as unread" onClick={() => void markUnread(c.id).then(() => navigate("/"), (err) => setError(err.message))}>
           ●
         </button>

@@ -112,6 +112,11 @@ describe("groups in the web app", () => {
     if (process.env.PARLEY_SCREENSHOTS) await page.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/group-actions.png` });
     const mentions = (await api(mia, "GET", "/mentions")).body.messages;
     expect(mentions[0]).toMatchObject({ text: "Thanks @mia for the seeds" });
+    // In a group, my last message says how many have read it, and who.
+    expect((await api(mia, "POST", `/conversations/${groupId}/read`, { messageId: mentions[0].id })).status).toBe(204);
+    const readBy = page.getByRole("button", { name: "Read by 1" });
+    await readBy.click();
+    await page.locator(".readers", { hasText: "MIA" }).waitFor();
     // Admins see what an edited message said before.
     await api(mia, "PATCH", `/conversations/${groupId}/messages/${history.id}`, { text: "Tomatoes are very ripe" });
     const edited = bubbles(page, "Tomatoes are very ripe");

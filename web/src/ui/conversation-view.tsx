@@ -286,10 +286,17 @@ function noticeText(n: Notice, myId: string | undefined): string {
 }
 
 function Delivery(props: { state: ReturnType<typeof deliveryState> }) {
+  const [open, setOpen] = useState(false);
   if (!props.state) return null;
+  const { label, title, read } = props.state;
+  if (!title) return <small class={`hint sent${read ? " read" : ""}`}>{label}</small>;
+  // In a group: "Read by N", and who, on request.
   return (
-    <small class={`hint sent${props.state.read ? " read" : ""}`} title={props.state.title}>
-      {props.state.label}
+    <small class="hint sent read">
+      <button type="button" class="link-like" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {label}
+      </button>
+      {open && <span class="readers">: {title}</span>}
     </small>
   );
 }

@@ -1,5 +1,5 @@
 // Real headless Chromium (Debian's package) driven by playwright-core.
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { tempDir } from "./harness.ts";
 
 const executablePath = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
@@ -18,3 +18,22 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** Where screenshots go, for a person to look at (PARLEY_SCREENSHOTS=dir). */
 export const screenshotDir = process.env.PARLEY_SCREENSHOTS;
+
+/**
+ * Collects what a page reports as broken (script errors, CSP violations) into `errors`, and accepts
+ * confirm() dialogs. Failed resource loads are left out: refused requests are answers the app handles.
+ */
+export function watchPage(page: Page, errors: string[], who = ""): void {
+  const tag = who ? `${who}: ` : "";
+  page.on("pageerror", (e) => errors.push(tag + e.message));
+  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(tag + m.text()));
+  page.on("dialog", (d) => void d.accept());
+}
+
+/** Signs in through the login screen, as a person would (their password is `<username>-password`). */
+export async function signInPage(page: Page, baseUrl: string, username: string): Promise<void> {
+  await page.goto(baseUrl + "/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(`${username}-password`);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser, signInPage, watchPage } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -27,13 +27,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   page = await ctx.newPage();
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
-  page.on("dialog", (d) => void d.accept());
-  await page.goto(s.url + "/login");
-  await page.getByLabel("Username").fill("cleo");
-  await page.getByLabel("Password").fill("cleo-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  watchPage(page, errors);
+  await signInPage(page, s.url, "cleo");
   await page.waitForURL(s.url + "/");
 }, 90_000);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser, signInPage, watchPage } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -15,13 +15,8 @@ const api = (p: Person, method: string, path: string, body?: unknown) => s.call(
 const bubbles = (pg: Page, text: string) => pg.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
 
 async function signIn(pg: Page, username: string): Promise<void> {
-  pg.on("pageerror", (e) => errors.push(e.message));
-  pg.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
-  pg.on("dialog", (d) => void d.accept());
-  await pg.goto(s.url + "/login");
-  await pg.getByLabel("Username").fill(username);
-  await pg.getByLabel("Password").fill(`${username}-password`);
-  await pg.getByRole("button", { name: "Sign in" }).click();
+  watchPage(pg, errors, username);
+  await signInPage(pg, s.url, username);
   await pg.waitForURL(/\/$|\/join\//);
 }
 

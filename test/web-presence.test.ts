@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser, signInPage, watchPage } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -11,12 +11,8 @@ const errors: string[] = [];
 
 async function open(username: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
-  page.on("pageerror", (e) => errors.push(`${username}: ${e.message}`));
-  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(`${username}: ${m.text()}`));
-  await page.goto(s.url + "/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(`${username}-password`);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  watchPage(page, errors, username);
+  await signInPage(page, s.url, username);
   await page.waitForURL(s.url + "/");
   return page;
 }

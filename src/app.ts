@@ -8,6 +8,9 @@ import { RateLimiter } from "./lib/rate-limiter.ts";
 import { MINUTE } from "./lib/time.ts";
 import { Hub } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
+import { LocalFiles } from "./files/local-store.ts";
+import { sweepFiles } from "./files/attachments.ts";
+import { join } from "node:path";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
 import { createWriteQueue } from "./store/write-queue.ts";
@@ -25,8 +28,19 @@ export interface App {
 /** Builds the whole application around an open store. Never listens, so tests can drive it directly. */
 export function createApp(config: Config, store: Store, log: Logger): App {
   const hub = new Hub(log);
-  const chat: Chat = { store, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher: hub };
+  const files = new LocalFiles(join(config.dataDir, "files"));
+  files.clearTemporary();
+  const chat: Chat = { store, files, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher: hub };
   const presence = new Presence(hub, chat);
+  // Uploads never sent are removed after a day; checked every hour.
+  const fileSweep = setInterval(() => {
+    try {
+      sweepFiles(store.db, files);
+    } catch (err) {
+      log.error("file sweep failed", { err });
+    }
+  }, 3600_000);
+  fileSweep.unref();
   const realtime = createRealtime(config, chat, hub, log);
   const deps: Deps = {
     config,
@@ -35,6 +49,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     chat,
     hub,
     presence,
+    files,
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     authLimits: {
       byAddress: new RateLimiter(config.authRateLimit, MINUTE),
@@ -52,6 +67,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     },
     async stopRealtime() {
       realtime.stop();
+      clearInterval(fileSweep);
       await chat.queue.idle();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats() });

@@ -1,3 +1,4 @@
+import type { LocalFiles } from "../files/local-store.ts";
 import type { Store } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { EventView } from "./events.ts";
@@ -22,6 +23,8 @@ export interface ChatPublisher {
 
 export interface Chat {
   store: Store;
+  /** Where message attachments' bytes live. */
+  files: LocalFiles;
   queue: WriteQueue;
   publisher: ChatPublisher;
 }

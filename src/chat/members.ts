@@ -7,6 +7,7 @@ import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { announceUpdate, requireAccess, requireActiveUsers } from "./conversations.ts";
 import { appendEvent, toEventView } from "./events.ts";
+import { dropMessageFiles, removeUnreferenced } from "../files/attachments.ts";
 import { forgetExtras } from "./message-extras.ts";
 import { outranks, permissionsInput, presets, readPermissions, type Permissions, type Preset, type Role } from "./permissions.ts";
 import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
@@ -148,8 +149,11 @@ export function deleteGroup(chat: Chat, me: UserRow, conversationId: string): Pr
       const event = appendEvent(tx, { type: "conversation.deleted", conversationId, actorId: me.id, userId: m.userId }, now);
       afterCommit(() => chat.publisher.publish(toEventView(event, {}), { leave: [m.userId], only: [m.userId] }));
     }
-    forgetExtras(tx, tx.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, conversationId)).all().map((m) => m.id));
+    const messageIds = tx.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, conversationId)).all().map((m) => m.id);
+    forgetExtras(tx, messageIds);
+    const shas = dropMessageFiles(tx, messageIds);
     tx.delete(conversations).where(eq(conversations.id, conversationId)).run();
+    afterCommit(() => removeUnreferenced(chat.store.db, chat.files, shas));
   });
 }
 

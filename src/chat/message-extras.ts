@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { findUserById } from "../accounts/users.ts";
+import { attachmentsOf } from "../files/attachments.ts";
 import { AppError } from "../lib/errors.ts";
 import { toIso } from "../lib/time.ts";
 import { members, mentions, messages, messageVersions, pins, reactions, users } from "../store/schema.ts";
@@ -40,6 +41,7 @@ export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
     .where(inArray(messages.id, ids))
     .all();
   for (const f of forwarded) byId.get(f.id)!.forwardedFrom = toSenderView(f.sender);
+  for (const [messageId, list] of attachmentsOf(db, ids)) byId.get(messageId)!.attachments = list;
   return views;
 }
 

@@ -9,6 +9,7 @@ import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
+import { attachToMessage, dropMessageFiles, MAX_ATTACHMENTS, removeUnreferenced } from "../files/attachments.ts";
 import { decorateMessages, forgetExtras, recordMentions } from "./message-extras.ts";
 import { can, requireRight } from "./permissions.ts";
 import { appendEvent, toEventView } from "./events.ts";
@@ -26,18 +27,28 @@ export const messageText = z
 /** A client-generated id that makes a send idempotent: printable ASCII, e.g. a UUID. */
 export const clientId = z.string().regex(/^[\x21-\x7e]{1,100}$/, "must be 1 to 100 printable ASCII characters");
 
-export const sendInput = z.object({
+/** A message needs words, or files, or both; words follow messageText's rules whenever there are any. */
+export function textOrAttachments(v: { text: string; attachmentIds: string[] }, ctx: z.RefinementCtx): void {
+  if (v.text === "" && v.attachmentIds.length > 0) return;
+  const checked = messageText.safeParse(v.text);
+  if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["text"] });
+}
+
+export const sendFields = {
   clientId,
-  text: messageText,
+  text: z.string().default(""),
   replyToId: z.string().max(100).nullish(),
-});
+  attachmentIds: z.array(z.string().min(1).max(100)).max(MAX_ATTACHMENTS).default([]),
+};
+
+export const sendInput = z.object(sendFields).superRefine(textOrAttachments);
 
 /** Forwarding copies a message I can read into a conversation where I may post. */
 export const forwardInput = z.object({
   clientId,
   forwardOf: z.object({ conversationId: z.string().min(1).max(100), messageId: z.string().min(1).max(100) }),
 });
-export type SendInput = z.infer<typeof sendInput>;
+export type SendInput = Omit<z.infer<typeof sendInput>, "attachmentIds"> & { attachmentIds?: string[] };
 
 const sendQueries = prepared((db) => ({
   original: db
@@ -96,6 +107,7 @@ export function sendMessage(chat: Chat, author: UserRow, conversationId: string,
     const now = Date.now();
     const row = q.insert.get({ id: newId(), conversationId, senderId: sender.id, clientId: input.clientId, text: input.text, replyToId: input.replyToId ?? null, forwardedFromId: forwarded?.id ?? null, forwardedFromSenderId: forwarded?.senderId ?? null, createdAt: now })!;
     recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
+    attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
     // Writing in a conversation means having read it: my own messages never count as unread.
     q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
     const event = appendEvent(tx, { type: "message.created", conversationId, actorId: sender.id, messageId: row.id }, now);
@@ -135,6 +147,9 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
     const now = Date.now();
     const row = tx.update(messages).set({ text: "", deletedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
     forgetExtras(tx, [messageId]);
+    // The files go with the words: their rows now, their bytes once nothing else refers to them.
+    const shas = dropMessageFiles(tx, [messageId]);
+    afterCommit(() => removeUnreferenced(chat.store.db, chat.files, shas));
     const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
     const message = toMessageView(row, found.senderId === me.id ? me : findUserById(tx, found.senderId)!);
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));

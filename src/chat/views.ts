@@ -1,5 +1,6 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import { readPermissions, type Permissions } from "./permissions.ts";
+import type { AttachmentView } from "../files/attachments.ts";
 import type { UserRow } from "../accounts/sessions.ts";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
@@ -35,6 +36,7 @@ export interface MessageView {
   pinned: boolean;
   /** Set on a forwarded copy: who wrote the original. */
   forwardedFrom: SenderView | null;
+  attachments: AttachmentView[];
 }
 
 export interface MemberView {
@@ -80,6 +82,7 @@ export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
     mentions: { userIds: [], everyone: false },
     pinned: false,
     forwardedFrom: null,
+    attachments: [],
   };
 }
 

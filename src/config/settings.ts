@@ -59,6 +59,14 @@ export const settings = {
     kind: "int", env: "PARLEY_MAX_JSON_BYTES", flag: "--max-json-bytes", default: "262144", min: 1024, max: 16777216,
     description: "Largest JSON request body accepted, in bytes; larger ones get 413 before they are read whole.",
   },
+  maxUploadBytes: {
+    kind: "int", env: "PARLEY_MAX_UPLOAD_BYTES", flag: "--max-upload-bytes", default: "104857600", min: 1024, max: 10737418240,
+    description: "Largest file one upload may carry, in bytes (100 MiB by default); larger ones get 413, before or while they stream in.",
+  },
+  userQuotaBytes: {
+    kind: "int", env: "PARLEY_USER_QUOTA_BYTES", flag: "--user-quota-bytes", default: "2147483648", min: 1024, max: 1099511627776,
+    description: "How many bytes of files one person may have stored (2 GiB by default).",
+  },
   passwordMinLength: {
     kind: "int", env: "PARLEY_PASSWORD_MIN_LENGTH", flag: "--password-min-length", default: "8", min: 8, max: 128,
     description: "Shortest password accepted (passwords may be up to 256 characters).",

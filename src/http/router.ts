@@ -22,6 +22,7 @@ import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { groupInviteRoutes } from "./routes/group-invites.ts";
 import { mentionRoutes } from "./routes/mentions.ts";
 import { presenceRoutes } from "./routes/presence.ts";
+import { fileRoutes, uploadRoutes } from "./routes/files.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { webRoutes } from "./routes/web.ts";
 
@@ -41,14 +42,15 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   app.route("/", realtimeRoutes);
 
   const api = new Hono<AppEnv>();
-  api.use(
-    bodyLimit({
-      maxSize: deps.config.maxJsonBytes,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies may be at most ${deps.config.maxJsonBytes} bytes.`);
-      },
-    }),
-  );
+  const jsonLimit = bodyLimit({
+    maxSize: deps.config.maxJsonBytes,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies may be at most ${deps.config.maxJsonBytes} bytes.`);
+    },
+  });
+  // Uploads stream to disk under their own limits (files/attachments.ts); everything else is small JSON.
+  api.use((c, next) => (c.req.path === "/api/v1/uploads" ? next() : jsonLimit(c, next)));
+
   api.use(sameOriginOnly);
   api.use(loadSession);
   api.use(async (c, next) => {
@@ -76,6 +78,8 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/group-invites", groupInviteRoutes);
   api.route("/mentions", mentionRoutes);
   api.route("/presence", presenceRoutes);
+  api.route("/uploads", uploadRoutes);
+  api.route("/files", fileRoutes);
   api.notFound(notFoundResponse);
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);

@@ -22,6 +22,8 @@ export const errorCatalogue = {
   USER_NOT_FOUND: { status: 404, message: "No such user." },
   SESSION_NOT_FOUND: { status: 404, message: "No such session." },
   INVITE_NOT_FOUND: { status: 404, message: "No such invite." },
+  ATTACHMENT_NOT_FOUND: { status: 404, message: "No such upload of yours that is not sent yet." },
+  QUOTA_EXCEEDED: { status: 413, message: "Your files use all the space you have. Delete some to upload more." },
   INVITE_EXPIRED: { status: 410, message: "This invite link has expired." },
   INVITE_REVOKED: { status: 410, message: "This invite link was revoked." },
   INVITE_EXHAUSTED: { status: 410, message: "This invite link has been used as many times as it allows." },

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AccountView } from "../accounts/users.ts";
 import type { EventView } from "../chat/events.ts";
-import { clientId, messageText } from "../chat/messages.ts";
+import { sendFields, textOrAttachments } from "../chat/messages.ts";
 import type { MessageView } from "../chat/views.ts";
 
 /**
@@ -33,14 +33,9 @@ export const helloFrame = z.object({
   token: z.string().max(300).nullish(),
 });
 
-export const sendFrame = z.object({
-  type: z.literal("send"),
-  id: z.string().max(100).nullish(),
-  conversationId: z.string().min(1).max(100),
-  clientId,
-  text: messageText,
-  replyToId: z.string().max(100).nullish(),
-});
+export const sendFrame = z
+  .object({ type: z.literal("send"), id: z.string().max(100).nullish(), conversationId: z.string().min(1).max(100), ...sendFields })
+  .superRefine(textOrAttachments);
 
 export const pingFrame = z.object({ type: z.literal("ping"), id: z.string().max(100).nullish() });
 

@@ -133,8 +133,8 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const frame = parseWith(sendFrame, raw);
     const wait = ws.data.sends.take();
     if (wait > 0) throw new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait);
-    const { conversationId, clientId, text, replyToId } = frame;
-    sendMessage(chat, ws.data.auth!.user, conversationId, { clientId, text, replyToId }).then(
+    const { conversationId, clientId, text, replyToId, attachmentIds } = frame;
+    sendMessage(chat, ws.data.auth!.user, conversationId, { clientId, text, replyToId, attachmentIds }).then(
       ({ message }) => send(ws, { type: "ack", id, message }),
       (err) => sendError(ws, id, err),
     );

@@ -230,3 +230,22 @@ export const messageVersions = sqliteTable(
   },
   (t) => [index("message_versions_message_idx").on(t.messageId, t.replacedAt)],
 );
+
+/** An uploaded file: the bytes live in the file store under their SHA-256, shared by identical uploads. */
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    sha256: text("sha256").notNull(),
+    size: integer("size").notNull(),
+    name: text("name").notNull(),
+    // Detected from the bytes, never taken from the client.
+    type: text("type").notNull(),
+    // Set when a message carries it; until then only its owner sees it, and it is cleaned up after a day.
+    messageId: text("message_id"),
+    conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("attachments_sha_idx").on(t.sha256), index("attachments_owner_idx").on(t.ownerId), index("attachments_message_idx").on(t.messageId)],
+);

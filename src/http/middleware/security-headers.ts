@@ -24,5 +24,7 @@ export function securityHeaders(https: boolean) {
     crossOriginOpenerPolicy: "same-origin",
     // HSTS over plain HTTP is ignored by browsers, and would be wrong on a LAN-only install.
     strictTransportSecurity: https ? "max-age=31536000" : false,
+    // A route that sets its own (downloads: a sandboxing CSP) keeps it.
+    overwrite: false,
   });
 }

@@ -40,12 +40,14 @@ export function listHistory(
     .all();
   const more = rows.length > page.limit;
   const shown = rows.slice(0, page.limit).map((r) => r.m);
-  // The notices that fall in the stretch of time this page covers, so pages never repeat or miss one.
-  const times = shown.map((m) => m.createdAt);
-  const [oldest, newest] = [Math.min(...times), Math.max(...times)];
+  // The notices between this page's edges, placed by event id (timestamps can tie), so consecutive
+  // pages never repeat or miss one.
+  const eventOf = (messageId: string) =>
+    db.$client.query<{ id: number }, [string]>("SELECT id FROM events WHERE message_id = ? AND type = 'message.created'").get(messageId)?.id ?? 0;
+  const edge = (m: (typeof shown)[number] | undefined) => (m ? eventOf(m.id) : 0);
   const window = page.after
-    ? { from: cursor!.createdAt + 1, to: more ? newest + 1 : Number.MAX_SAFE_INTEGER }
-    : { from: more ? oldest : 0, to: page.before ? cursor!.createdAt : Number.MAX_SAFE_INTEGER };
+    ? { from: eventOf(cursor!.id) + 1, to: more ? edge(shown.at(-1)) + 1 : Number.MAX_SAFE_INTEGER }
+    : { from: more ? edge(shown.at(-1)) : 0, to: page.before ? eventOf(cursor!.id) : Number.MAX_SAFE_INTEGER };
   return {
     messages: decorateMessages(db, rows.slice(0, page.limit).map(({ m, u }) => toMessageView(m, u))),
     more,

@@ -16,12 +16,12 @@ export interface Notice {
   createdAt: string;
 }
 
-/** Notices of a conversation created in [from, to), oldest first. */
+/** Notices of a conversation with event ids in [from, to), oldest first. */
 export function listNotices(db: Db, conversationId: string, from: number, to: number): Notice[] {
   const rows = db.$client
     .query<{ id: number; type: Notice["type"]; createdAt: number; actorId: string | null; subjectId: string | null }, [string, number, number]>(
       `SELECT id, type, created_at AS createdAt, actor_id AS actorId, subject_user_id AS subjectId FROM events
-        WHERE conversation_id = ?1 AND created_at >= ?2 AND created_at < ?3
+        WHERE conversation_id = ?1 AND id >= ?2 AND id < ?3
           AND type IN (${NOTICE_TYPES.map((t) => `'${t}'`).join(", ")})
         ORDER BY id`,
     )

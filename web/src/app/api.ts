@@ -91,6 +91,15 @@ export interface Message {
   mentions: { userIds: string[]; everyone: boolean };
   pinned: boolean;
   forwardedFrom: Person | null;
+  attachments: Attachment[];
+}
+
+export interface Attachment {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
+  url: string;
 }
 
 export interface Conversation {

@@ -2,6 +2,7 @@
 // lost connection or a server restart never loses them; every retry reuses the same clientId, so the
 // server stores each message once however often it is sent.
 import { signal } from "@preact/signals";
+import type { Attachment } from "./api.ts";
 import { sendFrame } from "./connection.ts";
 import { idbAll, idbDelete, idbPut } from "./idb.ts";
 
@@ -11,6 +12,8 @@ export interface Outgoing {
   conversationId: string;
   text: string;
   replyToId: string | null;
+  /** Files uploaded already, sent with the message. */
+  attachments?: Attachment[];
   createdAt: string;
   /** sending: waiting for the server (also while offline) · failed: refused; the user may retry or discard. */
   state: "sending" | "failed";
@@ -42,13 +45,14 @@ export async function loadOutbox(userId: string): Promise<void> {
   set(stored.filter((o) => o.userId === userId));
 }
 
-export function queueMessage(conversationId: string, text: string, replyToId: string | null): Outgoing {
+export function queueMessage(conversationId: string, text: string, replyToId: string | null, attachments: Attachment[] = []): Outgoing {
   const item: Outgoing = {
     clientId: crypto.randomUUID(),
     userId: owner!,
     conversationId,
     text,
     replyToId,
+    attachments,
     createdAt: new Date().toISOString(),
     state: "sending",
   };
@@ -62,7 +66,15 @@ export function queueMessage(conversationId: string, text: string, replyToId: st
 export function flush(): void {
   for (const o of outbox.value) {
     if (o.state !== "sending" || inFlight.has(o.clientId)) continue;
-    const frame = { type: "send", id: o.clientId, conversationId: o.conversationId, clientId: o.clientId, text: o.text, ...(o.replyToId ? { replyToId: o.replyToId } : {}) };
+    const frame = {
+      type: "send",
+      id: o.clientId,
+      conversationId: o.conversationId,
+      clientId: o.clientId,
+      text: o.text,
+      ...(o.replyToId ? { replyToId: o.replyToId } : {}),
+      ...(o.attachments?.length ? { attachmentIds: o.attachments.map((a) => a.id) } : {}),
+    };
     if (!sendFrame(frame)) return;
     inFlight.add(o.clientId);
   }

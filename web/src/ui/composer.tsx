@@ -4,6 +4,7 @@ import { iAmTyping } from "../app/activity.ts";
 import { editMessage } from "../app/chats.ts";
 import { previewText } from "../app/markdown.ts";
 import { queueMessage } from "../app/outbox.ts";
+import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";
 
 const MAX_BYTES = 16 * 1024;
 const draftKey = (id: string) => `parley:draft:${id}`;
@@ -91,9 +92,15 @@ export function Composer(props: {
     else localStorage.removeItem(draftKey(conversationId));
   };
 
+  const mine = uploads.value.filter((u) => u.conversationId === conversationId);
+  const waiting = mine.some((u) => !u.attachment && !u.error);
+  const ready = mine.some((u) => u.attachment);
+  const fileInput = useRef<HTMLInputElement>(null);
+
   const submit = async () => {
     const value = text.trim() ? text : "";
-    if (!value) return;
+    if (!editing && waiting) return setError("Wait until the files are uploaded, or cancel them.");
+    if (!value && (editing || !ready)) return;
     if (new TextEncoder().encode(value).length > MAX_BYTES) return setError("This message is too long (at most 16 KB). Split it in parts.");
     if (editing) {
       if (value === editing.text) return props.onEdit(null);
@@ -109,7 +116,7 @@ export function Composer(props: {
       }
       return;
     }
-    queueMessage(conversationId, value, replyTo?.id ?? null);
+    queueMessage(conversationId, value, replyTo?.id ?? null, takeAttachments(conversationId));
     change("");
     props.onReply(null);
   };
@@ -174,7 +181,42 @@ export function Composer(props: {
         </div>
       )}
       {error && <p class="error" role="alert">{error}</p>}
+      {mine.length > 0 && (
+        <ul class="uploads" aria-label="Files to send">
+          {mine.map((u) => (
+            <li key={u.key}>
+              <span class="upload-name">{u.name}</span> <small class="hint">{formatSize(u.size)}</small>
+              {u.error ? (
+                <span class="error">{u.error}</span>
+              ) : u.attachment ? (
+                <small class="hint">ready</small>
+              ) : (
+                <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
+              )}
+              <button type="button" class="icon" aria-label={u.attachment || u.error ? `Remove ${u.name}` : `Cancel ${u.name}`} onClick={() => (u.attachment || u.error ? removeUpload(u.key) : u.cancel())}>
+                ✕
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <div class="composer-row">
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          aria-label="Files to attach"
+          onChange={(e) => {
+            for (const f of e.currentTarget.files ?? []) startUpload(conversationId, f);
+            e.currentTarget.value = "";
+          }}
+        />
+        {!editing && (
+          <button type="button" class="icon attach" aria-label="Attach files" title="Attach files" onClick={() => fileInput.current?.click()}>
+            📎
+          </button>
+        )}
         {suggestions.length > 0 && (
           <ul class="mention-list" role="listbox" aria-label="People to mention">
             {suggestions.map((u, i) => (
@@ -196,8 +238,14 @@ export function Composer(props: {
             if (!editing && e.currentTarget.value.trim()) iAmTyping(conversationId);
           }}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const pasted = [...(e.clipboardData?.files ?? [])];
+            if (pasted.length === 0 || editing) return;
+            e.preventDefault();
+            for (const f of pasted) startUpload(conversationId, f);
+          }}
         />
-        <button type="submit" class="primary" disabled={saving || !text.trim()}>
+        <button type="submit" class="primary" disabled={saving || (!text.trim() && (Boolean(editing) || !ready))}>
           {editing ? "Save" : "Send"}
         </button>
       </div>

@@ -45,7 +45,8 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
   if (waiting.length > 0) preview = `You: ${previewText(waiting.at(-1)!.text)}`;
   else if (last) {
     const who = last.sender.id === me.value?.id ? "You: " : c.type === "group" ? `${last.sender.displayName}: ` : "";
-    preview = last.deleted ? `${who}message deleted` : who + previewText(last.text);
+    const files = last.attachments?.length ? `📎 ${last.attachments.map((f) => f.name).join(", ")}` : "";
+    preview = last.deleted ? `${who}message deleted` : who + (previewText(last.text) || files);
   }
   const href = `/c/${c.id}`;
   return (

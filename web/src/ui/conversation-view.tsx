@@ -9,6 +9,8 @@ import { me, navigate } from "../app/state.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { Composer } from "./composer.tsx";
 import { lazy } from "./lazy.tsx";
+import { formatSize, startUpload } from "../app/uploads.ts";
+import { Dialog } from "./dialog.tsx";
 import { MessageText } from "./message-text.tsx";
 
 const GroupPanel = lazy(() => import("./group-panel.tsx").then((m) => m.GroupPanel));
@@ -49,7 +51,17 @@ export function ConversationView(props: { id: string }) {
   const t = timelines.value.get(c.id);
   const mine = (t?.messages ?? []).filter((m) => m.sender.id === me.value?.id && !m.deleted);
   return (
-    <section class="conversation" aria-label={title}>
+    <section
+      class="conversation"
+      aria-label={title}
+      onDragOver={(e) => c.can.post !== false && e.dataTransfer?.types.includes("Files") && e.preventDefault()}
+      onDrop={(e) => {
+        const dropped = [...(e.dataTransfer?.files ?? [])];
+        if (dropped.length === 0 || c.can.post === false) return;
+        e.preventDefault();
+        for (const f of dropped) startUpload(c.id, f);
+      }}
+    >
       <header class="conversation-head">
         <button type="button" class="icon back" aria-label="Back to conversations" onClick={() => navigate("/")}>
           ←
@@ -301,6 +313,42 @@ function Delivery(props: { state: ReturnType<typeof deliveryState> }) {
   );
 }
 
+const IMAGE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+/** Pictures as previews that open larger; any other file as a card to download. */
+function Attachments(props: { list: Message["attachments"] }) {
+  const [open, setOpen] = useState<Message["attachments"][number] | null>(null);
+  return (
+    <div class="attachments">
+      {props.list.map((a) =>
+        IMAGE.has(a.type) ? (
+          <button key={a.id} type="button" class="image-preview" aria-label={`Open image ${a.name}`} onClick={() => setOpen(a)}>
+            <img src={a.url} alt={a.name} loading="lazy" />
+          </button>
+        ) : (
+          <a key={a.id} class="file-card" href={a.url} download={a.name}>
+            <span aria-hidden="true">📄</span>
+            <span>
+              <strong>{a.name}</strong>
+              <small class="hint">{formatSize(a.size)}</small>
+            </span>
+          </a>
+        ),
+      )}
+      {open && (
+        <Dialog title={open.name} onClose={() => setOpen(null)} wide>
+          <img class="lightbox" src={open.url} alt={open.name} />
+          <p>
+            <a href={open.url} download={open.name}>
+              Download ({formatSize(open.size)})
+            </a>
+          </p>
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
 function ReplyQuote(props: { m: Message | null }) {
   return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
 }
@@ -353,7 +401,8 @@ function MessageItem(props: {
           )}
           {m.forwardedFrom && !m.deleted && <p class="forwarded hint">↪ Forwarded from {m.forwardedFrom.displayName}</p>}
           {m.replyToId && !m.deleted && <ReplyQuote m={props.replied} />}
-          {m.deleted ? <p class="deleted">This message was deleted.</p> : <MessageText text={m.text} />}
+          {m.deleted ? <p class="deleted">This message was deleted.</p> : m.text && <MessageText text={m.text} />}
+          {!m.deleted && m.attachments.length > 0 && <Attachments list={m.attachments} />}
           {m.reactions.length > 0 && (
             <div class="reactions" role="group" aria-label="Reactions">
               {m.reactions.map((r) => {
@@ -428,7 +477,8 @@ function PendingItem(props: { o: Outgoing; replied: Message | null }) {
             <time dateTime={o.createdAt}>{timeOfDay(o.createdAt)}</time>
           </div>
           {o.replyToId && <ReplyQuote m={props.replied} />}
-          <MessageText text={o.text} />
+          {o.text && <MessageText text={o.text} />}
+          {o.attachments?.length ? <p class="hint">📎 {o.attachments.map((a) => a.name).join(", ")}</p> : null}
           {o.state === "sending" ? (
             <small class="hint state" role="status">Sending…</small>
           ) : (

@@ -1,0 +1,61 @@
+// Files on their way up: each upload reports progress and can be cancelled; done ones wait to be sent.
+import { signal } from "@preact/signals";
+import type { Attachment } from "./api.ts";
+
+export interface Upload {
+  key: string;
+  conversationId: string;
+  name: string;
+  size: number;
+  /** 0 to 1. */
+  progress: number;
+  attachment: Attachment | null;
+  error: string | null;
+  cancel: () => void;
+}
+
+export const uploads = signal<Upload[]>([]);
+
+function update(key: string, patch: Partial<Upload>): void {
+  uploads.value = uploads.value.map((u) => (u.key === key ? { ...u, ...patch } : u));
+}
+
+/** Starts uploading a file for a conversation's next message. XHR, because fetch cannot report upload progress. */
+export function startUpload(conversationId: string, file: File): void {
+  const key = crypto.randomUUID();
+  const xhr = new XMLHttpRequest();
+  const form = new FormData();
+  form.append("file", file, file.name || "pasted-file");
+  const upload: Upload = { key, conversationId, name: file.name || "pasted-file", size: file.size, progress: 0, attachment: null, error: null, cancel: () => xhr.abort() };
+  uploads.value = [...uploads.value, upload];
+  xhr.upload.onprogress = (e) => e.lengthComputable && update(key, { progress: e.loaded / e.total });
+  xhr.onload = () => {
+    let body: any = null;
+    try {
+      body = JSON.parse(xhr.responseText);
+    } catch {}
+    if (xhr.status === 201) update(key, { progress: 1, attachment: body.attachment });
+    else update(key, { error: body?.error?.message ?? `The server answered ${xhr.status}.` });
+  };
+  xhr.onerror = () => update(key, { error: "Cannot reach the server." });
+  xhr.onabort = () => removeUpload(key);
+  xhr.open("POST", "/api/v1/uploads");
+  xhr.send(form);
+}
+
+export function removeUpload(key: string): void {
+  uploads.value = uploads.value.filter((u) => u.key !== key);
+}
+
+/** The finished uploads of a conversation, taken for the message being sent. */
+export function takeAttachments(conversationId: string): Attachment[] {
+  const done = uploads.value.filter((u) => u.conversationId === conversationId && u.attachment);
+  uploads.value = uploads.value.filter((u) => !done.includes(u));
+  return done.map((u) => u.attachment!);
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

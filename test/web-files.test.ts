@@ -69,6 +69,25 @@ describe("files in the web app", () => {
     await cleo.unroute("**/api/v1/uploads");
   });
 
+  test("files dropped onto the conversation or pasted into the message box are uploaded too", async () => {
+    const dataTransfer = await cleo.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["dropped bytes"], "dropped.txt", { type: "text/plain" }));
+      return dt;
+    });
+    await cleo.locator("section.conversation").dispatchEvent("drop", { dataTransfer });
+    await cleo.getByRole("list", { name: "Files to send" }).getByText("dropped.txt").waitFor();
+    await cleo.getByLabel("Message", { exact: true }).evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["pasted bytes"], "pasted.txt", { type: "text/plain" }));
+      el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    await cleo.getByRole("list", { name: "Files to send" }).getByText("ready").nth(1).waitFor();
+    await cleo.getByLabel("Message", { exact: true }).press("Enter");
+    const msg = dan.locator(".timeline li.message").filter({ has: dan.getByRole("link", { name: /dropped\.txt/ }) });
+    await msg.getByRole("link", { name: /pasted\.txt/ }).waitFor();
+  });
+
   test("ran without script errors or CSP violations", () => {
     expect(errors).toEqual([]);
   });

@@ -37,3 +37,12 @@ export async function signInPage(page: Page, baseUrl: string, username: string):
   await page.getByLabel("Password").fill(`${username}-password`);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/** A fresh browser profile with one person signed in, on their conversation list. */
+export async function openSignedIn(browser: Browser, baseUrl: string, username: string, errors: string[]): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
+  watchPage(page, errors, username);
+  await signInPage(page, baseUrl, username);
+  await page.waitForURL(baseUrl + "/");
+  return page;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, openSignedIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -25,11 +25,7 @@ beforeAll(async () => {
   // More than two pages of history, all written by Dan before Cleo ever looks.
   for (let i = 1; i <= 130; i++) await say(dan, group.id, `Chapter note ${i}`);
   browser = await launchBrowser();
-  const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-  page = await ctx.newPage();
-  watchPage(page, errors);
-  await signInPage(page, s.url, "cleo");
-  await page.waitForURL(s.url + "/");
+  page = await openSignedIn(browser, s.url, "cleo", errors);
 }, 90_000);
 
 afterAll(async () => {

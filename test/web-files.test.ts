@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, openSignedIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -11,13 +11,7 @@ let cleo: Page, dan: Page;
 const errors: string[] = [];
 const png = readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"));
 
-async function open(username: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
-  watchPage(page, errors, username);
-  await signInPage(page, s.url, username);
-  await page.waitForURL(s.url + "/");
-  return page;
-}
+const open = (username: string) => openSignedIn(browser, s.url, username, errors);
 
 beforeAll(async () => {
   s = await startTestServer();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, openSignedIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -9,13 +9,7 @@ let ana: Page, ben: Page;
 let dm: string;
 const errors: string[] = [];
 
-async function open(username: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
-  watchPage(page, errors, username);
-  await signInPage(page, s.url, username);
-  await page.waitForURL(s.url + "/");
-  return page;
-}
+const open = (username: string) => openSignedIn(browser, s.url, username, errors);
 const status = (page: Page) => page.locator(".conversation-head small");
 const delivery = (page: Page) => page.locator(".timeline .sent").last();
 

@@ -39,9 +39,14 @@ export function requireAccess(db: Db, conversationId: string, userId: string, ac
   return { member, conversation, subject };
 }
 
+/** Someone's membership of a conversation, if they are in it. */
+export function findMember(db: Db, conversationId: string, userId: string): MemberRow | undefined {
+  return memberOf(db).get({ conversationId, userId });
+}
+
 /** The caller's membership, or NOT_A_MEMBER: the same answer whether or not the conversation exists. */
 export function requireMember(db: Db, conversationId: string, userId: string): MemberRow {
-  const m = memberOf(db).get({ conversationId, userId });
+  const m = findMember(db, conversationId, userId);
   if (!m) throw new AppError("NOT_A_MEMBER");
   return m;
 }

@@ -6,7 +6,7 @@ import { toIso } from "../lib/time.ts";
 import { conversations, groupInvites, members } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
-import { requireAccess } from "./conversations.ts";
+import { findMember, requireAccess } from "./conversations.ts";
 import { insertMember } from "./members.ts";
 import { loadConversationViews, type ConversationView } from "./views.ts";
 
@@ -96,7 +96,7 @@ export interface InvitePreview {
 /** What someone holding a link sees before joining: enough to decide, nothing of the conversation itself. */
 export function previewGroupInvite(db: Db, me: UserRow, code: string): InvitePreview {
   const { invite, conversation } = findInvite(db, code);
-  const mine = db.select().from(members).where(and(eq(members.conversationId, conversation.id), eq(members.userId, me.id))).get();
+  const mine = findMember(db, conversation.id, me.id);
   if (!mine) {
     const refused = refusal(invite, Date.now());
     if (refused) throw refused;
@@ -109,7 +109,7 @@ export function previewGroupInvite(db: Db, me: UserRow, code: string): InvitePre
 export function joinByInvite(chat: Chat, me: UserRow, code: string): Promise<{ conversation: ConversationView; joined: boolean }> {
   return chat.queue.run((tx, afterCommit) => {
     const { invite, conversation } = findInvite(tx, code);
-    const mine = tx.select().from(members).where(and(eq(members.conversationId, conversation.id), eq(members.userId, me.id))).get();
+    const mine = findMember(tx, conversation.id, me.id);
     if (mine) return { conversation: loadConversationViews(tx, [conversation.id]).get(conversation.id)!, joined: false };
     const refused = refusal(invite, Date.now());
     if (refused) throw refused;

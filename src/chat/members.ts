@@ -5,7 +5,7 @@ import { AppError } from "../lib/errors.ts";
 import { conversations, members, messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
-import { announceUpdate, requireAccess, requireActiveUsers } from "./conversations.ts";
+import { announceUpdate, findMember, requireAccess, requireActiveUsers } from "./conversations.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { dropMessageFiles, removeUnreferenced } from "../files/attachments.ts";
 import { forgetExtras } from "./message-extras.ts";
@@ -13,10 +13,6 @@ import { outranks, permissionsInput, presets, readPermissions, type Permissions,
 import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
 
 type AfterCommit = (cb: () => void) => void;
-
-function findMember(tx: Db, conversationId: string, userId: string): MemberRow | undefined {
-  return tx.select().from(members).where(and(eq(members.conversationId, conversationId), eq(members.userId, userId))).get();
-}
 
 function requireOtherMember(tx: Db, conversationId: string, userId: string): MemberRow {
   const m = findMember(tx, conversationId, userId);

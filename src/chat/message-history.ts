@@ -39,17 +39,17 @@ export function listHistory(
     .limit(page.limit + 1)
     .all();
   const more = rows.length > page.limit;
-  const shown = rows.slice(0, page.limit).map((r) => r.m);
+  const shown = rows.slice(0, page.limit);
   // The notices between this page's edges, placed by event id (timestamps can tie), so consecutive
-  // pages never repeat or miss one.
+  // pages never repeat or miss one. With `more`, the page is full: its far edge exists.
   const eventOf = (messageId: string) =>
     db.$client.query<{ id: number }, [string]>("SELECT id FROM events WHERE message_id = ? AND type = 'message.created'").get(messageId)?.id ?? 0;
-  const edge = (m: (typeof shown)[number] | undefined) => (m ? eventOf(m.id) : 0);
+  const farEdge = () => eventOf(shown.at(-1)!.m.id);
   const window = page.after
-    ? { from: eventOf(cursor!.id) + 1, to: more ? edge(shown.at(-1)) + 1 : Number.MAX_SAFE_INTEGER }
-    : { from: more ? edge(shown.at(-1)) : 0, to: page.before ? eventOf(cursor!.id) : Number.MAX_SAFE_INTEGER };
+    ? { from: eventOf(cursor!.id) + 1, to: more ? farEdge() + 1 : Number.MAX_SAFE_INTEGER }
+    : { from: more ? farEdge() : 0, to: page.before ? eventOf(cursor!.id) : Number.MAX_SAFE_INTEGER };
   return {
-    messages: decorateMessages(db, rows.slice(0, page.limit).map(({ m, u }) => toMessageView(m, u))),
+    messages: decorateMessages(db, shown.map(({ m, u }) => toMessageView(m, u))),
     more,
     notices: listNotices(db, conversationId, window.from, window.to),
   };

@@ -3,7 +3,8 @@
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import type { Db } from "../store/store.ts";
-import type { UserRow } from "../accounts/sessions.ts";
+import { inArray } from "drizzle-orm";
+import { users } from "../store/schema.ts";
 
 export const NOTICE_TYPES = ["conversation.created", "conversation.updated", "member.added", "member.removed", "member.role-changed"] as const;
 
@@ -28,10 +29,7 @@ export function listNotices(db: Db, conversationId: string, from: number, to: nu
     .all(conversationId, from, to);
   const ids = [...new Set(rows.flatMap((r) => [r.actorId, r.subjectId]).filter((x): x is string => x !== null))];
   const people = new Map<string, PublicUser>();
-  if (ids.length > 0) {
-    const found = db.$client.query<UserRow, string[]>(`SELECT id, username, display_name AS displayName, bio, deleted_at AS deletedAt FROM users WHERE id IN (${ids.map(() => "?").join(", ")})`).all(...ids);
-    for (const u of found) people.set(u.id, toPublicUser(u));
-  }
+  if (ids.length > 0) for (const u of db.select().from(users).where(inArray(users.id, ids)).all()) people.set(u.id, toPublicUser(u));
   return rows.map((r) => ({
     id: String(r.id),
     type: r.type,

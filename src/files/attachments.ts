@@ -3,7 +3,8 @@ import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { attachments, members } from "../store/schema.ts";
+import { findMember } from "../chat/conversations.ts";
+import { attachments } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import type { LocalFiles } from "./local-store.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
@@ -92,7 +93,7 @@ export function requireReadableFile(db: Db, me: UserRow, id: string): Attachment
     a &&
     (a.conversationId === null
       ? a.ownerId === me.id
-      : Boolean(db.select().from(members).where(and(eq(members.conversationId, a.conversationId), eq(members.userId, me.id))).get()));
+      : Boolean(findMember(db, a.conversationId, me.id)));
   if (!allowed) throw new AppError("FORBIDDEN", "You cannot see this file.");
   return a!;
 }

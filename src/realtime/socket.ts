@@ -129,7 +129,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   }
 
   function onSend(ws: Socket, raw: unknown, id: string | null): void {
-    if (ws.data.state === "new") throw new AppError("UNAUTHENTICATED", "Send hello first.");
+    live(ws);
     const frame = parseWith(sendFrame, raw);
     const wait = ws.data.sends.take();
     if (wait > 0) throw new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait);
@@ -146,12 +146,12 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   }
 
   function onPresence(ws: Socket, raw: unknown): void {
-    live(ws);
+    const userId = live(ws);
     const { status } = parseWith(presenceFrame, raw);
     const away = status === "away";
     if (ws.data.away === away) return;
     ws.data.away = away;
-    if (ws.data.state === "live") hub.onUserChanged(ws.data.auth!.user.id);
+    if (ws.data.state === "live") hub.onUserChanged(userId);
   }
 
   /** Typing goes to the conversation's other sockets only, at most every 2 s per socket; never stored. */

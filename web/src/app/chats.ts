@@ -25,6 +25,10 @@ export const sortedConversations = computed(() =>
 /** For the app badge: unread messages outside muted conversations. */
 export const totalUnread = computed(() => [...conversations.value.values()].filter((c) => !c.mutedUntil).reduce((n, c) => n + c.unreadCount + (c.markedUnread && c.unreadCount === 0 ? 1 : 0), 0));
 
+/** A conversation's API path; a message's under it. */
+const path = (id: string) => `/conversations/${encodeURIComponent(id)}`;
+const messagePath = (m: Message) => `${path(m.conversationId)}/messages/${encodeURIComponent(m.id)}`;
+
 const activity = (c: Conversation) => c.lastMessage?.createdAt ?? c.createdAt;
 
 let myId: string | null = null;
@@ -206,7 +210,7 @@ function dropTimeline(id: string): void {
  * arrived while the answer was on its way are kept: the later last message and the higher count win.
  */
 export async function refreshConversation(id: string): Promise<void> {
-  const { conversation } = await api<{ conversation: Conversation }>("GET", `/conversations/${encodeURIComponent(id)}`);
+  const { conversation } = await api<{ conversation: Conversation }>("GET", path(id));
   const local = conversations.value.get(id);
   const localLast = local?.lastMessage;
   const lastMessage = localLast && (!conversation.lastMessage || localLast.createdAt > conversation.lastMessage.createdAt) ? localLast : conversation.lastMessage;
@@ -222,7 +226,7 @@ export async function loadHistory(id: string, older = false): Promise<void> {
   setTimeline(id, { messages: t?.messages ?? [], notices: t?.notices ?? [], hasOlder: t?.hasOlder ?? true, loading: true });
   try {
     const before = older && t?.messages[0] ? `&before=${encodeURIComponent(t.messages[0].id)}` : "";
-    const page = await api<{ messages: Message[]; more: boolean; notices: Notice[] }>("GET", `/conversations/${encodeURIComponent(id)}/messages?limit=${PAGE}${before}`);
+    const page = await api<{ messages: Message[]; more: boolean; notices: Notice[] }>("GET", `${path(id)}/messages?limit=${PAGE}${before}`);
     const now = timelines.value.get(id) ?? { messages: [], notices: [], hasOlder: true, loading: true };
     const seen = new Set(now.messages.map((m) => m.id));
     const earlier = page.messages.filter((m) => !seen.has(m.id)).reverse();
@@ -253,7 +257,7 @@ export async function markRead(id: string): Promise<void> {
   if (c.unreadCount > 0 || c.mentionCount > 0 || c.markedUnread) putConversation({ ...c, unreadCount: 0, mentionCount: 0, markedUnread: false });
   if (readSent.get(id) === newest.id && !c.markedUnread) return;
   readSent.set(id, newest.id);
-  await api("POST", `/conversations/${encodeURIComponent(id)}/read`, { messageId: newest.id }).catch(() => readSent.delete(id));
+  await api("POST", `${path(id)}/read`, { messageId: newest.id }).catch(() => readSent.delete(id));
 }
 
 export async function openDirect(userId: string): Promise<Conversation> {
@@ -269,12 +273,22 @@ export async function createGroup(title: string, memberIds: string[]): Promise<C
 }
 
 export async function editMessage(m: Message, text: string): Promise<void> {
-  const { message } = await api<{ message: Message }>("PATCH", `/conversations/${encodeURIComponent(m.conversationId)}/messages/${encodeURIComponent(m.id)}`, { text });
+  const { message } = await api<{ message: Message }>("PATCH", messagePath(m), { text });
   upsertMessage(message);
 }
 
+export interface Version {
+  text: string;
+  replacedAt: string;
+}
+
+/** What an edited message said before (for its author and the group's admins). */
+export async function earlierVersions(m: Message): Promise<Version[]> {
+  return (await api<{ versions: Version[] }>("GET", `${messagePath(m)}/versions`)).versions;
+}
+
 export async function deleteMessage(m: Message): Promise<void> {
-  await api("DELETE", `/conversations/${encodeURIComponent(m.conversationId)}/messages/${encodeURIComponent(m.id)}`);
+  await api("DELETE", messagePath(m));
 }
 
 /** The name a conversation goes by for me: a group's title, or the other person in a direct one. */
@@ -288,8 +302,6 @@ export function otherPerson(c: Conversation) {
   return c.type === "direct" ? (c.members.find((m) => m.user.id !== myId)?.user ?? null) : null;
 }
 
-const path = (id: string) => `/conversations/${encodeURIComponent(id)}`;
-
 /** Calls that change a conversation and answer with it as I now see it. */
 export async function changeConversation(id: string, method: string, sub: string, body?: unknown): Promise<void> {
   const r = await api<{ conversation?: Conversation }>(method, path(id) + sub, body);
@@ -297,7 +309,7 @@ export async function changeConversation(id: string, method: string, sub: string
 }
 
 export async function toggleReaction(m: Message, emoji: string): Promise<void> {
-  const r = await api<{ message: Message }>("POST", `${path(m.conversationId)}/messages/${encodeURIComponent(m.id)}/reactions`, { emoji });
+  const r = await api<{ message: Message }>("POST", `${messagePath(m)}/reactions`, { emoji });
   upsertMessage(r.message);
 }
 

@@ -39,6 +39,7 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
   const { c } = props;
   const title = conversationTitle(c);
   const person = otherPerson(c);
+  const status = person ? presence.value.get(person.id)?.status : undefined;
   const last = c.lastMessage;
   const waiting = outbox.value.filter((o) => o.conversationId === c.id);
   let preview = "No messages yet";
@@ -63,9 +64,7 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
       >
         <span class="avatar-wrap">
           {person ? <Avatar person={person} size={44} decorative /> : <GroupAvatar id={c.id} title={title} size={44} />}
-          {person && presence.value.get(person.id)?.status !== undefined && presence.value.get(person.id)?.status !== "offline" && (
-            <span class={`dot ${presence.value.get(person.id)!.status}`} role="img" aria-label={presence.value.get(person.id)!.status === "online" ? "Online" : "Away"} />
-          )}
+          {status === "online" || status === "away" ? <span class={`dot ${status}`} role="img" aria-label={status === "online" ? "Online" : "Away"} /> : null}
         </span>
         <span class="row-main">
           <span class="row-top">

@@ -1,23 +1,18 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, type Conversation, type Message, type Notice } from "../app/api.ts";
-import { presence, receipts, typing, loadReceipts } from "../app/activity.ts";
-import { conversationTitle, conversations, deleteMessage, loadHistory, markRead, markUnread, otherPerson, setMuted, setPinned, timelines, toggleReaction } from "../app/chats.ts";
-import { dayLabel, fullTime, sameDay, timeOfDay } from "../app/format.ts";
-import { previewText } from "../app/markdown.ts";
-import { discard, outbox, retry, type Outgoing } from "../app/outbox.ts";
+import type { Conversation, Message, Notice } from "../app/api.ts";
+import { presence, typing, loadReceipts } from "../app/activity.ts";
+import { conversationTitle, conversations, loadHistory, markRead, markUnread, otherPerson, setMuted, timelines } from "../app/chats.ts";
+import { dayLabel, fullTime, sameDay } from "../app/format.ts";
+import { outbox } from "../app/outbox.ts";
 import { me, navigate } from "../app/state.ts";
+import { startUpload } from "../app/uploads.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { Composer } from "./composer.tsx";
 import { lazy } from "./lazy.tsx";
-import { formatSize, startUpload } from "../app/uploads.ts";
-import { Dialog } from "./dialog.tsx";
-import { MessageText } from "./message-text.tsx";
+import { MessageItem, PendingItem } from "./message-item.tsx";
 
 const GroupPanel = lazy(() => import("./group-panel.tsx").then((m) => m.GroupPanel));
 const ForwardDialog = lazy(() => import("./forward-dialog.tsx").then((m) => m.ForwardDialog));
-
-/** The quick reactions offered on every message. */
-const QUICK = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
 /** Messages from one person within this long of each other read as one block. */
 const GROUP_WITHIN_MS = 5 * 60_000;
@@ -261,23 +256,6 @@ function TypingLine(props: { c: Conversation }) {
   );
 }
 
-/** How far my message got: in a direct conversation ✓ sent, ✓✓ delivered, read; in a group, who read it. */
-function deliveryState(c: Conversation, m: Message, order: Map<string, number>): { label: string; title?: string; read: boolean } | null {
-  const mine = order.get(m.id);
-  if (mine === undefined) return null;
-  const others = c.members.filter((x) => x.user.id !== m.sender.id);
-  const got = receipts.value.get(c.id);
-  const reached = (id: string | null | undefined) => id !== null && id !== undefined && (order.get(id) ?? -1) >= mine;
-  const readers = others.filter((x) => reached(got?.get(x.user.id)?.readMessageId));
-  if (c.type === "direct") {
-    if (readers.length > 0) return { label: "✓✓ Read", read: true };
-    if (others.some((x) => reached(got?.get(x.user.id)?.deliveredMessageId))) return { label: "✓✓ Delivered", read: false };
-    return { label: "✓ Sent", read: false };
-  }
-  if (readers.length === 0) return { label: "✓ Sent", read: false };
-  return { label: `Read by ${readers.length}`, title: readers.map((x) => x.user.displayName).join(", "), read: true };
-}
-
 function noticeText(n: Notice, myId: string | undefined): string {
   const name = (p: Notice["actor"]) => (p ? (p.id === myId ? "You" : p.displayName) : "Someone");
   const actor = name(n.actor);
@@ -295,201 +273,4 @@ function noticeText(n: Notice, myId: string | undefined): string {
     case "member.role-changed":
       return n.actor ? `${actor} changed ${n.subject?.id === myId ? "your" : `${n.subject?.displayName ?? "someone"}'s`} role` : `${name(n.subject)} now owns the group`;
   }
-}
-
-function Delivery(props: { state: ReturnType<typeof deliveryState> }) {
-  const [open, setOpen] = useState(false);
-  if (!props.state) return null;
-  const { label, title, read } = props.state;
-  if (!title) return <small class={`hint sent${read ? " read" : ""}`}>{label}</small>;
-  // In a group: "Read by N", and who, on request.
-  return (
-    <small class="hint sent read">
-      <button type="button" class="link-like" aria-expanded={open} onClick={() => setOpen(!open)}>
-        {label}
-      </button>
-      {open && <span class="readers">: {title}</span>}
-    </small>
-  );
-}
-
-const IMAGE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
-
-/** Pictures as previews that open larger; any other file as a card to download. */
-function Attachments(props: { list: Message["attachments"] }) {
-  const [open, setOpen] = useState<Message["attachments"][number] | null>(null);
-  return (
-    <div class="attachments">
-      {props.list.map((a) =>
-        IMAGE.has(a.type) ? (
-          <button key={a.id} type="button" class="image-preview" aria-label={`Open image ${a.name}`} onClick={() => setOpen(a)}>
-            <img src={a.url} alt={a.name} loading="lazy" />
-          </button>
-        ) : (
-          <a key={a.id} class="file-card" href={a.url} download={a.name}>
-            <span aria-hidden="true">📄</span>
-            <span>
-              <strong>{a.name}</strong>
-              <small class="hint">{formatSize(a.size)}</small>
-            </span>
-          </a>
-        ),
-      )}
-      {open && (
-        <Dialog title={open.name} onClose={() => setOpen(null)} wide>
-          <img class="lightbox" src={open.url} alt={open.name} />
-          <p>
-            <a href={open.url} download={open.name}>
-              Download ({formatSize(open.size)})
-            </a>
-          </p>
-        </Dialog>
-      )}
-    </div>
-  );
-}
-
-function ReplyQuote(props: { m: Message | null }) {
-  return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
-}
-
-function MessageItem(props: {
-  m: Message;
-  c: Conversation;
-  continued: boolean;
-  lastOwn: boolean;
-  order: Map<string, number>;
-  replied: Message | null;
-  onReply: (m: Message) => void;
-  onEdit: (m: Message) => void;
-  onForward: (m: Message) => void;
-}) {
-  const { m, c } = props;
-  const myId = me.value?.id ?? "";
-  const own = m.sender.id === myId;
-  const [error, setError] = useState<string | null>(null);
-  const [picking, setPicking] = useState(false);
-  // Earlier texts of an edited message, for its author and the group's admins.
-  const [versions, setVersions] = useState<{ text: string; replacedAt: string }[] | null>(null);
-  const loadVersions = () =>
-    api<{ versions: { text: string; replacedAt: string }[] }>("GET", `/conversations/${encodeURIComponent(m.conversationId)}/messages/${encodeURIComponent(m.id)}/versions`).then((r) => setVersions(r.versions));
-  const act = (p: Promise<unknown>) => p.then(() => setError(null), (err) => setError(err instanceof Error ? err.message : String(err)));
-  const react = (emoji: string) => {
-    setPicking(false);
-    act(toggleReaction(m, emoji));
-  };
-  const mentionsMe = !own && (m.mentions.everyone || m.mentions.userIds.includes(myId));
-  const canDelete = own || c.can.deleteOthers;
-  const remove = async () => {
-    if (!confirm("Delete this message for everyone?")) return;
-    try {
-      await deleteMessage(m);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  };
-  return (
-    <li class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}${mentionsMe ? " mentions-me" : ""}`}>
-      <article aria-label={`${m.sender.displayName}, ${fullTime(m.createdAt)}`} tabIndex={0}>
-        <div class="gutter">{props.continued ? <time class="hover-time" dateTime={m.createdAt}>{timeOfDay(m.createdAt)}</time> : <Avatar person={m.sender} size={36} />}</div>
-        <div class="body">
-          {!props.continued && (
-            <div class="meta">
-              <strong class="sender">{m.sender.displayName}</strong>
-              <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{timeOfDay(m.createdAt)}</time>
-            </div>
-          )}
-          {m.forwardedFrom && !m.deleted && <p class="forwarded hint">↪ Forwarded from {m.forwardedFrom.displayName}</p>}
-          {m.replyToId && !m.deleted && <ReplyQuote m={props.replied} />}
-          {m.deleted ? <p class="deleted">This message was deleted.</p> : m.text && <MessageText text={m.text} />}
-          {!m.deleted && m.attachments.length > 0 && <Attachments list={m.attachments} />}
-          {m.reactions.length > 0 && (
-            <div class="reactions" role="group" aria-label="Reactions">
-              {m.reactions.map((r) => {
-                const mine = r.userIds.includes(myId);
-                const names = r.userIds.map((id) => c.members.find((x) => x.user.id === id)?.user.displayName ?? "someone").join(", ");
-                return (
-                  <button key={r.emoji} type="button" class={`reaction${mine ? " mine" : ""}`} aria-pressed={mine} aria-label={`${r.emoji} ${r.count}: ${names}`} title={names} onClick={() => react(r.emoji)}>
-                    {r.emoji} <span>{r.count}</span>
-                  </button>
-                );
-              })}
-            </div>
-          )}
-          {picking && (
-            <div class="reaction-picker" role="group" aria-label="Pick a reaction">
-              {QUICK.map((e) => (
-                <button key={e} type="button" class="icon" aria-label={`React with ${e}`} onClick={() => react(e)}>
-                  {e}
-                </button>
-              ))}
-            </div>
-          )}
-          <div class="status">
-            {m.editedAt && !m.deleted && (own || c.myRole !== "member") ? (
-              <button type="button" class="link-like hint" title={fullTime(m.editedAt)} aria-expanded={versions !== null} onClick={() => (versions ? setVersions(null) : act(loadVersions()))}>
-                (edited)
-              </button>
-            ) : (
-              m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>
-            )}
-            {m.pinned && <small class="hint">📌 Pinned</small>}
-            {own && !m.deleted && props.lastOwn && <Delivery state={deliveryState(c, m, props.order)} />}
-          </div>
-          {versions && (
-            <ol class="versions" aria-label="Earlier versions">
-              {versions.map((v) => (
-                <li key={v.replacedAt}>
-                  <small class="hint">until {fullTime(v.replacedAt)}</small> {v.text}
-                </li>
-              ))}
-            </ol>
-          )}
-          {error && <p class="error" role="alert">{error}</p>}
-        </div>
-        {!m.deleted && (
-          <div class="actions" role="group" aria-label="Message actions">
-            {c.can.react && <button type="button" class="icon" aria-label="React" title="React" aria-expanded={picking} onClick={() => setPicking(!picking)}>☺</button>}
-            <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => props.onReply(m)}>↩</button>
-            <button type="button" class="icon" aria-label="Forward" title="Forward" onClick={() => props.onForward(m)}>↪</button>
-            {c.can.pin && <button type="button" class="icon" aria-label={m.pinned ? "Unpin" : "Pin"} title={m.pinned ? "Unpin" : "Pin"} onClick={() => act(setPinned(m, !m.pinned))}>📌</button>}
-            {own && <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => props.onEdit(m)}>✎</button>}
-            {canDelete && <button type="button" class="icon" aria-label="Delete" title="Delete" onClick={() => void remove()}>🗑</button>}
-          </div>
-        )}
-      </article>
-    </li>
-  );
-}
-
-function PendingItem(props: { o: Outgoing; replied: Message | null }) {
-  const { o } = props;
-  const user = me.value!;
-  return (
-    <li class={`message own pending ${o.state}`}>
-      <article aria-label={`${user.displayName}, ${o.state === "failed" ? "not sent" : "sending"}`}>
-        <div class="gutter">
-          <Avatar person={user} size={36} />
-        </div>
-        <div class="body">
-          <div class="meta">
-            <strong class="sender">{user.displayName}</strong>
-            <time dateTime={o.createdAt}>{timeOfDay(o.createdAt)}</time>
-          </div>
-          {o.replyToId && <ReplyQuote m={props.replied} />}
-          {o.text && <MessageText text={o.text} />}
-          {o.attachments?.length ? <p class="hint">📎 {o.attachments.map((a) => a.name).join(", ")}</p> : null}
-          {o.state === "sending" ? (
-            <small class="hint state" role="status">Sending…</small>
-          ) : (
-            <p class="state failed" role="alert">
-              Not sent: {o.error}{" "}
-              <button type="button" onClick={() => retry(o.clientId)}>Retry</button>{" "}
-              <button type="button" onClick={() => discard(o.clientId)}>Discard</button>
-            </p>
-          )}
-        </div>
-      </article>
-    </li>
-  );
 }

@@ -8,9 +8,8 @@ import { RateLimiter } from "./lib/rate-limiter.ts";
 import { MINUTE } from "./lib/time.ts";
 import { Hub } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
-import { LocalFiles } from "./files/local-store.ts";
-import { sweepFiles } from "./files/attachments.ts";
-import { join } from "node:path";
+import { createFileStore, TempFiles } from "./files/file-store.ts";
+import { sweepFiles, type Media } from "./files/attachments.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
 import { createWriteQueue } from "./store/write-queue.ts";
@@ -28,18 +27,16 @@ export interface App {
 /** Builds the whole application around an open store. Never listens, so tests can drive it directly. */
 export function createApp(config: Config, store: Store, log: Logger): App {
   const hub = new Hub(log);
-  const files = new LocalFiles(join(config.dataDir, "files"));
-  files.clearTemporary();
+  const temps = new TempFiles(config.dataDir);
+  const files = createFileStore(config, temps);
+  const media: Media = { store, files, temps, limits: config };
   const chat: Chat = { store, files, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher: hub };
   const presence = new Presence(hub, chat);
-  // Uploads never sent are removed after a day; checked every hour.
+  // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
+  const ttlMs = config.unsentUploadTtlSeconds * 1000;
   const fileSweep = setInterval(() => {
-    try {
-      sweepFiles(store.db, files);
-    } catch (err) {
-      log.error("file sweep failed", { err });
-    }
-  }, 3600_000);
+    sweepFiles(store.db, files, ttlMs).catch((err) => log.error("file sweep failed", { err }));
+  }, Math.min(3600_000, ttlMs));
   fileSweep.unref();
   const realtime = createRealtime(config, chat, hub, log);
   const deps: Deps = {
@@ -49,7 +46,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     chat,
     hub,
     presence,
-    files,
+    media,
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     authLimits: {
       byAddress: new RateLimiter(config.authRateLimit, MINUTE),

@@ -53,6 +53,7 @@ export async function deleteAccount(
         bio: "",
         email: null,
         passwordHash: null,
+        avatarKey: null,
         role: "member",
         deletedAt: now,
         updatedAt: now,

@@ -28,12 +28,15 @@ export interface AccountView extends PublicUser {
   createdAt: string;
 }
 
+/** Pictures are stored under their hash, so the URL changes with the picture and caches for good. */
+export const avatarUrl = (key: string | null): string | null => (key ? `/api/v1/avatars/${key}` : null);
+
 export function toPublicUser(u: UserRow): PublicUser {
   return {
     id: u.id,
     username: u.username,
     displayName: u.displayName,
-    avatarUrl: null,
+    avatarUrl: avatarUrl(u.avatarKey),
     bio: u.bio,
     deleted: u.deletedAt !== null,
   };

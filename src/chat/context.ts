@@ -1,4 +1,4 @@
-import type { LocalFiles } from "../files/local-store.ts";
+import type { FileStore } from "../files/file-store.ts";
 import type { Store } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { EventView } from "./events.ts";
@@ -24,7 +24,7 @@ export interface ChatPublisher {
 export interface Chat {
   store: Store;
   /** Where message attachments' bytes live. */
-  files: LocalFiles;
+  files: FileStore;
   queue: WriteQueue;
   publisher: ChatPublisher;
 }

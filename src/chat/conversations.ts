@@ -134,7 +134,7 @@ export function announceUpdate(
   chat: Chat,
   actorId: string | null,
   conversationId: string,
-  change: Partial<Pick<ConversationRow, "title" | "description" | "permissions" | "archivedAt">>,
+  change: Partial<Pick<ConversationRow, "title" | "description" | "permissions" | "archivedAt" | "avatarKey">>,
 ): ConversationView {
   const now = Date.now();
   tx.update(conversations).set({ ...change, updatedAt: now }).where(eq(conversations.id, conversationId)).run();

@@ -147,9 +147,10 @@ export function deleteGroup(chat: Chat, me: UserRow, conversationId: string): Pr
     }
     const messageIds = tx.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, conversationId)).all().map((m) => m.id);
     forgetExtras(tx, messageIds);
-    const shas = dropMessageFiles(tx, messageIds);
+    const keys = dropMessageFiles(tx, messageIds);
+    if (conv!.avatarKey) keys.push(conv!.avatarKey);
     tx.delete(conversations).where(eq(conversations.id, conversationId)).run();
-    afterCommit(() => removeUnreferenced(chat.store.db, chat.files, shas));
+    afterCommit(() => void removeUnreferenced(chat.store.db, chat.files, keys).catch(() => {}));
   });
 }
 

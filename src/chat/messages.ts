@@ -148,8 +148,8 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
     const row = tx.update(messages).set({ text: "", deletedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
     forgetExtras(tx, [messageId]);
     // The files go with the words: their rows now, their bytes once nothing else refers to them.
-    const shas = dropMessageFiles(tx, [messageId]);
-    afterCommit(() => removeUnreferenced(chat.store.db, chat.files, shas));
+    const keys = dropMessageFiles(tx, [messageId]);
+    afterCommit(() => void removeUnreferenced(chat.store.db, chat.files, keys).catch(() => {}));
     const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
     const message = toMessageView(row, found.senderId === me.id ? me : findUserById(tx, found.senderId)!);
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));

@@ -2,7 +2,7 @@ import { asc, eq, inArray } from "drizzle-orm";
 import { readPermissions, type Permissions } from "./permissions.ts";
 import type { AttachmentView } from "../files/attachments.ts";
 import type { UserRow } from "../accounts/sessions.ts";
-import { toPublicUser, type PublicUser } from "../accounts/users.ts";
+import { avatarUrl, toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { conversations, members, users, type messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
@@ -53,6 +53,8 @@ export interface ConversationView {
   /** Who may do what (chat/permissions.ts); the same for direct conversations, where roles do not apply. */
   permissions: Permissions;
   archived: boolean;
+  /** Groups: their picture (null shows initials); direct conversations show the other person's. */
+  avatarUrl: string | null;
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;
@@ -98,6 +100,7 @@ export function loadConversationViews(db: Db, ids: string[]): Map<string, Conver
       description: c.description,
       permissions: readPermissions(c.permissions),
       archived: c.archivedAt !== null,
+      avatarUrl: avatarUrl(c.avatarKey),
       createdBy: c.createdBy,
       createdAt: toIso(c.createdAt)!,
       updatedAt: toIso(c.updatedAt)!,

@@ -45,6 +45,9 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; arg
     throw new ConfigError(`${settings.publicUrl.env} must start with http:// or https://`);
   }
   raw.publicUrl = url.origin;
+  if (raw.storage === "s3" && (!raw.s3Bucket || !raw.s3AccessKeyId || !raw.s3SecretAccessKey)) {
+    throw new ConfigError(`${settings.storage.env}=s3 needs ${settings.s3Bucket.env}, ${settings.s3AccessKeyId.env} and ${settings.s3SecretAccessKey.env}`);
+  }
   raw.dataDir = resolve(raw.dataDir as string);
   return Object.freeze({ ...raw, secureCookies: url.protocol === "https:" }) as Config;
 }

@@ -1,12 +1,16 @@
-// Uploads and the messages that carry them: who may fetch a file, and how it is answered.
-import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+// Uploads and the messages that carry them: how files arrive (direct or presigned), who may fetch them,
+// and when their bytes go.
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { AppError } from "../lib/errors.ts";
-import { newId } from "../lib/ids.ts";
+import { hashSecret, newId, randomToken } from "../lib/ids.ts";
+import { toIso } from "../lib/time.ts";
 import { findMember } from "../chat/conversations.ts";
-import { attachments } from "../store/schema.ts";
+import { attachments, conversations, users } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
-import type { LocalFiles } from "./local-store.ts";
+import type { FileStore, TempFile, TempFiles } from "./file-store.ts";
+import { describeImage } from "./images.ts";
+import { stripMetadata } from "./image-metadata.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
 import { safeFileName, sniffType } from "./sniff.ts";
 
@@ -18,59 +22,197 @@ export interface AttachmentView {
   size: number;
   type: string;
   url: string;
+  /** Images: the size as displayed, and a preview at most 480 pixels on its longer side (null: use url). */
+  width: number | null;
+  height: number | null;
+  thumbnailUrl: string | null;
+}
+
+/** What the files domain needs: the database, where bytes go, and the limits. */
+export interface Media {
+  store: Store;
+  files: FileStore;
+  temps: TempFiles;
+  limits: { maxUploadBytes: number; userQuotaBytes: number; stripImageLocation: boolean; uploadUrlTtlSeconds: number };
 }
 
 export const MAX_ATTACHMENTS = 10;
+/** Images larger than this are stored as they are, without preview or metadata removal. */
+const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
 
 export function toAttachmentView(a: AttachmentRow): AttachmentView {
-  return { id: a.id, name: a.name, size: a.size, type: a.type, url: `/api/v1/files/${a.id}` };
+  return {
+    id: a.id,
+    name: a.name,
+    size: a.size,
+    type: a.type,
+    url: `/api/v1/files/${a.id}`,
+    width: a.width,
+    height: a.height,
+    thumbnailUrl: a.thumbKey ? `/api/v1/files/${a.id}/thumbnail` : null,
+  };
 }
 
 /** Room for the multipart envelope around the file itself. */
 const ENVELOPE_BYTES = 16 * 1024;
 
+function roomLeft(db: Db, me: UserRow, quota: number): number {
+  const used = db.select({ n: sql<number>`coalesce(sum(${attachments.size}), 0)` }).from(attachments).where(eq(attachments.ownerId, me.id)).get()!.n;
+  return quota - used;
+}
+
 /**
- * Takes one file from a multipart request body into the store. Refuses what is too big before reading
- * it when the size is declared, and while streaming when it is not; stores nothing on any failure.
+ * Checks an upload that has fully arrived, takes location metadata out of photos, makes a preview, and
+ * moves it into the store. The temporary file is gone afterwards whatever happens.
  */
-export async function receiveUpload(
-  store: Store,
-  files: LocalFiles,
-  me: UserRow,
-  req: Request,
-  limits: { maxUploadBytes: number; userQuotaBytes: number },
-): Promise<AttachmentView> {
+async function ingest(m: Media, temp: TempFile): Promise<Pick<AttachmentRow, "sha256" | "size" | "type" | "storageKey" | "width" | "height" | "thumbKey">> {
+  let current = temp;
+  try {
+    const type = sniffType(current.head);
+    let facts = null;
+    if (IMAGE_TYPES.has(type) && current.size <= MAX_IMAGE_BYTES) {
+      let bytes: Uint8Array = await Bun.file(current.path).bytes();
+      const clean = m.limits.stripImageLocation ? stripMetadata(type, bytes) : null;
+      if (clean) {
+        m.temps.discard(current);
+        current = await m.temps.fromBytes(clean);
+        bytes = clean;
+      }
+      facts = await describeImage(type, bytes);
+    }
+    const thumbKey = facts?.thumbnail ? await m.files.put(facts.thumbnail) : null;
+    const { sha256, size } = current;
+    const storageKey = await m.files.commit(current);
+    return { sha256, size, type, storageKey, width: facts?.width ?? null, height: facts?.height ?? null, thumbKey };
+  } finally {
+    m.temps.discard(current);
+  }
+}
+
+/**
+ * Direct upload: one file from a multipart request body, streamed to a temporary file and then stored.
+ * Refuses what is too big before reading it when the size is declared, and while streaming when it is
+ * not; stores nothing on any failure.
+ */
+export async function receiveUpload(m: Media, me: UserRow, req: Request): Promise<AttachmentView> {
+  const { maxUploadBytes, userQuotaBytes } = m.limits;
   const boundary = boundaryOf(req.headers.get("content-type") ?? undefined);
   const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > limits.maxUploadBytes + ENVELOPE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${limits.maxUploadBytes} bytes.`);
-  const used = store.db.select({ n: sql<number>`coalesce(sum(${attachments.size}), 0)` }).from(attachments).where(eq(attachments.ownerId, me.id)).get()!.n;
-  const room = limits.userQuotaBytes - used;
+  if (declared > maxUploadBytes + ENVELOPE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxUploadBytes} bytes.`);
+  const room = roomLeft(m.store.db, me, userQuotaBytes);
   if (room <= 0 || (Number.isFinite(declared) && declared - ENVELOPE_BYTES > room)) throw new AppError("QUOTA_EXCEEDED");
   if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
-  const got = await files.receive((write) => readFilePart(req.body!, boundary, "file", Math.min(limits.maxUploadBytes, room), write));
+  const { temp, result } = await m.temps.receive((write) => readFilePart(req.body!, boundary, "file", Math.min(maxUploadBytes, room), write));
+  const stored = await ingest(m, temp);
   const row: AttachmentRow = {
+    ...emptyRow(me, safeFileName(result.filename)),
+    ...stored,
+  };
+  m.store.db.insert(attachments).values(row).run();
+  return toAttachmentView(row);
+}
+
+function emptyRow(me: UserRow, name: string): AttachmentRow {
+  return {
     id: newId(),
     ownerId: me.id,
-    sha256: got.sha256,
-    size: got.size,
-    name: safeFileName(got.result.filename),
-    type: sniffType(got.head),
+    sha256: "",
+    size: 0,
+    name,
+    type: "application/octet-stream",
+    storageKey: null,
+    status: "ready",
+    width: null,
+    height: null,
+    thumbKey: null,
+    uploadTokenHash: null,
+    uploadExpiresAt: null,
     messageId: null,
     conversationId: null,
     createdAt: Date.now(),
   };
-  store.db.insert(attachments).values(row).run();
-  return toAttachmentView(row);
+}
+
+export interface PresignedUpload {
+  attachment: AttachmentView;
+  upload: { url: string; method: "PUT"; expiresAt: string };
 }
 
 /**
- * Attaches my unsent uploads to a message being stored (in its transaction). Anything else — someone
- * else's file, one already sent, an unknown id — is refused as one, so ids cannot be probed.
+ * Presigned flow, step 1: reserves room for a file of the declared size and hands out a short-lived URL
+ * to PUT its bytes to — the bucket itself with S3 storage, or Parley's own signed endpoint on local disk.
+ * The type the client names is only a hint; what the file is gets decided from its bytes on completion.
+ */
+export function startPresignedUpload(m: Media, me: UserRow, input: { name: string; size: number }, publicUrl: string): PresignedUpload {
+  if (input.size > m.limits.maxUploadBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${m.limits.maxUploadBytes} bytes.`, "size");
+  if (input.size > roomLeft(m.store.db, me, m.limits.userQuotaBytes)) throw new AppError("QUOTA_EXCEEDED", undefined, "size");
+  const row: AttachmentRow = { ...emptyRow(me, safeFileName(input.name)), size: input.size, status: "pending" };
+  const expiresAt = row.createdAt + m.limits.uploadUrlTtlSeconds * 1000;
+  const signed = m.files.presignPut(m.limits.uploadUrlTtlSeconds);
+  let url: string;
+  if (signed) {
+    row.storageKey = signed.object;
+    url = signed.url;
+  } else {
+    const token = randomToken(20);
+    row.uploadTokenHash = hashSecret(token);
+    url = `${publicUrl}/api/v1/uploads/${row.id}/content?token=${token}`;
+  }
+  row.uploadExpiresAt = expiresAt;
+  m.store.db.insert(attachments).values(row).run();
+  return { attachment: toAttachmentView(row), upload: { url, method: "PUT", expiresAt: toIso(expiresAt)! } };
+}
+
+/** Presigned flow on local storage, step 2: the bytes, PUT to the signed URL (the token is the credential). */
+export async function receivePresignedContent(m: Media, id: string, token: string, req: Request): Promise<void> {
+  const row = m.store.db.select().from(attachments).where(eq(attachments.id, id)).get();
+  const valid = row && row.status === "pending" && row.uploadTokenHash !== null && row.uploadTokenHash === hashSecret(token) && Date.now() < row.uploadExpiresAt!;
+  if (!valid) throw new AppError("UPLOAD_LINK_INVALID");
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > row.size) throw new AppError("PAYLOAD_TOO_LARGE", `This upload was announced as ${row.size} bytes.`);
+  if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
+  const temp = await m.temps.fromStream(req.body, row.size);
+  await finish(m, row, temp);
+}
+
+/** Presigned flow, step 3: the client says the bytes are up; the file is checked and becomes sendable. */
+export async function completePresignedUpload(m: Media, me: UserRow, id: string): Promise<AttachmentView> {
+  const row = m.store.db.select().from(attachments).where(and(eq(attachments.id, id), eq(attachments.ownerId, me.id), isNull(attachments.messageId))).get();
+  if (!row) throw new AppError("ATTACHMENT_NOT_FOUND");
+  if (row.status === "ready") return toAttachmentView(row);
+  const temp = row.storageKey ? await m.files.fetchPresigned(row.storageKey, row.size) : null;
+  if (!temp) throw new AppError("UPLOAD_INCOMPLETE");
+  return toAttachmentView(await finish(m, row, temp));
+}
+
+async function finish(m: Media, row: AttachmentRow, temp: TempFile): Promise<AttachmentRow> {
+  if (temp.size !== row.size) {
+    m.temps.discard(temp);
+    throw new AppError("UPLOAD_SIZE_MISMATCH", `${temp.size} bytes arrived; ${row.size} were announced.`);
+  }
+  const stored = await ingest(m, temp);
+  return m.store.db
+    .update(attachments)
+    .set({ ...stored, status: "ready", uploadTokenHash: null, uploadExpiresAt: null })
+    .where(eq(attachments.id, row.id))
+    .returning()
+    .get()!;
+}
+
+/**
+ * Attaches my finished, unsent uploads to a message being stored (in its transaction). Anything else —
+ * someone else's file, one already sent, one still uploading, an unknown id — is refused as one, so ids
+ * cannot be probed.
  */
 export function attachToMessage(tx: Db, me: UserRow, conversationId: string, messageId: string, ids: string[]): void {
   if (ids.length === 0) return;
   const unique = [...new Set(ids)];
-  const mine = tx.select({ id: attachments.id }).from(attachments).where(and(inArray(attachments.id, unique), eq(attachments.ownerId, me.id), isNull(attachments.messageId))).all();
+  const mine = tx
+    .select({ id: attachments.id })
+    .from(attachments)
+    .where(and(inArray(attachments.id, unique), eq(attachments.ownerId, me.id), isNull(attachments.messageId), eq(attachments.status, "ready")))
+    .all();
   if (mine.length !== unique.length) throw new AppError("ATTACHMENT_NOT_FOUND", undefined, "attachmentIds");
   tx.update(attachments).set({ messageId, conversationId }).where(inArray(attachments.id, unique)).run();
 }
@@ -87,38 +229,51 @@ export function attachmentsOf(db: Db, messageIds: string[]): Map<string, Attachm
 }
 
 /** A file I may fetch: my own upload, or one shared in a conversation I am in now. Otherwise 403, existing or not. */
-export function requireReadableFile(db: Db, me: UserRow, id: string): AttachmentRow {
+export function requireReadableFile(db: Db, me: UserRow, id: string): AttachmentRow & { storageKey: string } {
   const a = db.select().from(attachments).where(eq(attachments.id, id)).get();
   const allowed =
     a &&
-    (a.conversationId === null
-      ? a.ownerId === me.id
-      : Boolean(findMember(db, a.conversationId, me.id)));
+    a.status === "ready" &&
+    (a.conversationId === null ? a.ownerId === me.id : Boolean(findMember(db, a.conversationId, me.id)));
   if (!allowed) throw new AppError("FORBIDDEN", "You cannot see this file.");
-  return a!;
+  return a as AttachmentRow & { storageKey: string };
 }
 
-/** Forgets files deleted with their message (the words and the files go together); returns their hashes. */
+/** Forgets files deleted with their message (the words and the files go together); returns their keys. */
 export function dropMessageFiles(tx: Db, messageIds: string[]): string[] {
   if (messageIds.length === 0) return [];
-  return tx.delete(attachments).where(inArray(attachments.messageId, messageIds)).returning({ sha256: attachments.sha256 }).all().map((r) => r.sha256);
+  return keysOf(tx.delete(attachments).where(inArray(attachments.messageId, messageIds)).returning().all());
 }
 
-/** Uploads never sent within a day are removed, and bytes nothing refers to any more go with them. */
-export function sweepFiles(db: Db, files: LocalFiles, olderThanMs = 24 * 3600_000): number {
+const keysOf = (rows: AttachmentRow[]) => rows.flatMap((r) => [r.storageKey, r.thumbKey]).filter((k): k is string => k !== null);
+
+/**
+ * Uploads no message carries after `olderThanMs` are removed (a presigned one still in its bucket
+ * included), and bytes nothing refers to any more go with them.
+ */
+export async function sweepFiles(db: Db, files: FileStore, olderThanMs: number): Promise<number> {
   const stale = db
     .delete(attachments)
     .where(and(isNull(attachments.messageId), lt(attachments.createdAt, Date.now() - olderThanMs)))
-    .returning({ sha256: attachments.sha256 })
+    .returning()
     .all();
-  return removeUnreferenced(db, files, stale.map((s) => s.sha256));
+  return removeUnreferenced(db, files, keysOf(stale));
 }
 
-export function removeUnreferenced(db: Db, files: LocalFiles, shas: string[]): number {
+/** Whether any file, preview or avatar still uses these bytes (the same bytes are stored once). */
+function isReferenced(db: Db, key: string): boolean {
+  return Boolean(
+    db.select({ id: attachments.id }).from(attachments).where(or(eq(attachments.storageKey, key), eq(attachments.thumbKey, key))).get() ??
+      db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
+      db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get(),
+  );
+}
+
+export async function removeUnreferenced(db: Db, files: FileStore, keys: string[]): Promise<number> {
   let removed = 0;
-  for (const sha of new Set(shas)) {
-    if (!db.select({ id: attachments.id }).from(attachments).where(eq(attachments.sha256, sha)).get()) {
-      files.remove(sha);
+  for (const key of new Set(keys)) {
+    if (!isReferenced(db, key)) {
+      await files.remove(key);
       removed++;
     }
   }

@@ -9,7 +9,7 @@ import type { Store } from "../store/store.ts";
 import type { Chat } from "../chat/context.ts";
 import type { Hub, SocketData } from "../realtime/hub.ts";
 import type { Presence } from "../realtime/presence.ts";
-import type { LocalFiles } from "../files/local-store.ts";
+import type { Media } from "../files/attachments.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
 export interface Deps {
@@ -19,7 +19,8 @@ export interface Deps {
   chat: Chat;
   hub: Hub;
   presence: Presence;
-  files: LocalFiles;
+  /** Uploaded files, previews and avatars. */
+  media: Media;
   mailer: Mailer | null;
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
 }

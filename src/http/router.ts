@@ -22,7 +22,7 @@ import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { groupInviteRoutes } from "./routes/group-invites.ts";
 import { mentionRoutes } from "./routes/mentions.ts";
 import { presenceRoutes } from "./routes/presence.ts";
-import { fileRoutes, uploadRoutes } from "./routes/files.ts";
+import { avatarRoutes, fileRoutes, uploadRoutes } from "./routes/files.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { webRoutes } from "./routes/web.ts";
 
@@ -49,7 +49,8 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
     },
   });
   // Uploads stream to disk under their own limits (files/attachments.ts); everything else is small JSON.
-  api.use((c, next) => (c.req.path === "/api/v1/uploads" ? next() : jsonLimit(c, next)));
+  const streamed = /^\/api\/v1\/(uploads|uploads\/[^/]+\/content|me\/avatar|conversations\/[^/]+\/avatar)$/;
+  api.use((c, next) => (streamed.test(c.req.path) ? next() : jsonLimit(c, next)));
 
   api.use(sameOriginOnly);
   api.use(loadSession);
@@ -80,6 +81,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/presence", presenceRoutes);
   api.route("/uploads", uploadRoutes);
   api.route("/files", fileRoutes);
+  api.route("/avatars", avatarRoutes);
   api.notFound(notFoundResponse);
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);

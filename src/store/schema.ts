@@ -21,6 +21,8 @@ export const users = sqliteTable(
     hideLastSeen: integer("hide_last_seen", { mode: "boolean" }).notNull().default(false),
     // Off: nobody sees when I read, and I see nobody's reads (as in Signal).
     sendReadReceipts: integer("send_read_receipts", { mode: "boolean" }).notNull().default(true),
+    // A square WebP in the file store (files/avatars.ts); null shows initials.
+    avatarKey: text("avatar_key"),
     deletedAt: integer("deleted_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -97,6 +99,7 @@ export const conversations = sqliteTable(
     permissions: text("permissions").notNull().default("{}"),
     // The last member left: the group stays for the record but nobody is in it.
     archivedAt: integer("archived_at"),
+    avatarKey: text("avatar_key"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -237,15 +240,26 @@ export const attachments = sqliteTable(
   {
     id: text("id").primaryKey(),
     ownerId: text("owner_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    // Empty while a presigned upload is under way (status "pending"); the hash of the stored bytes after.
     sha256: text("sha256").notNull(),
     size: integer("size").notNull(),
     name: text("name").notNull(),
     // Detected from the bytes, never taken from the client.
     type: text("type").notNull(),
+    // Where the bytes are in the file store (files/file-store.ts); null while pending.
+    storageKey: text("storage_key"),
+    status: text("status", { enum: ["pending", "ready"] }).notNull().default("ready"),
+    // Images: their size as shown (orientation applied) and a small preview.
+    width: integer("width"),
+    height: integer("height"),
+    thumbKey: text("thumb_key"),
+    // Presigned uploads to local storage: the URL's token (hashed, like every secret) and its deadline.
+    uploadTokenHash: text("upload_token_hash"),
+    uploadExpiresAt: integer("upload_expires_at"),
     // Set when a message carries it; until then only its owner sees it, and it is cleaned up after a day.
     messageId: text("message_id"),
     conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "cascade" }),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("attachments_sha_idx").on(t.sha256), index("attachments_owner_idx").on(t.ownerId), index("attachments_message_idx").on(t.messageId)],
+  (t) => [index("attachments_key_idx").on(t.storageKey), index("attachments_owner_idx").on(t.ownerId), index("attachments_message_idx").on(t.messageId)],
 );

@@ -7,6 +7,7 @@ import { createGroupInvite, listGroupInvites, revokeGroupInvite } from "../../ch
 import { deleteGroup, setPermissions, transferOwnership } from "../../chat/members.ts";
 import { listPins, setPinned } from "../../chat/message-extras.ts";
 import { permissionsInput, presets, type Preset } from "../../chat/permissions.ts";
+import { setGroupAvatar } from "../../files/avatars.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
 import { futureDate, readJson } from "../validate.ts";
@@ -47,6 +48,19 @@ export const conversationRoutes = new Hono<AppEnv>()
     const { chat } = c.get("deps");
     const { user } = authOf(c);
     await updateConversation(chat, user, c.req.param("id"), body);
+    return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
+  })
+  // A group's picture (the editInfo right): a JPEG, PNG or WebP in a multipart body (field "file").
+  .put("/:id/avatar", async (c) => {
+    const { chat, media } = c.get("deps");
+    const { user } = authOf(c);
+    await setGroupAvatar(media, chat, user, c.req.param("id"), c.req.raw);
+    return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
+  })
+  .delete("/:id/avatar", async (c) => {
+    const { chat, media } = c.get("deps");
+    const { user } = authOf(c);
+    await setGroupAvatar(media, chat, user, c.req.param("id"), null);
     return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
   })
   .delete("/:id", async (c) => {

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { changePassword, deleteAccount } from "../../accounts/account.ts";
 import * as f from "../../accounts/fields.ts";
 import { leaveAllGroups } from "../../chat/members.ts";
+import { removeUnreferenced } from "../../files/attachments.ts";
+import { setUserAvatar } from "../../files/avatars.ts";
 import { deleteOwnSession, listUserSessions } from "../../accounts/sessions.ts";
 import { toAccountView, updateProfile } from "../../accounts/users.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -38,11 +40,22 @@ export const meRoutes = new Hono<AppEnv>()
   })
   .delete("/", async (c) => {
     const { password } = await readJson(c, z.object({ password: f.password }));
-    const { store, chat } = c.get("deps");
+    const { store, chat, media } = c.get("deps");
     const { user } = authOf(c);
     await deleteAccount(store, user.id, password, (tx, afterCommit) => leaveAllGroups(tx, afterCommit, chat, user.id));
+    // The picture goes with the profile.
+    if (user.avatarKey) await removeUnreferenced(store.db, media.files, [user.avatarKey]);
     clearSessionCookie(c);
     return c.body(null, 204);
+  })
+  // The picture: a JPEG, PNG or WebP in a multipart body (field "file"); stored as a square WebP.
+  .put("/avatar", async (c) => {
+    const user = await setUserAvatar(c.get("deps").media, authOf(c).user, c.req.raw);
+    return c.json({ user: toAccountView(user) });
+  })
+  .delete("/avatar", async (c) => {
+    const user = await setUserAvatar(c.get("deps").media, authOf(c).user, null);
+    return c.json({ user: toAccountView(user) });
   })
   .get("/sessions", (c) => {
     const { user, session: current } = authOf(c);

@@ -1,0 +1,64 @@
+// Pictures of people and groups: any JPEG, PNG or WebP becomes a square WebP (the centre of the image,
+// upright, at most 256 pixels), stored under its hash so its URL can be cached for good.
+import { eq } from "drizzle-orm";
+import type { UserRow } from "../accounts/sessions.ts";
+import { announceUpdate, requireAccess } from "../chat/conversations.ts";
+import type { Chat } from "../chat/context.ts";
+import type { ConversationView } from "../chat/views.ts";
+import { AppError } from "../lib/errors.ts";
+import { conversations, users } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import { removeUnreferenced, type Media } from "./attachments.ts";
+import { makeAvatar } from "./images.ts";
+import { boundaryOf, readFilePart } from "./multipart.ts";
+import { sniffType } from "./sniff.ts";
+
+/** A picture to crop is never bigger than a phone photo. */
+const MAX_AVATAR_SOURCE_BYTES = 20 * 1024 * 1024;
+
+/** Reads the picture from a multipart body (field "file") and stores its avatar; returns the key. */
+async function storeAvatar(m: Media, req: Request): Promise<string> {
+  if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > MAX_AVATAR_SOURCE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${MAX_AVATAR_SOURCE_BYTES} bytes.`);
+  const chunks: Uint8Array[] = [];
+  await readFilePart(req.body, boundaryOf(req.headers.get("content-type") ?? undefined), "file", MAX_AVATAR_SOURCE_BYTES, async (c) => {
+    chunks.push(c.slice());
+  });
+  const bytes = Buffer.concat(chunks);
+  const avatar = await makeAvatar(sniffType(bytes.subarray(0, 4096)), bytes);
+  if (!avatar) throw new AppError("UNSUPPORTED_IMAGE");
+  return m.files.put(avatar);
+}
+
+export async function setUserAvatar(m: Media, me: UserRow, req: Request | null): Promise<UserRow> {
+  const key = req ? await storeAvatar(m, req) : null;
+  const row = m.store.db.update(users).set({ avatarKey: key, updatedAt: Date.now() }).where(eq(users.id, me.id)).returning().get()!;
+  if (me.avatarKey && me.avatarKey !== key) await removeUnreferenced(m.store.db, m.files, [me.avatarKey]);
+  return row;
+}
+
+/** A group's picture: the editInfo right, like its name; members see conversation.updated. */
+export async function setGroupAvatar(m: Media, chat: Chat, me: UserRow, conversationId: string, req: Request | null): Promise<ConversationView> {
+  // Checked before the picture is read, and again in the transaction in case rights changed meanwhile.
+  const { conversation } = requireAccess(m.store.db, conversationId, me.id, "editInfo");
+  if (conversation.type !== "group") throw new AppError("FORBIDDEN", "Direct conversations show the other person's picture.");
+  const key = req ? await storeAvatar(m, req) : null;
+  let previous: string | null = null;
+  const view = await chat.queue.run((tx, afterCommit) => {
+    previous = requireAccess(tx, conversationId, me.id, "editInfo").conversation.avatarKey;
+    return announceUpdate(tx, afterCommit, chat, me.id, conversationId, { avatarKey: key });
+  });
+  if (previous && previous !== key) await removeUnreferenced(m.store.db, m.files, [previous]);
+  return view;
+}
+
+/** Avatars are for every signed-in user to see, but only keys that are someone's or some group's picture. */
+export function requireAvatar(db: Db, key: string): string {
+  const used =
+    /^[0-9a-f]{64}$/.test(key) &&
+    (db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
+      db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get());
+  if (!used) throw new AppError("NOT_FOUND", "No such picture.");
+  return key;
+}

@@ -100,6 +100,10 @@ export interface Attachment {
   size: number;
   type: string;
   url: string;
+  /** Images: the size as displayed, and a small preview (null: the image is its own preview). */
+  width: number | null;
+  height: number | null;
+  thumbnailUrl: string | null;
 }
 
 export interface Conversation {
@@ -111,6 +115,7 @@ export interface Conversation {
   updatedAt: string;
   description: string;
   archived: boolean;
+  avatarUrl: string | null;
   members: Member[];
   permissions: Record<string, Role>;
   lastMessage: Message | null;

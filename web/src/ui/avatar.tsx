@@ -26,9 +26,10 @@ export function Avatar(props: { person: Person; size?: number; decorative?: bool
   );
 }
 
-/** A group's badge: its initials on a colour from its id. */
-export function GroupAvatar(props: { id: string; title: string; size?: number }) {
+/** A group's picture, or its initials on a colour from its id. */
+export function GroupAvatar(props: { id: string; title: string; avatarUrl?: string | null; size?: number }) {
   const size = props.size ?? 36;
+  if (props.avatarUrl) return <img class="avatar group" src={props.avatarUrl} alt="" style={{ width: `${size}px`, height: `${size}px` }} />;
   return (
     <span class="avatar group" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.4)}px`, background: `hsl(${hue(props.id)} 45% 38%)` }}>
       {initials(props.title)}

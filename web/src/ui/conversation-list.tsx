@@ -63,7 +63,7 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
         }}
       >
         <span class="avatar-wrap">
-          {person ? <Avatar person={person} size={44} decorative /> : <GroupAvatar id={c.id} title={title} size={44} />}
+          {person ? <Avatar person={person} size={44} decorative /> : <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={44} />}
           {status === "online" || status === "away" ? <span class={`dot ${status}`} role="img" aria-label={status === "online" ? "Online" : "Away"} /> : null}
         </span>
         <span class="row-main">

@@ -61,7 +61,7 @@ export function ConversationView(props: { id: string }) {
         <button type="button" class="icon back" aria-label="Back to conversations" onClick={() => navigate("/")}>
           ←
         </button>
-        {person ? <Avatar person={person} size={36} decorative /> : <GroupAvatar id={c.id} title={title} size={36} />}
+        {person ? <Avatar person={person} size={36} decorative /> : <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={36} />}
         <div class="head-title">
           <h2>{title}</h2>
           <small class="hint">{person ? presenceLine(person.id, person.username) : `${c.members.length} members`}</small>

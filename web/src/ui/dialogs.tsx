@@ -5,6 +5,7 @@ import { fullTime } from "../app/format.ts";
 import { instance, me, navigate } from "../app/state.ts";
 import { theme, type Theme } from "../app/theme.ts";
 import { Avatar } from "./avatar.tsx";
+import { AvatarEditor } from "./avatar-editor.tsx";
 import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
@@ -68,12 +69,18 @@ export function ProfileDialog(props: { onClose: () => void }) {
   return (
     <Dialog title="Your profile" onClose={props.onClose} wide>
       <div class="profile-head">
-        <Avatar person={user} size={56} decorative />
         <div>
           <strong>{user.displayName}</strong>
           <small class="hint">@{user.username}</small>
         </div>
       </div>
+      <AvatarEditor
+        current={<Avatar person={user} size={56} decorative />}
+        hasPicture={Boolean(user.avatarUrl)}
+        path="/me/avatar"
+        label="Choose your picture"
+        onSaved={(body: { user: User }) => (me.value = body.user)}
+      />
       <Form
         fields={[
           { name: "displayName", label: "Your name", initial: user.displayName, maxLength: 64 },

@@ -3,7 +3,8 @@ import { api, type Conversation, type GroupInvite, type Member, type Message, ty
 import { changeConversation, deleteConversation, leaveConversation, setPinned } from "../app/chats.ts";
 import { previewText } from "../app/markdown.ts";
 import { me, navigate } from "../app/state.ts";
-import { Avatar } from "./avatar.tsx";
+import { Avatar, GroupAvatar } from "./avatar.tsx";
+import { AvatarEditor } from "./avatar-editor.tsx";
 import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
@@ -19,6 +20,11 @@ export function GroupPanel(props: { c: Conversation; onClose: () => void }) {
   return (
     <Dialog title="Group info" onClose={props.onClose} wide>
       {error && <p class="error" role="alert">{error}</p>}
+      {c.can.editInfo ? (
+        <AvatarEditor current={<GroupAvatar id={c.id} title={c.title ?? ""} avatarUrl={c.avatarUrl} size={56} />} hasPicture={Boolean(c.avatarUrl)} path={`/conversations/${c.id}/avatar`} label="Choose the group's picture" onSaved={() => {}} />
+      ) : (
+        <GroupAvatar id={c.id} title={c.title ?? ""} avatarUrl={c.avatarUrl} size={56} />
+      )}
       {c.can.editInfo ? (
         <Form
           fields={[

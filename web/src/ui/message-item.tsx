@@ -51,6 +51,13 @@ function Delivery(props: { state: ReturnType<typeof deliveryState> }) {
 const IMAGE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
 /** Pictures as previews that open larger; any other file as a card to download. */
+/** Images keep their place while loading: a box of their proportions, at most 320×240. */
+function previewBox(a: Message["attachments"][number]) {
+  if (!a.width || !a.height) return undefined;
+  const k = Math.min(1, 320 / a.width, 240 / a.height);
+  return { width: `${Math.round(a.width * k)}px`, height: `${Math.round(a.height * k)}px` };
+}
+
 function Attachments(props: { list: Message["attachments"] }) {
   const [open, setOpen] = useState<Message["attachments"][number] | null>(null);
   return (
@@ -58,7 +65,7 @@ function Attachments(props: { list: Message["attachments"] }) {
       {props.list.map((a) =>
         IMAGE.has(a.type) ? (
           <button key={a.id} type="button" class="image-preview" aria-label={`Open image ${a.name}`} onClick={() => setOpen(a)}>
-            <img src={a.url} alt={a.name} loading="lazy" />
+            <img src={a.thumbnailUrl ?? a.url} alt={a.name} loading="lazy" style={previewBox(a)} />
           </button>
         ) : (
           <a key={a.id} class="file-card" href={a.url} download={a.name}>

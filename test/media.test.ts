@@ -174,7 +174,9 @@ for (const storage of ["local", "s3"] as const) {
       expect([pic.width, pic.height]).toEqual([256, 256]);
       expect((await download(null, url)).status).toBe(401);
       expect((await download(eve, "/api/v1/avatars/" + "0".repeat(64))).status).toBe(404);
-      // Others see it on Ben wherever he appears.
+      // Others see it on Ben wherever he appears: on his messages, and in member lists.
+      const said = await s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: ben.token, body: { clientId: `av-${storage}`, text: "new me" } });
+      expect(said.body.message.sender.avatarUrl).toBe(url);
       const members = await s.call("GET", `/api/v1/conversations/${conv}`, { token: ana.token });
       expect(members.body.conversation.members.find((m: any) => m.user.id === ben.user.id).user.avatarUrl).toBe(url);
 

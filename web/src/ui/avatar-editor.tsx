@@ -146,7 +146,7 @@ export function AvatarEditor(props: { current: ComponentChildren; hasPicture: bo
             Zoom
             <input type="range" min={1} max={4} step={0.01} value={crop.zoom} onInput={(e) => zoomTo(Number((e.currentTarget as HTMLInputElement).value))} />
           </label>
-          <div class="row">
+          <div class="avatar-actions">
             <button type="button" class="primary" disabled={busy} onClick={save}>
               {busy ? "Saving…" : "Save picture"}
             </button>
@@ -156,7 +156,7 @@ export function AvatarEditor(props: { current: ComponentChildren; hasPicture: bo
           </div>
         </div>
       ) : (
-        <div class="row">
+        <div class="avatar-actions">
           {props.current}
           <button type="button" disabled={busy} onClick={() => file.current?.click()}>
             {props.hasPicture ? "Change picture" : "Add picture"}

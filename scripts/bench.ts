@@ -9,12 +9,18 @@ import { openStore } from "../src/store/store.ts";
 import { spawnServer, type ChildServer } from "../test/process.ts";
 import { tempDir } from "../test/harness.ts";
 import type { Conn } from "./bench/load.ts";
+import { benchImages } from "./bench/images.ts";
 
 const quick = process.argv.includes("--quick");
 // --profile=DIR writes a CPU profile of the Parley server (markdown too) into DIR when it stops.
 // --parley-only skips the ceiling: for quick before/after comparisons of a change.
 const parleyOnly = process.argv.includes("--parley-only");
 const profileDir = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
+// --images measures only photo uploads in the compiled executable (scripts/bench/images.ts).
+if (process.argv.includes("--images")) {
+  await printImages();
+  process.exit(0);
+}
 const FANOUT_USERS = quick ? 200 : 500;
 const GROUP_SIZE = 10;
 const DM_PAIRS = quick ? 100 : 250;
@@ -306,3 +312,13 @@ console.log("\n" + table(
     ["history page: p50 / p99 ms", `${ms(p.history.p50)} / ${ms(p.history.p99)}`, `${ms(c.history.p50)} / ${ms(c.history.p99)}`, ""],
   ],
 ));
+
+/** Photo uploads in the compiled executable: the wasm codecs as users get them. */
+async function printImages(): Promise<void> {
+  const build = Bun.spawnSync([process.execPath, join(import.meta.dir, "build.ts")], { stdout: "ignore", stderr: "inherit" });
+  if (build.exitCode !== 0) throw new Error("build failed");
+  console.log("\nImages (a photo with EXIF and XMP, uploaded to dist/parley; best of 3; RSS of the server after it):");
+  console.table(await benchImages(join(import.meta.dir, "..", "dist", "parley")));
+}
+
+await printImages();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./harness.ts";
+import { phonePhoto, pixelAt } from "./images.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 
 const root = join(import.meta.dir, "..");
@@ -63,6 +64,15 @@ describe("the compiled executable", () => {
     expect(reg.status).toBe(201);
     expect((await reg.json()).user.username).toBe("bea");
     expect(existsSync(join(cwd, "INJECTED"))).toBe(false);
+
+    // The image codecs (WebAssembly) are inside the binary too: a photo gets its preview.
+    const form = new FormData();
+    form.append("file", new File([await phonePhoto(1200, 900)], "photo.jpg"));
+    const up = await (await fetch(`${server.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form })).json();
+    expect(up.attachment).toMatchObject({ type: "image/jpeg", width: 900, height: 1200, thumbnailUrl: expect.stringMatching(/thumbnail$/) });
+    const thumb = await fetch(server.url + up.attachment.thumbnailUrl, { headers: { authorization: `Bearer ${token}` } });
+    expect(thumb.headers.get("content-type")).toBe("image/webp");
+    expect((await pixelAt("image/webp", new Uint8Array(await thumb.arrayBuffer()), 10, 10)).width).toBe(360);
   });
 
   test("npm run build:arm64 cross-compiles a 64-bit ARM executable", () => {

@@ -10,14 +10,19 @@ const encoder = () =>
     await initJpegEncoder(new WebAssembly.Module(await Bun.file(path).arrayBuffer()));
   })());
 
-/** Left half red, right half blue: after a quarter turn (orientation 6) red is on top. */
-export async function twoColourJpeg(width: number, height: number): Promise<Uint8Array> {
+/**
+ * Left half red, right half blue: after a quarter turn (orientation 6) red is on top. With `grain`, every
+ * pixel varies a little, so the JPEG is as large and as slow to decode as a real photo.
+ */
+export async function twoColourJpeg(width: number, height: number, grain = false): Promise<Uint8Array> {
   await encoder();
   const data = new Uint8ClampedArray(width * height * 4);
+  let seed = 1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      data.set(x < width / 2 ? [220, 30, 30, 255] : [30, 30, 220, 255], i);
+      const n = grain ? ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) / 4 - 32 : 0;
+      data.set(x < width / 2 ? [220 + n, 30 + n, 30 + n, 255] : [30 + n, 30 + n, 220 + n, 255], i);
     }
   }
   return new Uint8Array(await encodeJpeg({ data, width, height, colorSpace: "srgb" } as ImageData, { quality: 90 }));
@@ -64,8 +69,8 @@ function segment(marker: number, body: Uint8Array): Uint8Array {
 }
 
 /** A photo as a phone stores it: sideways pixels, orientation 6, where it was taken in EXIF and XMP. */
-export async function phonePhoto(width = 800, height = 600): Promise<Uint8Array<ArrayBuffer>> {
-  const jpeg = await twoColourJpeg(width, height);
+export async function phonePhoto(width = 800, height = 600, grain = false): Promise<Uint8Array<ArrayBuffer>> {
+  const jpeg = await twoColourJpeg(width, height, grain);
   const enc = new TextEncoder();
   const exif = segment(0xe1, new Uint8Array([...enc.encode("Exif\0\0"), ...cameraExif(6)]));
   const xmp = segment(0xe1, enc.encode(`http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>${SECRET_PLACE}</exif:GPSLatitude></x:xmpmeta>`));

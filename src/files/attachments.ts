@@ -189,6 +189,7 @@ export async function completePresignedUpload(m: Media, me: UserRow, id: string)
 async function finish(m: Media, row: AttachmentRow, temp: TempFile): Promise<AttachmentRow> {
   if (temp.size !== row.size) {
     m.temps.discard(temp);
+    m.store.db.delete(attachments).where(eq(attachments.id, row.id)).run();
     throw new AppError("UPLOAD_SIZE_MISMATCH", `${temp.size} bytes arrived; ${row.size} were announced.`);
   }
   const stored = await ingest(m, temp);

@@ -37,20 +37,23 @@ async function compile(path: string): Promise<WebAssembly.Module> {
   return new WebAssembly.Module(await Bun.file(path).arrayBuffer());
 }
 
-/** Instantiates an Emscripten codec from our embedded wasm, never fetching anything. */
+/**
+ * A fresh instance of an Emscripten codec for each image: wasm memory only ever grows, so an instance
+ * kept after a 24-megapixel photo would hold on to hundreds of megabytes. Compiling happens once.
+ */
 function emscripten(factory: unknown, wasmPath: string): () => Promise<Emscripten> {
-  let ready: Promise<Emscripten> | undefined;
-  return () =>
-    (ready ??= compile(wasmPath).then((module) =>
-      (factory as Factory)({
-        noInitialRun: true,
-        instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance) => void) {
-          const instance = new WebAssembly.Instance(module, imports);
-          done(instance);
-          return instance.exports;
-        },
-      }),
-    ));
+  let compiled: Promise<WebAssembly.Module> | undefined;
+  return async () => {
+    const module = await (compiled ??= compile(wasmPath));
+    return (factory as Factory)({
+      noInitialRun: true,
+      instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance) => void) {
+        const instance = new WebAssembly.Instance(module, imports);
+        done(instance);
+        return instance.exports;
+      },
+    });
+  };
 }
 
 const jpegDecoder = emscripten(mozjpegDecoder, jpegDecWasm);

@@ -6,8 +6,11 @@ import { displaySize, readImageHeader } from "./image-metadata.ts";
 /** Thumbnails fit in this box; avatars are this side's square. */
 export const THUMB_BOX = 480;
 export const AVATAR_SIDE = 256;
-/** Larger images get no preview (the original still opens): decoding them could take gigabytes. */
-const MAX_PIXELS = 64_000_000;
+/**
+ * Larger images get no preview (the original still opens): decoding costs about 16 bytes a pixel at the
+ * peak, so this keeps one upload under 600 MB even on a Raspberry Pi (docs/performance.md, "Images").
+ */
+const MAX_PIXELS = 36_000_000;
 
 let queue: Promise<unknown> = Promise.resolve();
 function oneAtATime<T>(job: () => Promise<T>): Promise<T> {
@@ -89,6 +92,21 @@ export interface ImageFacts {
   thumbnail: Uint8Array | null;
 }
 
+/**
+ * Decodes, scales the pixels as stored so the longer upright side is at most `box` (or, with `cover`, the
+ * shorter one is exactly `box`), then turns the small result upright: the full-size image is never copied.
+ */
+async function scaledUpright(type: DecodableType, bytes: Uint8Array, orientation: number, box: number, cover: boolean): Promise<Bitmap> {
+  let decoded: Bitmap | null = await decodeImage(type, bytes);
+  const { width, height } = decoded;
+  const scale = cover ? box / Math.min(width, height) : Math.min(1, box / Math.max(width, height));
+  const small = resize(decoded, Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)));
+  decoded = null;
+  // A photo's pixels are large and short-lived: give them back now rather than at the next idle moment.
+  if (width * height > 4_000_000) Bun.gc(true);
+  return orient(small, orientation);
+}
+
 /** Size and preview of an uploaded image; null when it is not an image we can read. */
 export async function describeImage(type: string, bytes: Uint8Array): Promise<ImageFacts | null> {
   const header = readImageHeader(type, bytes);
@@ -99,11 +117,7 @@ export async function describeImage(type: string, bytes: Uint8Array): Promise<Im
     return { width, height, thumbnail: null };
   }
   try {
-    const thumbnail = await oneAtATime(async () => {
-      const upright = orient(await decodeImage(type as DecodableType, bytes), header.orientation);
-      const scale = Math.min(THUMB_BOX / upright.width, THUMB_BOX / upright.height);
-      return encodeWebp(resize(upright, Math.max(1, Math.round(upright.width * scale)), Math.max(1, Math.round(upright.height * scale))));
-    });
+    const thumbnail = await oneAtATime(async () => encodeWebp(await scaledUpright(type as DecodableType, bytes, header.orientation, THUMB_BOX, false)));
     return { width, height, thumbnail };
   } catch {
     return { width, height, thumbnail: null };
@@ -116,11 +130,10 @@ export async function makeAvatar(type: string, bytes: Uint8Array): Promise<Uint8
   if (!header || !DECODABLE.has(type) || header.width * header.height > MAX_PIXELS) return null;
   try {
     return await oneAtATime(async () => {
-      const upright = orient(await decodeImage(type as DecodableType, bytes), header.orientation);
-      const side = Math.min(upright.width, upright.height);
+      const side = Math.min(AVATAR_SIDE, header.width, header.height);
+      const upright = await scaledUpright(type as DecodableType, bytes, header.orientation, side, true);
       const region = { x: Math.floor((upright.width - side) / 2), y: Math.floor((upright.height - side) / 2), w: side, h: side };
-      const out = Math.min(AVATAR_SIDE, side);
-      return encodeWebp(resize(upright, out, out, region), 82);
+      return encodeWebp(resize(upright, side, side, region), 82);
     });
   } catch {
     return null;

@@ -69,7 +69,8 @@ describe("the compiled executable", () => {
     const form = new FormData();
     form.append("file", new File([await phonePhoto(1200, 900)], "photo.jpg"));
     const up = await (await fetch(`${server.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form })).json();
-    expect(up.attachment).toMatchObject({ type: "image/jpeg", width: 900, height: 1200, thumbnailUrl: expect.stringMatching(/thumbnail$/) });
+    expect(up.attachment).toMatchObject({ type: "image/jpeg", width: 900, height: 1200 });
+    expect(up.attachment.thumbnailUrl).toMatch(/thumbnail$/);
     const thumb = await fetch(server.url + up.attachment.thumbnailUrl, { headers: { authorization: `Bearer ${token}` } });
     expect(thumb.headers.get("content-type")).toBe("image/webp");
     expect((await pixelAt("image/webp", new Uint8Array(await thumb.arrayBuffer()), 10, 10)).width).toBe(360);

@@ -2,8 +2,7 @@
 // upload costs inside the compiled executable, where the wasm image codecs run — the time from upload
 // to answer (metadata removal, decode, upright turn, scaling, WebP preview) and the server's memory.
 // --qemu runs an arm64 executable under Debian's qemu-user-static (with libc6-arm64-cross) as a
-// Cortex-A53 (Raspberry Pi 3),
-// to prove it works there; emulated timings are not a Pi's.
+// Cortex-A53 (Raspberry Pi 3), to prove it works there; emulated timings are not a Pi's.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { phonePhoto } from "../../test/images.ts";

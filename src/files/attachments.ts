@@ -169,10 +169,13 @@ export async function receivePresignedContent(m: Media, id: string, token: strin
   const row = m.store.db.select().from(attachments).where(eq(attachments.id, id)).get();
   const valid = row && row.status === "pending" && row.uploadTokenHash !== null && row.uploadTokenHash === hashSecret(token) && Date.now() < row.uploadExpiresAt!;
   if (!valid) throw new AppError("UPLOAD_LINK_INVALID");
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > row.size) throw new AppError("PAYLOAD_TOO_LARGE", `This upload was announced as ${row.size} bytes.`);
   if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
-  const temp = await m.temps.fromStream(req.body, row.size);
+  const body = req.body;
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  const temp = await withinAnnouncedSize(m, row, async () => {
+    if (declared > row.size) throw new AppError("PAYLOAD_TOO_LARGE");
+    return m.temps.fromStream(body, row.size);
+  });
   await finish(m, row, temp);
 }
 
@@ -181,9 +184,25 @@ export async function completePresignedUpload(m: Media, me: UserRow, id: string)
   const row = m.store.db.select().from(attachments).where(and(eq(attachments.id, id), eq(attachments.ownerId, me.id), isNull(attachments.messageId))).get();
   if (!row) throw new AppError("ATTACHMENT_NOT_FOUND");
   if (row.status === "ready") return toAttachmentView(row);
-  const temp = row.storageKey ? await m.files.fetchPresigned(row.storageKey, row.size) : null;
+  const temp = row.storageKey ? await withinAnnouncedSize(m, row, () => m.files.fetchPresigned(row.storageKey!, row.size)) : null;
   if (!temp) throw new AppError("UPLOAD_INCOMPLETE");
   return toAttachmentView(await finish(m, row, temp));
+}
+
+/**
+ * Bytes of another size than announced discard the upload (the client asks for a new URL); an upload cut
+ * off on its way does not, so the same URL can be tried again.
+ */
+async function withinAnnouncedSize<T>(m: Media, row: AttachmentRow, receive: () => Promise<T>): Promise<T> {
+  try {
+    return await receive();
+  } catch (err) {
+    if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE") {
+      m.store.db.delete(attachments).where(eq(attachments.id, row.id)).run();
+      throw new AppError("UPLOAD_SIZE_MISMATCH", `More than the announced ${row.size} bytes arrived.`);
+    }
+    throw err;
+  }
 }
 
 async function finish(m: Media, row: AttachmentRow, temp: TempFile): Promise<AttachmentRow> {

@@ -11,7 +11,7 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
     const d = ref.current!;
     d.showModal();
     // Start on the first field to fill in; a menu closing as the dialog opens would otherwise take focus back.
-    const first = () => d.querySelector<HTMLElement>("input:not([type=hidden]), textarea, select") ?? d.querySelector<HTMLElement>("button");
+    const first = () => d.querySelector<HTMLElement>("input:not([type=hidden]):not([hidden]), textarea, select") ?? d.querySelector<HTMLElement>("button");
     requestAnimationFrame(() => d.open && !d.contains(document.activeElement) && first()?.focus());
     first()?.focus();
     const closed = () => props.onClose();

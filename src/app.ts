@@ -1,5 +1,8 @@
 import { createMailer } from "./accounts/mailer.ts";
-import type { Chat } from "./chat/context.ts";
+import type { Chat, ChatPublisher } from "./chat/context.ts";
+import { PushNotifier } from "./push/notifier.ts";
+import { PushSender } from "./push/sender.ts";
+import { loadVapidKeys, vapidSubject } from "./push/vapid.ts";
 import type { Config } from "./config/config.ts";
 import type { Deps } from "./http/context.ts";
 import { createRouter } from "./http/router.ts";
@@ -30,8 +33,20 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const temps = new TempFiles(config.dataDir);
   const files = createFileStore(config, temps);
   const media: Media = { store, files, temps, limits: config };
-  const chat: Chat = { store, files, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher: hub };
+  const vapid = { ...loadVapidKeys(config.dataDir), subject: vapidSubject(config.pushContact, config.publicUrl) };
+  const pushSender = new PushSender(store.db, vapid, log);
+  // Push follows the hub: every committed event goes to sockets first, then to those who are away.
+  let push: PushNotifier | undefined;
+  const publisher: ChatPublisher = {
+    publish: (event, change) => {
+      hub.publish(event, change);
+      push?.onEvent(event);
+    },
+    notify: (to, frame) => hub.notify(to, frame),
+  };
+  const chat: Chat = { store, files, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher };
   const presence = new Presence(hub, chat);
+  push = new PushNotifier(store.db, pushSender, { isAway: (userId) => presence.awayForMs(userId) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
   const fileSweep = setInterval(() => {
@@ -47,6 +62,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     hub,
     presence,
     media,
+    push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey },
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     authLimits: {
       byAddress: new RateLimiter(config.authRateLimit, MINUTE),
@@ -65,6 +81,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     async stopRealtime() {
       realtime.stop();
       clearInterval(fileSweep);
+      pushSender.stop();
       await chat.queue.idle();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats() });

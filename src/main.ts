@@ -5,6 +5,9 @@ import { countUsers } from "./accounts/users.ts";
 import { createLogger } from "./lib/log.ts";
 import { version } from "./lib/version.ts";
 import { startServer } from "./server.ts";
+import { writeKeys } from "./push/vapid.ts";
+import { pushSubscriptions } from "./store/schema.ts";
+import { openStore } from "./store/store.ts";
 import { SchemaTooNewError } from "./store/migrate.ts";
 
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case "healthcheck":
       return healthcheck(rest);
+    case "push":
+      return pushCommand(rest);
     default:
       process.stderr.write(`parley: unknown command "${command}" (see parley --help)\n`);
       return 2;
@@ -49,6 +54,28 @@ async function serve(args: string[]): Promise<number> {
   await stopped;
   log.info("stopped");
   return 0;
+}
+
+/**
+ * `parley push rotate-keys`: the only way the VAPID keys change. Subscriptions are bound to the old public
+ * key, so they are deleted; each browser subscribes again with the new key when the app next opens.
+ */
+async function pushCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "rotate-keys") {
+    process.stderr.write(`parley push: unknown command "${sub ?? ""}" (use: parley push rotate-keys)\n`);
+    return 2;
+  }
+  const config = loadConfig({ args: rest });
+  const store = openStore(config.dataDir);
+  try {
+    writeKeys(config.dataDir);
+    const removed = store.db.delete(pushSubscriptions).returning({ id: pushSubscriptions.id }).all().length;
+    process.stdout.write(`New VAPID keys written to ${config.dataDir}/vapid.json; ${removed} subscription(s) removed. Restart Parley.\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
 }
 
 async function healthcheck(args: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
-import { passwordResets, users } from "../store/schema.ts";
+import { passkeys, passwordResets, pushSubscriptions, users } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { hashPassword, requireAcceptablePassword, verifyPassword } from "./passwords.ts";
 import { deleteUserSessions } from "./sessions.ts";
@@ -61,6 +61,8 @@ export async function deleteAccount(
       .where(eq(users.id, userId))
       .run();
     tx.delete(passwordResets).where(eq(passwordResets.userId, userId)).run();
+    tx.delete(passkeys).where(eq(passkeys.userId, userId)).run();
+    tx.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)).run();
     deleteUserSessions(tx, userId);
     alsoInTransaction?.(tx, afterCommit);
   });

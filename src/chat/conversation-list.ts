@@ -19,13 +19,23 @@ export interface ConversationSummary extends ConversationView {
   /** Muted until then (far in the future: until unmuted); null when not muted. */
   mutedUntil: string | null;
   markedUnread: boolean;
+  /** Which messages reach me as push notifications here; `pushLevelDefault` when I never chose. */
+  pushLevel: PushLevel;
+  pushLevelDefault: boolean;
+}
+
+export type PushLevel = "all" | "mentions" | "none";
+
+/** Which messages reach me as push notifications when I am not in the app, unless I choose otherwise. */
+export function defaultPushLevel(type: "direct" | "group"): PushLevel {
+  return type === "direct" ? "all" : "mentions";
 }
 
 /** My conversations, the most recently active first, each with its last message and my unread count. */
 export function listMyConversations(db: Db, userId: string, onlyId: string | null = null): ConversationSummary[] {
   const rows = db.$client
-    .query<{ id: string; role: Role; unread: number; mentions: number; mutedUntil: number | null; markedUnread: number; lastSeq: number | null }, [string, string, string | null]>(
-      `SELECT m.conversation_id AS id, m.role AS role, m.muted_until AS mutedUntil, m.marked_unread AS markedUnread,
+    .query<{ id: string; role: Role; unread: number; mentions: number; mutedUntil: number | null; markedUnread: number; pushLevel: PushLevel | null; lastSeq: number | null }, [string, string, string | null]>(
+      `SELECT m.conversation_id AS id, m.role AS role, m.muted_until AS mutedUntil, m.marked_unread AS markedUnread, m.push_level AS pushLevel,
               (SELECT count(DISTINCT x.id) FROM messages x JOIN mentions n ON n.message_id = x.id
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.sender_id != m.user_id
                   AND x.deleted_at IS NULL AND (n.user_id = m.user_id OR n.everyone = 1)) AS mentions,
@@ -46,7 +56,7 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
   const list = rows.map((r) => {
     const view = views.get(r.id)!;
     const mutedUntil = r.mutedUntil !== null && r.mutedUntil > Date.now() ? toIso(r.mutedUntil) : null;
-    return { ...view, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread, mentionCount: r.mentions, mutedUntil, markedUnread: r.markedUnread === 1, myRole: r.role, can: capabilities(r.role, view) };
+    return { ...view, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread, mentionCount: r.mentions, mutedUntil, markedUnread: r.markedUnread === 1, pushLevel: r.pushLevel ?? defaultPushLevel(view.type), pushLevelDefault: r.pushLevel === null, myRole: r.role, can: capabilities(r.role, view) };
   });
   const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
   return list.sort((a, b) => (activity(a) < activity(b) ? 1 : activity(a) > activity(b) ? -1 : 0));

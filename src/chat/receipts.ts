@@ -5,7 +5,7 @@ import type { UserRow } from "../accounts/sessions.ts";
 import { members, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
-import { findMyConversation } from "./conversation-list.ts";
+import { findMyConversation, type PushLevel } from "./conversation-list.ts";
 import { requireAccess } from "./conversations.ts";
 import { findMessage } from "./messages.ts";
 
@@ -70,6 +70,15 @@ export function setMuted(chat: Chat, me: UserRow, conversationId: string, until:
   return chat.queue.run((tx, afterCommit) => {
     requireAccess(tx, conversationId, me.id, "read");
     setMine(tx, conversationId, me.id, { mutedUntil: until === null ? null : Math.min(until, FOREVER) });
+    tellMyDevices(chat, afterCommit, me.id, conversationId);
+  });
+}
+
+/** My push level for a conversation; null goes back to the default. */
+export function setPushLevel(chat: Chat, me: UserRow, conversationId: string, level: PushLevel | null): Promise<void> {
+  return chat.queue.run((tx, afterCommit) => {
+    requireAccess(tx, conversationId, me.id, "read");
+    setMine(tx, conversationId, me.id, { pushLevel: level });
     tellMyDevices(chat, afterCommit, me.id, conversationId);
   });
 }

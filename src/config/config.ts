@@ -45,6 +45,9 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; arg
     throw new ConfigError(`${settings.publicUrl.env} must start with http:// or https://`);
   }
   raw.publicUrl = url.origin;
+  if (raw.pushContact && !/^(mailto:|https:\/\/)\S+$/.test(raw.pushContact as string)) {
+    throw new ConfigError(`${settings.pushContact.env} must be a mailto: address or an https:// URL`);
+  }
   if (raw.storage === "s3" && (!raw.s3Bucket || !raw.s3AccessKeyId || !raw.s3SecretAccessKey)) {
     throw new ConfigError(`${settings.storage.env}=s3 needs ${settings.s3Bucket.env}, ${settings.s3AccessKeyId.env} and ${settings.s3SecretAccessKey.env}`);
   }

@@ -12,6 +12,9 @@ export function helpText(version: string): string {
 Usage:
   parley [serve] [options]     run the server (the default command)
   parley healthcheck [options] exit 0 if the server on --port answers /healthz (for containers)
+  parley push rotate-keys [options]
+                               make a new VAPID key pair for Web Push; every browser must turn
+                               notifications on again (their subscriptions are removed)
   parley --help                show this help
   parley --version             print the version
 

@@ -103,6 +103,18 @@ export const settings = {
     kind: "string", env: "PARLEY_S3_SECRET_ACCESS_KEY", flag: "--s3-secret-access-key", default: "", secret: true,
     description: "Secret access key for the bucket.",
   },
+  pushAwaySeconds: {
+    kind: "int", env: "PARLEY_PUSH_AWAY_SECONDS", flag: "--push-away-seconds", default: "30", min: 0, max: 86400,
+    description: "Push notifications go to people with no open app, and to those whose app has been in the background (away) this long.",
+  },
+  pushPrivate: {
+    kind: "bool", env: "PARLEY_PUSH_PRIVATE", flag: "--push-private", default: "false",
+    description: "Private push mode: notifications carry no conversation name, sender or words through the browser's push service, only \"New message\"; the app fetches the rest from Parley when it shows them.",
+  },
+  pushContact: {
+    kind: "string", env: "PARLEY_PUSH_CONTACT", flag: "--push-contact", default: "",
+    description: "Contact for push services (VAPID subject): a mailto: address or an https URL. Default: the public URL when it is https, else mailto:parley@<its host>.",
+  },
   passwordMinLength: {
     kind: "int", env: "PARLEY_PASSWORD_MIN_LENGTH", flag: "--password-min-length", default: "8", min: 8, max: 128,
     description: "Shortest password accepted (passwords may be up to 256 characters).",

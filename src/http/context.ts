@@ -10,6 +10,8 @@ import type { Chat } from "../chat/context.ts";
 import type { Hub, SocketData } from "../realtime/hub.ts";
 import type { Presence } from "../realtime/presence.ts";
 import type { Media } from "../files/attachments.ts";
+import type { PushNotifier } from "../push/notifier.ts";
+import type { PushSender } from "../push/sender.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
 export interface Deps {
@@ -21,6 +23,7 @@ export interface Deps {
   presence: Presence;
   /** Uploaded files, previews and avatars. */
   media: Media;
+  push: { notifier: PushNotifier; sender: PushSender; publicKey: string };
   mailer: Mailer | null;
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
 }

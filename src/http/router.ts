@@ -24,6 +24,7 @@ import { mentionRoutes } from "./routes/mentions.ts";
 import { presenceRoutes } from "./routes/presence.ts";
 import { avatarRoutes, fileRoutes, uploadRoutes } from "./routes/files.ts";
 import { searchRoutes } from "./routes/search.ts";
+import { pushRoutes } from "./routes/push.ts";
 import { webRoutes } from "./routes/web.ts";
 
 /** Every route group, mounted in one readable list. */
@@ -82,6 +83,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/uploads", uploadRoutes);
   api.route("/files", fileRoutes);
   api.route("/avatars", avatarRoutes);
+  api.route("/push", pushRoutes);
   api.notFound(notFoundResponse);
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);

@@ -25,6 +25,8 @@ export interface PresenceView {
 export class Presence {
   private readonly current = new Map<string, Exclude<Status, "offline">>();
   private readonly written = new Map<string, number>();
+  /** When each person's current status began (absent: offline since before this process started). */
+  private readonly since = new Map<string, number>();
 
   constructor(
     private readonly hub: Hub,
@@ -37,6 +39,13 @@ export class Presence {
     return this.current.get(userId) ?? "offline";
   }
 
+  /** How long someone has not had the app in front of them: 0 while online, Infinity when never seen here. */
+  awayForMs(userId: string): number {
+    const status = this.statusOf(userId);
+    if (status === "online") return 0;
+    return Date.now() - (this.since.get(userId) ?? -Infinity);
+  }
+
   /** Recomputes a person's status from their live sockets, and tells those who share a conversation. */
   update(userId: string): void {
     const sockets = this.hub.liveSockets(userId);
@@ -45,6 +54,7 @@ export class Presence {
     if (status === "offline") this.current.delete(userId);
     else this.current.set(userId, status);
     const now = Date.now();
+    this.since.set(userId, now);
     // Going offline is always written; coming and going while online, at most once a minute.
     if (status === "offline" || now - (this.written.get(userId) ?? 0) >= LAST_SEEN_EVERY_MS) {
       this.written.set(userId, now);

@@ -138,6 +138,8 @@ export const members = sqliteTable(
     mutedUntil: integer("muted_until"),
     // "Mark as unread": shows as unread until they open it again.
     markedUnread: integer("marked_unread", { mode: "boolean" }).notNull().default(false),
+    // Which messages reach them as push notifications; null takes the default (direct: all, groups: mentions).
+    pushLevel: text("push_level", { enum: ["all", "mentions", "none"] }),
     joinedAt: integer("joined_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("members_user_id_idx").on(t.userId)],
@@ -263,3 +265,46 @@ export const attachments = sqliteTable(
   },
   (t) => [index("attachments_key_idx").on(t.storageKey), index("attachments_owner_idx").on(t.ownerId), index("attachments_message_idx").on(t.messageId)],
 );
+
+/** Web Push subscriptions, one per browser that allowed notifications; signing out that browser removes it. */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id").references(() => sessions.id, { onDelete: "cascade" }),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    label: text("label").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastSuccessAt: integer("last_success_at"),
+  },
+  (t) => [uniqueIndex("push_subscriptions_endpoint_unique").on(t.endpoint), index("push_subscriptions_user_idx").on(t.userId)],
+);
+
+/** Passkeys (WebAuthn credentials). The id is the credential id, base64url. */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    publicKey: text("public_key").notNull(),
+    counter: integer("counter").notNull().default(0),
+    transports: text("transports").notNull().default("[]"),
+    name: text("name").notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [index("passkeys_user_idx").on(t.userId)],
+);
+
+/** WebAuthn challenges handed out and not yet answered: each is used once, within minutes. */
+export const webauthnChallenges = sqliteTable("webauthn_challenges", {
+  challenge: text("challenge").primaryKey(),
+  kind: text("kind", { enum: ["register", "login"] }).notNull(),
+  // Registration: who is adding a passkey. Sign-in: null (the passkey says who).
+  userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+  expiresAt: integer("expires_at").notNull(),
+});

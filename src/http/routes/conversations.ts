@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { findMyConversation, listMyConversations } from "../../chat/conversation-list.ts";
-import { FOREVER, listReceipts, markRead, markUnread, setMuted } from "../../chat/receipts.ts";
+import { FOREVER, listReceipts, markRead, markUnread, setMuted, setPushLevel } from "../../chat/receipts.ts";
 import { createGroup, openDirect, updateConversation } from "../../chat/conversations.ts";
 import { createGroupInvite, listGroupInvites, revokeGroupInvite } from "../../chat/group-invites.ts";
 import { deleteGroup, setPermissions, transferOwnership } from "../../chat/members.ts";
@@ -95,6 +95,14 @@ export const conversationRoutes = new Hono<AppEnv>()
     const { chat } = c.get("deps");
     const { user } = authOf(c);
     await setMuted(chat, user, c.req.param("id"), until);
+    return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
+  })
+  // Which messages reach me as push notifications here; null goes back to the default.
+  .put("/:id/notifications", async (c) => {
+    const { level } = await readJson(c, z.object({ level: z.enum(["all", "mentions", "none"]).nullable() }).strict());
+    const { chat } = c.get("deps");
+    const { user } = authOf(c);
+    await setPushLevel(chat, user, c.req.param("id"), level);
     return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
   })
   .get("/:id/receipts", (c) => c.json({ receipts: listReceipts(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }))

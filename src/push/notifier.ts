@@ -1,0 +1,122 @@
+// Who gets a push for a new message, and what it says. Never the sender; nobody with the app open in
+// front of them (online, or away for less than PARLEY_PUSH_AWAY_SECONDS); nobody who muted the
+// conversation; and per conversation, each member's level: all messages, mentions only, or nothing
+// (defaults: direct conversations all, groups mentions).
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import type { EventView } from "../chat/events.ts";
+import { defaultPushLevel } from "../chat/conversation-list.ts";
+import type { Logger } from "../lib/log.ts";
+import { conversations, members, mentions, pushSubscriptions } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import { previewText } from "../../web/src/app/markdown.ts";
+import type { PushMessage, PushSender } from "./sender.ts";
+
+export interface Attention {
+  /** True when the person should hear about new messages elsewhere than in an open app. */
+  isAway(userId: string): boolean;
+}
+
+/** What the service worker gets (web/sw.js). In private mode: no title, sender or words. */
+export interface PushPayload {
+  kind: "message" | "test";
+  conversationId?: string;
+  messageId?: string;
+  url: string;
+  tag: string;
+  title: string;
+  body: string;
+  /** Unread messages in all my unmuted conversations, for the app badge. */
+  badge: number;
+  private: boolean;
+}
+
+const DAY = 24 * 3600;
+
+export class PushNotifier {
+  constructor(
+    private readonly db: Db,
+    private readonly sender: PushSender,
+    private readonly attention: Attention,
+    private readonly options: { privateMode: boolean },
+    private readonly log: Logger,
+  ) {}
+
+  /** Called after commit for every published event; works after the send has been answered. */
+  onEvent(event: EventView): void {
+    if (event.type !== "message.created" || !event.message) return;
+    const message = event.message;
+    setImmediate(() => {
+      try {
+        this.notifyMessage(event.conversationId, message);
+      } catch (err) {
+        this.log.error("push notification failed", { err });
+      }
+    });
+  }
+
+  private notifyMessage(conversationId: string, message: NonNullable<EventView["message"]>): void {
+    const conv = this.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!conv) return;
+    const now = Date.now();
+    const candidates = this.db
+      .select({ userId: members.userId, level: members.pushLevel })
+      .from(members)
+      .where(and(eq(members.conversationId, conversationId), or(isNull(members.mutedUntil), sql`${members.mutedUntil} <= ${now}`)))
+      .all()
+      .filter((m) => m.userId !== message.sender.id && this.attention.isAway(m.userId));
+    if (candidates.length === 0) return;
+    const mentionRows = this.db.select().from(mentions).where(eq(mentions.messageId, message.id)).all();
+    const everyone = mentionRows.some((r) => r.everyone);
+    const mentioned = new Set(mentionRows.map((r) => r.userId));
+    const recipients = candidates.filter((m) => {
+      const level = m.level ?? defaultPushLevel(conv.type);
+      return level === "all" || (level === "mentions" && (everyone || mentioned.has(m.userId)));
+    });
+    if (recipients.length === 0) return;
+    const subs = this.db
+      .select()
+      .from(pushSubscriptions)
+      .where(inArray(pushSubscriptions.userId, recipients.map((r) => r.userId)))
+      .all();
+    const words = previewText(message.text) || (message.attachments.length ? `📎 ${message.attachments.map((a) => a.name).join(", ")}` : "");
+    const title = conv.type === "group" ? (conv.title ?? "Group") : message.sender.displayName;
+    const body = conv.type === "group" ? `${message.sender.displayName}: ${words}` : words;
+    for (const sub of subs) {
+      const payload: PushPayload = {
+        kind: "message",
+        conversationId,
+        messageId: message.id,
+        url: `/c/${conversationId}`,
+        tag: `conversation-${conversationId}`,
+        badge: unreadTotal(this.db, sub.userId),
+        private: this.options.privateMode,
+        title: this.options.privateMode ? "New message" : title,
+        body: this.options.privateMode ? "" : body.slice(0, 240),
+      };
+      const direct = conv.type === "direct" || everyone || mentioned.has(sub.userId);
+      const push: PushMessage = { key: `conversation-${conversationId}`, payload, ttl: DAY, urgency: direct ? "high" : "normal" };
+      this.sender.enqueue(sub, push);
+    }
+  }
+
+  /** "Send a test notification" from the profile. */
+  test(subscriptionId: string, userId: string): void {
+    const sub = this.db.select().from(pushSubscriptions).where(and(eq(pushSubscriptions.id, subscriptionId), eq(pushSubscriptions.userId, userId))).get();
+    if (!sub) return;
+    const payload: PushPayload = { kind: "test", url: "/", tag: "parley-test", title: "Parley", body: "Notifications work on this device.", badge: unreadTotal(this.db, userId), private: false };
+    this.sender.enqueue(sub, { key: "test", payload, ttl: 60, urgency: "normal" });
+  }
+}
+
+/** Messages from others I have not read, over my unmuted conversations. */
+export function unreadTotal(db: Db, userId: string): number {
+  return (
+    db.$client
+      .query<{ n: number }, [string, string, number]>(
+        `SELECT count(*) AS n FROM members mb JOIN messages m ON m.conversation_id = mb.conversation_id
+          WHERE mb.user_id = ?1 AND m.seq > mb.last_read_seq AND m.sender_id != ?2 AND m.deleted_at IS NULL
+            AND (mb.muted_until IS NULL OR mb.muted_until <= ?3)`,
+      )
+      .get(userId, userId, Date.now())?.n ?? 0
+  );
+}

@@ -1,0 +1,169 @@
+// Delivers Web Push requests without ever touching a send: a bounded queue worked by a few concurrent
+// requests, retried with backoff when the push service is busy (429) or failing (5xx), and forgetting
+// subscriptions the service says are gone (404, 410). Bursts for one conversation collapse into the
+// newest notification while it waits, and the Topic header asks the push service to do the same.
+import { eq } from "drizzle-orm";
+import webpush from "web-push";
+import type { Logger } from "../lib/log.ts";
+import { pushSubscriptions } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import type { SubscriptionRow } from "./subscriptions.ts";
+import type { VapidKeys } from "./vapid.ts";
+
+export interface PushMessage {
+  /** Bursts with the same key for the same subscription collapse into the newest. */
+  key: string;
+  payload: object;
+  /** Seconds the push service keeps it for a device that is offline. */
+  ttl: number;
+  urgency: "very-low" | "low" | "normal" | "high";
+}
+
+interface Job {
+  subscription: SubscriptionRow;
+  message: PushMessage;
+  attempt: number;
+}
+
+export interface PushStats {
+  queued: number;
+  sent: number;
+  failed: number;
+  retried: number;
+  dropped: number;
+  expired: number;
+}
+
+export interface SenderOptions {
+  concurrency: number;
+  maxQueue: number;
+  maxAttempts: number;
+  /** First retry after this long, doubling each time (or the service's Retry-After, if longer). */
+  backoffMs: number;
+}
+
+const DEFAULTS: SenderOptions = { concurrency: 4, maxQueue: 10_000, maxAttempts: 5, backoffMs: 1000 };
+
+export class PushSender {
+  private readonly waiting: Job[] = [];
+  private readonly byKey = new Map<string, Job>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private running = 0;
+  private stopped = false;
+  readonly stats: PushStats = { queued: 0, sent: 0, failed: 0, retried: 0, dropped: 0, expired: 0 };
+  private readonly options: SenderOptions;
+
+  constructor(
+    private readonly db: Db,
+    private readonly vapid: VapidKeys & { subject: string },
+    private readonly log: Logger,
+    options: Partial<SenderOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  enqueue(subscription: SubscriptionRow, message: PushMessage): void {
+    if (this.stopped) return;
+    const key = `${subscription.id}:${message.key}`;
+    const pending = this.byKey.get(key);
+    if (pending) {
+      // Not sent yet: the newest message replaces it (one notification per conversation, updated).
+      pending.message = message;
+      return;
+    }
+    if (this.waiting.length >= this.options.maxQueue) {
+      this.stats.dropped++;
+      this.log.warn("push queue full; notification dropped", { subscriptionId: subscription.id });
+      return;
+    }
+    const job: Job = { subscription, message, attempt: 0 };
+    this.byKey.set(key, job);
+    this.waiting.push(job);
+    this.stats.queued++;
+    this.pump();
+  }
+
+  /** Waits for nothing more: pending retries are abandoned (they are best effort). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.waiting.length = 0;
+    this.byKey.clear();
+  }
+
+  get depth(): number {
+    return this.waiting.length + this.running;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running < this.options.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      this.byKey.delete(`${job.subscription.id}:${job.message.key}`);
+      this.running++;
+      void this.deliver(job).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async deliver(job: Job): Promise<void> {
+    const { subscription: sub, message } = job;
+    let status = 0;
+    let retryAfter = 0;
+    try {
+      const details = webpush.generateRequestDetails(
+        { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+        JSON.stringify(message.payload),
+        {
+          vapidDetails: this.vapid,
+          TTL: message.ttl,
+          urgency: message.urgency,
+          // Topic: at most 32 URL-safe characters; the push service replaces an undelivered one with the same topic.
+          topic: new Bun.CryptoHasher("sha256").update(message.key).digest("base64url").slice(0, 32),
+          contentEncoding: "aes128gcm",
+        },
+      );
+      const res = await fetch(details.endpoint, {
+        method: details.method,
+        headers: details.headers as Record<string, string>,
+        body: details.body as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(15_000),
+      });
+      status = res.status;
+      retryAfter = Number(res.headers.get("retry-after") ?? 0);
+      await res.arrayBuffer().catch(() => {});
+    } catch (err) {
+      this.log.warn("push request failed", { subscriptionId: sub.id, err: (err as Error).message });
+    }
+    if (status >= 200 && status < 300) {
+      this.stats.sent++;
+      this.db.update(pushSubscriptions).set({ lastSuccessAt: Date.now() }).where(eq(pushSubscriptions.id, sub.id)).run();
+      return;
+    }
+    if (status === 404 || status === 410) {
+      // The browser unsubscribed or the subscription expired: it will never work again.
+      this.stats.expired++;
+      this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)).run();
+      this.log.info("push subscription gone; removed", { subscriptionId: sub.id, status });
+      return;
+    }
+    const retriable = status === 0 || status === 429 || status >= 500;
+    if (retriable && job.attempt + 1 < this.options.maxAttempts && !this.stopped) {
+      job.attempt++;
+      this.stats.retried++;
+      const wait = Math.max(this.options.backoffMs * 2 ** (job.attempt - 1), Number.isFinite(retryAfter) ? retryAfter * 1000 : 0);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.stopped) return;
+        this.waiting.push(job);
+        this.pump();
+      }, Math.min(wait, 10 * 60_000));
+      this.timers.add(timer);
+      return;
+    }
+    this.stats.failed++;
+    this.log.warn("push not delivered", { subscriptionId: sub.id, status, attempts: job.attempt + 1 });
+  }
+}

@@ -1,0 +1,51 @@
+// Which browsers may be sent notifications, per person: one subscription per browser, tied to the session
+// that made it, so signing out (or being signed out) stops notifications on that device.
+import { and, desc, eq } from "drizzle-orm";
+import { AppError } from "../lib/errors.ts";
+import { newId } from "../lib/ids.ts";
+import { toIso } from "../lib/time.ts";
+import { pushSubscriptions } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+
+export type SubscriptionRow = typeof pushSubscriptions.$inferSelect;
+
+export interface SubscriptionView {
+  id: string;
+  label: string;
+  /** The push service's host, to tell devices apart (fcm.googleapis.com, updates.push.services.mozilla.com…). */
+  service: string;
+  current: boolean;
+  createdAt: string;
+  lastSuccessAt: string | null;
+}
+
+export function toSubscriptionView(s: SubscriptionRow, sessionId: string): SubscriptionView {
+  return { id: s.id, label: s.label, service: new URL(s.endpoint).host, current: s.sessionId === sessionId, createdAt: toIso(s.createdAt)!, lastSuccessAt: toIso(s.lastSuccessAt) };
+}
+
+/** Saves a browser's subscription; the same endpoint again (a refresh, another account on that browser) replaces it. */
+export function subscribe(db: Db, userId: string, sessionId: string, input: { endpoint: string; p256dh: string; auth: string; label: string }): SubscriptionRow {
+  return db.transaction((tx) => {
+    tx.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, input.endpoint)).run();
+    return tx
+      .insert(pushSubscriptions)
+      .values({ id: newId(), userId, sessionId, ...input, createdAt: Date.now(), lastSuccessAt: null })
+      .returning()
+      .get();
+  });
+}
+
+export function listSubscriptions(db: Db, userId: string): SubscriptionRow[] {
+  return db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)).orderBy(desc(pushSubscriptions.createdAt)).all();
+}
+
+export function findSubscription(db: Db, userId: string, id: string): SubscriptionRow {
+  const row = db.select().from(pushSubscriptions).where(and(eq(pushSubscriptions.id, id), eq(pushSubscriptions.userId, userId))).get();
+  if (!row) throw new AppError("NOT_FOUND", "No such notification subscription.");
+  return row;
+}
+
+export function unsubscribe(db: Db, userId: string, id: string): void {
+  findSubscription(db, userId, id);
+  db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id)).run();
+}

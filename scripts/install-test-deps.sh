@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages: Debian's Chromium for the browser tests, and
-# a colour emoji font so emoji in the screenshots look as they do on people's devices.
+# a colour emoji font so emoji in the screenshots look as they do on people's devices, and openssl for the
+# push tests' self-signed certificate.
 # Runs before `npm test`; does nothing when everything is already there.
 set -euo pipefail
 emoji_font=/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
-if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ]; then exit 0; fi
+if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && command -v openssl >/dev/null 2>&1; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "install-test-deps: no colour emoji font; screenshots will show emoji as boxes" >&2
@@ -23,6 +24,7 @@ fi
 packages=()
 [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] || packages+=(chromium)
 [ -f "$emoji_font" ] || packages+=(fonts-noto-color-emoji)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 echo "install-test-deps: installing ${packages[*]} from Debian's packages"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null

@@ -46,7 +46,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   };
   const chat: Chat = { store, files, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher };
   const presence = new Presence(hub, chat);
-  push = new PushNotifier(store.db, pushSender, { isAway: (userId) => presence.awayForMs(userId) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
+  push = new PushNotifier(store.db, pushSender, { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
   const fileSweep = setInterval(() => {

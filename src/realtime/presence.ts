@@ -39,10 +39,9 @@ export class Presence {
     return this.current.get(userId) ?? "offline";
   }
 
-  /** How long someone has not had the app in front of them: 0 while online, Infinity when never seen here. */
-  awayForMs(userId: string): number {
-    const status = this.statusOf(userId);
-    if (status === "online") return 0;
+  /** How long someone has not had the app in front of them: null while online, Infinity when never seen here. */
+  awayForMs(userId: string): number | null {
+    if (this.statusOf(userId) === "online") return null;
     return Date.now() - (this.since.get(userId) ?? -Infinity);
   }
 

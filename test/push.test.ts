@@ -1,0 +1,361 @@
+// Web Push end to end: Parley (a child process that trusts the test's certificate through
+// NODE_EXTRA_CA_CERTS) sends to a fake push service on local HTTPS; the test checks the VAPID JWT,
+// decrypts the aes128gcm payload with the subscription's private key (RFC 8291), and reads it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Server } from "bun";
+import { tempDir } from "./harness.ts";
+import { spawnServer, type ChildServer } from "./process.ts";
+import { TestSocket } from "./ws-client.ts";
+
+const root = join(import.meta.dir, "..");
+const subtle = crypto.subtle;
+const enc = (s: string) => new TextEncoder().encode(s);
+const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+const concat = (...parts: (Uint8Array | number[])[]) => new Uint8Array(parts.flatMap((p) => [...p]));
+
+// ---- the fake push service -------------------------------------------------------------------
+interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+const received: Received[] = [];
+/** What each endpoint answers, in turn (the last one repeats). */
+const answers = new Map<string, number[]>();
+let service: Server<undefined>;
+let certDir: string;
+
+function makeCertificate(dir: string): void {
+  const r = Bun.spawnSync(
+    ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    { stderr: "pipe" },
+  );
+  if (r.exitCode !== 0) throw new Error(`openssl failed: ${r.stderr.toString()}`);
+}
+
+// ---- a browser's subscription: its own key pair and auth secret -------------------------------
+interface Device {
+  name: string;
+  keys: CryptoKeyPair;
+  publicRaw: Uint8Array;
+  auth: Uint8Array;
+  endpoint: string;
+}
+
+async function device(name: string): Promise<Device> {
+  const keys = (await subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"])) as CryptoKeyPair;
+  const publicRaw = new Uint8Array(await subtle.exportKey("raw", keys.publicKey));
+  return { name, keys, publicRaw, auth: crypto.getRandomValues(new Uint8Array(16)), endpoint: `https://127.0.0.1:${service.port}/push/${name}` };
+}
+
+async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const k = await subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await subtle.sign("HMAC", k, data as Uint8Array<ArrayBuffer>));
+}
+
+/** RFC 8291 / RFC 8188: undo what the push service carried, with the subscription's private key. */
+async function decrypt(d: Device, body: Uint8Array): Promise<any> {
+  const salt = body.subarray(0, 16);
+  const idlen = body[20]!;
+  const serverPublic = body.subarray(21, 21 + idlen);
+  const ciphertext = body.subarray(21 + idlen);
+  const serverKey = await subtle.importKey("raw", serverPublic as Uint8Array<ArrayBuffer>, { name: "ECDH", namedCurve: "P-256" }, false, []);
+  const ecdh = new Uint8Array(await subtle.deriveBits({ name: "ECDH", public: serverKey }, d.keys.privateKey, 256));
+  const ikm = await hmac(await hmac(d.auth, ecdh), concat(enc("WebPush: info\0"), d.publicRaw, serverPublic, [1]));
+  const prk = await hmac(salt, ikm);
+  const cek = (await hmac(prk, concat(enc("Content-Encoding: aes128gcm\0"), [1]))).subarray(0, 16);
+  const nonce = (await hmac(prk, concat(enc("Content-Encoding: nonce\0"), [1]))).subarray(0, 12);
+  const key = await subtle.importKey("raw", cek as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["decrypt"]);
+  const plain = new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: nonce as Uint8Array<ArrayBuffer> }, key, ciphertext as Uint8Array<ArrayBuffer>));
+  let end = plain.length - 1;
+  while (plain[end] === 0) end--;
+  expect(plain[end]).toBe(2); // the last record's delimiter
+  return JSON.parse(new TextDecoder().decode(plain.subarray(0, end)));
+}
+
+/** RFC 8292: `vapid t=<JWT>, k=<public key>`; the JWT is ES256-signed by that key for the push service's origin. */
+async function verifyVapid(header: string, expectedKey: string): Promise<Record<string, any>> {
+  const m = /^vapid t=([^,]+),\s*k=(.+)$/.exec(header);
+  expect(m).not.toBeNull();
+  const [, jwt, k] = m!;
+  expect(k).toBe(expectedKey);
+  const [h, p, sig] = jwt!.split(".");
+  expect(JSON.parse(Buffer.from(h!, "base64url").toString())).toEqual({ typ: "JWT", alg: "ES256" });
+  const key = await subtle.importKey("raw", Buffer.from(k!, "base64url"), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  const valid = await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, Buffer.from(sig!, "base64url"), enc(`${h}.${p}`));
+  expect(valid).toBe(true);
+  return JSON.parse(Buffer.from(p!, "base64url").toString());
+}
+
+// ---- Parley -----------------------------------------------------------------------------------
+interface Parley {
+  server: ChildServer;
+  dir: string;
+  call(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+async function startParley(env: Record<string, string> = {}): Promise<Parley> {
+  const dir = tempDir("parley-push-");
+  const server = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], {
+    cwd: dir,
+    env: { PARLEY_DATA_DIR: join(dir, "data"), PARLEY_AUTH_RATE_LIMIT: "10000", NODE_EXTRA_CA_CERTS: join(certDir, "cert.pem"), ...env },
+  });
+  const call = async (method: string, path: string, token?: string, body?: unknown) => {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  return { server, dir, call };
+}
+
+async function stopParley(p: Parley) {
+  p.server.proc.kill("SIGTERM");
+  await p.server.exited;
+  rmSync(p.dir, { recursive: true, force: true });
+}
+
+async function people(p: Parley, names: string[]) {
+  const admin = (await p.call("POST", "/api/v1/setup", undefined, { username: "ana", password: "ana-password", displayName: "Ana" })).body;
+  const out: Record<string, { token: string; id: string }> = { ana: { token: admin.token, id: admin.user.id } };
+  for (const name of names) {
+    const invite = (await p.call("POST", "/api/v1/admin/invites", admin.token, {})).body.invite;
+    const r = (await p.call("POST", "/api/v1/auth/register", undefined, { username: name, password: `${name}-password`, displayName: name.toUpperCase(), inviteCode: invite.code })).body;
+    out[name] = { token: r.token, id: r.user.id };
+  }
+  return out;
+}
+
+const subscribeDevice = (p: Parley, token: string, d: Device, label = `${d.name}'s laptop`) =>
+  p.call("POST", "/api/v1/push/subscriptions", token, { endpoint: d.endpoint, keys: { p256dh: b64u(d.publicRaw), auth: b64u(d.auth) }, label });
+
+const pushesTo = (d: Device) => received.filter((r) => r.path === `/push/${d.name}`);
+async function waitForPushes(d: Device, n: number, timeoutMs = 10_000): Promise<Received[]> {
+  const until = Date.now() + timeoutMs;
+  while (pushesTo(d).length < n) {
+    if (Date.now() > until) throw new Error(`expected ${n} pushes to ${d.name}, got ${pushesTo(d).length}`);
+    await Bun.sleep(20);
+  }
+  return pushesTo(d);
+}
+
+beforeAll(() => {
+  certDir = tempDir("parley-push-cert-");
+  makeCertificate(certDir);
+  service = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    tls: { cert: Bun.file(join(certDir, "cert.pem")), key: Bun.file(join(certDir, "key.pem")) },
+    async fetch(req) {
+      const path = new URL(req.url).pathname;
+      received.push({ path, headers: Object.fromEntries(req.headers), body: new Uint8Array(await req.arrayBuffer()) });
+      const queue = answers.get(path) ?? [201];
+      const status = queue.length > 1 ? queue.shift()! : queue[0]!;
+      return new Response(null, { status });
+    },
+  });
+});
+afterAll(() => {
+  service?.stop(true);
+  rmSync(certDir, { recursive: true, force: true });
+});
+
+describe("Web Push", () => {
+  let p: Parley;
+  let u: Record<string, { token: string; id: string }>;
+  let vapidKey: string;
+  let benPhone: Device, catPhone: Device, anaPhone: Device;
+  let direct: string, group: string;
+  const say = (who: string, conversationId: string, text: string) => p.call("POST", `/api/v1/conversations/${conversationId}/messages`, u[who]!.token, { clientId: crypto.randomUUID(), text });
+
+  beforeAll(async () => {
+    p = await startParley({ PARLEY_PUSH_AWAY_SECONDS: "0" });
+    u = await people(p, ["ben", "cat"]);
+    vapidKey = (await p.call("GET", "/api/v1/push/vapid-public-key", u.ben!.token)).body.key;
+    [benPhone, catPhone, anaPhone] = await Promise.all([device("ben"), device("cat"), device("ana")]);
+    for (const [who, d] of [["ben", benPhone], ["cat", catPhone], ["ana", anaPhone]] as const) expect((await subscribeDevice(p, u[who]!.token, d)).status).toBe(201);
+    direct = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.ben!.id })).body.conversation.id;
+    group = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "group", title: "Picnic", memberIds: [u.ben!.id, u.cat!.id] })).body.conversation.id;
+  }, 30_000);
+  afterAll(() => stopParley(p));
+
+  test("the VAPID key is made once and kept in the data folder", async () => {
+    expect(Buffer.from(vapidKey, "base64url")).toHaveLength(65);
+    const stored = JSON.parse(await Bun.file(join(p.dir, "data", "vapid.json")).text());
+    expect(stored.publicKey).toBe(vapidKey);
+    expect((await Bun.file(join(p.dir, "data", "vapid.json")).stat()).mode & 0o777).toBe(0o600);
+  });
+
+  test("a direct message reaches the offline person: signed, encrypted, with title, words, link and badge", async () => {
+    const sent = await say("ana", direct, "Are you **coming** tonight?");
+    expect(sent.status).toBe(201);
+    const [push] = await waitForPushes(benPhone, 1);
+    expect(push!.headers["content-encoding"]).toBe("aes128gcm");
+    expect(Number(push!.headers.ttl)).toBeGreaterThan(0);
+    expect(push!.headers.urgency).toBe("high");
+    expect(push!.headers.topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
+    const jwt = await verifyVapid(push!.headers.authorization!, vapidKey);
+    expect(jwt.aud).toBe(`https://127.0.0.1:${service.port}`);
+    expect(jwt.exp * 1000).toBeGreaterThan(Date.now());
+    expect(jwt.exp * 1000).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
+    expect(jwt.sub).toMatch(/^mailto:/);
+    const payload = await decrypt(benPhone, push!.body);
+    expect(payload).toMatchObject({ kind: "message", title: "Ana", body: "Are you coming tonight?", url: `/c/${direct}`, conversationId: direct, messageId: sent.body.message.id, badge: 1, private: false });
+    // Never the sender.
+    await Bun.sleep(300);
+    expect(pushesTo(anaPhone)).toHaveLength(0);
+  });
+
+  test("someone with the app open gets no push; muted and 'nothing' get none; groups default to mentions", async () => {
+    const before = { ben: pushesTo(benPhone).length, cat: pushesTo(catPhone).length };
+    const socket = await TestSocket.ready(p.server.url, u.ben!.token);
+    await say("ana", direct, "You are here, no push");
+    await socket.waitForEvents(1);
+    // Cat, in the group with the default level, is not pushed for plain messages…
+    await say("ana", group, "Plain group chatter");
+    // …but is for a mention: the sentinel that everything before it had its chance.
+    await say("ana", group, "@cat bring the blanket");
+    const catPushes = await waitForPushes(catPhone, before.cat + 1);
+    expect((await decrypt(catPhone, catPushes.at(-1)!.body)).body).toBe("Ana: @cat bring the blanket");
+    expect((await decrypt(catPhone, catPushes.at(-1)!.body)).title).toBe("Picnic");
+    await Bun.sleep(300);
+    expect(pushesTo(benPhone).length).toBe(before.ben);
+    expect(pushesTo(catPhone).length).toBe(before.cat + 1);
+    // The app goes to the background (away for longer than PARLEY_PUSH_AWAY_SECONDS, 0 here): pushes resume.
+    socket.ws.send(JSON.stringify({ type: "presence", status: "away" }));
+    await Bun.sleep(100);
+    await say("ana", direct, "Still there?");
+    const awayPush = await waitForPushes(benPhone, before.ben + 1);
+    expect((await decrypt(benPhone, awayPush.at(-1)!.body)).body).toBe("Still there?");
+    socket.close();
+
+    // Ben mutes the direct chat; Cat chooses "nothing" for the group; Ben chooses "all" for the group.
+    expect((await p.call("PUT", `/api/v1/conversations/${direct}/mute`, u.ben!.token, { until: "forever" })).status).toBe(200);
+    const none = await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.cat!.token, { level: "none" });
+    expect(none.body.conversation).toMatchObject({ pushLevel: "none", pushLevelDefault: false });
+    expect((await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.ben!.token, { level: "all" })).status).toBe(200);
+    await say("ana", direct, "muted, so silent");
+    await say("ana", group, "@cat nothing reaches you now");
+    const benPushes = await waitForPushes(benPhone, before.ben + 2);
+    expect((await decrypt(benPhone, benPushes.at(-1)!.body)).body).toBe("Ana: @cat nothing reaches you now");
+    await Bun.sleep(300);
+    expect(pushesTo(benPhone).length).toBe(before.ben + 2);
+    expect(pushesTo(catPhone).length).toBe(before.cat + 1);
+    // Back to the defaults.
+    const reset = await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.cat!.token, { level: null });
+    expect(reset.body.conversation).toMatchObject({ pushLevel: "mentions", pushLevelDefault: true });
+    await p.call("PUT", `/api/v1/conversations/${direct}/mute`, u.ben!.token, { until: null });
+    const bad = await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.cat!.token, { level: "loud" });
+    expect(bad.status).toBe(400);
+  });
+
+  test("a push service that says 410 loses the subscription; a 500 is retried until it succeeds", async () => {
+    const gone = await device("gone");
+    const flaky = await device("flaky");
+    answers.set("/push/gone", [410]);
+    answers.set("/push/flaky", [500, 201]);
+    const goneSub = (await subscribeDevice(p, u.cat!.token, gone)).body.subscription;
+    const catsDirect = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.cat!.id })).body.conversation.id;
+    const flakySub = (await subscribeDevice(p, u.cat!.token, flaky)).body.subscription;
+    await say("ana", catsDirect, "Hello Cat");
+    await waitForPushes(gone, 1);
+    const tries = await waitForPushes(flaky, 2);
+    expect(await decrypt(flaky, tries[1]!.body)).toMatchObject({ body: "Hello Cat" });
+    await Bun.sleep(200);
+    const list = (await p.call("GET", "/api/v1/push/subscriptions", u.cat!.token)).body.subscriptions;
+    expect(list.map((s: any) => s.id)).not.toContain(goneSub.id);
+    const kept = list.find((s: any) => s.id === flakySub.id);
+    expect(kept.lastSuccessAt).not.toBeNull();
+  });
+
+  test("subscriptions are listed per device, can be tested and removed; signing out removes that device's", async () => {
+    const list = (await p.call("GET", "/api/v1/push/subscriptions", u.ben!.token)).body.subscriptions;
+    expect(list).toEqual([expect.objectContaining({ label: "ben's laptop", service: `127.0.0.1:${service.port}`, current: true })]);
+    const before = pushesTo(benPhone).length;
+    expect((await p.call("POST", `/api/v1/push/subscriptions/${list[0].id}/test`, u.ben!.token)).status).toBe(202);
+    const pushes = await waitForPushes(benPhone, before + 1);
+    expect(await decrypt(benPhone, pushes.at(-1)!.body)).toMatchObject({ kind: "test", title: "Parley" });
+    // Someone else's subscription is not mine to test or remove.
+    expect((await p.call("DELETE", `/api/v1/push/subscriptions/${list[0].id}`, u.cat!.token)).status).toBe(404);
+    expect((await p.call("POST", `/api/v1/push/subscriptions/${list[0].id}/test`, u.cat!.token)).status).toBe(404);
+
+    const second = await p.call("POST", "/api/v1/auth/login", undefined, { username: "ben", password: "ben-password" });
+    const tablet = await device("bentablet");
+    await subscribeDevice(p, second.body.token, tablet, "tablet");
+    expect((await p.call("GET", "/api/v1/push/subscriptions", u.ben!.token)).body.subscriptions).toHaveLength(2);
+    expect((await p.call("POST", "/api/v1/auth/logout", second.body.token)).status).toBe(204);
+    const after = (await p.call("GET", "/api/v1/push/subscriptions", u.ben!.token)).body.subscriptions;
+    expect(after.map((s: any) => s.label)).toEqual(["ben's laptop"]);
+    expect((await p.call("DELETE", `/api/v1/push/subscriptions/${after[0].id}`, u.ben!.token)).status).toBe(204);
+    expect((await p.call("GET", "/api/v1/push/subscriptions", u.ben!.token)).body.subscriptions).toEqual([]);
+  });
+
+  test("junk subscription bodies get 400 and store nothing", async () => {
+    const d = await device("junk");
+    const good = { endpoint: d.endpoint, keys: { p256dh: b64u(d.publicRaw), auth: b64u(d.auth) } };
+    for (const body of [
+      {},
+      "not json",
+      { ...good, endpoint: "http://127.0.0.1/push" },
+      { ...good, endpoint: "javascript:alert(1)" },
+      { ...good, keys: { ...good.keys, p256dh: "short" } },
+      { ...good, keys: { ...good.keys, p256dh: b64u(new Uint8Array(65)) } },
+      { ...good, keys: { ...good.keys, auth: b64u(new Uint8Array(15)) } },
+      { ...good, keys: { ...good.keys, auth: "!!!" } },
+      { ...good, label: "x".repeat(101) },
+    ]) {
+      const r = await p.call("POST", "/api/v1/push/subscriptions", u.cat!.token, body);
+      expect(r.status).toBe(400);
+    }
+    const list = (await p.call("GET", "/api/v1/push/subscriptions", u.cat!.token)).body.subscriptions;
+    expect(list.some((s: any) => s.label === "junk")).toBe(false);
+    expect((await p.call("POST", "/api/v1/push/subscriptions", undefined, good)).status).toBe(401);
+  });
+});
+
+describe("private push mode", () => {
+  test("notifications carry no names or words, only a link for the app to fetch the rest", async () => {
+    const p = await startParley({ PARLEY_PUSH_PRIVATE: "true", PARLEY_PUSH_AWAY_SECONDS: "0" });
+    try {
+      const u = await people(p, ["dee"]);
+      const phone = await device("dee");
+      await subscribeDevice(p, u.dee!.token, phone);
+      const conv = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.dee!.id })).body.conversation.id;
+      await p.call("POST", `/api/v1/conversations/${conv}/messages`, u.ana!.token, { clientId: "secret-1", text: "The surprise party is on Friday" });
+      const [push] = await waitForPushes(phone, 1);
+      const payload = await decrypt(phone, push!.body);
+      expect(payload).toMatchObject({ kind: "message", private: true, title: "New message", body: "", url: `/c/${conv}` });
+      expect(JSON.stringify(payload)).not.toContain("surprise");
+      expect(JSON.stringify(payload)).not.toContain("Ana");
+    } finally {
+      await stopParley(p);
+    }
+  });
+});
+
+describe("rotating the VAPID keys", () => {
+  test("parley push rotate-keys writes new keys and forgets the subscriptions bound to the old ones", async () => {
+    const dir = tempDir("parley-rotate-");
+    try {
+      const dataDir = join(dir, "data");
+      const run = () => Bun.spawnSync([process.execPath, join(root, "src", "main.ts"), "push", "rotate-keys", "--data-dir", dataDir], { stdout: "pipe", stderr: "pipe" });
+      const first = run();
+      expect(first.exitCode).toBe(0);
+      const key1 = JSON.parse(await Bun.file(join(dataDir, "vapid.json")).text()).publicKey;
+      const second = run();
+      expect(second.stdout.toString()).toContain("0 subscription(s) removed");
+      expect(JSON.parse(await Bun.file(join(dataDir, "vapid.json")).text()).publicKey).not.toBe(key1);
+      writeFileSync(join(dataDir, "vapid.json"), "{}");
+      const p = await startParley({ PARLEY_DATA_DIR: dataDir }).catch((err: Error) => err);
+      expect(p).toBeInstanceOf(Error);
+      expect((p as Error).message).toContain("rotate-keys");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

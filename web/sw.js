@@ -34,3 +34,66 @@ self.addEventListener("fetch", (event) => {
   }
   event.respondWith(fetch(req).catch(() => caches.match(req, { cacheName: CACHE }).then((r) => r ?? Response.error())));
 });
+
+// ---- Web Push ----------------------------------------------------------------------------------
+// The server sends JSON (src/push/notifier.ts): {kind, conversationId, url, tag, title, body, badge, private}.
+// In private mode it carries no names or words; the notification is filled in from Parley itself.
+async function privateDetails(data) {
+  try {
+    const res = await fetch(`/api/v1/conversations/${encodeURIComponent(data.conversationId)}`, { credentials: "same-origin" });
+    if (!res.ok) return data;
+    const { conversation: c } = await res.json();
+    const last = c.lastMessage;
+    const sender = last ? last.sender.displayName : "";
+    const title = c.type === "group" ? c.title || "Group" : sender || "New message";
+    const words = last ? last.text.replace(/\s+/g, " ").trim() || "📎 File" : "";
+    return { ...data, title, body: c.type === "group" && sender ? `${sender}: ${words}` : words };
+  } catch {
+    return data;
+  }
+}
+
+self.addEventListener("push", (event) => {
+  event.waitUntil(
+    (async () => {
+      let data;
+      try {
+        data = event.data ? event.data.json() : null;
+      } catch {
+        data = null;
+      }
+      if (!data) data = { kind: "message", url: "/", tag: "parley", title: "Parley", body: "New message", badge: 0 };
+      if (data.private && data.conversationId) data = await privateDetails(data);
+      if (typeof data.badge === "number" && self.navigator.setAppBadge) {
+        await (data.badge > 0 ? self.navigator.setAppBadge(data.badge) : self.navigator.clearAppBadge()).catch(() => {});
+      }
+      // One notification per conversation: a newer message replaces it (same tag) and alerts again.
+      await self.registration.showNotification(data.title || "Parley", {
+        body: data.body || "",
+        tag: data.tag || "parley",
+        renotify: true,
+        icon: "/icon-192.png",
+        badge: "/icon-192.png",
+        data: { url: data.url || "/", conversationId: data.conversationId || null },
+      });
+    })(),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || "/", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      // An open Parley window goes to the conversation; otherwise a new one opens there.
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (open) {
+        await open.focus();
+        open.postMessage({ type: "open", url: event.notification.data?.url || "/" });
+        return;
+      }
+      await self.clients.openWindow(url);
+    })(),
+  );
+});

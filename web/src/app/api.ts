@@ -123,6 +123,9 @@ export interface Conversation {
   mentionCount: number;
   mutedUntil: string | null;
   markedUnread: boolean;
+  /** Which messages reach me as push notifications here, and whether that is the default. */
+  pushLevel: "all" | "mentions" | "none";
+  pushLevelDefault: boolean;
   /** My role, and what it lets me do here (the server decides; this only hides controls that would fail). */
   myRole: "owner" | "admin" | "member";
   can: Record<string, boolean>;

@@ -352,6 +352,10 @@ export async function markUnread(id: string): Promise<void> {
 }
 
 /** Mutes for some hours, until unmuted ("forever"), or unmutes (null). */
+export async function setPushLevel(id: string, level: "all" | "mentions" | "none" | null): Promise<void> {
+  await changeConversation(id, "PUT", "/notifications", { level });
+}
+
 export async function setMuted(id: string, until: number | "forever" | null): Promise<void> {
   await changeConversation(id, "PUT", "/mute", { until: typeof until === "number" ? new Date(Date.now() + until * 3_600_000).toISOString() : until });
 }

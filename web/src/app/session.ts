@@ -3,6 +3,7 @@ import type { User } from "./api.ts";
 import { confirmDelivery, loadPresence, loadReceipts, onPresence, onReceipt, onTyping, resetActivity, stoppedTyping } from "./activity.ts";
 import { applyEvent, applySummary, conversations, forgetList, loadConversations, openId, reset, retryFailed, upsertMessage } from "./chats.ts";
 import { connect, disconnect } from "./connection.ts";
+import { refreshPush } from "./push.ts";
 import { acknowledged, connectionLost, flush, loadOutbox, refused } from "./outbox.ts";
 
 export interface SessionHooks {
@@ -12,6 +13,7 @@ export interface SessionHooks {
 
 export async function startSession(user: User, hooks: SessionHooks): Promise<void> {
   reset(user.id);
+  void refreshPush().catch(() => {});
   await loadOutbox(user.id);
   connect({
     ready(fresh, resumed) {

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation, Message, Notice } from "../app/api.ts";
 import { presence, typing, loadReceipts } from "../app/activity.ts";
-import { conversationTitle, conversations, loadHistory, markRead, markUnread, otherPerson, setMuted, timelines } from "../app/chats.ts";
+import { conversationTitle, conversations, loadHistory, markRead, markUnread, otherPerson, setMuted, setPushLevel, timelines } from "../app/chats.ts";
 import { dayLabel, fullTime, sameDay } from "../app/format.ts";
 import { outbox } from "../app/outbox.ts";
 import { me, navigate } from "../app/state.ts";
@@ -87,6 +87,21 @@ export function ConversationView(props: { id: string }) {
             <option value="forever">Mute until I unmute</option>
           </select>
         )}
+        <select
+          class="mute"
+          aria-label="Notifications"
+          title="Which messages notify you when Parley is not open"
+          value={c.pushLevelDefault ? "default" : c.pushLevel}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            void setPushLevel(c.id, v === "default" ? null : (v as "all" | "mentions" | "none")).catch((err) => setError(err.message));
+          }}
+        >
+          <option value="default">{`${c.type === "direct" ? "📣" : "@"} Notify: as usual (${c.type === "direct" ? "all messages" : "mentions"})`}</option>
+          <option value="all">📣 Notify: all messages</option>
+          <option value="mentions">@ Notify: mentions only</option>
+          <option value="none">∅ Notify: nothing</option>
+        </select>
         <button type="button" class="icon" aria-label="Mark as unread" title="Mark as unread" onClick={() => void markUnread(c.id).then(() => navigate("/"), (err) => setError(err.message))}>
           ●
         </button>

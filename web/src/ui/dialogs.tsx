@@ -6,6 +6,8 @@ import { instance, me, navigate } from "../app/state.ts";
 import { theme, type Theme } from "../app/theme.ts";
 import { Avatar } from "./avatar.tsx";
 import { AvatarEditor } from "./avatar-editor.tsx";
+import { Notifications } from "./notifications.tsx";
+import { deviceLabel } from "../app/push.ts";
 import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
@@ -97,6 +99,8 @@ export function ProfileDialog(props: { onClose: () => void }) {
       </Form>
       <h3>Change password</h3>
       <PasswordForm />
+      <h3>Notifications</h3>
+      <Notifications />
       <h3>Where you are signed in</h3>
       <Sessions />
     </Dialog>
@@ -153,10 +157,7 @@ function Sessions() {
 }
 
 function describeAgent(ua: string): string {
-  if (!ua) return "Unknown device";
-  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
-  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "macOS" : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
-  return os ? `${browser} on ${os}` : browser;
+  return ua ? deviceLabel(ua) : "Unknown device";
 }
 
 export function SettingsDialog(props: { onClose: () => void }) {

@@ -3,6 +3,7 @@ import { AppError } from "../lib/errors.ts";
 import { passkeys, passwordResets, pushSubscriptions, users } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { hashPassword, requireAcceptablePassword, verifyPassword } from "./passwords.ts";
+import { countPasskeys } from "./passkeys.ts";
 import { deleteUserSessions } from "./sessions.ts";
 import { countOtherActiveAdmins, requireUser, setPasswordHash } from "./users.ts";
 
@@ -28,6 +29,15 @@ export async function changePassword(
   });
 }
 
+/** Drops the password of an account that has a passkey: from then on it signs in with passkeys only. */
+export async function removePassword(store: Store, userId: string, currentPassword: string): Promise<void> {
+  const user = requireUser(store.db, userId);
+  if (user.passwordHash === null) return;
+  if (!(await verifyPassword(currentPassword, user.passwordHash))) throw new AppError("WRONG_PASSWORD", undefined, "currentPassword");
+  if (countPasskeys(store.db, userId) === 0) throw new AppError("LAST_SIGN_IN_METHOD", "Add a passkey before removing your password.");
+  setPasswordHash(store.db, userId, null);
+}
+
 /**
  * Deletes an account: sign-in data and profile go, the row stays as "Deleted user" so the messages
  * others received keep a sender. The username is freed for someone else.
@@ -40,7 +50,9 @@ export async function deleteAccount(
   alsoInTransaction?: (tx: Db, afterCommit: (cb: () => void) => void) => void,
 ): Promise<void> {
   const user = requireUser(store.db, userId);
-  if (!(await verifyPassword(password, user.passwordHash))) throw new AppError("WRONG_PASSWORD", undefined, "password");
+  // An account without a password (passkeys only) confirms with its username instead.
+  const confirmed = user.passwordHash === null ? password === user.username : await verifyPassword(password, user.passwordHash);
+  if (!confirmed) throw new AppError("WRONG_PASSWORD", undefined, "password");
   store.transaction((tx, afterCommit) => {
     if (user.role === "admin" && countOtherActiveAdmins(tx, userId) === 0) {
       throw new AppError("LAST_ADMIN", "Make someone else an admin before deleting the only admin account.");

@@ -128,7 +128,7 @@ export function updateProfile(
   }
 }
 
-export function setPasswordHash(db: Db, userId: string, passwordHash: string, now = Date.now()): void {
+export function setPasswordHash(db: Db, userId: string, passwordHash: string | null, now = Date.now()): void {
   db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).run();
 }
 

@@ -25,6 +25,7 @@ import { presenceRoutes } from "./routes/presence.ts";
 import { avatarRoutes, fileRoutes, uploadRoutes } from "./routes/files.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { pushRoutes } from "./routes/push.ts";
+import { passkeyRoutes } from "./routes/passkeys.ts";
 import { webRoutes } from "./routes/web.ts";
 
 /** Every route group, mounted in one readable list. */
@@ -70,6 +71,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/", instanceRoutes);
   api.route("/", authRoutes);
   api.route("/", passwordResetRoutes);
+  api.route("/", passkeyRoutes);
   api.route("/me", meRoutes);
   api.route("/admin", adminRoutes);
   api.route("/conversations/:id/messages", messageRoutes);

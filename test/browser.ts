@@ -35,7 +35,7 @@ export async function signInPage(page: Page, baseUrl: string, username: string):
   await page.goto(baseUrl + "/login");
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(`${username}-password`);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** A fresh browser profile with one person signed in, on their conversation list. */

@@ -111,12 +111,12 @@ describe("the web app in Chromium", () => {
     await page.waitForURL(/\/login$/);
     await page.getByLabel("Username").fill("ben");
     await page.getByLabel("Password").fill("not-my-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("alert").waitFor();
     expect(await page.getByRole("alert").textContent()).toBe("Wrong username or password.");
     await shot("login-error");
     await page.getByLabel("Password").fill("ben-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForURL(s.url + "/");
     const cookies = await browser.cookies(s.url);
     expect(cookies.find((c) => c.name === "parley_session")?.httpOnly).toBe(true);
@@ -137,7 +137,7 @@ describe("the web app in Chromium", () => {
     await page.getByRole("link", { name: "Sign in" }).click();
     await page.getByLabel("Username").fill("ben");
     await page.getByLabel("Password").fill("ben-new-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForURL(s.url + "/");
   });
 

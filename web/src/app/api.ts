@@ -40,6 +40,8 @@ export interface User {
   bio: string;
   email: string | null;
   role: "admin" | "member";
+  /** False for accounts that sign in with passkeys only. */
+  hasPassword: boolean;
   hideLastSeen?: boolean;
   sendReadReceipts?: boolean;
 }

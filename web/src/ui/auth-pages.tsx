@@ -30,10 +30,45 @@ export function SetupPage() {
   );
 }
 
+/** "Sign in with a passkey": no username, the browser offers this site's passkeys. */
+function PasskeySignIn() {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (typeof window.PublicKeyCredential !== "function") return null;
+  return (
+    <div class="passkey-sign-in">
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          try {
+            const { signInWithPasskey } = await import("../app/passkeys.ts");
+            signedIn(await signInWithPasskey());
+          } catch (err) {
+            setError((err as Error).message);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        🔑 Sign in with a passkey
+      </button>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function LoginPage() {
   const mode = instance.value?.registrationMode;
   return (
     <Card title={`Sign in to ${instance.value?.name ?? "Parley"}`}>
+      <PasskeySignIn />
       <Form
         fields={[
           { name: "username", label: "Username", autocomplete: "username" },

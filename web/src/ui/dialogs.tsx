@@ -7,6 +7,7 @@ import { theme, type Theme } from "../app/theme.ts";
 import { Avatar } from "./avatar.tsx";
 import { AvatarEditor } from "./avatar-editor.tsx";
 import { Notifications } from "./notifications.tsx";
+import { Passkeys } from "./passkeys.tsx";
 import { deviceLabel } from "../app/push.ts";
 import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
@@ -97,7 +98,9 @@ export function ProfileDialog(props: { onClose: () => void }) {
       >
         {saved && <p class="ok" role="status">{saved}</p>}
       </Form>
-      <h3>Change password</h3>
+      <h3>Passkeys</h3>
+      <Passkeys />
+      <h3>{user.hasPassword ? "Change password" : "Set a password"}</h3>
       <PasswordForm />
       <h3>Notifications</h3>
       <Notifications />
@@ -109,20 +112,21 @@ export function ProfileDialog(props: { onClose: () => void }) {
 
 function PasswordForm() {
   const [done, setDone] = useState(false);
+  const has = me.value?.hasPassword ?? true;
+  const newPassword = { name: "newPassword", label: "New password", type: "password" as const, autocomplete: "new-password", minLength: instance.value?.passwordMinLength ?? 8, maxLength: 256 };
   return (
     <Form
-      fields={[
-        { name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password" },
-        { name: "newPassword", label: "New password", type: "password", autocomplete: "new-password", minLength: instance.value?.passwordMinLength ?? 8, maxLength: 256 },
-      ]}
-      submit="Change password"
+      key={String(has)}
+      fields={has ? [{ name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password" }, newPassword] : [newPassword]}
+      submit={has ? "Change password" : "Set password"}
       onSubmit={async (v) => {
         setDone(false);
         await api("POST", "/me/password", v);
+        if (!has) me.value = { ...me.value!, hasPassword: true };
         setDone(true);
       }}
     >
-      {done && <p class="ok" role="status">Password changed. Your other devices were signed out.</p>}
+      {done && <p class="ok" role="status">{has ? "Password changed. Your other devices were signed out." : "Password set. Your other devices were signed out."}</p>}
     </Form>
   );
 }

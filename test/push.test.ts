@@ -24,6 +24,8 @@ interface Received {
 const received: Received[] = [];
 /** What each endpoint answers, in turn (the last one repeats). */
 const answers = new Map<string, number[]>();
+/** How long an endpoint takes to answer, to hold a delivery in flight. */
+const delays = new Map<string, number>();
 let service: Server<undefined>;
 let certDir: string;
 
@@ -154,6 +156,7 @@ beforeAll(() => {
     async fetch(req) {
       const path = new URL(req.url).pathname;
       received.push({ path, headers: Object.fromEntries(req.headers), body: new Uint8Array(await req.arrayBuffer()) });
+      if (delays.has(path)) await Bun.sleep(delays.get(path)!);
       const queue = answers.get(path) ?? [201];
       const status = queue.length > 1 ? queue.shift()! : queue[0]!;
       return new Response(null, { status });
@@ -271,6 +274,25 @@ describe("Web Push", () => {
     expect(list.map((s: any) => s.id)).not.toContain(goneSub.id);
     const kept = list.find((s: any) => s.id === flakySub.id);
     expect(kept.lastSuccessAt).not.toBeNull();
+  });
+
+  test("a burst for one conversation collapses into its newest message while a delivery is under way", async () => {
+    const slow = await device("slow");
+    delays.set("/push/slow", 600);
+    const dee = await (async () => {
+      const invite = (await p.call("POST", "/api/v1/admin/invites", u.ana!.token, {})).body.invite;
+      return (await p.call("POST", "/api/v1/auth/register", undefined, { username: "dee", password: "dee-password", displayName: "DEE", inviteCode: invite.code })).body;
+    })();
+    await subscribeDevice(p, dee.token, slow);
+    const conv = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: dee.user.id })).body.conversation.id;
+    await say("ana", conv, "one");
+    await waitForPushes(slow, 1);
+    for (const text of ["two", "three", "four"]) await say("ana", conv, text);
+    const pushes = await waitForPushes(slow, 2);
+    await Bun.sleep(900);
+    expect(pushesTo(slow)).toHaveLength(2);
+    expect((await decrypt(slow, pushes[1]!.body)).body).toBe("four");
+    expect(pushes[1]!.headers.topic).toBe(pushes[0]!.headers.topic);
   });
 
   test("subscriptions are listed per device, can be tested and removed; signing out removes that device's", async () => {

@@ -49,6 +49,8 @@ export class PushSender {
   private readonly byKey = new Map<string, Job>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private running = 0;
+  /** Subscriptions with a request in flight: one at a time per device, so later ones can collapse meanwhile. */
+  private readonly busy = new Set<string>();
   private stopped = false;
   readonly stats: PushStats = { queued: 0, sent: 0, failed: 0, retried: 0, dropped: 0, expired: 0 };
   private readonly options: SenderOptions;
@@ -97,12 +99,16 @@ export class PushSender {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.options.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift()!;
+    while (!this.stopped && this.running < this.options.concurrency) {
+      const at = this.waiting.findIndex((j) => !this.busy.has(j.subscription.id));
+      if (at === -1) return;
+      const [job] = this.waiting.splice(at, 1) as [Job];
       this.byKey.delete(`${job.subscription.id}:${job.message.key}`);
       this.running++;
+      this.busy.add(job.subscription.id);
       void this.deliver(job).finally(() => {
         this.running--;
+        this.busy.delete(job.subscription.id);
         this.pump();
       });
     }
@@ -157,6 +163,10 @@ export class PushSender {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (this.stopped) return;
+        // A newer message for the same conversation is already waiting: it replaces this one.
+        const key = `${job.subscription.id}:${job.message.key}`;
+        if (this.byKey.has(key)) return;
+        this.byKey.set(key, job);
         this.waiting.push(job);
         this.pump();
       }, Math.min(wait, 10 * 60_000));

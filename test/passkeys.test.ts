@@ -194,6 +194,16 @@ describe("passkeys", () => {
     expect((await s.call("DELETE", `/api/v1/me/passkeys/${p2.id}`, { token: fay.token })).status).toBe(204);
   });
 
+  test("an account without a password confirms its deletion with its username; its passkeys go with it", async () => {
+    const hal = await addMember(s, admin.token, "hal");
+    const key = await Authenticator.make();
+    await addPasskey(hal.token, key);
+    await s.call("DELETE", "/api/v1/me/password", { token: hal.token, body: { currentPassword: hal.password } });
+    expect((await s.call("DELETE", "/api/v1/me", { token: hal.token, body: { password: "not-my-name" } })).status).toBe(403);
+    expect((await s.call("DELETE", "/api/v1/me", { token: hal.token, body: { password: "hal" } })).status).toBe(204);
+    expect((await signIn(key)).status).toBe(401);
+  });
+
   test("a deactivated account cannot sign in with its passkey", async () => {
     const gil = await addMember(s, admin.token, "gil");
     const key = await Authenticator.make();

@@ -84,6 +84,17 @@ describe("passkeys in the web app", () => {
     await page.keyboard.press("Escape");
   });
 
+  test("a passkey-only account is deleted by typing its username; then its passkey signs nobody in", async () => {
+    const dialog = await openProfile();
+    await dialog.locator("summary", { hasText: "Delete my account" }).click();
+    await dialog.getByLabel("Type your username (ben) to confirm").fill("ben");
+    await dialog.getByRole("button", { name: "Delete my account for good" }).click();
+    await page.waitForURL(/\/login$/);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.getByRole("alert").waitFor();
+    expect(page.url()).toMatch(/\/login$/);
+  });
+
   test("ran without script errors or CSP violations", () => {
     expect(errors).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Invite, type Person, type SessionInfo, type User } from "../app/api.ts";
 import { createGroup, openDirect } from "../app/chats.ts";
 import { fullTime } from "../app/format.ts";
-import { instance, me, navigate } from "../app/state.ts";
+import { instance, me, navigate, signOut } from "../app/state.ts";
 import { theme, type Theme } from "../app/theme.ts";
 import { Avatar } from "./avatar.tsx";
 import { AvatarEditor } from "./avatar-editor.tsx";
@@ -106,7 +106,32 @@ export function ProfileDialog(props: { onClose: () => void }) {
       <Notifications />
       <h3>Where you are signed in</h3>
       <Sessions />
+      <DeleteAccount />
     </Dialog>
+  );
+}
+
+/** Deleting the account: confirmed with the password, or with the username when there is none. */
+function DeleteAccount() {
+  const user = me.value!;
+  return (
+    <details class="section danger-zone">
+      <summary>Delete my account</summary>
+      <p class="hint">Your profile, sign-in data and devices are erased and you leave every group. Messages you sent stay with the people who got them, from "Deleted user".</p>
+      <Form
+        fields={[
+          user.hasPassword
+            ? { name: "password", label: "Your password", type: "password", autocomplete: "current-password" }
+            : { name: "password", label: `Type your username (${user.username}) to confirm`, autocomplete: "off" },
+        ]}
+        submit="Delete my account for good"
+        onSubmit={async (v) => {
+          if (!confirm("Delete your account? This cannot be undone.")) return;
+          await api("DELETE", "/me", { password: v.password });
+          await signOut().catch(() => {});
+        }}
+      />
+    </details>
   );
 }
 

@@ -64,6 +64,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     media,
     push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey },
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
+    contactLimit: new RateLimiter(config.contactMatchRateLimit, MINUTE),
     authLimits: {
       byAddress: new RateLimiter(config.authRateLimit, MINUTE),
       byUsername: new RateLimiter(config.authRateLimit, MINUTE),

@@ -25,6 +25,8 @@ export interface AccountView extends PublicUser {
   /** Privacy: others see no "last seen"; no read receipts either way. */
   hideLastSeen: boolean;
   sendReadReceipts: boolean;
+  /** Off: found in people search and contact matching only by exact username. */
+  discoverable: boolean;
   createdAt: string;
 }
 
@@ -51,6 +53,7 @@ export function toAccountView(u: UserRow): AccountView {
     deactivated: u.deactivatedAt !== null,
     hideLastSeen: u.hideLastSeen,
     sendReadReceipts: u.sendReadReceipts,
+    discoverable: u.discoverable,
     createdAt: toIso(u.createdAt)!,
   };
 }
@@ -111,7 +114,7 @@ export function insertUser(db: Db, input: NewUser, now = Date.now()): UserRow {
 export function updateProfile(
   db: Db,
   userId: string,
-  patch: { displayName?: string; bio?: string; email?: string | null; hideLastSeen?: boolean; sendReadReceipts?: boolean },
+  patch: { displayName?: string; bio?: string; email?: string | null; hideLastSeen?: boolean; sendReadReceipts?: boolean; discoverable?: boolean },
   now = Date.now(),
 ): UserRow {
   if (patch.email) {

@@ -51,6 +51,10 @@ export const settings = {
     kind: "int", env: "PARLEY_AUTH_RATE_LIMIT", flag: "--auth-rate-limit", default: "10", min: 1, max: 100000,
     description: "Login, registration and password-reset attempts allowed per minute from one address, and per username.",
   },
+  contactMatchRateLimit: {
+    kind: "int", env: "PARLEY_CONTACT_MATCH_RATE_LIMIT", flag: "--contact-match-rate-limit", default: "10", min: 1, max: 10000,
+    description: "Contact-matching requests (up to 500 identifiers each) one person may make per minute.",
+  },
   trustProxy: {
     kind: "bool", env: "PARLEY_TRUST_PROXY", flag: "--trust-proxy", default: "false",
     description: "Take the client address from X-Forwarded-For. Enable only behind a reverse proxy you run, or clients can dodge rate limits.",

@@ -26,6 +26,8 @@ export interface Deps {
   push: { notifier: PushNotifier; sender: PushSender; publicKey: string };
   mailer: Mailer | null;
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
+  /** Contact matching, per person. */
+  contactLimit: RateLimiter;
 }
 
 export interface Auth {

@@ -23,7 +23,7 @@ import { groupInviteRoutes } from "./routes/group-invites.ts";
 import { mentionRoutes } from "./routes/mentions.ts";
 import { presenceRoutes } from "./routes/presence.ts";
 import { avatarRoutes, fileRoutes, uploadRoutes } from "./routes/files.ts";
-import { searchRoutes } from "./routes/search.ts";
+import { contactRoutes, searchRoutes } from "./routes/search.ts";
 import { pushRoutes } from "./routes/push.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { webRoutes } from "./routes/web.ts";
@@ -79,6 +79,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/conversations", conversationRoutes);
   api.route("/events", eventRoutes);
   api.route("/search", searchRoutes);
+  api.route("/contacts", contactRoutes);
   api.route("/group-invites", groupInviteRoutes);
   api.route("/mentions", mentionRoutes);
   api.route("/presence", presenceRoutes);

@@ -23,6 +23,8 @@ export const users = sqliteTable(
     sendReadReceipts: integer("send_read_receipts", { mode: "boolean" }).notNull().default(true),
     // A square WebP in the file store (files/avatars.ts); null shows initials.
     avatarKey: text("avatar_key"),
+    // Off: people search and contact matching find them only by their exact username (search/people.ts).
+    discoverable: integer("discoverable", { mode: "boolean" }).notNull().default(true),
     deletedAt: integer("deleted_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

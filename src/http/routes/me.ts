@@ -20,6 +20,7 @@ const profilePatch = z.object({
   email: z.union([f.email, z.literal("").transform(() => null), z.null()]).optional(),
   hideLastSeen: z.boolean().optional(),
   sendReadReceipts: z.boolean().optional(),
+  discoverable: z.boolean().optional(),
 });
 
 /** Mounted at /api/v1/me: the signed-in user's own account. */

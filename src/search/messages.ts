@@ -1,0 +1,99 @@
+// Message search: FTS5 (search/query.ts makes the words literal), only in conversations I am a member of
+// now, with filters, ranked by relevance and then recency, with a snippet and where its matches are.
+import { inArray, eq } from "drizzle-orm";
+import { decorateMessages } from "../chat/message-extras.ts";
+import { toMessageView, type MessageView } from "../chat/views.ts";
+import { conversations, messages, users } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+import { ftsQuery } from "./query.ts";
+
+export const MAX_RESULTS = 50;
+
+export interface MessageSearch {
+  q: string;
+  conversationId?: string;
+  senderId?: string;
+  /** Epoch ms, inclusive / exclusive. */
+  from?: number;
+  to?: number;
+  hasFile?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface SearchHit {
+  message: MessageView;
+  conversation: { id: string; type: "direct" | "group"; title: string | null };
+  /** Plain text around the matches ("…" where cut); `highlights` are [start, end) offsets of matched words in it. */
+  snippet: string;
+  highlights: [number, number][];
+}
+
+// Marks around matches in FTS5's snippet: noncharacters, which message text has no reason to contain.
+const OPEN = "\uFDD0";
+const CLOSE = "\uFDD1";
+/** One year of age weighs like one unit of BM25 relevance: among equally good matches, newer first. */
+const YEAR_MS = 365 * 24 * 3600_000;
+
+function splitSnippet(marked: string): { snippet: string; highlights: [number, number][] } {
+  let snippet = "";
+  const highlights: [number, number][] = [];
+  let start = -1;
+  for (const ch of marked) {
+    if (ch === OPEN) start = snippet.length;
+    else if (ch === CLOSE) {
+      if (start >= 0 && snippet.length > start) highlights.push([start, snippet.length]);
+      start = -1;
+    } else snippet += ch;
+  }
+  return { snippet, highlights };
+}
+
+export function searchMessages(db: Db, userId: string, s: MessageSearch): { results: SearchHit[]; more: boolean } {
+  const match = ftsQuery(s.q);
+  if (!match) return { results: [], more: false };
+  const where: string[] = [];
+  const params: (string | number)[] = [match, userId];
+  if (s.conversationId) where.push("AND m.conversation_id = ?"), params.push(s.conversationId);
+  if (s.senderId) where.push("AND m.sender_id = ?"), params.push(s.senderId);
+  if (s.from !== undefined) where.push("AND m.created_at >= ?"), params.push(s.from);
+  if (s.to !== undefined) where.push("AND m.created_at < ?"), params.push(s.to);
+  if (s.hasFile) where.push("AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)");
+  params.push(Date.now(), s.limit + 1, s.offset);
+  // Membership now, not then: someone removed from a conversation finds nothing of it any more.
+  const rows = db.$client
+    .query<{ seq: number; marked: string }, (string | number)[]>(
+      `SELECT m.seq AS seq, snippet(messages_fts, 0, '${OPEN}', '${CLOSE}', '…', 16) AS marked
+         FROM messages_fts
+         JOIN messages m ON m.seq = messages_fts.rowid
+         JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
+        WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL ${where.join(" ")}
+        ORDER BY bm25(messages_fts) + (? - m.created_at) / ${YEAR_MS}.0
+        LIMIT ? OFFSET ?`,
+    )
+    .all(...params);
+  const more = rows.length > s.limit;
+  const shown = rows.slice(0, s.limit);
+  if (shown.length === 0) return { results: [], more: false };
+  const loaded = db
+    .select({ m: messages, u: users })
+    .from(messages)
+    .innerJoin(users, eq(messages.senderId, users.id))
+    .where(inArray(messages.seq, shown.map((r) => r.seq)))
+    .all();
+  const views = new Map(decorateMessages(db, loaded.map(({ m, u }) => toMessageView(m, u))).map((v) => [v.id, v]));
+  const seqToId = new Map(loaded.map(({ m }) => [m.seq, m.id]));
+  const convs = new Map(
+    db
+      .select({ id: conversations.id, type: conversations.type, title: conversations.title })
+      .from(conversations)
+      .where(inArray(conversations.id, [...new Set(loaded.map(({ m }) => m.conversationId))]))
+      .all()
+      .map((c) => [c.id, c]),
+  );
+  const results = shown.map((r) => {
+    const message = views.get(seqToId.get(r.seq)!)!;
+    return { message, conversation: convs.get(message.conversationId)!, ...splitSnippet(r.marked) };
+  });
+  return { results, more };
+}

@@ -1,0 +1,20 @@
+// What people type into a search box, made into an FTS5 query that means exactly "these words": every word
+// becomes a quoted string, so quotes, `*`, `NEAR(`, `AND`, `OR`, `NOT`, `:` and parentheses are plain text
+// that can neither raise a syntax error nor change the query's meaning.
+
+/** Words are runs of letters, digits and marks in any script; everything else separates them. */
+export function searchWords(input: string, max = 16): string[] {
+  return (input.normalize("NFC").match(/[\p{L}\p{N}\p{M}]+/gu) ?? []).slice(0, max).map((w) => w.slice(0, 64));
+}
+
+const quoted = (word: string) => `"${word.replaceAll('"', '""')}"`;
+
+/**
+ * All the words, in any order; the last one also as a prefix (people search while typing). Null when the
+ * input has no words at all.
+ */
+export function ftsQuery(input: string): string | null {
+  const words = searchWords(input);
+  if (words.length === 0) return null;
+  return words.map((w, i) => (i === words.length - 1 ? `${quoted(w)}*` : quoted(w))).join(" ");
+}

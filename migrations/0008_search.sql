@@ -2,22 +2,23 @@ ALTER TABLE `users` ADD `discoverable` integer DEFAULT true NOT NULL;--> stateme
 -- Message search (search/messages.ts): FTS5 over messages.text, Unicode-aware with diacritics folded. An
 -- external-content index: the words live once, in messages; these triggers keep the index in step in the
 -- same transaction as every insert, edit and deletion (a deleted message's words leave the index).
-CREATE VIRTUAL TABLE `messages_fts` USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');
+-- conversation_id is indexed too, so a search is narrowed to my conversations inside the index.
+CREATE VIRTUAL TABLE `messages_fts` USING fts5(text, conversation_id, content='messages', content_rowid='seq', tokenize='unicode61 remove_diacritics 2', prefix='2 3');
 --> statement-breakpoint
 CREATE TRIGGER `messages_fts_insert` AFTER INSERT ON `messages` WHEN new.deleted_at IS NULL BEGIN
-  INSERT INTO messages_fts(rowid, text) VALUES (new.seq, new.text);
+  INSERT INTO messages_fts(rowid, text, conversation_id) VALUES (new.seq, new.text, new.conversation_id);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `messages_fts_update` AFTER UPDATE OF text, deleted_at ON `messages` BEGIN
-  INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete', old.seq, old.text WHERE old.deleted_at IS NULL;
-  INSERT INTO messages_fts(rowid, text) SELECT new.seq, new.text WHERE new.deleted_at IS NULL;
+  INSERT INTO messages_fts(messages_fts, rowid, text, conversation_id) SELECT 'delete', old.seq, old.text, old.conversation_id WHERE old.deleted_at IS NULL;
+  INSERT INTO messages_fts(rowid, text, conversation_id) SELECT new.seq, new.text, new.conversation_id WHERE new.deleted_at IS NULL;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `messages_fts_delete` AFTER DELETE ON `messages` WHEN old.deleted_at IS NULL BEGIN
-  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+  INSERT INTO messages_fts(messages_fts, rowid, text, conversation_id) VALUES ('delete', old.seq, old.text, old.conversation_id);
 END;
 --> statement-breakpoint
-INSERT INTO messages_fts(rowid, text) SELECT seq, text FROM messages WHERE deleted_at IS NULL;
+INSERT INTO messages_fts(rowid, text, conversation_id) SELECT seq, text, conversation_id FROM messages WHERE deleted_at IS NULL;
 --> statement-breakpoint
 -- People search (search/people.ts): trigram FTS5 over usernames and display names, for substring and
 -- typo-tolerant matching. A copy keyed by user id (users has no stable integer rowid to point at).

@@ -10,15 +10,27 @@ import { spawnServer, type ChildServer } from "../test/process.ts";
 import { tempDir } from "../test/harness.ts";
 import type { Conn } from "./bench/load.ts";
 import { benchImages } from "./bench/images.ts";
+import { benchSearch, printSearch } from "./bench/search.ts";
 
 const quick = process.argv.includes("--quick");
 // --profile=DIR writes a CPU profile of the Parley server (markdown too) into DIR when it stops.
 // --parley-only skips the ceiling: for quick before/after comparisons of a change.
 const parleyOnly = process.argv.includes("--parley-only");
 const profileDir = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
-// --images measures only photo uploads in the compiled executable (scripts/bench/images.ts).
+// --images measures only photo uploads in the compiled executable (scripts/bench/images.ts);
+// --search only message search on a generated million-message database (scripts/bench/search.ts).
 if (process.argv.includes("--images")) {
   await printImages();
+printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
+
+/** --quick searches 100,000 messages instead of a million. */
+function quickSearch(): boolean {
+  return process.argv.includes("--quick");
+}
+  process.exit(0);
+}
+if (process.argv.includes("--search")) {
+  printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
   process.exit(0);
 }
 const FANOUT_USERS = quick ? 200 : 500;
@@ -322,3 +334,9 @@ async function printImages(): Promise<void> {
 }
 
 await printImages();
+printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
+
+/** --quick searches 100,000 messages instead of a million. */
+function quickSearch(): boolean {
+  return process.argv.includes("--quick");
+}

@@ -33,6 +33,8 @@ export interface SearchHit {
 const OPEN = "\uFDD0";
 const CLOSE = "\uFDD1";
 /** One year of age weighs like one unit of BM25 relevance: among equally good matches, newer first. */
+/** How many of the newest matches are ranked; pages reach into them (offset + limit stays below it). */
+const WINDOW = 300;
 const YEAR_MS = 365 * 24 * 3600_000;
 
 function splitSnippet(marked: string): { snippet: string; highlights: [number, number][] } {
@@ -49,9 +51,26 @@ function splitSnippet(marked: string): { snippet: string; highlights: [number, n
   return { snippet, highlights };
 }
 
+/**
+ * Whole words first: that is cheap even for a word in half of all messages. Only when they find nothing is
+ * the last word taken as a prefix (someone still typing it): prefixes of common words cost more, as FTS5
+ * merges every word that starts with them (its prefix indexes cover 2 and 3 letters).
+ */
 export function searchMessages(db: Db, userId: string, s: MessageSearch): { results: SearchHit[]; more: boolean } {
-  const match = ftsQuery(s.q);
-  if (!match) return { results: [], more: false };
+  const exact = ftsQuery(s.q);
+  if (!exact) return { results: [], more: false };
+  // My conversations, named inside the FTS query: the index intersects the words with them.
+  const mine = s.conversationId
+    ? [s.conversationId]
+    : db.$client.query<{ id: string }, [string]>("SELECT conversation_id AS id FROM members WHERE user_id = ?").all(userId).map((r) => r.id);
+  if (mine.length === 0) return { results: [], more: false };
+  const scope = `conversation_id : (${mine.map((id) => `"${id.replaceAll('"', '""')}"`).join(" OR ")})`;
+  const found = runSearch(db, userId, s, `text : (${exact}) AND ${scope}`);
+  if (found.results.length > 0) return found;
+  return runSearch(db, userId, s, `text : (${ftsQuery(s.q, true)}) AND ${scope}`);
+}
+
+function runSearch(db: Db, userId: string, s: MessageSearch, match: string): { results: SearchHit[]; more: boolean } {
   const where: string[] = [];
   const params: (string | number)[] = [match, userId];
   if (s.conversationId) where.push("AND m.conversation_id = ?"), params.push(s.conversationId);
@@ -61,20 +80,33 @@ export function searchMessages(db: Db, userId: string, s: MessageSearch): { resu
   if (s.hasFile) where.push("AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)");
   params.push(Date.now(), s.limit + 1, s.offset);
   // Membership now, not then: someone removed from a conversation finds nothing of it any more.
+  // The newest WINDOW matches are found by walking the index newest first (cheap even for a word in half of
+  // all messages), then ranked by relevance and age; snippets are made for the page shown only.
   const rows = db.$client
-    .query<{ seq: number; marked: string }, (string | number)[]>(
-      `SELECT m.seq AS seq, snippet(messages_fts, 0, '${OPEN}', '${CLOSE}', '…', 16) AS marked
-         FROM messages_fts
-         JOIN messages m ON m.seq = messages_fts.rowid
-         JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
-        WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL ${where.join(" ")}
-        ORDER BY bm25(messages_fts) + (? - m.created_at) / ${YEAR_MS}.0
+    .query<{ seq: number }, (string | number)[]>(
+      `SELECT seq FROM (
+         SELECT m.seq AS seq, m.created_at AS created, bm25(messages_fts, 1.0, 0.0) AS score
+           FROM messages_fts
+           JOIN messages m ON m.seq = messages_fts.rowid
+           JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
+          WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL ${where.join(" ")}
+          ORDER BY messages_fts.rowid DESC
+          LIMIT ${WINDOW})
+        ORDER BY score + (? - created) / ${YEAR_MS}.0
         LIMIT ? OFFSET ?`,
     )
     .all(...params);
   const more = rows.length > s.limit;
   const shown = rows.slice(0, s.limit);
   if (shown.length === 0) return { results: [], more: false };
+  const snippets = new Map(
+    db.$client
+      .query<{ seq: number; marked: string }, (string | number)[]>(
+        `SELECT rowid AS seq, snippet(messages_fts, 0, '${OPEN}', '${CLOSE}', '…', 16) AS marked FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN (${shown.map(() => "?").join(",")})`,
+      )
+      .all(match, ...shown.map((r) => r.seq))
+      .map((r) => [r.seq, r.marked]),
+  );
   const loaded = db
     .select({ m: messages, u: users })
     .from(messages)
@@ -93,7 +125,7 @@ export function searchMessages(db: Db, userId: string, s: MessageSearch): { resu
   );
   const results = shown.map((r) => {
     const message = views.get(seqToId.get(r.seq)!)!;
-    return { message, conversation: convs.get(message.conversationId)!, ...splitSnippet(r.marked) };
+    return { message, conversation: convs.get(message.conversationId)!, ...splitSnippet(snippets.get(r.seq) ?? message.text) };
   });
   return { results, more };
 }

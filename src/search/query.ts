@@ -10,11 +10,11 @@ export function searchWords(input: string, max = 16): string[] {
 const quoted = (word: string) => `"${word.replaceAll('"', '""')}"`;
 
 /**
- * All the words, in any order; the last one also as a prefix (people search while typing). Null when the
- * input has no words at all.
+ * All the words, in any order; with `prefix`, the last one also as the start of a longer word (people
+ * search while typing). Null when the input has no words at all.
  */
-export function ftsQuery(input: string): string | null {
+export function ftsQuery(input: string, prefix = false): string | null {
   const words = searchWords(input);
   if (words.length === 0) return null;
-  return words.map((w, i) => (i === words.length - 1 ? `${quoted(w)}*` : quoted(w))).join(" ");
+  return words.map((w, i) => (prefix && i === words.length - 1 ? `${quoted(w)}*` : quoted(w))).join(" ");
 }

@@ -15,6 +15,7 @@ const NewGroupDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewGroup
 const ProfileDialog = lazy(() => import("./dialogs.tsx").then((m) => m.ProfileDialog));
 const SettingsDialog = lazy(() => import("./dialogs.tsx").then((m) => m.SettingsDialog));
 const InviteDialog = lazy(() => import("./dialogs.tsx").then((m) => m.InviteDialog));
+const SearchDialog = lazy(() => import("./search-dialog.tsx").then((m) => m.SearchDialog));
 
 /** The signed-in app: conversations beside the open one on wide screens, one at a time on phones. */
 export function ChatPage() {
@@ -44,6 +45,9 @@ export function ChatPage() {
           <button type="button" onClick={() => setDialog("new-group")}>
             New group
           </button>
+          <button type="button" class="icon" aria-label="Search messages" title="Search messages" onClick={() => setDialog("search")}>
+            🔍
+          </button>
         </div>
         <ConversationList openId={id} />
       </aside>
@@ -58,6 +62,7 @@ export function ChatPage() {
         )}
       </main>
       {dialog === "new-chat" && <NewChatDialog onClose={close} />}
+      {dialog === "search" && <SearchDialog onClose={close} />}
       {dialog === "new-group" && <NewGroupDialog onClose={close} />}
       {dialog === "profile" && <ProfileDialog onClose={close} />}
       {dialog === "settings" && <SettingsDialog onClose={close} />}

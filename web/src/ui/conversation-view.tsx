@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation, Message, Notice } from "../app/api.ts";
 import { presence, typing, loadReceipts } from "../app/activity.ts";
+import { jumpTo, loadUntil } from "../app/search.ts";
 import { conversationTitle, conversations, loadHistory, markRead, markUnread, otherPerson, setMuted, setPushLevel, timelines } from "../app/chats.ts";
 import { dayLabel, fullTime, sameDay } from "../app/format.ts";
 import { outbox } from "../app/outbox.ts";
@@ -39,6 +40,27 @@ export function ConversationView(props: { id: string }) {
     setError(null);
     loadHistory(props.id).catch((err) => setError(err.message));
   }, [props.id, loaded]);
+
+  // A search result asked for a message here: load back to it, bring it into view and light it up.
+  const jump = jumpTo.value;
+  useEffect(() => {
+    if (!jump || jump.conversationId !== props.id) return;
+    let cancelled = false;
+    void loadUntil(props.id, jump.messageId).then((found) => {
+      if (cancelled) return;
+      jumpTo.value = null;
+      if (!found) return setError("That message is no longer in this conversation.");
+      requestAnimationFrame(() => {
+        const el = document.getElementById(`m-${jump.messageId}`);
+        el?.scrollIntoView({ block: "center" });
+        el?.classList.add("flash");
+        setTimeout(() => el?.classList.remove("flash"), 2500);
+      });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [jump, props.id]);
 
   if (!c) return <section class="conversation empty-state"><p class="hint">This conversation is not available.</p></section>;
   const title = conversationTitle(c);

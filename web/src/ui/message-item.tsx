@@ -130,7 +130,7 @@ export function MessageItem(props: {
     }
   };
   return (
-    <li class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}${mentionsMe ? " mentions-me" : ""}`}>
+    <li id={`m-${m.id}`} class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}${mentionsMe ? " mentions-me" : ""}`}>
       <article aria-label={`${m.sender.displayName}, ${fullTime(m.createdAt)}`} tabIndex={0}>
         <div class="gutter">{props.continued ? <time class="hover-time" dateTime={m.createdAt}>{timeOfDay(m.createdAt)}</time> : <Avatar person={m.sender} size={36} />}</div>
         <div class="body">

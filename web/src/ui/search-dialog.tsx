@@ -1,0 +1,136 @@
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { conversationTitle, conversations } from "../app/chats.ts";
+import { fullTime } from "../app/format.ts";
+import { jumpTo, searchMessages, type SearchFilters, type SearchHit } from "../app/search.ts";
+import { navigate } from "../app/state.ts";
+import { Dialog } from "./dialog.tsx";
+
+/** A snippet with its matches marked, built from text and offsets (never HTML). */
+function Snippet(props: { hit: SearchHit }) {
+  const { snippet, highlights } = props.hit;
+  const parts = [];
+  let at = 0;
+  for (const [a, b] of highlights) {
+    if (a > at) parts.push(snippet.slice(at, a));
+    parts.push(<mark key={a}>{snippet.slice(a, b)}</mark>);
+    at = b;
+  }
+  parts.push(snippet.slice(at));
+  return <span class="snippet">{parts}</span>;
+}
+
+/** Search my messages: words, then optional filters; a result opens the conversation at that message. */
+export function SearchDialog(props: { onClose: () => void }) {
+  const [q, setQ] = useState("");
+  const [filters, setFilters] = useState<SearchFilters>({});
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const list = [...conversations.value.values()];
+  const people = useMemo(() => {
+    const seen = new Map<string, string>();
+    const chosen = filters.conversationId ? list.filter((c) => c.id === filters.conversationId) : list;
+    for (const c of chosen) for (const m of c.members) seen.set(m.user.id, m.user.displayName);
+    return [...seen].sort((a, b) => a[1].localeCompare(b[1]));
+  }, [filters.conversationId, conversations.value]);
+
+  useEffect(() => {
+    if (!q.trim()) {
+      setHits(null);
+      return;
+    }
+    // Searches as you type, a moment after the last key.
+    const timer = setTimeout(() => {
+      searchMessages(q, filters).then(
+        (r) => (setHits(r.results), setMore(r.more), setError(null)),
+        (e) => setError(e.message),
+      );
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [q, filters]);
+
+  const set = (patch: Partial<SearchFilters>) => setFilters({ ...filters, ...patch });
+  const open = (h: SearchHit) => {
+    jumpTo.value = { conversationId: h.conversation.id, messageId: h.message.id };
+    props.onClose();
+    navigate(`/c/${h.conversation.id}`);
+  };
+  const titleOf = (h: SearchHit) => {
+    const c = conversations.value.get(h.conversation.id);
+    return c ? conversationTitle(c) : (h.conversation.title ?? h.message.sender.displayName);
+  };
+  return (
+    <Dialog title="Search messages" onClose={props.onClose} wide>
+      <div class="search-form">
+        <label>
+          Words to find
+          <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} maxLength={500} autoComplete="off" />
+        </label>
+        <div class="search-filters">
+          <label>
+            In
+            <select value={filters.conversationId ?? ""} onChange={(e) => set({ conversationId: e.currentTarget.value || undefined, senderId: undefined })}>
+              <option value="">All conversations</option>
+              {list.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {conversationTitle(c)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            From
+            <select value={filters.senderId ?? ""} onChange={(e) => set({ senderId: e.currentTarget.value || undefined })}>
+              <option value="">Anyone</option>
+              {people.map(([id, name]) => (
+                <option key={id} value={id}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            After
+            <input type="date" value={filters.from ?? ""} onChange={(e) => set({ from: e.currentTarget.value || undefined })} />
+          </label>
+          <label>
+            Before
+            <input type="date" value={filters.to ?? ""} onChange={(e) => set({ to: e.currentTarget.value || undefined })} />
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={filters.hasFile ?? false} onChange={(e) => set({ hasFile: e.currentTarget.checked || undefined })} />
+            With files
+          </label>
+        </div>
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {hits && hits.length === 0 && <p class="hint">No messages found.</p>}
+      {hits && hits.length > 0 && (
+        <ul class="search-results" aria-label="Search results">
+          {hits.map((h) => (
+            <li key={h.message.id}>
+              <button type="button" onClick={() => open(h)}>
+                <span class="result-head">
+                  <strong>{titleOf(h)}</strong>
+                  <small class="hint">
+                    {h.message.sender.displayName} · {fullTime(h.message.createdAt)}
+                  </small>
+                </span>
+                <Snippet hit={h} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {more && hits && (
+        <button type="button" onClick={() => searchMessages(q, filters, hits.length).then((r) => (setHits([...hits, ...r.results]), setMore(r.more)), (e) => setError(e.message))}>
+          More results
+        </button>
+      )}
+    </Dialog>
+  );
+}

@@ -44,6 +44,7 @@ export interface User {
   hasPassword: boolean;
   hideLastSeen?: boolean;
   sendReadReceipts?: boolean;
+  discoverable?: boolean;
 }
 
 export interface Instance {

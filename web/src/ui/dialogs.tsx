@@ -226,6 +226,10 @@ function Privacy() {
         <input type="checkbox" checked={user.sendReadReceipts !== false} onChange={(e) => void set({ sendReadReceipts: e.currentTarget.checked })} />
         Send read receipts (when off, I see nobody's either)
       </label>
+      <label>
+        <input type="checkbox" checked={user.discoverable !== false} onChange={(e) => void set({ discoverable: e.currentTarget.checked })} />
+        Let people find me by name (when off, only by my exact username)
+      </label>
       {error && <p class="error" role="alert">{error}</p>}
     </fieldset>
   );

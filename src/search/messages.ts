@@ -78,31 +78,24 @@ function runSearch(db: Db, userId: string, s: MessageSearch, match: string): { r
   if (s.from !== undefined) where.push("AND m.created_at >= ?"), params.push(s.from);
   if (s.to !== undefined) where.push("AND m.created_at < ?"), params.push(s.to);
   if (s.hasFile) where.push("AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)");
+  params.push(Date.now(), s.limit + 1, s.offset);
   // Membership now, not then: someone removed from a conversation finds nothing of it any more.
-  // The newest WINDOW matches are taken from the index newest first, then ranked by relevance and age;
-  // snippets are made for the page shown only. The walk starts in the most recent messages and reaches
-  // further back only when those hold fewer than WINDOW matches: the same set either way, found sooner.
-  const inner = db.$client.query<{ seq: number; created: number; score: number }, (string | number)[]>(
-    `SELECT m.seq AS seq, m.created_at AS created, bm25(messages_fts, 1.0, 0.0) AS score
-       FROM messages_fts
-       JOIN messages m ON m.seq = messages_fts.rowid
-       JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
-      WHERE messages_fts MATCH ?1 AND messages_fts.rowid >= ? AND m.deleted_at IS NULL ${where.join(" ")}
-      ORDER BY messages_fts.rowid DESC
-      LIMIT ${WINDOW}`,
-  );
-  const newest = db.$client.query<{ n: number | null }, []>("SELECT max(seq) AS n FROM messages").get()?.n ?? 0;
-  let window: { seq: number; created: number; score: number }[] = [];
-  for (const back of [20_000, 200_000, Infinity]) {
-    const [m, u, ...rest] = params;
-    window = inner.all(m!, u!, Math.max(0, newest - back), ...rest);
-    if (window.length >= WINDOW || back === Infinity || newest - back <= 0) break;
-  }
-  const now = Date.now();
-  const rows = window
-    .map((r) => ({ seq: r.seq, rank: r.score + (now - r.created) / YEAR_MS }))
-    .sort((a, b) => a.rank - b.rank || b.seq - a.seq)
-    .slice(s.offset, s.offset + s.limit + 1);
+  // The newest WINDOW matches are found by walking the index newest first (cheap even for a word in half of
+  // all messages), then ranked by relevance and age; snippets are made for the page shown only.
+  const rows = db.$client
+    .query<{ seq: number }, (string | number)[]>(
+      `SELECT seq FROM (
+         SELECT m.seq AS seq, m.created_at AS created, bm25(messages_fts, 1.0, 0.0) AS score
+           FROM messages_fts
+           JOIN messages m ON m.seq = messages_fts.rowid
+           JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
+          WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL ${where.join(" ")}
+          ORDER BY messages_fts.rowid DESC
+          LIMIT ${WINDOW})
+        ORDER BY score + (? - created) / ${YEAR_MS}.0
+        LIMIT ? OFFSET ?`,
+    )
+    .all(...params);
   const more = rows.length > s.limit;
   const shown = rows.slice(0, s.limit);
   if (shown.length === 0) return { results: [], more: false };

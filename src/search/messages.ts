@@ -34,7 +34,7 @@ const OPEN = "\uFDD0";
 const CLOSE = "\uFDD1";
 /** One year of age weighs like one unit of BM25 relevance: among equally good matches, newer first. */
 /** How many of the newest matches are ranked; pages reach into them (offset + limit stays below it). */
-const WINDOW = 300;
+const WINDOW = 100;
 const YEAR_MS = 365 * 24 * 3600_000;
 
 function splitSnippet(marked: string): { snippet: string; highlights: [number, number][] } {

@@ -175,7 +175,7 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
     // A scene like a real family or team chat, for the README.
     const token = async (username: string, password: string) => (await call("POST", "/api/v1/auth/login", undefined, { username, password })).token;
     const [c, d, a] = [await token("cleo", "cleo-password"), await token("dan", "dan-password"), await token(ADMIN.username, ADMIN.password)];
-    const people = (await call("GET", "/api/v1/search/users?q=a", c)).users as { id: string; username: string }[];
+    const people = [...(await call("GET", "/api/v1/search/users?q=dan", c)).users, ...(await call("GET", "/api/v1/search/users?q=ana", c)).users] as { id: string; username: string }[];
     const id = (u: string) => people.find((p) => p.username === u)!.id;
     const { conversation: group } = await call("POST", "/api/v1/conversations", c, { type: "group", title: "Weekend trip", memberIds: [id("dan"), id("ana")] });
     const say = async (t: string, text: string, replyToId?: string) => (await call("POST", `/api/v1/conversations/${group.id}/messages`, t, { clientId: crypto.randomUUID(), text, replyToId })).message;

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages: Debian's Chromium for the browser tests, and
 # a colour emoji font so emoji in the screenshots look as they do on people's devices, and openssl for the
-# push tests' self-signed certificate.
+# push tests' self-signed certificate, promtool (Debian's prometheus package) to validate /metrics, and
+# qemu-user-static with the arm64 C library to run the arm64 executable as a Raspberry Pi's CPU, and
+# systemd-analyze to check the service unit.
 # Runs before `npm test`; does nothing when everything is already there.
 set -euo pipefail
 emoji_font=/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
-if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && command -v openssl >/dev/null 2>&1; then exit 0; fi
+if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && command -v openssl >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 \
+  && command -v qemu-aarch64-static >/dev/null 2>&1 && [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] \
+  && command -v systemd-analyze >/dev/null 2>&1; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "install-test-deps: no colour emoji font; screenshots will show emoji as boxes" >&2
@@ -25,6 +29,10 @@ packages=()
 [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] || packages+=(chromium)
 [ -f "$emoji_font" ] || packages+=(fonts-noto-color-emoji)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
+command -v qemu-aarch64-static >/dev/null 2>&1 || packages+=(qemu-user-static)
+[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || packages+=(libc6-arm64-cross)
+command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 echo "install-test-deps: installing ${packages[*]} from Debian's packages"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null

@@ -1,6 +1,7 @@
 import { createMailer } from "./accounts/mailer.ts";
 import type { Chat, ChatPublisher } from "./chat/context.ts";
 import { PushNotifier } from "./push/notifier.ts";
+import { collectFrom, createMetrics } from "./ops/app-metrics.ts";
 import { PushSender } from "./push/sender.ts";
 import { loadVapidKeys, vapidSubject } from "./push/vapid.ts";
 import type { Config } from "./config/config.ts";
@@ -37,15 +38,30 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const pushSender = new PushSender(store.db, vapid, log);
   // Push follows the hub: every committed event goes to sockets first, then to those who are away.
   let push: PushNotifier | undefined;
+  const metrics = createMetrics();
   const publisher: ChatPublisher = {
     publish: (event, change) => {
+      const started = performance.now();
       hub.publish(event, change);
+      if (event.type === "message.created") {
+        metrics.fanoutSeconds.observe((performance.now() - started) / 1000);
+        metrics.messagesSent.inc();
+        metrics.messagesDelivered.inc({}, hub.subscribers(event.conversationId));
+      }
       push?.onEvent(event);
     },
     notify: (to, frame) => hub.notify(to, frame),
   };
-  const chat: Chat = { store, files, queue: createWriteQueue(store, { maxBatch: config.writeBatchMax, waitMs: config.writeBatchWaitMs }), publisher };
+  const chat: Chat = { store, files, queue: createWriteQueue(store, {
+      maxBatch: config.writeBatchMax,
+      waitMs: config.writeBatchWaitMs,
+      onCommit(size, jobs) {
+        metrics.batchSize.observe(size);
+        for (const j of jobs) if (j.kind === "send") metrics.sendCommitSeconds.observe(j.seconds);
+      },
+    }), publisher };
   const presence = new Presence(hub, chat);
+  collectFrom(metrics, { hub, presence, queue: chat.queue, push: pushSender });
   push = new PushNotifier(store.db, pushSender, { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
@@ -62,6 +78,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     hub,
     presence,
     media,
+    metrics,
     push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey },
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     contactLimit: new RateLimiter(config.contactMatchRateLimit, MINUTE),
@@ -83,6 +100,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
       realtime.stop();
       clearInterval(fileSweep);
       pushSender.stop();
+      metrics.stop();
       await chat.queue.idle();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats() });

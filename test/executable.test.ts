@@ -85,6 +85,22 @@ describe("the compiled executable", () => {
     expect(header[18]! | (header[19]! << 8)).toBe(183); // EM_AARCH64
   }, 120_000);
 
+  test("the arm64 executable runs on an older Pi's CPU (Cortex-A53, under qemu-user-static) and answers /healthz", async () => {
+    const dir = tempDir("parley-arm64-");
+    // The arm64 C library comes from Debian's libc6-arm64-cross (scripts/install-test-deps.sh).
+    const pi = await spawnServer(["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu", "-cpu", "cortex-a53", join(root, "dist", "parley-linux-arm64")], { cwd: dir, env: {} });
+    try {
+      const health = await fetch(`${pi.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: "ok" });
+      expect((await fetch(`${pi.url}/readyz`)).status).toBe(200);
+    } finally {
+      pi.proc.kill("SIGTERM");
+      await pi.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   test("/readyz says the embedded migrations are applied", async () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });

@@ -114,7 +114,7 @@ export function sendMessage(chat: Chat, author: UserRow, conversationId: string,
     const message = decorateMessages(tx, [toMessageView(row, sender)])[0]!;
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
     return { message, created: true };
-  });
+  }, "send");
 }
 
 export function editMessage(chat: Chat, me: UserRow, conversationId: string, messageId: string, text: string): Promise<MessageView> {

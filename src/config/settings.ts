@@ -55,6 +55,10 @@ export const settings = {
     kind: "int", env: "PARLEY_CONTACT_MATCH_RATE_LIMIT", flag: "--contact-match-rate-limit", default: "10", min: 1, max: 10000,
     description: "Contact-matching requests (up to 500 identifiers each) one person may make per minute.",
   },
+  metricsToken: {
+    kind: "string", env: "PARLEY_METRICS_TOKEN", flag: "--metrics-token", default: "", secret: true,
+    description: "GET /metrics answers requests with Authorization: Bearer <this token>. Without one it answers only requests from this machine (loopback), and not at all behind a trusted proxy, where every request comes from loopback.",
+  },
   trustProxy: {
     kind: "bool", env: "PARLEY_TRUST_PROXY", flag: "--trust-proxy", default: "false",
     description: "Take the client address from X-Forwarded-For. Enable only behind a reverse proxy you run, or clients can dodge rate limits.",

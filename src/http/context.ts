@@ -11,6 +11,7 @@ import type { Hub, SocketData } from "../realtime/hub.ts";
 import type { Presence } from "../realtime/presence.ts";
 import type { Media } from "../files/attachments.ts";
 import type { PushNotifier } from "../push/notifier.ts";
+import type { AppMetrics } from "../ops/app-metrics.ts";
 import type { PushSender } from "../push/sender.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
@@ -24,6 +25,7 @@ export interface Deps {
   /** Uploaded files, previews and avatars. */
   media: Media;
   push: { notifier: PushNotifier; sender: PushSender; publicKey: string };
+  metrics: AppMetrics;
   mailer: Mailer | null;
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
   /** Contact matching, per person. */

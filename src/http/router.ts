@@ -16,6 +16,7 @@ import { memberRoutes } from "./routes/members.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { meRoutes } from "./routes/me.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
@@ -41,6 +42,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
 
   app.route("/", healthRoutes(lifecycle.isDraining));
+  app.route("/", metricsRoutes);
   app.route("/", realtimeRoutes);
 
   const api = new Hono<AppEnv>();

@@ -91,6 +91,16 @@ export class Hub implements ChatPublisher {
     for (const userId of to.userIds ?? []) this.server?.publish(userTopic(userId), text);
   }
 
+  /** Open WebSocket connections, signed in or not yet (for metrics). */
+  get connectionCount(): number {
+    return this.open.size;
+  }
+
+  /** Sockets subscribed to a conversation now: how many a message event was handed to. */
+  subscribers(conversationId: string): number {
+    return this.server?.subscriberCount(conversationTopic(conversationId)) ?? 0;
+  }
+
   /** The live sockets of a user (after their replay), for presence. */
   liveSockets(userId: string): Socket[] {
     return [...(this.byUser.get(userId) ?? [])];

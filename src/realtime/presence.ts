@@ -35,6 +35,12 @@ export class Presence {
     hub.onUserChanged = (userId) => this.update(userId);
   }
 
+  onlineCount(): number {
+    let n = 0;
+    for (const s of this.current.values()) if (s === "online") n++;
+    return n;
+  }
+
   statusOf(userId: string): Status {
     return this.current.get(userId) ?? "offline";
   }

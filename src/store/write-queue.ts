@@ -7,6 +7,8 @@ export interface WriteQueueOptions {
   maxBatch: number;
   /** How long the first job of a batch waits for company; 0 = only what arrived in the same turn. */
   waitMs: number;
+  /** After each commit: the batch size, and each job's kind and time from arrival to commit (metrics). */
+  onCommit?: (batchSize: number, jobs: { kind: string; seconds: number }[]) => void;
 }
 
 export interface WriteQueueStats {
@@ -21,7 +23,9 @@ export interface WriteQueue {
    * so a caller that acks on resolution acks only what is durable. A job that throws rolls back alone
    * (a savepoint) and rejects; its neighbours in the batch still commit.
    */
-  run<T>(job: WriteJob<T>): Promise<T>;
+  run<T>(job: WriteJob<T>, kind?: string): Promise<T>;
+  /** Jobs waiting for their transaction. */
+  depth(): number;
   /** Resolves once everything queued so far has committed or failed. */
   idle(): Promise<void>;
   stats(): WriteQueueStats;
@@ -29,6 +33,8 @@ export interface WriteQueue {
 
 interface Pending {
   job: WriteJob<unknown>;
+  kind: string;
+  queuedAt: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -76,6 +82,8 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       settle();
       return;
     }
+    const committedAt = performance.now();
+    opts.onCommit?.(batch.length, batch.map((p) => ({ kind: p.kind, seconds: (committedAt - p.queuedAt) / 1000 })));
     stats.batches++;
     stats.jobs += batch.length;
     stats.largestBatch = Math.max(stats.largestBatch, batch.length);
@@ -95,9 +103,9 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   }
 
   return {
-    run<T>(job: WriteJob<T>): Promise<T> {
+    run<T>(job: WriteJob<T>, kind = "other"): Promise<T> {
       const { promise, resolve, reject } = Promise.withResolvers<T>();
-      pending.push({ job, resolve: resolve as (v: unknown) => void, reject });
+      pending.push({ job, kind, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject });
       schedule();
       return promise;
     },
@@ -106,5 +114,6 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       return new Promise<void>((r) => idleWaiters.push(r));
     },
     stats: () => ({ ...stats }),
+    depth: () => pending.length,
   };
 }

@@ -10,13 +10,16 @@ import type { AppEnv } from "../context.ts";
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
   await next();
-  const { log } = c.get("deps");
+  const { log, metrics } = c.get("deps");
   const status = c.res.status;
+  const seconds = (performance.now() - started) / 1000;
+  metrics.httpRequests.inc({ route: routePath(c), method: c.req.method, status: String(status) });
+  metrics.httpSeconds.observe(seconds);
   const fields = {
     method: c.req.method,
     route: routePath(c),
     status,
-    ms: Math.round((performance.now() - started) * 10) / 10,
+    ms: Math.round(seconds * 10000) / 10,
     requestId: c.get("requestId"),
     userId: c.get("auth")?.user.id,
   };

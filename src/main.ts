@@ -6,6 +6,8 @@ import { createLogger } from "./lib/log.ts";
 import { version } from "./lib/version.ts";
 import { startServer } from "./server.ts";
 import { writeKeys } from "./push/vapid.ts";
+import { createBackup, progressBar, restoreBackup } from "./ops/backup.ts";
+import { resolve } from "node:path";
 import { pushSubscriptions } from "./store/schema.ts";
 import { openStore } from "./store/store.ts";
 import { SchemaTooNewError } from "./store/migrate.ts";
@@ -27,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
       return healthcheck(rest);
     case "push":
       return pushCommand(rest);
+    case "backup":
+      return backupCommand(rest);
+    case "restore":
+      return restoreCommand(rest);
     default:
       process.stderr.write(`parley: unknown command "${command}" (see parley --help)\n`);
       return 2;
@@ -75,6 +81,39 @@ async function pushCommand(args: string[]): Promise<number> {
     return 0;
   } finally {
     store.close();
+  }
+}
+
+/** `parley backup <file>`: a consistent snapshot while the server runs (the data folder from settings). */
+async function backupCommand(args: string[]): Promise<number> {
+  const [file, ...rest] = args;
+  if (!file || file.startsWith("-")) {
+    process.stderr.write("usage: parley backup <file.tar> [--data-dir DIR]\n");
+    return 2;
+  }
+  const config = loadConfig({ args: rest });
+  const result = await createBackup(config.dataDir, resolve(file), progressBar("backup"));
+  for (const m of result.missing) process.stderr.write(`warning: ${m} was deleted while the backup ran\n`);
+  process.stdout.write(`Backed up ${config.dataDir} to ${file}: ${result.files} files, ${(result.bytes / 2 ** 20).toFixed(1)} MB.\n`);
+  return 0;
+}
+
+/** `parley restore <file> [--force]`: into the data folder from settings; never over one in use unless forced. */
+async function restoreCommand(args: string[]): Promise<number> {
+  const force = args.includes("--force");
+  const [file, ...rest] = args.filter((a) => a !== "--force");
+  if (!file || file.startsWith("-")) {
+    process.stderr.write("usage: parley restore <file.tar> [--force] [--data-dir DIR]\n");
+    return 2;
+  }
+  const config = loadConfig({ args: rest });
+  try {
+    const { files } = restoreBackup(resolve(file), config.dataDir, force, progressBar("restore"));
+    process.stdout.write(`Restored ${files} files into ${config.dataDir}. Start Parley to use it.\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`parley restore: ${(err as Error).message}\n`);
+    return 1;
   }
 }
 

@@ -12,6 +12,12 @@ export function helpText(version: string): string {
 Usage:
   parley [serve] [options]     run the server (the default command)
   parley healthcheck [options] exit 0 if the server on --port answers /healthz (for containers)
+  parley backup <file> [options]
+                               write a consistent archive of the database, files and push keys,
+                               while the server runs (with a progress bar on a terminal)
+  parley restore <file> [--force] [options]
+                               unpack an archive into the data folder; refuses a non-empty one
+                               without --force
   parley push rotate-keys [options]
                                make a new VAPID key pair for Web Push; every browser must turn
                                notifications on again (their subscriptions are removed)

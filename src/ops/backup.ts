@@ -1,0 +1,164 @@
+// `parley backup <file>` and `parley restore <file>`: one tar archive holding a consistent copy of the
+// database (SQLite's VACUUM INTO, taken while the server runs and writes), the uploaded files and the push
+// keys. Files are immutable and named by their hash, so copying them after the database snapshot is safe:
+// any the snapshot refers to are there unless deleted in the meantime (a warning names them).
+import { Database } from "bun:sqlite";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+
+export interface Progress {
+  (done: number, total: number): void;
+}
+
+const BLOCK = 512;
+
+/** A ustar header; names up to 100 characters (ours are short: files/ab/cd/<64 hex>). */
+function header(name: string, size: number, mtime: number): Uint8Array {
+  const h = new Uint8Array(BLOCK);
+  const put = (text: string, at: number, len: number) => h.set(new TextEncoder().encode(text).subarray(0, len), at);
+  put(name, 0, 100);
+  put("0000600\0", 100, 8);
+  put("0000000\0", 108, 8);
+  put("0000000\0", 116, 8);
+  put(size.toString(8).padStart(11, "0") + "\0", 124, 12);
+  put(Math.floor(mtime / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
+  put("        ", 148, 8);
+  put("0", 156, 1);
+  put("ustar\0", 257, 6);
+  put("00", 263, 2);
+  let sum = 0;
+  for (const b of h) sum += b;
+  put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
+  return h;
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== "tmp") out.push(...listFiles(p));
+    } else if (!e.name.endsWith(".part")) out.push(p);
+  }
+  return out;
+}
+
+/** Writes the archive; returns what it holds. The database snapshot is taken first. */
+export async function createBackup(dataDir: string, out: string, progress: Progress = () => {}): Promise<{ files: number; bytes: number; missing: string[] }> {
+  const dbPath = join(dataDir, "parley.db");
+  if (!existsSync(dbPath)) throw new Error(`no Parley database in ${dataDir}`);
+  const work = join(dirname(out), `.parley-backup-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true, mode: 0o700 });
+  try {
+    const snapshot = join(work, "parley.db");
+    const source = new Database(dbPath);
+    try {
+      source.run("PRAGMA busy_timeout = 10000");
+      // One read transaction: every commit before it is in, none after it.
+      source.run(`VACUUM INTO '${snapshot.replaceAll("'", "''")}'`);
+    } finally {
+      source.close();
+    }
+    const entries: { name: string; path: string; size: number; mtime: number }[] = [{ name: "parley.db", path: snapshot, size: statSync(snapshot).size, mtime: Date.now() }];
+    for (const extra of ["vapid.json"]) {
+      const p = join(dataDir, extra);
+      if (existsSync(p)) entries.push({ name: extra, path: p, size: statSync(p).size, mtime: statSync(p).mtimeMs });
+    }
+    const missing: string[] = [];
+    for (const p of listFiles(join(dataDir, "files"))) {
+      try {
+        const st = statSync(p);
+        entries.push({ name: relative(dataDir, p), path: p, size: st.size, mtime: st.mtimeMs });
+      } catch {
+        missing.push(relative(dataDir, p));
+      }
+    }
+    const total = entries.reduce((n, e) => n + e.size, 0);
+    let done = 0;
+    const sink = Bun.file(`${out}.part`).writer();
+    for (const e of entries) {
+      let data: Uint8Array;
+      try {
+        data = readFileSync(e.path);
+      } catch {
+        missing.push(e.name);
+        continue;
+      }
+      sink.write(header(e.name, data.length, e.mtime));
+      sink.write(data);
+      const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
+      if (pad) sink.write(new Uint8Array(pad));
+      done += e.size;
+      progress(done, total);
+      await sink.flush();
+    }
+    sink.write(new Uint8Array(BLOCK * 2));
+    await sink.end();
+    // Only a complete archive gets the name asked for.
+    renameSync(`${out}.part`, out);
+    return { files: entries.length - missing.length, bytes: total, missing };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(`${out}.part`, { force: true });
+  }
+}
+
+/** Unpacks an archive into the data folder; refuses a folder with a database in it unless forced. */
+export function restoreBackup(archive: string, dataDir: string, force: boolean, progress: Progress = () => {}): { files: number } {
+  const occupied = existsSync(dataDir) && readdirSync(dataDir).length > 0;
+  if (occupied && !force) throw new Error(`${dataDir} is not empty: restoring would replace what is there. Add --force to do it anyway.`);
+  const total = statSync(archive).size;
+  const fd = openSync(archive, "r");
+  const staging = `${dataDir}.restoring-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true, mode: 0o700 });
+  let files = 0;
+  try {
+    let at = 0;
+    const head = new Uint8Array(BLOCK);
+    for (;;) {
+      if (readSync(fd, head, 0, BLOCK, at) < BLOCK) throw new Error("the archive ends early: it is not a complete Parley backup");
+      at += BLOCK;
+      if (head.every((b) => b === 0)) break;
+      const name = new TextDecoder().decode(head.subarray(0, 100)).replace(/\0.*$/s, "");
+      const size = parseInt(new TextDecoder().decode(head.subarray(124, 136)).replace(/\0.*$/s, "").trim(), 8);
+      // Only what a backup holds, and never a path that climbs out of the folder.
+      if (!/^(parley\.db|vapid\.json|files\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64})$/.test(name) || !Number.isFinite(size)) throw new Error(`unexpected entry "${name}": not a Parley backup`);
+      const data = new Uint8Array(size);
+      if (readSync(fd, data, 0, size, at) < size) throw new Error("the archive ends early: it is not a complete Parley backup");
+      at += size + ((BLOCK - (size % BLOCK)) % BLOCK);
+      const target = join(staging, name);
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      writeFileSync(target, data, { mode: 0o600 });
+      files++;
+      progress(at, total);
+    }
+    if (!existsSync(join(staging, "parley.db"))) throw new Error("the archive has no database: it is not a Parley backup");
+    const check = new Database(join(staging, "parley.db"), { readonly: true });
+    try {
+      const ok = check.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check;
+      if (ok !== "ok") throw new Error(`the database in the archive is damaged: ${ok}`);
+    } finally {
+      check.close();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    renameSync(staging, dataDir);
+    return { files };
+  } finally {
+    closeSync(fd);
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** A one-line progress bar on a terminal; nothing otherwise. */
+export function progressBar(label: string): Progress {
+  if (!process.stderr.isTTY) return () => {};
+  return (done, total) => {
+    const share = total > 0 ? done / total : 1;
+    const width = 30;
+    const bar = "#".repeat(Math.round(share * width)).padEnd(width, " ");
+    process.stderr.write(`\r${label} [${bar}] ${Math.round(share * 100)}% ${(done / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MB${share >= 1 ? "\n" : ""}`);
+  };
+}

@@ -2,6 +2,8 @@ import { createMailer } from "./accounts/mailer.ts";
 import type { Chat, ChatPublisher } from "./chat/context.ts";
 import { PushNotifier } from "./push/notifier.ts";
 import { collectFrom, createMetrics } from "./ops/app-metrics.ts";
+import { scheduleBackups } from "./ops/backup.ts";
+import { resolve } from "node:path";
 import { PushSender } from "./push/sender.ts";
 import { loadVapidKeys, vapidSubject } from "./push/vapid.ts";
 import type { Config } from "./config/config.ts";
@@ -69,6 +71,9 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     sweepFiles(store.db, files, ttlMs).catch((err) => log.error("file sweep failed", { err }));
   }, Math.min(3600_000, ttlMs));
   fileSweep.unref();
+  const stopBackups = config.backupDir
+    ? scheduleBackups({ dataDir: config.dataDir, dir: resolve(config.backupDir), everySeconds: config.backupEverySeconds, keep: config.backupKeep, log })
+    : () => {};
   const realtime = createRealtime(config, chat, hub, log);
   const deps: Deps = {
     config,
@@ -100,6 +105,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
       realtime.stop();
       clearInterval(fileSweep);
       pushSender.stop();
+      stopBackups();
       metrics.stop();
       await chat.queue.idle();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.

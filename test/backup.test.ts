@@ -95,6 +95,20 @@ describe("backup and restore", () => {
     expect(await file.text()).toBe("the minutes");
   }, 60_000);
 
+  test("scheduled backups: one per interval, the oldest deleted past the number kept", async () => {
+    const backups = join(dir, "scheduled");
+    const s = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], {
+      cwd: dir,
+      env: { PARLEY_DATA_DIR: join(dir, "scheduled-data"), PARLEY_BACKUP_DIR: backups, PARLEY_BACKUP_EVERY_SECONDS: "1", PARLEY_BACKUP_KEEP: "2" },
+    });
+    servers.push(s);
+    await Bun.sleep(3600);
+    const { readdirSync } = await import("node:fs");
+    const archives = readdirSync(backups).filter((f) => f.endsWith(".tar"));
+    expect(archives).toHaveLength(2);
+    expect(s.lines.filter((l) => l.includes('"backup written"')).length).toBeGreaterThanOrEqual(3);
+  }, 20_000);
+
   test("an archive that is not a Parley backup is refused and the folder left alone", async () => {
     const bogus = join(dir, "bogus.tar");
     writeFileSync(join(dir, "evil"), "x");

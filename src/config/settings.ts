@@ -55,6 +55,18 @@ export const settings = {
     kind: "int", env: "PARLEY_CONTACT_MATCH_RATE_LIMIT", flag: "--contact-match-rate-limit", default: "10", min: 1, max: 10000,
     description: "Contact-matching requests (up to 500 identifiers each) one person may make per minute.",
   },
+  backupDir: {
+    kind: "string", env: "PARLEY_BACKUP_DIR", flag: "--backup-dir", default: "",
+    description: "Folder for scheduled backups (the same archives as `parley backup`). Empty: no scheduled backups.",
+  },
+  backupEverySeconds: {
+    kind: "int", env: "PARLEY_BACKUP_EVERY_SECONDS", flag: "--backup-every-seconds", default: "86400", min: 1, max: 31536000,
+    description: "How often a scheduled backup is taken (a day by default; the first one that long after start).",
+  },
+  backupKeep: {
+    kind: "int", env: "PARLEY_BACKUP_KEEP", flag: "--backup-keep", default: "7", min: 1, max: 10000,
+    description: "Scheduled backups kept; older ones are deleted after each new one.",
+  },
   metricsToken: {
     kind: "string", env: "PARLEY_METRICS_TOKEN", flag: "--metrics-token", default: "", secret: true,
     description: "GET /metrics answers requests with Authorization: Bearer <this token>. Without one it answers only requests from this machine (loopback), and not at all behind a trusted proxy, where every request comes from loopback.",

@@ -5,6 +5,7 @@
 import { Database } from "bun:sqlite";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import type { Logger } from "../lib/log.ts";
 
 export interface Progress {
   (done: number, total: number): void;
@@ -161,4 +162,30 @@ export function progressBar(label: string): Progress {
     const bar = "#".repeat(Math.round(share * width)).padEnd(width, " ");
     process.stderr.write(`\r${label} [${bar}] ${Math.round(share * 100)}% ${(done / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MB${share >= 1 ? "\n" : ""}`);
   };
+}
+
+/**
+ * Scheduled backups (PARLEY_BACKUP_DIR): one archive every interval, named by its time, the oldest deleted
+ * past `keep`. A failure is logged and the next interval tries again.
+ */
+export function scheduleBackups(opts: { dataDir: string; dir: string; everySeconds: number; keep: number; log: Logger }): () => void {
+  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const name = `parley-${new Date().toISOString().replace(/[:.]/g, "-")}.tar`;
+      const result = await createBackup(opts.dataDir, join(opts.dir, name));
+      const archives = readdirSync(opts.dir).filter((f) => /^parley-.*\.tar$/.test(f)).sort();
+      for (const old of archives.slice(0, Math.max(0, archives.length - opts.keep))) rmSync(join(opts.dir, old), { force: true });
+      opts.log.info("backup written", { file: name, files: result.files, bytes: result.bytes });
+    } catch (err) {
+      opts.log.error("scheduled backup failed", { err });
+    } finally {
+      running = false;
+    }
+  }, opts.everySeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

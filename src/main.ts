@@ -7,6 +7,7 @@ import { version } from "./lib/version.ts";
 import { startServer } from "./server.ts";
 import { writeKeys } from "./push/vapid.ts";
 import { createBackup, progressBar, restoreBackup } from "./ops/backup.ts";
+import { runAdminCommand } from "./ops/admin-cli.ts";
 import { resolve } from "node:path";
 import { pushSubscriptions } from "./store/schema.ts";
 import { openStore } from "./store/store.ts";
@@ -31,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return pushCommand(rest);
     case "backup":
       return backupCommand(rest);
+    case "admin":
+      return runAdminCommand(rest, (l) => process.stdout.write(l + "\n"), (l) => process.stderr.write(l + "\n"));
     case "restore":
       return restoreCommand(rest);
     default:

@@ -90,7 +90,8 @@ export interface NewUser {
   id: string;
   username: string;
   displayName: string;
-  passwordHash: string;
+  /** Null: no password yet (an account made from the command line sets one through a reset link). */
+  passwordHash: string | null;
   role: "admin" | "member";
   invitedWith?: string | null;
 }

@@ -18,6 +18,9 @@ Usage:
   parley restore <file> [--force] [options]
                                unpack an archive into the data folder; refuses a non-empty one
                                without --force
+  parley admin <command> [options]
+                               create-user <name> [--admin] [--display-name N], reset-link <name>,
+                               promote <name>, demote <name>, invite, registration <mode>
   parley push rotate-keys [options]
                                make a new VAPID key pair for Web Push; every browser must turn
                                notifications on again (their subscriptions are removed)

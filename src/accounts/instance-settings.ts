@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { instanceSettings } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
@@ -41,4 +42,19 @@ export function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>,
       .run();
   }
   return getInstanceSettings(db);
+}
+
+// The instance's logo is set by upload only (PUT /api/v1/admin/logo), never by PATCH: a key a client could
+// choose would let it publish any stored file through the public logo URL.
+const LOGO = "logoKey";
+
+export function getLogoKey(db: Db): string | null {
+  const row = db.select().from(instanceSettings).where(eq(instanceSettings.key, LOGO)).get();
+  const value = row ? JSON.parse(row.value) : null;
+  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : null;
+}
+
+export function setLogoKey(db: Db, key: string | null, now = Date.now()): void {
+  const json = JSON.stringify(key);
+  db.insert(instanceSettings).values({ key: LOGO, value: json, updatedAt: now }).onConflictDoUpdate({ target: instanceSettings.key, set: { value: json, updatedAt: now } }).run();
 }

@@ -2,6 +2,7 @@
 // and when their bytes go.
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
+import { getLogoKey } from "../accounts/instance-settings.ts";
 import { AppError } from "../lib/errors.ts";
 import { hashSecret, newId, randomToken } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
@@ -285,7 +286,8 @@ function isReferenced(db: Db, key: string): boolean {
   return Boolean(
     db.select({ id: attachments.id }).from(attachments).where(or(eq(attachments.storageKey, key), eq(attachments.thumbKey, key))).get() ??
       db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
-      db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get(),
+      db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get() ??
+      (getLogoKey(db) === key || undefined),
   );
 }
 

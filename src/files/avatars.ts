@@ -5,6 +5,7 @@ import type { UserRow } from "../accounts/sessions.ts";
 import { announceUpdate, requireAccess } from "../chat/conversations.ts";
 import type { Chat } from "../chat/context.ts";
 import type { ConversationView } from "../chat/views.ts";
+import { getLogoKey, setLogoKey } from "../accounts/instance-settings.ts";
 import { AppError } from "../lib/errors.ts";
 import { conversations, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
@@ -17,7 +18,7 @@ import { sniffType } from "./sniff.ts";
 const MAX_AVATAR_SOURCE_BYTES = 20 * 1024 * 1024;
 
 /** Reads the picture from a multipart body (field "file") and stores its avatar; returns the key. */
-async function storeAvatar(m: Media, req: Request): Promise<string> {
+export async function storeAvatar(m: Media, req: Request): Promise<string> {
   if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > MAX_AVATAR_SOURCE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${MAX_AVATAR_SOURCE_BYTES} bytes.`);
@@ -51,6 +52,15 @@ export async function setGroupAvatar(m: Media, chat: Chat, me: UserRow, conversa
   });
   if (previous && previous !== key) await removeUnreferenced(m.store.db, m.files, [previous]);
   return view;
+}
+
+/** The instance's logo (admins): the same square picture, shown on the sign-in page and beside the name. */
+export async function setInstanceLogo(m: Media, req: Request | null): Promise<string | null> {
+  const key = req ? await storeAvatar(m, req) : null;
+  const previous = getLogoKey(m.store.db);
+  setLogoKey(m.store.db, key);
+  if (previous && previous !== key) await removeUnreferenced(m.store.db, m.files, [previous]);
+  return key;
 }
 
 /** Avatars are for every signed-in user to see, but only keys that are someone's or some group's picture. */

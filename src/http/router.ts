@@ -53,7 +53,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
     },
   });
   // Uploads stream to disk under their own limits (files/attachments.ts); everything else is small JSON.
-  const streamed = /^\/api\/v1\/(uploads|uploads\/[^/]+\/content|me\/avatar|conversations\/[^/]+\/avatar)$/;
+  const streamed = /^\/api\/v1\/(uploads|uploads\/[^/]+\/content|me\/avatar|conversations\/[^/]+\/avatar|admin\/logo)$/;
   api.use((c, next) => (streamed.test(c.req.path) ? next() : jsonLimit(c, next)));
 
   api.use(sameOriginOnly);

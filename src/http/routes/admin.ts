@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { updateUserByAdmin } from "../../accounts/admin.ts";
+import { setInstanceLogo } from "../../files/avatars.ts";
 import { getInstanceSettings, instanceSettingsPatch, updateInstanceSettings } from "../../accounts/instance-settings.ts";
 import { createInvite, listInvites, revokeInvite, toInviteView } from "../../accounts/invites.ts";
 import { createResetLink } from "../../accounts/password-reset.ts";
@@ -48,7 +49,29 @@ export const adminRoutes = new Hono<AppEnv>()
     revokeInvite(c.get("deps").store.db, c.req.param("code"));
     return c.body(null, 204);
   })
-  .get("/settings", (c) => c.json({ settings: getInstanceSettings(c.get("deps").store.db) }))
+  .get("/settings", (c) => {
+    const { store, config } = c.get("deps");
+    // Limits come from the start-up configuration (docs/configuration.md): shown, not changed here.
+    const limits = {
+      maxUploadBytes: config.maxUploadBytes,
+      userQuotaBytes: config.userQuotaBytes,
+      storage: config.storage,
+      sessionTtlDays: config.sessionTtlDays,
+      passwordMinLength: config.passwordMinLength,
+      pushPrivate: config.pushPrivate,
+      unsentUploadTtlSeconds: config.unsentUploadTtlSeconds,
+    };
+    return c.json({ settings: getInstanceSettings(store.db), limits });
+  })
+  // The logo: a JPEG, PNG or WebP in a multipart body (field "file"), stored as a square WebP.
+  .put("/logo", async (c) => {
+    const key = await setInstanceLogo(c.get("deps").media, c.req.raw);
+    return c.json({ logoUrl: `/api/v1/instance/logo/${key}` });
+  })
+  .delete("/logo", async (c) => {
+    await setInstanceLogo(c.get("deps").media, null);
+    return c.json({ logoUrl: null });
+  })
   .patch("/settings", async (c) => {
     const patch = await readJson(c, instanceSettingsPatch);
     return c.json({ settings: updateInstanceSettings(c.get("deps").store.db, patch) });

@@ -54,6 +54,8 @@ export interface Instance {
   registrationMode: "open" | "invite" | "closed";
   features: { emailPasswordReset: boolean };
   passwordMinLength: number;
+  /** The server's logo, public (shown before anyone signs in). */
+  logoUrl?: string | null;
 }
 
 export interface Invite {

@@ -68,6 +68,7 @@ export function LoginPage() {
   const mode = instance.value?.registrationMode;
   return (
     <Card title={`Sign in to ${instance.value?.name ?? "Parley"}`}>
+      {instance.value?.logoUrl && <img class="card-logo" src={instance.value.logoUrl} alt="" />}
       <PasskeySignIn />
       <Form
         fields={[

@@ -15,6 +15,7 @@ const NewGroupDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewGroup
 const ProfileDialog = lazy(() => import("./dialogs.tsx").then((m) => m.ProfileDialog));
 const SettingsDialog = lazy(() => import("./dialogs.tsx").then((m) => m.SettingsDialog));
 const InviteDialog = lazy(() => import("./dialogs.tsx").then((m) => m.InviteDialog));
+const AdminDialog = lazy(() => import("./admin-dialog.tsx").then((m) => m.AdminDialog));
 const SearchDialog = lazy(() => import("./search-dialog.tsx").then((m) => m.SearchDialog));
 
 /** The signed-in app: conversations beside the open one on wide screens, one at a time on phones. */
@@ -35,7 +36,10 @@ export function ChatPage() {
     <div class={`chat${id ? " has-open" : ""}`}>
       <aside class="sidebar">
         <header class="sidebar-head">
-          <h1>{instance.value?.name ?? "Parley"}</h1>
+          <h1>
+            {instance.value?.logoUrl && <img class="logo" src={instance.value.logoUrl} alt="" />}
+            {instance.value?.name ?? "Parley"}
+          </h1>
           <AccountMenu onOpen={setDialog} />
         </header>
         <div class="sidebar-actions">
@@ -63,6 +67,7 @@ export function ChatPage() {
       </main>
       {dialog === "new-chat" && <NewChatDialog onClose={close} />}
       {dialog === "search" && <SearchDialog onClose={close} />}
+      {dialog === "admin" && <AdminDialog onClose={close} />}
       {dialog === "new-group" && <NewGroupDialog onClose={close} />}
       {dialog === "profile" && <ProfileDialog onClose={close} />}
       {dialog === "settings" && <SettingsDialog onClose={close} />}
@@ -116,6 +121,7 @@ function AccountMenu(props: { onOpen: (d: DialogName) => void }) {
         {item("Profile", () => props.onOpen("profile"))}
         {item("Settings", () => props.onOpen("settings"))}
         {user.role === "admin" && item("Invite people", () => props.onOpen("invite"))}
+        {user.role === "admin" && item("Administration", () => props.onOpen("admin"))}
         {item("Sign out", () => void signOut())}
       </div>
     </div>

@@ -13,7 +13,7 @@ import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
 
-export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite" | "search";
+export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite" | "search" | "admin";
 
 export function NewChatDialog(props: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);

@@ -1,0 +1,102 @@
+// The admin area in Chromium: server name, logo and registration, people, invites and groups.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Locator, Page } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
+import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+
+let s: TestServer;
+let browser: Browser;
+let page: Page;
+let admin: { token: string };
+let ben: { token: string; user: { id: string } };
+let panel: Locator;
+const errors: string[] = [];
+const png = readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"));
+
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = await setUp(s);
+  ben = await addMember(s, admin.token, "ben");
+  await s.call("POST", "/api/v1/conversations", { token: ben.token, body: { type: "group", title: "Choir", memberIds: [] } });
+  // An admin the browser signs in as (the helper knows members' passwords).
+  const root = await addMember(s, admin.token, "root");
+  await s.call("PATCH", `/api/v1/admin/users/${root.user.id}`, { token: admin.token, body: { role: "admin" } });
+  browser = await launchBrowser();
+  page = await openSignedIn(browser, s.url, "root", errors);
+  await page.getByRole("button", { name: "Account menu" }).click();
+  await page.getByRole("menuitem", { name: "Administration" }).click();
+  panel = page.getByRole("dialog", { name: "Administration" });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+});
+
+describe("the admin area", () => {
+  test("server: name, logo and who may register", async () => {
+    await panel.getByLabel("Server name").fill("Family Chat");
+    await panel.getByRole("button", { name: "Save name" }).click();
+    await page.locator(".sidebar-head h1", { hasText: "Family Chat" }).waitFor();
+    await panel.getByLabel("Anyone who can reach this server").check();
+    await expect(s.call("GET", "/api/v1/instance").then((r) => r.body.registrationMode)).resolves.toBe("open");
+    await panel.getByLabel("Choose the server's logo").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png });
+    await panel.getByRole("button", { name: "Save picture" }).click();
+    await page.waitForFunction(() => Boolean(document.querySelector<HTMLImageElement>(".sidebar-head img.logo")?.naturalWidth));
+    // The logo is public: the sign-in page shows it to people not signed in yet.
+    const logoUrl = (await s.call("GET", "/api/v1/instance")).body.logoUrl as string;
+    const logo = await fetch(s.url + logoUrl);
+    expect([logo.status, logo.headers.get("content-type")]).toEqual([200, "image/webp"]);
+    await panel.getByText("Largest file").waitFor();
+    if (screenshotDir) await page.screenshot({ path: join(screenshotDir, "admin-server.png") });
+  });
+
+  test("people: make admin, deactivate, and a reset link", async () => {
+    await panel.getByRole("tab", { name: "People" }).click();
+    const row = panel.getByRole("list", { name: "Accounts" }).getByRole("listitem").filter({ hasText: "@ben" });
+    await row.getByRole("button", { name: "Make admin" }).click();
+    await row.getByRole("button", { name: "Remove admin" }).waitFor();
+    await row.getByRole("button", { name: "Deactivate" }).click();
+    await row.getByRole("button", { name: "Reactivate" }).waitFor();
+    expect((await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).status).toBe(403);
+    await row.getByRole("button", { name: "Reactivate" }).click();
+    await row.getByRole("button", { name: "Reset link" }).click();
+    const link = panel.getByLabel(/Password-reset link for BEN/);
+    expect(await link.inputValue()).toContain("/reset-password?token=");
+  });
+
+  test("invites: create for three people, then revoke", async () => {
+    await panel.getByRole("tab", { name: "Invites" }).click();
+    await panel.getByLabel("How many people may use it").fill("3");
+    await panel.getByRole("button", { name: "Create invite link" }).click();
+    const list = panel.getByRole("list", { name: "Invite links" });
+    await list.getByText("used 0 of 3").waitFor();
+    await list.getByRole("button", { name: "Revoke" }).first().click();
+    await list.getByText("no longer usable").first().waitFor();
+  });
+
+  test("groups: listed with their owner; deleting one removes it for everyone", async () => {
+    await panel.getByRole("tab", { name: "Groups" }).click();
+    const row = panel.getByRole("list", { name: "Groups" }).getByRole("listitem").filter({ hasText: "Choir" });
+    await row.getByText(/owner BEN/).waitFor();
+    await row.getByRole("button", { name: "Delete" }).click();
+    await row.waitFor({ state: "detached" });
+    // Deactivation earlier ended Ben's sessions: he signs in again.
+    ben.token = (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).body.token;
+    expect((await s.call("GET", "/api/v1/conversations", { token: ben.token })).body.conversations).toEqual([]);
+  });
+
+  test("the logo cannot be pointed at another file through the settings; members have no admin area", async () => {
+    const r = await s.call("PATCH", "/api/v1/admin/settings", { token: admin.token, body: { logoKey: "0".repeat(64) } });
+    expect(r.status).toBe(400);
+    const cat = await addMember(s, admin.token, "cat");
+    expect((await s.call("PUT", "/api/v1/admin/logo", { token: cat.token, raw: "x" })).status).toBe(403);
+    // Ben was made an admin above: for him, a body that is not a picture is refused as such.
+    expect((await s.call("PUT", "/api/v1/admin/logo", { token: ben.token, raw: "x", headers: { "content-type": "multipart/form-data; boundary=b" } })).status).toBeGreaterThanOrEqual(400);
+  });
+
+  test("ran without script errors or CSP violations", () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,247 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, type Invite, type User } from "../app/api.ts";
+import { fullTime } from "../app/format.ts";
+import { instance, me } from "../app/state.ts";
+import { formatSize } from "../app/uploads.ts";
+import { AvatarEditor } from "./avatar-editor.tsx";
+import { Dialog } from "./dialog.tsx";
+import { Form } from "./form.tsx";
+
+interface AccountRow extends User {
+  deactivated: boolean;
+  deleted: boolean;
+  createdAt: string;
+}
+interface Limits {
+  maxUploadBytes: number;
+  userQuotaBytes: number;
+  storage: "local" | "s3";
+  sessionTtlDays: number;
+  passwordMinLength: number;
+  pushPrivate: boolean;
+  unsentUploadTtlSeconds: number;
+}
+interface GroupRow {
+  id: string;
+  title: string;
+  memberCount: number;
+  owner: { displayName: string } | null;
+  archived: boolean;
+  createdAt: string;
+}
+
+type Tab = "server" | "people" | "invites" | "groups";
+
+/** The admin area: the server's name, logo and registration, its people, invites and groups. */
+export function AdminDialog(props: { onClose: () => void }) {
+  const [tab, setTab] = useState<Tab>("server");
+  const tabs: [Tab, string][] = [
+    ["server", "Server"],
+    ["people", "People"],
+    ["invites", "Invites"],
+    ["groups", "Groups"],
+  ];
+  return (
+    <Dialog title="Administration" onClose={props.onClose} wide>
+      <div class="tabs" role="tablist" aria-label="Administration">
+        {tabs.map(([id, label]) => (
+          <button key={id} type="button" role="tab" aria-selected={tab === id} onClick={() => setTab(id)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" aria-label={tabs.find((t) => t[0] === tab)![1]}>
+        {tab === "server" && <ServerTab />}
+        {tab === "people" && <PeopleTab />}
+        {tab === "invites" && <InvitesTab />}
+        {tab === "groups" && <GroupsTab />}
+      </div>
+    </Dialog>
+  );
+}
+
+function useLoad<T>(load: () => Promise<T>): [T | null, string | null, () => void, (e: Error) => void] {
+  const [value, setValue] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = () => void load().then((v) => (setValue(v), setError(null)), (e) => setError(e.message));
+  useEffect(reload, []);
+  return [value, error, reload, (e) => setError(e.message)];
+}
+
+function ServerTab() {
+  const [data, error, reload, fail] = useLoad(() => api<{ settings: { instanceName: string; registrationMode: "open" | "invite" | "closed" }; limits: Limits }>("GET", "/admin/settings"));
+  const [saved, setSaved] = useState(false);
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!data) return <p class="hint">Loading…</p>;
+  const refreshInstance = () => api<any>("GET", "/instance").then((i) => (instance.value = i));
+  const setMode = (registrationMode: string) => api("PATCH", "/admin/settings", { registrationMode }).then(() => (reload(), refreshInstance()), fail);
+  const logo = instance.value?.logoUrl ?? null;
+  return (
+    <>
+      <AvatarEditor
+        current={logo ? <img class="avatar group" src={logo} alt="" style={{ width: "56px", height: "56px" }} /> : <span class="avatar group logo-placeholder">🗨️</span>}
+        hasPicture={Boolean(logo)}
+        path="/admin/logo"
+        label="Choose the server's logo"
+        onSaved={() => void refreshInstance()}
+      />
+      <Form
+        fields={[{ name: "instanceName", label: "Server name", initial: data.settings.instanceName, maxLength: 64 }]}
+        submit="Save name"
+        onSubmit={async (v) => {
+          setSaved(false);
+          await api("PATCH", "/admin/settings", { instanceName: v.instanceName });
+          await refreshInstance();
+          setSaved(true);
+        }}
+      >
+        {saved && <p class="ok" role="status">Saved.</p>}
+      </Form>
+      <fieldset class="choices">
+        <legend>Who may create an account</legend>
+        {(
+          [
+            ["invite", "People with an invite link"],
+            ["open", "Anyone who can reach this server"],
+            ["closed", "Nobody (admins add people)"],
+          ] as const
+        ).map(([mode, label]) => (
+          <label key={mode}>
+            <input type="radio" name="registrationMode" value={mode} checked={data.settings.registrationMode === mode} onChange={() => void setMode(mode)} />
+            {label}
+          </label>
+        ))}
+      </fieldset>
+      <h3>Limits</h3>
+      <p class="hint">Set when Parley starts (PARLEY_* settings, docs/configuration.md).</p>
+      <dl class="limits">
+        <dt>Largest file</dt>
+        <dd>{formatSize(data.limits.maxUploadBytes)}</dd>
+        <dt>Storage per person</dt>
+        <dd>{formatSize(data.limits.userQuotaBytes)}</dd>
+        <dt>Files kept in</dt>
+        <dd>{data.limits.storage === "s3" ? "an S3 bucket" : "the data folder"}</dd>
+        <dt>Sessions last</dt>
+        <dd>{data.limits.sessionTtlDays} days unused</dd>
+        <dt>Shortest password</dt>
+        <dd>{data.limits.passwordMinLength} characters</dd>
+        <dt>Notifications</dt>
+        <dd>{data.limits.pushPrivate ? "private (no names or words)" : "with sender and text"}</dd>
+      </dl>
+    </>
+  );
+}
+
+function PeopleTab() {
+  const [users, error, reload, fail] = useLoad(() => api<{ users: AccountRow[] }>("GET", "/admin/users").then((r) => r.users));
+  const [link, setLink] = useState<{ name: string; url: string } | null>(null);
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!users) return <p class="hint">Loading…</p>;
+  const patch = (u: AccountRow, body: object) => api("PATCH", `/admin/users/${u.id}`, body).then(reload, fail);
+  return (
+    <>
+      {link && (
+        <p class="invite">
+          <label>
+            Password-reset link for {link.name} (valid one day)
+            <input readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
+          </label>
+        </p>
+      )}
+      <ul class="sessions" aria-label="Accounts">
+        {users
+          .filter((u) => !u.deleted)
+          .map((u) => (
+            <li key={u.id}>
+              <div>
+                <strong>{u.displayName}</strong>
+                {u.role === "admin" && <span class="badge-label">Admin</span>}
+                {u.deactivated && <span class="badge-label">Deactivated</span>}
+                <small class="hint">
+                  @{u.username} · joined {fullTime(u.createdAt)}
+                </small>
+              </div>
+              {u.id !== me.value?.id && (
+                <span class="row-actions">
+                  <button type="button" onClick={() => patch(u, { role: u.role === "admin" ? "member" : "admin" })}>
+                    {u.role === "admin" ? "Remove admin" : "Make admin"}
+                  </button>
+                  <button type="button" onClick={() => patch(u, { deactivated: !u.deactivated })}>
+                    {u.deactivated ? "Reactivate" : "Deactivate"}
+                  </button>
+                  <button type="button" onClick={() => api<{ url: string }>("POST", `/admin/users/${u.id}/password-reset`).then((r) => setLink({ name: u.displayName, url: r.url }), fail)}>
+                    Reset link
+                  </button>
+                </span>
+              )}
+            </li>
+          ))}
+      </ul>
+    </>
+  );
+}
+
+function InvitesTab() {
+  const [invites, error, reload, fail] = useLoad(() => api<{ invites: Invite[] }>("GET", "/admin/invites").then((r) => r.invites));
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!invites) return <p class="hint">Loading…</p>;
+  return (
+    <>
+      <Form
+        fields={[{ name: "maxUses", label: "How many people may use it", initial: "1", maxLength: 5, hint: "1 to 10,000; valid for seven days." }]}
+        submit="Create invite link"
+        onSubmit={async (v) => {
+          await api("POST", "/admin/invites", { maxUses: /^\d+$/.test(v.maxUses!) ? Number(v.maxUses) : v.maxUses });
+          reload();
+        }}
+      />
+      <ul class="sessions" aria-label="Invite links">
+        {invites.map((i) => (
+          <li key={i.code}>
+            <div>
+              <input readOnly value={i.url} aria-label={`Invite link ${i.code}`} onFocus={(e) => e.currentTarget.select()} />
+              <small class="hint">
+                used {i.uses}
+                {i.maxUses !== null ? ` of ${i.maxUses}` : ""} · {i.usable ? (i.expiresAt ? `until ${fullTime(i.expiresAt)}` : "no expiry") : "no longer usable"}
+              </small>
+            </div>
+            {i.usable && (
+              <span class="row-actions">
+                <button type="button" onClick={() => api("DELETE", `/admin/invites/${i.code}`).then(reload, fail)}>
+                  Revoke
+                </button>
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function GroupsTab() {
+  const [groups, error, reload, fail] = useLoad(() => api<{ groups: GroupRow[] }>("GET", "/admin/groups").then((r) => r.groups));
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!groups) return <p class="hint">Loading…</p>;
+  if (groups.length === 0) return <p class="hint">No groups yet.</p>;
+  return (
+    <ul class="sessions" aria-label="Groups">
+      {groups.map((g) => (
+        <li key={g.id}>
+          <div>
+            <strong>{g.title}</strong>
+            {g.archived && <span class="badge-label">Archived</span>}
+            <small class="hint">
+              {g.memberCount} members{g.owner ? ` · owner ${g.owner.displayName}` : ""} · created {fullTime(g.createdAt)}
+            </small>
+          </div>
+          <span class="row-actions">
+            <button type="button" onClick={() => confirm(`Delete the group "${g.title}" and all its messages for everyone?`) && api("DELETE", `/conversations/${g.id}`).then(reload, fail)}>
+              Delete
+            </button>
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}

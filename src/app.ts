@@ -3,6 +3,7 @@ import type { Chat, ChatPublisher } from "./chat/context.ts";
 import { PushNotifier } from "./push/notifier.ts";
 import { collectFrom, createMetrics } from "./ops/app-metrics.ts";
 import { scheduleBackups } from "./ops/backup.ts";
+import { Exports } from "./ops/export.ts";
 import { resolve } from "node:path";
 import { PushSender } from "./push/sender.ts";
 import { loadVapidKeys, vapidSubject } from "./push/vapid.ts";
@@ -84,6 +85,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     presence,
     media,
     metrics,
+    exports: new Exports(config.dataDir, store.db, files, log),
     push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey },
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     contactLimit: new RateLimiter(config.contactMatchRateLimit, MINUTE),

@@ -8,6 +8,11 @@ import { startServer } from "./server.ts";
 import { writeKeys } from "./push/vapid.ts";
 import { createBackup, progressBar, restoreBackup } from "./ops/backup.ts";
 import { runAdminCommand } from "./ops/admin-cli.ts";
+import { writeExport } from "./ops/export.ts";
+import { createFileStore, TempFiles } from "./files/file-store.ts";
+import { findUserByUsername } from "./accounts/users.ts";
+import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { pushSubscriptions } from "./store/schema.ts";
 import { openStore } from "./store/store.ts";
@@ -32,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       return pushCommand(rest);
     case "backup":
       return backupCommand(rest);
+    case "export":
+      return exportCommand(rest);
     case "admin":
       return runAdminCommand(rest, (l) => process.stdout.write(l + "\n"), (l) => process.stderr.write(l + "\n"));
     case "restore":
@@ -117,6 +124,34 @@ async function restoreCommand(args: string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`parley restore: ${(err as Error).message}\n`);
     return 1;
+  }
+}
+
+/** `parley export <file> [--user NAME]`: the whole instance, or one person's data, with a progress bar. */
+async function exportCommand(args: string[]): Promise<number> {
+  const rest = [...args];
+  const at = rest.indexOf("--user");
+  const username = at === -1 ? undefined : rest.splice(at, 2)[1];
+  const file = rest.shift();
+  if (!file || file.startsWith("-")) {
+    process.stderr.write("usage: parley export <file.tar> [--user NAME] [--data-dir DIR]\n");
+    return 2;
+  }
+  const config = loadConfig({ args: rest });
+  const store = openStore(config.dataDir);
+  try {
+    const user = username ? findUserByUsername(store.db, username) : undefined;
+    if (username && !user) {
+      process.stderr.write(`parley export: no account named "${username}"\n`);
+      return 1;
+    }
+    const temps = new TempFiles(join(config.dataDir, ".export-tmp"));
+    await writeExport(store.db, createFileStore(config, temps), user ? { kind: "user", userId: user.id } : { kind: "instance" }, resolve(file), progressBar("export"));
+    rmSync(join(config.dataDir, ".export-tmp"), { recursive: true, force: true });
+    process.stdout.write(`Exported ${user ? `${user.username}'s data` : "the instance"} to ${file}.\n`);
+    return 0;
+  } finally {
+    store.close();
   }
 }
 

@@ -49,6 +49,11 @@ describe("the admin area", () => {
     const logo = await fetch(s.url + logoUrl);
     expect([logo.status, logo.headers.get("content-type")]).toEqual([200, "image/webp"]);
     await panel.getByText("Largest file").waitFor();
+    await panel.getByRole("button", { name: "Export everything" }).click();
+    const download = panel.getByRole("link", { name: /Download the archive/ });
+    await download.waitFor();
+    const archive = await page.evaluate((href) => fetch(href!).then((r) => r.arrayBuffer()).then((b) => b.byteLength), await download.getAttribute("href"));
+    expect(archive).toBeGreaterThan(2048);
     if (screenshotDir) await page.screenshot({ path: join(screenshotDir, "admin-server.png") });
   });
 

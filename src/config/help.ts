@@ -18,6 +18,9 @@ Usage:
   parley restore <file> [--force] [options]
                                unpack an archive into the data folder; refuses a non-empty one
                                without --force
+  parley export <file> [--user NAME] [options]
+                               the whole instance (or one person's data) as JSON, files and a
+                               static HTML archive
   parley admin <command> [options]
                                create-user <name> [--admin] [--display-name N], reset-link <name>,
                                promote <name>, demote <name>, invite, registration <mode>

@@ -12,6 +12,7 @@ import type { Presence } from "../realtime/presence.ts";
 import type { Media } from "../files/attachments.ts";
 import type { PushNotifier } from "../push/notifier.ts";
 import type { AppMetrics } from "../ops/app-metrics.ts";
+import type { Exports } from "../ops/export.ts";
 import type { PushSender } from "../push/sender.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
@@ -26,6 +27,7 @@ export interface Deps {
   media: Media;
   push: { notifier: PushNotifier; sender: PushSender; publicKey: string };
   metrics: AppMetrics;
+  exports: Exports;
   mailer: Mailer | null;
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
   /** Contact matching, per person. */

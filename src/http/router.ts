@@ -27,6 +27,7 @@ import { avatarRoutes, fileRoutes, uploadRoutes } from "./routes/files.ts";
 import { contactRoutes, searchRoutes } from "./routes/search.ts";
 import { pushRoutes } from "./routes/push.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
+import { exportRoutes } from "./routes/exports.ts";
 import { webRoutes } from "./routes/web.ts";
 
 /** Every route group, mounted in one readable list. */
@@ -74,6 +75,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/", authRoutes);
   api.route("/", passwordResetRoutes);
   api.route("/", passkeyRoutes);
+  api.route("/", exportRoutes);
   api.route("/me", meRoutes);
   api.route("/admin", adminRoutes);
   api.route("/conversations/:id/messages", messageRoutes);

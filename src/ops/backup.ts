@@ -11,10 +11,10 @@ export interface Progress {
   (done: number, total: number): void;
 }
 
-const BLOCK = 512;
+export const BLOCK = 512;
 
 /** A ustar header; names up to 100 characters (ours are short: files/ab/cd/<64 hex>). */
-function header(name: string, size: number, mtime: number): Uint8Array {
+export function tarHeader(name: string, size: number, mtime: number): Uint8Array {
   const h = new Uint8Array(BLOCK);
   const put = (text: string, at: number, len: number) => h.set(new TextEncoder().encode(text).subarray(0, len), at);
   put(name, 0, 100);
@@ -87,7 +87,7 @@ export async function createBackup(dataDir: string, out: string, progress: Progr
         missing.push(e.name);
         continue;
       }
-      sink.write(header(e.name, data.length, e.mtime));
+      sink.write(tarHeader(e.name, data.length, e.mtime));
       sink.write(data);
       const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
       if (pad) sink.write(new Uint8Array(pad));

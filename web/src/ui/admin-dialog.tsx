@@ -5,6 +5,7 @@ import { instance, me } from "../app/state.ts";
 import { formatSize } from "../app/uploads.ts";
 import { AvatarEditor } from "./avatar-editor.tsx";
 import { Dialog } from "./dialog.tsx";
+import { ExportButton } from "./export-button.tsx";
 import { Form } from "./form.tsx";
 
 interface AccountRow extends User {
@@ -128,6 +129,9 @@ function ServerTab() {
         <dt>Notifications</dt>
         <dd>{data.limits.pushPrivate ? "private (no names or words)" : "with sender and text"}</dd>
       </dl>
+      <h3>Export</h3>
+      <p class="hint">Everything on this server: people (without passwords), conversations, messages and files.</p>
+      <ExportButton path="/admin/export" label="Export everything" />
     </>
   );
 }

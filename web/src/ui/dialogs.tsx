@@ -8,6 +8,7 @@ import { Avatar } from "./avatar.tsx";
 import { AvatarEditor } from "./avatar-editor.tsx";
 import { Notifications } from "./notifications.tsx";
 import { Passkeys } from "./passkeys.tsx";
+import { ExportButton } from "./export-button.tsx";
 import { deviceLabel } from "../app/push.ts";
 import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
@@ -106,6 +107,8 @@ export function ProfileDialog(props: { onClose: () => void }) {
       <Notifications />
       <h3>Where you are signed in</h3>
       <Sessions />
+      <h3>Your data</h3>
+      <ExportButton path="/me/export" label="Export my data" />
       <DeleteAccount />
     </Dialog>
   );

@@ -5,7 +5,7 @@ import { decorateMessages } from "../chat/message-extras.ts";
 import { toMessageView, type MessageView } from "../chat/views.ts";
 import { conversations, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { ftsQuery } from "./query.ts";
+import { ftsQuery, searchWords } from "./query.ts";
 
 export const MAX_RESULTS = 50;
 
@@ -34,8 +34,28 @@ const OPEN = "\uFDD0";
 const CLOSE = "\uFDD1";
 /** One year of age weighs like one unit of BM25 relevance: among equally good matches, newer first. */
 /** How many of the newest matches are ranked; pages reach into them (offset + limit stays below it). */
-const WINDOW = 100;
+const WINDOW = 300;
 const YEAR_MS = 365 * 24 * 3600_000;
+
+/** Lower case without accents, as the index compares words (unicode61 remove_diacritics). */
+const fold = (w: string) => w.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
+/**
+ * BM25's term-frequency part (k1 1.2, b 0.75, against a typical message of 12 words): more occurrences
+ * count, with diminishing returns, and short messages beat long ones. Its IDF part is left out on purpose:
+ * FTS5 computes it by counting every message that has the word, which for a word in half of a million
+ * messages costs 25 ms (docs/performance.md), and every result has every word anyway.
+ */
+function relevance(text: string, terms: string[], lastIsPrefix: boolean): number {
+  const words = (text.normalize("NFC").match(/[\p{L}\p{N}\p{M}]+/gu) ?? []).map(fold);
+  const norm = 1.2 * (0.25 + (0.75 * words.length) / 12);
+  let score = 0;
+  terms.forEach((t, i) => {
+    const tf = words.filter((w) => w === t || (lastIsPrefix && i === terms.length - 1 && w.startsWith(t))).length;
+    score += (tf * 2.2) / (tf + norm);
+  });
+  return score;
+}
 
 function splitSnippet(marked: string): { snippet: string; highlights: [number, number][] } {
   let snippet = "";
@@ -78,24 +98,27 @@ function runSearch(db: Db, userId: string, s: MessageSearch, match: string): { r
   if (s.from !== undefined) where.push("AND m.created_at >= ?"), params.push(s.from);
   if (s.to !== undefined) where.push("AND m.created_at < ?"), params.push(s.to);
   if (s.hasFile) where.push("AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)");
-  params.push(Date.now(), s.limit + 1, s.offset);
   // Membership now, not then: someone removed from a conversation finds nothing of it any more.
   // The newest WINDOW matches are found by walking the index newest first (cheap even for a word in half of
   // all messages), then ranked by relevance and age; snippets are made for the page shown only.
-  const rows = db.$client
-    .query<{ seq: number }, (string | number)[]>(
-      `SELECT seq FROM (
-         SELECT m.seq AS seq, m.created_at AS created, bm25(messages_fts, 1.0, 0.0) AS score
-           FROM messages_fts
-           JOIN messages m ON m.seq = messages_fts.rowid
-           JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
-          WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL ${where.join(" ")}
-          ORDER BY messages_fts.rowid DESC
-          LIMIT ${WINDOW})
-        ORDER BY score + (? - created) / ${YEAR_MS}.0
-        LIMIT ? OFFSET ?`,
+  const window = db.$client
+    .query<{ seq: number; created: number; text: string }, (string | number)[]>(
+      `SELECT m.seq AS seq, m.created_at AS created, m.text AS text
+         FROM messages_fts
+         JOIN messages m ON m.seq = messages_fts.rowid
+         JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
+        WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL ${where.join(" ")}
+        ORDER BY messages_fts.rowid DESC
+        LIMIT ${WINDOW}`,
     )
     .all(...params);
+  const now = Date.now();
+  const terms = searchWords(s.q).map(fold);
+  const prefix = match.includes('"*');
+  const rows = window
+    .map((r) => ({ seq: r.seq, rank: (now - r.created) / YEAR_MS - relevance(r.text, terms, prefix) }))
+    .sort((a, b) => a.rank - b.rank || b.seq - a.seq)
+    .slice(s.offset, s.offset + s.limit + 1);
   const more = rows.length > s.limit;
   const shown = rows.slice(0, s.limit);
   if (shown.length === 0) return { results: [], more: false };

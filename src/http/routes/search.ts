@@ -24,8 +24,8 @@ const messagesQuery = z
     to: date.optional(),
     hasFile: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
     limit: z.coerce.number().int().min(1).max(MAX_RESULTS).default(20),
-    // Ranking covers the newest 100 matches (search/messages.ts): pages reach into them.
-    offset: z.coerce.number().int().min(0).max(80).default(0),
+    // Ranking covers the newest 300 matches (search/messages.ts): pages reach into them.
+    offset: z.coerce.number().int().min(0).max(280).default(0),
   })
   .strict();
 

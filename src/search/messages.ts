@@ -85,12 +85,12 @@ export function searchMessages(db: Db, userId: string, s: MessageSearch): { resu
     : db.$client.query<{ id: string }, [string]>("SELECT conversation_id AS id FROM members WHERE user_id = ?").all(userId).map((r) => r.id);
   if (mine.length === 0) return { results: [], more: false };
   const scope = `conversation_id : (${mine.map((id) => `"${id.replaceAll('"', '""')}"`).join(" OR ")})`;
-  const found = runSearch(db, userId, s, `text : (${exact}) AND ${scope}`);
+  const found = runSearch(db, userId, s, `text : (${exact}) AND ${scope}`, false);
   if (found.results.length > 0) return found;
-  return runSearch(db, userId, s, `text : (${ftsQuery(s.q, true)}) AND ${scope}`);
+  return runSearch(db, userId, s, `text : (${ftsQuery(s.q, true)}) AND ${scope}`, true);
 }
 
-function runSearch(db: Db, userId: string, s: MessageSearch, match: string): { results: SearchHit[]; more: boolean } {
+function runSearch(db: Db, userId: string, s: MessageSearch, match: string, prefix: boolean): { results: SearchHit[]; more: boolean } {
   const where: string[] = [];
   const params: (string | number)[] = [match, userId];
   if (s.conversationId) where.push("AND m.conversation_id = ?"), params.push(s.conversationId);
@@ -114,7 +114,6 @@ function runSearch(db: Db, userId: string, s: MessageSearch, match: string): { r
     .all(...params);
   const now = Date.now();
   const terms = searchWords(s.q).map(fold);
-  const prefix = match.includes('"*');
   const rows = window
     .map((r) => ({ seq: r.seq, rank: (now - r.created) / YEAR_MS - relevance(r.text, terms, prefix) }))
     .sort((a, b) => a.rank - b.rank || b.seq - a.seq)

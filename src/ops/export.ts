@@ -177,7 +177,8 @@ export class Exports {
 
   start(ownerId: string, scope: ExportScope): ExportJobView {
     this.sweep();
-    const running = [...this.jobs.values()].find((j) => j.ownerId === ownerId && j.status === "running");
+    // Asking again while one is being written gives that one (a double click makes one archive).
+    const running = [...this.jobs.values()].find((j) => j.ownerId === ownerId && j.scope === scope.kind && j.status === "running");
     if (running) return this.view(running);
     const id = randomToken(16);
     const job = { id, ownerId, scope: scope.kind, status: "running" as const, done: 0, total: 0, downloadUrl: null, path: join(this.dir, `${id}.tar`), createdAt: Date.now() };

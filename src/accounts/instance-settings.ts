@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { isFileKey } from "../files/file-store.ts";
 import { instanceSettings } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 
@@ -32,15 +33,16 @@ export function getInstanceSettings(db: Db): InstanceSettings {
   return out;
 }
 
+function writeSetting(db: Db, key: string, value: unknown, now: number): void {
+  const json = JSON.stringify(value);
+  db.insert(instanceSettings)
+    .values({ key, value: json, updatedAt: now })
+    .onConflictDoUpdate({ target: instanceSettings.key, set: { value: json, updatedAt: now } })
+    .run();
+}
+
 export function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>, now = Date.now()): InstanceSettings {
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    const json = JSON.stringify(value);
-    db.insert(instanceSettings)
-      .values({ key, value: json, updatedAt: now })
-      .onConflictDoUpdate({ target: instanceSettings.key, set: { value: json, updatedAt: now } })
-      .run();
-  }
+  for (const [key, value] of Object.entries(patch)) if (value !== undefined) writeSetting(db, key, value, now);
   return getInstanceSettings(db);
 }
 
@@ -51,10 +53,12 @@ const LOGO = "logoKey";
 export function getLogoKey(db: Db): string | null {
   const row = db.select().from(instanceSettings).where(eq(instanceSettings.key, LOGO)).get();
   const value = row ? JSON.parse(row.value) : null;
-  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : null;
+  return typeof value === "string" && isFileKey(value) ? value : null;
 }
 
 export function setLogoKey(db: Db, key: string | null, now = Date.now()): void {
-  const json = JSON.stringify(key);
-  db.insert(instanceSettings).values({ key: LOGO, value: json, updatedAt: now }).onConflictDoUpdate({ target: instanceSettings.key, set: { value: json, updatedAt: now } }).run();
+  writeSetting(db, LOGO, key, now);
 }
+
+/** Public, and named by the picture's hash so it caches for good. */
+export const logoUrl = (key: string | null): string | null => (key ? `/api/v1/instance/logo/${key}` : null);

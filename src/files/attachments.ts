@@ -198,19 +198,20 @@ async function withinAnnouncedSize<T>(m: Media, row: AttachmentRow, receive: () 
   try {
     return await receive();
   } catch (err) {
-    if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE") {
-      m.store.db.delete(attachments).where(eq(attachments.id, row.id)).run();
-      throw new AppError("UPLOAD_SIZE_MISMATCH", `More than the announced ${row.size} bytes arrived.`);
-    }
+    if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE") discardUpload(m, row, `More than the announced ${row.size} bytes arrived.`);
     throw err;
   }
+}
+
+function discardUpload(m: Media, row: AttachmentRow, why: string): never {
+  m.store.db.delete(attachments).where(eq(attachments.id, row.id)).run();
+  throw new AppError("UPLOAD_SIZE_MISMATCH", why);
 }
 
 async function finish(m: Media, row: AttachmentRow, temp: TempFile): Promise<AttachmentRow> {
   if (temp.size !== row.size) {
     m.temps.discard(temp);
-    m.store.db.delete(attachments).where(eq(attachments.id, row.id)).run();
-    throw new AppError("UPLOAD_SIZE_MISMATCH", `${temp.size} bytes arrived; ${row.size} were announced.`);
+    discardUpload(m, row, `${temp.size} bytes arrived; ${row.size} were announced.`);
   }
   const stored = await ingest(m, temp);
   return m.store.db

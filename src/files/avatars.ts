@@ -10,6 +10,7 @@ import { AppError } from "../lib/errors.ts";
 import { conversations, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { removeUnreferenced, type Media } from "./attachments.ts";
+import { isFileKey } from "./file-store.ts";
 import { makeAvatar } from "./images.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
 import { sniffType } from "./sniff.ts";
@@ -66,7 +67,7 @@ export async function setInstanceLogo(m: Media, req: Request | null): Promise<st
 /** Avatars are for every signed-in user to see, but only keys that are someone's or some group's picture. */
 export function requireAvatar(db: Db, key: string): string {
   const used =
-    /^[0-9a-f]{64}$/.test(key) &&
+    isFileKey(key) &&
     (db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
       db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get());
   if (!used) throw new AppError("NOT_FOUND", "No such picture.");

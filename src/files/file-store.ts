@@ -39,6 +39,9 @@ export interface FileStore {
 
 const HEAD_BYTES = 4096;
 
+/** Stored bytes are named by their SHA-256 in hex; anything else is not a key (and never reaches a path). */
+export const isFileKey = (key: string): boolean => /^[0-9a-f]{64}$/.test(key);
+
 /** Temporary files, always on local disk: they are hashed and inspected before anything is stored. */
 export class TempFiles {
   readonly dir: string;

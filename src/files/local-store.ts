@@ -2,7 +2,7 @@
 // uploaded twice are stored once.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { FileStore, TempFile } from "./file-store.ts";
+import { isFileKey, type FileStore, type TempFile } from "./file-store.ts";
 
 export class LocalFiles implements FileStore {
   readonly kind = "local";
@@ -12,7 +12,7 @@ export class LocalFiles implements FileStore {
   }
 
   private pathFor(key: string): string {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error("not a file key");
+    if (!isFileKey(key)) throw new Error("not a file key");
     return join(this.dir, key.slice(0, 2), key.slice(2, 4), key);
   }
 

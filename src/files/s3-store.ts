@@ -3,7 +3,7 @@
 // stored once here too; presigned uploads land under uploads/ and are moved in once checked.
 import { S3Client } from "bun";
 import { randomToken } from "../lib/ids.ts";
-import type { FileStore, TempFile, TempFiles } from "./file-store.ts";
+import { isFileKey, type FileStore, type TempFile, type TempFiles } from "./file-store.ts";
 
 export interface S3Options {
   endpoint: string;
@@ -25,7 +25,7 @@ export class S3Files implements FileStore {
   }
 
   private objectFor(key: string): string {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error("not a file key");
+    if (!isFileKey(key)) throw new Error("not a file key");
     return `files/${key.slice(0, 2)}/${key}`;
   }
 

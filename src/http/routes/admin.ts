@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { updateUserByAdmin } from "../../accounts/admin.ts";
 import { setInstanceLogo } from "../../files/avatars.ts";
-import { getInstanceSettings, instanceSettingsPatch, updateInstanceSettings } from "../../accounts/instance-settings.ts";
+import { getInstanceSettings, instanceSettingsPatch, logoUrl, updateInstanceSettings } from "../../accounts/instance-settings.ts";
 import { createInvite, listInvites, revokeInvite, toInviteView } from "../../accounts/invites.ts";
 import { createResetLink } from "../../accounts/password-reset.ts";
 import { listUsers, toAccountView } from "../../accounts/users.ts";
@@ -66,7 +66,7 @@ export const adminRoutes = new Hono<AppEnv>()
   // The logo: a JPEG, PNG or WebP in a multipart body (field "file"), stored as a square WebP.
   .put("/logo", async (c) => {
     const key = await setInstanceLogo(c.get("deps").media, c.req.raw);
-    return c.json({ logoUrl: `/api/v1/instance/logo/${key}` });
+    return c.json({ logoUrl: logoUrl(key) });
   })
   .delete("/logo", async (c) => {
     await setInstanceLogo(c.get("deps").media, null);

@@ -67,6 +67,12 @@ function serveBytes(c: Context<AppEnv>, file: Blob, size: number, headers: Recor
 
 const forever = "private, max-age=31536000, immutable";
 
+/** A stored WebP picture (preview, avatar, logo): inline, never sniffed, sandboxed, cached as told. */
+export async function sendPicture(c: Context<AppEnv>, key: string, cacheControl = forever): Promise<Response> {
+  const bytes = await c.get("deps").media.files.blob(key).bytes();
+  return c.body(bytes, 200, { "Content-Type": "image/webp", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff", "Cache-Control": cacheControl });
+}
+
 /**
  * GET /api/v1/files/:id: the bytes, to those who may see them. Only plain raster images show inline;
  * everything else downloads, never sniffed, and sandboxed so an uploaded page or SVG cannot run here.
@@ -83,17 +89,11 @@ export const fileRoutes = new Hono<AppEnv>()
       "Cache-Control": forever,
     });
   })
-  .get("/:id/thumbnail", async (c) => {
-    const { store, media } = c.get("deps");
-    const a = requireReadableFile(store.db, authOf(c).user, c.req.param("id"));
+  .get("/:id/thumbnail", (c) => {
+    const a = requireReadableFile(c.get("deps").store.db, authOf(c).user, c.req.param("id"));
     if (!a.thumbKey) throw new AppError("NOT_FOUND", "This file has no preview.");
-    const bytes = await media.files.blob(a.thumbKey).bytes();
-    return c.body(bytes, 200, { "Content-Type": "image/webp", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff", "Cache-Control": forever });
+    return sendPicture(c, a.thumbKey);
   });
 
 /** GET /api/v1/avatars/:key: pictures of people and groups, for any signed-in user; cached for good (the key is their hash). */
-export const avatarRoutes = new Hono<AppEnv>().use(requireAuth).get("/:key", async (c) => {
-  const { store, media } = c.get("deps");
-  const bytes = await media.files.blob(requireAvatar(store.db, c.req.param("key"))).bytes();
-  return c.body(bytes, 200, { "Content-Type": "image/webp", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff", "Cache-Control": forever });
-});
+export const avatarRoutes = new Hono<AppEnv>().use(requireAuth).get("/:key", (c) => sendPicture(c, requireAvatar(c.get("deps").store.db, c.req.param("key"))));

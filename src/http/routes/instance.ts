@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { getInstanceSettings, getLogoKey } from "../../accounts/instance-settings.ts";
+import { getInstanceSettings, getLogoKey, logoUrl } from "../../accounts/instance-settings.ts";
+import { sendPicture } from "./files.ts";
 import { AppError } from "../../lib/errors.ts";
 import { countUsers } from "../../accounts/users.ts";
 import { version } from "../../lib/version.ts";
@@ -9,7 +10,6 @@ import type { AppEnv } from "../context.ts";
 export const instanceRoutes = new Hono<AppEnv>().get("/instance", (c) => {
   const { store, mailer, config } = c.get("deps");
   const settings = getInstanceSettings(store.db);
-  const logoKey = getLogoKey(store.db);
   c.header("Cache-Control", "no-store");
   return c.json({
     name: settings.instanceName,
@@ -19,14 +19,12 @@ export const instanceRoutes = new Hono<AppEnv>().get("/instance", (c) => {
     registrationMode: settings.registrationMode,
     features: { emailPasswordReset: mailer !== null },
     passwordMinLength: config.passwordMinLength,
-    logoUrl: logoKey ? `/api/v1/instance/logo/${logoKey}` : null,
+    logoUrl: logoUrl(getLogoKey(store.db)),
   });
 })
   // Public (the sign-in page shows it); the URL names the picture's hash, so it caches for good.
-  .get("/instance/logo/:key", async (c) => {
-    const { store, media } = c.get("deps");
-    const key = getLogoKey(store.db);
+  .get("/instance/logo/:key", (c) => {
+    const key = getLogoKey(c.get("deps").store.db);
     if (!key || key !== c.req.param("key")) throw new AppError("NOT_FOUND", "No such logo.");
-    const bytes = await media.files.blob(key).bytes();
-    return c.body(bytes, 200, { "Content-Type": "image/webp", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable" });
+    return sendPicture(c, key, "public, max-age=31536000, immutable");
   });

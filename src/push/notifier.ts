@@ -10,6 +10,7 @@ import { conversations, members, mentions, pushSubscriptions } from "../store/sc
 import type { Db } from "../store/store.ts";
 import { previewText } from "../../web/src/app/markdown.ts";
 import type { PushMessage, PushSender } from "./sender.ts";
+import type { SubscriptionRow } from "./subscriptions.ts";
 
 export interface Attention {
   /** True when the person should hear about new messages elsewhere than in an open app. */
@@ -100,10 +101,8 @@ export class PushNotifier {
   }
 
   /** "Send a test notification" from the profile. */
-  test(subscriptionId: string, userId: string): void {
-    const sub = this.db.select().from(pushSubscriptions).where(and(eq(pushSubscriptions.id, subscriptionId), eq(pushSubscriptions.userId, userId))).get();
-    if (!sub) return;
-    const payload: PushPayload = { kind: "test", url: "/", tag: "parley-test", title: "Parley", body: "Notifications work on this device.", badge: unreadTotal(this.db, userId), private: false };
+  test(sub: SubscriptionRow): void {
+    const payload: PushPayload = { kind: "test", url: "/", tag: "parley-test", title: "Parley", body: "Notifications work on this device.", badge: unreadTotal(this.db, sub.userId), private: false };
     this.sender.enqueue(sub, { key: "test", payload, ttl: 60, urgency: "normal" });
   }
 }

@@ -43,6 +43,6 @@ export const pushRoutes = new Hono<AppEnv>()
   .post("/subscriptions/:id/test", (c) => {
     const { store, push } = c.get("deps");
     const sub = findSubscription(store.db, authOf(c).user.id, c.req.param("id"));
-    push.notifier.test(sub.id, sub.userId);
+    push.notifier.test(sub);
     return c.body(null, 202);
   });

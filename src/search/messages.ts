@@ -5,7 +5,7 @@ import { decorateMessages } from "../chat/message-extras.ts";
 import { toMessageView, type MessageView } from "../chat/views.ts";
 import { conversations, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { ftsQuery, searchWords } from "./query.ts";
+import { fold, ftsQuery, searchWords, words } from "./query.ts";
 
 export const MAX_RESULTS = 50;
 
@@ -37,9 +37,6 @@ const CLOSE = "\uFDD1";
 const WINDOW = 300;
 const YEAR_MS = 365 * 24 * 3600_000;
 
-/** Lower case without accents, as the index compares words (unicode61 remove_diacritics). */
-const fold = (w: string) => w.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
-
 /**
  * BM25's term-frequency part (k1 1.2, b 0.75, against a typical message of 12 words): more occurrences
  * count, with diminishing returns, and short messages beat long ones. Its IDF part is left out on purpose:
@@ -47,11 +44,11 @@ const fold = (w: string) => w.normalize("NFD").replace(/\p{M}/gu, "").toLowerCas
  * messages costs 25 ms (docs/performance.md), and every result has every word anyway.
  */
 function relevance(text: string, terms: string[], lastIsPrefix: boolean): number {
-  const words = (text.normalize("NFC").match(/[\p{L}\p{N}\p{M}]+/gu) ?? []).map(fold);
-  const norm = 1.2 * (0.25 + (0.75 * words.length) / 12);
+  const folded = words(text).map(fold);
+  const norm = 1.2 * (0.25 + (0.75 * folded.length) / 12);
   let score = 0;
   terms.forEach((t, i) => {
-    const tf = words.filter((w) => w === t || (lastIsPrefix && i === terms.length - 1 && w.startsWith(t))).length;
+    const tf = folded.filter((w) => w === t || (lastIsPrefix && i === terms.length - 1 && w.startsWith(t))).length;
     score += (tf * 2.2) / (tf + norm);
   });
   return score;

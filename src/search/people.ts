@@ -7,15 +7,13 @@ import { inArray } from "drizzle-orm";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
+import { fold } from "./query.ts";
 
 export const MAX_PEOPLE = 20;
 const CANDIDATES = 300;
 
 /** A LIKE pattern that matches `text` literally: `%`, `_` and `\` stand for themselves. */
 const literal = (text: string) => text.replace(/[\\%_]/g, (ch) => "\\" + ch);
-
-/** Lower case without accents, as the trigram index compares. */
-const fold = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 
 /** Optimal string alignment distance (Levenshtein with transpositions), stopping early past `max`. */
 function distance(a: string, b: string, max: number): number {

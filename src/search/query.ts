@@ -3,9 +3,17 @@
 // that can neither raise a syntax error nor change the query's meaning.
 
 /** Words are runs of letters, digits and marks in any script; everything else separates them. */
-export function searchWords(input: string, max = 16): string[] {
-  return (input.normalize("NFC").match(/[\p{L}\p{N}\p{M}]+/gu) ?? []).slice(0, max).map((w) => w.slice(0, 64));
+export function words(text: string): string[] {
+  return text.normalize("NFC").match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
 }
+
+/** The words of a query: at most `max`, each at most 64 characters. */
+export function searchWords(input: string, max = 16): string[] {
+  return words(input).slice(0, max).map((w) => w.slice(0, 64));
+}
+
+/** Lower case without accents, as the indexes compare (unicode61 and trigram with remove_diacritics). */
+export const fold = (s: string): string => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 
 const quoted = (word: string) => `"${word.replaceAll('"', '""')}"`;
 

@@ -6,31 +6,10 @@ import { Database } from "bun:sqlite";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { Logger } from "../lib/log.ts";
+import { BLOCK, TarWriter } from "./tar.ts";
 
 export interface Progress {
   (done: number, total: number): void;
-}
-
-export const BLOCK = 512;
-
-/** A ustar header; names up to 100 characters (ours are short: files/ab/cd/<64 hex>). */
-export function tarHeader(name: string, size: number, mtime: number): Uint8Array {
-  const h = new Uint8Array(BLOCK);
-  const put = (text: string, at: number, len: number) => h.set(new TextEncoder().encode(text).subarray(0, len), at);
-  put(name, 0, 100);
-  put("0000600\0", 100, 8);
-  put("0000000\0", 108, 8);
-  put("0000000\0", 116, 8);
-  put(size.toString(8).padStart(11, "0") + "\0", 124, 12);
-  put(Math.floor(mtime / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
-  put("        ", 148, 8);
-  put("0", 156, 1);
-  put("ustar\0", 257, 6);
-  put("00", 263, 2);
-  let sum = 0;
-  for (const b of h) sum += b;
-  put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
-  return h;
 }
 
 function listFiles(dir: string): string[] {
@@ -78,31 +57,27 @@ export async function createBackup(dataDir: string, out: string, progress: Progr
     }
     const total = entries.reduce((n, e) => n + e.size, 0);
     let done = 0;
-    const sink = Bun.file(`${out}.part`).writer();
-    for (const e of entries) {
-      let data: Uint8Array;
-      try {
-        data = readFileSync(e.path);
-      } catch {
-        missing.push(e.name);
-        continue;
+    const tar = new TarWriter(out);
+    try {
+      for (const e of entries) {
+        let data: Uint8Array;
+        try {
+          data = readFileSync(e.path);
+        } catch {
+          missing.push(e.name);
+          continue;
+        }
+        await tar.add(e.name, data, e.mtime);
+        done += e.size;
+        progress(done, total);
       }
-      sink.write(tarHeader(e.name, data.length, e.mtime));
-      sink.write(data);
-      const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
-      if (pad) sink.write(new Uint8Array(pad));
-      done += e.size;
-      progress(done, total);
-      await sink.flush();
+      await tar.finish();
+    } finally {
+      tar.discard();
     }
-    sink.write(new Uint8Array(BLOCK * 2));
-    await sink.end();
-    // Only a complete archive gets the name asked for.
-    renameSync(`${out}.part`, out);
     return { files: entries.length - missing.length, bytes: total, missing };
   } finally {
     rmSync(work, { recursive: true, force: true });
-    rmSync(`${out}.part`, { force: true });
   }
 }
 

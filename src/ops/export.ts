@@ -13,7 +13,7 @@ import type { Logger } from "../lib/log.ts";
 import { toIso } from "../lib/time.ts";
 import { attachments, conversations, members, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { BLOCK, tarHeader } from "./backup.ts";
+import { TarWriter } from "./tar.ts";
 
 export type ExportScope = { kind: "user"; userId: string } | { kind: "instance" };
 
@@ -124,15 +124,11 @@ export async function writeExport(db: Db, files: FileStore, scope: ExportScope, 
   const page = encoder.encode(html);
   const total = json.length + page.length + fileEntries.reduce((n, f) => n + f.size, 0);
   let done = 0;
-  const sink = Bun.file(`${out}.part`).writer();
+  const tar = new TarWriter(out);
   const add = async (path: string, bytes: Uint8Array) => {
-    sink.write(tarHeader(path, bytes.length, Date.now()));
-    sink.write(bytes);
-    const pad = (BLOCK - (bytes.length % BLOCK)) % BLOCK;
-    if (pad) sink.write(new Uint8Array(pad));
+    await tar.add(path, bytes);
     done += bytes.length;
     progress(done, total);
-    await sink.flush();
   };
   try {
     await add("data.json", json);
@@ -141,12 +137,9 @@ export async function writeExport(db: Db, files: FileStore, scope: ExportScope, 
       const bytes = await files.blob(f.key).bytes().catch(() => null);
       if (bytes) await add(f.path, bytes);
     }
-    sink.write(new Uint8Array(BLOCK * 2));
-    await sink.end();
-    const { renameSync } = await import("node:fs");
-    renameSync(`${out}.part`, out);
+    await tar.finish();
   } finally {
-    rmSync(`${out}.part`, { force: true });
+    tar.discard();
   }
 }
 

@@ -1,4 +1,5 @@
-// The API client: JSON in, JSON out, errors as ApiError with the server's code and field.
+// The API client: JSON in (or a multipart form, for pictures), JSON out, errors as ApiError with the
+// server's code and field.
 
 export class ApiError extends Error {
   constructor(
@@ -17,8 +18,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     res = await fetch(`/api/v1${path}`, {
       method,
       credentials: "same-origin",
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // A form goes as multipart, its boundary set by the browser.
+      headers: body === undefined || body instanceof FormData ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, "OFFLINE", "Cannot reach the server. Check your connection and try again.");

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../app/api.ts";
+import { api } from "../app/api.ts";
 
 const VIEW = 240;
 const OUT = 512;
@@ -28,16 +28,6 @@ function draw(canvas: HTMLCanvasElement, c: Crop, side: number): void {
   ctx.clearRect(0, 0, side, side);
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(c.img, c.x * k, c.y * k, c.img.naturalWidth * scale, c.img.naturalHeight * scale);
-}
-
-async function uploadPicture(path: string, blob: Blob): Promise<any> {
-  const form = new FormData();
-  form.append("file", blob, "picture");
-  const res = await fetch(`/api/v1${path}`, { method: "PUT", body: form, credentials: "same-origin" }).catch(() => null);
-  if (!res) throw new ApiError(0, "OFFLINE", "Cannot reach the server. Check your connection and try again.");
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(res.status, body?.error?.code ?? "INTERNAL", body?.error?.message ?? `The server answered ${res.status}.`);
-  return body;
 }
 
 /**
@@ -88,7 +78,9 @@ export function AvatarEditor(props: { current: ComponentChildren; hasPicture: bo
       draw(out, crop, OUT);
       const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, "image/webp", 0.92));
       if (!blob) throw new Error("The picture could not be prepared.");
-      props.onSaved(await uploadPicture(props.path, blob));
+      const form = new FormData();
+      form.append("file", blob, "picture");
+      props.onSaved(await api("PUT", props.path, form));
       setCrop(null);
     } catch (err) {
       setError((err as Error).message);
@@ -101,10 +93,7 @@ export function AvatarEditor(props: { current: ComponentChildren; hasPicture: bo
     setBusy(true);
     setError(null);
     try {
-      const res = await fetch(`/api/v1${props.path}`, { method: "DELETE", credentials: "same-origin" });
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `The server answered ${res.status}.`);
-      props.onSaved(body);
+      props.onSaved(await api("DELETE", props.path));
     } catch (err) {
       setError((err as Error).message);
     } finally {

@@ -3,7 +3,7 @@
 // keys. Files are immutable and named by their hash, so copying them after the database snapshot is safe:
 // any the snapshot refers to are there unless deleted in the meantime (a warning names them).
 import { Database } from "bun:sqlite";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { BLOCK, TarWriter } from "./tar.ts";
@@ -60,14 +60,12 @@ export async function createBackup(dataDir: string, out: string, progress: Progr
     const tar = new TarWriter(out);
     try {
       for (const e of entries) {
-        let data: Uint8Array;
-        try {
-          data = readFileSync(e.path);
-        } catch {
+        // Deleted since it was listed (its message deleted meanwhile): named in a warning.
+        if (!existsSync(e.path)) {
           missing.push(e.name);
           continue;
         }
-        await tar.add(e.name, data, e.mtime);
+        await tar.addBlob(e.name, Bun.file(e.path), e.size, e.mtime);
         done += e.size;
         progress(done, total);
       }

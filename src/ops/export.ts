@@ -134,8 +134,12 @@ export async function writeExport(db: Db, files: FileStore, scope: ExportScope, 
     await add("data.json", json);
     await add("index.html", page);
     for (const f of fileEntries) {
-      const bytes = await files.blob(f.key).bytes().catch(() => null);
-      if (bytes) await add(f.path, bytes);
+      const blob = files.blob(f.key) as Blob & { exists(): Promise<boolean> };
+      // A file gone from the store is left out, as before; the rest of the archive is still worth having.
+      if (!(await blob.exists().catch(() => false))) continue;
+      await tar.addBlob(f.path, blob, f.size);
+      done += f.size;
+      progress(done, total);
     }
     await tar.finish();
   } finally {

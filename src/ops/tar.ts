@@ -36,7 +36,25 @@ export class TarWriter {
   async add(name: string, bytes: Uint8Array, mtime = Date.now()): Promise<void> {
     this.sink.write(header(name, bytes.length, mtime));
     this.sink.write(bytes);
-    const pad = (BLOCK - (bytes.length % BLOCK)) % BLOCK;
+    await this.pad(bytes.length);
+  }
+
+  /** A stored file, streamed: a large video never sits whole in memory. Its size must be known up front. */
+  async addBlob(name: string, blob: Blob, size: number, mtime = Date.now()): Promise<void> {
+    this.sink.write(header(name, size, mtime));
+    let written = 0;
+    for await (const chunk of blob.stream() as unknown as AsyncIterable<Uint8Array>) {
+      written += chunk.length;
+      if (written > size) throw new Error(`${name} grew while it was archived`);
+      this.sink.write(chunk);
+      await this.sink.flush();
+    }
+    if (written !== size) throw new Error(`${name} is ${written} bytes, not the ${size} expected`);
+    await this.pad(size);
+  }
+
+  private async pad(size: number): Promise<void> {
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
     if (pad) this.sink.write(new Uint8Array(pad));
     await this.sink.flush();
   }

@@ -17,6 +17,7 @@ import { resolve } from "node:path";
 import { pushSubscriptions } from "./store/schema.ts";
 import { openStore } from "./store/store.ts";
 import { SchemaTooNewError } from "./store/migrate.ts";
+import { DataDirInUseError } from "./store/data-lock.ts";
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
@@ -168,7 +169,7 @@ async function healthcheck(args: string[]): Promise<number> {
 try {
   process.exitCode = await main(Bun.argv.slice(2));
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof SchemaTooNewError) {
+  if (err instanceof ConfigError || err instanceof SchemaTooNewError || err instanceof DataDirInUseError) {
     process.stderr.write(`parley: ${err.message}\n`);
     process.exitCode = 2;
   } else if ((err as { code?: string }).code === "EADDRINUSE") {

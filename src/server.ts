@@ -4,7 +4,9 @@ import type { Config } from "./config/config.ts";
 import type { Logger } from "./lib/log.ts";
 import type { SocketData } from "./realtime/hub.ts";
 import { socketLimits } from "./realtime/socket.ts";
-import { openStore } from "./store/store.ts";
+import { mkdirSync } from "node:fs";
+import { lockDataDir } from "./store/data-lock.ts";
+import { openStore, type Store } from "./store/store.ts";
 
 export interface RunningServer {
   server: Server<SocketData>;
@@ -18,7 +20,15 @@ export interface RunningServer {
 }
 
 export function startServer(configured: Config, log: Logger): RunningServer {
-  const store = openStore(configured.dataDir, { onAfterCommitError: (err) => log.error("after-commit hook failed", { err }) });
+  mkdirSync(configured.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(configured.dataDir);
+  let store: Store;
+  try {
+    store = openStore(configured.dataDir, { onAfterCommitError: (err) => log.error("after-commit hook failed", { err }) });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   let app: App | undefined;
   let server: Server<SocketData>;
   try {
@@ -38,11 +48,12 @@ export function startServer(configured: Config, log: Logger): RunningServer {
     });
   } catch (err) {
     store.close();
+    lock.release();
     throw err;
   }
   // With port 0 the default public URL can only name the real port once we listen.
   const config =
-    configured.publicUrl === `http://localhost:${configured.port}` ? { ...configured, publicUrl: `http://localhost:${server.port}` } : configured;
+    configured.publicUrlConfigured ? configured : { ...configured, publicUrl: `http://localhost:${server.port}` };
   app = createApp(config, store, log);
   app.deps.hub.attach(server);
   const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
@@ -61,6 +72,7 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       }
       await Promise.race([app.deps.mailer?.idle(), timeout]);
       store.close();
+      lock.release();
     })());
 
   return { server, app, config, url: `http://${host}:${server.port}`, stop };

@@ -41,6 +41,28 @@ describe("graceful shutdown", () => {
     rmSync(cwd, { recursive: true, force: true });
   });
 
+  test("a second server on the same data folder is refused at start, and the folder is free again once the first is killed", async () => {
+    const cwd = tempDir("parley-lock-");
+    const env = { PARLEY_DATA_DIR: join(cwd, "data") };
+    const first = await spawnServer([process.execPath, main, "serve"], { cwd, env });
+    const second = Bun.spawnSync([process.execPath, main, "serve", "--port", "0", "--data-dir", join(cwd, "data")], { stderr: "pipe", stdout: "pipe" });
+    expect(second.exitCode).toBe(2);
+    expect(second.stderr.toString()).toContain("another Parley server is already running on the data folder");
+    // A restore, even forced, must not pull the folder from under it either.
+    const restore = Bun.spawnSync([process.execPath, main, "restore", join(cwd, "none.tar"), "--force", "--data-dir", join(cwd, "data")], { stderr: "pipe" });
+    expect(restore.exitCode).toBe(1);
+    expect(restore.stderr.toString()).toContain("another Parley server is already running");
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    // SIGKILL leaves no stale lock: the kernel releases it with the process.
+    first.proc.kill("SIGKILL");
+    await first.exited;
+    const third = await spawnServer([process.execPath, main, "serve"], { cwd, env });
+    expect((await fetch(`${third.url}/healthz`)).status).toBe(200);
+    third.proc.kill("SIGTERM");
+    expect(await third.exited).toBe(0);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
   test("a bad setting stops start-up with a clear message and exit code 2", async () => {
     const proc = Bun.spawnSync([process.execPath, main, "serve", "--port", "eighty"], { stderr: "pipe" });
     expect(proc.exitCode).toBe(2);

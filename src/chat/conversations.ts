@@ -61,10 +61,13 @@ export function listMemberConversationIds(db: Db, userId: string): string[] {
   return db.select({ id: members.conversationId }).from(members).where(eq(members.userId, userId)).all().map((r) => r.id);
 }
 
-/** People who can be added to a conversation: existing accounts not deleted. */
+/**
+ * People who can be added to a conversation: existing accounts, neither deleted nor deactivated. A
+ * deactivated account is invisible to others, so it answers like one that does not exist.
+ */
 export function requireActiveUsers(db: Db, ids: string[], field: string): UserRow[] {
   if (ids.length === 0) return [];
-  const found = db.select().from(users).where(and(inArray(users.id, ids), isNull(users.deletedAt))).all();
+  const found = db.select().from(users).where(and(inArray(users.id, ids), isNull(users.deletedAt), isNull(users.deactivatedAt))).all();
   if (found.length !== ids.length) throw new AppError("USER_NOT_FOUND", undefined, field);
   return found;
 }

@@ -12,6 +12,11 @@ type ValueOf<K extends SettingKey> = (typeof settings)[K]["kind"] extends "int"
 export type Config = { readonly [K in SettingKey]: ValueOf<K> } & {
   /** True when publicUrl is https: cookies get the Secure flag. */
   readonly secureCookies: boolean;
+  /**
+   * True when PARLEY_PUBLIC_URL was given: then it is the only origin browsers may use (the CSRF and
+   * WebSocket origin checks stop accepting the request's own Host, which an attacker's DNS can choose).
+   */
+  readonly publicUrlConfigured: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -34,7 +39,8 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; arg
   }
   const port = raw.port as number;
   let publicUrl = raw.publicUrl as string;
-  if (publicUrl === "") publicUrl = `http://localhost:${port}`;
+  const publicUrlConfigured = publicUrl !== "";
+  if (!publicUrlConfigured) publicUrl = `http://localhost:${port}`;
   let url: URL;
   try {
     url = new URL(publicUrl);
@@ -52,7 +58,7 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; arg
     throw new ConfigError(`${settings.storage.env}=s3 needs ${settings.s3Bucket.env}, ${settings.s3AccessKeyId.env} and ${settings.s3SecretAccessKey.env}`);
   }
   raw.dataDir = resolve(raw.dataDir as string);
-  return Object.freeze({ ...raw, secureCookies: url.protocol === "https:" }) as Config;
+  return Object.freeze({ ...raw, secureCookies: url.protocol === "https:", publicUrlConfigured }) as Config;
 }
 
 function parseFlags(args: string[]): Partial<Record<SettingKey, string>> {

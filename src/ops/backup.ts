@@ -2,6 +2,7 @@
 // database (SQLite's VACUUM INTO, taken while the server runs and writes), the uploaded files and the push
 // keys. Files are immutable and named by their hash, so copying them after the database snapshot is safe:
 // any the snapshot refers to are there unless deleted in the meantime (a warning names them).
+import { lockDataDir } from "../store/data-lock.ts";
 import { Database } from "bun:sqlite";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -83,6 +84,16 @@ export async function createBackup(dataDir: string, out: string, progress: Progr
 export function restoreBackup(archive: string, dataDir: string, force: boolean, progress: Progress = () => {}): { files: number } {
   const occupied = existsSync(dataDir) && readdirSync(dataDir).length > 0;
   if (occupied && !force) throw new Error(`${dataDir} is not empty: restoring would replace what is there. Add --force to do it anyway.`);
+  // Never under a running server, --force or not: it would keep writing to the file being replaced.
+  const lock = occupied ? lockDataDir(dataDir) : null;
+  try {
+    return unpack(archive, dataDir, progress);
+  } finally {
+    lock?.release();
+  }
+}
+
+function unpack(archive: string, dataDir: string, progress: Progress): { files: number } {
   const total = statSync(archive).size;
   const fd = openSync(archive, "r");
   const staging = `${dataDir}.restoring-${process.pid}`;

@@ -23,13 +23,14 @@ export function clearSessionCookie(c: AppContext): void {
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: c.get("deps").config.secureCookies });
 }
 
-/** The token a request carries: a bearer header wins over the cookie. */
+/**
+ * The token a request carries: a bearer header wins over the cookie. Any other Authorization scheme is
+ * not ours (a proxy in front may use Basic auth for its own gate) and leaves the cookie in force.
+ */
 export function requestToken(c: AppContext): { token: string; via: "cookie" | "bearer" } | null {
   const header = c.req.header("authorization");
-  if (header) {
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    return m ? { token: m[1]!, via: "bearer" } : null;
-  }
+  const bearer = header && /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (bearer) return { token: bearer[1]!, via: "bearer" };
   const cookie = getCookie(c, SESSION_COOKIE);
   return cookie ? { token: cookie, via: "cookie" } : null;
 }

@@ -15,9 +15,10 @@ import { readJson } from "../validate.ts";
  * as the origin check allows): an install used by LAN address before PARLEY_PUBLIC_URL is set still works.
  */
 function relyingParty(c: AppContext): RelyingParty {
-  const { publicUrl } = c.get("deps").config;
+  const { config } = c.get("deps");
+  const { publicUrl } = config;
   const origin = c.req.header("origin");
-  const chosen = origin && origin !== publicUrl && isSameOrigin(origin, publicUrl, c.req.header("host")) ? origin : publicUrl;
+  const chosen = origin && origin !== publicUrl && isSameOrigin(origin, config, c.req.header("host")) ? origin : publicUrl;
   return { origin: chosen, id: new URL(chosen).hostname };
 }
 

@@ -12,7 +12,7 @@ export const realtimeRoutes = new Hono<AppEnv>().get("/ws", (c) => {
   // Cross-site WebSocket hijacking: a page on another site could open a socket that carries the
   // victim's cookie. Browsers always send Origin on WebSocket upgrades; other clients send none.
   const origin = c.req.header("origin");
-  if (origin !== undefined && !isSameOrigin(origin, config.publicUrl, c.req.header("host"))) throw new AppError("CSRF_REJECTED");
+  if (origin !== undefined && !isSameOrigin(origin, config, c.req.header("host"))) throw new AppError("CSRF_REJECTED");
   const found = requestToken(c);
   const session = found ? validateSessionToken(store.db, found.token, config.sessionTtlDays) : null;
   // A bad or missing token still gets its socket: it is told why (close 4500) or may send hello with a token.

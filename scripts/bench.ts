@@ -125,7 +125,7 @@ async function startParley(users: number, dataDir: string): Promise<Target> {
     cwd: dataDir,
     // Limits meant for people would stop the load generator, not measure the server.
     // PARLEY_* variables given to the benchmark reach the server: compare settings, e.g. the batch policy.
-    env: { PARLEY_WS_SEND_RATE: "100000", ...parleyEnv(), PARLEY_DATA_DIR: dataDir },
+    env: { PARLEY_SEND_RATE: "100000", ...parleyEnv(), PARLEY_DATA_DIR: dataDir },
   });
   return { name: "parley", server, adminToken: tokens[0]!, tokens, userIds };
 }

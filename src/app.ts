@@ -12,6 +12,7 @@ import type { Deps } from "./http/context.ts";
 import { createRouter } from "./http/router.ts";
 import type { Logger } from "./lib/log.ts";
 import { RateLimiter } from "./lib/rate-limiter.ts";
+import { KeyedTokenBuckets } from "./lib/token-bucket.ts";
 import { MINUTE } from "./lib/time.ts";
 import { Hub } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
@@ -20,6 +21,7 @@ import { sweepFiles, type Media } from "./files/attachments.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
 import { createWriteQueue } from "./store/write-queue.ts";
+import { DiskSpace } from "./ops/disk-space.ts";
 
 export interface App {
   fetch: ReturnType<typeof createRouter>["fetch"];
@@ -36,7 +38,8 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const hub = new Hub(log);
   const temps = new TempFiles(config.dataDir);
   const files = createFileStore(config, temps);
-  const media: Media = { store, files, temps, limits: config };
+  const disk = new DiskSpace(config.dataDir, config.minFreeBytes, log);
+  const media: Media = { store, files, temps, disk, limits: config };
   const vapid = { ...loadVapidKeys(config.dataDir), subject: vapidSubject(config.pushContact, config.publicUrl) };
   const pushSender = new PushSender(store.db, vapid, log);
   // Push follows the hub: every committed event goes to sockets first, then to those who are away.
@@ -62,9 +65,9 @@ export function createApp(config: Config, store: Store, log: Logger): App {
         metrics.batchSize.observe(size);
         for (const j of jobs) if (j.kind === "send") metrics.sendCommitSeconds.observe(j.seconds);
       },
-    }), publisher };
-  const presence = new Presence(hub, chat);
-  collectFrom(metrics, { hub, presence, queue: chat.queue, push: pushSender });
+    }), publisher, sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2) };
+  const presence = new Presence(hub, chat, config.presenceRate);
+  collectFrom(metrics, { hub, presence, queue: chat.queue, push: pushSender, disk });
   push = new PushNotifier(store.db, pushSender, { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
@@ -84,6 +87,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     hub,
     presence,
     media,
+    disk,
     metrics,
     exports: new Exports(config.dataDir, store.db, files, log),
     push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey },
@@ -105,10 +109,12 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     },
     async stopRealtime() {
       realtime.stop();
+      presence.stop();
       clearInterval(fileSweep);
       pushSender.stop();
       stopBackups();
       metrics.stop();
+      disk.stop();
       await chat.queue.idle();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats() });

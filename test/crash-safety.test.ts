@@ -19,7 +19,7 @@ async function api(url: string, method: string, path: string, token?: string, bo
 describe("crash safety", () => {
   test("after SIGKILL mid-stream, every acked message is stored and delivered on resume, and retries duplicate nothing", async () => {
     const cwd = tempDir("parley-crash-");
-    const env = { PARLEY_DATA_DIR: join(cwd, "data"), PARLEY_WS_SEND_RATE: "100000" };
+    const env = { PARLEY_DATA_DIR: join(cwd, "data"), PARLEY_SEND_RATE: "100000" };
     try {
       let server = await spawnServer([process.execPath, main, "serve"], { cwd, env });
       const { token, user } = await api(server.url, "POST", "/api/v1/setup", undefined, { username: "ana", password: "ana-password-1", displayName: "Ana" });

@@ -11,7 +11,7 @@ const cid = () => `c-${++n}-${crypto.randomUUID()}`;
 
 beforeAll(async () => {
   // Tests here pipeline bursts of sends; the per-connection limit has its own test.
-  s = await startTestServer({ wsSendRate: "1000" });
+  s = await startTestServer({ sendRate: "1000" });
   ana = await setUp(s);
   ben = await addMember(s, ana.token, "ben");
   cat = await addMember(s, ana.token, "cat");

@@ -65,6 +65,8 @@ describe("presence", () => {
     expect((await api(ana, "PATCH", "/me", { hideLastSeen: true })).body.user.hideLastSeen).toBe(true);
     const watch = await TestSocket.ready(s.url, ben.token);
     const tab = await TestSocket.ready(s.url, ana.token);
+    // Presence is coalesced (a flap that ends where it began tells nobody): be seen online, then leave.
+    expect((await until(watch, "presence", (f) => f.userId === ana.user.id && f.status === "online")).lastSeenAt).toBeNull();
     tab.close();
     expect((await until(watch, "presence", (f) => f.status === "offline")).lastSeenAt).toBeNull();
     expect((await api(ben, "GET", "/presence")).body.presence[0].lastSeenAt).toBeNull();

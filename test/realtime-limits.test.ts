@@ -97,7 +97,7 @@ describe("bad HTTP input", () => {
 
 describe("limits that protect the server", () => {
   test("a connection that sends too fast gets RATE_LIMITED with a wait, and only what was allowed is stored", async () => {
-    const limited = await startTestServer({ wsSendRate: "2" });
+    const limited = await startTestServer({ sendRate: "2" });
     try {
       const admin = await setUp(limited);
       const room = (await limited.call("POST", "/api/v1/conversations", { token: admin.token, body: { type: "group", title: "R", memberIds: [] } })).body.conversation;
@@ -116,7 +116,7 @@ describe("limits that protect the server", () => {
   });
 
   test("a client that stops reading is disconnected, and resuming gets it everything it missed", async () => {
-    const small = await startTestServer({ wsBufferBytes: "65536", wsSendRate: "100000" });
+    const small = await startTestServer({ wsBufferBytes: "65536", sendRate: "100000" });
     try {
       const admin = await setUp(small);
       const slowUser = await addMember(small, admin.token, "slow");

@@ -1,3 +1,4 @@
+import type { KeyedTokenBuckets } from "../lib/token-bucket.ts";
 import type { FileStore } from "../files/file-store.ts";
 import type { Store } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
@@ -27,4 +28,6 @@ export interface Chat {
   files: FileStore;
   queue: WriteQueue;
   publisher: ChatPublisher;
+  /** Sends per person per second (PARLEY_SEND_RATE), over every socket and the HTTP API together. */
+  sendLimit: KeyedTokenBuckets;
 }

@@ -83,6 +83,9 @@ const sendQueries = prepared((db) => ({
  * announces nothing: `created` tells the caller which it was.
  */
 export function sendMessage(chat: Chat, author: UserRow, conversationId: string, input: SendInput & { forwardOf?: { conversationId: string; messageId: string } }): Promise<{ message: MessageView; created: boolean }> {
+  // Per person, not per connection: ten sockets or the HTTP API do not multiply the rate.
+  const wait = chat.sendLimit.take(author.id);
+  if (wait > 0) return Promise.reject(new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait));
   return chat.queue.run((tx, afterCommit) => {
     // Read again in the transaction: a socket's copy of its user may predate a rename or a deactivation.
     const sender = findUserById(tx, author.id);

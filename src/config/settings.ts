@@ -155,9 +155,17 @@ export const settings = {
     kind: "int", env: "PARLEY_WS_IDLE_TIMEOUT", flag: "--ws-idle-timeout", default: "60", min: 8, max: 960,
     description: "Seconds a WebSocket may stay silent. The server pings before this runs out; a peer that does not answer (a dead phone, a dropped NAT entry) is closed.",
   },
-  wsSendRate: {
-    kind: "int", env: "PARLEY_WS_SEND_RATE", flag: "--ws-send-rate", default: "20", min: 1, max: 100000,
-    description: "Messages one WebSocket connection may send per second, with bursts of twice that; more get a RATE_LIMITED error frame.",
+  sendRate: {
+    kind: "int", env: "PARLEY_SEND_RATE", flag: "--send-rate", default: "20", min: 1, max: 100000,
+    description: "Messages one person may send per second over all their connections and the HTTP API together, with bursts of twice that; more get RATE_LIMITED (429, or an error frame with retryAfter).",
+  },
+  wsMaxSocketsPerUser: {
+    kind: "int", env: "PARLEY_WS_MAX_SOCKETS_PER_USER", flag: "--ws-max-sockets-per-user", default: "32", min: 1, max: 10000,
+    description: "WebSocket connections one person may hold open at once (tabs and devices). One more is closed with 4002 TOO_MANY_CONNECTIONS (a reconnect code: the client tries again later with backoff).",
+  },
+  presenceRate: {
+    kind: "int", env: "PARLEY_PRESENCE_RATE", flag: "--presence-rate", default: "2", min: 1, max: 1000,
+    description: "Presence changes (online/away) one connection may send per second, bursts of five times that; a person's changes reach others at most this often, the latest state last.",
   },
   wsMaxFrameBytes: {
     kind: "int", env: "PARLEY_WS_MAX_FRAME_BYTES", flag: "--ws-max-frame-bytes", default: "65536", min: 32768, max: 1048576,
@@ -166,6 +174,10 @@ export const settings = {
   wsBufferBytes: {
     kind: "int", env: "PARLEY_WS_BUFFER_BYTES", flag: "--ws-buffer-bytes", default: "1048576", min: 65536, max: 67108864,
     description: "Outgoing bytes the server holds for one slow connection. Past it the connection is closed with a reconnect code and the client resumes from its last event.",
+  },
+  minFreeBytes: {
+    kind: "int", env: "PARLEY_MIN_FREE_BYTES", flag: "--min-free-bytes", default: "67108864", min: 0, max: 1125899906842624,
+    description: "Free space the data folder's disk must keep. Below it /readyz reports not ready and uploads get 507 STORAGE_FULL, keeping the rest for messages; below twice this a warning is logged. 0 turns the floor off.",
   },
   writeBatchMax: {
     kind: "int", env: "PARLEY_WRITE_BATCH_MAX", flag: "--write-batch-max", default: "256", min: 1, max: 10000,

@@ -12,6 +12,7 @@ import type { Db, Store } from "../store/store.ts";
 import type { FileStore, TempFile, TempFiles } from "./file-store.ts";
 import { describeImage } from "./images.ts";
 import { stripMetadata } from "./image-metadata.ts";
+import type { DiskSpace } from "../ops/disk-space.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
 import { safeFileName, sniffType } from "./sniff.ts";
 
@@ -34,6 +35,7 @@ export interface Media {
   store: Store;
   files: FileStore;
   temps: TempFiles;
+  disk: DiskSpace;
   limits: { maxUploadBytes: number; userQuotaBytes: number; stripImageLocation: boolean; uploadUrlTtlSeconds: number };
 }
 
@@ -53,6 +55,11 @@ export function toAttachmentView(a: AttachmentRow): AttachmentView {
     height: a.height,
     thumbnailUrl: a.thumbKey ? `/api/v1/files/${a.id}/thumbnail` : null,
   };
+}
+
+/** Below the free-space floor the last room is kept for messages: no new file bytes are taken in. */
+export function requireDiskRoom(m: Pick<Media, "disk">): void {
+  if (m.disk.isBelowFloor()) throw new AppError("STORAGE_FULL", "The server's disk is almost full; files cannot be uploaded until space is freed.", undefined, 60);
 }
 
 /** Room for the multipart envelope around the file itself. */
@@ -84,7 +91,10 @@ async function ingest(m: Media, temp: TempFile): Promise<Pick<AttachmentRow, "sh
     }
     const thumbKey = facts?.thumbnail ? await m.files.put(facts.thumbnail) : null;
     const { sha256, size } = current;
-    const storageKey = await m.files.commit(current);
+    const storageKey = await m.files.commit(current).catch(async (err) => {
+      await forgetStored(m, [thumbKey]);
+      throw err;
+    });
     return { sha256, size, type, storageKey, width: facts?.width ?? null, height: facts?.height ?? null, thumbKey };
   } finally {
     m.temps.discard(current);
@@ -101,6 +111,7 @@ export async function receiveUpload(m: Media, me: UserRow, req: Request): Promis
   const boundary = boundaryOf(req.headers.get("content-type") ?? undefined);
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > maxUploadBytes + ENVELOPE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxUploadBytes} bytes.`);
+  requireDiskRoom(m);
   const room = roomLeft(m.store.db, me, userQuotaBytes);
   if (room <= 0 || (Number.isFinite(declared) && declared - ENVELOPE_BYTES > room)) throw new AppError("QUOTA_EXCEEDED");
   if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
@@ -110,8 +121,27 @@ export async function receiveUpload(m: Media, me: UserRow, req: Request): Promis
     ...emptyRow(me, safeFileName(result.filename)),
     ...stored,
   };
-  m.store.db.insert(attachments).values(row).run();
+  await recordStored(m, stored, () => m.store.db.insert(attachments).values(row).run());
   return toAttachmentView(row);
+}
+
+/**
+ * Writes the row that refers to bytes just stored. When that write fails (a full disk, a locked
+ * database), bytes that nothing refers to are removed again, so a failed upload leaves nothing behind.
+ */
+async function recordStored<T>(m: Media, stored: Pick<AttachmentRow, "storageKey" | "thumbKey">, write: () => T): Promise<T> {
+  try {
+    return write();
+  } catch (err) {
+    await forgetStored(m, [stored.storageKey, stored.thumbKey]);
+    throw err;
+  }
+}
+
+async function forgetStored(m: Media, keys: (string | null)[]): Promise<void> {
+  const present = keys.filter((k): k is string => k !== null);
+  // Best effort: if even this fails, the bytes stay where no row names them, so they are never served.
+  await removeUnreferenced(m.store.db, m.files, present).catch(() => {});
 }
 
 function emptyRow(me: UserRow, name: string): AttachmentRow {
@@ -147,6 +177,7 @@ export interface PresignedUpload {
  */
 export function startPresignedUpload(m: Media, me: UserRow, input: { name: string; size: number }, publicUrl: string): PresignedUpload {
   if (input.size > m.limits.maxUploadBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${m.limits.maxUploadBytes} bytes.`, "size");
+  requireDiskRoom(m);
   if (input.size > roomLeft(m.store.db, me, m.limits.userQuotaBytes)) throw new AppError("QUOTA_EXCEEDED", undefined, "size");
   const row: AttachmentRow = { ...emptyRow(me, safeFileName(input.name)), size: input.size, status: "pending" };
   const expiresAt = row.createdAt + m.limits.uploadUrlTtlSeconds * 1000;
@@ -170,6 +201,7 @@ export async function receivePresignedContent(m: Media, id: string, token: strin
   const row = m.store.db.select().from(attachments).where(eq(attachments.id, id)).get();
   const valid = row && row.status === "pending" && row.uploadTokenHash !== null && row.uploadTokenHash === hashSecret(token) && Date.now() < row.uploadExpiresAt!;
   if (!valid) throw new AppError("UPLOAD_LINK_INVALID");
+  requireDiskRoom(m);
   if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
   const body = req.body;
   const declared = Number(req.headers.get("content-length") ?? NaN);
@@ -214,12 +246,14 @@ async function finish(m: Media, row: AttachmentRow, temp: TempFile): Promise<Att
     discardUpload(m, row, `${temp.size} bytes arrived; ${row.size} were announced.`);
   }
   const stored = await ingest(m, temp);
-  return m.store.db
-    .update(attachments)
-    .set({ ...stored, status: "ready", uploadTokenHash: null, uploadExpiresAt: null })
-    .where(eq(attachments.id, row.id))
-    .returning()
-    .get()!;
+  return recordStored(m, stored, () =>
+    m.store.db
+      .update(attachments)
+      .set({ ...stored, status: "ready", uploadTokenHash: null, uploadExpiresAt: null })
+      .where(eq(attachments.id, row.id))
+      .returning()
+      .get()!,
+  );
 }
 
 /**

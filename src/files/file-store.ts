@@ -3,6 +3,7 @@
 // disk (hashed on the way), is checked and processed there, and only then is committed under its SHA-256,
 // so the same bytes are stored once and an aborted upload never reaches the store.
 import { mkdirSync, rmSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import { AppError } from "../lib/errors.ts";
@@ -42,6 +43,24 @@ const HEAD_BYTES = 4096;
 /** Stored bytes are named by their SHA-256 in hex; anything else is not a key (and never reaches a path). */
 export const isFileKey = (key: string): boolean => /^[0-9a-f]{64}$/.test(key);
 
+/** Reads a file back and checks that it holds exactly the bytes named by sha256 (a short write is caught here). */
+export async function verifyFile(path: string, sha256: string, size: number): Promise<void> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  let read = 0;
+  for await (const chunk of Bun.file(path).stream() as unknown as AsyncIterable<Uint8Array>) {
+    hasher.update(chunk);
+    read += chunk.length;
+  }
+  if (read !== size || hasher.digest("hex") !== sha256) throw new StoredBytesMismatch(path);
+}
+
+/** What was stored is not what was sent; the caller discards it and the client gets an error, never the file. */
+export class StoredBytesMismatch extends Error {
+  constructor(path: string) {
+    super(`the bytes on disk at ${path} do not match what was written`);
+  }
+}
+
 /** Temporary files, always on local disk: they are hashed and inspected before anything is stored. */
 export class TempFiles {
   readonly dir: string;
@@ -52,14 +71,21 @@ export class TempFiles {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Runs `fill` with a writer into a new temporary file; on any throw the partial file is removed. */
+  /**
+   * Runs `fill` with a writer into a new temporary file; on any throw the partial file is removed.
+   * Every write is awaited, so a full disk (ENOSPC) fails the upload where it happens instead of leaving a
+   * short file behind a hash of bytes that never landed; the file is synced, then read back and hashed
+   * again, and only a file whose bytes on disk match what was sent is handed on.
+   */
   async receive<T>(fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<T>): Promise<{ temp: TempFile; result: T }> {
     const path = join(this.dir, randomToken(12));
-    const sink = Bun.file(path).writer();
     const hasher = new Bun.CryptoHasher("sha256");
     let size = 0;
     let head = new Uint8Array(0);
+    let file: FileHandle | undefined;
     try {
+      file = await open(path, "wx", 0o600);
+      const sink = file;
       const result = await fill(async (chunk) => {
         hasher.update(chunk);
         size += chunk.length;
@@ -69,13 +95,16 @@ export class TempFiles {
           next.set(chunk.subarray(0, next.length - head.length), head.length);
           head = next;
         }
-        sink.write(chunk);
-        await sink.flush();
+        for (let at = 0; at < chunk.length; ) at += (await sink.write(chunk, at, chunk.length - at)).bytesWritten;
       });
-      await sink.end();
-      return { temp: { path, sha256: hasher.digest("hex"), size, head }, result };
+      await file.datasync();
+      await file.close();
+      file = undefined;
+      const sha256 = hasher.digest("hex");
+      await verifyFile(path, sha256, size);
+      return { temp: { path, sha256, size, head }, result };
     } catch (err) {
-      await Promise.resolve(sink.end()).catch(() => {});
+      await file?.close().catch(() => {});
       rmSync(path, { force: true });
       throw err;
     }

@@ -2,7 +2,7 @@
 // uploaded twice are stored once.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isFileKey, type FileStore, type TempFile } from "./file-store.ts";
+import { isFileKey, verifyFile, type FileStore, type TempFile } from "./file-store.ts";
 
 export class LocalFiles implements FileStore {
   readonly kind = "local";
@@ -16,9 +16,14 @@ export class LocalFiles implements FileStore {
     return join(this.dir, key.slice(0, 2), key.slice(2, 4), key);
   }
 
+  /**
+   * The temporary file was verified against its hash when it was received. Bytes already stored under the
+   * same hash are checked too before they are shared (a file cut short by an earlier fault is replaced,
+   * never deduplicated onto).
+   */
   async commit(temp: TempFile): Promise<string> {
     const final = this.pathFor(temp.sha256);
-    if (existsSync(final)) rmSync(temp.path, { force: true });
+    if (await this.holds(final, temp.sha256, temp.size)) rmSync(temp.path, { force: true });
     else {
       mkdirSync(dirname(final), { recursive: true, mode: 0o700 });
       renameSync(temp.path, final);
@@ -26,14 +31,24 @@ export class LocalFiles implements FileStore {
     return temp.sha256;
   }
 
+  private async holds(path: string, key: string, size: number): Promise<boolean> {
+    return existsSync(path) && verifyFile(path, key, size).then(() => true, () => false);
+  }
+
   async put(bytes: Uint8Array): Promise<string> {
     const key = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
     const final = this.pathFor(key);
-    if (!existsSync(final)) {
+    if (!(await this.holds(final, key, bytes.length))) {
       mkdirSync(dirname(final), { recursive: true, mode: 0o700 });
       // Written beside and renamed, so a reader never sees half a file.
       const part = `${final}.part`;
-      await Bun.write(part, bytes);
+      try {
+        await Bun.write(part, bytes);
+        await verifyFile(part, key, bytes.length);
+      } catch (err) {
+        rmSync(part, { force: true });
+        throw err;
+      }
       renameSync(part, final);
     }
     return key;

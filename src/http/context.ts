@@ -14,6 +14,7 @@ import type { PushNotifier } from "../push/notifier.ts";
 import type { AppMetrics } from "../ops/app-metrics.ts";
 import type { Exports } from "../ops/export.ts";
 import type { PushSender } from "../push/sender.ts";
+import type { DiskSpace } from "../ops/disk-space.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
 export interface Deps {
@@ -25,6 +26,8 @@ export interface Deps {
   presence: Presence;
   /** Uploaded files, previews and avatars. */
   media: Media;
+  /** Free space of the data folder's disk: readiness, metrics and uploads follow it. */
+  disk: DiskSpace;
   push: { notifier: PushNotifier; sender: PushSender; publicKey: string };
   metrics: AppMetrics;
   exports: Exports;

@@ -50,6 +50,8 @@ export const errorCatalogue = {
   EMAIL_NOT_CONFIGURED: { status: 501, message: "This server has no email configured; ask an administrator for a reset link." },
   INTERNAL: { status: 500, message: "Something went wrong on the server." },
   UNAVAILABLE: { status: 503, message: "The server is not ready." },
+  DATABASE_BUSY: { status: 503, message: "The server is busy; try again in a moment." },
+  STORAGE_FULL: { status: 507, message: "The server's disk is full; nothing was stored. Try again later." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -64,4 +66,22 @@ export class AppError extends Error {
     super(message ?? errorCatalogue[code].message);
     this.name = "AppError";
   }
+}
+
+/** Seconds a client is told to wait after a fault of the machine; retried sends then find it recovered. */
+const STORAGE_FULL_RETRY_SECONDS = 30;
+const DATABASE_BUSY_RETRY_SECONDS = 2;
+
+/**
+ * Failures of the machine rather than of the request: a full disk (ENOSPC, SQLite's SQLITE_FULL) and a
+ * database another process holds past the busy timeout. They get their own retryable codes instead of
+ * INTERNAL, so clients keep what they were sending and try again, and the log says what happened.
+ * Anything else is not a known fault: null.
+ */
+export function faultToAppError(err: unknown): AppError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return null;
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL") return new AppError("STORAGE_FULL", undefined, undefined, STORAGE_FULL_RETRY_SECONDS);
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return new AppError("DATABASE_BUSY", undefined, undefined, DATABASE_BUSY_RETRY_SECONDS);
+  return null;
 }

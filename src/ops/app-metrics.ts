@@ -4,6 +4,7 @@ import type { PushSender } from "../push/sender.ts";
 import type { Hub } from "../realtime/hub.ts";
 import type { Presence } from "../realtime/presence.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
+import type { DiskSpace } from "./disk-space.ts";
 import { Collected, Counter, eventLoopLag, Histogram, LATENCY_BUCKETS, Registry } from "./metrics.ts";
 
 export interface AppMetrics {
@@ -40,8 +41,11 @@ export function createMetrics(): AppMetrics {
 }
 
 /** The parts read at scrape time from where they are kept. */
-export function collectFrom(m: AppMetrics, from: { hub: Hub; presence: Presence; queue: WriteQueue; push: PushSender }): void {
+export function collectFrom(m: AppMetrics, from: { hub: Hub; presence: Presence; queue: WriteQueue; push: PushSender; disk: DiskSpace }): void {
   const r = m.registry;
+  r.add(new Collected("parley_storage_free_bytes", "Free space on the disk that holds the data folder.", "gauge", () => from.disk.freeBytes()));
+  r.add(new Collected("parley_storage_min_free_bytes", "The floor (PARLEY_MIN_FREE_BYTES): below it the server is not ready and refuses uploads.", "gauge", () => from.disk.minFreeBytes));
+  r.add(new Collected("parley_storage_low", "0 when the disk has room, 1 below twice the floor (a warning), 2 below the floor.", "gauge", () => from.disk.level()));
   r.add(new Collected("parley_websocket_connections", "Open WebSocket connections.", "gauge", () => from.hub.connectionCount));
   r.add(new Collected("parley_users_online", "People with the app open and in front of them (presence online).", "gauge", () => from.presence.onlineCount()));
   r.add(new Collected("parley_write_queue_depth", "Writes waiting for their transaction.", "gauge", () => from.queue.depth()));

@@ -12,7 +12,8 @@ export interface SocketData {
   auth: { user: UserRow; sessionId: string } | null;
   /** new: waiting for hello · replaying: sending missed events · live: subscribed to its topics. */
   state: "new" | "replaying" | "live";
-  sends: TokenBucket;
+  /** Presence changes this socket may send (PARLEY_PRESENCE_RATE). */
+  presenceChanges: TokenBucket;
   /** Continues a replay that paused because the socket's buffer was full. */
   resumeReplay: (() => void) | null;
   helloTimer: Timer | null;
@@ -37,6 +38,8 @@ export class Hub implements ChatPublisher {
   private server: Server<SocketData> | null = null;
   private readonly byUser = new Map<string, Set<Socket>>();
   private readonly open = new Set<Socket>();
+  /** Every signed-in socket by user, live or still replaying: the per-person connection cap counts these. */
+  private readonly signedIn = new Map<string, Set<Socket>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -46,6 +49,19 @@ export class Hub implements ChatPublisher {
 
   opened(ws: Socket): void {
     this.open.add(ws);
+  }
+
+  /**
+   * Counts a socket that has just signed in against its person's cap; false (and not counted) when they
+   * already hold `max`. Without a cap one account could open sockets until the server runs out of memory.
+   */
+  admit(ws: Socket, max: number): boolean {
+    const userId = ws.data.auth!.user.id;
+    let set = this.signedIn.get(userId);
+    if (!set) this.signedIn.set(userId, (set = new Set()));
+    if (set.size >= max) return false;
+    set.add(ws);
+    return true;
   }
 
   /** A socket that finished its replay: it now receives live events. */
@@ -64,6 +80,9 @@ export class Hub implements ChatPublisher {
     this.open.delete(ws);
     const userId = ws.data.auth?.user.id;
     if (!userId) return;
+    const all = this.signedIn.get(userId);
+    all?.delete(ws);
+    if (all?.size === 0) this.signedIn.delete(userId);
     const set = this.byUser.get(userId);
     const wasLive = set?.delete(ws) ?? false;
     if (set?.size === 0) this.byUser.delete(userId);

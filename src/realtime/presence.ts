@@ -27,11 +27,22 @@ export class Presence {
   private readonly written = new Map<string, number>();
   /** When each person's current status began (absent: offline since before this process started). */
   private readonly since = new Map<string, number>();
+  /** What others were last told of each person, and when; a change within minGapMs waits in `queued`. */
+  private readonly told = new Map<string, { status: Status; at: number }>();
+  private readonly queued = new Map<string, Timer>();
+  private readonly minGapMs: number;
 
+  /**
+   * @param ratePerSecond how often one person's changes may reach others (PARLEY_PRESENCE_RATE). Each
+   *   change fans out to every conversation they share, so a flapping client is coalesced: at most one
+   *   frame per gap, and always the latest state last.
+   */
   constructor(
     private readonly hub: Hub,
     private readonly chat: Chat,
+    ratePerSecond = 1000,
   ) {
+    this.minGapMs = 1000 / ratePerSecond;
     hub.onUserChanged = (userId) => this.update(userId);
   }
 
@@ -66,11 +77,39 @@ export class Presence {
       void this.chat.queue.run((tx) => tx.update(users).set({ lastSeenAt: now }).where(eq(users.id, userId)).run()).catch(() => {});
       if (status === "offline") this.written.delete(userId);
     }
+    this.tellLater(userId);
+  }
+
+  /** Tells the people who share a conversation, now or once the gap since the last telling has passed. */
+  private tellLater(userId: string): void {
+    if (this.queued.has(userId)) return;
+    const wait = (this.told.get(userId)?.at ?? -Infinity) + this.minGapMs - Date.now();
+    if (wait <= 0) return this.tell(userId);
+    const timer = setTimeout(() => {
+      this.queued.delete(userId);
+      this.tell(userId);
+    }, wait);
+    timer.unref();
+    this.queued.set(userId, timer);
+  }
+
+  private tell(userId: string): void {
+    const status = this.statusOf(userId);
+    const now = Date.now();
+    // A flap that ended where it began tells nobody anything. (One entry per person seen: bounded by accounts.)
+    if ((this.told.get(userId)?.status ?? "offline") === status) return;
+    this.told.set(userId, { status, at: now });
     const db = this.chat.store.db;
     const user = findUserById(db, userId);
     if (!user) return;
-    const frame = { type: "presence", userId, status, lastSeenAt: user.hideLastSeen ? null : toIso(now) };
+    const frame = { type: "presence", userId, status, lastSeenAt: user.hideLastSeen ? null : toIso(this.since.get(userId) ?? now) };
     for (const conversationId of listMemberConversationIds(db, userId)) this.hub.notify({ conversationId }, frame);
+  }
+
+  /** Stops waiting announcements (shutdown). */
+  stop(): void {
+    for (const timer of this.queued.values()) clearTimeout(timer);
+    this.queued.clear();
   }
 
   /** Everyone who shares a conversation with me, with their status and (unless hidden) last seen. */

@@ -14,6 +14,11 @@ export const CloseCode = {
   SHUTTING_DOWN: 4000,
   /** The client read too slowly and its buffer filled up; nothing is lost, resume to catch up. */
   SLOW_CONSUMER: 4001,
+  /**
+   * The person already has PARLEY_WS_MAX_SOCKETS_PER_USER connections open. Reconnect later with backoff:
+   * a slot frees when one of their other tabs or devices goes.
+   */
+  TOO_MANY_CONNECTIONS: 4002,
   /** No valid session: none at the upgrade and none in the first frame, or the token is wrong. */
   UNAUTHENTICATED: 4500,
   /** The session was signed out, revoked, expired, or its account deactivated. */

@@ -8,7 +8,7 @@ import { sendMessage } from "../chat/messages.ts";
 import { markDelivered, markRead } from "../chat/receipts.ts";
 import { requireAccess } from "../chat/conversations.ts";
 import type { Config } from "../config/config.ts";
-import { AppError, errorCatalogue } from "../lib/errors.ts";
+import { AppError, errorCatalogue, faultToAppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseWith } from "../lib/parse.ts";
 import { TokenBucket } from "../lib/token-bucket.ts";
@@ -31,7 +31,7 @@ export function newSocketData(config: Config, auth: SocketData["auth"]): SocketD
   return {
     auth,
     state: "new",
-    sends: new TokenBucket(config.wsSendRate, config.wsSendRate * 2),
+    presenceChanges: new TokenBucket(config.presenceRate, config.presenceRate * 5),
     resumeReplay: null,
     helloTimer: null,
     slowSweeps: 0,
@@ -63,6 +63,11 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   }
 
   function sendError(ws: Socket, id: string | null, err: unknown): void {
+    const fault = faultToAppError(err);
+    if (fault) {
+      log.warn(fault.code === "STORAGE_FULL" ? "disk full: frame refused" : "database busy: frame refused", { requestId: id, cause: String((err as Error).message) });
+      err = fault;
+    }
     if (err instanceof AppError) {
       send(ws, {
         type: "error",
@@ -122,6 +127,11 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
       ws.data.auth = { user: found.user, sessionId: found.session.id };
     }
     clearTimeout(ws.data.helloTimer ?? undefined);
+    if (!hub.admit(ws, config.wsMaxSocketsPerUser)) {
+      sendError(ws, frame.id ?? null, new AppError("RATE_LIMITED", `At most ${config.wsMaxSocketsPerUser} connections per person; close another tab or device.`));
+      ws.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections for this person");
+      return;
+    }
     ws.data.state = "replaying";
     const head = latestEventId(db);
     send(ws, { type: "ready", user: toAccountView(ws.data.auth.user), lastEventId: String(frame.since ?? head) });
@@ -131,8 +141,6 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   function onSend(ws: Socket, raw: unknown, id: string | null): void {
     live(ws);
     const frame = parseWith(sendFrame, raw);
-    const wait = ws.data.sends.take();
-    if (wait > 0) throw new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait);
     const { conversationId, clientId, text, replyToId, attachmentIds } = frame;
     sendMessage(chat, ws.data.auth!.user, conversationId, { clientId, text, replyToId, attachmentIds }).then(
       ({ message }) => send(ws, { type: "ack", id, message }),
@@ -150,6 +158,8 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const { status } = parseWith(presenceFrame, raw);
     const away = status === "away";
     if (ws.data.away === away) return;
+    const wait = ws.data.presenceChanges.take();
+    if (wait > 0) throw new AppError("RATE_LIMITED", "Presence changes too often; slow down.", "status", wait);
     ws.data.away = away;
     if (ws.data.state === "live") hub.onUserChanged(userId);
   }

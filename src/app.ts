@@ -6,6 +6,7 @@ import { scheduleBackups } from "./ops/backup.ts";
 import { Exports } from "./ops/export.ts";
 import { resolve } from "node:path";
 import { PushSender } from "./push/sender.ts";
+import { pushOutboundPolicy } from "./push/push-hosts.ts";
 import { loadVapidKeys, vapidSubject } from "./push/vapid.ts";
 import type { Config } from "./config/config.ts";
 import type { Deps } from "./http/context.ts";
@@ -41,7 +42,8 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const disk = new DiskSpace(config.dataDir, config.minFreeBytes, log);
   const media: Media = { store, files, temps, disk, limits: config };
   const vapid = { ...loadVapidKeys(config.dataDir), subject: vapidSubject(config.pushContact, config.publicUrl) };
-  const pushSender = new PushSender(store.db, vapid, log);
+  const pushPolicy = pushOutboundPolicy(config);
+  const pushSender = new PushSender(store.db, vapid, pushPolicy, log);
   // Push follows the hub: every committed event goes to sockets first, then to those who are away.
   let push: PushNotifier | undefined;
   const metrics = createMetrics();
@@ -90,7 +92,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     disk,
     metrics,
     exports: new Exports(config.dataDir, store.db, files, log),
-    push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey },
+    push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey, policy: pushPolicy },
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     contactLimit: new RateLimiter(config.contactMatchRateLimit, MINUTE),
     authLimits: {

@@ -24,7 +24,10 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   const lock = lockDataDir(configured.dataDir);
   let store: Store;
   try {
-    store = openStore(configured.dataDir, { onAfterCommitError: (err) => log.error("after-commit hook failed", { err }) });
+    store = openStore(configured.dataDir, {
+      onAfterCommitError: (err) => log.error("after-commit hook failed", { err }),
+      busyTimeoutMs: configured.dbBusyTimeoutMs,
+    });
   } catch (err) {
     lock.release();
     throw err;

@@ -102,7 +102,15 @@ async function startParley(env: Record<string, string> = {}): Promise<Parley> {
   const dir = tempDir("parley-push-");
   const server = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], {
     cwd: dir,
-    env: { PARLEY_DATA_DIR: join(dir, "data"), PARLEY_AUTH_RATE_LIMIT: "10000", NODE_EXTRA_CA_CERTS: join(certDir, "cert.pem"), ...env },
+    env: {
+      PARLEY_DATA_DIR: join(dir, "data"),
+      PARLEY_AUTH_RATE_LIMIT: "10000",
+      NODE_EXTRA_CA_CERTS: join(certDir, "cert.pem"),
+      // The fake push service is on loopback: the admin's way to allow a self-hosted service on their network.
+      PARLEY_PUSH_ALLOWED_HOSTS: `127.0.0.1:${service.port}`,
+      PARLEY_OUTBOUND_ALLOWED_NETWORKS: "127.0.0.1/32",
+      ...env,
+    },
   });
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const res = await fetch(server.url + path, {

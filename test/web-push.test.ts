@@ -36,7 +36,8 @@ async function push(data: object): Promise<void> {
 }
 
 beforeAll(async () => {
-  s = await startTestServer();
+  // Ben's "other device" below subscribes on a push service on this machine, which the admin allowed.
+  s = await startTestServer({ pushAllowedHosts: "127.0.0.1", outboundAllowedNetworks: "127.0.0.1/32" });
   const ana = await setUp(s);
   ben = await addMember(s, ana.token, "ben");
   conv = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: "Allotment", memberIds: [ben.user.id] } })).body.conversation.id;
@@ -80,7 +81,7 @@ describe("notifications in the web app", () => {
     // A subscription made by another of Ben's devices (a real one needs the browser vendor's push service).
     const key = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
     const p256dh = Buffer.from(await crypto.subtle.exportKey("raw", key.publicKey)).toString("base64url");
-    const made = await s.call("POST", "/api/v1/push/subscriptions", { token: ben.token, body: { endpoint: "https://push.example.invalid/abc", keys: { p256dh, auth: Buffer.alloc(16, 7).toString("base64url") }, label: "Firefox on Android" } });
+    const made = await s.call("POST", "/api/v1/push/subscriptions", { token: ben.token, body: { endpoint: "https://127.0.0.1/abc", keys: { p256dh, auth: Buffer.alloc(16, 7).toString("base64url") }, label: "Firefox on Android" } });
     expect(made.status).toBe(201);
     await page.getByRole("button", { name: "Account menu" }).click();
     await page.getByRole("menuitem", { name: "Profile" }).click();

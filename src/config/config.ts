@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { parseNetworks } from "../lib/outbound.ts";
 import { settings, type SettingKey } from "./settings.ts";
 
 type ValueOf<K extends SettingKey> = (typeof settings)[K]["kind"] extends "int"
@@ -56,6 +57,11 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; arg
   }
   if (raw.storage === "s3" && (!raw.s3Bucket || !raw.s3AccessKeyId || !raw.s3SecretAccessKey)) {
     throw new ConfigError(`${settings.storage.env}=s3 needs ${settings.s3Bucket.env}, ${settings.s3AccessKeyId.env} and ${settings.s3SecretAccessKey.env}`);
+  }
+  try {
+    parseNetworks(raw.outboundAllowedNetworks as string);
+  } catch (err) {
+    throw new ConfigError(`${settings.outboundAllowedNetworks.env}: ${(err as Error).message}`);
   }
   raw.dataDir = resolve(raw.dataDir as string);
   return Object.freeze({ ...raw, secureCookies: url.protocol === "https:", publicUrlConfigured }) as Config;

@@ -131,6 +131,14 @@ export const settings = {
     kind: "bool", env: "PARLEY_PUSH_PRIVATE", flag: "--push-private", default: "false",
     description: "Private push mode: notifications carry no conversation name, sender or words through the browser's push service, only \"New message\"; the app fetches the rest from Parley when it shows them.",
   },
+  pushAllowedHosts: {
+    kind: "string", env: "PARLEY_PUSH_ALLOWED_HOSTS", flag: "--push-allowed-hosts", default: "",
+    description: "Push services beyond the browsers' own (Google, Mozilla, Apple, Microsoft), comma separated: a host (port 443), *.domain for its subdomains, or host:port. For a self-hosted ntfy or UnifiedPush server, e.g. ntfy.example.com.",
+  },
+  outboundAllowedNetworks: {
+    kind: "string", env: "PARLEY_OUTBOUND_ALLOWED_NETWORKS", flag: "--outbound-allowed-networks", default: "",
+    description: "Private networks Parley may send requests to on someone else's say-so (push endpoints), comma separated, e.g. 192.168.1.0/24 for a push server on your LAN. Empty: public addresses only; loopback, private, link-local and metadata addresses are refused.",
+  },
   pushContact: {
     kind: "string", env: "PARLEY_PUSH_CONTACT", flag: "--push-contact", default: "",
     description: "Contact for push services (VAPID subject): a mailto: address or an https URL. Default: the public URL when it is https, else mailto:parley@<its host>.",
@@ -174,6 +182,10 @@ export const settings = {
   wsBufferBytes: {
     kind: "int", env: "PARLEY_WS_BUFFER_BYTES", flag: "--ws-buffer-bytes", default: "1048576", min: 65536, max: 67108864,
     description: "Outgoing bytes the server holds for one slow connection. Past it the connection is closed with a reconnect code and the client resumes from its last event.",
+  },
+  dbBusyTimeoutMs: {
+    kind: "int", env: "PARLEY_DB_BUSY_TIMEOUT_MS", flag: "--db-busy-timeout-ms", default: "5000", min: 0, max: 60000,
+    description: "How long a write waits while another process holds the database's write lock. Past it the request fails with a retryable 503 DATABASE_BUSY (with Retry-After) instead of waiting without bound; the server waits in place meanwhile, so keep it short.",
   },
   minFreeBytes: {
     kind: "int", env: "PARLEY_MIN_FREE_BYTES", flag: "--min-free-bytes", default: "67108864", min: 0, max: 1125899906842624,

@@ -14,6 +14,7 @@ import type { PushNotifier } from "../push/notifier.ts";
 import type { AppMetrics } from "../ops/app-metrics.ts";
 import type { Exports } from "../ops/export.ts";
 import type { PushSender } from "../push/sender.ts";
+import type { OutboundPolicy } from "../lib/outbound.ts";
 import type { DiskSpace } from "../ops/disk-space.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
@@ -28,7 +29,8 @@ export interface Deps {
   media: Media;
   /** Free space of the data folder's disk: readiness, metrics and uploads follow it. */
   disk: DiskSpace;
-  push: { notifier: PushNotifier; sender: PushSender; publicKey: string };
+  /** policy: where subscriptions may point (the outbound guard's rules for push endpoints). */
+  push: { notifier: PushNotifier; sender: PushSender; publicKey: string; policy: OutboundPolicy };
   metrics: AppMetrics;
   exports: Exports;
   mailer: Mailer | null;

@@ -5,6 +5,7 @@
 import { eq } from "drizzle-orm";
 import webpush from "web-push";
 import type { Logger } from "../lib/log.ts";
+import { fetchOutbound, OutboundRefused, type OutboundPolicy } from "../lib/outbound.ts";
 import { pushSubscriptions } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { SubscriptionRow } from "./subscriptions.ts";
@@ -58,6 +59,7 @@ export class PushSender {
   constructor(
     private readonly db: Db,
     private readonly vapid: VapidKeys & { subject: string },
+    private readonly policy: OutboundPolicy,
     private readonly log: Logger,
     options: Partial<SenderOptions> = {},
   ) {
@@ -131,16 +133,22 @@ export class PushSender {
           contentEncoding: "aes128gcm",
         },
       );
-      const res = await fetch(details.endpoint, {
-        method: details.method,
-        headers: details.headers as Record<string, string>,
-        body: details.body as Uint8Array<ArrayBuffer>,
-        signal: AbortSignal.timeout(15_000),
-      });
+      // Checked again at every send, against the address it resolves to now, and connected to that address.
+      const res = await fetchOutbound(
+        details.endpoint,
+        { method: details.method, headers: details.headers as Record<string, string>, body: details.body as Uint8Array, timeoutMs: 15_000, maxBytes: 4096 },
+        this.policy,
+      );
       status = res.status;
       retryAfter = Number(res.headers.get("retry-after") ?? 0);
-      await res.arrayBuffer().catch(() => {});
     } catch (err) {
+      if (err instanceof OutboundRefused) {
+        // It passed when it was saved; now its name points somewhere it must not. It will not work again.
+        this.stats.failed++;
+        this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)).run();
+        this.log.warn("push endpoint refused by the outbound guard; subscription removed", { subscriptionId: sub.id, reason: err.message });
+        return;
+      }
       this.log.warn("push request failed", { subscriptionId: sub.id, err: (err as Error).message });
     }
     if (status >= 200 && status < 300) {
@@ -155,6 +163,7 @@ export class PushSender {
       this.log.info("push subscription gone; removed", { subscriptionId: sub.id, status });
       return;
     }
+    // Redirects are not followed (the guard checked only this URL), so a 3xx is a plain failure.
     const retriable = status === 0 || status === 429 || status >= 500;
     if (retriable && job.attempt + 1 < this.options.maxAttempts && !this.stopped) {
       job.attempt++;

@@ -2,6 +2,7 @@
 // that made it, so signing out (or being signed out) stops notifications on that device.
 import { and, desc, eq } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
+import { OutboundRefused, resolveTarget, type OutboundPolicy } from "../lib/outbound.ts";
 import { newId } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
 import { pushSubscriptions } from "../store/schema.ts";
@@ -23,8 +24,18 @@ export function toSubscriptionView(s: SubscriptionRow, sessionId: string): Subsc
   return { id: s.id, label: s.label, service: new URL(s.endpoint).host, current: s.sessionId === sessionId, createdAt: toIso(s.createdAt)!, lastSuccessAt: toIso(s.lastSuccessAt) };
 }
 
-/** Saves a browser's subscription; the same endpoint again (a refresh, another account on that browser) replaces it. */
-export function subscribe(db: Db, userId: string, sessionId: string, input: { endpoint: string; p256dh: string; auth: string; label: string }): SubscriptionRow {
+/**
+ * Saves a browser's subscription; the same endpoint again (a refresh, another account on that browser)
+ * replaces it. The endpoint must pass the outbound guard: a known push service, resolving to public
+ * addresses (or networks the admin allowed), so a subscription cannot aim Parley at the inside.
+ */
+export async function subscribe(db: Db, policy: OutboundPolicy, userId: string, sessionId: string, input: { endpoint: string; p256dh: string; auth: string; label: string }): Promise<SubscriptionRow> {
+  try {
+    await resolveTarget(input.endpoint, policy);
+  } catch (err) {
+    if (err instanceof OutboundRefused) throw new AppError("VALIDATION_FAILED", `The endpoint ${err.message}.`, "endpoint");
+    throw err;
+  }
   return db.transaction((tx) => {
     tx.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, input.endpoint)).run();
     return tx

@@ -45,7 +45,7 @@ class StatementCachingDatabase extends Database {
 }
 
 /** Opens (creating if needed) the embedded database in dataDir and migrates it to this binary's schema. */
-export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: unknown) => void } = {}): Store {
+export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: unknown) => void; busyTimeoutMs?: number } = {}): Store {
   // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
@@ -59,7 +59,9 @@ export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: un
   // acked message is durable. Group commit in the write queue shares the cost of each fsync.
   sqlite.run("PRAGMA synchronous = FULL");
   sqlite.run("PRAGMA foreign_keys = ON");
-  sqlite.run("PRAGMA busy_timeout = 5000");
+  // While another process holds the write lock (a backup tool, an admin command, sqlite3 by hand) a write
+  // waits this long, then fails with SQLITE_BUSY, which clients see as a retryable DATABASE_BUSY (503).
+  sqlite.run(`PRAGMA busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   const migrations = listMigrations();
   try {
     migrate(sqlite, migrations);
@@ -74,7 +76,10 @@ export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: un
     sqlite,
     transaction(fn) {
       const pending: (() => void)[] = [];
-      const result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)));
+      // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
+      // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at
+      // once (SQLITE_BUSY_SNAPSHOT) without waiting, and every write of the batch fails instantly.
+      const result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)), { behavior: "immediate" });
       for (const cb of pending) {
         try {
           cb();

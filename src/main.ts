@@ -59,6 +59,7 @@ async function serve(args: string[]): Promise<number> {
   if (countUsers(running.app.deps.store.db) === 0) log.info(`First run: open ${publicUrl} to create the admin account.`);
 
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  let exitCode = 0;
   const onSignal = (signal: string) => {
     log.info("stopping", { signal });
     running.stop().then(resolve, (err) => {
@@ -66,11 +67,20 @@ async function serve(args: string[]): Promise<number> {
       resolve();
     });
   };
+  // Every error reaches the log as one JSON line, never as a bare stack trace on stderr. A rejection
+  // nobody awaited is a bug to report, not a reason to drop everyone's connections; an exception that
+  // unwound the stack may have left state half-changed, so the server stops cleanly and says so.
+  process.on("unhandledRejection", (err) => log.error("unhandled rejection", { err }));
+  process.on("uncaughtException", (err) => {
+    log.error("uncaught exception; stopping", { err });
+    exitCode = 1;
+    onSignal("uncaughtException");
+  });
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
   await stopped;
   log.info("stopped");
-  return 0;
+  return exitCode;
 }
 
 /**

@@ -31,7 +31,7 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
   const dataDir = overrides.dataDir ?? join(tempDir(), "data");
   const config = loadConfig({
     env: {},
-    overrides: { port: "0", host: "127.0.0.1", dataDir, authRateLimit: "10000", logLevel: "info", ...overrides },
+    overrides: { port: "0", host: "127.0.0.1", dataDir, authRateLimit: "10000", sendRate: "100000", logLevel: "info", ...overrides },
   });
   const logs: string[] = [];
   const log = createLogger({ format: "json", level: config.logLevel, write: (l) => logs.push(l) });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { humanText } from "../lib/text-policy.ts";
 
 // The shape of account fields, shared by every route that accepts them.
 
@@ -10,22 +11,11 @@ export const username = z
   .max(32, "Usernames have at most 32 characters.")
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "Use letters, digits, '.', '_' and '-', starting with a letter or digit.");
 
-// No control or invisible formatting characters: a name must look like what it is.
-const visibleText = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u;
+// A name must look like what it is: the one text policy (lib/text-policy.ts) for everything people show.
+export const displayName = humanText("The display name", { min: 1, max: 64 });
 
-export const displayName = z
-  .string()
-  .trim()
-  .min(1, "The display name cannot be empty.")
-  .max(64, "Display names have at most 64 characters.")
-  .regex(visibleText, "The display name contains invisible or control characters.");
-
-// A bio may span lines; other control characters are refused.
-export const bio = z
-  .string()
-  .trim()
-  .max(500, "The bio has at most 500 characters.")
-  .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "The bio contains control characters.");
+// A bio may span lines.
+export const bio = humanText("The bio", { max: 500, multiline: true });
 
 export const email = z.email("Not an email address.").max(254);
 

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { humanText } from "../lib/text-policy.ts";
 import { isFileKey } from "../files/file-store.ts";
 import { instanceSettings } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
@@ -11,7 +12,7 @@ export type RegistrationMode = (typeof registrationModes)[number];
 export const instanceSettingsPatch = z
   .object({
     registrationMode: z.enum(registrationModes),
-    instanceName: z.string().trim().min(1).max(64),
+    instanceName: humanText("The server name", { min: 1, max: 64 }),
   })
   .partial()
   .strict();

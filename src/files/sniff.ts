@@ -1,4 +1,5 @@
 // What a file really is, judged by its first bytes, never by its name or the type the client claimed.
+import { stripHiddenCharacters } from "../lib/text-policy.ts";
 
 const ascii = (b: Uint8Array, at: number, s: string) => [...s].every((ch, i) => b[at + i] === ch.charCodeAt(0));
 
@@ -44,11 +45,11 @@ function isText(b: Uint8Array): boolean {
  */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
-  const clean = base
-    .normalize("NFC")
-    .replace(/[\u0000-\u001f\u007f-\u009f"<>:|?*]/g, "")
+  // Bidi overrides and zero-width characters go too: "invoice\u202Efdp.exe" must not read as a PDF.
+  const clean = stripHiddenCharacters(base.normalize("NFC"))
+    .replace(/["<>:|?*]/g, "")
     .replace(/^[.\s]+/, "")
-    .replace(/[.\s]+$/, "")
-    .slice(0, 200);
-  return clean || "file";
+    .replace(/[.\s]+$/, "");
+  // By code point, so a cut never leaves half a surrogate pair.
+  return [...clean].slice(0, 200).join("") || "file";
 }

@@ -21,6 +21,11 @@ export function toErrorResponse(err: unknown, c: Context, log: Logger): Response
     if (err.retryAfterSeconds) c.header("Retry-After", String(err.retryAfterSeconds));
     return c.json(body, status as ContentfulStatusCode);
   }
+  if (c.req.raw.signal.aborted) {
+    // The client went away mid-request (a closed tab, a cancelled upload): nothing for the server to fix.
+    log.info("request aborted by the client", { requestId: c.get("requestId"), method: c.req.method, path: c.req.path });
+    return c.json({ error: { code: "BAD_REQUEST", message: "The request was cancelled." } } satisfies ErrorBody, 400);
+  }
   if (err instanceof HTTPException && err.status < 500) {
     const code: ErrorCode = err.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
     return c.json({ error: { code, message: errorCatalogue[code].message } } satisfies ErrorBody, err.status as ContentfulStatusCode);

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { humanText } from "../../lib/text-policy.ts";
 import { updateUserByAdmin } from "../../accounts/admin.ts";
 import { setInstanceLogo } from "../../files/avatars.ts";
 import { getInstanceSettings, instanceSettingsPatch, logoUrl, updateInstanceSettings } from "../../accounts/instance-settings.ts";
@@ -15,7 +16,7 @@ import { futureDate, readJson } from "../validate.ts";
 const newInvite = z.object({
   maxUses: z.number().int().min(1).max(10_000).nullable().optional(),
   expiresAt: futureDate.nullable().optional(),
-  note: z.string().trim().max(200).optional(),
+  note: humanText("The note", { max: 200 }).optional(),
 });
 
 const userPatch = z

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { humanText } from "../../lib/text-policy.ts";
 import { findMyConversation, listMyConversations } from "../../chat/conversation-list.ts";
 import { FOREVER, listReceipts, markRead, markUnread, setMuted, setPushLevel } from "../../chat/receipts.ts";
 import { createGroup, openDirect, updateConversation } from "../../chat/conversations.ts";
@@ -13,8 +14,8 @@ import { requireAuth } from "../middleware/session.ts";
 import { futureDate, readJson } from "../validate.ts";
 
 const id = z.string().min(1).max(100);
-const title = z.string().trim().min(1, "must not be empty").max(100);
-const description = z.string().trim().max(1000);
+const title = humanText("The group name", { min: 1, max: 100 });
+const description = humanText("The description", { max: 1000, multiline: true });
 const preset = z.enum(Object.keys(presets) as [Preset, ...Preset[]]);
 
 const newConversation = z.discriminatedUnion("type", [

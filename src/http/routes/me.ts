@@ -10,6 +10,7 @@ import { toAccountView, updateProfile } from "../../accounts/users.ts";
 import { AppError } from "../../lib/errors.ts";
 import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
+import { limitAuthAttempt } from "../middleware/auth-rate-limit.ts";
 import { clearSessionCookie, requireAuth } from "../middleware/session.ts";
 import { readJson } from "../validate.ts";
 
@@ -35,6 +36,8 @@ export const meRoutes = new Hono<AppEnv>()
   .post("/password", async (c) => {
     const body = await readJson(c, z.object({ currentPassword: f.password.optional(), newPassword: f.password }));
     const { user, session } = authOf(c);
+    // A stolen session must not become a way to guess the password: the same budget as logging in.
+    limitAuthAttempt(c, user.username);
     const { store, config } = c.get("deps");
     await changePassword(store, user.id, session.id, body, config.passwordMinLength);
     return c.body(null, 204);
@@ -43,6 +46,7 @@ export const meRoutes = new Hono<AppEnv>()
     const { password } = await readJson(c, z.object({ password: f.password }));
     const { store, chat, media } = c.get("deps");
     const { user } = authOf(c);
+    limitAuthAttempt(c, user.username);
     await deleteAccount(store, user.id, password, (tx, afterCommit) => leaveAllGroups(tx, afterCommit, chat, user.id));
     // The picture goes with the profile.
     if (user.avatarKey) await removeUnreferenced(store.db, media.files, [user.avatarKey]);

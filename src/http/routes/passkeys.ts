@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { humanText } from "../../lib/text-policy.ts";
 import { removePassword } from "../../accounts/account.ts";
 import * as f from "../../accounts/fields.ts";
 import { addPasskey, listPasskeys, logInWithPasskey, passkeyLoginOptions, passkeyRegistrationOptions, removePasskey, renamePasskey, type RelyingParty } from "../../accounts/passkeys.ts";
@@ -33,7 +34,7 @@ const authenticationResponse = z.object({
   ...credentialBase,
   response: z.object({ clientDataJSON: b64u, authenticatorData: b64u, signature: b64u, userHandle: b64u.optional() }).passthrough(),
 });
-const passkeyName = z.string().trim().min(1).max(64);
+const passkeyName = humanText("The passkey name", { min: 1, max: 64 });
 
 /** Mounted at /api/v1: passkey sign-in (signed out) and the account's passkeys (signed in). */
 export const passkeyRoutes = new Hono<AppEnv>()

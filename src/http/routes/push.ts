@@ -1,6 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import { Hono } from "hono";
 import { z } from "zod";
+import { humanText } from "../../lib/text-policy.ts";
 import { findSubscription, listSubscriptions, subscribe, toSubscriptionView, unsubscribe } from "../../push/subscriptions.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
@@ -31,7 +32,7 @@ const subscriptionBody = z.object({
     p256dh: base64url(65).refine(isP256Point, "must be an uncompressed point on P-256"),
     auth: base64url(16),
   }),
-  label: z.string().trim().min(1).max(100).optional(),
+  label: humanText("The device name", { min: 1, max: 100 }).optional(),
 });
 
 /** /api/v1/push: the VAPID key and this user's notification subscriptions (one per browser). */

@@ -99,7 +99,7 @@ describe.skipIf(!mounted)("a full disk", () => {
   };
   const upload = async (bytes: Uint8Array, name: string) => {
     const form = new FormData();
-    form.append("file", new File([bytes], name));
+    form.append("file", new File([bytes as Uint8Array<ArrayBuffer>], name));
     const res = await fetch(`${server.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form });
     return { status: res.status, body: (await res.json()) as any };
   };

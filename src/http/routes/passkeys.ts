@@ -69,6 +69,7 @@ export const passkeyRoutes = new Hono<AppEnv>()
   .delete("/me/password", async (c) => {
     const { currentPassword } = await readJson(c, z.object({ currentPassword: f.password }));
     const { store } = c.get("deps");
+    limitAuthAttempt(c, authOf(c).user.username);
     await removePassword(store, authOf(c).user.id, currentPassword);
     return c.json({ user: toAccountView(findUserById(store.db, authOf(c).user.id)!) });
   });

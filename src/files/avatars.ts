@@ -9,7 +9,7 @@ import { getLogoKey, setLogoKey } from "../accounts/instance-settings.ts";
 import { AppError } from "../lib/errors.ts";
 import { conversations, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { removeUnreferenced, type Media } from "./attachments.ts";
+import { removeUnreferenced, type Media, requireDiskRoom } from "./attachments.ts";
 import { isFileKey } from "./file-store.ts";
 import { makeAvatar } from "./images.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
@@ -20,6 +20,7 @@ const MAX_AVATAR_SOURCE_BYTES = 20 * 1024 * 1024;
 
 /** Reads the picture from a multipart body (field "file") and stores its avatar; returns the key. */
 export async function storeAvatar(m: Media, req: Request): Promise<string> {
+  requireDiskRoom(m);
   if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > MAX_AVATAR_SOURCE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${MAX_AVATAR_SOURCE_BYTES} bytes.`);

@@ -1,9 +1,8 @@
-import { inArray, eq, and } from "drizzle-orm";
+import { inArray, eq } from "drizzle-orm";
 import { toIso } from "../lib/time.ts";
-import { members, messages, users } from "../store/schema.ts";
+import { messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { decorateMessages } from "./message-extras.ts";
-import { findMessage } from "./messages.ts";
+import { decorateMessages } from "./message-reads.ts";
 import { requireMember } from "./conversations.ts";
 import { capabilities, type Action, type Role } from "./permissions.ts";
 import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";

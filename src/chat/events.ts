@@ -4,7 +4,7 @@ import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { events, messages, users } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
-import { decorateMessages } from "./message-extras.ts";
+import { decorateMessages } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
 import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
 

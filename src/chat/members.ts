@@ -8,7 +8,7 @@ import type { Chat } from "./context.ts";
 import { announceUpdate, findMember, requireAccess, requireActiveUsers } from "./conversations.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { dropMessageFiles, removeUnreferenced } from "../files/attachments.ts";
-import { forgetExtras } from "./message-extras.ts";
+import { forgetExtras } from "./message-versions.ts";
 import { outranks, permissionsInput, presets, readPermissions, type Permissions, type Preset, type Role } from "./permissions.ts";
 import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
 

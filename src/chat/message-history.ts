@@ -2,8 +2,7 @@ import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { requireMember } from "./conversations.ts";
-import { decorateMessages } from "./message-extras.ts";
-import { findMessage } from "./messages.ts";
+import { decorateMessages, findMessage } from "./message-reads.ts";
 import { listNotices, type Notice } from "./notices.ts";
 import { toMessageView, type MessageView } from "./views.ts";
 

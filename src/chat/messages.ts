@@ -10,7 +10,9 @@ import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
 import { attachToMessage, dropMessageFiles, MAX_ATTACHMENTS, removeUnreferenced } from "../files/attachments.ts";
-import { decorateMessages, forgetExtras, recordMentions } from "./message-extras.ts";
+import { recordMentions } from "./mentions.ts";
+import { decorateMessages, findMessage } from "./message-reads.ts";
+import { forgetExtras } from "./message-versions.ts";
 import { can, requireRight } from "./permissions.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
@@ -159,15 +161,6 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
   });
 }
 
-export function findMessage(db: Db, conversationId: string, messageId: string, field?: string): MessageRow {
-  const m = db
-    .select()
-    .from(messages)
-    .where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId)))
-    .get();
-  if (!m) throw new AppError("MESSAGE_NOT_FOUND", undefined, field);
-  return m;
-}
 
 function requireOwnLiveMessage(tx: Db, conversationId: string, messageId: string, userId: string, action: string): MessageRow {
   const m = findMessage(tx, conversationId, messageId);

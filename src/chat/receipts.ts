@@ -7,7 +7,7 @@ import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { findMyConversation, type PushLevel } from "./conversation-list.ts";
 import { requireAccess } from "./conversations.ts";
-import { findMessage } from "./messages.ts";
+import { findMessage } from "./message-reads.ts";
 
 type AfterCommit = (cb: () => void) => void;
 

@@ -1,6 +1,6 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import { readPermissions, type Permissions } from "./permissions.ts";
-import type { AttachmentView } from "../files/attachments.ts";
+import type { AttachmentView } from "../files/attachment-views.ts";
 import type { UserRow } from "../accounts/sessions.ts";
 import { avatarUrl, toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";

@@ -9,26 +9,13 @@ import { toIso } from "../lib/time.ts";
 import { findMember } from "../chat/conversations.ts";
 import { attachments, conversations, users } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
+import { toAttachmentView, type AttachmentRow, type AttachmentView } from "./attachment-views.ts";
 import type { FileStore, TempFile, TempFiles } from "./file-store.ts";
 import { describeImage } from "./images.ts";
 import { stripMetadata } from "./image-metadata.ts";
 import type { DiskSpace } from "../ops/disk-space.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
 import { safeFileName, sniffType } from "./sniff.ts";
-
-export type AttachmentRow = typeof attachments.$inferSelect;
-
-export interface AttachmentView {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  url: string;
-  /** Images: the size as displayed, and a preview at most 480 pixels on its longer side (null: use url). */
-  width: number | null;
-  height: number | null;
-  thumbnailUrl: string | null;
-}
 
 /** What the files domain needs: the database, where bytes go, and the limits. */
 export interface Media {
@@ -43,19 +30,6 @@ export const MAX_ATTACHMENTS = 10;
 /** Images larger than this are stored as they are, without preview or metadata removal. */
 const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
-
-export function toAttachmentView(a: AttachmentRow): AttachmentView {
-  return {
-    id: a.id,
-    name: a.name,
-    size: a.size,
-    type: a.type,
-    url: `/api/v1/files/${a.id}`,
-    width: a.width,
-    height: a.height,
-    thumbnailUrl: a.thumbKey ? `/api/v1/files/${a.id}/thumbnail` : null,
-  };
-}
 
 /** Below the free-space floor the last room is kept for messages: no new file bytes are taken in. */
 export function requireDiskRoom(m: Pick<Media, "disk">): void {
@@ -271,17 +245,6 @@ export function attachToMessage(tx: Db, me: UserRow, conversationId: string, mes
     .all();
   if (mine.length !== unique.length) throw new AppError("ATTACHMENT_NOT_FOUND", undefined, "attachmentIds");
   tx.update(attachments).set({ messageId, conversationId }).where(inArray(attachments.id, unique)).run();
-}
-
-export function attachmentsOf(db: Db, messageIds: string[]): Map<string, AttachmentView[]> {
-  const out = new Map<string, AttachmentView[]>();
-  if (messageIds.length === 0) return out;
-  for (const a of db.select().from(attachments).where(inArray(attachments.messageId, messageIds)).orderBy(attachments.createdAt).all()) {
-    const list = out.get(a.messageId!) ?? [];
-    list.push(toAttachmentView(a));
-    out.set(a.messageId!, list);
-  }
-  return out;
 }
 
 /** A file I may fetch: my own upload, or one shared in a conversation I am in now. Otherwise 403, existing or not. */

@@ -5,11 +5,8 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import type { Config } from "../config/config.ts";
 import { AppError } from "../lib/errors.ts";
 import { randomToken } from "../lib/ids.ts";
-import { LocalFiles } from "./local-store.ts";
-import { S3Files } from "./s3-store.ts";
 
 /** An upload that has fully arrived on local disk but is not in the store yet. */
 export interface TempFile {
@@ -131,17 +128,4 @@ export class TempFiles {
   discard(temp: TempFile): void {
     rmSync(temp.path, { force: true });
   }
-}
-
-export function createFileStore(config: Config, temps: TempFiles): FileStore {
-  if (config.storage === "s3") {
-    return new S3Files(temps, {
-      endpoint: config.s3Endpoint,
-      bucket: config.s3Bucket,
-      region: config.s3Region,
-      accessKeyId: config.s3AccessKeyId,
-      secretAccessKey: config.s3SecretAccessKey,
-    });
-  }
-  return new LocalFiles(join(config.dataDir, "files"));
 }

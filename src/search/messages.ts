@@ -1,7 +1,7 @@
 // Message search: FTS5 (search/query.ts makes the words literal), only in conversations I am a member of
 // now, with filters, ranked by relevance and then recency, with a snippet and where its matches are.
 import { inArray, eq } from "drizzle-orm";
-import { decorateMessages } from "../chat/message-extras.ts";
+import { decorateMessages } from "../chat/message-reads.ts";
 import { toMessageView, type MessageView } from "../chat/views.ts";
 import { conversations, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";

@@ -6,7 +6,7 @@ import { FOREVER, listReceipts, markRead, markUnread, setMuted, setPushLevel } f
 import { createGroup, openDirect, updateConversation } from "../../chat/conversations.ts";
 import { createGroupInvite, listGroupInvites, revokeGroupInvite } from "../../chat/group-invites.ts";
 import { deleteGroup, setPermissions, transferOwnership } from "../../chat/members.ts";
-import { listPins, setPinned } from "../../chat/message-extras.ts";
+import { listPins, setPinned } from "../../chat/pins.ts";
 import { permissionsInput, presets, type Preset } from "../../chat/permissions.ts";
 import { setGroupAvatar } from "../../files/avatars.ts";
 import { authOf, type AppEnv } from "../context.ts";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { listMyMentions } from "../../chat/message-extras.ts";
+import { listMyMentions } from "../../chat/mentions.ts";
 import { parseWith } from "../../lib/parse.ts";
 import type { AppEnv } from "../context.ts";
 import { authOf } from "../context.ts";

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { listHistory, MAX_PAGE } from "../../chat/message-history.ts";
-import { isEmoji, listVersions, toggleReaction } from "../../chat/message-extras.ts";
+import { listVersions } from "../../chat/message-versions.ts";
+import { isEmoji, toggleReaction } from "../../chat/reactions.ts";
 import { deleteMessage, editMessage, forwardInput, messageText, sendInput, sendMessage } from "../../chat/messages.ts";
 import { parseWith } from "../../lib/parse.ts";
 import { authOf, type AppEnv } from "../context.ts";

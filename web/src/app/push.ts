@@ -2,7 +2,7 @@
 // worker (web/sw.js) shows them; a click on one opens its conversation here.
 import { signal } from "@preact/signals";
 import { api } from "./api.ts";
-import { navigate } from "./state.ts";
+import { navigate } from "./navigation.ts";
 
 export type PushState = "unsupported" | "denied" | "off" | "on";
 export const pushState = signal<PushState>("off");

@@ -1,21 +1,13 @@
 import { signal } from "@preact/signals";
 import { api, ApiError, type Instance, type User } from "./api.ts";
+import { navigate, path } from "./navigation.ts";
 import { startSession, stopSession } from "./session.ts";
 
 export const instance = signal<Instance | null>(null);
 export const me = signal<User | null>(null);
 export const loadError = signal<string | null>(null);
-export const path = signal(location.pathname);
-
-export function navigate(to: string, replace = false): void {
-  if (replace) history.replaceState(null, "", to);
-  else history.pushState(null, "", to);
-  path.value = new URL(to, location.origin).pathname;
-}
-
-addEventListener("popstate", () => {
-  path.value = location.pathname;
-});
+// Where the app is lives in navigation.ts (push notifications open conversations too); kept here for the UI.
+export { navigate, path };
 
 const CACHE_KEY = "parley:boot";
 

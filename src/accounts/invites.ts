@@ -5,20 +5,11 @@ import { DAY, toIso } from "../lib/time.ts";
 import { invites } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 
+import type { InviteView } from "../protocol/views.ts";
+
 export type InviteRow = typeof invites.$inferSelect;
 
-export interface InviteView {
-  code: string;
-  url: string;
-  note: string;
-  maxUses: number | null;
-  uses: number;
-  expiresAt: string | null;
-  revoked: boolean;
-  usable: boolean;
-  createdBy: string;
-  createdAt: string;
-}
+export type { InviteView };
 
 /** Invites are single-use and last a week unless the admin asks otherwise (null: no limit). */
 export const DEFAULT_INVITE_USES = 1;

@@ -4,31 +4,11 @@ import { toIso } from "../lib/time.ts";
 import { users } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
+import type { AccountView, PublicUser } from "../protocol/views.ts";
 import type { UserRow } from "./sessions.ts";
 
-/** What anyone who can see a user sees. */
-export interface PublicUser {
-  id: string;
-  username: string;
-  displayName: string;
-  avatarUrl: string | null;
-  bio: string;
-  deleted: boolean;
-}
-
-/** What a user sees of themselves, and admins of everyone. */
-export interface AccountView extends PublicUser {
-  email: string | null;
-  role: "admin" | "member";
-  hasPassword: boolean;
-  deactivated: boolean;
-  /** Privacy: others see no "last seen"; no read receipts either way. */
-  hideLastSeen: boolean;
-  sendReadReceipts: boolean;
-  /** Off: found in people search and contact matching only by exact username. */
-  discoverable: boolean;
-  createdAt: string;
-}
+// What people look like on the wire is the contract's (src/protocol/views.ts).
+export type { AccountView, PublicUser };
 
 /** Pictures are stored under their hash, so the URL changes with the picture and caches for good. */
 export const avatarUrl = (key: string | null): string | null => (key ? `/api/v1/avatars/${key}` : null);

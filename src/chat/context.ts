@@ -2,7 +2,8 @@ import type { KeyedTokenBuckets } from "../lib/token-bucket.ts";
 import type { FileStore } from "../files/file-store.ts";
 import type { Store } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
-import type { EventView } from "./events.ts";
+import type { SignalFrame } from "../protocol/frames.ts";
+import type { EventView } from "../protocol/views.ts";
 
 /**
  * How the chat domain announces committed events. The realtime hub implements it; the domain never
@@ -19,7 +20,7 @@ export interface ChatPublisher {
    * Sends a frame that is not part of the event stream (receipts, a member's own unread state): to a
    * conversation's connected members, or to some people's own topics. Lost if nobody is connected.
    */
-  notify(to: { conversationId?: string; userIds?: string[] }, frame: object): void;
+  notify(to: { conversationId?: string; userIds?: string[] }, frame: SignalFrame): void;
 }
 
 export interface Chat {

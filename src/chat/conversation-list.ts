@@ -6,24 +6,9 @@ import { decorateMessages } from "./message-reads.ts";
 import { requireMember } from "./conversations.ts";
 import { capabilities, type Action, type Role } from "./permissions.ts";
 import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
+import type { ConversationSummary, PushLevel } from "../protocol/views.ts";
 
-export interface ConversationSummary extends ConversationView {
-  lastMessage: MessageView | null;
-  unreadCount: number;
-  /** My role here, and what it lets me do: clients show only the controls that will work. */
-  myRole: Role;
-  can: Record<Action, boolean>;
-  /** Unread messages that mention me (or everyone). */
-  mentionCount: number;
-  /** Muted until then (far in the future: until unmuted); null when not muted. */
-  mutedUntil: string | null;
-  markedUnread: boolean;
-  /** Which messages reach me as push notifications here; `pushLevelDefault` when I never chose. */
-  pushLevel: PushLevel;
-  pushLevelDefault: boolean;
-}
-
-export type PushLevel = "all" | "mentions" | "none";
+export type { ConversationSummary, PushLevel };
 
 /** Which messages reach me as push notifications when I am not in the app, unless I choose otherwise. */
 export function defaultPushLevel(type: "direct" | "group"): PushLevel {

@@ -6,35 +6,12 @@ import { events, messages, users } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
 import { decorateMessages } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
+import type { EventType, EventView } from "../protocol/views.ts";
 import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
 
-export type EventType =
-  | "conversation.created"
-  | "conversation.updated"
-  | "member.added"
-  | "member.removed"
-  | "member.role-changed"
-  | "conversation.deleted"
-  | "message.created"
-  | "message.updated"
-  | "message.deleted"
-  | "message.reactions"
-  | "message.pinned"
-  | "message.unpinned";
+export type { EventType, EventView };
 
 export type EventRow = typeof events.$inferSelect;
-
-/** An event as clients see it. Ids are decimal strings that increase with every change. */
-export interface EventView {
-  id: string;
-  type: EventType;
-  conversationId: string;
-  actorId: string | null;
-  createdAt: string;
-  message?: MessageView;
-  user?: PublicUser;
-  conversation?: ConversationView;
-}
 
 export interface NewEvent {
   type: EventType;

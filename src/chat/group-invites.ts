@@ -10,20 +10,11 @@ import { findMember, requireAccess } from "./conversations.ts";
 import { insertMember } from "./members.ts";
 import { loadConversationViews, type ConversationView } from "./views.ts";
 
+import type { GroupInviteView } from "../protocol/views.ts";
+
 type InviteRow = typeof groupInvites.$inferSelect;
 
-export interface GroupInviteView {
-  code: string;
-  url: string;
-  conversationId: string;
-  maxUses: number | null;
-  uses: number;
-  expiresAt: string | null;
-  revoked: boolean;
-  usable: boolean;
-  createdBy: string | null;
-  createdAt: string;
-}
+export type { GroupInviteView };
 
 /** Why a link no longer works, in the order a person would want to hear it. */
 function refusal(row: InviteRow, now: number): AppError | null {

@@ -3,19 +3,14 @@
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import type { Db } from "../store/store.ts";
+import type { NoticeView } from "../protocol/views.ts";
 import { inArray } from "drizzle-orm";
 import { users } from "../store/schema.ts";
 
 export const NOTICE_TYPES = ["conversation.created", "conversation.updated", "member.added", "member.removed", "member.role-changed"] as const;
 
-export interface Notice {
-  /** The event id. */
-  id: string;
-  type: (typeof NOTICE_TYPES)[number];
-  actor: PublicUser | null;
-  subject: PublicUser | null;
-  createdAt: string;
-}
+/** A change shown among the messages: the contract's NoticeView. */
+export type Notice = NoticeView;
 
 /** Notices of a conversation with event ids in [from, to), oldest first. */
 export function listNotices(db: Db, conversationId: string, from: number, to: number): Notice[] {

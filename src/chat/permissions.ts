@@ -2,8 +2,9 @@
 // docs/permissions.md is generated from this file (bun scripts/gen-docs.ts) and checked by a test.
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
+import type { AdjustableRight, FixedRight, Permissions, Role } from "../protocol/views.ts";
 
-export type Role = "owner" | "admin" | "member";
+export type { Role };
 const rank: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
 /** Rights a group's owner can set, with the least role that has them by default. */
@@ -16,7 +17,7 @@ export const adjustable = {
   deleteOthers: { label: "Delete other people's messages", default: "admin" },
   mentionEveryone: { label: "Mention @everyone", default: "admin" },
   startCalls: { label: "Start calls", default: "member" },
-} as const satisfies Record<string, { label: string; default: Role }>;
+} as const satisfies Record<AdjustableRight, { label: string; default: Role }>;
 export type AdjustableAction = keyof typeof adjustable;
 
 /** Rights that are not adjustable. */
@@ -28,11 +29,11 @@ export const fixed = {
   changePermissions: { label: "Change these rights", role: "owner" },
   transferOwnership: { label: "Hand the group to another member", role: "owner" },
   deleteGroup: { label: "Delete the group for everyone", role: "owner" },
-} as const satisfies Record<string, { label: string; role: Role }>;
+} as const satisfies Record<FixedRight, { label: string; role: Role }>;
 export type FixedAction = keyof typeof fixed;
 export type Action = AdjustableAction | FixedAction;
 
-export type Permissions = Record<AdjustableAction, Role>;
+export type { Permissions };
 
 /** Presets offered when creating a group or in its settings. */
 export const presets = {

@@ -1,8 +1,8 @@
 import { asc, eq, inArray } from "drizzle-orm";
-import { readPermissions, type Permissions } from "./permissions.ts";
-import type { AttachmentView } from "../files/attachment-views.ts";
+import { readPermissions } from "./permissions.ts";
 import type { UserRow } from "../accounts/sessions.ts";
-import { avatarUrl, toPublicUser, type PublicUser } from "../accounts/users.ts";
+import { avatarUrl, toPublicUser } from "../accounts/users.ts";
+import type { ConversationView, MessageView, SenderView } from "../protocol/views.ts";
 import { toIso } from "../lib/time.ts";
 import { conversations, members, users, type messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
@@ -11,55 +11,8 @@ export type MessageRow = typeof messages.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;
 
-/** What a message event carries about its author, so a client renders it without another request. */
-export interface SenderView {
-  id: string;
-  username: string;
-  displayName: string;
-  avatarUrl: string | null;
-}
-
-export interface MessageView {
-  id: string;
-  conversationId: string;
-  clientId: string;
-  text: string;
-  replyToId: string | null;
-  createdAt: string;
-  editedAt: string | null;
-  deletedAt: string | null;
-  deleted: boolean;
-  sender: SenderView;
-  /** Per emoji: how many, and who (in the order they reacted). */
-  reactions: { emoji: string; count: number; userIds: string[] }[];
-  mentions: { userIds: string[]; everyone: boolean };
-  pinned: boolean;
-  /** Set on a forwarded copy: who wrote the original. */
-  forwardedFrom: SenderView | null;
-  attachments: AttachmentView[];
-}
-
-export interface MemberView {
-  user: PublicUser;
-  role: MemberRow["role"];
-  joinedAt: string;
-}
-
-export interface ConversationView {
-  id: string;
-  type: ConversationRow["type"];
-  title: string | null;
-  description: string;
-  /** Who may do what (chat/permissions.ts); the same for direct conversations, where roles do not apply. */
-  permissions: Permissions;
-  archived: boolean;
-  /** Groups: their picture (null shows initials); direct conversations show the other person's. */
-  avatarUrl: string | null;
-  createdBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  members: MemberView[];
-}
+// What clients see is the contract's (src/protocol/views.ts); these map rows onto it.
+export type { ConversationView, MemberView, MessageView, SenderView } from "../protocol/views.ts";
 
 export function toSenderView(u: UserRow): SenderView {
   const { id, username, displayName, avatarUrl } = toPublicUser(u);
@@ -79,7 +32,7 @@ export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
     deletedAt: toIso(m.deletedAt),
     deleted: m.deletedAt !== null,
     sender: toSenderView(sender),
-    // Filled in by decorateMessages (chat/message-extras.ts) where a client will see them.
+    // Filled in by decorateMessages (chat/message-reads.ts) where a client will see them.
     reactions: [],
     mentions: { userIds: [], everyone: false },
     pinned: false,

@@ -3,20 +3,11 @@
 import { inArray } from "drizzle-orm";
 import { attachments } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
+import type { AttachmentView } from "../protocol/views.ts";
 
 export type AttachmentRow = typeof attachments.$inferSelect;
 
-export interface AttachmentView {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  url: string;
-  /** Images: the size as displayed, and a preview at most 480 pixels on its longer side (null: use url). */
-  width: number | null;
-  height: number | null;
-  thumbnailUrl: string | null;
-}
+export type { AttachmentView };
 
 export function toAttachmentView(a: AttachmentRow): AttachmentView {
   return {

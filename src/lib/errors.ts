@@ -1,60 +1,7 @@
-/**
- * The error catalogue: every code a client can see, its HTTP status and its default message.
- * Domain code throws AppError(code); http/errors.ts and the WebSocket layer turn it into a reply.
- */
-export const errorCatalogue = {
-  BAD_REQUEST: { status: 400, message: "The request is malformed." },
-  VALIDATION_FAILED: { status: 400, message: "A field is missing or invalid." },
-  WEAK_PASSWORD: { status: 400, message: "The password does not meet the length policy." },
-  INVALID_INVITE: { status: 400, message: "The invite code is unknown, expired, revoked or used up." },
-  INVALID_RESET_TOKEN: { status: 400, message: "The password-reset link is unknown, expired or already used." },
-  UNAUTHENTICATED: { status: 401, message: "Sign in first." },
-  INVALID_CREDENTIALS: { status: 401, message: "Wrong username or password." },
-  WRONG_PASSWORD: { status: 403, message: "The password is not correct." },
-  FORBIDDEN: { status: 403, message: "You do not have the right to do this." },
-  NOT_A_MEMBER: { status: 403, message: "You are not a member of this conversation." },
-  CSRF_REJECTED: { status: 403, message: "The request came from another site." },
-  ACCOUNT_DEACTIVATED: { status: 403, message: "This account has been deactivated by an administrator." },
-  REGISTRATION_CLOSED: { status: 403, message: "Registration is closed on this server." },
-  INVITE_REQUIRED: { status: 403, message: "Registration on this server needs an invite code." },
-  PASSKEY_INVALID: { status: 401, message: "The passkey could not be verified. Try again." },
-  PASSKEY_EXISTS: { status: 409, message: "This passkey is already registered." },
-  PASSKEY_NOT_FOUND: { status: 404, message: "No such passkey of yours." },
-  LAST_SIGN_IN_METHOD: { status: 409, message: "This is the account's last way to sign in." },
-  LAST_ADMIN: { status: 409, message: "The server must keep at least one active administrator." },
-  NOT_FOUND: { status: 404, message: "Not found." },
-  USER_NOT_FOUND: { status: 404, message: "No such user." },
-  SESSION_NOT_FOUND: { status: 404, message: "No such session." },
-  INVITE_NOT_FOUND: { status: 404, message: "No such invite." },
-  ATTACHMENT_NOT_FOUND: { status: 404, message: "No such upload of yours that is not sent yet." },
-  UPLOAD_INCOMPLETE: { status: 409, message: "The file's bytes have not arrived yet; upload them to the URL first." },
-  UPLOAD_SIZE_MISMATCH: { status: 400, message: "The file is not the size that was announced." },
-  UPLOAD_LINK_INVALID: { status: 403, message: "This upload link is invalid, used or expired." },
-  UNSUPPORTED_IMAGE: { status: 415, message: "Send a JPEG, PNG or WebP image." },
-  QUOTA_EXCEEDED: { status: 413, message: "Your files use all the space you have. Delete some to upload more." },
-  INVITE_EXPIRED: { status: 410, message: "This invite link has expired." },
-  INVITE_REVOKED: { status: 410, message: "This invite link was revoked." },
-  INVITE_EXHAUSTED: { status: 410, message: "This invite link has been used as many times as it allows." },
-  GROUP_ARCHIVED: { status: 409, message: "Everyone left this group; it is archived." },
-  MESSAGE_NOT_FOUND: { status: 404, message: "No such message in this conversation." },
-  ALREADY_SET_UP: { status: 409, message: "This server is already set up." },
-  USERNAME_TAKEN: { status: 409, message: "That username is taken." },
-  EMAIL_TAKEN: { status: 409, message: "That email address belongs to another account." },
-  ALREADY_A_MEMBER: { status: 409, message: "That person is already a member." },
-  CLIENT_ID_REUSED: { status: 409, message: "This clientId was already used for a message in another conversation." },
-  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
-  FRAME_TOO_LARGE: { status: 413, message: "The frame is too large." },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the body as application/json." },
-  RATE_LIMITED: { status: 429, message: "Too many attempts. Try again later." },
-  UNKNOWN_FRAME: { status: 400, message: "Unknown frame type." },
-  EMAIL_NOT_CONFIGURED: { status: 501, message: "This server has no email configured; ask an administrator for a reset link." },
-  INTERNAL: { status: 500, message: "Something went wrong on the server." },
-  UNAVAILABLE: { status: 503, message: "The server is not ready." },
-  DATABASE_BUSY: { status: 503, message: "The server is busy; try again in a moment." },
-  STORAGE_FULL: { status: 507, message: "The server's disk is full; nothing was stored. Try again later." },
-} as const satisfies Record<string, { status: number; message: string }>;
+import { errorCatalogue, type ErrorCode } from "../protocol/errors.ts";
 
-export type ErrorCode = keyof typeof errorCatalogue;
+// The catalogue itself is part of the wire contract (src/protocol/errors.ts): clients read it too.
+export { errorCatalogue, type ErrorCode };
 
 export class AppError extends Error {
   constructor(

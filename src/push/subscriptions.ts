@@ -7,18 +7,11 @@ import { newId } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
 import { pushSubscriptions } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
+import type { PushSubscriptionView } from "../protocol/views.ts";
 
 export type SubscriptionRow = typeof pushSubscriptions.$inferSelect;
 
-export interface SubscriptionView {
-  id: string;
-  label: string;
-  /** The push service's host, to tell devices apart (fcm.googleapis.com, updates.push.services.mozilla.com…). */
-  service: string;
-  current: boolean;
-  createdAt: string;
-  lastSuccessAt: string | null;
-}
+export type SubscriptionView = PushSubscriptionView;
 
 export function toSubscriptionView(s: SubscriptionRow, sessionId: string): SubscriptionView {
   return { id: s.id, label: s.label, service: new URL(s.endpoint).host, current: s.sessionId === sessionId, createdAt: toIso(s.createdAt)!, lastSuccessAt: toIso(s.lastSuccessAt) };

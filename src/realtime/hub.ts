@@ -5,6 +5,7 @@ import type { EventView } from "../chat/events.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Db } from "../store/store.ts";
 import type { TokenBucket } from "../lib/token-bucket.ts";
+import type { SignalFrame } from "../protocol/frames.ts";
 import { CloseCode, type ServerFrame } from "./protocol.ts";
 
 export interface SocketData {
@@ -104,7 +105,7 @@ export class Hub implements ChatPublisher {
     for (const userId of change.leave ?? []) this.server?.publish(userTopic(userId), frame);
   }
 
-  notify(to: { conversationId?: string; userIds?: string[] }, frame: object): void {
+  notify(to: { conversationId?: string; userIds?: string[] }, frame: SignalFrame): void {
     const text = JSON.stringify(frame);
     if (to.conversationId) this.server?.publish(conversationTopic(to.conversationId), text);
     for (const userId of to.userIds ?? []) this.server?.publish(userTopic(userId), text);

@@ -8,9 +8,11 @@ import { listMemberConversationIds } from "../chat/conversations.ts";
 import { toIso } from "../lib/time.ts";
 import { users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
+import type { PresenceFrame } from "../protocol/frames.ts";
+import type { PresenceStatus } from "../protocol/views.ts";
 import type { Hub } from "./hub.ts";
 
-export type Status = "online" | "away" | "offline";
+export type Status = PresenceStatus;
 
 /** While someone stays online, their last-seen time is written at most this often. */
 const LAST_SEEN_EVERY_MS = 60_000;
@@ -102,7 +104,7 @@ export class Presence {
     const db = this.chat.store.db;
     const user = findUserById(db, userId);
     if (!user) return;
-    const frame = { type: "presence", userId, status, lastSeenAt: user.hideLastSeen ? null : toIso(this.since.get(userId) ?? now) };
+    const frame: PresenceFrame = { type: "presence", userId, status, lastSeenAt: user.hideLastSeen ? null : toIso(this.since.get(userId) ?? now) };
     for (const conversationId of listMemberConversationIds(db, userId)) this.hub.notify({ conversationId }, frame);
   }
 

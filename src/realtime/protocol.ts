@@ -1,8 +1,6 @@
 import { z } from "zod";
-import type { AccountView } from "../accounts/users.ts";
-import type { EventView } from "../chat/events.ts";
 import { sendFields, textOrAttachments } from "../chat/messages.ts";
-import type { MessageView } from "../chat/views.ts";
+import type { HelloFrame, PingFrame, PresenceChangeFrame, ReceiptMarkFrame, SendFrame, ServerFrame, TypingStartFrame } from "../protocol/frames.ts";
 
 /**
  * Close codes are a contract with every client: 4000–4499 mean "reconnect and resume from your last
@@ -61,12 +59,17 @@ export const receiptFrame = z.object({
 /** How long a typing notice holds without a repeat. */
 export const TYPING_TTL_MS = 6000;
 
-export type HelloFrame = z.infer<typeof helloFrame>;
-export type SendFrame = z.infer<typeof sendFrame>;
+// The frames themselves are the contract's (src/protocol/frames.ts). What these schemas accept must be a
+// frame of that contract: a schema that drifts from it fails the typecheck here.
+type Accepts<Schema extends z.ZodType, Frame> = z.infer<Schema> extends Frame ? true : never;
+const schemasMatchTheContract: [
+  Accepts<typeof helloFrame, HelloFrame>,
+  Accepts<typeof sendFrame, SendFrame>,
+  Accepts<typeof pingFrame, PingFrame>,
+  Accepts<typeof presenceFrame, PresenceChangeFrame>,
+  Accepts<typeof typingFrame, TypingStartFrame>,
+  Accepts<typeof receiptFrame, ReceiptMarkFrame>,
+] = [true, true, true, true, true, true];
+void schemasMatchTheContract;
 
-export type ServerFrame =
-  | { type: "ready"; user: AccountView; lastEventId: string }
-  | { type: "ack"; id: string | null; message: MessageView }
-  | { type: "event"; event: EventView }
-  | { type: "pong"; id: string | null }
-  | { type: "error"; id: string | null; code: string; message: string; field?: string; retryAfter?: number };
+export type { ServerFrame };

@@ -172,7 +172,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const now = Date.now();
     if (now - (ws.data.typedAt.get(conversationId) ?? 0) < 2000) return;
     ws.data.typedAt.set(conversationId, now);
-    ws.publish(conversationTopic(conversationId), JSON.stringify({ type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS }));
+    ws.publish(conversationTopic(conversationId), JSON.stringify({ type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS } satisfies ServerFrame));
   }
 
   function onReceipt(ws: Socket, raw: unknown, id: string | null): void {

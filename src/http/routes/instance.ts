@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { InstanceView } from "../../protocol/views.ts";
 import { getInstanceSettings, getLogoKey, logoUrl } from "../../accounts/instance-settings.ts";
 import { sendPicture } from "./files.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -11,7 +12,7 @@ export const instanceRoutes = new Hono<AppEnv>().get("/instance", (c) => {
   const { store, mailer, config } = c.get("deps");
   const settings = getInstanceSettings(store.db);
   c.header("Cache-Control", "no-store");
-  return c.json({
+  return c.json<InstanceView>({
     name: settings.instanceName,
     version,
     publicUrl: config.publicUrl,

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { SessionView } from "../../protocol/views.ts";
 import { z } from "zod";
 import { changePassword, deleteAccount } from "../../accounts/account.ts";
 import * as f from "../../accounts/fields.ts";
@@ -64,14 +65,14 @@ export const meRoutes = new Hono<AppEnv>()
   })
   .get("/sessions", (c) => {
     const { user, session: current } = authOf(c);
-    const sessions = listUserSessions(c.get("deps").store.db, user.id).map((s) => ({
+    const sessions = listUserSessions(c.get("deps").store.db, user.id).map((s): SessionView => ({
       id: s.id,
       current: s.id === current.id,
       userAgent: s.userAgent,
       ip: s.ip,
-      createdAt: toIso(s.createdAt),
-      lastUsedAt: toIso(s.lastUsedAt),
-      expiresAt: toIso(s.expiresAt),
+      createdAt: toIso(s.createdAt)!,
+      lastUsedAt: toIso(s.lastUsedAt)!,
+      expiresAt: toIso(s.expiresAt)!,
     }));
     return c.json({ sessions });
   })

@@ -1,5 +1,39 @@
 // The API client: JSON in (or a multipart form, for pictures), JSON out, errors as ApiError with the
-// server's code and field.
+// server's code and field. What the server sends is typed by the server's own wire contract
+// (src/protocol/): a field renamed there fails the typecheck here.
+import type {
+  AccountView,
+  AdjustableRight,
+  AttachmentView,
+  ConversationSummary,
+  EventView,
+  GroupInviteView,
+  InstanceView,
+  InviteView,
+  MemberView,
+  MessageView,
+  NoticeView,
+  Role,
+  SenderView,
+  SessionView,
+} from "../../../src/protocol/views.ts";
+
+/** Me, as the server tells me about myself. */
+export type User = AccountView;
+/** Someone as a message or a member list shows them. */
+export type Person = SenderView;
+export type Member = MemberView;
+export type Message = MessageView;
+export type Attachment = AttachmentView;
+/** A conversation as I see it in my list (with my unread, mute and rights). */
+export type Conversation = ConversationSummary;
+export type ChatEvent = EventView;
+export type Notice = NoticeView;
+export type Instance = InstanceView;
+export type Invite = InviteView;
+export type GroupInvite = GroupInviteView;
+export type SessionInfo = SessionView;
+export type { AdjustableRight, Role };
 
 export class ApiError extends Error {
   constructor(
@@ -34,161 +68,3 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  avatarUrl: string | null;
-  bio: string;
-  email: string | null;
-  role: "admin" | "member";
-  /** False for accounts that sign in with passkeys only. */
-  hasPassword: boolean;
-  hideLastSeen?: boolean;
-  sendReadReceipts?: boolean;
-  discoverable?: boolean;
-}
-
-export interface Instance {
-  name: string;
-  version: string;
-  setupRequired: boolean;
-  registrationMode: "open" | "invite" | "closed";
-  features: { emailPasswordReset: boolean };
-  passwordMinLength: number;
-  /** The server's logo, public (shown before anyone signs in). */
-  logoUrl?: string | null;
-}
-
-export interface Invite {
-  code: string;
-  url: string;
-  maxUses: number | null;
-  uses: number;
-  expiresAt: string | null;
-  usable: boolean;
-}
-
-/** Someone as others see them: in member lists, message senders and search results. */
-export interface Person {
-  id: string;
-  username: string;
-  displayName: string;
-  avatarUrl: string | null;
-}
-
-export interface Member {
-  user: Person & { deleted?: boolean };
-  role: "owner" | "admin" | "member";
-  joinedAt: string;
-}
-
-export interface Message {
-  id: string;
-  conversationId: string;
-  clientId: string;
-  text: string;
-  replyToId: string | null;
-  createdAt: string;
-  editedAt: string | null;
-  deletedAt: string | null;
-  deleted: boolean;
-  sender: Person;
-  reactions: { emoji: string; count: number; userIds: string[] }[];
-  mentions: { userIds: string[]; everyone: boolean };
-  pinned: boolean;
-  forwardedFrom: Person | null;
-  attachments: Attachment[];
-}
-
-export interface Attachment {
-  id: string;
-  name: string;
-  size: number;
-  type: string;
-  url: string;
-  /** Images: the size as displayed, and a small preview (null: the image is its own preview). */
-  width: number | null;
-  height: number | null;
-  thumbnailUrl: string | null;
-}
-
-export interface Conversation {
-  id: string;
-  type: "direct" | "group";
-  title: string | null;
-  createdBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  description: string;
-  archived: boolean;
-  avatarUrl: string | null;
-  members: Member[];
-  permissions: Record<string, Role>;
-  lastMessage: Message | null;
-  unreadCount: number;
-  mentionCount: number;
-  mutedUntil: string | null;
-  markedUnread: boolean;
-  /** Which messages reach me as push notifications here, and whether that is the default. */
-  pushLevel: "all" | "mentions" | "none";
-  pushLevelDefault: boolean;
-  /** My role, and what it lets me do here (the server decides; this only hides controls that would fail). */
-  myRole: "owner" | "admin" | "member";
-  can: Record<string, boolean>;
-}
-
-export interface ChatEvent {
-  id: string;
-  type:
-    | "conversation.created"
-    | "conversation.updated"
-    | "conversation.deleted"
-    | "member.added"
-    | "member.removed"
-    | "member.role-changed"
-    | "message.created"
-    | "message.updated"
-    | "message.deleted"
-    | "message.reactions"
-    | "message.pinned"
-    | "message.unpinned";
-  conversationId: string;
-  actorId: string | null;
-  createdAt: string;
-  message?: Message;
-  user?: Person;
-  conversation?: Omit<Conversation, "lastMessage" | "unreadCount" | "myRole" | "can">;
-}
-
-export interface SessionInfo {
-  id: string;
-  current: boolean;
-  userAgent: string;
-  ip: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-}
-
-export type Role = "owner" | "admin" | "member";
-
-export interface GroupInvite {
-  code: string;
-  url: string;
-  maxUses: number | null;
-  uses: number;
-  expiresAt: string | null;
-  revoked: boolean;
-  usable: boolean;
-  createdAt: string;
-}
-
-/** A change to a conversation shown as a line among its messages ("Ana added Ben"). */
-export interface Notice {
-  id: string;
-  type: "conversation.created" | "conversation.updated" | "member.added" | "member.removed" | "member.role-changed";
-  actor: Person | null;
-  subject: Person | null;
-  createdAt: string;
-}

@@ -102,7 +102,7 @@ export function applyEvent(e: ChatEvent): void {
       if (!old || (e.type === "member.added" && e.user?.id === myId)) {
         // New to me (added, or created with me): it shows at once; the server then says my rights and
         // what I have not read (refreshConversation keeps whatever arrived meanwhile).
-        if (e.conversation) putConversation({ ...e.conversation, lastMessage: old?.lastMessage ?? null, unreadCount: old?.unreadCount ?? 0, myRole: old?.myRole ?? "member", can: old?.can ?? {} });
+        if (e.conversation) putConversation({ ...unknownYet(e.conversation.type), ...old, ...e.conversation });
         void refreshConversation(e.conversationId).catch(() => {});
       } else if (e.conversation) {
         putConversation({ ...old, ...e.conversation });
@@ -176,6 +176,25 @@ function insertSorted(list: Message[], m: Message): Message[] {
 
 function isBeingRead(conversationId: string): boolean {
   return openId.value === conversationId && document.visibilityState === "visible" && document.hasFocus();
+}
+
+/**
+ * My side of a conversation I have just been added to, until the server says (refreshConversation): nothing
+ * unread, no rights, not muted, the default notification level.
+ */
+function unknownYet(type: Conversation["type"]): Omit<Conversation, keyof NonNullable<ChatEvent["conversation"]>> {
+  return {
+    lastMessage: null,
+    unreadCount: 0,
+    mentionCount: 0,
+    mutedUntil: null,
+    markedUnread: false,
+    myRole: "member",
+    // No control shows before the server says what I may do.
+    can: {} as Conversation["can"],
+    pushLevel: type === "direct" ? "all" : "mentions",
+    pushLevelDefault: true,
+  };
 }
 
 function putConversation(c: Conversation): void {

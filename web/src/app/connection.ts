@@ -1,5 +1,6 @@
 // The one WebSocket to /ws: hello → ready → events, resuming from the last event id after any drop.
 import { signal } from "@preact/signals";
+import type { ClientFrame, ServerFrame, SignalFrame } from "../../../src/protocol/frames.ts";
 import type { ChatEvent, Message, User } from "./api.ts";
 
 export type ConnectionStatus = "connecting" | "online" | "offline";
@@ -9,14 +10,14 @@ export interface ConnectionHandlers {
   /** The socket is ready; `resumed` is false on a fresh start, when the caller must load state anew. */
   ready(user: User, resumed: boolean): void;
   event(e: ChatEvent): void;
-  ack(id: string, message: Message): void;
+  ack(id: string | null, message: Message): void;
   error(id: string | null, code: string, message: string, retryAfter?: number): void;
   /** The server says this session is over (signed out elsewhere, revoked, expired). */
   signedOut(): void;
   /** The socket closed; in-flight requests will not be answered on it. */
   dropped(): void;
   /** Frames outside the event stream: presence, typing, receipt, summary. */
-  signal(frame: { type: string }): void;
+  signal(frame: SignalFrame): void;
 }
 
 const PING_EVERY_MS = 25_000;
@@ -50,7 +51,7 @@ export function disconnect(): void {
 }
 
 /** Sends a frame if the socket is ready; false means "not now", and the caller keeps it for later. */
-export function sendFrame(frame: object): boolean {
+export function sendFrame(frame: ClientFrame): boolean {
   if (!ws || !ready || ws.readyState !== WebSocket.OPEN) return false;
   ws.send(JSON.stringify(frame));
   return true;
@@ -61,12 +62,13 @@ function open(): void {
   status.value = "connecting";
   const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   ws = socket;
-  socket.onopen = () => socket.send(JSON.stringify({ type: "hello", ...(lastEventId ? { since: lastEventId } : {}) }));
+  socket.onopen = () => socket.send(JSON.stringify({ type: "hello", ...(lastEventId ? { since: lastEventId } : {}) } satisfies ClientFrame));
   socket.onmessage = (e) => {
     if (ws !== socket) return;
-    let frame: any;
+    // The server's frames are the contract's ServerFrame; each case below narrows it by type.
+    let frame: ServerFrame;
     try {
-      frame = JSON.parse(String(e.data));
+      frame = JSON.parse(String(e.data)) as ServerFrame;
     } catch {
       return;
     }
@@ -131,7 +133,7 @@ function startHeartbeat(socket: WebSocket): void {
   // The server pings too, but a browser cannot see those: our own ping finds a dead link from this side.
   pingTimer = setInterval(() => {
     if (socket.readyState !== WebSocket.OPEN) return;
-    socket.send(JSON.stringify({ type: "ping" }));
+    socket.send(JSON.stringify({ type: "ping" } satisfies ClientFrame));
     clearTimeout(pongTimer);
     pongTimer = setTimeout(() => socket.close(4000, "no pong"), PONG_WITHIN_MS);
   }, PING_EVERY_MS);

@@ -3,6 +3,8 @@
 // server stores each message once however often it is sent.
 import { signal } from "@preact/signals";
 import type { Attachment } from "./api.ts";
+import { isRetryable } from "../../../src/protocol/errors.ts";
+import type { ClientFrame } from "../../../src/protocol/frames.ts";
 import { sendFrame } from "./connection.ts";
 import { idbAll, idbDelete, idbPut } from "./idb.ts";
 
@@ -22,8 +24,6 @@ export interface Outgoing {
 
 export const outbox = signal<Outgoing[]>([]);
 
-/** Refusals that retrying cannot fix without the user: show them and wait. */
-const PERMANENT = new Set(["VALIDATION_FAILED", "NOT_A_MEMBER", "MESSAGE_NOT_FOUND", "CLIENT_ID_REUSED", "FRAME_TOO_LARGE", "BAD_REQUEST"]);
 
 const inFlight = new Set<string>();
 let owner: string | null = null;
@@ -66,7 +66,7 @@ export function queueMessage(conversationId: string, text: string, replyToId: st
 export function flush(): void {
   for (const o of outbox.value) {
     if (o.state !== "sending" || inFlight.has(o.clientId)) continue;
-    const frame = {
+    const frame: ClientFrame = {
       type: "send",
       id: o.clientId,
       conversationId: o.conversationId,
@@ -89,7 +89,8 @@ export function acknowledged(clientId: string): void {
 
 export function refused(clientId: string, code: string, message: string, retryAfter?: number): void {
   if (!inFlight.delete(clientId)) return;
-  if (PERMANENT.has(code)) {
+  // The error catalogue says which refusals retrying can overcome; the others need the user: show and wait.
+  if (!isRetryable(code)) {
     update(clientId, { state: "failed", error: message });
     return;
   }

@@ -1,20 +1,15 @@
 // Notifications on this device: the browser's push subscription, registered with Parley. The service
 // worker (web/sw.js) shows them; a click on one opens its conversation here.
 import { signal } from "@preact/signals";
+import type { PushSubscriptionView } from "../../../src/protocol/views.ts";
 import { api } from "./api.ts";
 import { navigate } from "./navigation.ts";
 
 export type PushState = "unsupported" | "denied" | "off" | "on";
 export const pushState = signal<PushState>("off");
 
-export interface PushDevice {
-  id: string;
-  label: string;
-  service: string;
-  current: boolean;
-  createdAt: string;
-  lastSuccessAt: string | null;
-}
+/** One browser of mine that gets notifications, as the server lists it. */
+export type PushDevice = PushSubscriptionView;
 
 const supported = () => typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 

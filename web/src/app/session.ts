@@ -40,15 +40,14 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
         confirmDelivery(e.conversationId, e.message.id);
       }
     },
-    signal(f) {
-      const frame = f as any;
-      if (f.type === "presence") onPresence(frame);
-      else if (f.type === "typing" && frame.userId !== user.id) onTyping(frame);
-      else if (f.type === "receipt" && frame.userId !== user.id) onReceipt(frame);
-      else if (f.type === "summary") applySummary(frame.conversation);
+    signal(frame) {
+      if (frame.type === "presence") onPresence(frame);
+      else if (frame.type === "typing" && frame.userId !== user.id) onTyping(frame);
+      else if (frame.type === "receipt" && frame.userId !== user.id) onReceipt(frame);
+      else if (frame.type === "summary" && frame.conversation) applySummary(frame.conversation);
     },
     ack(id, message) {
-      acknowledged(id);
+      if (id) acknowledged(id);
       upsertMessage(message);
     },
     error(id, code, message, retryAfter) {

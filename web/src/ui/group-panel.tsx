@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type Conversation, type GroupInvite, type Member, type Message, type Role } from "../app/api.ts";
+import { api, type AdjustableRight, type Conversation, type GroupInvite, type Member, type Message, type Role } from "../app/api.ts";
 import { changeConversation, deleteConversation, leaveConversation, setPinned } from "../app/chats.ts";
 import { previewText } from "../app/markdown.ts";
 import { me, navigate } from "../app/state.ts";
@@ -131,7 +131,7 @@ function InviteLinks(props: { c: Conversation }) {
   );
 }
 
-const rights: [string, string][] = [
+const rights: [AdjustableRight, string][] = [
   ["post", "Send messages"],
   ["addMembers", "Add members and make invite links"],
   ["removeMembers", "Remove members"],

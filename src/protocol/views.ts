@@ -1,0 +1,224 @@
+// The wire contract: what the server sends and the web app reads, written once. Types only, with no
+// imports from the rest of the server, so the web app can `import type` them without pulling server code
+// into its bundle. The server's mappers (chat/views.ts, accounts/users.ts...) return these types and the web
+// app reads them, so renaming a field on one side fails `npm run typecheck` on the other.
+
+/** Someone as others see them: members, senders, search results. */
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+  bio: string;
+  /** A deleted account keeps its messages under "Deleted user". */
+  deleted: boolean;
+}
+
+/** What a user sees of themselves, and admins of everyone. */
+export interface AccountView extends PublicUser {
+  email: string | null;
+  role: "admin" | "member";
+  /** False for accounts that sign in with passkeys only. */
+  hasPassword: boolean;
+  deactivated: boolean;
+  /** Privacy: others see no "last seen"; no read receipts either way. */
+  hideLastSeen: boolean;
+  sendReadReceipts: boolean;
+  /** Off: found in people search and contact matching only by exact username. */
+  discoverable: boolean;
+  createdAt: string;
+}
+
+/** What a message carries about its author, so a client renders it without another request. */
+export interface SenderView {
+  id: string;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+}
+
+export interface AttachmentView {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
+  url: string;
+  /** Images: the size as displayed, and a preview at most 480 pixels on its longer side (null: use url). */
+  width: number | null;
+  height: number | null;
+  thumbnailUrl: string | null;
+}
+
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  clientId: string;
+  text: string;
+  replyToId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  deleted: boolean;
+  sender: SenderView;
+  /** Per emoji: how many, and who (in the order they reacted). */
+  reactions: { emoji: string; count: number; userIds: string[] }[];
+  mentions: { userIds: string[]; everyone: boolean };
+  pinned: boolean;
+  /** Set on a forwarded copy: who wrote the original. */
+  forwardedFrom: SenderView | null;
+  attachments: AttachmentView[];
+}
+
+export type Role = "owner" | "admin" | "member";
+
+/** Rights a group's owner can give to a role (chat/permissions.ts has their labels and defaults). */
+export type AdjustableRight = "post" | "addMembers" | "removeMembers" | "editInfo" | "pin" | "deleteOthers" | "mentionEveryone" | "startCalls";
+/** Rights tied to a role for good. */
+export type FixedRight = "read" | "react" | "leave" | "manageRoles" | "changePermissions" | "transferOwnership" | "deleteGroup";
+export type Right = AdjustableRight | FixedRight;
+/** The least role that has each adjustable right in a conversation. */
+export type Permissions = Record<AdjustableRight, Role>;
+
+export interface MemberView {
+  user: PublicUser;
+  role: Role;
+  joinedAt: string;
+}
+
+/** A conversation as everyone in it sees it. */
+export interface ConversationView {
+  id: string;
+  type: "direct" | "group";
+  title: string | null;
+  description: string;
+  /** Who may do what; the same for direct conversations, where roles do not apply. */
+  permissions: Permissions;
+  archived: boolean;
+  /** Groups: their picture (null shows initials); direct conversations show the other person's. */
+  avatarUrl: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  members: MemberView[];
+}
+
+export type PushLevel = "all" | "mentions" | "none";
+
+/** A conversation as one member sees it in their list: with their own unread, mute and rights. */
+export interface ConversationSummary extends ConversationView {
+  lastMessage: MessageView | null;
+  unreadCount: number;
+  /** My role here, and what it lets me do: clients show only the controls that will work. */
+  myRole: Role;
+  can: Record<Right, boolean>;
+  /** Unread messages that mention me (or everyone). */
+  mentionCount: number;
+  /** Muted until then (far in the future: until unmuted); null when not muted. */
+  mutedUntil: string | null;
+  markedUnread: boolean;
+  /** Which messages reach me as push notifications here; `pushLevelDefault` when I never chose. */
+  pushLevel: PushLevel;
+  pushLevelDefault: boolean;
+}
+
+export type EventType =
+  | "conversation.created"
+  | "conversation.updated"
+  | "member.added"
+  | "member.removed"
+  | "member.role-changed"
+  | "conversation.deleted"
+  | "message.created"
+  | "message.updated"
+  | "message.deleted"
+  | "message.reactions"
+  | "message.pinned"
+  | "message.unpinned";
+
+/** An event as clients see it. Ids are decimal strings that increase with every change. */
+export interface EventView {
+  id: string;
+  type: EventType;
+  conversationId: string;
+  actorId: string | null;
+  createdAt: string;
+  message?: MessageView;
+  user?: PublicUser;
+  conversation?: ConversationView;
+}
+
+/** A change to a group shown as a line among its messages ("Ana added Ben"). */
+export interface NoticeView {
+  /** The event id. */
+  id: string;
+  type: "conversation.created" | "conversation.updated" | "member.added" | "member.removed" | "member.role-changed";
+  actor: PublicUser | null;
+  subject: PublicUser | null;
+  createdAt: string;
+}
+
+export type PresenceStatus = "online" | "away" | "offline";
+
+/** One Web Push subscription: one browser of mine that gets notifications. */
+export interface PushSubscriptionView {
+  id: string;
+  label: string;
+  /** The push service's host, to tell devices apart (fcm.googleapis.com, updates.push.services.mozilla.com…). */
+  service: string;
+  /** Made by the session asking. */
+  current: boolean;
+  createdAt: string;
+  lastSuccessAt: string | null;
+}
+
+/** Public facts the web app needs before anyone signs in (GET /api/v1/instance). */
+export interface InstanceView {
+  name: string;
+  version: string;
+  publicUrl: string;
+  setupRequired: boolean;
+  registrationMode: "open" | "invite" | "closed";
+  features: { emailPasswordReset: boolean };
+  passwordMinLength: number;
+  /** The server's logo, public (shown before anyone signs in). */
+  logoUrl: string | null;
+}
+
+/** An invite to register on this server (admins). */
+export interface InviteView {
+  code: string;
+  url: string;
+  note: string;
+  maxUses: number | null;
+  uses: number;
+  expiresAt: string | null;
+  revoked: boolean;
+  usable: boolean;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** A link that lets people join one group. */
+export interface GroupInviteView {
+  code: string;
+  url: string;
+  conversationId: string;
+  maxUses: number | null;
+  uses: number;
+  expiresAt: string | null;
+  revoked: boolean;
+  usable: boolean;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+/** One signed-in device of mine. */
+export interface SessionView {
+  id: string;
+  current: boolean;
+  userAgent: string;
+  ip: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+}

@@ -1,5 +1,5 @@
 import { createMailer } from "./accounts/mailer.ts";
-import type { Chat, ChatPublisher } from "./chat/context.ts";
+import type { Chat } from "./chat/context.ts";
 import { PushNotifier } from "./push/notifier.ts";
 import { collectFrom, createMetrics } from "./ops/app-metrics.ts";
 import { scheduleBackups } from "./ops/backup.ts";
@@ -23,6 +23,8 @@ import { sweepFiles, type Media } from "./files/attachments.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
 import { createWriteQueue } from "./store/write-queue.ts";
+import { createCommitEffects } from "./commit-effects.ts";
+import { Background } from "./lib/background.ts";
 import { DiskSpace } from "./ops/disk-space.ts";
 
 export interface App {
@@ -45,23 +47,10 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const vapid = { ...loadVapidKeys(config.dataDir), subject: vapidSubject(config.pushContact, config.publicUrl) };
   const pushPolicy = pushOutboundPolicy(config);
   const pushSender = new PushSender(store.db, vapid, pushPolicy, log);
-  // Push follows the hub: every committed event goes to sockets first, then to those who are away.
-  let push: PushNotifier | undefined;
   const metrics = createMetrics();
-  const publisher: ChatPublisher = {
-    publish: (event, change) => {
-      const started = performance.now();
-      hub.publish(event, change);
-      if (event.type === "message.created") {
-        metrics.fanoutSeconds.observe((performance.now() - started) / 1000);
-        metrics.messagesSent.inc();
-        metrics.messagesDelivered.inc({}, hub.subscribers(event.conversationId));
-      }
-      push?.onEvent(event);
-    },
-    notify: (to, frame) => hub.notify(to, frame),
-  };
-  const chat: Chat = { store, files, queue: createWriteQueue(store, {
+  const publisher = createCommitEffects({ hub, metrics, log });
+  const background = new Background(log);
+  const chat: Chat = { store, files, background, queue: createWriteQueue(store, {
       maxBatch: config.writeBatchMax,
       waitMs: config.writeBatchWaitMs,
       onCommit(size, jobs) {
@@ -71,12 +60,11 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     }), publisher, sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2) };
   const presence = new Presence(hub, chat, config.presenceRate);
   collectFrom(metrics, { hub, presence, queue: chat.queue, push: pushSender, disk });
-  push = new PushNotifier(store.db, pushSender, { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
+  const push = new PushNotifier(store.db, pushSender, { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
+  publisher.pushWith(push);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
-  const fileSweep = setInterval(() => {
-    sweepFiles(store.db, files, ttlMs).catch((err) => log.error("file sweep failed", { err }));
-  }, Math.min(3600_000, ttlMs));
+  const fileSweep = setInterval(() => background.later("sweepFilesLater", () => sweepFiles(store.db, files, ttlMs)), Math.min(3600_000, ttlMs));
   fileSweep.unref();
   const stopBackups = config.backupDir
     ? scheduleBackups({ dataDir: config.dataDir, dir: resolve(config.backupDir), everySeconds: config.backupEverySeconds, keep: config.backupKeep, log })
@@ -118,6 +106,8 @@ export function createApp(config: Config, store: Store, log: Logger): App {
       stopBackups();
       metrics.stop();
       disk.stop();
+      // Work started by the last commits and closes (files to remove, last seen) finishes before the store closes.
+      await background.idle();
       await chat.queue.idle();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats() });

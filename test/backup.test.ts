@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "./harness.ts";
+import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 
 const root = join(import.meta.dir, "..");
@@ -52,12 +52,15 @@ describe("backup and restore", () => {
         if (r.status === 201) acked.push(r.body.message.id);
       }
     })();
-    await Bun.sleep(300);
+    // More than a page of history (the restore below reads 50), written while the backup is taken.
+    await waitFor(() => acked.length > 60, "the writer to have a page of messages acked");
     ackedBefore = [...acked];
     const backup = cli(["backup", archive, "--data-dir", data]);
     expect(await backup.exited).toBe(0);
     expect(await new Response(backup.stdout).text()).toContain("Backed up");
-    await Bun.sleep(200);
+    // Writes go on after the backup ends (it never blocked them).
+    const after = acked.length;
+    await waitFor(() => acked.length > after, "a write acked after the backup");
     writing = false;
     await writer;
     expect(acked.length).toBeGreaterThan(ackedBefore.length);
@@ -102,7 +105,7 @@ describe("backup and restore", () => {
       env: { PARLEY_DATA_DIR: join(dir, "scheduled-data"), PARLEY_BACKUP_DIR: backups, PARLEY_BACKUP_EVERY_SECONDS: "1", PARLEY_BACKUP_KEEP: "2" },
     });
     servers.push(s);
-    await Bun.sleep(3600);
+    await waitFor(() => s.lines.filter((l) => l.includes('"backup written"')).length >= 3, "three scheduled backups", 15_000);
     const { readdirSync } = await import("node:fs");
     const archives = readdirSync(backups).filter((f) => f.endsWith(".tar"));
     expect(archives).toHaveLength(2);

@@ -145,6 +145,7 @@ describe("files in messages", () => {
     expect(m.body.message.attachments.map((x: any) => x.name)).toEqual(["one.txt", "two.txt"]);
     expect((await s.call("DELETE", `/api/v1/conversations/${conv}/messages/${m.body.message.id}`, { token: ana.token })).status).toBe(204);
     expect((await download(ben, a.body.attachment.id)).status).toBe(403);
+    await s.idle();
     expect(blobs().some((f) => f.endsWith(sha))).toBe(false);
   });
 

@@ -2,19 +2,9 @@
 // that only match their own Host, password guessing from a session, invisible characters, limits per
 // person, presence floods, and the log lines a client going away leaves.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addMember, cookieFrom, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, cookieFrom, setUp, startTestServer, waitFor, type Person, type TestServer } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
-type Person = { token: string; user: { id: string; username: string }; password?: string };
-
-/** Polls a condition until it holds or the deadline passes (for effects with no event of their own). */
-async function eventually(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
 
 describe("accounts and sessions", () => {
   let s: TestServer;
@@ -231,7 +221,7 @@ describe("limits per person", () => {
     // a change is told only when it differs from what was told.
     const final = await statusOfAna();
     const aboutAna = () => watch.frames.filter((f) => f.type === "presence" && f.userId === ana.user.id);
-    await eventually(() => (aboutAna().at(-1)?.status ?? "online") === final, `Ben to see Ana ${final}`);
+    await waitFor(() => (aboutAna().at(-1)?.status ?? "online") === final, `Ben to see Ana ${final}`);
     // ~10 changes got through the per-socket throttle; uncoalesced each would be a frame to every shared conversation.
     expect(aboutAna().length - seenBefore).toBeLessThanOrEqual(3);
     flapper.close();

@@ -20,6 +20,8 @@ export interface TestServer {
   call<T = any>(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit }): Promise<Reply<T>>;
   /** Every row of every table, to prove that a refused request changed nothing. */
   snapshot(): string;
+  /** Resolves once the write queue and the work after commits (`…Later`) have nothing left to do. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,12 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
       const rows = (name: string) => sqlite.query<Record<string, unknown>, []>(`SELECT * FROM "${name}" ORDER BY rowid`).all().map(({ last_seen_at: _, ...row }) => row);
       return JSON.stringify(tables.map(({ name }) => [name, rows(name)]));
     },
+    async idle() {
+      const { chat } = running.app.deps;
+      await chat.queue.idle();
+      await chat.background.idle();
+      await chat.queue.idle();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -101,4 +109,25 @@ export async function addMember(s: TestServer, adminToken: string, name = `user$
 export function cookieFrom(headers: Headers): string {
   const set = headers.getSetCookie().find((c) => c.startsWith("parley_session="));
   return set ? set.split(";")[0]! : "";
+}
+
+/** Someone signed in, as the tests hold them: their token and who they are. */
+export type Person = { token: string; user: { id: string; username: string }; password?: string };
+
+/** Calls the API as a person: `api(s, ana, "GET", "/me")`. */
+export function api(s: TestServer, p: Person, method: string, path: string, body?: unknown): Promise<Reply> {
+  return s.call(method, `/api/v1${path}`, { token: p.token, body });
+}
+
+/**
+ * Waits until a condition holds, checking every few milliseconds, or fails after the deadline: for effects
+ * that have no event of their own (a file removed, a backup written). Never a stand-in for "the work is done"
+ * when an awaitable signal exists (`s.idle()`, a frame, a sentinel).
+ */
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(10);
+  }
 }

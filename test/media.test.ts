@@ -6,7 +6,7 @@ import S3rver from "s3rver";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readImageHeader } from "../src/files/image-metadata.ts";
-import { addMember, setUp, startTestServer, tempDir, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, tempDir, type TestServer, waitFor } from "./harness.ts";
 import { contains, phonePhoto, pixelAt, SECRET_PLACE } from "./images.ts";
 
 type Person = { token: string; user: { id: string } };
@@ -214,7 +214,7 @@ for (const storage of ["local", "s3"] as const) {
       const m = await send(ana, { clientId: `del-${storage}`, attachmentIds: [up.body.attachment.id] });
       const keysBefore = await storedKeys(s);
       expect((await s.call("DELETE", `/api/v1/conversations/${conv}/messages/${m.body.message.id}`, { token: ana.token })).status).toBe(204);
-      await Bun.sleep(100);
+      await s.idle();
       const keysAfter = await storedKeys(s);
       expect(keysBefore.length - keysAfter.length).toBe(2);
       expect((await download(ben, up.body.attachment.url)).status).toBe(403);
@@ -254,8 +254,7 @@ describe("cleanup and options", () => {
       const up = (await (await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form })).json()) as any;
       expect(await storedKeys(s)).toHaveLength(1);
       // The sweep runs every second here (every hour by default).
-      await Bun.sleep(2600);
-      expect(await storedKeys(s)).toHaveLength(0);
+      await waitFor(async () => (await storedKeys(s)).length === 0, "the sweep to remove the unsent upload");
       expect((await s.call("GET", up.attachment.url, { token: ana.token })).status).toBe(403);
     } finally {
       await s.stop();

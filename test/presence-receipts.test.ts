@@ -33,7 +33,9 @@ describe("presence", () => {
     expect(await until(watch, "presence", (f) => f.userId === ana.user.id)).toMatchObject({ status: "online" });
     const tab2 = await TestSocket.ready(s.url, ana.token);
     tab1.send({ type: "presence", status: "away" });
-    await Bun.sleep(100);
+    // A sentinel behind it on the same socket: once Ben sees Ana typing, the away frame was handled.
+    tab1.send({ type: "typing", conversationId: dm });
+    await until(watch, "typing", (f) => f.userId === ana.user.id);
     // One tab still active: still online, and nothing new was said.
     expect(frames(watch, "presence").filter((f: any) => f.userId === ana.user.id).map((f: any) => f.status)).toEqual(["online"]);
     tab2.send({ type: "presence", status: "away" });
@@ -82,7 +84,9 @@ describe("typing", () => {
     tab.send({ type: "typing", conversationId: dm });
     tab.send({ type: "typing", conversationId: dm });
     expect(await until(watch, "typing")).toEqual({ type: "typing", conversationId: dm, userId: ana.user.id, expiresInMs: 6000 });
-    await Bun.sleep(200);
+    // A sentinel sent after both: when its message reaches Ben, a second typing notice would have too.
+    await tab.request({ type: "send", id: "sentinel", conversationId: dm, clientId: "typing-sentinel", text: "sentinel" });
+    await watch.next((f) => f.type === "event" && f.event.message?.clientId === "typing-sentinel");
     expect(frames(watch, "typing")).toHaveLength(1);
     const nosy = await TestSocket.ready(s.url, carol.token);
     expect(await nosy.request({ type: "typing", id: "t1", conversationId: dm })).toMatchObject({ type: "error", id: "t1", code: "NOT_A_MEMBER" });
@@ -111,7 +115,9 @@ describe("receipts", () => {
     const sender = await TestSocket.ready(s.url, ana.token);
     const msg = (await api(ana, "POST", `/conversations/${dm}/messages`, { clientId: "r2", text: "and now?" })).body.message;
     expect((await api(ben, "POST", `/conversations/${dm}/read`, { messageId: msg.id })).status).toBe(204);
-    await Bun.sleep(150);
+    // A sentinel committed after the read: when it reaches Ana, a read receipt would have come before it.
+    await api(ben, "POST", `/conversations/${dm}/messages`, { clientId: "receipt-sentinel", text: "sentinel" });
+    await sender.next((f) => f.type === "event" && f.event.message?.clientId === "receipt-sentinel");
     expect(frames(sender, "receipt").filter((f: any) => f.kind === "read")).toEqual([]);
     expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0].readMessageId).toBeNull();
     // And Ben no longer sees when Ana reads.

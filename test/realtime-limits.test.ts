@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, waitFor } from "./harness.ts";
 import { openRawSocket } from "./raw-ws.ts";
 import { TestSocket } from "./ws-client.ts";
 
@@ -157,8 +157,7 @@ describe("limits that protect the server", () => {
       const admin = await setUp(quick);
       const raw = await openRawSocket(quick.url, admin.token);
       raw.sendText(JSON.stringify({ type: "hello" }));
-      await Bun.sleep(100);
-      expect(quick.running.app.deps.hub.socketsOf(admin.user.id)).toBe(1);
+      await waitFor(() => quick.running.app.deps.hub.socketsOf(admin.user.id) === 1, "the raw socket to be live");
       // The raw client reads the server's pings but never answers them, like a phone that lost its network.
       await raw.ended;
       expect(quick.running.app.deps.hub.socketsOf(admin.user.id)).toBe(0);

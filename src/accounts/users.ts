@@ -4,6 +4,7 @@ import { toIso } from "../lib/time.ts";
 import { users } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
+import type { WriteQueue } from "../store/write-queue.ts";
 import type { AccountView, PublicUser } from "../protocol/views.ts";
 import type { UserRow } from "./sessions.ts";
 
@@ -133,4 +134,11 @@ export function isUniqueViolation(err: unknown, index: string): boolean {
     if (e.message.includes("UNIQUE constraint failed") && e.message.includes(index)) return true;
   }
   return false;
+}
+
+/** Records when someone was last seen; presence calls it when they leave, and now and then while they stay. */
+export function recordLastSeen(queue: WriteQueue, userId: string, at: number): Promise<void> {
+  return queue.run((tx) => {
+    tx.update(users).set({ lastSeenAt: at }).where(eq(users.id, userId)).run();
+  });
 }

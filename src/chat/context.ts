@@ -1,3 +1,4 @@
+import type { Background } from "../lib/background.ts";
 import type { KeyedTokenBuckets } from "../lib/token-bucket.ts";
 import type { FileStore } from "../files/file-store.ts";
 import type { Store } from "../store/store.ts";
@@ -29,6 +30,8 @@ export interface Chat {
   files: FileStore;
   queue: WriteQueue;
   publisher: ChatPublisher;
+  /** Work after commit that nobody waits for (`…Later`): logged when it fails, awaited by tests. */
+  background: Background;
   /** Sends per person per second (PARLEY_SEND_RATE), over every socket and the HTTP API together. */
   sendLimit: KeyedTokenBuckets;
 }

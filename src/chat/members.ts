@@ -150,7 +150,7 @@ export function deleteGroup(chat: Chat, me: UserRow, conversationId: string): Pr
     const keys = dropMessageFiles(tx, messageIds);
     if (conv!.avatarKey) keys.push(conv!.avatarKey);
     tx.delete(conversations).where(eq(conversations.id, conversationId)).run();
-    afterCommit(() => void removeUnreferenced(chat.store.db, chat.files, keys).catch(() => {}));
+    afterCommit(() => chat.background.later("removeFilesLater", () => removeUnreferenced(chat.store.db, chat.files, keys)));
   });
 }
 

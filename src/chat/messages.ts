@@ -154,7 +154,7 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
     forgetExtras(tx, [messageId]);
     // The files go with the words: their rows now, their bytes once nothing else refers to them.
     const keys = dropMessageFiles(tx, [messageId]);
-    afterCommit(() => void removeUnreferenced(chat.store.db, chat.files, keys).catch(() => {}));
+    afterCommit(() => chat.background.later("removeFilesLater", () => removeUnreferenced(chat.store.db, chat.files, keys)));
     const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
     const message = toMessageView(row, found.senderId === me.id ? me : findUserById(tx, found.senderId)!);
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));

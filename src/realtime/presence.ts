@@ -1,12 +1,10 @@
 // Who is online: worked out from each person's live sockets (several tabs and devices), told only to the
 // people who share a conversation with them. A socket that vanishes without a close is dropped by the
 // ping timeout (PARLEY_WS_IDLE_TIMEOUT_SECONDS), so presence is right again within that time.
-import { eq } from "drizzle-orm";
-import { findUserById } from "../accounts/users.ts";
+import { findUserById, recordLastSeen } from "../accounts/users.ts";
 import type { Chat } from "../chat/context.ts";
 import { listMemberConversationIds } from "../chat/conversations.ts";
 import { toIso } from "../lib/time.ts";
-import { users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { PresenceFrame } from "../protocol/frames.ts";
 import type { PresenceStatus } from "../protocol/views.ts";
@@ -76,7 +74,7 @@ export class Presence {
     // Going offline is always written; coming and going while online, at most once a minute.
     if (status === "offline" || now - (this.written.get(userId) ?? 0) >= LAST_SEEN_EVERY_MS) {
       this.written.set(userId, now);
-      void this.chat.queue.run((tx) => tx.update(users).set({ lastSeenAt: now }).where(eq(users.id, userId)).run()).catch(() => {});
+      this.chat.background.later("recordLastSeenLater", () => recordLastSeen(this.chat.queue, userId, now));
       if (status === "offline") this.written.delete(userId);
     }
     this.tellLater(userId);

@@ -26,6 +26,17 @@ export interface Media {
   limits: { maxUploadBytes: number; userQuotaBytes: number; stripImageLocation: boolean; uploadUrlTtlSeconds: number };
 }
 
+/**
+ * A body as the files domain sees it, whoever carried it (HTTP today): what the client declared, and the
+ * bytes as they stream in. The domain never sees a Request.
+ */
+export interface IncomingBody {
+  contentType: string | undefined;
+  /** Content-Length, or NaN when the client did not say (chunked). */
+  declaredBytes: number;
+  stream: ReadableStream<Uint8Array> | null;
+}
+
 export const MAX_ATTACHMENTS = 10;
 /** Images larger than this are stored as they are, without preview or metadata removal. */
 const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
@@ -80,16 +91,17 @@ async function ingest(m: Media, temp: TempFile): Promise<Pick<AttachmentRow, "sh
  * Refuses what is too big before reading it when the size is declared, and while streaming when it is
  * not; stores nothing on any failure.
  */
-export async function receiveUpload(m: Media, me: UserRow, req: Request): Promise<AttachmentView> {
+export async function receiveUpload(m: Media, me: UserRow, body: IncomingBody): Promise<AttachmentView> {
   const { maxUploadBytes, userQuotaBytes } = m.limits;
-  const boundary = boundaryOf(req.headers.get("content-type") ?? undefined);
-  const declared = Number(req.headers.get("content-length") ?? NaN);
+  const boundary = boundaryOf(body.contentType);
+  const declared = body.declaredBytes;
   if (declared > maxUploadBytes + ENVELOPE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxUploadBytes} bytes.`);
   requireDiskRoom(m);
   const room = roomLeft(m.store.db, me, userQuotaBytes);
   if (room <= 0 || (Number.isFinite(declared) && declared - ENVELOPE_BYTES > room)) throw new AppError("QUOTA_EXCEEDED");
-  if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
-  const { temp, result } = await m.temps.receive((write) => readFilePart(req.body!, boundary, "file", Math.min(maxUploadBytes, room), write));
+  const stream = body.stream;
+  if (!stream) throw new AppError("BAD_REQUEST", "The request has no body.");
+  const { temp, result } = await m.temps.receive((write) => readFilePart(stream, boundary, "file", Math.min(maxUploadBytes, room), write));
   const stored = await ingest(m, temp);
   const row: AttachmentRow = {
     ...emptyRow(me, safeFileName(result.filename)),
@@ -171,14 +183,14 @@ export function startPresignedUpload(m: Media, me: UserRow, input: { name: strin
 }
 
 /** Presigned flow on local storage, step 2: the bytes, PUT to the signed URL (the token is the credential). */
-export async function receivePresignedContent(m: Media, id: string, token: string, req: Request): Promise<void> {
+export async function receivePresignedContent(m: Media, id: string, token: string, incoming: IncomingBody): Promise<void> {
   const row = m.store.db.select().from(attachments).where(eq(attachments.id, id)).get();
   const valid = row && row.status === "pending" && row.uploadTokenHash !== null && row.uploadTokenHash === hashSecret(token) && Date.now() < row.uploadExpiresAt!;
   if (!valid) throw new AppError("UPLOAD_LINK_INVALID");
   requireDiskRoom(m);
-  if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
-  const body = req.body;
-  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (!incoming.stream) throw new AppError("BAD_REQUEST", "The request has no body.");
+  const body = incoming.stream;
+  const declared = incoming.declaredBytes;
   const temp = await withinAnnouncedSize(m, row, async () => {
     if (declared > row.size) throw new AppError("PAYLOAD_TOO_LARGE");
     return m.temps.fromStream(body, row.size);

@@ -9,7 +9,7 @@ import { getLogoKey, setLogoKey } from "../accounts/instance-settings.ts";
 import { AppError } from "../lib/errors.ts";
 import { conversations, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { removeUnreferenced, type Media, requireDiskRoom } from "./attachments.ts";
+import { removeUnreferenced, requireDiskRoom, type IncomingBody, type Media } from "./attachments.ts";
 import { isFileKey } from "./file-store.ts";
 import { makeAvatar } from "./images.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
@@ -19,13 +19,13 @@ import { sniffType } from "./sniff.ts";
 const MAX_AVATAR_SOURCE_BYTES = 20 * 1024 * 1024;
 
 /** Reads the picture from a multipart body (field "file") and stores its avatar; returns the key. */
-export async function storeAvatar(m: Media, req: Request): Promise<string> {
+export async function storeAvatar(m: Media, body: IncomingBody): Promise<string> {
   requireDiskRoom(m);
-  if (!req.body) throw new AppError("BAD_REQUEST", "The request has no body.");
-  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (!body.stream) throw new AppError("BAD_REQUEST", "The request has no body.");
+  const declared = body.declaredBytes;
   if (declared > MAX_AVATAR_SOURCE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${MAX_AVATAR_SOURCE_BYTES} bytes.`);
   const chunks: Uint8Array[] = [];
-  await readFilePart(req.body, boundaryOf(req.headers.get("content-type") ?? undefined), "file", MAX_AVATAR_SOURCE_BYTES, async (c) => {
+  await readFilePart(body.stream, boundaryOf(body.contentType), "file", MAX_AVATAR_SOURCE_BYTES, async (c) => {
     chunks.push(c.slice());
   });
   const bytes = Buffer.concat(chunks);
@@ -34,19 +34,19 @@ export async function storeAvatar(m: Media, req: Request): Promise<string> {
   return m.files.put(avatar);
 }
 
-export async function setUserAvatar(m: Media, me: UserRow, req: Request | null): Promise<UserRow> {
-  const key = req ? await storeAvatar(m, req) : null;
+export async function setUserAvatar(m: Media, me: UserRow, picture: IncomingBody | null): Promise<UserRow> {
+  const key = picture ? await storeAvatar(m, picture) : null;
   const row = m.store.db.update(users).set({ avatarKey: key, updatedAt: Date.now() }).where(eq(users.id, me.id)).returning().get()!;
   if (me.avatarKey && me.avatarKey !== key) await removeUnreferenced(m.store.db, m.files, [me.avatarKey]);
   return row;
 }
 
 /** A group's picture: the editInfo right, like its name; members see conversation.updated. */
-export async function setGroupAvatar(m: Media, chat: Chat, me: UserRow, conversationId: string, req: Request | null): Promise<ConversationView> {
+export async function setGroupAvatar(m: Media, chat: Chat, me: UserRow, conversationId: string, picture: IncomingBody | null): Promise<ConversationView> {
   // Checked before the picture is read, and again in the transaction in case rights changed meanwhile.
   const { conversation } = requireAccess(m.store.db, conversationId, me.id, "editInfo");
   if (conversation.type !== "group") throw new AppError("FORBIDDEN", "Direct conversations show the other person's picture.");
-  const key = req ? await storeAvatar(m, req) : null;
+  const key = picture ? await storeAvatar(m, picture) : null;
   let previous: string | null = null;
   const view = await chat.queue.run((tx, afterCommit) => {
     previous = requireAccess(tx, conversationId, me.id, "editInfo").conversation.avatarKey;
@@ -57,8 +57,8 @@ export async function setGroupAvatar(m: Media, chat: Chat, me: UserRow, conversa
 }
 
 /** The instance's logo (admins): the same square picture, shown on the sign-in page and beside the name. */
-export async function setInstanceLogo(m: Media, req: Request | null): Promise<string | null> {
-  const key = req ? await storeAvatar(m, req) : null;
+export async function setInstanceLogo(m: Media, picture: IncomingBody | null): Promise<string | null> {
+  const key = picture ? await storeAvatar(m, picture) : null;
   const previous = getLogoKey(m.store.db);
   setLogoKey(m.store.db, key);
   if (previous && previous !== key) await removeUnreferenced(m.store.db, m.files, [previous]);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
 import { parseWith } from "../lib/parse.ts";
+import type { IncomingBody } from "../files/attachments.ts";
 import type { AppContext } from "./context.ts";
 
 /**
@@ -27,3 +28,8 @@ export const futureDate = z.iso
   .datetime({ offset: true, message: "Use an ISO-8601 date and time." })
   .transform((s) => Date.parse(s))
   .refine((t) => t > Date.now(), "must be in the future");
+
+/** The request's body for the files domain: what the client declared, and the stream (never the Request). */
+export function incomingBody(c: AppContext): IncomingBody {
+  return { contentType: c.req.header("content-type"), declaredBytes: Number(c.req.header("content-length") ?? NaN), stream: c.req.raw.body };
+}

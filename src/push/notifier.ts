@@ -8,7 +8,7 @@ import { defaultPushLevel } from "../chat/conversation-list.ts";
 import type { Logger } from "../lib/log.ts";
 import { conversations, members, mentions, pushSubscriptions } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { previewText } from "../../web/src/app/markdown.ts";
+import { previewText } from "../protocol/message-text.ts";
 import type { PushMessage, PushSender } from "./sender.ts";
 import type { SubscriptionRow } from "./subscriptions.ts";
 

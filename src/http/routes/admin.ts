@@ -11,7 +11,7 @@ import { listAllGroups } from "../../chat/conversation-list.ts";
 import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAdmin } from "../middleware/session.ts";
-import { futureDate, readJson } from "../validate.ts";
+import { futureDate, readJson, incomingBody } from "../validate.ts";
 
 const newInvite = z.object({
   maxUses: z.number().int().min(1).max(10_000).nullable().optional(),
@@ -66,7 +66,7 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   // The logo: a JPEG, PNG or WebP in a multipart body (field "file"), stored as a square WebP.
   .put("/logo", async (c) => {
-    const key = await setInstanceLogo(c.get("deps").media, c.req.raw);
+    const key = await setInstanceLogo(c.get("deps").media, incomingBody(c));
     return c.json({ logoUrl: logoUrl(key) });
   })
   .delete("/logo", async (c) => {

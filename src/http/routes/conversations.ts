@@ -11,7 +11,7 @@ import { permissionsInput, presets, type Preset } from "../../chat/permissions.t
 import { setGroupAvatar } from "../../files/avatars.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
-import { futureDate, readJson } from "../validate.ts";
+import { futureDate, readJson, incomingBody } from "../validate.ts";
 
 const id = z.string().min(1).max(100);
 const title = humanText("The group name", { min: 1, max: 100 });
@@ -55,7 +55,7 @@ export const conversationRoutes = new Hono<AppEnv>()
   .put("/:id/avatar", async (c) => {
     const { chat, media } = c.get("deps");
     const { user } = authOf(c);
-    await setGroupAvatar(media, chat, user, c.req.param("id"), c.req.raw);
+    await setGroupAvatar(media, chat, user, c.req.param("id"), incomingBody(c));
     return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
   })
   .delete("/:id/avatar", async (c) => {

@@ -6,7 +6,7 @@ import { SAFE_INLINE } from "../../files/sniff.ts";
 import { AppError } from "../../lib/errors.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
-import { readJson } from "../validate.ts";
+import { readJson, incomingBody } from "../validate.ts";
 
 const presignBody = z
   .object({
@@ -26,12 +26,12 @@ export const uploadRoutes = new Hono<AppEnv>()
   .put("/:id/content", async (c) => {
     const token = c.req.query("token");
     if (!token || token.length > 100) throw new AppError("UPLOAD_LINK_INVALID");
-    await receivePresignedContent(c.get("deps").media, c.req.param("id"), token, c.req.raw);
+    await receivePresignedContent(c.get("deps").media, c.req.param("id"), token, incomingBody(c));
     return c.body(null, 200);
   })
   .use(requireAuth)
   .post("/", async (c) => {
-    const attachment = await receiveUpload(c.get("deps").media, authOf(c).user, c.req.raw);
+    const attachment = await receiveUpload(c.get("deps").media, authOf(c).user, incomingBody(c));
     return c.json({ attachment }, 201);
   })
   .post("/presign", async (c) => {

@@ -13,7 +13,7 @@ import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { limitAuthAttempt } from "../middleware/auth-rate-limit.ts";
 import { clearSessionCookie, requireAuth } from "../middleware/session.ts";
-import { readJson } from "../validate.ts";
+import { readJson, incomingBody } from "../validate.ts";
 
 const profilePatch = z.object({
   displayName: f.displayName.optional(),
@@ -56,7 +56,7 @@ export const meRoutes = new Hono<AppEnv>()
   })
   // The picture: a JPEG, PNG or WebP in a multipart body (field "file"); stored as a square WebP.
   .put("/avatar", async (c) => {
-    const user = await setUserAvatar(c.get("deps").media, authOf(c).user, c.req.raw);
+    const user = await setUserAvatar(c.get("deps").media, authOf(c).user, incomingBody(c));
     return c.json({ user: toAccountView(user) });
   })
   .delete("/avatar", async (c) => {

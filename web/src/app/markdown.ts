@@ -1,7 +1,10 @@
 // The small, safe Markdown of chat messages: **bold**, *italic* or _italic_, `code`, ``` code blocks ```,
 // > quotes, bare links and :emoji: shortcodes. It produces a tree of plain data that the UI renders as
 // elements with text children: no HTML string is ever built, so no message can inject markup.
-import { emojiFor } from "./emoji.ts";
+import { emojiFor } from "../../../src/protocol/emoji.ts";
+
+// Previews are the server's too (push notifications): one definition, in the contract.
+export { previewText } from "../../../src/protocol/message-text.ts";
 
 export type Inline =
   | { t: "text"; v: string }
@@ -122,16 +125,4 @@ function wordBoundary(text: string, start: number, end: number, marker: string):
 
 function withEmoji(text: string): string {
   return text.replace(/:([a-z0-9_+-]{1,32}):/g, (whole, name: string) => emojiFor(name) ?? whole);
-}
-
-/** Plain text of a message for previews (list, notifications, reply quotes): no markers. */
-export function previewText(text: string): string {
-  return text
-    .replace(/```[\s\S]*?```/g, (m) => m.slice(3, -3).trim())
-    .replace(/^>\s?/gm, "")
-    .replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, "$1")
-    .replace(/`([^`]+)`/g, "$1")
-    .replace(/:([a-z0-9_+-]{1,32}):/g, (whole, name: string) => emojiFor(name) ?? whole)
-    .replace(/\s+/g, " ")
-    .trim();
 }

@@ -1,7 +1,8 @@
 // Message search, and the jump from a result to the message in its conversation.
 import { signal } from "@preact/signals";
 import { api, type Message } from "./api.ts";
-import { loadHistory, timelines } from "./chats.ts";
+import { timelines } from "./chats.ts";
+import { loadHistory } from "./chat-history.ts";
 
 export interface SearchHit {
   message: Message;

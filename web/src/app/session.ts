@@ -1,7 +1,8 @@
 // Starts and stops everything that lives while someone is signed in: the socket, the chat state, the outbox.
 import type { User } from "./api.ts";
 import { confirmDelivery, loadPresence, loadReceipts, onPresence, onReceipt, onTyping, resetActivity, stoppedTyping } from "./activity.ts";
-import { applyEvent, applySummary, conversations, forgetList, loadConversations, openId, reset, retryFailed, upsertMessage } from "./chats.ts";
+import { applyEvent, applySummary, conversations, forgetList, loadConversations, openId, reset, upsertMessage } from "./chats.ts";
+import { retryFailed } from "./chat-history.ts";
 import { connect, disconnect } from "./connection.ts";
 import { refreshPush } from "./push.ts";
 import { acknowledged, connectionLost, flush, loadOutbox, refused } from "./outbox.ts";

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Member, Message } from "../app/api.ts";
 import { iAmTyping } from "../app/activity.ts";
-import { editMessage } from "../app/chats.ts";
+import { editMessage } from "../app/chat-commands.ts";
 import { previewText } from "../app/markdown.ts";
 import { queueMessage } from "../app/outbox.ts";
 import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";

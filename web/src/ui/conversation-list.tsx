@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { Conversation } from "../app/api.ts";
-import { conversationTitle, listLoaded, otherPerson, sortedConversations } from "../app/chats.ts";
+import { listLoaded, sortedConversations } from "../app/chats.ts";
+import { conversationTitle, otherPerson } from "../app/chat-display.ts";
 import { listTime } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
 import { navigate, me } from "../app/state.ts";

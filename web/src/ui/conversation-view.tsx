@@ -2,7 +2,10 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/ho
 import type { Conversation, Message, Notice } from "../app/api.ts";
 import { presence, typing, loadReceipts } from "../app/activity.ts";
 import { jumpTo, loadUntil } from "../app/search.ts";
-import { conversationTitle, conversations, loadHistory, markRead, markUnread, otherPerson, setMuted, setPushLevel, timelines } from "../app/chats.ts";
+import { conversations, markRead, timelines } from "../app/chats.ts";
+import { loadHistory } from "../app/chat-history.ts";
+import { conversationTitle, otherPerson } from "../app/chat-display.ts";
+import { markUnread, setMuted, setPushLevel } from "../app/chat-commands.ts";
 import { dayLabel, fullTime, sameDay } from "../app/format.ts";
 import { outbox } from "../app/outbox.ts";
 import { me, navigate } from "../app/state.ts";

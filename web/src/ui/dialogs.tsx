@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Invite, type Person, type SessionInfo, type User } from "../app/api.ts";
-import { createGroup, openDirect } from "../app/chats.ts";
+import { createGroup, openDirect } from "../app/chat-commands.ts";
 import { fullTime } from "../app/format.ts";
 import { instance, me, navigate, signOut } from "../app/state.ts";
 import { theme, type Theme } from "../app/theme.ts";

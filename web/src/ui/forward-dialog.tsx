@@ -1,6 +1,8 @@
 import { useState } from "preact/hooks";
 import type { Message } from "../app/api.ts";
-import { conversationTitle, forwardMessage, sortedConversations } from "../app/chats.ts";
+import { sortedConversations } from "../app/chats.ts";
+import { conversationTitle } from "../app/chat-display.ts";
+import { forwardMessage } from "../app/chat-commands.ts";
 import { previewText } from "../app/markdown.ts";
 import { navigate } from "../app/state.ts";
 import { Dialog } from "./dialog.tsx";

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type AdjustableRight, type Conversation, type GroupInvite, type Member, type Message, type Role } from "../app/api.ts";
-import { changeConversation, deleteConversation, leaveConversation, setPinned } from "../app/chats.ts";
+import { changeConversation, deleteConversation, leaveConversation, setPinned } from "../app/chat-commands.ts";
 import { previewText } from "../app/markdown.ts";
 import { me, navigate } from "../app/state.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";

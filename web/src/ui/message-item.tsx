@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import type { Conversation, Message } from "../app/api.ts";
 import { receipts } from "../app/activity.ts";
-import { deleteMessage, earlierVersions, setPinned, toggleReaction, type Version } from "../app/chats.ts";
+import { deleteMessage, earlierVersions, setPinned, toggleReaction, type Version } from "../app/chat-commands.ts";
 import { fullTime, timeOfDay } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
 import { discard, retry, type Outgoing } from "../app/outbox.ts";

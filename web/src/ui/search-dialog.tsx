@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { conversationTitle, conversations } from "../app/chats.ts";
+import { conversations } from "../app/chats.ts";
+import { conversationTitle } from "../app/chat-display.ts";
 import { fullTime } from "../app/format.ts";
 import { jumpTo, searchMessages, type SearchFilters, type SearchHit } from "../app/search.ts";
 import { navigate } from "../app/state.ts";

@@ -1,0 +1,165 @@
+// How events and messages change what the user sees, as pure functions: state in, new state and the
+// effects to run out. No signals, no requests, no DOM, so they are tested without a browser
+// (test/chat-reducer.test.ts); chats.ts holds the state and runs the effects.
+import type { ChatEvent, Conversation, Message, Notice } from "./api.ts";
+
+export interface Timeline {
+  /** Oldest first. */
+  messages: Message[];
+  /** Membership and naming changes in the stretch loaded, oldest first. */
+  notices: Notice[];
+  hasOlder: boolean;
+  loading: boolean;
+  /** The first page could not be loaded (server unreachable). */
+  failed?: boolean;
+}
+
+export interface ChatState {
+  conversations: ReadonlyMap<string, Conversation>;
+  timelines: ReadonlyMap<string, Timeline>;
+}
+
+/** What the reducer needs to know about the world: who I am, and whether I am reading a conversation now. */
+export interface ReduceContext {
+  myId: string | null;
+  isBeingRead(conversationId: string): boolean;
+}
+
+/** Work the state holder does after a change: ask the server for my side of a conversation, or mark it read. */
+export type Effect = { kind: "refresh"; conversationId: string } | { kind: "markRead"; conversationId: string };
+
+export interface Reduced {
+  state: ChatState;
+  effects: Effect[];
+}
+
+const NOTICE_TYPES = new Set<string>(["conversation.created", "conversation.updated", "member.added", "member.removed", "member.role-changed"]);
+
+export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext): Reduced {
+  const effects: Effect[] = [];
+  let next = withNotice(state, e);
+  switch (e.type) {
+    case "conversation.created":
+    case "conversation.updated":
+    case "member.added":
+    case "member.role-changed": {
+      const old = next.conversations.get(e.conversationId);
+      if (!old || (e.type === "member.added" && e.user?.id === ctx.myId)) {
+        // New to me (added, or created with me): it shows at once; the server then says my rights and
+        // what I have not read (the refresh keeps whatever arrived meanwhile).
+        if (e.conversation) next = putConversation(next, { ...unknownYet(e.conversation.type), ...old, ...e.conversation });
+        effects.push({ kind: "refresh", conversationId: e.conversationId });
+      } else if (e.conversation) {
+        next = putConversation(next, { ...old, ...e.conversation });
+        // My rights may have changed with it: the server says what I may do now.
+        if (e.type === "member.role-changed" ? e.user?.id === ctx.myId : e.type === "conversation.updated") effects.push({ kind: "refresh", conversationId: e.conversationId });
+      }
+      break;
+    }
+    case "conversation.deleted":
+      next = forgetConversation(next, e.conversationId);
+      break;
+    case "member.removed":
+      if (e.user?.id === ctx.myId) next = forgetConversation(next, e.conversationId);
+      else {
+        const c = next.conversations.get(e.conversationId);
+        if (c) next = putConversation(next, { ...c, members: c.members.filter((m) => m.user.id !== e.user?.id) });
+      }
+      break;
+    case "message.created":
+    case "message.updated":
+    case "message.deleted":
+    case "message.reactions":
+    case "message.pinned":
+    case "message.unpinned":
+      if (e.message) {
+        const r = reduceMessage(next, e.message, e.type === "message.created", ctx);
+        next = r.state;
+        effects.push(...r.effects);
+      }
+      break;
+  }
+  return { state: next, effects };
+}
+
+/**
+ * Adds or replaces a message wherever it shows: its timeline, and its conversation's preview and unread
+ * count. `isNew` is true for message.created events; acks and edits only replace.
+ */
+export function reduceMessage(state: ChatState, m: Message, isNew: boolean, ctx: ReduceContext): Reduced {
+  let next = state;
+  const t = state.timelines.get(m.conversationId);
+  let fresh = isNew;
+  if (t) {
+    const i = t.messages.findIndex((x) => x.id === m.id);
+    if (i >= 0) fresh = false;
+    next = setTimeline(next, m.conversationId, { ...t, messages: i >= 0 ? t.messages.with(i, m) : insertSorted(t.messages, m) });
+  }
+  const c = next.conversations.get(m.conversationId);
+  if (!c) return { state: next, effects: [] };
+  const last = c.lastMessage;
+  if (last?.id === m.id) fresh = false; // already counted by the list the server gave us
+  const lastMessage = !last || last.id === m.id || m.createdAt >= last.createdAt ? m : last;
+  const reading = ctx.isBeingRead(m.conversationId);
+  let unreadCount = c.unreadCount;
+  if (fresh && m.sender.id === ctx.myId) unreadCount = 0; // writing in a conversation means having read it
+  else if (fresh && !reading) unreadCount++;
+  next = putConversation(next, { ...c, lastMessage, unreadCount });
+  const effects: Effect[] = fresh && m.sender.id !== ctx.myId && reading ? [{ kind: "markRead", conversationId: m.conversationId }] : [];
+  return { state: next, effects };
+}
+
+/** A live change becomes a line in the timeline, if that conversation is loaded. */
+function withNotice(state: ChatState, e: ChatEvent): ChatState {
+  const t = state.timelines.get(e.conversationId);
+  if (!t || !NOTICE_TYPES.has(e.type) || t.notices.some((n) => n.id === e.id)) return state;
+  const c = state.conversations.get(e.conversationId);
+  const actor = e.actorId ? (c?.members.find((m) => m.user.id === e.actorId)?.user ?? e.conversation?.members.find((m) => m.user.id === e.actorId)?.user ?? (e.actorId === e.user?.id ? e.user : null)) : null;
+  const notice: Notice = { id: e.id, type: e.type as Notice["type"], actor: actor ?? null, subject: e.user ?? null, createdAt: e.createdAt };
+  return setTimeline(state, e.conversationId, { ...t, notices: [...t.notices, notice] });
+}
+
+export function insertSorted(list: Message[], m: Message): Message[] {
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.createdAt > m.createdAt) i--;
+  return [...list.slice(0, i), m, ...list.slice(i)];
+}
+
+/**
+ * My side of a conversation I have just been added to, until the server says: nothing unread, no rights,
+ * not muted, the default notification level.
+ */
+function unknownYet(type: Conversation["type"]): Omit<Conversation, keyof NonNullable<ChatEvent["conversation"]>> {
+  return {
+    lastMessage: null,
+    unreadCount: 0,
+    mentionCount: 0,
+    mutedUntil: null,
+    markedUnread: false,
+    myRole: "member",
+    // No control shows before the server says what I may do.
+    can: {} as Conversation["can"],
+    pushLevel: type === "direct" ? "all" : "mentions",
+    pushLevelDefault: true,
+  };
+}
+
+export function putConversation(state: ChatState, c: Conversation): ChatState {
+  const conversations = new Map(state.conversations);
+  conversations.set(c.id, c);
+  return { ...state, conversations };
+}
+
+export function forgetConversation(state: ChatState, id: string): ChatState {
+  const conversations = new Map(state.conversations);
+  conversations.delete(id);
+  const timelines = new Map(state.timelines);
+  timelines.delete(id);
+  return { conversations, timelines };
+}
+
+export function setTimeline(state: ChatState, id: string, t: Timeline): ChatState {
+  const timelines = new Map(state.timelines);
+  timelines.set(id, t);
+  return { ...state, timelines };
+}

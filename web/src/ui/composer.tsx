@@ -4,10 +4,10 @@ import { iAmTyping } from "../app/activity.ts";
 import { editMessage } from "../app/chat-commands.ts";
 import { previewText } from "../app/markdown.ts";
 import { queueMessage } from "../app/outbox.ts";
+import { checkSend } from "../app/compose.ts";
+import { useAutoGrow, useDraft, useMentions } from "./composer-hooks.ts";
 import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";
 
-const MAX_BYTES = 16 * 1024;
-const draftKey = (id: string) => `parley:draft:${id}`;
 
 /**
  * Where messages are written. Enter sends, Shift+Enter starts a new line, Up on an empty box edits my
@@ -26,48 +26,21 @@ export function Composer(props: {
 }) {
   const { conversationId, replyTo, editing } = props;
   const box = useRef<HTMLTextAreaElement>(null);
-  const [text, setText] = useState(() => localStorage.getItem(draftKey(conversationId)) ?? "");
+  const fileInput = useRef<HTMLInputElement>(null);
+  const draft = useDraft(conversationId, Boolean(editing));
+  const mentions = useMentions(props.members, Boolean(props.mayMentionEveryone));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  // @mention suggestions: the word being typed after "@", and which suggestion is highlighted.
-  const [mention, setMention] = useState<{ query: string; start: number } | null>(null);
-  const [selected, setSelected] = useState(0);
-  const suggestions = mention
-    ? [
-        ...(props.mayMentionEveryone && "everyone".startsWith(mention.query) ? [{ username: "everyone", displayName: "Everyone in this group" }] : []),
-        ...(props.members ?? [])
-          .map((m) => m.user)
-          .filter((u) => u.username.toLowerCase().startsWith(mention.query) || u.displayName.toLowerCase().includes(mention.query)),
-      ].slice(0, 6)
-    : [];
-  const trackMention = (el: HTMLTextAreaElement) => {
-    const before = el.value.slice(0, el.selectionStart);
-    const m = /(^|\s)@([\w.-]{0,32})$/.exec(before);
-    setMention(m && props.members ? { query: m[2]!.toLowerCase(), start: before.length - m[2]!.length - 1 } : null);
-    setSelected(0);
-  };
-  const pickMention = (username: string) => {
-    if (!mention) return;
-    const el = box.current!;
-    const after = text.slice(el.selectionStart);
-    const next = `${text.slice(0, mention.start)}@${username} ${after}`;
-    // Set the text and the caret right away, so what is typed next lands after the name.
-    const at = mention.start + username.length + 2;
-    el.value = next;
-    el.setSelectionRange(at, at);
-    change(next);
-    setMention(null);
-  };
+  useAutoGrow(box, draft.text);
 
   useEffect(() => {
-    setText(localStorage.getItem(draftKey(conversationId)) ?? "");
     setError(null);
     box.current?.focus();
   }, [conversationId]);
 
   useEffect(() => {
     if (editing) {
-      setText(editing.text);
+      draft.setText(editing.text);
       box.current?.focus();
     }
   }, [editing]);
@@ -76,38 +49,24 @@ export function Composer(props: {
     if (replyTo) box.current?.focus();
   }, [replyTo]);
 
-  useEffect(() => {
-    // Grow with the text, up to a third of the screen.
-    const el = box.current;
-    if (!el) return;
-    el.style.height = "auto";
-    el.style.height = `${Math.min(el.scrollHeight, window.innerHeight / 3)}px`;
-  }, [text]);
-
   const change = (value: string) => {
-    setText(value);
+    draft.change(value);
     setError(null);
-    if (editing) return;
-    if (value) localStorage.setItem(draftKey(conversationId), value);
-    else localStorage.removeItem(draftKey(conversationId));
   };
 
   const mine = uploads.value.filter((u) => u.conversationId === conversationId);
-  const waiting = mine.some((u) => !u.attachment && !u.error);
-  const ready = mine.some((u) => u.attachment);
-  const fileInput = useRef<HTMLInputElement>(null);
+  const uploading = mine.some((u) => !u.attachment && !u.error);
+  const filesReady = mine.some((u) => u.attachment);
 
   const submit = async () => {
-    const value = text.trim() ? text : "";
-    if (!editing && waiting) return setError("Wait until the files are uploaded, or cancel them.");
-    if (!value && (editing || !ready)) return;
-    if (new TextEncoder().encode(value).length > MAX_BYTES) return setError("This message is too long (at most 16 KB). Split it in parts.");
+    const check = checkSend(draft.text, { editing: Boolean(editing), uploading, filesReady });
+    if (!check.ok) return check.error && setError(check.error);
     if (editing) {
-      if (value === editing.text) return props.onEdit(null);
+      if (check.text === editing.text) return props.onEdit(null);
       setSaving(true);
       try {
-        await editMessage(editing, value);
-        setText(localStorage.getItem(draftKey(conversationId)) ?? "");
+        await editMessage(editing, check.text);
+        draft.restore();
         props.onEdit(null);
       } catch (err) {
         setError(err instanceof Error ? err.message : String(err));
@@ -116,7 +75,7 @@ export function Composer(props: {
       }
       return;
     }
-    queueMessage(conversationId, value, replyTo?.id ?? null, takeAttachments(conversationId));
+    queueMessage(conversationId, check.text, replyTo?.id ?? null, takeAttachments(conversationId));
     change("");
     props.onReply(null);
   };
@@ -124,27 +83,33 @@ export function Composer(props: {
   const cancel = () => {
     if (editing) {
       props.onEdit(null);
-      setText(localStorage.getItem(draftKey(conversationId)) ?? "");
+      draft.restore();
     } else props.onReply(null);
+  };
+
+  const pickMention = (username: string) => {
+    const next = mentions.pick(box.current!, username);
+    if (next !== null) change(next);
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.isComposing) return;
+    const { suggestions } = mentions;
     if (suggestions.length > 0) {
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
-        setSelected((selected + (e.key === "ArrowDown" ? 1 : suggestions.length - 1)) % suggestions.length);
+        mentions.move(e.key === "ArrowDown" ? 1 : -1);
         return;
       }
       if (e.key === "Enter" || e.key === "Tab") {
         e.preventDefault();
-        pickMention(suggestions[selected]!.username);
+        pickMention(suggestions[mentions.selected]!.username);
         return;
       }
       if (e.key === "Escape") {
         e.preventDefault();
         e.stopPropagation();
-        setMention(null);
+        mentions.close();
         return;
       }
     }
@@ -155,7 +120,7 @@ export function Composer(props: {
       e.preventDefault();
       e.stopPropagation();
       cancel();
-    } else if (e.key === "ArrowUp" && !text && !editing && props.lastOwn) {
+    } else if (e.key === "ArrowUp" && !draft.text && !editing && props.lastOwn) {
       e.preventDefault();
       props.onEdit(props.lastOwn);
     }
@@ -217,10 +182,10 @@ export function Composer(props: {
             📎
           </button>
         )}
-        {suggestions.length > 0 && (
+        {mentions.suggestions.length > 0 && (
           <ul class="mention-list" role="listbox" aria-label="People to mention">
-            {suggestions.map((u, i) => (
-              <li key={u.username} role="option" aria-selected={i === selected} onMouseDown={(e) => (e.preventDefault(), pickMention(u.username))}>
+            {mentions.suggestions.map((u, i) => (
+              <li key={u.username} role="option" aria-selected={i === mentions.selected} onMouseDown={(e) => (e.preventDefault(), pickMention(u.username))}>
                 <strong>{u.displayName}</strong> <small class="hint">@{u.username}</small>
               </li>
             ))}
@@ -229,12 +194,12 @@ export function Composer(props: {
         <textarea
           ref={box}
           rows={1}
-          value={text}
+          value={draft.text}
           aria-label={editing ? "Edit message" : "Message"}
           placeholder="Write a message…"
           onInput={(e) => {
             change(e.currentTarget.value);
-            trackMention(e.currentTarget);
+            mentions.track(e.currentTarget);
             if (!editing && e.currentTarget.value.trim()) iAmTyping(conversationId);
           }}
           onKeyDown={onKeyDown}
@@ -245,7 +210,7 @@ export function Composer(props: {
             for (const f of pasted) startUpload(conversationId, f);
           }}
         />
-        <button type="submit" class="primary" disabled={saving || (!text.trim() && (Boolean(editing) || !ready))}>
+        <button type="submit" class="primary" disabled={saving || (!draft.text.trim() && (Boolean(editing) || !filesReady))}>
           {editing ? "Save" : "Send"}
         </button>
       </div>

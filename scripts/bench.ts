@@ -21,12 +21,12 @@ const profileDir = process.argv.find((a) => a.startsWith("--profile="))?.slice("
 // --search only message search on a generated million-message database (scripts/bench/search.ts).
 if (process.argv.includes("--images")) {
   await printImages();
-printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
+  printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
 
-/** --quick searches 100,000 messages instead of a million. */
-function quickSearch(): boolean {
-  return process.argv.includes("--quick");
-}
+  /** --quick searches 100,000 messages instead of a million. */
+  function quickSearch(): boolean {
+    return process.argv.includes("--quick");
+  }
   process.exit(0);
 }
 if (process.argv.includes("--search")) {
@@ -42,11 +42,21 @@ const RATES = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000];
 const WORKERS = 2;
 const root = join(import.meta.dir, "..");
 
-type Target = { name: "parley" | "ceiling"; server: ChildServer; adminToken: string; tokens: string[]; userIds: string[] };
+type Target = {
+  name: "parley" | "ceiling";
+  server: ChildServer;
+  adminToken: string;
+  tokens: string[];
+  userIds: string[];
+};
 
 // ---- load-generator processes ----------------------------------------------------------------
 class Worker {
-  private proc = Bun.spawn([process.execPath, join(import.meta.dir, "bench", "load.ts")], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  private proc = Bun.spawn([process.execPath, join(import.meta.dir, "bench", "load.ts")], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   private reader = this.proc.stdout.getReader();
   private buf = "";
   async call(cmd: object): Promise<any> {
@@ -89,8 +99,18 @@ function merge(parts: { samples: number[] }[]): number[] {
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "-");
 
 // ---- targets ----------------------------------------------------------------------------------
-async function api(t: { server: ChildServer }, token: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(t.server.url + path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function api(
+  t: { server: ChildServer },
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<any> {
+  const res = await fetch(t.server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -104,7 +124,9 @@ function parseLine(line: string): any[] {
 }
 
 function parleyEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("PARLEY_") && e[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("PARLEY_") && e[1] !== undefined),
+  );
 }
 
 async function startParley(users: number, dataDir: string): Promise<Target> {
@@ -115,23 +137,40 @@ async function startParley(users: number, dataDir: string): Promise<Target> {
   const userIds: string[] = [];
   store.transaction((tx) => {
     for (let i = 0; i < users; i++) {
-      const u = insertUser(tx, { id: `u${i}`, username: `bench${i}`, displayName: `Bench ${i}`, passwordHash: hash, role: i === 0 ? "admin" : "member" });
+      const u = insertUser(tx, {
+        id: `u${i}`,
+        username: `bench${i}`,
+        displayName: `Bench ${i}`,
+        passwordHash: hash,
+        role: i === 0 ? "admin" : "member",
+      });
       userIds.push(u.id);
       tokens.push(createSession(tx, u.id, 30).token);
     }
   });
   store.close();
-  const server = await spawnServer([process.execPath, ...(profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []), join(root, "src", "main.ts"), "serve"], {
-    cwd: dataDir,
-    // Limits meant for people would stop the load generator, not measure the server.
-    // PARLEY_* variables given to the benchmark reach the server: compare settings, e.g. the batch policy.
-    env: { PARLEY_SEND_RATE: "100000", ...parleyEnv(), PARLEY_DATA_DIR: dataDir },
-  });
+  const server = await spawnServer(
+    [
+      process.execPath,
+      ...(profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []),
+      join(root, "src", "main.ts"),
+      "serve",
+    ],
+    {
+      cwd: dataDir,
+      // Limits meant for people would stop the load generator, not measure the server.
+      // PARLEY_* variables given to the benchmark reach the server: compare settings, e.g. the batch policy.
+      env: { PARLEY_SEND_RATE: "100000", ...parleyEnv(), PARLEY_DATA_DIR: dataDir },
+    },
+  );
   return { name: "parley", server, adminToken: tokens[0]!, tokens, userIds };
 }
 
 async function startCeiling(users: number): Promise<Target> {
-  const server = await spawnServer([process.execPath, join(import.meta.dir, "bench", "ceiling.ts")], { cwd: root, env: {} });
+  const server = await spawnServer([process.execPath, join(import.meta.dir, "bench", "ceiling.ts")], {
+    cwd: root,
+    env: {},
+  });
   const ids = Array.from({ length: users }, (_, i) => `u${i}`);
   return { name: "ceiling", server, adminToken: "u0", tokens: ids, userIds: ids };
 }
@@ -141,7 +180,16 @@ async function makeGroups(t: Target, users: number): Promise<Conn[]> {
   const conns: Conn[] = [];
   for (let g = 0; g * GROUP_SIZE < users; g++) {
     const members = t.userIds.slice(g * GROUP_SIZE, (g + 1) * GROUP_SIZE);
-    const id = t.name === "parley" ? (await api(t, t.tokens[g * GROUP_SIZE]!, "POST", "/api/v1/conversations", { type: "group", title: `g${g}`, memberIds: members })).conversation.id : `g${g}`;
+    const id =
+      t.name === "parley"
+        ? (
+            await api(t, t.tokens[g * GROUP_SIZE]!, "POST", "/api/v1/conversations", {
+              type: "group",
+              title: `g${g}`,
+              memberIds: members,
+            })
+          ).conversation.id
+        : `g${g}`;
     members.forEach((_, i) => conns.push({ token: t.tokens[g * GROUP_SIZE + i]!, topics: [id], sendTo: id }));
   }
   return conns;
@@ -151,7 +199,11 @@ async function makePairs(t: Target, pairs: number): Promise<Conn[]> {
   const conns: Conn[] = [];
   for (let p = 0; p < pairs; p++) {
     const [a, b] = [2 * p, 2 * p + 1];
-    const id = t.name === "parley" ? (await api(t, t.tokens[a]!, "POST", "/api/v1/conversations", { type: "direct", userId: t.userIds[b] })).conversation.id : `d${p}`;
+    const id =
+      t.name === "parley"
+        ? (await api(t, t.tokens[a]!, "POST", "/api/v1/conversations", { type: "direct", userId: t.userIds[b] }))
+            .conversation.id
+        : `d${p}`;
     conns.push({ token: t.tokens[a]!, topics: [id], sendTo: id }, { token: t.tokens[b]!, topics: [id], sendTo: id });
   }
   return conns;
@@ -202,7 +254,9 @@ async function stepRates(scenario: string, t: Target, conns: Conn[], fanout: num
     // Saturated: deliveries fall behind what was sent, or the tail latency passes a second.
     step.saturated = step.deliveredPerSec < 0.95 * step.expectedPerSec || step.p99 > 1000;
     steps.push(step);
-    console.error(`  ${scenario} ${t.name} ${rate}/s → ${Math.round(step.deliveredPerSec)} delivered/s, p99 ${ms(step.p99)} ms`);
+    console.error(
+      `  ${scenario} ${t.name} ${rate}/s → ${Math.round(step.deliveredPerSec)} delivered/s, p99 ${ms(step.p99)} ms`,
+    );
     if (step.saturated) break;
   }
   await all(() => ({ cmd: "close" }));
@@ -228,20 +282,38 @@ async function storm(t: Target): Promise<{ perSec: number; idleKb: number; idleK
     rss.push(rssKb(t.server.proc.pid));
   }
   await all(() => ({ cmd: "close" }));
-  return { perSec: conns.length / (took / 1000), idleKb: (rss[2]! - rss[1]!) / waves[1]!.length, idleKbAll: (rss[2]! - rss[0]!) / conns.length, failed };
+  return {
+    perSec: conns.length / (took / 1000),
+    idleKb: (rss[2]! - rss[1]!) / waves[1]!.length,
+    idleKbAll: (rss[2]! - rss[0]!) / conns.length,
+    failed,
+  };
 }
 
 async function historyReads(t: Target): Promise<{ perSec: number; p50: number; p99: number; loadCpu: number }> {
   let url = `${t.server.url}/history`;
   if (t.name === "parley") {
-    const { conversation } = await api(t, t.adminToken, "POST", "/api/v1/conversations", { type: "group", title: "history", memberIds: [] });
-    for (let i = 0; i < 60; i++) await api(t, t.adminToken, "POST", `/api/v1/conversations/${conversation.id}/messages`, { clientId: `h${i}`, text: `history message ${i}` });
+    const { conversation } = await api(t, t.adminToken, "POST", "/api/v1/conversations", {
+      type: "group",
+      title: "history",
+      memberIds: [],
+    });
+    for (let i = 0; i < 60; i++)
+      await api(t, t.adminToken, "POST", `/api/v1/conversations/${conversation.id}/messages`, {
+        clientId: `h${i}`,
+        text: `history message ${i}`,
+      });
     url = `${t.server.url}/api/v1/conversations/${conversation.id}/messages?limit=50`;
   }
   const res = await all(() => ({ cmd: "history", url, token: t.adminToken, concurrency: 16, seconds: STEP_SECONDS }));
   const lat = merge(res);
   const wall = Math.max(...res.map((r) => r.wallSeconds));
-  return { perSec: res.reduce((a, r) => a + r.requests, 0) / wall, p50: pct(lat, 50), p99: pct(lat, 99), loadCpu: res.reduce((a, r) => a + r.cpuSeconds, 0) / wall };
+  return {
+    perSec: res.reduce((a, r) => a + r.requests, 0) / wall,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    loadCpu: res.reduce((a, r) => a + r.cpuSeconds, 0) / wall,
+  };
 }
 
 // ---- the run ----------------------------------------------------------------------------------
@@ -257,8 +329,13 @@ const users = Math.max(FANOUT_USERS, DM_PAIRS * 2, STORM);
 const results: Record<string, any> = {};
 const stepsAll: Step[] = [];
 try {
-  console.error(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; Bun ${Bun.version}`);
-  for (const start of [() => startParley(users, join(dir, "data")), ...(parleyOnly ? [] : [() => startCeiling(users)])]) {
+  console.error(
+    `machine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; Bun ${Bun.version}`,
+  );
+  for (const start of [
+    () => startParley(users, join(dir, "data")),
+    ...(parleyOnly ? [] : [() => startCeiling(users)]),
+  ]) {
     const t = await start();
     try {
       // The storm goes first, on a fresh process, so that its RSS per connection is not lost in heap
@@ -283,7 +360,8 @@ try {
 
 const best = (steps: Step[]) => Math.max(...steps.map((s) => s.deliveredPerSec));
 // A target that never saturated was held back by the load generator: its best is only a lower bound.
-const bestText = (steps: Step[]) => (steps.length === 0 ? "-" : steps.some((s) => s.saturated) ? "" : ">= ") + Math.round(best(steps));
+const bestText = (steps: Step[]) =>
+  (steps.length === 0 ? "-" : steps.some((s) => s.saturated) ? "" : ">= ") + Math.round(best(steps));
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${((a / b) * 100).toFixed(0)}%` : "-");
 const sustained = (steps: Step[]) => steps.filter((s) => !s.saturated).at(-1)?.deliveredPerSec ?? NaN;
 /** p99 at half the saturation rate: the highest step that kept up, halved (the rates double each step). */
@@ -294,40 +372,129 @@ function p99AtHalf(steps: Step[]): string {
   const half = kept && steps.find((s) => s.rate === kept.rate / 2);
   return half ? `${ms(half.p99)} ms at ${half.rate}/s` : "-";
 }
-console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`);
+console.log(
+  `\nMachine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`,
+);
 const settings = Object.entries(parleyEnv()).map(([k, v]) => `${k}=${v}`);
 if (settings.length > 0) console.log(`Parley settings: ${settings.join(" ")}`);
-console.log(`Fan-out: ${FANOUT_USERS} connections in groups of ${GROUP_SIZE}; direct: ${DM_PAIRS} pairs; ${STEP_SECONDS} s per step; ${WORKERS} load processes.\n`);
+console.log(
+  `Fan-out: ${FANOUT_USERS} connections in groups of ${GROUP_SIZE}; direct: ${DM_PAIRS} pairs; ${STEP_SECONDS} s per step; ${WORKERS} load processes.\n`,
+);
 console.log(
   table(
-    ["scenario", "target", "sends/s asked", "sends/s done", "delivered/s", "p50 ms", "p95 ms", "p99 ms", "server RSS MB", "server CPU", "load CPU"],
-    stepsAll.map((s) => [s.scenario, s.target, s.rate, Math.round(s.sentPerSec), Math.round(s.deliveredPerSec) + (s.saturated ? " (sat.)" : ""), ms(s.p50), ms(s.p95), ms(s.p99), s.rssMb.toFixed(0), `${(s.serverCpu * 100).toFixed(0)}%`, `${(s.loadCpu * 100).toFixed(0)}%`]),
+    [
+      "scenario",
+      "target",
+      "sends/s asked",
+      "sends/s done",
+      "delivered/s",
+      "p50 ms",
+      "p95 ms",
+      "p99 ms",
+      "server RSS MB",
+      "server CPU",
+      "load CPU",
+    ],
+    stepsAll.map((s) => [
+      s.scenario,
+      s.target,
+      s.rate,
+      Math.round(s.sentPerSec),
+      Math.round(s.deliveredPerSec) + (s.saturated ? " (sat.)" : ""),
+      ms(s.p50),
+      ms(s.p95),
+      ms(s.p99),
+      s.rssMb.toFixed(0),
+      `${(s.serverCpu * 100).toFixed(0)}%`,
+      `${(s.loadCpu * 100).toFixed(0)}%`,
+    ]),
   ),
 );
 const p = results.parley;
-const c = results.ceiling ?? { fan: [], dm: [], storm: { perSec: NaN, idleKb: NaN, idleKbAll: NaN, failed: NaN }, history: { perSec: NaN, p50: NaN, p99: NaN } };
-console.log("\n" + table(
-  ["measure", "parley", "ceiling", "parley/ceiling"],
-  [
-    ["fan-out: peak delivered msgs/s", bestText(p.fan), bestText(c.fan), (c.fan.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.fan), best(c.fan))],
-    ["fan-out: delivered msgs/s at the last step that kept up", Math.round(sustained(p.fan)), Math.round(sustained(c.fan)), ""],
-    ["fan-out: p99 at half the saturation rate", p99AtHalf(p.fan), p99AtHalf(c.fan), ""],
-    ["direct: peak delivered msgs/s", bestText(p.dm), bestText(c.dm), (c.dm.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.dm), best(c.dm))],
-    ["direct: delivered msgs/s at the last step that kept up", Math.round(sustained(p.dm)), Math.round(sustained(c.dm)), ""],
-    ["direct: p99 at half the saturation rate", p99AtHalf(p.dm), p99AtHalf(c.dm), ""],
-    [`connect storm (${STORM}): connections/s`, Math.round(p.storm.perSec), Math.round(c.storm.perSec), ratio(p.storm.perSec, c.storm.perSec)],
-    ["RSS per idle connection, KB (second wave)", p.storm.idleKb.toFixed(1), c.storm.idleKb.toFixed(1), ratio(p.storm.idleKb, c.storm.idleKb)],
-    ["RSS per idle connection, KB (both waves, with warm-up)", p.storm.idleKbAll.toFixed(1), c.storm.idleKbAll.toFixed(1), ratio(p.storm.idleKbAll, c.storm.idleKbAll)],
-    ["connect storm: failed connections", p.storm.failed, c.storm.failed, ""],
-    ["history page (50 msgs): reads/s", Math.round(p.history.perSec), Math.round(c.history.perSec), ratio(p.history.perSec, c.history.perSec)],
-    ["group commit: writes per transaction, mean / largest", p.queue ? `${(p.queue.jobs / p.queue.batches).toFixed(1)} / ${p.queue.largestBatch}` : "-", "-", ""],
-    ["history page: p50 / p99 ms", `${ms(p.history.p50)} / ${ms(p.history.p99)}`, `${ms(c.history.p50)} / ${ms(c.history.p99)}`, ""],
-  ],
-));
+const c = results.ceiling ?? {
+  fan: [],
+  dm: [],
+  storm: { perSec: NaN, idleKb: NaN, idleKbAll: NaN, failed: NaN },
+  history: { perSec: NaN, p50: NaN, p99: NaN },
+};
+console.log(
+  "\n" +
+    table(
+      ["measure", "parley", "ceiling", "parley/ceiling"],
+      [
+        [
+          "fan-out: peak delivered msgs/s",
+          bestText(p.fan),
+          bestText(c.fan),
+          (c.fan.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.fan), best(c.fan)),
+        ],
+        [
+          "fan-out: delivered msgs/s at the last step that kept up",
+          Math.round(sustained(p.fan)),
+          Math.round(sustained(c.fan)),
+          "",
+        ],
+        ["fan-out: p99 at half the saturation rate", p99AtHalf(p.fan), p99AtHalf(c.fan), ""],
+        [
+          "direct: peak delivered msgs/s",
+          bestText(p.dm),
+          bestText(c.dm),
+          (c.dm.some((s: Step) => s.saturated) ? "" : "<= ") + ratio(best(p.dm), best(c.dm)),
+        ],
+        [
+          "direct: delivered msgs/s at the last step that kept up",
+          Math.round(sustained(p.dm)),
+          Math.round(sustained(c.dm)),
+          "",
+        ],
+        ["direct: p99 at half the saturation rate", p99AtHalf(p.dm), p99AtHalf(c.dm), ""],
+        [
+          `connect storm (${STORM}): connections/s`,
+          Math.round(p.storm.perSec),
+          Math.round(c.storm.perSec),
+          ratio(p.storm.perSec, c.storm.perSec),
+        ],
+        [
+          "RSS per idle connection, KB (second wave)",
+          p.storm.idleKb.toFixed(1),
+          c.storm.idleKb.toFixed(1),
+          ratio(p.storm.idleKb, c.storm.idleKb),
+        ],
+        [
+          "RSS per idle connection, KB (both waves, with warm-up)",
+          p.storm.idleKbAll.toFixed(1),
+          c.storm.idleKbAll.toFixed(1),
+          ratio(p.storm.idleKbAll, c.storm.idleKbAll),
+        ],
+        ["connect storm: failed connections", p.storm.failed, c.storm.failed, ""],
+        [
+          "history page (50 msgs): reads/s",
+          Math.round(p.history.perSec),
+          Math.round(c.history.perSec),
+          ratio(p.history.perSec, c.history.perSec),
+        ],
+        [
+          "group commit: writes per transaction, mean / largest",
+          p.queue ? `${(p.queue.jobs / p.queue.batches).toFixed(1)} / ${p.queue.largestBatch}` : "-",
+          "-",
+          "",
+        ],
+        [
+          "history page: p50 / p99 ms",
+          `${ms(p.history.p50)} / ${ms(p.history.p99)}`,
+          `${ms(c.history.p50)} / ${ms(c.history.p99)}`,
+          "",
+        ],
+      ],
+    ),
+);
 
 /** Photo uploads in the compiled executable: the wasm codecs as users get them. */
 async function printImages(): Promise<void> {
-  const build = Bun.spawnSync([process.execPath, join(import.meta.dir, "build.ts")], { stdout: "ignore", stderr: "inherit" });
+  const build = Bun.spawnSync([process.execPath, join(import.meta.dir, "build.ts")], {
+    stdout: "ignore",
+    stderr: "inherit",
+  });
   if (build.exitCode !== 0) throw new Error("build failed");
   console.log("\nImages (a photo with EXIF and XMP, uploaded to dist/parley; best of 3; RSS of the server after it):");
   console.table(await benchImages(join(import.meta.dir, "..", "dist", "parley")));

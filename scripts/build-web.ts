@@ -26,7 +26,9 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   const names = result.outputs.map((o) => basename(o.path));
   const tags = [
     ...names.filter((n) => n.endsWith(".css")).map((n) => `<link rel="stylesheet" href="/assets/${n}" />`),
-    ...result.outputs.filter((o) => o.kind === "entry-point").map((o) => `<script type="module" src="/assets/${basename(o.path)}"></script>`),
+    ...result.outputs
+      .filter((o) => o.kind === "entry-point")
+      .map((o) => `<script type="module" src="/assets/${basename(o.path)}"></script>`),
   ];
   const html = readFileSync(join(root, "web", "index.html"), "utf8").replace("<!--assets-->", tags.join("\n    "));
   writeFileSync(join(out, "index.html"), html);
@@ -34,8 +36,13 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   // The service worker precaches this build's shell; its text changes with every build, so browsers update it.
   const publicFiles = readdirSync(join(root, "web", "public")).map((f) => `/${f}`);
   const shell = ["/", ...names.map((n) => `/assets/${n}`), ...publicFiles];
-  const version = new Bun.CryptoHasher("sha256").update(shell.join("\n") + html).digest("hex").slice(0, 16);
-  const sw = readFileSync(join(root, "web", "sw.js"), "utf8").replace("__VERSION__", version).replace("__PRECACHE__", JSON.stringify(shell));
+  const version = new Bun.CryptoHasher("sha256")
+    .update(shell.join("\n") + html)
+    .digest("hex")
+    .slice(0, 16);
+  const sw = readFileSync(join(root, "web", "sw.js"), "utf8")
+    .replace("__VERSION__", version)
+    .replace("__PRECACHE__", JSON.stringify(shell));
   writeFileSync(join(out, "sw.js"), sw);
   return { files: names, bytes: result.outputs.reduce((n, o) => n + o.size, 0) };
 }
@@ -47,7 +54,9 @@ if (import.meta.main) {
   if (process.argv.includes("--sizes")) {
     for (const f of files.toSorted()) {
       const raw = readFileSync(join(out, "assets", f));
-      console.log(`  ${f.padEnd(28)} ${(raw.length / 1024).toFixed(1).padStart(6)} KiB  ${(Bun.gzipSync(raw, { level: 9 }).length / 1024).toFixed(1).padStart(5)} KiB gzipped`);
+      console.log(
+        `  ${f.padEnd(28)} ${(raw.length / 1024).toFixed(1).padStart(6)} KiB  ${(Bun.gzipSync(raw, { level: 9 }).length / 1024).toFixed(1).padStart(5)} KiB gzipped`,
+      );
     }
   }
 }

@@ -27,7 +27,10 @@ function runtimeFor(target: Target): string {
   const exe = join(dir, "package", "bin", "bun");
   if (!existsSync(exe)) {
     mkdirSync(dir, { recursive: true });
-    const pack = Bun.spawnSync(["npm", "pack", `${npm}@${bunVersion}`, "--pack-destination", dir, "--silent"], { cwd: dir, stderr: "inherit" });
+    const pack = Bun.spawnSync(["npm", "pack", `${npm}@${bunVersion}`, "--pack-destination", dir, "--silent"], {
+      cwd: dir,
+      stderr: "inherit",
+    });
     if (pack.exitCode !== 0) throw new Error(`npm pack ${npm}@${bunVersion} failed`);
     const tgz = pack.stdout.toString().trim().split("\n").at(-1)!;
     run(["tar", "-xzf", join(dir, tgz), "-C", dir]);
@@ -37,19 +40,28 @@ function runtimeFor(target: Target): string {
 
 const flag = process.argv.indexOf("--target");
 const target = flag === -1 ? undefined : (process.argv[flag + 1] as Target);
-if (target !== undefined && !(target in targets)) throw new Error(`unknown target ${target}; use one of ${Object.keys(targets).join(", ")}`);
+if (target !== undefined && !(target in targets))
+  throw new Error(`unknown target ${target}; use one of ${Object.keys(targets).join(", ")}`);
 
 const web = await buildWeb();
 console.log(`web: ${web.files.length} files, ${(web.bytes / 1024).toFixed(1)} KiB`);
 
 const outfile = join(root, "dist", target ? targets[target].out : "parley");
 const cmd = [
-  process.execPath, "build", "--compile", "--minify",
+  process.execPath,
+  "build",
+  "--compile",
+  "--minify",
   // A bunfig.toml or .env in the folder the binary runs from must not change or inject code into it:
   // Parley's settings come from PARLEY_* variables and flags only (docs/configuration.md).
-  "--no-compile-autoload-bunfig", "--no-compile-autoload-dotenv",
-  "--asset", "migrations", "--asset", "dist/web",
-  "--outfile", outfile,
+  "--no-compile-autoload-bunfig",
+  "--no-compile-autoload-dotenv",
+  "--asset",
+  "migrations",
+  "--asset",
+  "dist/web",
+  "--outfile",
+  outfile,
 ];
 if (target) cmd.push(`--target=${targets[target].bun}`, `--compile-executable-path=${runtimeFor(target)}`);
 cmd.push("src/main.ts");

@@ -6,7 +6,10 @@ import { join } from "node:path";
 
 const pub = join(import.meta.dir, "..", "web", "public");
 const svg = readFileSync(join(pub, "icon.svg"), "utf8");
-const browser = await chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const browser = await chromium.launch({
+  executablePath: process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu"],
+});
 const page = await browser.newPage();
 // "maskable": the platform may crop to a circle, so the artwork keeps to the middle 80% on a full bleed.
 const variants = [
@@ -17,10 +20,16 @@ const variants = [
 ];
 for (const v of variants) {
   const inner = Math.round(v.size * (1 - 2 * v.pad));
-  const body = v.pad ? `<div style="width:${v.size}px;height:${v.size}px;background:#3a5ccc;display:flex;align-items:center;justify-content:center">${svg.replace("<svg ", `<svg width="${inner}" height="${inner}" `)}</div>` : svg.replace("<svg ", `<svg width="${v.size}" height="${v.size}" `);
+  const body = v.pad
+    ? `<div style="width:${v.size}px;height:${v.size}px;background:#3a5ccc;display:flex;align-items:center;justify-content:center">${svg.replace("<svg ", `<svg width="${inner}" height="${inner}" `)}</div>`
+    : svg.replace("<svg ", `<svg width="${v.size}" height="${v.size}" `);
   await page.setViewportSize({ width: v.size, height: v.size });
   await page.setContent(`<html><body style="margin:0;background:transparent">${body}</body></html>`);
-  await page.screenshot({ path: join(pub, v.name), omitBackground: true, clip: { x: 0, y: 0, width: v.size, height: v.size } });
+  await page.screenshot({
+    path: join(pub, v.name),
+    omitBackground: true,
+    clip: { x: 0, y: 0, width: v.size, height: v.size },
+  });
   console.log(`wrote web/public/${v.name}`);
 }
 await browser.close();

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { spawnServer } from "../test/process.ts";
 import { tempDir } from "../test/harness.ts";
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
+const arg = (name: string, fallback: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 const MINUTES = arg("minutes", 60);
 const PEOPLE = arg("people", 30);
 const SENDS_PER_SECOND = arg("rate", 40);
@@ -32,7 +33,10 @@ const url = server.url;
 async function call(method: string, path: string, token?: string, body?: unknown): Promise<any> {
   const res = await fetch(url + path, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined && !(body instanceof FormData) ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined && !(body instanceof FormData) ? { "content-type": "application/json" } : {}),
+    },
     body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -41,22 +45,38 @@ async function call(method: string, path: string, token?: string, body?: unknown
 }
 
 // ---- people and conversations -----------------------------------------------------------------
-const admin = await call("POST", "/api/v1/setup", undefined, { username: "admin", password: "admin-password", displayName: "Admin" });
+const admin = await call("POST", "/api/v1/setup", undefined, {
+  username: "admin",
+  password: "admin-password",
+  displayName: "Admin",
+});
 type Person = { name: string; token: string; id: string };
 const people: Person[] = [{ name: "admin", token: admin.token, id: admin.user.id }];
 for (let i = 1; i < PEOPLE; i++) {
   const invite = (await call("POST", "/api/v1/admin/invites", admin.token, {})).invite;
-  const r = await call("POST", "/api/v1/auth/register", undefined, { username: `person${i}`, password: `person${i}-password`, displayName: `Person ${i}`, inviteCode: invite.code });
+  const r = await call("POST", "/api/v1/auth/register", undefined, {
+    username: `person${i}`,
+    password: `person${i}-password`,
+    displayName: `Person ${i}`,
+    inviteCode: invite.code,
+  });
   people.push({ name: `person${i}`, token: r.token, id: r.user.id });
 }
 const conversations: { id: string; members: Person[] }[] = [];
 for (let g = 0; g < PEOPLE / 10; g++) {
   const members = people.slice(g * 10, g * 10 + 10);
-  const c = await call("POST", "/api/v1/conversations", members[0]!.token, { type: "group", title: `Group ${g}`, memberIds: members.slice(1).map((p) => p.id) });
+  const c = await call("POST", "/api/v1/conversations", members[0]!.token, {
+    type: "group",
+    title: `Group ${g}`,
+    memberIds: members.slice(1).map((p) => p.id),
+  });
   conversations.push({ id: c.conversation.id, members });
 }
 for (let i = 0; i + 1 < people.length; i += 2) {
-  const c = await call("POST", "/api/v1/conversations", people[i]!.token, { type: "direct", userId: people[i + 1]!.id });
+  const c = await call("POST", "/api/v1/conversations", people[i]!.token, {
+    type: "direct",
+    userId: people[i + 1]!.id,
+  });
   conversations.push({ id: c.conversation.id, members: [people[i]!, people[i + 1]!] });
 }
 
@@ -75,7 +95,10 @@ class Client {
   async open(): Promise<void> {
     const ws = new WebSocket(url.replace(/^http/, "ws") + "/ws");
     const ready = Promise.withResolvers<void>();
-    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token: this.person.token, ...(this.last !== "0" ? { since: this.last } : {}) }));
+    ws.onopen = () =>
+      ws.send(
+        JSON.stringify({ type: "hello", token: this.person.token, ...(this.last !== "0" ? { since: this.last } : {}) }),
+      );
     ws.onmessage = (e) => {
       const f = JSON.parse(String(e.data));
       if (f.type === "ready") {
@@ -104,7 +127,15 @@ class Client {
     const id = `${this.person.name}-${++this.n}`;
     const clientId = `${id}-${crypto.randomUUID().slice(0, 8)}`;
     this.pending.set(id, clientId);
-    this.ws.send(JSON.stringify({ type: "send", id, conversationId, clientId, text: `soak ${clientId} ${"lorem ipsum ".repeat(1 + (this.n % 8))}` }));
+    this.ws.send(
+      JSON.stringify({
+        type: "send",
+        id,
+        conversationId,
+        clientId,
+        text: `soak ${clientId} ${"lorem ipsum ".repeat(1 + (this.n % 8))}`,
+      }),
+    );
   }
   signal(frame: object): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
@@ -128,12 +159,16 @@ const samples: Sample[] = [];
 const started = Date.now();
 const dirSize = (d: string): number => {
   let total = 0;
-  for (const e of readdirSync(d, { withFileTypes: true })) total += e.isDirectory() ? dirSize(join(d, e.name)) : statSync(join(d, e.name)).size;
+  for (const e of readdirSync(d, { withFileTypes: true }))
+    total += e.isDirectory() ? dirSize(join(d, e.name)) : statSync(join(d, e.name)).size;
   return total;
 };
 function sample(): void {
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
-  const db = ["parley.db", "parley.db-wal", "parley.db-shm"].reduce((n, f) => n + (statSync(join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+  const db = ["parley.db", "parley.db-wal", "parley.db-shm"].reduce(
+    (n, f) => n + (statSync(join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0),
+    0,
+  );
   samples.push({
     minute: Math.round((Date.now() - started) / 6000) / 10,
     rssMb: Math.round(rssKb / 102.4) / 10,
@@ -143,7 +178,9 @@ function sample(): void {
     messages: acked.size,
   });
   const s = samples.at(-1)!;
-  process.stderr.write(`soak ${s.minute} min: rss ${s.rssMb} MB, fds ${s.fds}, db ${s.dbMb} MB, files ${s.filesMb} MB, ${s.messages} acked\n`);
+  process.stderr.write(
+    `soak ${s.minute} min: rss ${s.rssMb} MB, fds ${s.fds}, db ${s.dbMb} MB, files ${s.filesMb} MB, ${s.messages} acked\n`,
+  );
 }
 sample();
 const sampler = setInterval(sample, SAMPLE_EVERY_MS);
@@ -172,8 +209,14 @@ while (Date.now() < until) {
     httpCalls++;
     const page = await call("GET", `/api/v1/conversations/${conv.id}/messages?limit=50`, person.token);
     const mine = page.messages.find((m: any) => m.sender?.id === person.id && !m.deleted);
-    if (mine && tick % 20 === 0) await call("POST", `/api/v1/conversations/${conv.id}/messages/${mine.id}/reactions`, person.token, { emoji: "👍" });
-    if (mine && tick % 40 === 0) await call("PATCH", `/api/v1/conversations/${conv.id}/messages/${mine.id}`, person.token, { text: "edited in the soak" });
+    if (mine && tick % 20 === 0)
+      await call("POST", `/api/v1/conversations/${conv.id}/messages/${mine.id}/reactions`, person.token, {
+        emoji: "👍",
+      });
+    if (mine && tick % 40 === 0)
+      await call("PATCH", `/api/v1/conversations/${conv.id}/messages/${mine.id}`, person.token, {
+        text: "edited in the soak",
+      });
     if (mine && tick % 200 === 0) {
       await call("DELETE", `/api/v1/conversations/${conv.id}/messages/${mine.id}`, person.token);
       for (const [clientId, id] of acked) if (id === mine.id) acked.set(clientId, "deleted");
@@ -190,7 +233,11 @@ while (Date.now() < until) {
     form.append("file", new File([crypto.getRandomValues(new Uint8Array(8 * 1024))], `note-${tick}.bin`));
     const up = await call("POST", "/api/v1/uploads", person.token, form);
     const clientId = `upload-${tick}`;
-    const sent = await call("POST", `/api/v1/conversations/${conv.id}/messages`, person.token, { clientId, text: "a file", attachmentIds: [up.attachment.id] });
+    const sent = await call("POST", `/api/v1/conversations/${conv.id}/messages`, person.token, {
+      clientId,
+      text: "a file",
+      attachmentIds: [up.attachment.id],
+    });
     acked.set(clientId, sent.message.id);
     uploads++;
   }
@@ -211,7 +258,12 @@ server.proc.kill("SIGTERM");
 const exitCode = await server.exited;
 const db = new Database(join(dataDir, "parley.db"), { readonly: true });
 const integrity = (db.query("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check;
-const stored = new Map(db.query<{ client_id: string; n: number }, []>("SELECT client_id, count(*) AS n FROM messages GROUP BY client_id").all().map((r) => [r.client_id, r.n]));
+const stored = new Map(
+  db
+    .query<{ client_id: string; n: number }, []>("SELECT client_id, count(*) AS n FROM messages GROUP BY client_id")
+    .all()
+    .map((r) => [r.client_id, r.n]),
+);
 db.close();
 let missing = 0;
 let twice = 0;
@@ -224,12 +276,19 @@ for (const [clientId, id] of acked) {
 const first = samples[1] ?? samples[0]!;
 const last = samples.at(-1)!;
 const hours = (last.minute - first.minute) / 60 || 1;
-console.log(`\nParley soak: ${MINUTES} min, ${PEOPLE} people, ${SENDS_PER_SECOND} sends/s; ${acked.size} messages acked, ${refused} refused, ${eventsSeen} events delivered live, ${resumes} resumes, ${uploads} uploads, ${httpCalls} HTTP rounds\n`);
+console.log(
+  `\nParley soak: ${MINUTES} min, ${PEOPLE} people, ${SENDS_PER_SECOND} sends/s; ${acked.size} messages acked, ${refused} refused, ${eventsSeen} events delivered live, ${resumes} resumes, ${uploads} uploads, ${httpCalls} HTTP rounds\n`,
+);
 console.log("| minute | RSS MB | open fds | database MB | files MB | messages |");
 console.log("|---|---|---|---|---|---|");
 const every = Math.max(1, Math.floor(samples.length / 12));
-for (const s of samples.filter((_, i) => i % every === 0 || i === samples.length - 1)) console.log(`| ${s.minute} | ${s.rssMb} | ${s.fds} | ${s.dbMb} | ${s.filesMb} | ${s.messages} |`);
-console.log(`\nGrowth after the first half minute, per hour: RSS ${((last.rssMb - first.rssMb) / hours).toFixed(1)} MB, fds ${((last.fds - first.fds) / hours).toFixed(1)}, database ${((last.dbMb - first.dbMb) / hours).toFixed(1)} MB (${(((last.dbMb - first.dbMb) * 1024 * 1024) / Math.max(1, last.messages - first.messages)).toFixed(0)} bytes per message)`);
-console.log(`Durability: ${missing} acked messages missing, ${twice} stored twice, ${duplicates} events delivered twice or out of order, integrity_check ${integrity}, exit code ${exitCode}`);
+for (const s of samples.filter((_, i) => i % every === 0 || i === samples.length - 1))
+  console.log(`| ${s.minute} | ${s.rssMb} | ${s.fds} | ${s.dbMb} | ${s.filesMb} | ${s.messages} |`);
+console.log(
+  `\nGrowth after the first half minute, per hour: RSS ${((last.rssMb - first.rssMb) / hours).toFixed(1)} MB, fds ${((last.fds - first.fds) / hours).toFixed(1)}, database ${((last.dbMb - first.dbMb) / hours).toFixed(1)} MB (${(((last.dbMb - first.dbMb) * 1024 * 1024) / Math.max(1, last.messages - first.messages)).toFixed(0)} bytes per message)`,
+);
+console.log(
+  `Durability: ${missing} acked messages missing, ${twice} stored twice, ${duplicates} events delivered twice or out of order, integrity_check ${integrity}, exit code ${exitCode}`,
+);
 rmSync(dir, { recursive: true, force: true });
 process.exit(missing + twice + duplicates === 0 && integrity === "ok" && exitCode === 0 ? 0 : 1);

@@ -50,24 +50,46 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const metrics = createMetrics();
   const publisher = createCommitEffects({ hub, metrics, log });
   const background = new Background(log);
-  const chat: Chat = { store, files, background, queue: createWriteQueue(store, {
+  const chat: Chat = {
+    store,
+    files,
+    background,
+    queue: createWriteQueue(store, {
       maxBatch: config.writeBatchMax,
       waitMs: config.writeBatchWaitMs,
       onCommit(size, jobs) {
         metrics.batchSize.observe(size);
         for (const j of jobs) if (j.kind === "send") metrics.sendCommitSeconds.observe(j.seconds);
       },
-    }), publisher, sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2) };
+    }),
+    publisher,
+    sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2),
+  };
   const presence = new Presence(hub, chat, config.presenceRate);
   collectFrom(metrics, { hub, presence, queue: chat.queue, push: pushSender, disk });
-  const push = new PushNotifier(store.db, pushSender, { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 }, { privateMode: config.pushPrivate }, log);
+  const push = new PushNotifier(
+    store.db,
+    pushSender,
+    { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 },
+    { privateMode: config.pushPrivate },
+    log,
+  );
   publisher.pushWith(push);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
-  const fileSweep = setInterval(() => background.later("sweepFilesLater", () => sweepFiles(store.db, files, ttlMs)), Math.min(3600_000, ttlMs));
+  const fileSweep = setInterval(
+    () => background.later("sweepFilesLater", () => sweepFiles(store.db, files, ttlMs)),
+    Math.min(3600_000, ttlMs),
+  );
   fileSweep.unref();
   const stopBackups = config.backupDir
-    ? scheduleBackups({ dataDir: config.dataDir, dir: resolve(config.backupDir), everySeconds: config.backupEverySeconds, keep: config.backupKeep, log })
+    ? scheduleBackups({
+        dataDir: config.dataDir,
+        dir: resolve(config.backupDir),
+        everySeconds: config.backupEverySeconds,
+        keep: config.backupKeep,
+        log,
+      })
     : () => {};
   const realtime = createRealtime(config, chat, hub, log);
   const deps: Deps = {

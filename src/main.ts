@@ -42,7 +42,11 @@ async function main(argv: string[]): Promise<number> {
     case "export":
       return exportCommand(rest);
     case "admin":
-      return runAdminCommand(rest, (l) => process.stdout.write(l + "\n"), (l) => process.stderr.write(l + "\n"));
+      return runAdminCommand(
+        rest,
+        (l) => process.stdout.write(l + "\n"),
+        (l) => process.stderr.write(l + "\n"),
+      );
     case "restore":
       return restoreCommand(rest);
     default:
@@ -56,8 +60,13 @@ async function serve(args: string[]): Promise<number> {
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
   const running = startServer(config, log);
   const { publicUrl } = running.config;
-  log.info(`Parley ${version} listening`, { address: `${config.host}:${running.server.port}`, publicUrl, dataDir: config.dataDir });
-  if (countUsers(running.app.deps.store.db) === 0) log.info(`First run: open ${publicUrl} to create the admin account.`);
+  log.info(`Parley ${version} listening`, {
+    address: `${config.host}:${running.server.port}`,
+    publicUrl,
+    dataDir: config.dataDir,
+  });
+  if (countUsers(running.app.deps.store.db) === 0)
+    log.info(`First run: open ${publicUrl} to create the admin account.`);
 
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
   let exitCode = 0;
@@ -99,7 +108,9 @@ async function pushCommand(args: string[]): Promise<number> {
   try {
     writeKeys(config.dataDir);
     const removed = store.db.delete(pushSubscriptions).returning({ id: pushSubscriptions.id }).all().length;
-    process.stdout.write(`New VAPID keys written to ${config.dataDir}/vapid.json; ${removed} subscription(s) removed. Restart Parley.\n`);
+    process.stdout.write(
+      `New VAPID keys written to ${config.dataDir}/vapid.json; ${removed} subscription(s) removed. Restart Parley.\n`,
+    );
     return 0;
   } finally {
     store.close();
@@ -116,7 +127,9 @@ async function backupCommand(args: string[]): Promise<number> {
   const config = loadConfig({ args: rest });
   const result = await createBackup(config.dataDir, resolve(file), progressBar("backup"));
   for (const m of result.missing) process.stderr.write(`warning: ${m} was deleted while the backup ran\n`);
-  process.stdout.write(`Backed up ${config.dataDir} to ${file}: ${result.files} files, ${(result.bytes / 2 ** 20).toFixed(1)} MB.\n`);
+  process.stdout.write(
+    `Backed up ${config.dataDir} to ${file}: ${result.files} files, ${(result.bytes / 2 ** 20).toFixed(1)} MB.\n`,
+  );
   return 0;
 }
 
@@ -158,7 +171,13 @@ async function exportCommand(args: string[]): Promise<number> {
       return 1;
     }
     const temps = new TempFiles(join(config.dataDir, ".export-tmp"));
-    await writeExport(store.db, createFileStore(config, temps), user ? { kind: "user", userId: user.id } : { kind: "instance" }, resolve(file), progressBar("export"));
+    await writeExport(
+      store.db,
+      createFileStore(config, temps),
+      user ? { kind: "user", userId: user.id } : { kind: "instance" },
+      resolve(file),
+      progressBar("export"),
+    );
     rmSync(join(config.dataDir, ".export-tmp"), { recursive: true, force: true });
     process.stdout.write(`Exported ${user ? `${user.username}'s data` : "the instance"} to ${file}.\n`);
     return 0;

@@ -55,8 +55,9 @@ export function startServer(configured: Config, log: Logger): RunningServer {
     throw err;
   }
   // With port 0 the default public URL can only name the real port once we listen.
-  const config =
-    configured.publicUrlConfigured ? configured : { ...configured, publicUrl: `http://localhost:${server.port}` };
+  const config = configured.publicUrlConfigured
+    ? configured
+    : { ...configured, publicUrl: `http://localhost:${server.port}` };
   app = createApp(config, store, log);
   app.deps.hub.attach(server);
   const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
@@ -68,7 +69,9 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       // Sockets first: clients hear "reconnect and resume" (4000) and go to another node or wait for us.
       await app.stopRealtime();
       const graceful = server.stop(false);
-      const timeout = new Promise<"timeout">((r) => setTimeout(r, config.shutdownTimeoutSeconds * 1000, "timeout").unref());
+      const timeout = new Promise<"timeout">((r) =>
+        setTimeout(r, config.shutdownTimeoutSeconds * 1000, "timeout").unref(),
+      );
       if ((await Promise.race([graceful, timeout])) === "timeout") {
         log.warn("in-flight requests did not finish in time; closing them", { seconds: config.shutdownTimeoutSeconds });
         await server.stop(true);

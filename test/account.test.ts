@@ -15,9 +15,17 @@ const login = (username: string, password: string, headers: Record<string, strin
 describe("my profile", () => {
   test("I can change my display name, bio and email", async () => {
     const { token } = await addMember(s, admin, "kim");
-    const r = await s.call("PATCH", "/api/v1/me", { token, body: { displayName: "  Kim Lee ", bio: "Line one\nline two", email: "Kim@Example.org" } });
+    const r = await s.call("PATCH", "/api/v1/me", {
+      token,
+      body: { displayName: "  Kim Lee ", bio: "Line one\nline two", email: "Kim@Example.org" },
+    });
     expect(r.status).toBe(200);
-    expect(r.body.user).toMatchObject({ displayName: "Kim Lee", bio: "Line one\nline two", email: "Kim@Example.org", username: "kim" });
+    expect(r.body.user).toMatchObject({
+      displayName: "Kim Lee",
+      bio: "Line one\nline two",
+      email: "Kim@Example.org",
+      username: "kim",
+    });
     expect((await s.call("GET", "/api/v1/me", { token })).body.user.displayName).toBe("Kim Lee");
     const cleared = await s.call("PATCH", "/api/v1/me", { token, body: { email: "" } });
     expect(cleared.body.user.email).toBeNull();
@@ -89,15 +97,24 @@ describe("changing my password", () => {
     const m = await addMember(s, admin, "mia");
     const other = await login("mia", m.password);
     const before = s.snapshot();
-    const wrong = await s.call("POST", "/api/v1/me/password", { token: m.token, body: { currentPassword: "nope", newPassword: "brand-new-password" } });
+    const wrong = await s.call("POST", "/api/v1/me/password", {
+      token: m.token,
+      body: { currentPassword: "nope", newPassword: "brand-new-password" },
+    });
     expect(wrong.status).toBe(403);
     expect(wrong.body.error).toMatchObject({ code: "WRONG_PASSWORD", field: "currentPassword" });
-    const weak = await s.call("POST", "/api/v1/me/password", { token: m.token, body: { currentPassword: m.password, newPassword: "short" } });
+    const weak = await s.call("POST", "/api/v1/me/password", {
+      token: m.token,
+      body: { currentPassword: m.password, newPassword: "short" },
+    });
     expect(weak.status).toBe(400);
     expect(weak.body.error).toMatchObject({ code: "WEAK_PASSWORD", field: "newPassword" });
     expect(s.snapshot()).toBe(before);
 
-    const ok = await s.call("POST", "/api/v1/me/password", { token: m.token, body: { currentPassword: m.password, newPassword: "brand-new-password" } });
+    const ok = await s.call("POST", "/api/v1/me/password", {
+      token: m.token,
+      body: { currentPassword: m.password, newPassword: "brand-new-password" },
+    });
     expect(ok.status).toBe(204);
     expect((await s.call("GET", "/api/v1/me", { token: m.token })).status).toBe(200);
     expect((await s.call("GET", "/api/v1/me", { token: other.body.token })).status).toBe(401);
@@ -144,22 +161,36 @@ describe("cookies and cross-site requests", () => {
     const r = await login("olga", m.password);
     const cookie = cookieFrom(r.headers);
     const before = s.snapshot();
-    const evil = await s.call("PATCH", "/api/v1/me", { body: { displayName: "Hacked" }, headers: { cookie, origin: "https://evil.example" } });
+    const evil = await s.call("PATCH", "/api/v1/me", {
+      body: { displayName: "Hacked" },
+      headers: { cookie, origin: "https://evil.example" },
+    });
     expect(evil.status).toBe(403);
     expect(evil.body.error.code).toBe("CSRF_REJECTED");
-    const crossSite = await s.call("PATCH", "/api/v1/me", { body: { displayName: "Hacked" }, headers: { cookie, "sec-fetch-site": "cross-site" } });
+    const crossSite = await s.call("PATCH", "/api/v1/me", {
+      body: { displayName: "Hacked" },
+      headers: { cookie, "sec-fetch-site": "cross-site" },
+    });
     expect(crossSite.status).toBe(403);
-    const loginCsrf = await s.call("POST", "/api/v1/auth/login", { body: { username: "olga", password: m.password }, headers: { origin: "https://evil.example" } });
+    const loginCsrf = await s.call("POST", "/api/v1/auth/login", {
+      body: { username: "olga", password: m.password },
+      headers: { origin: "https://evil.example" },
+    });
     expect(loginCsrf.status).toBe(403);
     expect(s.snapshot()).toBe(before);
-    const same = await s.call("PATCH", "/api/v1/me", { body: { displayName: "Olga" }, headers: { cookie, origin: s.url } });
+    const same = await s.call("PATCH", "/api/v1/me", {
+      body: { displayName: "Olga" },
+      headers: { cookie, origin: s.url },
+    });
     expect(same.status).toBe(200);
   });
 
   test("logout clears the cookie", async () => {
     const m = await addMember(s, admin);
     const r = await login(m.user.username, m.password);
-    const out = await s.call("POST", "/api/v1/auth/logout", { headers: { cookie: cookieFrom(r.headers), origin: s.url } });
+    const out = await s.call("POST", "/api/v1/auth/logout", {
+      headers: { cookie: cookieFrom(r.headers), origin: s.url },
+    });
     expect(out.status).toBe(204);
     expect(out.headers.getSetCookie().join()).toMatch(/parley_session=;.*Max-Age=0/);
     expect((await s.call("GET", "/api/v1/me", { headers: { cookie: cookieFrom(r.headers) } })).status).toBe(401);

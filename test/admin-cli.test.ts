@@ -11,17 +11,31 @@ const data = join(dir, "data");
 let server: ChildServer;
 
 function admin(...args: string[]) {
-  const r = Bun.spawnSync([process.execPath, join(root, "src", "main.ts"), "admin", ...args, "--data-dir", data], { stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "", PARLEY_PUBLIC_URL: server.url } });
+  const r = Bun.spawnSync([process.execPath, join(root, "src", "main.ts"), "admin", ...args, "--data-dir", data], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "", PARLEY_PUBLIC_URL: server.url },
+  });
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 const call = async (method: string, path: string, body?: unknown, token?: string) => {
-  const res = await fetch(server.url + path, { method, headers: { ...(body ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(server.url + path, {
+    method,
+    headers: {
+      ...(body ? { "content-type": "application/json" } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return { status: res.status, body: await res.json().catch(() => null) };
 };
 const linkIn = (text: string) => /(http\S+)/.exec(text)![1]!;
 
 beforeAll(async () => {
-  server = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], { cwd: dir, env: { PARLEY_DATA_DIR: data } });
+  server = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], {
+    cwd: dir,
+    env: { PARLEY_DATA_DIR: data },
+  });
 });
 afterAll(async () => {
   server.proc.kill("SIGTERM");
@@ -44,7 +58,16 @@ describe("parley admin", () => {
     const invite = admin("invite");
     expect(invite.code).toBe(0);
     const code = linkIn(invite.out).split("invite=")[1]!;
-    expect((await call("POST", "/api/v1/auth/register", { username: "bob", password: "bob-password", displayName: "Bob", inviteCode: code })).status).toBe(201);
+    expect(
+      (
+        await call("POST", "/api/v1/auth/register", {
+          username: "bob",
+          password: "bob-password",
+          displayName: "Bob",
+          inviteCode: code,
+        })
+      ).status,
+    ).toBe(201);
     expect(admin("promote", "bob").code).toBe(0);
     const bob = await call("POST", "/api/v1/auth/login", { username: "bob", password: "bob-password" });
     expect(bob.body.user.role).toBe("admin");

@@ -6,12 +6,17 @@ let admin: string;
 let adminId: string;
 beforeAll(async () => {
   s = await startTestServer();
-  ({ token: admin, user: { id: adminId } } = await setUp(s));
+  ({
+    token: admin,
+    user: { id: adminId },
+  } = await setUp(s));
 });
 afterAll(() => s.stop());
 
-const patchUser = (id: string, body: unknown, token = admin) => s.call("PATCH", `/api/v1/admin/users/${id}`, { token, body });
-const login = (username: string, password: string) => s.call("POST", "/api/v1/auth/login", { body: { username, password } });
+const patchUser = (id: string, body: unknown, token = admin) =>
+  s.call("PATCH", `/api/v1/admin/users/${id}`, { token, body });
+const login = (username: string, password: string) =>
+  s.call("POST", "/api/v1/auth/login", { body: { username, password } });
 
 describe("admin: users", () => {
   test("lists users with their role and state", async () => {
@@ -31,8 +36,12 @@ describe("admin: users", () => {
     expect((await s.call("GET", "/api/v1/admin/users", { token: m.token })).status).toBe(403);
     expect((await patchUser(m.user.id, { role: "admin" }, m.token)).status).toBe(403);
     expect((await patchUser(adminId, { deactivated: true }, m.token)).status).toBe(403);
-    expect((await s.call("POST", `/api/v1/admin/users/${m.user.id}/password-reset`, { token: m.token })).status).toBe(403);
-    expect((await s.call("PATCH", "/api/v1/admin/settings", { token: m.token, body: { registrationMode: "open" } })).status).toBe(403);
+    expect((await s.call("POST", `/api/v1/admin/users/${m.user.id}/password-reset`, { token: m.token })).status).toBe(
+      403,
+    );
+    expect(
+      (await s.call("PATCH", "/api/v1/admin/settings", { token: m.token, body: { registrationMode: "open" } })).status,
+    ).toBe(403);
     expect((await s.call("GET", "/api/v1/admin/users")).status).toBe(401);
     expect(s.snapshot()).toBe(before);
   });
@@ -106,13 +115,17 @@ describe("admin: password-reset links", () => {
     expect(weak.status).toBe(400);
     expect(weak.body.error.code).toBe("WEAK_PASSWORD");
 
-    expect((await s.call("POST", "/api/v1/auth/password-reset", { body: { token, password: "sam-new-password" } })).status).toBe(204);
+    expect(
+      (await s.call("POST", "/api/v1/auth/password-reset", { body: { token, password: "sam-new-password" } })).status,
+    ).toBe(204);
     expect((await s.call("GET", "/api/v1/me", { token: m.token })).status).toBe(401);
     expect((await login("sam", m.password)).status).toBe(401);
     expect((await login("sam", "sam-new-password")).status).toBe(200);
 
     const before = s.snapshot();
-    const reuse = await s.call("POST", "/api/v1/auth/password-reset", { body: { token, password: "another-password" } });
+    const reuse = await s.call("POST", "/api/v1/auth/password-reset", {
+      body: { token, password: "another-password" },
+    });
     expect(reuse.status).toBe(400);
     expect(reuse.body.error.code).toBe("INVALID_RESET_TOKEN");
     expect((await s.call("GET", `/api/v1/auth/password-reset/${token}`)).status).toBe(400);
@@ -121,12 +134,24 @@ describe("admin: password-reset links", () => {
 
   test("an expired link, or one replaced by a newer link, does not work", async () => {
     const m = await addMember(s, admin);
-    const first = new URL((await s.call("POST", `/api/v1/admin/users/${m.user.id}/password-reset`, { token: admin })).body.url).searchParams.get("token");
-    const second = new URL((await s.call("POST", `/api/v1/admin/users/${m.user.id}/password-reset`, { token: admin })).body.url).searchParams.get("token");
-    expect((await s.call("POST", "/api/v1/auth/password-reset", { body: { token: first, password: "whatever-password" } })).status).toBe(400);
-    s.running.app.deps.store.sqlite.run("UPDATE password_resets SET expires_at = ? WHERE user_id = ?", [Date.now() - 1, m.user.id]);
+    const first = new URL(
+      (await s.call("POST", `/api/v1/admin/users/${m.user.id}/password-reset`, { token: admin })).body.url,
+    ).searchParams.get("token");
+    const second = new URL(
+      (await s.call("POST", `/api/v1/admin/users/${m.user.id}/password-reset`, { token: admin })).body.url,
+    ).searchParams.get("token");
+    expect(
+      (await s.call("POST", "/api/v1/auth/password-reset", { body: { token: first, password: "whatever-password" } }))
+        .status,
+    ).toBe(400);
+    s.running.app.deps.store.sqlite.run("UPDATE password_resets SET expires_at = ? WHERE user_id = ?", [
+      Date.now() - 1,
+      m.user.id,
+    ]);
     const before = s.snapshot();
-    const expired = await s.call("POST", "/api/v1/auth/password-reset", { body: { token: second, password: "whatever-password" } });
+    const expired = await s.call("POST", "/api/v1/auth/password-reset", {
+      body: { token: second, password: "whatever-password" },
+    });
     expect(expired.body.error.code).toBe("INVALID_RESET_TOKEN");
     expect(s.snapshot()).toBe(before);
     expect((await login(m.user.username, m.password)).status).toBe(200);

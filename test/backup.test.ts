@@ -7,7 +7,12 @@ import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 
 const root = join(import.meta.dir, "..");
-const cli = (args: string[]) => Bun.spawn([process.execPath, join(root, "src", "main.ts"), ...args], { stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } });
+const cli = (args: string[]) =>
+  Bun.spawn([process.execPath, join(root, "src", "main.ts"), ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "" },
+  });
 const dir = tempDir("parley-backup-");
 const servers: ChildServer[] = [];
 afterAll(async () => {
@@ -18,11 +23,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(dataDir: string): Promise<ChildServer & { call: (m: string, p: string, token?: string, body?: unknown) => Promise<any> }> {
-  const s = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], { cwd: dir, env: { PARLEY_DATA_DIR: dataDir, PARLEY_AUTH_RATE_LIMIT: "10000" } });
+async function start(
+  dataDir: string,
+): Promise<ChildServer & { call: (m: string, p: string, token?: string, body?: unknown) => Promise<any> }> {
+  const s = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], {
+    cwd: dir,
+    env: { PARLEY_DATA_DIR: dataDir, PARLEY_AUTH_RATE_LIMIT: "10000" },
+  });
   servers.push(s);
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(s.url + path, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(s.url + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return { status: res.status, body: await res.json().catch(() => null) };
   };
   return Object.assign(s, { call });
@@ -37,18 +54,40 @@ describe("backup and restore", () => {
 
   test("a backup taken while messages are written holds every message acked before it began, intact", async () => {
     const s = await start(data);
-    const admin = (await s.call("POST", "/api/v1/setup", undefined, { username: "ana", password: "ana-password", displayName: "Ana" })).body;
-    conv = (await s.call("POST", "/api/v1/conversations", admin.token, { type: "group", title: "Log", memberIds: [] })).body.conversation.id;
+    const admin = (
+      await s.call("POST", "/api/v1/setup", undefined, {
+        username: "ana",
+        password: "ana-password",
+        displayName: "Ana",
+      })
+    ).body;
+    conv = (await s.call("POST", "/api/v1/conversations", admin.token, { type: "group", title: "Log", memberIds: [] }))
+      .body.conversation.id;
     const form = new FormData();
     form.append("file", new File(["the minutes"], "minutes.txt"));
-    fileId = ((await (await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${admin.token}` }, body: form })).json()) as any).attachment.id;
-    await s.call("POST", `/api/v1/conversations/${conv}/messages`, admin.token, { clientId: "with-file", text: "minutes attached", attachmentIds: [fileId] });
+    fileId = (
+      (await (
+        await fetch(`${s.url}/api/v1/uploads`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${admin.token}` },
+          body: form,
+        })
+      ).json()) as any
+    ).attachment.id;
+    await s.call("POST", `/api/v1/conversations/${conv}/messages`, admin.token, {
+      clientId: "with-file",
+      text: "minutes attached",
+      attachmentIds: [fileId],
+    });
 
     const acked: string[] = [];
     let writing = true;
     const writer = (async () => {
       for (let i = 0; writing; i++) {
-        const r = await s.call("POST", `/api/v1/conversations/${conv}/messages`, admin.token, { clientId: `w${i}`, text: `entry ${i}` });
+        const r = await s.call("POST", `/api/v1/conversations/${conv}/messages`, admin.token, {
+          clientId: `w${i}`,
+          text: `entry ${i}`,
+        });
         if (r.status === 201) acked.push(r.body.message.id);
       }
     })();
@@ -72,7 +111,12 @@ describe("backup and restore", () => {
     expect(Bun.spawnSync(["tar", "-xf", archive, "-C", look]).exitCode).toBe(0);
     const db = new Database(join(look, "parley.db"), { readonly: true });
     expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-    const ids = new Set(db.query<{ id: string }, []>("SELECT id FROM messages").all().map((r) => r.id));
+    const ids = new Set(
+      db
+        .query<{ id: string }, []>("SELECT id FROM messages")
+        .all()
+        .map((r) => r.id),
+    );
     db.close();
     expect(ackedBefore.filter((id) => !ids.has(id))).toEqual([]);
   }, 60_000);
@@ -94,7 +138,9 @@ describe("backup and restore", () => {
     // The oldest ones too, through search (its index came back with the database).
     const found = await s.call("GET", `/api/v1/search/messages?q=minutes`, login.body.token);
     expect(found.body.results.map((r: any) => r.message.text)).toEqual(["minutes attached"]);
-    const file = await fetch(`${s.url}/api/v1/files/${fileId}`, { headers: { authorization: `Bearer ${login.body.token}` } });
+    const file = await fetch(`${s.url}/api/v1/files/${fileId}`, {
+      headers: { authorization: `Bearer ${login.body.token}` },
+    });
     expect(await file.text()).toBe("the minutes");
   }, 60_000);
 
@@ -102,10 +148,19 @@ describe("backup and restore", () => {
     const backups = join(dir, "scheduled");
     const s = await spawnServer([process.execPath, join(root, "src", "main.ts"), "serve"], {
       cwd: dir,
-      env: { PARLEY_DATA_DIR: join(dir, "scheduled-data"), PARLEY_BACKUP_DIR: backups, PARLEY_BACKUP_EVERY_SECONDS: "1", PARLEY_BACKUP_KEEP: "2" },
+      env: {
+        PARLEY_DATA_DIR: join(dir, "scheduled-data"),
+        PARLEY_BACKUP_DIR: backups,
+        PARLEY_BACKUP_EVERY_SECONDS: "1",
+        PARLEY_BACKUP_KEEP: "2",
+      },
     });
     servers.push(s);
-    await waitFor(() => s.lines.filter((l) => l.includes('"backup written"')).length >= 3, "three scheduled backups", 15_000);
+    await waitFor(
+      () => s.lines.filter((l) => l.includes('"backup written"')).length >= 3,
+      "three scheduled backups",
+      15_000,
+    );
     const { readdirSync } = await import("node:fs");
     const archives = readdirSync(backups).filter((f) => f.endsWith(".tar"));
     expect(archives).toHaveLength(2);

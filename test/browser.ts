@@ -3,11 +3,24 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { tempDir } from "./harness.ts";
 
 const executablePath = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
-const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const args = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** One browser profile: one person signed in. */
 export async function openBrowser(): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(tempDir("parley-chromium-"), { executablePath, headless: true, args, viewport: { width: 1000, height: 760 } });
+  return chromium.launchPersistentContext(tempDir("parley-chromium-"), {
+    executablePath,
+    headless: true,
+    args,
+    viewport: { width: 1000, height: 760 },
+  });
 }
 
 /** A browser for several people at once: each `newContext()` is a separate profile (cookies, storage). */
@@ -26,7 +39,10 @@ export const screenshotDir = process.env.PARLEY_SCREENSHOTS;
 export function watchPage(page: Page, errors: string[], who = ""): void {
   const tag = who ? `${who}: ` : "";
   page.on("pageerror", (e) => errors.push(tag + e.message));
-  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(tag + m.text()));
+  page.on(
+    "console",
+    (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(tag + m.text()),
+  );
   page.on("dialog", (d) => void d.accept());
 }
 
@@ -39,7 +55,12 @@ export async function signInPage(page: Page, baseUrl: string, username: string):
 }
 
 /** A fresh browser profile with one person signed in, on their conversation list. */
-export async function openSignedIn(browser: Browser, baseUrl: string, username: string, errors: string[]): Promise<Page> {
+export async function openSignedIn(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  errors: string[],
+): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
   watchPage(page, errors, username);
   await signInPage(page, baseUrl, username);

@@ -6,7 +6,11 @@ import { reduceEvent, reduceMessage, type ChatState, type ReduceContext } from "
 
 const ME = "me";
 const person = (id: string) => ({ id, username: id, displayName: id.toUpperCase(), avatarUrl: null });
-const member = (id: string, role: "owner" | "admin" | "member" = "member") => ({ user: { ...person(id), bio: "", deleted: false }, role, joinedAt: "2026-01-01T00:00:00.000Z" });
+const member = (id: string, role: "owner" | "admin" | "member" = "member") => ({
+  user: { ...person(id), bio: "", deleted: false },
+  role,
+  joinedAt: "2026-01-01T00:00:00.000Z",
+});
 
 function conversation(id: string, over: Partial<Conversation> = {}): Conversation {
   return {
@@ -14,7 +18,16 @@ function conversation(id: string, over: Partial<Conversation> = {}): Conversatio
     type: "group",
     title: "Allotment",
     description: "",
-    permissions: { post: "member", addMembers: "admin", removeMembers: "admin", editInfo: "admin", pin: "admin", deleteOthers: "admin", mentionEveryone: "admin", startCalls: "member" },
+    permissions: {
+      post: "member",
+      addMembers: "admin",
+      removeMembers: "admin",
+      editInfo: "admin",
+      pin: "admin",
+      deleteOthers: "admin",
+      mentionEveryone: "admin",
+      startCalls: "member",
+    },
     archived: false,
     avatarUrl: null,
     createdBy: ME,
@@ -57,10 +70,19 @@ function message(conversationId: string, from: string, at: number, over: Partial
   };
 }
 
-const event = (type: ChatEvent["type"], conversationId: string, parts: Partial<ChatEvent> = {}): ChatEvent => ({ id: String(++seq), type, conversationId, actorId: null, createdAt: "2026-01-02T00:00:00.000Z", ...parts });
+const event = (type: ChatEvent["type"], conversationId: string, parts: Partial<ChatEvent> = {}): ChatEvent => ({
+  id: String(++seq),
+  type,
+  conversationId,
+  actorId: null,
+  createdAt: "2026-01-02T00:00:00.000Z",
+  ...parts,
+});
 const state = (convs: Conversation[], timelines: [string, Message[]][] = []): ChatState => ({
   conversations: new Map(convs.map((c) => [c.id, c])),
-  timelines: new Map(timelines.map(([id, messages]) => [id, { messages, notices: [], hasOlder: false, loading: false }])),
+  timelines: new Map(
+    timelines.map(([id, messages]) => [id, { messages, notices: [], hasOlder: false, loading: false }]),
+  ),
 });
 const away: ReduceContext = { myId: ME, isBeingRead: () => false };
 const reading: ReduceContext = { myId: ME, isBeingRead: (id) => id === "g1" };
@@ -94,19 +116,49 @@ describe("the chat reducer", () => {
 
   test("being added to a conversation shows it at once with my side unknown, and asks the server for it", () => {
     const g2 = conversation("g2");
-    const { lastMessage, unreadCount, myRole, can, mentionCount, mutedUntil, markedUnread, pushLevel, pushLevelDefault, ...shared } = g2;
+    const {
+      lastMessage,
+      unreadCount,
+      myRole,
+      can,
+      mentionCount,
+      mutedUntil,
+      markedUnread,
+      pushLevel,
+      pushLevelDefault,
+      ...shared
+    } = g2;
     void [lastMessage, unreadCount, myRole, can, mentionCount, mutedUntil, markedUnread, pushLevel, pushLevelDefault];
-    const r = reduceEvent(state([]), event("member.added", "g2", { user: { ...person(ME), bio: "", deleted: false }, conversation: shared }), away);
-    expect(r.state.conversations.get("g2")).toMatchObject({ id: "g2", unreadCount: 0, myRole: "member", pushLevel: "mentions", mutedUntil: null, lastMessage: null });
+    const r = reduceEvent(
+      state([]),
+      event("member.added", "g2", { user: { ...person(ME), bio: "", deleted: false }, conversation: shared }),
+      away,
+    );
+    expect(r.state.conversations.get("g2")).toMatchObject({
+      id: "g2",
+      unreadCount: 0,
+      myRole: "member",
+      pushLevel: "mentions",
+      mutedUntil: null,
+      lastMessage: null,
+    });
     expect(r.effects).toEqual([{ kind: "refresh", conversationId: "g2" }]);
   });
 
   test("being removed takes the conversation and its timeline away; someone else's removal only updates the members", () => {
     const s = state([conversation("g1")], [["g1", [message("g1", "ben", 1)]]]);
-    const other = reduceEvent(s, event("member.removed", "g1", { user: { ...person("ben"), bio: "", deleted: false } }), away);
+    const other = reduceEvent(
+      s,
+      event("member.removed", "g1", { user: { ...person("ben"), bio: "", deleted: false } }),
+      away,
+    );
     expect(other.state.conversations.get("g1")!.members.map((m) => m.user.id)).toEqual([ME]);
     expect(other.state.timelines.get("g1")!.notices.map((n) => n.type)).toEqual(["member.removed"]);
-    const mine = reduceEvent(s, event("member.removed", "g1", { user: { ...person(ME), bio: "", deleted: false } }), away);
+    const mine = reduceEvent(
+      s,
+      event("member.removed", "g1", { user: { ...person(ME), bio: "", deleted: false } }),
+      away,
+    );
     expect(mine.state.conversations.has("g1")).toBe(false);
     expect(mine.state.timelines.has("g1")).toBe(false);
   });
@@ -120,17 +172,27 @@ describe("the chat reducer", () => {
 
   test("whatever order and repetition messages arrive in, a timeline holds each once, oldest first, and the preview is the newest", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(50), { minLength: 1, maxLength: 30 }), fc.array(fc.nat(29), { maxLength: 30 }), (times, repeats) => {
-        const msgs = times.map((t) => message("g1", "ben", t));
-        const arrivals = [...msgs, ...repeats.filter((i) => i < msgs.length).map((i) => msgs[i]!)];
-        let s = state([conversation("g1")], [["g1", []]]);
-        for (const m of arrivals) s = reduceEvent(s, event("message.created", "g1", { message: m }), away).state;
-        const shown = s.timelines.get("g1")!.messages;
-        const ids = shown.map((m) => m.id);
-        const sorted = shown.every((m, i) => i === 0 || shown[i - 1]!.createdAt <= m.createdAt);
-        const newest = msgs.reduce((a, b) => (b.createdAt >= a.createdAt ? b : a));
-        return new Set(ids).size === msgs.length && ids.length === msgs.length && sorted && s.conversations.get("g1")!.lastMessage!.createdAt === newest.createdAt && s.conversations.get("g1")!.unreadCount === msgs.length;
-      }),
+      fc.property(
+        fc.array(fc.nat(50), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(29), { maxLength: 30 }),
+        (times, repeats) => {
+          const msgs = times.map((t) => message("g1", "ben", t));
+          const arrivals = [...msgs, ...repeats.filter((i) => i < msgs.length).map((i) => msgs[i]!)];
+          let s = state([conversation("g1")], [["g1", []]]);
+          for (const m of arrivals) s = reduceEvent(s, event("message.created", "g1", { message: m }), away).state;
+          const shown = s.timelines.get("g1")!.messages;
+          const ids = shown.map((m) => m.id);
+          const sorted = shown.every((m, i) => i === 0 || shown[i - 1]!.createdAt <= m.createdAt);
+          const newest = msgs.reduce((a, b) => (b.createdAt >= a.createdAt ? b : a));
+          return (
+            new Set(ids).size === msgs.length &&
+            ids.length === msgs.length &&
+            sorted &&
+            s.conversations.get("g1")!.lastMessage!.createdAt === newest.createdAt &&
+            s.conversations.get("g1")!.unreadCount === msgs.length
+          );
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -28,14 +28,23 @@ describe("writing a message", () => {
 
   test("picking a suggestion puts @username and a space where the mention was, keeping what follows, caret after it", () => {
     const text = "hi @an and more";
-    expect(insertMention(text, { query: "an", start: 3 }, 6, "anders")).toEqual({ text: "hi @anders  and more", caret: 11 });
+    expect(insertMention(text, { query: "an", start: 3 }, 6, "anders")).toEqual({
+      text: "hi @anders  and more",
+      caret: 11,
+    });
     fc.assert(
-      fc.property(fc.string({ maxLength: 20 }), fc.stringMatching(/^[a-z]{0,8}$/), fc.string({ maxLength: 20 }), fc.stringMatching(/^[a-z][a-z0-9._-]{1,15}$/), (before, typed, after, name) => {
-        const head = `${before} @${typed}`;
-        const mention = mentionAt(head)!;
-        const out = insertMention(head + after, mention, head.length, name);
-        return out.text === `${before} @${name} ${after}` && out.text.slice(0, out.caret) === `${before} @${name} `;
-      }),
+      fc.property(
+        fc.string({ maxLength: 20 }),
+        fc.stringMatching(/^[a-z]{0,8}$/),
+        fc.string({ maxLength: 20 }),
+        fc.stringMatching(/^[a-z][a-z0-9._-]{1,15}$/),
+        (before, typed, after, name) => {
+          const head = `${before} @${typed}`;
+          const mention = mentionAt(head)!;
+          const out = insertMention(head + after, mention, head.length, name);
+          return out.text === `${before} @${name} ${after}` && out.text.slice(0, out.caret) === `${before} @${name} `;
+        },
+      ),
     );
   });
 
@@ -45,8 +54,14 @@ describe("writing a message", () => {
     expect(checkSend("   ", idle)).toEqual({ ok: false, error: null });
     expect(checkSend("", { ...idle, filesReady: true })).toEqual({ ok: true, text: "" });
     expect(checkSend("", { ...idle, editing: true, filesReady: true })).toEqual({ ok: false, error: null });
-    expect(checkSend("hi", { ...idle, uploading: true })).toMatchObject({ ok: false, error: expect.stringContaining("uploaded") });
+    expect(checkSend("hi", { ...idle, uploading: true })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("uploaded"),
+    });
     expect(checkSend("é".repeat(MAX_MESSAGE_BYTES / 2), idle).ok).toBe(true);
-    expect(checkSend("é".repeat(MAX_MESSAGE_BYTES / 2 + 1), idle)).toMatchObject({ ok: false, error: expect.stringContaining("too long") });
+    expect(checkSend("é".repeat(MAX_MESSAGE_BYTES / 2 + 1), idle)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("too long"),
+    });
   });
 });

@@ -24,7 +24,12 @@ describe("configuration", () => {
   });
 
   test("flags win over the environment, which wins over defaults", () => {
-    const env = { PARLEY_PORT: "9000", PARLEY_HOST: "127.0.0.1", PARLEY_PUBLIC_URL: "https://chat.example.com/", PARLEY_TRUST_PROXY: "yes" };
+    const env = {
+      PARLEY_PORT: "9000",
+      PARLEY_HOST: "127.0.0.1",
+      PARLEY_PUBLIC_URL: "https://chat.example.com/",
+      PARLEY_TRUST_PROXY: "yes",
+    };
     const c = loadConfig({ env, args: ["--port", "9100", "--data-dir=/srv/parley"] });
     expect(c.port).toBe(9100);
     expect(c.host).toBe("127.0.0.1");
@@ -73,7 +78,9 @@ describe("configuration", () => {
 describe("the store", () => {
   test("every SQL file in migrations/ is in the journal, in order", () => {
     const dir = join(import.meta.dir, "..", "migrations");
-    const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     expect(listMigrations().map((m) => `${m.tag}.sql`)).toEqual(files);
   });
 
@@ -107,7 +114,14 @@ describe("the store", () => {
   test("cached statements keep answering right after hundreds of distinct queries push them out", () => {
     const store = openStore(join(tempDir(), "data"));
     store.transaction((tx) => {
-      for (let i = 0; i < 700; i++) insertUser(tx, { id: `u${i}`, username: `user${i}`, displayName: `User ${i}`, passwordHash: "x", role: "member" });
+      for (let i = 0; i < 700; i++)
+        insertUser(tx, {
+          id: `u${i}`,
+          username: `user${i}`,
+          displayName: `User ${i}`,
+          passwordHash: "x",
+          role: "member",
+        });
     });
     const first = findUserById(store.db, "u1");
     // IN lists of every length from 1 to 700: more distinct statement texts than the cache holds.

@@ -22,8 +22,16 @@ describe("crash safety", () => {
     const env = { PARLEY_DATA_DIR: join(cwd, "data"), PARLEY_SEND_RATE: "100000" };
     try {
       let server = await spawnServer([process.execPath, main, "serve"], { cwd, env });
-      const { token, user } = await api(server.url, "POST", "/api/v1/setup", undefined, { username: "ana", password: "ana-password-1", displayName: "Ana" });
-      const { conversation } = await api(server.url, "POST", "/api/v1/conversations", token, { type: "group", title: "Crash", memberIds: [] });
+      const { token, user } = await api(server.url, "POST", "/api/v1/setup", undefined, {
+        username: "ana",
+        password: "ana-password-1",
+        displayName: "Ana",
+      });
+      const { conversation } = await api(server.url, "POST", "/api/v1/conversations", token, {
+        type: "group",
+        title: "Crash",
+        memberIds: [],
+      });
       const tab = await TestSocket.ready(server.url, token);
       const since = tab.frames[0].lastEventId;
 
@@ -69,13 +77,24 @@ describe("crash safety", () => {
       // The client retries what it never saw acked: each is stored once, the ones that did commit are not doubled.
       const unacked = sent.filter((id) => !ackedAtKill.has(id));
       for (const clientId of unacked) {
-        const r = await back.request({ type: "send", id: clientId, conversationId: conversation.id, clientId, text: `crash ${clientId}` });
+        const r = await back.request({
+          type: "send",
+          id: clientId,
+          conversationId: conversation.id,
+          clientId,
+          text: `crash ${clientId}`,
+        });
         expect(r.type).toBe("ack");
       }
       const history: any[] = [];
       let before: string | undefined;
       for (;;) {
-        const page = await api(server.url, "GET", `/api/v1/conversations/${conversation.id}/messages?limit=100${before ? `&before=${before}` : ""}`, token);
+        const page = await api(
+          server.url,
+          "GET",
+          `/api/v1/conversations/${conversation.id}/messages?limit=100${before ? `&before=${before}` : ""}`,
+          token,
+        );
         history.push(...page.messages);
         if (!page.more) break;
         before = page.messages.at(-1).id;

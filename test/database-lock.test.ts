@@ -49,17 +49,31 @@ describe("a database locked by another process", () => {
     s = await startTestServer({ dbBusyTimeoutMs: "300" });
     ana = await setUp(s);
     const ben = await addMember(s, ana.token, "lock-ben");
-    group = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: "Locks", memberIds: [ben.user.id] } })).body.conversation.id;
+    group = (
+      await s.call("POST", "/api/v1/conversations", {
+        token: ana.token,
+        body: { type: "group", title: "Locks", memberIds: [ben.user.id] },
+      })
+    ).body.conversation.id;
   });
   afterAll(() => s.stop());
 
   test("past the busy timeout, sends and other writes fail with DATABASE_BUSY (503, Retry-After), never INTERNAL; retries after it go through once", async () => {
     const ws = await TestSocket.ready(s.url, ana.token);
     const lock = await holdLock(join(s.dataDir, "parley.db"));
-    const frame = await ws.request({ type: "send", id: "b1", conversationId: group, clientId: "busy-1", text: "while locked" });
+    const frame = await ws.request({
+      type: "send",
+      id: "b1",
+      conversationId: group,
+      clientId: "busy-1",
+      text: "while locked",
+    });
     expect(frame).toMatchObject({ type: "error", id: "b1", code: "DATABASE_BUSY" });
     expect(frame.retryAfter).toBeGreaterThan(0);
-    const http = await s.call("POST", `/api/v1/conversations/${group}/messages`, { token: ana.token, body: { clientId: "busy-2", text: "while locked" } });
+    const http = await s.call("POST", `/api/v1/conversations/${group}/messages`, {
+      token: ana.token,
+      body: { clientId: "busy-2", text: "while locked" },
+    });
     expect([http.status, http.body.error.code]).toEqual([503, "DATABASE_BUSY"]);
     expect(Number(http.headers.get("retry-after"))).toBeGreaterThan(0);
     const profile = await s.call("PATCH", "/api/v1/me", { token: ana.token, body: { bio: "locked out" } });
@@ -67,9 +81,21 @@ describe("a database locked by another process", () => {
     expect((await s.call("GET", "/readyz")).status).toBe(503);
     await lock.release();
 
-    expect((await ws.request({ type: "send", id: "b3", conversationId: group, clientId: "busy-1", text: "while locked" })).type).toBe("ack");
-    expect((await s.call("POST", `/api/v1/conversations/${group}/messages`, { token: ana.token, body: { clientId: "busy-2", text: "while locked" } })).status).toBe(201);
-    const texts = (await s.call("GET", `/api/v1/conversations/${group}/messages`, { token: ana.token })).body.messages.map((m: any) => m.clientId ?? m.text);
+    expect(
+      (await ws.request({ type: "send", id: "b3", conversationId: group, clientId: "busy-1", text: "while locked" }))
+        .type,
+    ).toBe("ack");
+    expect(
+      (
+        await s.call("POST", `/api/v1/conversations/${group}/messages`, {
+          token: ana.token,
+          body: { clientId: "busy-2", text: "while locked" },
+        })
+      ).status,
+    ).toBe(201);
+    const texts = (
+      await s.call("GET", `/api/v1/conversations/${group}/messages`, { token: ana.token })
+    ).body.messages.map((m: any) => m.clientId ?? m.text);
     expect(texts.filter((t: string) => t === "while locked" || t === "busy-1" || t === "busy-2")).toHaveLength(2);
     expect(s.logs.some((l) => l.includes('"level":"error"'))).toBe(false);
     ws.close();
@@ -79,12 +105,23 @@ describe("a database locked by another process", () => {
     const patient = await startTestServer({ dbBusyTimeoutMs: "3000" });
     try {
       const admin = await setUp(patient);
-      const conv = (await patient.call("POST", "/api/v1/conversations", { token: admin.token, body: { type: "group", title: "Patience", memberIds: [] } })).body.conversation.id;
+      const conv = (
+        await patient.call("POST", "/api/v1/conversations", {
+          token: admin.token,
+          body: { type: "group", title: "Patience", memberIds: [] },
+        })
+      ).body.conversation.id;
       const ws = await TestSocket.ready(patient.url, admin.token);
       // The other writer commits after 200 ms: the send waits for it instead of failing at once
       // (a deferred transaction would have read first and then failed with SQLITE_BUSY_SNAPSHOT).
       const lock = await holdLock(join(patient.dataDir, "parley.db"), 200);
-      const reply = await ws.request({ type: "send", id: "p1", conversationId: conv, clientId: "patient-1", text: "I can wait" });
+      const reply = await ws.request({
+        type: "send",
+        id: "p1",
+        conversationId: conv,
+        clientId: "patient-1",
+        text: "I can wait",
+      });
       expect(reply.type).toBe("ack");
       expect(await lock.exited).toBe(0);
       ws.close();

@@ -19,7 +19,9 @@ const FLOOR = 2 * MiB;
 
 function tryMount(dir: string): boolean {
   mkdirSync(dir, { recursive: true });
-  return Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", dir], { stderr: "pipe" }).exitCode === 0;
+  return (
+    Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", dir], { stderr: "pipe" }).exitCode === 0
+  );
 }
 
 const root = tempDir("parley-disk-");
@@ -91,7 +93,10 @@ describe.skipIf(!mounted)("a full disk", () => {
   const call = async (method: string, path: string, body?: unknown, token = ana?.token) => {
     const res = await fetch(server.url + path, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -100,13 +105,18 @@ describe.skipIf(!mounted)("a full disk", () => {
   const upload = async (bytes: Uint8Array, name: string) => {
     const form = new FormData();
     form.append("file", new File([bytes as Uint8Array<ArrayBuffer>], name));
-    const res = await fetch(`${server.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form });
+    const res = await fetch(`${server.url}/api/v1/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ana.token}` },
+      body: form,
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   const storedFiles = () => {
     const out: string[] = [];
     const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(dataDir.length + 1));
+      for (const e of readdirSync(d, { withFileTypes: true }))
+        e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(dataDir.length + 1));
     };
     if (existsSync(join(dataDir, "files"))) walk(join(dataDir, "files"));
     return out;
@@ -115,10 +125,18 @@ describe.skipIf(!mounted)("a full disk", () => {
   beforeAll(async () => {
     server = await spawnServer([process.execPath, main, "serve"], {
       cwd: root,
-      env: { PARLEY_DATA_DIR: dataDir, PARLEY_MIN_FREE_BYTES: String(FLOOR), PARLEY_AUTH_RATE_LIMIT: "10000", PARLEY_SEND_RATE: "100000", PARLEY_STRIP_IMAGE_LOCATION: "false" },
+      env: {
+        PARLEY_DATA_DIR: dataDir,
+        PARLEY_MIN_FREE_BYTES: String(FLOOR),
+        PARLEY_AUTH_RATE_LIMIT: "10000",
+        PARLEY_SEND_RATE: "100000",
+        PARLEY_STRIP_IMAGE_LOCATION: "false",
+      },
     });
-    ana = (await call("POST", "/api/v1/setup", { username: "ana", password: "ana-password", displayName: "Ana" }, "")).body;
-    group = (await call("POST", "/api/v1/conversations", { type: "group", title: "Disk", memberIds: [] })).body.conversation.id;
+    ana = (await call("POST", "/api/v1/setup", { username: "ana", password: "ana-password", displayName: "Ana" }, ""))
+      .body;
+    group = (await call("POST", "/api/v1/conversations", { type: "group", title: "Disk", memberIds: [] })).body
+      .conversation.id;
   }, 30_000);
 
   afterAll(async () => {
@@ -147,9 +165,15 @@ describe.skipIf(!mounted)("a full disk", () => {
     rmSync(filler);
     const again = await upload(payload, "big.bin");
     expect(again.status).toBe(201);
-    const served = new Uint8Array(await (await fetch(`${server.url}${again.body.attachment.url}`, { headers: { authorization: `Bearer ${ana.token}` } })).arrayBuffer());
+    const served = new Uint8Array(
+      await (
+        await fetch(`${server.url}${again.body.attachment.url}`, { headers: { authorization: `Bearer ${ana.token}` } })
+      ).arrayBuffer(),
+    );
     expect(served.length).toBe(payload.length);
-    expect(new Bun.CryptoHasher("sha256").update(served).digest("hex")).toBe(new Bun.CryptoHasher("sha256").update(payload).digest("hex"));
+    expect(new Bun.CryptoHasher("sha256").update(served).digest("hex")).toBe(
+      new Bun.CryptoHasher("sha256").update(payload).digest("hex"),
+    );
   }, 60_000);
 
   test("below the floor: not ready, uploads refused, metrics say so; sends fail retryably and nothing acked is lost; freeing space recovers without a restart", async () => {
@@ -169,7 +193,13 @@ describe.skipIf(!mounted)("a full disk", () => {
     const refused: string[] = [];
     const text = "x".repeat(2000);
     for (let i = 0; i < 400 && refused.length < 5; i++) {
-      const reply = await ws.request({ type: "send", id: `f${i}`, conversationId: group, clientId: `full-${i}`, text: `${i} ${text}` });
+      const reply = await ws.request({
+        type: "send",
+        id: `f${i}`,
+        conversationId: group,
+        clientId: `full-${i}`,
+        text: `${i} ${text}`,
+      });
       if (reply.type === "ack") acked.push(`full-${i}`);
       else {
         expect(reply).toMatchObject({ type: "error", code: "STORAGE_FULL" });
@@ -187,7 +217,13 @@ describe.skipIf(!mounted)("a full disk", () => {
     rmSync(filler);
     expect((await call("GET", "/readyz")).status).toBe(200);
     for (const clientId of [...refused, ...acked.slice(-3)]) {
-      const reply = await ws.request({ type: "send", id: `r-${clientId}`, conversationId: group, clientId, text: "retried" });
+      const reply = await ws.request({
+        type: "send",
+        id: `r-${clientId}`,
+        conversationId: group,
+        clientId,
+        text: "retried",
+      });
       expect(reply.type).toBe("ack");
     }
     ws.close();
@@ -197,7 +233,9 @@ describe.skipIf(!mounted)("a full disk", () => {
     expect(await server.exited).toBe(0);
     const db = new Database(join(dataDir, "parley.db"), { readonly: true });
     expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-    const rows = db.query<{ client_id: string; n: number }, []>("SELECT client_id, count(*) AS n FROM messages GROUP BY client_id").all();
+    const rows = db
+      .query<{ client_id: string; n: number }, []>("SELECT client_id, count(*) AS n FROM messages GROUP BY client_id")
+      .all();
     db.close();
     const stored = new Map(rows.map((r) => [r.client_id, r.n]));
     for (const id of [...acked, ...refused]) expect(stored.get(id)).toBe(1);

@@ -7,7 +7,11 @@ let smtp: ReturnType<typeof startFakeSmtp>;
 let admin: string;
 beforeAll(async () => {
   smtp = startFakeSmtp();
-  s = await startTestServer({ smtpUrl: smtp.url, smtpFrom: "Parley <noreply@chat.test>", publicUrl: "https://chat.test" });
+  s = await startTestServer({
+    smtpUrl: smtp.url,
+    smtpFrom: "Parley <noreply@chat.test>",
+    publicUrl: "https://chat.test",
+  });
   admin = (await setUp(s)).token;
 });
 afterAll(async () => {
@@ -40,16 +44,26 @@ describe("password reset by email", () => {
     const url = /https:\/\/chat\.test\/reset-password\?token=([a-z0-9]+)/.exec(body);
     expect(url).not.toBeNull();
     const token = url![1]!;
-    expect((await s.call("POST", "/api/v1/auth/password-reset", { body: { token, password: "tess-fresh-password" } })).status).toBe(204);
-    expect((await s.call("POST", "/api/v1/auth/login", { body: { username: "tess", password: "tess-fresh-password" } })).status).toBe(200);
-    expect((await s.call("POST", "/api/v1/auth/password-reset", { body: { token, password: "again-password" } })).status).toBe(400);
+    expect(
+      (await s.call("POST", "/api/v1/auth/password-reset", { body: { token, password: "tess-fresh-password" } }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await s.call("POST", "/api/v1/auth/login", { body: { username: "tess", password: "tess-fresh-password" } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await s.call("POST", "/api/v1/auth/password-reset", { body: { token, password: "again-password" } })).status,
+    ).toBe(400);
   });
 
   test("finds the account by email address too", async () => {
     const m = await addMember(s, admin, "uma");
     await s.call("PATCH", "/api/v1/me", { token: m.token, body: { email: "uma@example.org" } });
     const arrived = smtp.next();
-    expect((await s.call("POST", "/api/v1/auth/password-reset/request", { body: { login: "Uma@Example.org" } })).status).toBe(202);
+    expect(
+      (await s.call("POST", "/api/v1/auth/password-reset/request", { body: { login: "Uma@Example.org" } })).status,
+    ).toBe(202);
     expect((await arrived).to).toEqual(["uma@example.org"]);
   });
 

@@ -17,7 +17,10 @@ describe("the compiled executable", () => {
     if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`);
     cwd = tempDir("parley-bin-");
     // A bunfig.toml and a .env in the working folder must not reach into the binary.
-    writeFileSync(join(cwd, "inject.ts"), `require("node:fs").writeFileSync(${JSON.stringify(join(cwd, "INJECTED"))}, "yes");`);
+    writeFileSync(
+      join(cwd, "inject.ts"),
+      `require("node:fs").writeFileSync(${JSON.stringify(join(cwd, "INJECTED"))}, "yes");`,
+    );
     writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./inject.ts"]\n`);
     writeFileSync(join(cwd, ".env"), "PARLEY_INSTANCE_NAME=from-dotenv\nPARLEY_PASSWORD_MIN_LENGTH=100\n");
     server = await spawnServer([binary], { cwd, env: {} });
@@ -44,8 +47,10 @@ describe("the compiled executable", () => {
     // Every part of the app is inside the one file: its code chunks, the service worker, the manifest and icons.
     const script = /src="(\/assets\/main-[^"]+\.js)"/.exec(html)![1]!;
     const entry = await (await fetch(server.url + script)).text();
-    for (const chunk of entry.match(/\.\/[a-z-]+-[a-z0-9]+\.js/g) ?? []) expect((await fetch(`${server.url}/assets/${chunk.slice(2)}`)).status).toBe(200);
-    for (const path of ["/sw.js", "/manifest.webmanifest", "/icon-192.png", "/icon-512.png"]) expect((await fetch(server.url + path)).status).toBe(200);
+    for (const chunk of entry.match(/\.\/[a-z-]+-[a-z0-9]+\.js/g) ?? [])
+      expect((await fetch(`${server.url}/assets/${chunk.slice(2)}`)).status).toBe(200);
+    for (const path of ["/sw.js", "/manifest.webmanifest", "/icon-192.png", "/icon-512.png"])
+      expect((await fetch(server.url + path)).status).toBe(200);
     const instance = await (await fetch(`${server.url}/api/v1/instance`)).json();
     expect(instance.setupRequired).toBe(true);
 
@@ -60,7 +65,12 @@ describe("the compiled executable", () => {
     const { token } = await setup.json();
     const { invite } = await (await post("/api/v1/admin/invites", {}, token)).json();
     // The .env asked for 100-character passwords; the binary ignores .env, so 8 is enough.
-    const reg = await post("/api/v1/auth/register", { username: "bea", password: "bea-pass", displayName: "Bea", inviteCode: invite.code });
+    const reg = await post("/api/v1/auth/register", {
+      username: "bea",
+      password: "bea-pass",
+      displayName: "Bea",
+      inviteCode: invite.code,
+    });
     expect(reg.status).toBe(201);
     expect((await reg.json()).user.username).toBe("bea");
     expect(existsSync(join(cwd, "INJECTED"))).toBe(false);
@@ -68,16 +78,28 @@ describe("the compiled executable", () => {
     // The image codecs (WebAssembly) are inside the binary too: a photo gets its preview.
     const form = new FormData();
     form.append("file", new File([await phonePhoto(1200, 900)], "photo.jpg"));
-    const up = await (await fetch(`${server.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form })).json();
+    const up = await (
+      await fetch(`${server.url}/api/v1/uploads`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      })
+    ).json();
     expect(up.attachment).toMatchObject({ type: "image/jpeg", width: 900, height: 1200 });
     expect(up.attachment.thumbnailUrl).toMatch(/thumbnail$/);
-    const thumb = await fetch(server.url + up.attachment.thumbnailUrl, { headers: { authorization: `Bearer ${token}` } });
+    const thumb = await fetch(server.url + up.attachment.thumbnailUrl, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(thumb.headers.get("content-type")).toBe("image/webp");
     expect((await pixelAt("image/webp", new Uint8Array(await thumb.arrayBuffer()), 10, 10)).width).toBe(360);
   });
 
   test("npm run build:arm64 cross-compiles a 64-bit ARM executable", () => {
-    const build = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "linux-arm64"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const build = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "linux-arm64"], {
+      cwd: root,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(build.exitCode).toBe(0);
     const header = new Uint8Array(readFileSync(join(root, "dist", "parley-linux-arm64")).subarray(0, 20));
     expect([...header.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]); // ELF
@@ -88,7 +110,17 @@ describe("the compiled executable", () => {
   test("the arm64 executable runs on an older Pi's CPU (Cortex-A53, under qemu-user-static) and answers /healthz", async () => {
     const dir = tempDir("parley-arm64-");
     // The arm64 C library comes from Debian's libc6-arm64-cross (scripts/install-test-deps.sh).
-    const pi = await spawnServer(["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu", "-cpu", "cortex-a53", join(root, "dist", "parley-linux-arm64")], { cwd: dir, env: {} });
+    const pi = await spawnServer(
+      [
+        "qemu-aarch64-static",
+        "-L",
+        "/usr/aarch64-linux-gnu",
+        "-cpu",
+        "cortex-a53",
+        join(root, "dist", "parley-linux-arm64"),
+      ],
+      { cwd: dir, env: {} },
+    );
     try {
       const health = await fetch(`${pi.url}/healthz`);
       expect(health.status).toBe(200);

@@ -7,7 +7,9 @@ import { launchBrowser } from "./browser.ts";
 import { addMember, ADMIN, setUp, startTestServer, tempDir, type TestServer } from "./harness.ts";
 
 let s: TestServer;
-let ana: { token: string; user: { id: string } }, ben: { token: string; user: { id: string } }, cat: { token: string; user: { id: string } };
+let ana: { token: string; user: { id: string } },
+  ben: { token: string; user: { id: string } },
+  cat: { token: string; user: { id: string } };
 const dir = tempDir("parley-export-test-");
 
 async function exportVia(token: string, path: string): Promise<string> {
@@ -35,14 +37,36 @@ beforeAll(async () => {
   s = await startTestServer();
   ana = await setUp(s);
   [ben, cat] = await Promise.all([addMember(s, ana.token, "ben"), addMember(s, ana.token, "cat")]);
-  const direct = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })).body.conversation.id;
+  const direct = (
+    await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })
+  ).body.conversation.id;
   const form = new FormData();
   form.append("file", new File(["Ana's recipe"], "recipe.txt"));
-  const up = (await (await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form })).json()) as any;
-  await s.call("POST", `/api/v1/conversations/${direct}/messages`, { token: ana.token, body: { clientId: "a1", text: "Here is the recipe <script>alert(1)</script>", attachmentIds: [up.attachment.id] } });
-  await s.call("POST", `/api/v1/conversations/${direct}/messages`, { token: ben.token, body: { clientId: "b1", text: "Thanks!" } });
-  const group = (await s.call("POST", "/api/v1/conversations", { token: ben.token, body: { type: "group", title: "Surprise for Ana", memberIds: [cat.user.id] } })).body.conversation.id;
-  await s.call("POST", `/api/v1/conversations/${group}/messages`, { token: cat.token, body: { clientId: "c1", text: "secret party plans" } });
+  const up = (await (
+    await fetch(`${s.url}/api/v1/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ana.token}` },
+      body: form,
+    })
+  ).json()) as any;
+  await s.call("POST", `/api/v1/conversations/${direct}/messages`, {
+    token: ana.token,
+    body: { clientId: "a1", text: "Here is the recipe <script>alert(1)</script>", attachmentIds: [up.attachment.id] },
+  });
+  await s.call("POST", `/api/v1/conversations/${direct}/messages`, {
+    token: ben.token,
+    body: { clientId: "b1", text: "Thanks!" },
+  });
+  const group = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: ben.token,
+      body: { type: "group", title: "Surprise for Ana", memberIds: [cat.user.id] },
+    })
+  ).body.conversation.id;
+  await s.call("POST", `/api/v1/conversations/${group}/messages`, {
+    token: cat.token,
+    body: { clientId: "c1", text: "secret party plans" },
+  });
 });
 afterAll(async () => {
   await s.stop();
@@ -98,7 +122,19 @@ describe("exports", () => {
 
   test("parley export from the shell, for one person", async () => {
     const file = join(dir, "cli.tar");
-    const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "..", "src", "main.ts"), "export", file, "--user", "cat", "--data-dir", s.dataDir], { stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync(
+      [
+        process.execPath,
+        join(import.meta.dir, "..", "src", "main.ts"),
+        "export",
+        file,
+        "--user",
+        "cat",
+        "--data-dir",
+        s.dataDir,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
     expect(r.stderr.toString()).toBe("");
     expect(r.exitCode).toBe(0);
     const out = join(dir, "cli");

@@ -41,10 +41,10 @@ export function startFakeSmtp() {
           st.buf = st.buf.slice(nl + 2);
           const cmd = line.slice(0, 4).toUpperCase();
           if (cmd === "EHLO" || cmd === "HELO") sock.write("250-fake-smtp\r\n250 8BITMIME\r\n");
-          else if (cmd === "MAIL") (st.mail.from = line), sock.write("250 ok\r\n");
-          else if (cmd === "RCPT") st.mail.to.push(/<([^>]+)>/.exec(line)?.[1] ?? line), sock.write("250 ok\r\n");
-          else if (cmd === "DATA") (st.inData = true), sock.write("354 go on\r\n");
-          else if (cmd === "QUIT") sock.write("221 bye\r\n"), sock.end();
+          else if (cmd === "MAIL") ((st.mail.from = line), sock.write("250 ok\r\n"));
+          else if (cmd === "RCPT") (st.mail.to.push(/<([^>]+)>/.exec(line)?.[1] ?? line), sock.write("250 ok\r\n"));
+          else if (cmd === "DATA") ((st.inData = true), sock.write("354 go on\r\n"));
+          else if (cmd === "QUIT") (sock.write("221 bye\r\n"), sock.end());
           else sock.write("250 ok\r\n");
         }
       },

@@ -7,11 +7,17 @@ const enc = new TextEncoder();
 const B = "----parleyBoundary7MA4YWxk";
 
 /** A multipart body as a browser sends it, split into chunks of `size` bytes; `pulled` counts what was read. */
-function body(parts: { name: string; filename?: string; type?: string; data: Uint8Array | string }[], size: number, opts: { truncate?: number } = {}) {
+function body(
+  parts: { name: string; filename?: string; type?: string; data: Uint8Array | string }[],
+  size: number,
+  opts: { truncate?: number } = {},
+) {
   const pieces: Uint8Array[] = [];
   for (const p of parts) {
     const disp = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ""}`;
-    pieces.push(enc.encode(`--${B}\r\nContent-Disposition: ${disp}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ""}\r\n`));
+    pieces.push(
+      enc.encode(`--${B}\r\nContent-Disposition: ${disp}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ""}\r\n`),
+    );
     pieces.push(typeof p.data === "string" ? enc.encode(p.data) : p.data);
     pieces.push(enc.encode("\r\n"));
   }
@@ -56,7 +62,12 @@ describe("reading a file from a streamed multipart body", () => {
         size,
       );
       const { part, bytes } = await read(stream);
-      expect(part).toEqual({ field: "file", filename: "a.bin", claimedType: "application/octet-stream", size: tricky.length });
+      expect(part).toEqual({
+        field: "file",
+        filename: "a.bin",
+        claimedType: "application/octet-stream",
+        size: tricky.length,
+      });
       expect(bytes).toEqual(tricky);
     });
   }
@@ -75,7 +86,9 @@ describe("reading a file from a streamed multipart body", () => {
     const cut = body([{ name: "file", filename: "x", data: "0123456789" }], 5, { truncate: full.state.total - 20 });
     expect((await read(cut.stream).catch((e) => e)).code).toBe("BAD_REQUEST");
     expect((await read(body([{ name: "other", data: "x" }], 5).stream).catch((e) => e)).code).toBe("BAD_REQUEST");
-    expect((await read(body([{ name: "file", data: "no filename: a field" }], 5).stream).catch((e) => e)).code).toBe("BAD_REQUEST");
+    expect((await read(body([{ name: "file", data: "no filename: a field" }], 5).stream).catch((e) => e)).code).toBe(
+      "BAD_REQUEST",
+    );
   });
 
   test("the boundary comes from the Content-Type", () => {
@@ -88,7 +101,8 @@ describe("reading a file from a streamed multipart body", () => {
 });
 
 describe("what a file is, by its bytes", () => {
-  const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...enc.encode(p)] : p)));
+  const bytes = (...parts: (string | number[])[]) =>
+    new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...enc.encode(p)] : p)));
   test.each([
     [bytes([0x89], "PNG\r\n\x1a\n"), "image/png"],
     [bytes([0xff, 0xd8, 0xff, 0xe0]), "image/jpeg"],

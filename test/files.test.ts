@@ -12,16 +12,23 @@ const upload = async (p: Person, name: string, data: BlobPart, type = "applicati
   const form = new FormData();
   form.append("note", "ignored field");
   form.append("file", new File([data], name, { type }));
-  const res = await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${p.token}` }, body: form });
+  const res = await fetch(`${s.url}/api/v1/uploads`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${p.token}` },
+    body: form,
+  });
   return { status: res.status, body: (await res.json()) as any };
 };
-const send = (p: Person, body: unknown) => s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: p.token, body });
-const download = (p: Person, id: string, headers: Record<string, string> = {}) => fetch(`${s.url}/api/v1/files/${id}`, { headers: { authorization: `Bearer ${p.token}`, ...headers } });
+const send = (p: Person, body: unknown) =>
+  s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: p.token, body });
+const download = (p: Person, id: string, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}/api/v1/files/${id}`, { headers: { authorization: `Bearer ${p.token}`, ...headers } });
 const blobs = () => {
   const dir = join(s.dataDir, "files");
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(dir.length + 1));
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(dir.length + 1));
   };
   if (existsSync(dir)) walk(dir);
   return out;
@@ -31,8 +38,13 @@ const rows = () => s.running.app.deps.store.sqlite.query("SELECT * FROM attachme
 beforeAll(async () => {
   s = await startTestServer({ maxUploadBytes: "200000", userQuotaBytes: "600000" });
   ana = await setUp(s);
-  [ben, eve] = (await Promise.all([addMember(s, ana.token, "ben"), addMember(s, ana.token, "eve")])) as unknown as [Person, Person];
-  conv = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })).body.conversation.id;
+  [ben, eve] = (await Promise.all([addMember(s, ana.token, "ben"), addMember(s, ana.token, "eve")])) as unknown as [
+    Person,
+    Person,
+  ];
+  conv = (
+    await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })
+  ).body.conversation.id;
 });
 afterAll(() => s.stop());
 
@@ -46,7 +58,10 @@ describe("files in messages", () => {
     expect((await download(ben, up.body.attachment.id)).status).toBe(403);
     const sent = await send(ana, { clientId: "f1", attachmentIds: [up.body.attachment.id] });
     expect(sent.status).toBe(201);
-    expect(sent.body.message).toMatchObject({ text: "", attachments: [{ id: up.body.attachment.id, name: "data.bin", size: 150_000 }] });
+    expect(sent.body.message).toMatchObject({
+      text: "",
+      attachments: [{ id: up.body.attachment.id, name: "data.bin", size: 150_000 }],
+    });
     const got = await download(ben, up.body.attachment.id);
     expect(got.status).toBe(200);
     expect(new Uint8Array(await got.arrayBuffer())).toEqual(bytes);
@@ -78,12 +93,21 @@ describe("files in messages", () => {
       expect(r.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
       expect(r.headers.get("x-content-type-options")).toBe("nosniff");
     }
-    const png = await upload(ana, "real.png", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), "text/plain");
+    const png = await upload(
+      ana,
+      "real.png",
+      new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      "text/plain",
+    );
     expect(png.body.attachment.type).toBe("image/png");
   });
 
   test("file names with ../, NUL bytes or only dots are harmless", async () => {
-    for (const [name, stored] of [["../../../../etc/passwd", "passwd"], ["\u0000.txt", "txt"], ["...", "file"]]) {
+    for (const [name, stored] of [
+      ["../../../../etc/passwd", "passwd"],
+      ["\u0000.txt", "txt"],
+      ["...", "file"],
+    ]) {
       const up = await upload(ana, name!, "x");
       expect(up.body.attachment.name).toBe(stored);
     }
@@ -99,13 +123,22 @@ describe("files in messages", () => {
     const boundary = "b0undary";
     const stream = new ReadableStream({
       start(c) {
-        c.enqueue(new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="s.bin"\r\n\r\n`));
+        c.enqueue(
+          new TextEncoder().encode(
+            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="s.bin"\r\n\r\n`,
+          ),
+        );
         for (let i = 0; i < 30; i++) c.enqueue(new Uint8Array(10_000));
         c.enqueue(new TextEncoder().encode(`\r\n--${boundary}--\r\n`));
         c.close();
       },
     });
-    const chunked = await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}`, "content-type": `multipart/form-data; boundary=${boundary}` }, body: stream, duplex: "half" } as RequestInit);
+    const chunked = await fetch(`${s.url}/api/v1/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ana.token}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(chunked.status).toBe(413);
     expect([rows().length, blobs().length]).toEqual(before);
   });
@@ -116,13 +149,22 @@ describe("files in messages", () => {
     const boundary = "cutcut";
     const stream = new ReadableStream({
       async pull(c) {
-        c.enqueue(new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.bin"\r\n\r\n`));
+        c.enqueue(
+          new TextEncoder().encode(
+            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.bin"\r\n\r\n`,
+          ),
+        );
         c.enqueue(new Uint8Array(50_000));
         await Bun.sleep(50);
         c.error(new Error("network gone"));
       },
     });
-    await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}`, "content-type": `multipart/form-data; boundary=${boundary}` }, body: stream, duplex: "half" } as RequestInit).catch(() => null);
+    await fetch(`${s.url}/api/v1/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ana.token}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: stream,
+      duplex: "half",
+    } as RequestInit).catch(() => null);
     // The server's own account of the request is the signal that it is done with it.
     const until = Date.now() + 5000;
     while (!s.logs.slice(logged).some((l) => l.includes('"route":"/api/v1/uploads"'))) {
@@ -141,9 +183,16 @@ describe("files in messages", () => {
     const b = await upload(ana, "two.txt", data);
     const sha = (rows() as any[]).find((r) => r.id === a.body.attachment.id).sha256;
     expect(blobs().filter((f) => f.endsWith(sha))).toHaveLength(1);
-    const m = await send(ana, { clientId: "dup", text: "twice", attachmentIds: [a.body.attachment.id, b.body.attachment.id] });
+    const m = await send(ana, {
+      clientId: "dup",
+      text: "twice",
+      attachmentIds: [a.body.attachment.id, b.body.attachment.id],
+    });
     expect(m.body.message.attachments.map((x: any) => x.name)).toEqual(["one.txt", "two.txt"]);
-    expect((await s.call("DELETE", `/api/v1/conversations/${conv}/messages/${m.body.message.id}`, { token: ana.token })).status).toBe(204);
+    expect(
+      (await s.call("DELETE", `/api/v1/conversations/${conv}/messages/${m.body.message.id}`, { token: ana.token }))
+        .status,
+    ).toBe(204);
     expect((await download(ben, a.body.attachment.id)).status).toBe(403);
     await s.idle();
     expect(blobs().some((f) => f.endsWith(sha))).toBe(false);
@@ -156,7 +205,8 @@ describe("files in messages", () => {
     expect(r.body.error.code).toBe("ATTACHMENT_NOT_FOUND");
     expect((await send(ana, { clientId: "empty", text: "" })).status).toBe(400);
     // Ben has 600,000 bytes of room: three near-limit files fit, the fourth does not.
-    for (let i = 0; i < 3; i++) expect((await upload(ben, `q${i}`, new Uint8Array(190_000).fill(i + 1))).status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect((await upload(ben, `q${i}`, new Uint8Array(190_000).fill(i + 1))).status).toBe(201);
     const over = await upload(ben, "q4", new Uint8Array(190_000).fill(9));
     expect(over.status).toBe(413);
     expect(over.body.error.code).toBe("QUOTA_EXCEEDED");

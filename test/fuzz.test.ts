@@ -16,13 +16,24 @@ beforeAll(async () => {
   s = await startTestServer({ authRateLimit: "100000" });
   ana = await setUp(s);
   ben = await addMember(s, ana.token, "fuzz-ben");
-  group = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: "Fuzz", memberIds: [ben.user.id] } })).body.conversation.id;
-  message = (await s.call("POST", `/api/v1/conversations/${group}/messages`, { token: ana.token, body: { clientId: "fz-1", text: "target" } })).body.message.id;
+  group = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: ana.token,
+      body: { type: "group", title: "Fuzz", memberIds: [ben.user.id] },
+    })
+  ).body.conversation.id;
+  message = (
+    await s.call("POST", `/api/v1/conversations/${group}/messages`, {
+      token: ana.token,
+      body: { clientId: "fz-1", text: "target" },
+    })
+  ).body.message.id;
 });
 afterAll(() => s.stop());
 
 /** What no answer may contain: a stack frame, a file of ours, SQL or SQLite's own words. */
-const LEAKS = /(\n\s+at |\.ts:\d+|node_modules|SQLITE_|sqlite|SELECT |INSERT INTO|UPDATE \w+ SET|syntax error|TypeError|ReferenceError)/;
+const LEAKS =
+  /(\n\s+at |\.ts:\d+|node_modules|SQLITE_|sqlite|SELECT |INSERT INTO|UPDATE \w+ SET|syntax error|TypeError|ReferenceError)/;
 
 const routes = () => [
   ["POST", "/api/v1/setup"],
@@ -62,8 +73,40 @@ const routes = () => [
 const jsonish = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.dictionary(
-    fc.constantFrom("username", "password", "displayName", "title", "text", "clientId", "userId", "memberIds", "type", "endpoint", "keys", "name", "size", "emoji", "q", "since", "preset", "permissions", "level", "muted", "deactivated", "bio", "email"),
-    fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 30 }), { maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })),
+    fc.constantFrom(
+      "username",
+      "password",
+      "displayName",
+      "title",
+      "text",
+      "clientId",
+      "userId",
+      "memberIds",
+      "type",
+      "endpoint",
+      "keys",
+      "name",
+      "size",
+      "emoji",
+      "q",
+      "since",
+      "preset",
+      "permissions",
+      "level",
+      "muted",
+      "deactivated",
+      "bio",
+      "email",
+    ),
+    fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string({ maxLength: 30 }), { maxLength: 5 }),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
   ),
 );
 
@@ -71,31 +114,53 @@ const body = fc.oneof(
   jsonish.map((v) => ({ raw: JSON.stringify(v), type: "application/json" })),
   fc.string({ unit: "binary", maxLength: 200 }).map((t) => ({ raw: t, type: "application/json" })),
   fc.uint8Array({ maxLength: 300 }).map((b) => ({ raw: b, type: "multipart/form-data; boundary=xyz" })),
-  fc.string({ maxLength: 100 }).map((t) => ({ raw: t, type: fc.sample(fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=utf-16"), 1)[0]! })),
+  fc.string({ maxLength: 100 }).map((t) => ({
+    raw: t,
+    type: fc.sample(
+      fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=utf-16"),
+      1,
+    )[0]!,
+  })),
 );
 
-const query = fc.array(fc.tuple(fc.constantFrom("q", "before", "after", "limit", "since", "conversationId", "senderId", "from", "to", "hasFile"), fc.string({ maxLength: 40 })), { maxLength: 4 });
+const query = fc.array(
+  fc.tuple(
+    fc.constantFrom("q", "before", "after", "limit", "since", "conversationId", "senderId", "from", "to", "hasFile"),
+    fc.string({ maxLength: 40 }),
+  ),
+  { maxLength: 4 },
+);
 
 describe("a bounded fuzz run", () => {
   test("generated HTTP requests on every kind of route never get a 5xx, a stack trace or SQL, and the server stays well", async () => {
     const list = routes();
     let sent = 0;
     await fc.assert(
-      fc.asyncProperty(fc.nat(list.length - 1), body, query, fc.constantFrom("ana", "ben", "none", "junk"), async (i, b, q, who) => {
-        const [method, path] = list[i]!;
-        const token = who === "ana" ? ana.token : who === "ben" ? ben.token : who === "junk" ? "x".repeat(40) : undefined;
-        const params = new URLSearchParams(q).toString();
-        const res = await fetch(`${s.url}${path}${params ? `?${params}` : ""}`, {
-          method,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(b.type ? { "content-type": b.type } : {}) },
-          body: method === "GET" ? undefined : (b.raw as BodyInit),
-        });
-        const text = await res.text();
-        sent++;
-        if (res.status >= 500) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
-        if (LEAKS.test(text)) throw new Error(`${method} ${path} leaked: ${text.slice(0, 300)}`);
-        return true;
-      }),
+      fc.asyncProperty(
+        fc.nat(list.length - 1),
+        body,
+        query,
+        fc.constantFrom("ana", "ben", "none", "junk"),
+        async (i, b, q, who) => {
+          const [method, path] = list[i]!;
+          const token =
+            who === "ana" ? ana.token : who === "ben" ? ben.token : who === "junk" ? "x".repeat(40) : undefined;
+          const params = new URLSearchParams(q).toString();
+          const res = await fetch(`${s.url}${path}${params ? `?${params}` : ""}`, {
+            method,
+            headers: {
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+              ...(b.type ? { "content-type": b.type } : {}),
+            },
+            body: method === "GET" ? undefined : (b.raw as BodyInit),
+          });
+          const text = await res.text();
+          sent++;
+          if (res.status >= 500) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+          if (LEAKS.test(text)) throw new Error(`${method} ${path} leaked: ${text.slice(0, 300)}`);
+          return true;
+        },
+      ),
       { numRuns: 700 },
     );
     expect(sent).toBe(700);
@@ -111,7 +176,18 @@ describe("a bounded fuzz run", () => {
       fc
         .record(
           {
-            type: fc.constantFrom("hello", "send", "ping", "presence", "typing", "read", "delivered", "subscribe", "", "__proto__"),
+            type: fc.constantFrom(
+              "hello",
+              "send",
+              "ping",
+              "presence",
+              "typing",
+              "read",
+              "delivered",
+              "subscribe",
+              "",
+              "__proto__",
+            ),
             id: fc.oneof(fc.string({ maxLength: 120 }), fc.integer()),
             conversationId: fc.oneof(fc.constant(group), fc.string({ maxLength: 40 })),
             messageId: fc.oneof(fc.constant(message), fc.string({ maxLength: 40 })),

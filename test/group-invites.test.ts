@@ -7,8 +7,10 @@ type Person = { token: string; user: { id: string; username: string } };
 let owner: Person, member: Person, joiner: Person, late: Person;
 let groupId: string;
 
-const api = (p: Person, method: string, path: string, body?: unknown) => s.call(method, `/api/v1${path}`, { token: p.token, body });
-const invite = async (body: unknown = {}) => (await api(owner, "POST", `/conversations/${groupId}/invites`, body)).body.invite;
+const api = (p: Person, method: string, path: string, body?: unknown) =>
+  s.call(method, `/api/v1${path}`, { token: p.token, body });
+const invite = async (body: unknown = {}) =>
+  (await api(owner, "POST", `/conversations/${groupId}/invites`, body)).body.invite;
 
 beforeAll(async () => {
   s = await startTestServer();
@@ -17,7 +19,14 @@ beforeAll(async () => {
   member = (await addMember(s, admin.token, "mia")) as Person;
   joiner = (await addMember(s, admin.token, "joe")) as Person;
   late = (await addMember(s, admin.token, "lee")) as Person;
-  groupId = (await api(owner, "POST", "/conversations", { type: "group", title: "Choir", description: "Tuesdays at 7", memberIds: [member.user.id] })).body.conversation.id;
+  groupId = (
+    await api(owner, "POST", "/conversations", {
+      type: "group",
+      title: "Choir",
+      description: "Tuesdays at 7",
+      memberIds: [member.user.id],
+    })
+  ).body.conversation.id;
 });
 afterAll(() => s.stop());
 
@@ -27,7 +36,12 @@ describe("invite links to a group", () => {
     expect(link).toMatchObject({ maxUses: 5, uses: 0, usable: true, revoked: false });
     expect(link.url).toBe(`${s.running.config.publicUrl}/join/${link.code}`);
     const preview = await api(joiner, "GET", `/group-invites/${link.code}`);
-    expect(preview.body.group).toEqual({ title: "Choir", description: "Tuesdays at 7", memberCount: 2, alreadyMember: false });
+    expect(preview.body.group).toEqual({
+      title: "Choir",
+      description: "Tuesdays at 7",
+      memberCount: 2,
+      alreadyMember: false,
+    });
     // Nothing of the conversation itself before joining.
     expect((await api(joiner, "GET", `/conversations/${groupId}/messages`)).status).toBe(403);
 
@@ -60,7 +74,10 @@ describe("invite links to a group", () => {
     expect((await api(late, "DELETE", `/conversations/${groupId}/members/${late.user.id}`)).status).toBe(204);
 
     const soon = await invite({ expiresAt: new Date(Date.now() + 60_000).toISOString() });
-    s.running.app.deps.store.sqlite.run("UPDATE group_invites SET expires_at = ? WHERE code = ?", [Date.now() - 1, soon.code]);
+    s.running.app.deps.store.sqlite.run("UPDATE group_invites SET expires_at = ? WHERE code = ?", [
+      Date.now() - 1,
+      soon.code,
+    ]);
     const revoked = await invite();
     expect((await api(owner, "DELETE", `/conversations/${groupId}/invites/${revoked.code}`)).status).toBe(204);
 
@@ -70,13 +87,19 @@ describe("invite links to a group", () => {
       [revoked.code, "INVITE_REVOKED"],
     ] as const) {
       const before = s.snapshot();
-      for (const r of [await api(late, "GET", `/group-invites/${code}`), await api(late, "POST", `/group-invites/${code}/join`)]) {
+      for (const r of [
+        await api(late, "GET", `/group-invites/${code}`),
+        await api(late, "POST", `/group-invites/${code}/join`),
+      ]) {
         expect(r.status).toBe(410);
         expect(r.body.error.code).toBe(error);
       }
       expect(s.snapshot()).toBe(before);
     }
-    for (const r of [await api(late, "GET", "/group-invites/nope"), await api(late, "POST", "/group-invites/nope/join")]) {
+    for (const r of [
+      await api(late, "GET", "/group-invites/nope"),
+      await api(late, "POST", "/group-invites/nope/join"),
+    ]) {
       expect(r.status).toBe(404);
       expect(r.body.error.code).toBe("INVITE_NOT_FOUND");
     }
@@ -95,7 +118,12 @@ describe("invite links to a group", () => {
       expect(r.status).toBe(403);
       expect(r.body.error.code).toBe("FORBIDDEN");
     }
-    for (const body of [{ maxUses: 0 }, { maxUses: 1.5 }, { expiresAt: "tomorrow" }, { expiresAt: new Date(Date.now() - 1000).toISOString() }]) {
+    for (const body of [
+      { maxUses: 0 },
+      { maxUses: 1.5 },
+      { expiresAt: "tomorrow" },
+      { expiresAt: new Date(Date.now() - 1000).toISOString() },
+    ]) {
       const r = await api(owner, "POST", `/conversations/${groupId}/invites`, body);
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe("VALIDATION_FAILED");

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { addMember, cookieFrom, setUp, startTestServer, waitFor, type Person, type TestServer } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
-
 describe("accounts and sessions", () => {
   let s: TestServer;
   let ana: Person, ben: Person, cat: Person;
@@ -18,25 +17,45 @@ describe("accounts and sessions", () => {
   afterAll(() => s.stop());
 
   test("a deactivated person cannot be added to a direct chat or a group: 404 USER_NOT_FOUND and nothing changes", async () => {
-    expect((await s.call("PATCH", `/api/v1/admin/users/${cat.user.id}`, { token: ana.token, body: { deactivated: true } })).status).toBe(200);
+    expect(
+      (await s.call("PATCH", `/api/v1/admin/users/${cat.user.id}`, { token: ana.token, body: { deactivated: true } }))
+        .status,
+    ).toBe(200);
     const before = s.snapshot();
-    const direct = await s.call("POST", "/api/v1/conversations", { token: ben.token, body: { type: "direct", userId: cat.user.id } });
+    const direct = await s.call("POST", "/api/v1/conversations", {
+      token: ben.token,
+      body: { type: "direct", userId: cat.user.id },
+    });
     expect([direct.status, direct.body.error.code]).toEqual([404, "USER_NOT_FOUND"]);
-    const group = await s.call("POST", "/api/v1/conversations", { token: ben.token, body: { type: "group", title: "Plot 7", memberIds: [cat.user.id] } });
+    const group = await s.call("POST", "/api/v1/conversations", {
+      token: ben.token,
+      body: { type: "group", title: "Plot 7", memberIds: [cat.user.id] },
+    });
     expect([group.status, group.body.error.code]).toEqual([404, "USER_NOT_FOUND"]);
     expect(s.snapshot()).toBe(before);
-    const made = await s.call("POST", "/api/v1/conversations", { token: ben.token, body: { type: "group", title: "Plot 8", memberIds: [] } });
-    const add = await s.call("POST", `/api/v1/conversations/${made.body.conversation.id}/members`, { token: ben.token, body: { userId: cat.user.id } });
+    const made = await s.call("POST", "/api/v1/conversations", {
+      token: ben.token,
+      body: { type: "group", title: "Plot 8", memberIds: [] },
+    });
+    const add = await s.call("POST", `/api/v1/conversations/${made.body.conversation.id}/members`, {
+      token: ben.token,
+      body: { userId: cat.user.id },
+    });
     expect([add.status, add.body.error.code]).toEqual([404, "USER_NOT_FOUND"]);
     await s.call("PATCH", `/api/v1/admin/users/${cat.user.id}`, { token: ana.token, body: { deactivated: false } });
-    const later = await s.call("POST", `/api/v1/conversations/${made.body.conversation.id}/members`, { token: ben.token, body: { userId: cat.user.id } });
+    const later = await s.call("POST", `/api/v1/conversations/${made.body.conversation.id}/members`, {
+      token: ben.token,
+      body: { userId: cat.user.id },
+    });
     expect(later.status).toBeLessThan(300);
   });
 
   test("an Authorization header that is not Bearer (a proxy's Basic auth) leaves the session cookie in force", async () => {
     const login = await s.call("POST", "/api/v1/auth/login", { body: { username: "hb-ben", password: ben.password } });
     const cookie = cookieFrom(login.headers);
-    const basic = await s.call("GET", "/api/v1/me", { headers: { cookie, authorization: `Basic ${btoa("gate:secret")}` } });
+    const basic = await s.call("GET", "/api/v1/me", {
+      headers: { cookie, authorization: `Basic ${btoa("gate:secret")}` },
+    });
     expect([basic.status, basic.body.user?.username]).toEqual([200, "hb-ben"]);
     expect(basic.headers.getSetCookie().some((c) => c.startsWith("parley_session=;"))).toBe(false);
     // A Bearer token still wins, and a wrong one is refused rather than falling back to the cookie.
@@ -46,10 +65,15 @@ describe("accounts and sessions", () => {
 
   test("changing the password or deleting the account from a session is limited like login", async () => {
     // Cat's sessions ended with her deactivation above: a fresh session of hers.
-    const cat = (await s.call("POST", "/api/v1/auth/login", { body: { username: "hb-cat", password: "hb-cat-password" } })).body as Person;
+    const cat = (
+      await s.call("POST", "/api/v1/auth/login", { body: { username: "hb-cat", password: "hb-cat-password" } })
+    ).body as Person;
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const r = await s.call("POST", "/api/v1/me/password", { token: cat.token, body: { currentPassword: `guess-${i}-wrong`, newPassword: "a-brand-new-password" } });
+      const r = await s.call("POST", "/api/v1/me/password", {
+        token: cat.token,
+        body: { currentPassword: `guess-${i}-wrong`, newPassword: "a-brand-new-password" },
+      });
       statuses.push(r.status);
       if (r.status === 429) expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
     }
@@ -62,7 +86,10 @@ describe("accounts and sessions", () => {
     const del = await s.call("DELETE", "/api/v1/me", { token: cat.token, body: { password: "one-more-guess" } });
     expect(del.status).toBe(429);
     // The right password is refused too while limited: the limit is on guessing, not on being wrong.
-    const right = await s.call("POST", "/api/v1/me/password", { token: cat.token, body: { currentPassword: "hb-cat-password", newPassword: "a-brand-new-password" } });
+    const right = await s.call("POST", "/api/v1/me/password", {
+      token: cat.token,
+      body: { currentPassword: "hb-cat-password", newPassword: "a-brand-new-password" },
+    });
     expect(right.status).toBe(429);
   });
 });
@@ -73,11 +100,25 @@ describe("origins when PARLEY_PUBLIC_URL is set", () => {
     try {
       const ana = await setUp(s);
       const own = new URL(s.url).origin;
-      const forged = await s.call("PATCH", "/api/v1/me", { headers: { cookie: `parley_session=${ana.token}`, origin: own }, body: { bio: "x" } });
+      const forged = await s.call("PATCH", "/api/v1/me", {
+        headers: { cookie: `parley_session=${ana.token}`, origin: own },
+        body: { bio: "x" },
+      });
       expect([forged.status, forged.body.error.code]).toEqual([403, "CSRF_REJECTED"]);
-      const allowed = await s.call("PATCH", "/api/v1/me", { headers: { cookie: `parley_session=${ana.token}`, origin: "https://chat.example.test" }, body: { bio: "y" } });
+      const allowed = await s.call("PATCH", "/api/v1/me", {
+        headers: { cookie: `parley_session=${ana.token}`, origin: "https://chat.example.test" },
+        body: { bio: "y" },
+      });
       expect(allowed.status).toBe(200);
-      const upgrade = await fetch(`${s.url}/ws`, { headers: { origin: own, connection: "upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": btoa("0123456789abcdef") } });
+      const upgrade = await fetch(`${s.url}/ws`, {
+        headers: {
+          origin: own,
+          connection: "upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": btoa("0123456789abcdef"),
+        },
+      });
       expect(upgrade.status).toBe(403);
     } finally {
       await s.stop();
@@ -92,7 +133,12 @@ describe("names people show to others", () => {
   beforeAll(async () => {
     s = await startTestServer();
     ana = await setUp(s);
-    group = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: "Allotment", memberIds: [] } })).body.conversation.id;
+    group = (
+      await s.call("POST", "/api/v1/conversations", {
+        token: ana.token,
+        body: { type: "group", title: "Allotment", memberIds: [] },
+      })
+    ).body.conversation.id;
   });
   afterAll(() => s.stop());
 
@@ -111,12 +157,21 @@ describe("names people show to others", () => {
   for (const [what, ch] of Object.entries(hidden)) {
     test(`a group name, description or display name with ${what} is refused and nothing changes`, async () => {
       const before = s.snapshot();
-      const title = await s.call("PATCH", `/api/v1/conversations/${group}`, { token: ana.token, body: { title: `Allot${ch}ment` } });
+      const title = await s.call("PATCH", `/api/v1/conversations/${group}`, {
+        token: ana.token,
+        body: { title: `Allot${ch}ment` },
+      });
       expect([title.status, title.body.error.code]).toEqual([400, "VALIDATION_FAILED"]);
       expect(title.body.error.message).toContain("invisible or control character");
-      const description = await s.call("PATCH", `/api/v1/conversations/${group}`, { token: ana.token, body: { description: `Beans${ch}and peas` } });
+      const description = await s.call("PATCH", `/api/v1/conversations/${group}`, {
+        token: ana.token,
+        body: { description: `Beans${ch}and peas` },
+      });
       expect(description.status).toBe(400);
-      const created = await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: `Pl${ch}ot`, memberIds: [] } });
+      const created = await s.call("POST", "/api/v1/conversations", {
+        token: ana.token,
+        body: { type: "group", title: `Pl${ch}ot`, memberIds: [] },
+      });
       expect(created.status).toBe(400);
       const name = await s.call("PATCH", "/api/v1/me", { token: ana.token, body: { displayName: `An${ch}a` } });
       expect(name.status).toBe(400);
@@ -126,12 +181,19 @@ describe("names people show to others", () => {
 
   test("names that only look blank (Hangul fillers, braille blank) are refused; emoji joined by ZWJ and newlines in descriptions are fine", async () => {
     for (const blank of ["\u3164", "\uFFA0", "\u2800", " \u3164 "]) {
-      expect((await s.call("PATCH", "/api/v1/me", { token: ana.token, body: { displayName: blank } })).status).toBe(400);
-      expect((await s.call("PATCH", `/api/v1/conversations/${group}`, { token: ana.token, body: { title: blank } })).status).toBe(400);
+      expect((await s.call("PATCH", "/api/v1/me", { token: ana.token, body: { displayName: blank } })).status).toBe(
+        400,
+      );
+      expect(
+        (await s.call("PATCH", `/api/v1/conversations/${group}`, { token: ana.token, body: { title: blank } })).status,
+      ).toBe(400);
     }
     const coder = await s.call("PATCH", "/api/v1/me", { token: ana.token, body: { displayName: "Ana 👩‍💻 🏳️‍🌈" } });
     expect([coder.status, coder.body.user.displayName]).toEqual([200, "Ana 👩‍💻 🏳️‍🌈"]);
-    const multi = await s.call("PATCH", `/api/v1/conversations/${group}`, { token: ana.token, body: { description: "Beans\nPeas" } });
+    const multi = await s.call("PATCH", `/api/v1/conversations/${group}`, {
+      token: ana.token,
+      body: { description: "Beans\nPeas" },
+    });
     expect([multi.status, multi.body.conversation.description]).toEqual([200, "Beans\nPeas"]);
     // The same name typed on another keyboard (decomposed) is stored the same way.
     const decomposed = await s.call("PATCH", "/api/v1/me", { token: ana.token, body: { displayName: "Zoe\u0301" } });
@@ -141,7 +203,11 @@ describe("names people show to others", () => {
   test("a file name loses its bidi override and zero-width characters, so it reads as what it is", async () => {
     const form = new FormData();
     form.append("file", new File(["MZ not really"], "invoice\u202Efdp.exe\u200B", { type: "application/pdf" }));
-    const res = await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form });
+    const res = await fetch(`${s.url}/api/v1/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ana.token}` },
+      body: form,
+    });
     expect(res.status).toBe(201);
     expect(((await res.json()) as any).attachment.name).toBe("invoicefdp.exe");
   });
@@ -155,7 +221,9 @@ describe("limits per person", () => {
     s = await startTestServer({ sendRate: "2", wsMaxSocketsPerUser: "3", presenceRate: "2" });
     ana = await setUp(s);
     ben = await addMember(s, ana.token, "lp-ben");
-    dm = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })).body.conversation.id;
+    dm = (
+      await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })
+    ).body.conversation.id;
   });
   afterAll(() => s.stop());
 
@@ -164,9 +232,20 @@ describe("limits per person", () => {
     const started = performance.now();
     const replies: Promise<any>[] = [];
     let n = 0;
-    for (const ws of sockets) for (let i = 0; i < 4; i++) replies.push(ws.request({ type: "send", id: `s${++n}`, conversationId: dm, clientId: `lp-${n}`, text: `hello ${n}` }));
+    for (const ws of sockets)
+      for (let i = 0; i < 4; i++)
+        replies.push(
+          ws.request({ type: "send", id: `s${++n}`, conversationId: dm, clientId: `lp-${n}`, text: `hello ${n}` }),
+        );
     const frames = await Promise.all(replies);
-    const http = await Promise.all([1, 2, 3].map((i) => s.call("POST", `/api/v1/conversations/${dm}/messages`, { token: ana.token, body: { clientId: `lp-http-${i}`, text: "over http" } })));
+    const http = await Promise.all(
+      [1, 2, 3].map((i) =>
+        s.call("POST", `/api/v1/conversations/${dm}/messages`, {
+          token: ana.token,
+          body: { clientId: `lp-http-${i}`, text: "over http" },
+        }),
+      ),
+    );
     const seconds = (performance.now() - started) / 1000;
     const accepted = frames.filter((f) => f.type === "ack").length + http.filter((r) => r.status === 201).length;
     // A burst of 2 × 2 = 4, plus what refills at 2 a second while the test runs.
@@ -177,13 +256,18 @@ describe("limits per person", () => {
     const limitedHttp = http.filter((r) => r.status === 429);
     expect(limitedHttp.length).toBeGreaterThan(0);
     expect(Number(limitedHttp[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    const stored = (await s.call("GET", `/api/v1/conversations/${dm}/messages?limit=100`, { token: ben.token })).body.messages;
+    const stored = (await s.call("GET", `/api/v1/conversations/${dm}/messages?limit=100`, { token: ben.token })).body
+      .messages;
     expect(stored).toHaveLength(accepted);
     for (const ws of sockets) ws.close();
   });
 
   test("one person may hold only so many sockets; one more is closed with 4002 and a slot frees when another goes", async () => {
-    const three = [await TestSocket.ready(s.url, ben.token), await TestSocket.ready(s.url, ben.token), await TestSocket.ready(s.url, ben.token)];
+    const three = [
+      await TestSocket.ready(s.url, ben.token),
+      await TestSocket.ready(s.url, ben.token),
+      await TestSocket.ready(s.url, ben.token),
+    ];
     const fourth = await TestSocket.connect(s.url);
     fourth.send({ type: "hello", id: "h4", token: ben.token });
     expect(await fourth.next((f) => f.id === "h4")).toMatchObject({ type: "error", code: "RATE_LIMITED" });
@@ -208,7 +292,10 @@ describe("limits per person", () => {
   test("presence flapping is throttled per socket and reaches others coalesced, the latest state last", async () => {
     const watch = await TestSocket.ready(s.url, ben.token);
     const flapper = await TestSocket.ready(s.url, ana.token);
-    const statusOfAna = async () => (await s.call("GET", "/api/v1/presence", { token: ben.token })).body.presence.find((p: any) => p.userId === ana.user.id).status;
+    const statusOfAna = async () =>
+      (await s.call("GET", "/api/v1/presence", { token: ben.token })).body.presence.find(
+        (p: any) => p.userId === ana.user.id,
+      ).status;
     expect(await statusOfAna()).toBe("online");
     const seenBefore = watch.frames.filter((f) => f.type === "presence" && f.userId === ana.user.id).length;
     for (let i = 0; i < 300; i++) flapper.send({ type: "presence", status: i % 2 === 0 ? "away" : "active" });

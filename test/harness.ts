@@ -17,7 +17,11 @@ export interface TestServer {
   running: RunningServer;
   dataDir: string;
   logs: string[];
-  call<T = any>(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit }): Promise<Reply<T>>;
+  call<T = any>(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit },
+  ): Promise<Reply<T>>;
   /** Every row of every table, to prove that a refused request changed nothing. */
   snapshot(): string;
   /** Resolves once the write queue and the work after commits (`…Later`) have nothing left to do. */
@@ -33,7 +37,15 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
   const dataDir = overrides.dataDir ?? join(tempDir(), "data");
   const config = loadConfig({
     env: {},
-    overrides: { port: "0", host: "127.0.0.1", dataDir, authRateLimit: "10000", sendRate: "100000", logLevel: "info", ...overrides },
+    overrides: {
+      port: "0",
+      host: "127.0.0.1",
+      dataDir,
+      authRateLimit: "10000",
+      sendRate: "100000",
+      logLevel: "info",
+      ...overrides,
+    },
   });
   const logs: string[] = [];
   const log = createLogger({ format: "json", level: config.logLevel, write: (l) => logs.push(l) });
@@ -65,12 +77,18 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
     },
     snapshot() {
       const tables = sqlite
-        .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .query<{ name: string }, []>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
         .all()
         // The search indexes (FTS5 tables and their shadow tables) are derived from the tables kept here.
         .filter(({ name }) => !/_fts($|_)/.test(name));
       // last_seen_at follows sockets coming and going in the background (presence), not requests.
-      const rows = (name: string) => sqlite.query<Record<string, unknown>, []>(`SELECT * FROM "${name}" ORDER BY rowid`).all().map(({ last_seen_at: _, ...row }) => row);
+      const rows = (name: string) =>
+        sqlite
+          .query<Record<string, unknown>, []>(`SELECT * FROM "${name}" ORDER BY rowid`)
+          .all()
+          .map(({ last_seen_at: _, ...row }) => row);
       return JSON.stringify(tables.map(({ name }) => [name, rows(name)]));
     },
     async idle() {
@@ -99,9 +117,16 @@ export async function setUp(s: TestServer): Promise<{ token: string; user: any }
 
 let counter = 0;
 /** Registers a member through a fresh invite; returns their token and user. */
-export async function addMember(s: TestServer, adminToken: string, name = `user${++counter}`, password = `${name}-password`): Promise<{ token: string; user: any; password: string }> {
+export async function addMember(
+  s: TestServer,
+  adminToken: string,
+  name = `user${++counter}`,
+  password = `${name}-password`,
+): Promise<{ token: string; user: any; password: string }> {
   const inv = await s.call("POST", "/api/v1/admin/invites", { token: adminToken, body: {} });
-  const r = await s.call("POST", "/api/v1/auth/register", { body: { username: name, password, displayName: name.toUpperCase(), inviteCode: inv.body.invite.code } });
+  const r = await s.call("POST", "/api/v1/auth/register", {
+    body: { username: name, password, displayName: name.toUpperCase(), inviteCode: inv.body.invite.code },
+  });
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { ...r.body, password };
 }

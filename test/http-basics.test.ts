@@ -36,7 +36,11 @@ describe("errors", () => {
         c.close();
       },
     });
-    const chunked = await fetch(`${s.url}/api/v1/setup`, { method: "POST", headers: { "content-type": "application/json" }, body: stream });
+    const chunked = await fetch(`${s.url}/api/v1/setup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+    });
     expect(chunked.status).toBe(413);
     expect(s.snapshot()).toBe(before);
     expect((await s.call("GET", "/healthz")).status).toBe(200);
@@ -117,8 +121,12 @@ describe("logs", () => {
     await s.call("GET", "/api/v1/auth/password-reset/secretresettoken123");
     const text = s.logs.join("\n");
     const lines = s.logs.map((l) => JSON.parse(l));
-    expect(lines).toContainEqual(expect.objectContaining({ msg: "request", method: "POST", route: "/api/v1/auth/login", status: 401 }));
-    expect(lines).toContainEqual(expect.objectContaining({ msg: "request", route: "/api/v1/auth/password-reset/:token", status: 400 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "request", method: "POST", route: "/api/v1/auth/login", status: 401 }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "request", route: "/api/v1/auth/password-reset/:token", status: 400 }),
+    );
     expect(text).not.toContain("secretresettoken123");
     expect(text).not.toContain("wrong-password-123");
     expect(text).not.toContain("ana-password-1");

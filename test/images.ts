@@ -73,7 +73,12 @@ export async function phonePhoto(width = 800, height = 600, grain = false): Prom
   const jpeg = await twoColourJpeg(width, height, grain);
   const enc = new TextEncoder();
   const exif = segment(0xe1, new Uint8Array([...enc.encode("Exif\0\0"), ...cameraExif(6)]));
-  const xmp = segment(0xe1, enc.encode(`http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>${SECRET_PLACE}</exif:GPSLatitude></x:xmpmeta>`));
+  const xmp = segment(
+    0xe1,
+    enc.encode(
+      `http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>${SECRET_PLACE}</exif:GPSLatitude></x:xmpmeta>`,
+    ),
+  );
   return new Uint8Array([...jpeg.subarray(0, 2), ...exif, ...xmp, ...jpeg.subarray(2)]);
 }
 

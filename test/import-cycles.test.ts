@@ -23,7 +23,10 @@ function importGraph(root: string, folders: string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(file, "utf8");
-    const targets = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+["'](\.{1,2}\/[^"']+)["']/gms), ...text.matchAll(/^\s*import\s+["'](\.{1,2}\/[^"']+)["']/gm)]
+    const targets = [
+      ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+["'](\.{1,2}\/[^"']+)["']/gms),
+      ...text.matchAll(/^\s*import\s+["'](\.{1,2}\/[^"']+)["']/gm),
+    ]
       .map((m) => resolve(dirname(file), m[1]!))
       .filter((t) => known.has(t));
     graph.set(file, [...new Set(targets)]);
@@ -67,7 +70,9 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 describe("import cycles", () => {
   test("the server and the web app have none", () => {
-    const rings = cycles(importGraph(ROOT, ["src", "web/src"])).map((ring) => ring.map((f) => relative(ROOT, f)).sort());
+    const rings = cycles(importGraph(ROOT, ["src", "web/src"])).map((ring) =>
+      ring.map((f) => relative(ROOT, f)).sort(),
+    );
     expect(rings).toEqual([]);
   });
 
@@ -78,7 +83,9 @@ describe("import cycles", () => {
     writeFileSync(join(dir, "src", "b.ts"), 'import type { C } from "./c.ts";\nexport const b: C = 1;\n');
     writeFileSync(join(dir, "src", "c.ts"), 'export type C = number;\nexport { a } from "./a.ts";\n');
     writeFileSync(join(dir, "src", "d.ts"), 'import { a } from "./a.ts";\nexport const d = a;\n');
-    expect(cycles(importGraph(dir, ["src"])).map((r) => r.map((f) => relative(dir, f)).sort())).toEqual([["src/a.ts", "src/b.ts", "src/c.ts"]]);
+    expect(cycles(importGraph(dir, ["src"])).map((r) => r.map((f) => relative(dir, f)).sort())).toEqual([
+      ["src/a.ts", "src/b.ts", "src/c.ts"],
+    ]);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -26,12 +26,27 @@ describe("message Markdown (web/src/app/markdown.ts)", () => {
   test("code keeps everything literal, Markdown and shortcodes included", () => {
     expect(parseInline("`**x** :smile:`")).toEqual([{ t: "code", v: "**x** :smile:" }]);
     expect(parseMessage("```\n**not bold**\n<b>\n```")).toEqual([{ t: "pre", v: "**not bold**\n<b>" }]);
-    expect(parseMessage("```\nnever closed")).toEqual([{ t: "p", c: [{ t: "text", v: "```" }, { t: "br" }, { t: "text", v: "never closed" }] }]);
+    expect(parseMessage("```\nnever closed")).toEqual([
+      { t: "p", c: [{ t: "text", v: "```" }, { t: "br" }, { t: "text", v: "never closed" }] },
+    ]);
   });
 
   test("quotes, and paragraphs split by blank lines", () => {
     expect(parseMessage("> quoted **line**\n> second\nafter\n\nnext")).toEqual([
-      { t: "quote", c: [{ t: "p", c: [{ t: "text", v: "quoted " }, { t: "b", c: [{ t: "text", v: "line" }] }, { t: "br" }, { t: "text", v: "second" }] }] },
+      {
+        t: "quote",
+        c: [
+          {
+            t: "p",
+            c: [
+              { t: "text", v: "quoted " },
+              { t: "b", c: [{ t: "text", v: "line" }] },
+              { t: "br" },
+              { t: "text", v: "second" },
+            ],
+          },
+        ],
+      },
       { t: "p", c: [{ t: "text", v: "after" }] },
       { t: "p", c: [{ t: "text", v: "next" }] },
     ]);

@@ -16,10 +16,27 @@ let s3: S3Client;
 let s3Settings: Record<string, string>;
 
 beforeAll(async () => {
-  s3rver = new S3rver({ port: 0, address: "127.0.0.1", directory: tempDir("parley-s3-"), silent: true, configureBuckets: [{ name: "parley" }] });
+  s3rver = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    directory: tempDir("parley-s3-"),
+    silent: true,
+    configureBuckets: [{ name: "parley" }],
+  });
   const { port } = await s3rver.run();
-  s3Settings = { storage: "s3", s3Endpoint: `http://127.0.0.1:${port}`, s3Bucket: "parley", s3AccessKeyId: "S3RVER", s3SecretAccessKey: "S3RVER" };
-  s3 = new S3Client({ endpoint: s3Settings.s3Endpoint, bucket: "parley", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+  s3Settings = {
+    storage: "s3",
+    s3Endpoint: `http://127.0.0.1:${port}`,
+    s3Bucket: "parley",
+    s3AccessKeyId: "S3RVER",
+    s3SecretAccessKey: "S3RVER",
+  };
+  s3 = new S3Client({
+    endpoint: s3Settings.s3Endpoint,
+    bucket: "parley",
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+  });
 });
 afterAll(() => s3rver.close());
 
@@ -32,7 +49,8 @@ async function storedKeys(s: TestServer): Promise<string[]> {
   const dir = join(s.dataDir, "files");
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.name !== "tmp") e.isDirectory() ? walk(join(d, e.name)) : out.push(e.name);
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      if (e.name !== "tmp") e.isDirectory() ? walk(join(d, e.name)) : out.push(e.name);
   };
   if (existsSync(dir)) walk(dir);
   return out;
@@ -50,8 +68,10 @@ for (const storage of ["local", "s3"] as const) {
       const res = await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: auth(p), body: form });
       return { status: res.status, body: (await res.json()) as any };
     };
-    const send = (p: Person, body: unknown) => s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: p.token, body });
-    const download = (p: Person | null, path: string, headers: Record<string, string> = {}) => fetch(`${s.url}${path}`, { headers: { ...(p ? auth(p) : {}), ...headers } });
+    const send = (p: Person, body: unknown) =>
+      s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: p.token, body });
+    const download = (p: Person | null, path: string, headers: Record<string, string> = {}) =>
+      fetch(`${s.url}${path}`, { headers: { ...(p ? auth(p) : {}), ...headers } });
     const presign = (p: Person, body: unknown) => s.call("POST", "/api/v1/uploads/presign", { token: p.token, body });
     const setAvatar = async (path: string, p: Person, data: BlobPart) => {
       const form = new FormData();
@@ -61,10 +81,22 @@ for (const storage of ["local", "s3"] as const) {
     };
 
     beforeAll(async () => {
-      s = await startTestServer({ maxUploadBytes: "300000", userQuotaBytes: "1000000", ...(storage === "s3" ? s3Settings : {}) });
+      s = await startTestServer({
+        maxUploadBytes: "300000",
+        userQuotaBytes: "1000000",
+        ...(storage === "s3" ? s3Settings : {}),
+      });
       ana = await setUp(s);
-      [ben, eve] = (await Promise.all([addMember(s, ana.token, `ben${storage}`), addMember(s, ana.token, `eve${storage}`)])) as unknown as [Person, Person];
-      conv = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })).body.conversation.id;
+      [ben, eve] = (await Promise.all([
+        addMember(s, ana.token, `ben${storage}`),
+        addMember(s, ana.token, `eve${storage}`),
+      ])) as unknown as [Person, Person];
+      conv = (
+        await s.call("POST", "/api/v1/conversations", {
+          token: ana.token,
+          body: { type: "direct", userId: ben.user.id },
+        })
+      ).body.conversation.id;
     });
     afterAll(() => s.stop());
 
@@ -101,7 +133,9 @@ for (const storage of ["local", "s3"] as const) {
       const put = await fetch(target.url, { method: "PUT", body: bytes });
       expect(put.status).toBe(200);
       // Someone else cannot complete my upload.
-      expect((await s.call("POST", `/api/v1/uploads/${attachment.id}/complete`, { token: ben.token })).status).toBe(404);
+      expect((await s.call("POST", `/api/v1/uploads/${attachment.id}/complete`, { token: ben.token })).status).toBe(
+        404,
+      );
       const done = await s.call("POST", `/api/v1/uploads/${attachment.id}/complete`, { token: ana.token });
       expect(done.status).toBe(200);
       expect(done.body.attachment).toMatchObject({ id: attachment.id, size: bytes.length, type: "text/plain" });
@@ -114,20 +148,34 @@ for (const storage of ["local", "s3"] as const) {
 
     test("presigned: bad requests are refused and change nothing; a wrong size is caught on completion", async () => {
       const before = s.snapshot();
-      for (const body of [{}, { name: "a", size: -1 }, { name: "a", size: 1.5 }, { name: "", size: 1 }, { name: "a", size: "1" }, { name: "a", size: 1, extra: true }]) {
+      for (const body of [
+        {},
+        { name: "a", size: -1 },
+        { name: "a", size: 1.5 },
+        { name: "", size: 1 },
+        { name: "a", size: "1" },
+        { name: "a", size: 1, extra: true },
+      ]) {
         const r = await presign(ana, body);
         expect(r.status).toBe(400);
         expect(r.body.error.code).toBe("VALIDATION_FAILED");
       }
       const big = await presign(ana, { name: "huge.mkv", size: 300_001 });
       expect([big.status, big.body.error.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
-      const notJson = await s.call("POST", "/api/v1/uploads/presign", { token: eve.token, body: { name: "a", size: 1 }, headers: { "content-type": "text/plain" } });
+      const notJson = await s.call("POST", "/api/v1/uploads/presign", {
+        token: eve.token,
+        body: { name: "a", size: 1 },
+        headers: { "content-type": "text/plain" },
+      });
       expect(notJson.status).toBe(415);
       expect(s.snapshot()).toBe(before);
 
       // Fewer or more bytes than announced: the upload is discarded (a new URL is needed) and nothing is stored.
       const keys = await storedKeys(s);
-      for (const [size, sent] of [[1000, 10], [10, 5000]] as const) {
+      for (const [size, sent] of [
+        [1000, 10],
+        [10, 5000],
+      ] as const) {
         const start = await presign(ana, { name: "wrong.bin", size });
         const put = await fetch(start.body.upload.url, { method: "PUT", body: new Uint8Array(sent) });
         const done = await s.call("POST", `/api/v1/uploads/${start.body.attachment.id}/complete`, { token: ana.token });
@@ -137,11 +185,19 @@ for (const storage of ["local", "s3"] as const) {
           expect(done.status).toBe(404);
         } else {
           expect([done.status, done.body.error.code]).toEqual([400, "UPLOAD_SIZE_MISMATCH"]);
-          expect((await s.call("POST", `/api/v1/uploads/${start.body.attachment.id}/complete`, { token: ana.token })).status).toBe(404);
+          expect(
+            (await s.call("POST", `/api/v1/uploads/${start.body.attachment.id}/complete`, { token: ana.token })).status,
+          ).toBe(404);
         }
       }
       expect(await storedKeys(s)).toEqual(keys);
-      expect((s.running.app.deps.store.sqlite.query("SELECT count(*) AS n FROM attachments WHERE name = 'wrong.bin'").get() as any).n).toBe(0);
+      expect(
+        (
+          s.running.app.deps.store.sqlite
+            .query("SELECT count(*) AS n FROM attachments WHERE name = 'wrong.bin'")
+            .get() as any
+        ).n,
+      ).toBe(0);
     });
 
     test("a phone photo: its size upright, a preview, and no trace of where it was taken", async () => {
@@ -181,7 +237,10 @@ for (const storage of ["local", "s3"] as const) {
       expect((await download(null, url)).status).toBe(401);
       expect((await download(eve, "/api/v1/avatars/" + "0".repeat(64))).status).toBe(404);
       // Others see it on Ben wherever he appears: on his messages, and in member lists.
-      const said = await s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: ben.token, body: { clientId: `av-${storage}`, text: "new me" } });
+      const said = await s.call("POST", `/api/v1/conversations/${conv}/messages`, {
+        token: ben.token,
+        body: { clientId: `av-${storage}`, text: "new me" },
+      });
       expect(said.body.message.sender.avatarUrl).toBe(url);
       const members = await s.call("GET", `/api/v1/conversations/${conv}`, { token: ana.token });
       expect(members.body.conversation.members.find((m: any) => m.user.id === ben.user.id).user.avatarUrl).toBe(url);
@@ -191,14 +250,23 @@ for (const storage of ["local", "s3"] as const) {
       expect([notImage.status, notImage.body.error.code]).toEqual([415, "UNSUPPORTED_IMAGE"]);
       expect(s.snapshot()).toBe(before);
 
-      const group = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: `Pics ${storage}`, memberIds: [ben.user.id] } })).body.conversation;
+      const group = (
+        await s.call("POST", "/api/v1/conversations", {
+          token: ana.token,
+          body: { type: "group", title: `Pics ${storage}`, memberIds: [ben.user.id] },
+        })
+      ).body.conversation;
       const refused = await setAvatar(`/api/v1/conversations/${group.id}/avatar`, ben, await phonePhoto(300, 300));
       expect([refused.status, refused.body.error.code]).toEqual([403, "FORBIDDEN"]);
-      expect((await setAvatar(`/api/v1/conversations/${group.id}/avatar`, eve, await phonePhoto(300, 300))).status).toBe(403);
+      expect(
+        (await setAvatar(`/api/v1/conversations/${group.id}/avatar`, eve, await phonePhoto(300, 300))).status,
+      ).toBe(403);
       const set = await setAvatar(`/api/v1/conversations/${group.id}/avatar`, ana, await phonePhoto(300, 300));
       expect(set.status).toBe(200);
       const groupUrl = set.body.conversation.avatarUrl as string;
-      expect((await s.call("GET", `/api/v1/conversations/${group.id}`, { token: ben.token })).body.conversation.avatarUrl).toBe(groupUrl);
+      expect(
+        (await s.call("GET", `/api/v1/conversations/${group.id}`, { token: ben.token })).body.conversation.avatarUrl,
+      ).toBe(groupUrl);
       expect((await download(eve, groupUrl)).status).toBe(200);
 
       // Replacing or removing a picture removes its bytes.
@@ -213,7 +281,10 @@ for (const storage of ["local", "s3"] as const) {
       const up = await upload(ana, "IMG_0002.jpg", await phonePhoto(1000, 700));
       const m = await send(ana, { clientId: `del-${storage}`, attachmentIds: [up.body.attachment.id] });
       const keysBefore = await storedKeys(s);
-      expect((await s.call("DELETE", `/api/v1/conversations/${conv}/messages/${m.body.message.id}`, { token: ana.token })).status).toBe(204);
+      expect(
+        (await s.call("DELETE", `/api/v1/conversations/${conv}/messages/${m.body.message.id}`, { token: ana.token }))
+          .status,
+      ).toBe(204);
       await s.idle();
       const keysAfter = await storedKeys(s);
       expect(keysBefore.length - keysAfter.length).toBe(2);
@@ -227,16 +298,23 @@ describe("Parley's own presigned URLs (local storage)", () => {
     const s = await startTestServer({ uploadUrlTtlSeconds: "10" });
     try {
       const ana = await setUp(s);
-      const presign = () => s.call("POST", "/api/v1/uploads/presign", { token: ana.token, body: { name: "a.txt", size: 5 } });
+      const presign = () =>
+        s.call("POST", "/api/v1/uploads/presign", { token: ana.token, body: { name: "a.txt", size: 5 } });
       const first = (await presign()).body;
-      const tampered = first.upload.url.replace(/token=(.)/, (_: string, c: string) => `token=${c === "a" ? "b" : "a"}`);
+      const tampered = first.upload.url.replace(
+        /token=(.)/,
+        (_: string, c: string) => `token=${c === "a" ? "b" : "a"}`,
+      );
       const bad = await fetch(tampered, { method: "PUT", body: "hello" });
       expect([bad.status, ((await bad.json()) as any).error.code]).toEqual([403, "UPLOAD_LINK_INVALID"]);
       expect((await fetch(first.upload.url, { method: "PUT", body: "hello" })).status).toBe(200);
       expect((await fetch(first.upload.url, { method: "PUT", body: "again" })).status).toBe(403);
 
       const late = (await presign()).body;
-      s.running.app.deps.store.sqlite.run("UPDATE attachments SET upload_expires_at = ? WHERE id = ?", [Date.now() - 1, late.attachment.id]);
+      s.running.app.deps.store.sqlite.run("UPDATE attachments SET upload_expires_at = ? WHERE id = ?", [
+        Date.now() - 1,
+        late.attachment.id,
+      ]);
       expect((await fetch(late.upload.url, { method: "PUT", body: "hello" })).status).toBe(403);
     } finally {
       await s.stop();
@@ -251,7 +329,13 @@ describe("cleanup and options", () => {
       const ana = await setUp(s);
       const form = new FormData();
       form.append("file", new File(["never sent"], "draft.txt"));
-      const up = (await (await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form })).json()) as any;
+      const up = (await (
+        await fetch(`${s.url}/api/v1/uploads`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${ana.token}` },
+          body: form,
+        })
+      ).json()) as any;
       expect(await storedKeys(s)).toHaveLength(1);
       // The sweep runs every second here (every hour by default).
       await waitFor(async () => (await storedKeys(s)).length === 0, "the sweep to remove the unsent upload");
@@ -268,8 +352,18 @@ describe("cleanup and options", () => {
       const photo = await phonePhoto(640, 480);
       const form = new FormData();
       form.append("file", new File([photo], "p.jpg"));
-      const up = (await (await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form })).json()) as any;
-      const got = new Uint8Array(await (await fetch(s.url + up.attachment.url, { headers: { authorization: `Bearer ${ana.token}` } })).arrayBuffer());
+      const up = (await (
+        await fetch(`${s.url}/api/v1/uploads`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${ana.token}` },
+          body: form,
+        })
+      ).json()) as any;
+      const got = new Uint8Array(
+        await (
+          await fetch(s.url + up.attachment.url, { headers: { authorization: `Bearer ${ana.token}` } })
+        ).arrayBuffer(),
+      );
       expect(got).toEqual(photo);
       expect(up.attachment).toMatchObject({ width: 480, height: 640 });
     } finally {

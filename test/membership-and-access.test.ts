@@ -18,16 +18,26 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 async function group(title: string, memberIds: string[]): Promise<any> {
-  return (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title, memberIds } })).body.conversation;
+  return (
+    await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title, memberIds } })
+  ).body.conversation;
 }
-const post = (token: string, convId: string, text: string) => s.call("POST", `/api/v1/conversations/${convId}/messages`, { token, body: { clientId: cid(), text } });
+const post = (token: string, convId: string, text: string) =>
+  s.call("POST", `/api/v1/conversations/${convId}/messages`, { token, body: { clientId: cid(), text } });
 
 describe("members", () => {
   test("someone added is subscribed at once on their open sockets and sees the conversation from then on", async () => {
     const conv = await group("Team", [ben.user.id]);
     await post(ana.token, conv.id, "before eve");
     const eveTab = await TestSocket.ready(s.url, eve.token);
-    expect((await s.call("POST", `/api/v1/conversations/${conv.id}/members`, { token: ana.token, body: { userId: eve.user.id } })).status).toBe(201);
+    expect(
+      (
+        await s.call("POST", `/api/v1/conversations/${conv.id}/members`, {
+          token: ana.token,
+          body: { userId: eve.user.id },
+        })
+      ).status,
+    ).toBe(201);
     const [added] = await eveTab.waitForEvents(1, "member.added");
     expect(added.user.username).toBe("eve");
     expect(added.conversation.title).toBe("Team");
@@ -37,10 +47,16 @@ describe("members", () => {
     expect(live.message.text).toBe("welcome eve");
     // Their event stream starts when they joined; earlier history stays readable (documented decision).
     const stream = await s.call("GET", "/api/v1/events?since=0", { token: eve.token });
-    expect(stream.body.events.filter((e: any) => e.conversationId === conv.id).map((e: any) => e.type)).toEqual(["member.added", "message.created"]);
+    expect(stream.body.events.filter((e: any) => e.conversationId === conv.id).map((e: any) => e.type)).toEqual([
+      "member.added",
+      "message.created",
+    ]);
     const history = await s.call("GET", `/api/v1/conversations/${conv.id}/messages`, { token: eve.token });
     expect(history.body.messages.map((m: any) => m.text)).toEqual(["welcome eve", "before eve"]);
-    const dup = await s.call("POST", `/api/v1/conversations/${conv.id}/members`, { token: ana.token, body: { userId: eve.user.id } });
+    const dup = await s.call("POST", `/api/v1/conversations/${conv.id}/members`, {
+      token: ana.token,
+      body: { userId: eve.user.id },
+    });
     expect(dup.status).toBe(409);
     eveTab.close();
   });
@@ -50,7 +66,9 @@ describe("members", () => {
     const eveTab1 = await TestSocket.ready(s.url, eve.token);
     const eveTab2 = await TestSocket.ready(s.url, eve.token);
     const benTab = await TestSocket.ready(s.url, ben.token);
-    expect((await s.call("DELETE", `/api/v1/conversations/${conv.id}/members/${eve.user.id}`, { token: ana.token })).status).toBe(204);
+    expect(
+      (await s.call("DELETE", `/api/v1/conversations/${conv.id}/members/${eve.user.id}`, { token: ana.token })).status,
+    ).toBe(204);
     for (const tab of [eveTab1, eveTab2, benTab]) {
       const [removed] = await tab.waitForEvents(1, "member.removed");
       expect(removed.user.username).toBe("eve");
@@ -62,13 +80,28 @@ describe("members", () => {
     await post(ana.token, other.id, "marker");
     for (const tab of [eveTab1, eveTab2]) {
       await tab.next((f) => f.type === "event" && f.event.message?.text === "marker");
-      expect(tab.events().filter((e) => e.conversationId === conv.id).map((e) => e.type)).toEqual(["member.removed"]);
+      expect(
+        tab
+          .events()
+          .filter((e) => e.conversationId === conv.id)
+          .map((e) => e.type),
+      ).toEqual(["member.removed"]);
     }
-    expect((await s.call("GET", `/api/v1/conversations/${conv.id}/messages`, { token: eve.token })).body.error.code).toBe("NOT_A_MEMBER");
+    expect(
+      (await s.call("GET", `/api/v1/conversations/${conv.id}/messages`, { token: eve.token })).body.error.code,
+    ).toBe("NOT_A_MEMBER");
     expect((await post(eve.token, conv.id, "let me back")).status).toBe(403);
-    const wsSend = await eveTab1.request({ type: "send", id: "x", conversationId: conv.id, clientId: cid(), text: "hi" });
+    const wsSend = await eveTab1.request({
+      type: "send",
+      id: "x",
+      conversationId: conv.id,
+      clientId: cid(),
+      text: "hi",
+    });
     expect(wsSend).toMatchObject({ type: "error", id: "x", code: "NOT_A_MEMBER" });
-    const stream = (await s.call("GET", "/api/v1/events?since=0", { token: eve.token })).body.events.filter((e: any) => e.conversationId === conv.id);
+    const stream = (await s.call("GET", "/api/v1/events?since=0", { token: eve.token })).body.events.filter(
+      (e: any) => e.conversationId === conv.id,
+    );
     // Read back afterwards, the stream keeps only the removal: what came before is no longer theirs to read.
     expect(stream.map((e: any) => e.type)).toEqual(["member.removed"]);
     for (const t of [eveTab1, eveTab2, benTab]) t.close();
@@ -76,25 +109,52 @@ describe("members", () => {
 
   test("only the owner adds and removes; anyone may leave; the owner's leaving hands the group on", async () => {
     const conv = await group("Rights", [ben.user.id]);
-    const byBen = await s.call("POST", `/api/v1/conversations/${conv.id}/members`, { token: ben.token, body: { userId: eve.user.id } });
+    const byBen = await s.call("POST", `/api/v1/conversations/${conv.id}/members`, {
+      token: ben.token,
+      body: { userId: eve.user.id },
+    });
     expect(byBen.status).toBe(403);
-    expect((await s.call("DELETE", `/api/v1/conversations/${conv.id}/members/${ana.user.id}`, { token: ben.token })).status).toBe(403);
-    expect((await s.call("PATCH", `/api/v1/conversations/${conv.id}`, { token: ben.token, body: { title: "Mine" } })).status).toBe(403);
-    const renamed = await s.call("PATCH", `/api/v1/conversations/${conv.id}`, { token: ana.token, body: { title: "Renamed" } });
+    expect(
+      (await s.call("DELETE", `/api/v1/conversations/${conv.id}/members/${ana.user.id}`, { token: ben.token })).status,
+    ).toBe(403);
+    expect(
+      (await s.call("PATCH", `/api/v1/conversations/${conv.id}`, { token: ben.token, body: { title: "Mine" } })).status,
+    ).toBe(403);
+    const renamed = await s.call("PATCH", `/api/v1/conversations/${conv.id}`, {
+      token: ana.token,
+      body: { title: "Renamed" },
+    });
     expect(renamed.body.conversation.title).toBe("Renamed");
-    expect((await s.call("DELETE", `/api/v1/conversations/${conv.id}/members/${ana.user.id}`, { token: ana.token })).status).toBe(204);
+    expect(
+      (await s.call("DELETE", `/api/v1/conversations/${conv.id}/members/${ana.user.id}`, { token: ana.token })).status,
+    ).toBe(204);
     const view = (await s.call("GET", `/api/v1/conversations/${conv.id}`, { token: ben.token })).body.conversation;
     expect(view.members).toHaveLength(1);
     expect(view.members[0]).toMatchObject({ role: "owner", user: { username: "ben" } });
-    const events = (await s.call("GET", "/api/v1/events?since=0", { token: ben.token })).body.events.filter((e: any) => e.conversationId === conv.id);
-    expect(events.map((e: any) => e.type)).toEqual(["conversation.created", "conversation.updated", "member.removed", "member.role-changed"]);
+    const events = (await s.call("GET", "/api/v1/events?since=0", { token: ben.token })).body.events.filter(
+      (e: any) => e.conversationId === conv.id,
+    );
+    expect(events.map((e: any) => e.type)).toEqual([
+      "conversation.created",
+      "conversation.updated",
+      "member.removed",
+      "member.role-changed",
+    ]);
   });
 
   test("direct conversations keep exactly their two people", async () => {
-    const direct = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })).body.conversation;
-    const add = await s.call("POST", `/api/v1/conversations/${direct.id}/members`, { token: ana.token, body: { userId: eve.user.id } });
+    const direct = (
+      await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })
+    ).body.conversation;
+    const add = await s.call("POST", `/api/v1/conversations/${direct.id}/members`, {
+      token: ana.token,
+      body: { userId: eve.user.id },
+    });
     expect(add.status).toBe(403);
-    expect((await s.call("DELETE", `/api/v1/conversations/${direct.id}/members/${ben.user.id}`, { token: ana.token })).status).toBe(403);
+    expect(
+      (await s.call("DELETE", `/api/v1/conversations/${direct.id}/members/${ben.user.id}`, { token: ana.token }))
+        .status,
+    ).toBe(403);
   });
 });
 
@@ -115,8 +175,16 @@ describe("authorization", () => {
       expect([r.status, r.body.error.code]).toEqual([403, "NOT_A_MEMBER"]);
     }
     // The same answer for a conversation that does not exist: knowing an id grants nothing, nor does guessing one.
-    expect((await s.call("GET", "/api/v1/conversations/doesnotexist", { token: eve.token })).body.error.code).toBe("NOT_A_MEMBER");
-    const ws = await eveTab.request({ type: "send", id: "s1", conversationId: conv.id, clientId: cid(), text: "intrude" });
+    expect((await s.call("GET", "/api/v1/conversations/doesnotexist", { token: eve.token })).body.error.code).toBe(
+      "NOT_A_MEMBER",
+    );
+    const ws = await eveTab.request({
+      type: "send",
+      id: "s1",
+      conversationId: conv.id,
+      clientId: cid(),
+      text: "intrude",
+    });
     expect(ws).toMatchObject({ type: "error", id: "s1", code: "NOT_A_MEMBER" });
     expect(s.snapshot()).toBe(before);
 
@@ -148,13 +216,26 @@ describe("authorization", () => {
   });
 
   test("a browser socket authenticates with the cookie, and a page from another site cannot open one", async () => {
-    const login = await fetch(s.url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "ben", password: ben.password }) });
+    const login = await fetch(s.url + "/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "ben", password: ben.password }),
+    });
     const cookie = cookieFrom(login.headers);
     const tab = await TestSocket.connect(s.url, { cookie, origin: s.running.config.publicUrl });
     tab.send({ type: "hello" });
     expect((await tab.next((f) => f.type === "ready")).user.username).toBe("ben");
     tab.close();
-    const hijack = await fetch(s.url + "/ws", { headers: { cookie, origin: "https://evil.example", upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
+    const hijack = await fetch(s.url + "/ws", {
+      headers: {
+        cookie,
+        origin: "https://evil.example",
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
     expect(hijack.status).toBe(403);
     expect((await hijack.json()).error.code).toBe("CSRF_REJECTED");
   });

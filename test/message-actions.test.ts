@@ -7,15 +7,25 @@ type Person = { token: string; user: { id: string; username: string } };
 let owner: Person, admin: Person, member: Person, other: Person;
 let g: string;
 
-const api = (p: Person, method: string, path: string, body?: unknown) => s.call(method, `/api/v1${path}`, { token: p.token, body });
-const send = async (p: Person, text: string, conv = g) => (await api(p, "POST", `/conversations/${conv}/messages`, { clientId: crypto.randomUUID(), text })).body.message;
+const api = (p: Person, method: string, path: string, body?: unknown) =>
+  s.call(method, `/api/v1${path}`, { token: p.token, body });
+const send = async (p: Person, text: string, conv = g) =>
+  (await api(p, "POST", `/conversations/${conv}/messages`, { clientId: crypto.randomUUID(), text })).body.message;
 const sql = (q: string, ...args: string[]) => s.running.app.deps.store.sqlite.query(q).all(...args);
 
 beforeAll(async () => {
   s = await startTestServer();
   const root = await setUp(s);
-  [owner, admin, member, other] = (await Promise.all(["olga", "adam", "mia", "otto"].map((n) => addMember(s, root.token, n)))) as unknown as [Person, Person, Person, Person];
-  g = (await api(owner, "POST", "/conversations", { type: "group", title: "Band", memberIds: [admin.user.id, member.user.id] })).body.conversation.id;
+  [owner, admin, member, other] = (await Promise.all(
+    ["olga", "adam", "mia", "otto"].map((n) => addMember(s, root.token, n)),
+  )) as unknown as [Person, Person, Person, Person];
+  g = (
+    await api(owner, "POST", "/conversations", {
+      type: "group",
+      title: "Band",
+      memberIds: [admin.user.id, member.user.id],
+    })
+  ).body.conversation.id;
   await api(owner, "PATCH", `/conversations/${g}/members/${admin.user.id}`, { role: "admin" });
 });
 afterAll(() => s.stop());
@@ -35,9 +45,20 @@ describe("reactions", () => {
       { emoji: "👍🏽", count: 1, userIds: [admin.user.id] },
     ]);
     const off = await api(owner, "POST", `/conversations/${g}/messages/${m.id}/reactions`, { emoji: "🎉" });
-    expect(off.body).toMatchObject({ reacted: false, message: { reactions: [{ emoji: "🎉", count: 1 }, { emoji: "👍🏽", count: 1 }] } });
+    expect(off.body).toMatchObject({
+      reacted: false,
+      message: {
+        reactions: [
+          { emoji: "🎉", count: 1 },
+          { emoji: "👍🏽", count: 1 },
+        ],
+      },
+    });
     const history = (await api(member, "GET", `/conversations/${g}/messages?limit=1`)).body.messages[0];
-    expect(history.reactions.map((x: any) => [x.emoji, x.count])).toEqual([["🎉", 1], ["👍🏽", 1]]);
+    expect(history.reactions.map((x: any) => [x.emoji, x.count])).toEqual([
+      ["🎉", 1],
+      ["👍🏽", 1],
+    ]);
     ws.close();
   });
 
@@ -49,10 +70,14 @@ describe("reactions", () => {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe("VALIDATION_FAILED");
     }
-    expect((await api(other, "POST", `/conversations/${g}/messages/${m.id}/reactions`, { emoji: "👍" })).body.error.code).toBe("NOT_A_MEMBER");
+    expect(
+      (await api(other, "POST", `/conversations/${g}/messages/${m.id}/reactions`, { emoji: "👍" })).body.error.code,
+    ).toBe("NOT_A_MEMBER");
     expect(s.snapshot()).toBe(before);
     await api(member, "DELETE", `/conversations/${g}/messages/${m.id}`);
-    expect((await api(owner, "POST", `/conversations/${g}/messages/${m.id}/reactions`, { emoji: "👍" })).status).toBe(404);
+    expect((await api(owner, "POST", `/conversations/${g}/messages/${m.id}/reactions`, { emoji: "👍" })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -103,29 +128,51 @@ describe("pins, versions, forwarding", () => {
     await api(member, "PATCH", `/conversations/${g}/messages/${m.id}`, { text: "second words" });
     await api(member, "PATCH", `/conversations/${g}/messages/${m.id}`, { text: "third words" });
     for (const p of [member, admin, owner]) {
-      expect((await api(p, "GET", `/conversations/${g}/messages/${m.id}/versions`)).body.versions.map((v: any) => v.text)).toEqual(["first words", "second words"]);
+      expect(
+        (await api(p, "GET", `/conversations/${g}/messages/${m.id}/versions`)).body.versions.map((v: any) => v.text),
+      ).toEqual(["first words", "second words"]);
     }
     const other2 = await send(admin, "mine");
-    expect((await api(member, "GET", `/conversations/${g}/messages/${other2.id}/versions`)).body.error.code).toBe("FORBIDDEN");
+    expect((await api(member, "GET", `/conversations/${g}/messages/${other2.id}/versions`)).body.error.code).toBe(
+      "FORBIDDEN",
+    );
     await api(owner, "POST", `/conversations/${g}/messages/${m.id}/reactions`, { emoji: "👍" });
     await api(admin, "PUT", `/conversations/${g}/pins/${m.id}`);
     expect((await api(member, "DELETE", `/conversations/${g}/messages/${m.id}`)).status).toBe(204);
-    for (const table of ["message_versions", "reactions", "pins", "mentions"]) expect(sql(`SELECT * FROM ${table} WHERE message_id = ?`, m.id)).toEqual([]);
+    for (const table of ["message_versions", "reactions", "pins", "mentions"])
+      expect(sql(`SELECT * FROM ${table} WHERE message_id = ?`, m.id)).toEqual([]);
     expect(JSON.stringify(sql("SELECT * FROM messages WHERE id = ?", m.id))).not.toContain("words");
   });
 
   test("forwarding copies a message I can read into a conversation where I may post, naming its author", async () => {
     const original = await send(admin, "Tickets are at the door");
-    const dm = (await api(member, "POST", "/conversations", { type: "direct", userId: other.user.id })).body.conversation.id;
-    const fwd = await api(member, "POST", `/conversations/${dm}/messages`, { clientId: "fwd-1", forwardOf: { conversationId: g, messageId: original.id } });
+    const dm = (await api(member, "POST", "/conversations", { type: "direct", userId: other.user.id })).body
+      .conversation.id;
+    const fwd = await api(member, "POST", `/conversations/${dm}/messages`, {
+      clientId: "fwd-1",
+      forwardOf: { conversationId: g, messageId: original.id },
+    });
     expect(fwd.status).toBe(201);
-    expect(fwd.body.message).toMatchObject({ conversationId: dm, text: "Tickets are at the door", sender: { username: "mia" }, forwardedFrom: { username: "adam" } });
+    expect(fwd.body.message).toMatchObject({
+      conversationId: dm,
+      text: "Tickets are at the door",
+      sender: { username: "mia" },
+      forwardedFrom: { username: "adam" },
+    });
     // Otto sees it, without access to the group it came from.
-    expect((await api(other, "GET", `/conversations/${dm}/messages?limit=1`)).body.messages[0].forwardedFrom.username).toBe("adam");
+    expect(
+      (await api(other, "GET", `/conversations/${dm}/messages?limit=1`)).body.messages[0].forwardedFrom.username,
+    ).toBe("adam");
     // Otto cannot forward from a group he is not in.
-    const refused = await api(other, "POST", `/conversations/${dm}/messages`, { clientId: "fwd-2", forwardOf: { conversationId: g, messageId: original.id } });
+    const refused = await api(other, "POST", `/conversations/${dm}/messages`, {
+      clientId: "fwd-2",
+      forwardOf: { conversationId: g, messageId: original.id },
+    });
     expect(refused.body.error.code).toBe("NOT_A_MEMBER");
-    const bad = await api(member, "POST", `/conversations/${dm}/messages`, { clientId: "fwd-3", forwardOf: { conversationId: g } });
+    const bad = await api(member, "POST", `/conversations/${dm}/messages`, {
+      clientId: "fwd-3",
+      forwardOf: { conversationId: g },
+    });
     expect(bad.status).toBe(400);
   });
 });

@@ -22,7 +22,9 @@ describe("push endpoints through the outbound guard", () => {
     listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void connections++, data() {} } });
     port = listener.port;
     // The admin listed these hosts, but allowed no private network: the addresses must still be refused.
-    const hosts = ["127.0.0.1", "localhost", "[::1]", "[::ffff:7f00:1]", "0.0.0.0", "[::]"].map((h) => `${h}:${port}`).join(",");
+    const hosts = ["127.0.0.1", "localhost", "[::1]", "[::ffff:7f00:1]", "0.0.0.0", "[::]"]
+      .map((h) => `${h}:${port}`)
+      .join(",");
     s = await startTestServer({ pushAllowedHosts: hosts });
     token = (await setUp(s)).token;
   });
@@ -34,7 +36,10 @@ describe("push endpoints through the outbound guard", () => {
   const subscribe = async (endpoint: string) => {
     const keys = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
     const p256dh = Buffer.from(await crypto.subtle.exportKey("raw", keys.publicKey)).toString("base64url");
-    return s.call("POST", "/api/v1/push/subscriptions", { token, body: { endpoint, keys: { p256dh, auth: Buffer.alloc(16, 1).toString("base64url") } } });
+    return s.call("POST", "/api/v1/push/subscriptions", {
+      token,
+      body: { endpoint, keys: { p256dh, auth: Buffer.alloc(16, 1).toString("base64url") } },
+    });
   };
 
   test("loopback in every spelling, user:password@, plain http, unknown hosts and odd ports are refused and nothing is stored or connected to", async () => {
@@ -63,7 +68,12 @@ describe("push endpoints through the outbound guard", () => {
     const before = s.snapshot();
     for (const endpoint of endpoints) {
       const r = await subscribe(endpoint);
-      expect([endpoint, r.status, r.body.error.code, r.body.error.field]).toEqual([endpoint, 400, "VALIDATION_FAILED", "endpoint"]);
+      expect([endpoint, r.status, r.body.error.code, r.body.error.field]).toEqual([
+        endpoint,
+        400,
+        "VALIDATION_FAILED",
+        "endpoint",
+      ]);
     }
     expect(s.snapshot()).toBe(before);
     // A sentinel: a raw connection of our own is counted, so the counter works and nothing came before it.
@@ -76,9 +86,21 @@ describe("push endpoints through the outbound guard", () => {
 
   test("a p256dh that is 65 bytes starting with 4 but not a point on P-256 is refused", async () => {
     const notOnCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString("base64url");
-    const r = await s.call("POST", "/api/v1/push/subscriptions", { token, body: { endpoint: "https://fcm.googleapis.com/fcm/send/x", keys: { p256dh: notOnCurve, auth: Buffer.alloc(16).toString("base64url") } } });
+    const r = await s.call("POST", "/api/v1/push/subscriptions", {
+      token,
+      body: {
+        endpoint: "https://fcm.googleapis.com/fcm/send/x",
+        keys: { p256dh: notOnCurve, auth: Buffer.alloc(16).toString("base64url") },
+      },
+    });
     expect([r.status, r.body.error.code]).toEqual([400, "VALIDATION_FAILED"]);
-    const shortAuth = await s.call("POST", "/api/v1/push/subscriptions", { token, body: { endpoint: "https://fcm.googleapis.com/fcm/send/x", keys: { p256dh: notOnCurve, auth: Buffer.alloc(15).toString("base64url") } } });
+    const shortAuth = await s.call("POST", "/api/v1/push/subscriptions", {
+      token,
+      body: {
+        endpoint: "https://fcm.googleapis.com/fcm/send/x",
+        keys: { p256dh: notOnCurve, auth: Buffer.alloc(15).toString("base64url") },
+      },
+    });
     expect(shortAuth.status).toBe(400);
   });
 });
@@ -86,16 +108,32 @@ describe("push endpoints through the outbound guard", () => {
 describe("the guard's rules", () => {
   const anyHost: OutboundPolicy = { allowedHosts: null, allowedNetworks: [] };
   const refused = async (url: string, policy: OutboundPolicy = anyHost) => {
-    const outcome = await resolveTarget(url, policy).then(() => "allowed", (e) => (e instanceof OutboundRefused ? "refused" : `threw ${e}`));
+    const outcome = await resolveTarget(url, policy).then(
+      () => "allowed",
+      (e) => (e instanceof OutboundRefused ? "refused" : `threw ${e}`),
+    );
     return [url, outcome];
   };
 
   test("private, link-local, metadata, CGNAT, multicast and embedded-IPv4 forms are refused even with any host allowed", async () => {
     const inward = [
-      "https://10.1.2.3/", "https://172.16.0.1/", "https://172.31.255.255/", "https://192.168.1.20/", "https://100.64.0.1/",
-      "https://169.254.169.254/", "https://224.0.0.1/", "https://255.255.255.255/", "https://198.18.0.1/",
-      "https://[fe80::1]/", "https://[fc00::1]/", "https://[fd12:3456::1]/", "https://[ff02::1]/",
-      "https://[::ffff:a9fe:a9fe]/", "https://[64:ff9b::a9fe:a9fe]/", "https://[2002:c0a8:0101::1]/", "https://[::ffff:10.0.0.1]/",
+      "https://10.1.2.3/",
+      "https://172.16.0.1/",
+      "https://172.31.255.255/",
+      "https://192.168.1.20/",
+      "https://100.64.0.1/",
+      "https://169.254.169.254/",
+      "https://224.0.0.1/",
+      "https://255.255.255.255/",
+      "https://198.18.0.1/",
+      "https://[fe80::1]/",
+      "https://[fc00::1]/",
+      "https://[fd12:3456::1]/",
+      "https://[ff02::1]/",
+      "https://[::ffff:a9fe:a9fe]/",
+      "https://[64:ff9b::a9fe:a9fe]/",
+      "https://[2002:c0a8:0101::1]/",
+      "https://[::ffff:10.0.0.1]/",
     ];
     for (const url of inward) expect(await refused(url)).toEqual([url, "refused"]);
   });
@@ -109,14 +147,24 @@ describe("the guard's rules", () => {
     };
     expect(await refused("https://push.example.test/x", policy)).toEqual(["https://push.example.test/x", "refused"]);
     expect(asked).toBe(1);
-    const allowedNet: OutboundPolicy = { ...policy, allowedNetworks: [parseCidr("127.0.0.0/8")!], resolve: async () => ["127.0.0.1"] };
+    const allowedNet: OutboundPolicy = {
+      ...policy,
+      allowedNetworks: [parseCidr("127.0.0.0/8")!],
+      resolve: async () => ["127.0.0.1"],
+    };
     expect((await resolveTarget("https://push.example.test/x", allowedNet)).address).toBe("127.0.0.1");
   });
 
   test("host rules: exact names, *.subdomains (not the bare domain or look-alikes), ports only when named", () => {
     const policy = { allowedHosts: ["*.push.apple.com", "ntfy.example.test:8443", "fcm.googleapis.com"] };
     const ok = ["https://api.push.apple.com/x", "https://ntfy.example.test:8443/x", "https://FCM.googleapis.com/x"];
-    const no = ["https://push.apple.com/x", "https://evilpush.apple.com/x", "https://ntfy.example.test/x", "https://fcm.googleapis.com:444/x", "https://fcm.googleapis.com.evil.test/x"];
+    const no = [
+      "https://push.apple.com/x",
+      "https://evilpush.apple.com/x",
+      "https://ntfy.example.test/x",
+      "https://fcm.googleapis.com:444/x",
+      "https://fcm.googleapis.com.evil.test/x",
+    ];
     for (const u of ok) expect(() => checkUrl(u, policy)).not.toThrow();
     for (const u of no) expect(() => checkUrl(u, policy)).toThrow(OutboundRefused);
   });
@@ -132,7 +180,26 @@ describe("connecting through the guard", () => {
   beforeAll(() => {
     certDir = tempDir("parley-outbound-cert-");
     const r = Bun.spawnSync(
-      ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(certDir, "key.pem"), "-out", join(certDir, "cert.pem"), "-days", "2", "-subj", "/CN=push.example.test", "-addext", "subjectAltName=DNS:push.example.test"],
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        join(certDir, "key.pem"),
+        "-out",
+        join(certDir, "cert.pem"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=push.example.test",
+        "-addext",
+        "subjectAltName=DNS:push.example.test",
+      ],
       { stderr: "pipe" },
     );
     if (r.exitCode !== 0) throw new Error(r.stderr.toString());
@@ -144,7 +211,8 @@ describe("connecting through the guard", () => {
       fetch(req) {
         const path = new URL(req.url).pathname;
         seen.push({ host: req.headers.get("host"), path });
-        if (path === "/redirect") return new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/` } });
+        if (path === "/redirect")
+          return new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/` } });
         return new Response("x".repeat(100_000), { status: 201 });
       },
     });
@@ -168,7 +236,11 @@ describe("connecting through the guard", () => {
       } catch (e) { console.log(JSON.stringify({ error: e.name, message: e.message, lookups })); }
     `;
     // Not spawnSync: the listeners live in this process and must keep answering meanwhile.
-    const proc = Bun.spawn([process.execPath, "-e", script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(certDir, "cert.pem") }, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([process.execPath, "-e", script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(certDir, "cert.pem") },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const out = await new Response(proc.stdout).text();
     await proc.exited;
     return JSON.parse(out.trim().split("\n").at(-1)!);

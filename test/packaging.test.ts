@@ -17,7 +17,19 @@ describe("systemd unit", () => {
   });
 
   test("runs as its own user with a private data folder and the sandboxing options", () => {
-    for (const line of ["User=parley", "StateDirectory=parley", "StateDirectoryMode=0700", "NoNewPrivileges=true", "ProtectSystem=strict", "ProtectHome=true", "PrivateTmp=true", "CapabilityBoundingSet=", "SystemCallFilter=@system-service", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "KillSignal=SIGTERM"]) {
+    for (const line of [
+      "User=parley",
+      "StateDirectory=parley",
+      "StateDirectoryMode=0700",
+      "NoNewPrivileges=true",
+      "ProtectSystem=strict",
+      "ProtectHome=true",
+      "PrivateTmp=true",
+      "CapabilityBoundingSet=",
+      "SystemCallFilter=@system-service",
+      "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+      "KillSignal=SIGTERM",
+    ]) {
       expect(unit.split("\n")).toContain(line);
     }
   });

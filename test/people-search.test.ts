@@ -9,12 +9,20 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = (await setUp(s)).token;
   // displayName is the username upper-cased (harness); "mar" is a username, a prefix and a substring.
-  for (const name of ["mar", "maria", "omar", "tamara", "ben", "under_score", "underXscore", "gone", "away"]) await addMember(s, admin, name);
-  const users = (await s.call("GET", "/api/v1/admin/users", { token: admin })).body.users as { id: string; username: string }[];
+  for (const name of ["mar", "maria", "omar", "tamara", "ben", "under_score", "underXscore", "gone", "away"])
+    await addMember(s, admin, name);
+  const users = (await s.call("GET", "/api/v1/admin/users", { token: admin })).body.users as {
+    id: string;
+    username: string;
+  }[];
   const id = (u: string) => users.find((x) => x.username === u)!.id;
-  expect((await s.call("PATCH", `/api/v1/admin/users/${id("away")}`, { token: admin, body: { deactivated: true } })).status).toBe(200);
+  expect(
+    (await s.call("PATCH", `/api/v1/admin/users/${id("away")}`, { token: admin, body: { deactivated: true } })).status,
+  ).toBe(200);
   const gone = await s.call("POST", "/api/v1/auth/login", { body: { username: "gone", password: "gone-password" } });
-  expect((await s.call("DELETE", "/api/v1/me", { token: gone.body.token, body: { password: "gone-password" } })).status).toBe(204);
+  expect(
+    (await s.call("DELETE", "/api/v1/me", { token: gone.body.token, body: { password: "gone-password" } })).status,
+  ).toBe(204);
 });
 afterAll(() => s.stop());
 
@@ -23,7 +31,14 @@ describe("people search (GET /api/v1/search/users)", () => {
     const r = await s.call("GET", "/api/v1/search/users?q=MAR", { token: admin });
     expect(r.status).toBe(200);
     expect(names(r)).toEqual(["mar", "maria", "omar", "tamara"]);
-    expect(r.body.users[0]).toEqual({ id: expect.any(String), username: "mar", displayName: "MAR", avatarUrl: null, bio: "", deleted: false });
+    expect(r.body.users[0]).toEqual({
+      id: expect.any(String),
+      username: "mar",
+      displayName: "MAR",
+      avatarUrl: null,
+      bio: "",
+      deleted: false,
+    });
     expect(names(await s.call("GET", "/api/v1/search/users?q=a%20ADM", { token: admin }))).toEqual(["ana"]);
   });
 

@@ -10,14 +10,18 @@ let dm: string;
 /** Carol shares no conversation with Ana or Ben: she must never hear any of it. */
 let carolWatch: TestSocket;
 
-const api = (p: Person, method: string, path: string, body?: unknown) => s.call(method, `/api/v1${path}`, { token: p.token, body });
+const api = (p: Person, method: string, path: string, body?: unknown) =>
+  s.call(method, `/api/v1${path}`, { token: p.token, body });
 const frames = (t: TestSocket, type: string) => t.frames.filter((f: any) => f.type === type);
-const until = async (t: TestSocket, type: string, match: (f: any) => boolean = () => true) => t.next((f: any) => f.type === type && match(f));
+const until = async (t: TestSocket, type: string, match: (f: any) => boolean = () => true) =>
+  t.next((f: any) => f.type === type && match(f));
 
 beforeAll(async () => {
   s = await startTestServer({ wsIdleTimeoutSeconds: "8" });
   const root = await setUp(s);
-  [ana, ben, carol] = (await Promise.all(["anna", "ben", "carol"].map((n) => addMember(s, root.token, n)))) as unknown as [Person, Person, Person];
+  [ana, ben, carol] = (await Promise.all(
+    ["anna", "ben", "carol"].map((n) => addMember(s, root.token, n)),
+  )) as unknown as [Person, Person, Person];
   dm = (await api(ana, "POST", "/conversations", { type: "direct", userId: ben.user.id })).body.conversation.id;
   carolWatch = await TestSocket.ready(s.url, carol.token);
 });
@@ -37,10 +41,16 @@ describe("presence", () => {
     tab1.send({ type: "typing", conversationId: dm });
     await until(watch, "typing", (f) => f.userId === ana.user.id);
     // One tab still active: still online, and nothing new was said.
-    expect(frames(watch, "presence").filter((f: any) => f.userId === ana.user.id).map((f: any) => f.status)).toEqual(["online"]);
+    expect(
+      frames(watch, "presence")
+        .filter((f: any) => f.userId === ana.user.id)
+        .map((f: any) => f.status),
+    ).toEqual(["online"]);
     tab2.send({ type: "presence", status: "away" });
     expect(await until(watch, "presence", (f) => f.status === "away")).toMatchObject({ userId: ana.user.id });
-    expect((await api(ben, "GET", "/presence")).body.presence).toEqual([{ userId: ana.user.id, status: "away", lastSeenAt: expect.any(String) }]);
+    expect((await api(ben, "GET", "/presence")).body.presence).toEqual([
+      { userId: ana.user.id, status: "away", lastSeenAt: expect.any(String) },
+    ]);
     tab2.send({ type: "presence", status: "active" });
     await until(watch, "presence", (f) => f.status === "online" && frames(watch, "presence").length >= 3);
     tab1.close();
@@ -52,7 +62,10 @@ describe("presence", () => {
 
   test("a device that vanishes without a close goes offline within the idle timeout", async () => {
     const watch = await TestSocket.ready(s.url, ben.token);
-    const frozen = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/frozen-client.ts"), s.url, ana.token], { stdout: "pipe", stderr: "inherit" });
+    const frozen = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/frozen-client.ts"), s.url, ana.token], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
     await frozen.stdout.getReader().read();
     await until(watch, "presence", (f) => f.userId === ana.user.id && f.status === "online");
     frozen.kill("SIGSTOP"); // no close frame, no pong: a phone that lost its network
@@ -68,7 +81,9 @@ describe("presence", () => {
     const watch = await TestSocket.ready(s.url, ben.token);
     const tab = await TestSocket.ready(s.url, ana.token);
     // Presence is coalesced (a flap that ends where it began tells nobody): be seen online, then leave.
-    expect((await until(watch, "presence", (f) => f.userId === ana.user.id && f.status === "online")).lastSeenAt).toBeNull();
+    expect(
+      (await until(watch, "presence", (f) => f.userId === ana.user.id && f.status === "online")).lastSeenAt,
+    ).toBeNull();
     tab.close();
     expect((await until(watch, "presence", (f) => f.status === "offline")).lastSeenAt).toBeNull();
     expect((await api(ben, "GET", "/presence")).body.presence[0].lastSeenAt).toBeNull();
@@ -83,13 +98,28 @@ describe("typing", () => {
     const tab = await TestSocket.ready(s.url, ana.token);
     tab.send({ type: "typing", conversationId: dm });
     tab.send({ type: "typing", conversationId: dm });
-    expect(await until(watch, "typing")).toEqual({ type: "typing", conversationId: dm, userId: ana.user.id, expiresInMs: 6000 });
+    expect(await until(watch, "typing")).toEqual({
+      type: "typing",
+      conversationId: dm,
+      userId: ana.user.id,
+      expiresInMs: 6000,
+    });
     // A sentinel sent after both: when its message reaches Ben, a second typing notice would have too.
-    await tab.request({ type: "send", id: "sentinel", conversationId: dm, clientId: "typing-sentinel", text: "sentinel" });
+    await tab.request({
+      type: "send",
+      id: "sentinel",
+      conversationId: dm,
+      clientId: "typing-sentinel",
+      text: "sentinel",
+    });
     await watch.next((f) => f.type === "event" && f.event.message?.clientId === "typing-sentinel");
     expect(frames(watch, "typing")).toHaveLength(1);
     const nosy = await TestSocket.ready(s.url, carol.token);
-    expect(await nosy.request({ type: "typing", id: "t1", conversationId: dm })).toMatchObject({ type: "error", id: "t1", code: "NOT_A_MEMBER" });
+    expect(await nosy.request({ type: "typing", id: "t1", conversationId: dm })).toMatchObject({
+      type: "error",
+      id: "t1",
+      code: "NOT_A_MEMBER",
+    });
     for (const t of [watch, tab, nosy]) t.close();
   });
 });
@@ -97,15 +127,26 @@ describe("typing", () => {
 describe("receipts", () => {
   test("sent, then delivered when a device of the recipient confirms, then read — told to the sender live", async () => {
     const sender = await TestSocket.ready(s.url, ana.token);
-    const msg = (await api(ana, "POST", `/conversations/${dm}/messages`, { clientId: "r1", text: "are you there?" })).body.message;
-    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts).toEqual([{ userId: ben.user.id, deliveredMessageId: null, readMessageId: null }]);
+    const msg = (await api(ana, "POST", `/conversations/${dm}/messages`, { clientId: "r1", text: "are you there?" }))
+      .body.message;
+    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts).toEqual([
+      { userId: ben.user.id, deliveredMessageId: null, readMessageId: null },
+    ]);
     const phone = await TestSocket.ready(s.url, ben.token);
     phone.send({ type: "delivered", conversationId: dm, messageId: msg.id });
     expect(await until(sender, "receipt")).toMatchObject({ kind: "delivered", userId: ben.user.id, messageId: msg.id });
-    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0]).toMatchObject({ deliveredMessageId: msg.id, readMessageId: null });
+    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0]).toMatchObject({
+      deliveredMessageId: msg.id,
+      readMessageId: null,
+    });
     phone.send({ type: "read", conversationId: dm, messageId: msg.id });
-    expect(await until(sender, "receipt", (f) => f.kind === "read")).toMatchObject({ userId: ben.user.id, messageId: msg.id });
-    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0]).toMatchObject({ readMessageId: msg.id });
+    expect(await until(sender, "receipt", (f) => f.kind === "read")).toMatchObject({
+      userId: ben.user.id,
+      messageId: msg.id,
+    });
+    expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0]).toMatchObject({
+      readMessageId: msg.id,
+    });
     sender.close();
     phone.close();
   });
@@ -113,7 +154,8 @@ describe("receipts", () => {
   test("turning read receipts off hides them both ways", async () => {
     expect((await api(ben, "PATCH", "/me", { sendReadReceipts: false })).body.user.sendReadReceipts).toBe(false);
     const sender = await TestSocket.ready(s.url, ana.token);
-    const msg = (await api(ana, "POST", `/conversations/${dm}/messages`, { clientId: "r2", text: "and now?" })).body.message;
+    const msg = (await api(ana, "POST", `/conversations/${dm}/messages`, { clientId: "r2", text: "and now?" })).body
+      .message;
     expect((await api(ben, "POST", `/conversations/${dm}/read`, { messageId: msg.id })).status).toBe(204);
     // A sentinel committed after the read: when it reaches Ana, a read receipt would have come before it.
     await api(ben, "POST", `/conversations/${dm}/messages`, { clientId: "receipt-sentinel", text: "sentinel" });
@@ -121,7 +163,8 @@ describe("receipts", () => {
     expect(frames(sender, "receipt").filter((f: any) => f.kind === "read")).toEqual([]);
     expect((await api(ana, "GET", `/conversations/${dm}/receipts`)).body.receipts[0].readMessageId).toBeNull();
     // And Ben no longer sees when Ana reads.
-    const reply = (await api(ben, "POST", `/conversations/${dm}/messages`, { clientId: "r3", text: "here" })).body.message;
+    const reply = (await api(ben, "POST", `/conversations/${dm}/messages`, { clientId: "r3", text: "here" })).body
+      .message;
     await api(ana, "POST", `/conversations/${dm}/read`, { messageId: reply.id });
     expect((await api(ben, "GET", `/conversations/${dm}/receipts`)).body.receipts[0].readMessageId).toBeNull();
     await api(ben, "PATCH", "/me", { sendReadReceipts: true });
@@ -131,8 +174,11 @@ describe("receipts", () => {
 
 describe("unread state across devices", () => {
   test("counts, mentions, reading on one device, mark unread and mute reach my other devices", async () => {
-    const group = (await api(ana, "POST", "/conversations", { type: "group", title: "Unread", memberIds: [ben.user.id] })).body.conversation.id;
-    for (const text of ["one", "two @ben", "three"]) await api(ana, "POST", `/conversations/${group}/messages`, { clientId: crypto.randomUUID(), text });
+    const group = (
+      await api(ana, "POST", "/conversations", { type: "group", title: "Unread", memberIds: [ben.user.id] })
+    ).body.conversation.id;
+    for (const text of ["one", "two @ben", "three"])
+      await api(ana, "POST", `/conversations/${group}/messages`, { clientId: crypto.randomUUID(), text });
     const mine = async () => (await api(ben, "GET", `/conversations/${group}`)).body.conversation;
     expect(await mine()).toMatchObject({ unreadCount: 3, mentionCount: 1, mutedUntil: null, markedUnread: false });
     const laptop = await TestSocket.ready(s.url, ben.token);
@@ -144,12 +190,17 @@ describe("unread state across devices", () => {
     expect((await until(phone, "summary", (f) => f.conversation.markedUnread)).conversation.markedUnread).toBe(true);
     const muted = await api(ben, "PUT", `/conversations/${group}/mute`, { until: "forever" });
     expect(muted.body.conversation.mutedUntil).toBe("9999-01-01T00:00:00.000Z");
-    expect((await until(laptop, "summary", (f) => f.conversation.mutedUntil !== null)).conversation.mutedUntil).toBe("9999-01-01T00:00:00.000Z");
+    expect((await until(laptop, "summary", (f) => f.conversation.mutedUntil !== null)).conversation.mutedUntil).toBe(
+      "9999-01-01T00:00:00.000Z",
+    );
     // Opening it again clears "unread"; unmuting takes null; nonsense is refused.
     laptop.send({ type: "read", conversationId: group, messageId: last.id });
     await until(phone, "summary", (f) => !f.conversation.markedUnread && f.conversation.mutedUntil !== null);
-    expect((await api(ben, "PUT", `/conversations/${group}/mute`, { until: null })).body.conversation.mutedUntil).toBeNull();
-    for (const until of ["soon", "2001-01-01T00:00:00Z", 5]) expect((await api(ben, "PUT", `/conversations/${group}/mute`, { until })).status).toBe(400);
+    expect(
+      (await api(ben, "PUT", `/conversations/${group}/mute`, { until: null })).body.conversation.mutedUntil,
+    ).toBeNull();
+    for (const until of ["soon", "2001-01-01T00:00:00Z", 5])
+      expect((await api(ben, "PUT", `/conversations/${group}/mute`, { until })).status).toBe(400);
     expect((await api(carol, "POST", `/conversations/${group}/unread`)).body.error.code).toBe("NOT_A_MEMBER");
     laptop.close();
     phone.close();

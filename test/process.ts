@@ -8,10 +8,20 @@ export interface ChildServer {
   exited: Promise<number>;
 }
 
-export async function spawnServer(cmd: string[], opts: { cwd: string; env: Record<string, string> }): Promise<ChildServer> {
+export async function spawnServer(
+  cmd: string[],
+  opts: { cwd: string; env: Record<string, string> },
+): Promise<ChildServer> {
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: opts.cwd, PARLEY_PORT: "0", PARLEY_HOST: "127.0.0.1", PARLEY_LOG_FORMAT: "json", ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: opts.cwd,
+      PARLEY_PORT: "0",
+      PARLEY_HOST: "127.0.0.1",
+      PARLEY_LOG_FORMAT: "json",
+      ...opts.env,
+    },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

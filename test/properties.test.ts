@@ -16,11 +16,39 @@ import { parseWith } from "../src/lib/parse.ts";
 import { RateLimiter } from "../src/lib/rate-limiter.ts";
 import { findHiddenCharacter, humanText } from "../src/lib/text-policy.ts";
 import { TokenBucket } from "../src/lib/token-bucket.ts";
-import { helloFrame, pingFrame, presenceFrame, receiptFrame, sendFrame, typingFrame } from "../src/realtime/protocol.ts";
+import {
+  helloFrame,
+  pingFrame,
+  presenceFrame,
+  receiptFrame,
+  sendFrame,
+  typingFrame,
+} from "../src/realtime/protocol.ts";
 import { ftsQuery } from "../src/search/query.ts";
 
 const RUNS = { numRuns: 300 };
-const HIDDEN_SAMPLES = ["\u0000", "\u0007", "\u007F", "\u0085", "\u200B", "\u200C", "\u200E", "\u202A", "\u202E", "\u2066", "\u2069", "\uFEFF", "\u2028", "\u2029", "\u00AD", "\u3164", "\uFFA0", "\u2800", "\u115F", "\u{E0041}"];
+const HIDDEN_SAMPLES = [
+  "\u0000",
+  "\u0007",
+  "\u007F",
+  "\u0085",
+  "\u200B",
+  "\u200C",
+  "\u200E",
+  "\u202A",
+  "\u202E",
+  "\u2066",
+  "\u2069",
+  "\uFEFF",
+  "\u2028",
+  "\u2029",
+  "\u00AD",
+  "\u3164",
+  "\uFFA0",
+  "\u2800",
+  "\u115F",
+  "\u{E0041}",
+];
 const text = fc.string({ unit: "binary", maxLength: 80 });
 const hiddenChar = fc.constantFrom(...HIDDEN_SAMPLES);
 
@@ -42,7 +70,12 @@ describe("the text policy", () => {
       fc.property(text, (s) => {
         const r = name.safeParse(s);
         if (!r.success) return true;
-        return r.data === r.data.normalize("NFC") && r.data === r.data.trim() && [...r.data].length <= 64 && findHiddenCharacter(r.data) === null;
+        return (
+          r.data === r.data.normalize("NFC") &&
+          r.data === r.data.trim() &&
+          [...r.data].length <= 64 &&
+          findHiddenCharacter(r.data) === null
+        );
       }),
       RUNS,
     );
@@ -61,7 +94,13 @@ describe("the text policy", () => {
 
   test("display names and bios from any text give a value or VALIDATION_FAILED, never anything else", () => {
     fc.assert(
-      fc.property(fc.oneof(text, fc.anything()), (v) => onlyClientErrors(() => parseWith(f.displayName, v)) && onlyClientErrors(() => parseWith(f.bio, v)) && onlyClientErrors(() => parseWith(f.username, v))),
+      fc.property(
+        fc.oneof(text, fc.anything()),
+        (v) =>
+          onlyClientErrors(() => parseWith(f.displayName, v)) &&
+          onlyClientErrors(() => parseWith(f.bio, v)) &&
+          onlyClientErrors(() => parseWith(f.username, v)),
+      ),
       RUNS,
     );
   });
@@ -70,23 +109,36 @@ describe("the text policy", () => {
 describe("file names", () => {
   test("a safe name is never empty, at most 200 characters, well formed, with no path, hidden or shell-special characters and no leading dot", () => {
     fc.assert(
-      fc.property(fc.oneof(text, fc.string({ unit: "grapheme", maxLength: 300 }), fc.constantFrom("../../etc/passwd", "..", ".", "invoice\u202Efdp.exe", "C:\\x\\y.txt")), (s) => {
-        const out = safeFileName(s);
-        return (
-          out.length > 0 &&
-          [...out].length <= 200 &&
-          out.isWellFormed() &&
-          !/[\\/"<>:|?*]/.test(out) &&
-          !out.startsWith(".") &&
-          findHiddenCharacter(out) === null
-        );
-      }),
+      fc.property(
+        fc.oneof(
+          text,
+          fc.string({ unit: "grapheme", maxLength: 300 }),
+          fc.constantFrom("../../etc/passwd", "..", ".", "invoice\u202Efdp.exe", "C:\\x\\y.txt"),
+        ),
+        (s) => {
+          const out = safeFileName(s);
+          return (
+            out.length > 0 &&
+            [...out].length <= 200 &&
+            out.isWellFormed() &&
+            !/[\\/"<>:|?*]/.test(out) &&
+            !out.startsWith(".") &&
+            findHiddenCharacter(out) === null
+          );
+        },
+      ),
       RUNS,
     );
   });
 
   test("sniffing any bytes names a type and never throws", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => typeof sniffType(b) === "string" && sniffType(b).includes("/")), RUNS);
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        (b) => typeof sniffType(b) === "string" && sniffType(b).includes("/"),
+      ),
+      RUNS,
+    );
   });
 });
 
@@ -124,7 +176,10 @@ describe("addresses", () => {
         const host = new URL(`https://[${groups.join(":")}]/`).hostname;
         const parsed = parseAddress(host)!;
         const inner = embeddedIpv4(parsed);
-        return parsed.every((b, i) => b === bytes[i]) && (inner === null || isPublicAddress(parsed) === isPublicAddress(inner));
+        return (
+          parsed.every((b, i) => b === bytes[i]) &&
+          (inner === null || isPublicAddress(parsed) === isPublicAddress(inner))
+        );
       }),
       RUNS,
     );
@@ -145,12 +200,21 @@ describe("addresses", () => {
 
   test("checking any URL text gives a URL or OutboundRefused; what passes is https, without credentials, on an allowed host", () => {
     const policy = { allowedHosts: ["fcm.googleapis.com", "*.push.apple.com"] };
-    const urls = fc.oneof(fc.webUrl({ withFragments: true, withQueryParameters: true }), text, fc.constantFrom("https://fcm.googleapis.com/x", "https://a.push.apple.com/y"));
+    const urls = fc.oneof(
+      fc.webUrl({ withFragments: true, withQueryParameters: true }),
+      text,
+      fc.constantFrom("https://fcm.googleapis.com/x", "https://a.push.apple.com/y"),
+    );
     fc.assert(
       fc.property(urls, (u) => {
         try {
           const url = checkUrl(u, policy);
-          return url.protocol === "https:" && !url.username && !url.password && (url.hostname === "fcm.googleapis.com" || url.hostname.endsWith(".push.apple.com"));
+          return (
+            url.protocol === "https:" &&
+            !url.username &&
+            !url.password &&
+            (url.hostname === "fcm.googleapis.com" || url.hostname.endsWith(".push.apple.com"))
+          );
         } catch (err) {
           return err instanceof OutboundRefused;
         }
@@ -163,36 +227,47 @@ describe("addresses", () => {
 describe("limits", () => {
   test("a token bucket never lets more through than its burst plus its rate over the time that passed", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 100 }), fc.array(fc.tuple(fc.nat(2000), fc.nat(20)), { maxLength: 50 }), (rate, burst, steps) => {
-        let now = 0;
-        const bucket = new TokenBucket(rate, burst, () => now);
-        let allowed = 0;
-        for (const [dt, takes] of steps) {
-          now += dt;
-          for (let i = 0; i < takes; i++) if (bucket.take() === 0) allowed++;
-        }
-        return allowed <= burst + (now / 1000) * rate + 1e-9;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.array(fc.tuple(fc.nat(2000), fc.nat(20)), { maxLength: 50 }),
+        (rate, burst, steps) => {
+          let now = 0;
+          const bucket = new TokenBucket(rate, burst, () => now);
+          let allowed = 0;
+          for (const [dt, takes] of steps) {
+            now += dt;
+            for (let i = 0; i < takes; i++) if (bucket.take() === 0) allowed++;
+          }
+          return allowed <= burst + (now / 1000) * rate + 1e-9;
+        },
+      ),
       RUNS,
     );
   });
 
   test("the sliding-window limiter allows at most its limit within any one window, and says how long to wait", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.nat(3000), { minLength: 1, maxLength: 100 }), (limit, gaps) => {
-        let now = 0;
-        const limiter = new RateLimiter(limit, 60_000, () => now);
-        const allowedAt: number[] = [];
-        for (const gap of gaps) {
-          now += gap;
-          const wait = limiter.hit("k");
-          if (wait === 0) allowedAt.push(now);
-          else if (wait < 1) return false;
-        }
-        // The weighted estimate never undercounts the current window, so a window never holds more than 2×limit
-        // across its edge and never more than limit within one fixed window.
-        return allowedAt.every((t) => allowedAt.filter((u) => Math.floor(u / 60_000) === Math.floor(t / 60_000)).length <= limit);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.nat(3000), { minLength: 1, maxLength: 100 }),
+        (limit, gaps) => {
+          let now = 0;
+          const limiter = new RateLimiter(limit, 60_000, () => now);
+          const allowedAt: number[] = [];
+          for (const gap of gaps) {
+            now += gap;
+            const wait = limiter.hit("k");
+            if (wait === 0) allowedAt.push(now);
+            else if (wait < 1) return false;
+          }
+          // The weighted estimate never undercounts the current window, so a window never holds more than 2×limit
+          // across its edge and never more than limit within one fixed window.
+          return allowedAt.every(
+            (t) => allowedAt.filter((u) => Math.floor(u / 60_000) === Math.floor(t / 60_000)).length <= limit,
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -219,7 +294,10 @@ describe("frames, bodies and settings from outside", () => {
 
   test("every WebSocket frame schema answers any JSON value with a frame or VALIDATION_FAILED", () => {
     const schemas = [helloFrame, sendFrame, pingFrame, presenceFrame, typingFrame, receiptFrame];
-    fc.assert(fc.property(frameLike, (v) => schemas.every((schema) => onlyClientErrors(() => parseWith(schema, v)))), RUNS);
+    fc.assert(
+      fc.property(frameLike, (v) => schemas.every((schema) => onlyClientErrors(() => parseWith(schema, v)))),
+      RUNS,
+    );
   });
 
   test("any search text becomes an FTS5 query SQLite accepts, or none at all", () => {
@@ -227,12 +305,20 @@ describe("frames, bodies and settings from outside", () => {
     db.run("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')");
     db.run("INSERT INTO t VALUES ('the beans are up'), ('\"quoted\" NEAR(x) AND OR NOT *')");
     fc.assert(
-      fc.property(fc.oneof(text, fc.string({ unit: "grapheme", maxLength: 60 }), fc.constantFrom('"', "*", "NEAR(", "AND OR", "a:b", "(x", "^y", "-z")), fc.boolean(), (q, prefix) => {
-        const fts = ftsQuery(q, prefix);
-        if (fts === null) return true;
-        db.query("SELECT rowid FROM t WHERE t MATCH ?").all(fts);
-        return true;
-      }),
+      fc.property(
+        fc.oneof(
+          text,
+          fc.string({ unit: "grapheme", maxLength: 60 }),
+          fc.constantFrom('"', "*", "NEAR(", "AND OR", "a:b", "(x", "^y", "-z"),
+        ),
+        fc.boolean(),
+        (q, prefix) => {
+          const fts = ftsQuery(q, prefix);
+          if (fts === null) return true;
+          db.query("SELECT rowid FROM t WHERE t MATCH ?").all(fts);
+          return true;
+        },
+      ),
       RUNS,
     );
     db.close();
@@ -242,13 +328,18 @@ describe("frames, bodies and settings from outside", () => {
     const boundary = "fuzzBoundary123";
     const parts = fc.oneof(
       fc.uint8Array({ maxLength: 400 }),
-      fc.tuple(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 200 }), fc.boolean()).map(([name, bytes, close]) =>
-        new Uint8Array([
-          ...new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`),
-          ...bytes,
-          ...new TextEncoder().encode(close ? `\r\n--${boundary}--\r\n` : ""),
-        ]),
-      ),
+      fc
+        .tuple(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 200 }), fc.boolean())
+        .map(
+          ([name, bytes, close]) =>
+            new Uint8Array([
+              ...new TextEncoder().encode(
+                `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`,
+              ),
+              ...bytes,
+              ...new TextEncoder().encode(close ? `\r\n--${boundary}--\r\n` : ""),
+            ]),
+        ),
     );
     await fc.assert(
       fc.asyncProperty(parts, fc.integer({ min: 1, max: 7 }), async (body, chunks) => {
@@ -272,32 +363,71 @@ describe("frames, bodies and settings from outside", () => {
   });
 
   test("any Content-Type header gives a boundary or a clear 4xx error", () => {
-    fc.assert(fc.property(fc.oneof(text, fc.constant(undefined), fc.string().map((b) => `multipart/form-data; boundary=${b}`)), (ct) => onlyClientErrors(() => boundaryOf(ct))), RUNS);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          text,
+          fc.constant(undefined),
+          fc.string().map((b) => `multipart/form-data; boundary=${b}`),
+        ),
+        (ct) => onlyClientErrors(() => boundaryOf(ct)),
+      ),
+      RUNS,
+    );
   });
 
   test("any value for any setting either loads or stops start-up with a ConfigError naming it", () => {
-    const names = ["PARLEY_PORT", "PARLEY_SEND_RATE", "PARLEY_MIN_FREE_BYTES", "PARLEY_TRUST_PROXY", "PARLEY_LOG_FORMAT", "PARLEY_PUBLIC_URL", "PARLEY_OUTBOUND_ALLOWED_NETWORKS", "PARLEY_PUSH_CONTACT"];
+    const names = [
+      "PARLEY_PORT",
+      "PARLEY_SEND_RATE",
+      "PARLEY_MIN_FREE_BYTES",
+      "PARLEY_TRUST_PROXY",
+      "PARLEY_LOG_FORMAT",
+      "PARLEY_PUBLIC_URL",
+      "PARLEY_OUTBOUND_ALLOWED_NETWORKS",
+      "PARLEY_PUSH_CONTACT",
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...names), fc.oneof(text, fc.integer().map(String), fc.constantFrom("10.0.0.0/8", "::1", "0", "true")), (name, value) => {
-        try {
-          loadConfig({ env: { [name]: value } });
-          return true;
-        } catch (err) {
-          return err instanceof ConfigError && err.message.includes(name);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...names),
+        fc.oneof(text, fc.integer().map(String), fc.constantFrom("10.0.0.0/8", "::1", "0", "true")),
+        (name, value) => {
+          try {
+            loadConfig({ env: { [name]: value } });
+            return true;
+          } catch (err) {
+            return err instanceof ConfigError && err.message.includes(name);
+          }
+        },
+      ),
       RUNS,
     );
   });
 
   test("faults of the machine map to their retryable codes and nothing else is mistaken for one", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.constantFrom("ENOSPC", "SQLITE_FULL", "SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED", "EDQUOT", "EACCES")), (code) => {
-        const mapped = faultToAppError(Object.assign(new Error("x"), { code }));
-        if (["ENOSPC", "SQLITE_FULL", "EDQUOT"].includes(code)) return mapped?.code === "STORAGE_FULL" && mapped.retryAfterSeconds! > 0;
-        if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return mapped?.code === "DATABASE_BUSY";
-        return mapped === null;
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom(
+            "ENOSPC",
+            "SQLITE_FULL",
+            "SQLITE_BUSY",
+            "SQLITE_BUSY_SNAPSHOT",
+            "SQLITE_LOCKED",
+            "EDQUOT",
+            "EACCES",
+          ),
+        ),
+        (code) => {
+          const mapped = faultToAppError(Object.assign(new Error("x"), { code }));
+          if (["ENOSPC", "SQLITE_FULL", "EDQUOT"].includes(code))
+            return mapped?.code === "STORAGE_FULL" && mapped.retryAfterSeconds! > 0;
+          if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+            return mapped?.code === "DATABASE_BUSY";
+          return mapped === null;
+        },
+      ),
       RUNS,
     );
   });

@@ -31,7 +31,26 @@ let certDir: string;
 
 function makeCertificate(dir: string): void {
   const r = Bun.spawnSync(
-    ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    [
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
     { stderr: "pipe" },
   );
   if (r.exitCode !== 0) throw new Error(`openssl failed: ${r.stderr.toString()}`);
@@ -49,11 +68,19 @@ interface Device {
 async function device(name: string): Promise<Device> {
   const keys = (await subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"])) as CryptoKeyPair;
   const publicRaw = new Uint8Array(await subtle.exportKey("raw", keys.publicKey));
-  return { name, keys, publicRaw, auth: crypto.getRandomValues(new Uint8Array(16)), endpoint: `https://127.0.0.1:${service.port}/push/${name}` };
+  return {
+    name,
+    keys,
+    publicRaw,
+    auth: crypto.getRandomValues(new Uint8Array(16)),
+    endpoint: `https://127.0.0.1:${service.port}/push/${name}`,
+  };
 }
 
 async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const k = await subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   return new Uint8Array(await subtle.sign("HMAC", k, data as Uint8Array<ArrayBuffer>));
 }
 
@@ -63,14 +90,26 @@ async function decrypt(d: Device, body: Uint8Array): Promise<any> {
   const idlen = body[20]!;
   const serverPublic = body.subarray(21, 21 + idlen);
   const ciphertext = body.subarray(21 + idlen);
-  const serverKey = await subtle.importKey("raw", serverPublic as Uint8Array<ArrayBuffer>, { name: "ECDH", namedCurve: "P-256" }, false, []);
+  const serverKey = await subtle.importKey(
+    "raw",
+    serverPublic as Uint8Array<ArrayBuffer>,
+    { name: "ECDH", namedCurve: "P-256" },
+    false,
+    [],
+  );
   const ecdh = new Uint8Array(await subtle.deriveBits({ name: "ECDH", public: serverKey }, d.keys.privateKey, 256));
   const ikm = await hmac(await hmac(d.auth, ecdh), concat(enc("WebPush: info\0"), d.publicRaw, serverPublic, [1]));
   const prk = await hmac(salt, ikm);
   const cek = (await hmac(prk, concat(enc("Content-Encoding: aes128gcm\0"), [1]))).subarray(0, 16);
   const nonce = (await hmac(prk, concat(enc("Content-Encoding: nonce\0"), [1]))).subarray(0, 12);
   const key = await subtle.importKey("raw", cek as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["decrypt"]);
-  const plain = new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: nonce as Uint8Array<ArrayBuffer> }, key, ciphertext as Uint8Array<ArrayBuffer>));
+  const plain = new Uint8Array(
+    await subtle.decrypt(
+      { name: "AES-GCM", iv: nonce as Uint8Array<ArrayBuffer> },
+      key,
+      ciphertext as Uint8Array<ArrayBuffer>,
+    ),
+  );
   let end = plain.length - 1;
   while (plain[end] === 0) end--;
   expect(plain[end]).toBe(2); // the last record's delimiter
@@ -85,8 +124,19 @@ async function verifyVapid(header: string, expectedKey: string): Promise<Record<
   expect(k).toBe(expectedKey);
   const [h, p, sig] = jwt!.split(".");
   expect(JSON.parse(Buffer.from(h!, "base64url").toString())).toEqual({ typ: "JWT", alg: "ES256" });
-  const key = await subtle.importKey("raw", Buffer.from(k!, "base64url"), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
-  const valid = await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, Buffer.from(sig!, "base64url"), enc(`${h}.${p}`));
+  const key = await subtle.importKey(
+    "raw",
+    Buffer.from(k!, "base64url"),
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["verify"],
+  );
+  const valid = await subtle.verify(
+    { name: "ECDSA", hash: "SHA-256" },
+    key,
+    Buffer.from(sig!, "base64url"),
+    enc(`${h}.${p}`),
+  );
   expect(valid).toBe(true);
   return JSON.parse(Buffer.from(p!, "base64url").toString());
 }
@@ -115,7 +165,10 @@ async function startParley(env: Record<string, string> = {}): Promise<Parley> {
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const res = await fetch(server.url + path, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -131,18 +184,31 @@ async function stopParley(p: Parley) {
 }
 
 async function people(p: Parley, names: string[]) {
-  const admin = (await p.call("POST", "/api/v1/setup", undefined, { username: "ana", password: "ana-password", displayName: "Ana" })).body;
+  const admin = (
+    await p.call("POST", "/api/v1/setup", undefined, { username: "ana", password: "ana-password", displayName: "Ana" })
+  ).body;
   const out: Record<string, { token: string; id: string }> = { ana: { token: admin.token, id: admin.user.id } };
   for (const name of names) {
     const invite = (await p.call("POST", "/api/v1/admin/invites", admin.token, {})).body.invite;
-    const r = (await p.call("POST", "/api/v1/auth/register", undefined, { username: name, password: `${name}-password`, displayName: name.toUpperCase(), inviteCode: invite.code })).body;
+    const r = (
+      await p.call("POST", "/api/v1/auth/register", undefined, {
+        username: name,
+        password: `${name}-password`,
+        displayName: name.toUpperCase(),
+        inviteCode: invite.code,
+      })
+    ).body;
     out[name] = { token: r.token, id: r.user.id };
   }
   return out;
 }
 
 const subscribeDevice = (p: Parley, token: string, d: Device, label = `${d.name}'s laptop`) =>
-  p.call("POST", "/api/v1/push/subscriptions", token, { endpoint: d.endpoint, keys: { p256dh: b64u(d.publicRaw), auth: b64u(d.auth) }, label });
+  p.call("POST", "/api/v1/push/subscriptions", token, {
+    endpoint: d.endpoint,
+    keys: { p256dh: b64u(d.publicRaw), auth: b64u(d.auth) },
+    label,
+  });
 
 const pushesTo = (d: Device) => received.filter((r) => r.path === `/push/${d.name}`);
 async function waitForPushes(d: Device, n: number, timeoutMs = 10_000): Promise<Received[]> {
@@ -182,16 +248,32 @@ describe("Web Push", () => {
   let vapidKey: string;
   let benPhone: Device, catPhone: Device, anaPhone: Device;
   let direct: string, group: string;
-  const say = (who: string, conversationId: string, text: string) => p.call("POST", `/api/v1/conversations/${conversationId}/messages`, u[who]!.token, { clientId: crypto.randomUUID(), text });
+  const say = (who: string, conversationId: string, text: string) =>
+    p.call("POST", `/api/v1/conversations/${conversationId}/messages`, u[who]!.token, {
+      clientId: crypto.randomUUID(),
+      text,
+    });
 
   beforeAll(async () => {
     p = await startParley({ PARLEY_PUSH_AWAY_SECONDS: "0" });
     u = await people(p, ["ben", "cat"]);
     vapidKey = (await p.call("GET", "/api/v1/push/vapid-public-key", u.ben!.token)).body.key;
     [benPhone, catPhone, anaPhone] = await Promise.all([device("ben"), device("cat"), device("ana")]);
-    for (const [who, d] of [["ben", benPhone], ["cat", catPhone], ["ana", anaPhone]] as const) expect((await subscribeDevice(p, u[who]!.token, d)).status).toBe(201);
-    direct = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.ben!.id })).body.conversation.id;
-    group = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "group", title: "Picnic", memberIds: [u.ben!.id, u.cat!.id] })).body.conversation.id;
+    for (const [who, d] of [
+      ["ben", benPhone],
+      ["cat", catPhone],
+      ["ana", anaPhone],
+    ] as const)
+      expect((await subscribeDevice(p, u[who]!.token, d)).status).toBe(201);
+    direct = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.ben!.id })).body
+      .conversation.id;
+    group = (
+      await p.call("POST", "/api/v1/conversations", u.ana!.token, {
+        type: "group",
+        title: "Picnic",
+        memberIds: [u.ben!.id, u.cat!.id],
+      })
+    ).body.conversation.id;
   }, 30_000);
   afterAll(() => stopParley(p));
 
@@ -216,7 +298,16 @@ describe("Web Push", () => {
     expect(jwt.exp * 1000).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
     expect(jwt.sub).toMatch(/^mailto:/);
     const payload = await decrypt(benPhone, push!.body);
-    expect(payload).toMatchObject({ kind: "message", title: "Ana", body: "Are you coming tonight?", url: `/c/${direct}`, conversationId: direct, messageId: sent.body.message.id, badge: 1, private: false });
+    expect(payload).toMatchObject({
+      kind: "message",
+      title: "Ana",
+      body: "Are you coming tonight?",
+      url: `/c/${direct}`,
+      conversationId: direct,
+      messageId: sent.body.message.id,
+      badge: 1,
+      private: false,
+    });
     // Never the sender.
     await Bun.sleep(300);
     expect(pushesTo(anaPhone)).toHaveLength(0);
@@ -246,10 +337,14 @@ describe("Web Push", () => {
     socket.close();
 
     // Ben mutes the direct chat; Cat chooses "nothing" for the group; Ben chooses "all" for the group.
-    expect((await p.call("PUT", `/api/v1/conversations/${direct}/mute`, u.ben!.token, { until: "forever" })).status).toBe(200);
+    expect(
+      (await p.call("PUT", `/api/v1/conversations/${direct}/mute`, u.ben!.token, { until: "forever" })).status,
+    ).toBe(200);
     const none = await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.cat!.token, { level: "none" });
     expect(none.body.conversation).toMatchObject({ pushLevel: "none", pushLevelDefault: false });
-    expect((await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.ben!.token, { level: "all" })).status).toBe(200);
+    expect(
+      (await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.ben!.token, { level: "all" })).status,
+    ).toBe(200);
     await say("ana", direct, "muted, so silent");
     await say("ana", group, "@cat nothing reaches you now");
     const benPushes = await waitForPushes(benPhone, before.ben + 2);
@@ -271,7 +366,9 @@ describe("Web Push", () => {
     answers.set("/push/gone", [410]);
     answers.set("/push/flaky", [500, 201]);
     const goneSub = (await subscribeDevice(p, u.cat!.token, gone)).body.subscription;
-    const catsDirect = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.cat!.id })).body.conversation.id;
+    const catsDirect = (
+      await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.cat!.id })
+    ).body.conversation.id;
     const flakySub = (await subscribeDevice(p, u.cat!.token, flaky)).body.subscription;
     await say("ana", catsDirect, "Hello Cat");
     await waitForPushes(gone, 1);
@@ -289,10 +386,18 @@ describe("Web Push", () => {
     delays.set("/push/slow", 600);
     const dee = await (async () => {
       const invite = (await p.call("POST", "/api/v1/admin/invites", u.ana!.token, {})).body.invite;
-      return (await p.call("POST", "/api/v1/auth/register", undefined, { username: "dee", password: "dee-password", displayName: "DEE", inviteCode: invite.code })).body;
+      return (
+        await p.call("POST", "/api/v1/auth/register", undefined, {
+          username: "dee",
+          password: "dee-password",
+          displayName: "DEE",
+          inviteCode: invite.code,
+        })
+      ).body;
     })();
     await subscribeDevice(p, dee.token, slow);
-    const conv = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: dee.user.id })).body.conversation.id;
+    const conv = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: dee.user.id }))
+      .body.conversation.id;
     await say("ana", conv, "one");
     await waitForPushes(slow, 1);
     for (const text of ["two", "three", "four"]) await say("ana", conv, text);
@@ -305,7 +410,9 @@ describe("Web Push", () => {
 
   test("subscriptions are listed per device, can be tested and removed; signing out removes that device's", async () => {
     const list = (await p.call("GET", "/api/v1/push/subscriptions", u.ben!.token)).body.subscriptions;
-    expect(list).toEqual([expect.objectContaining({ label: "ben's laptop", service: `127.0.0.1:${service.port}`, current: true })]);
+    expect(list).toEqual([
+      expect.objectContaining({ label: "ben's laptop", service: `127.0.0.1:${service.port}`, current: true }),
+    ]);
     const before = pushesTo(benPhone).length;
     expect((await p.call("POST", `/api/v1/push/subscriptions/${list[0].id}/test`, u.ben!.token)).status).toBe(202);
     const pushes = await waitForPushes(benPhone, before + 1);
@@ -355,11 +462,21 @@ describe("private push mode", () => {
       const u = await people(p, ["dee"]);
       const phone = await device("dee");
       await subscribeDevice(p, u.dee!.token, phone);
-      const conv = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.dee!.id })).body.conversation.id;
-      await p.call("POST", `/api/v1/conversations/${conv}/messages`, u.ana!.token, { clientId: "secret-1", text: "The surprise party is on Friday" });
+      const conv = (await p.call("POST", "/api/v1/conversations", u.ana!.token, { type: "direct", userId: u.dee!.id }))
+        .body.conversation.id;
+      await p.call("POST", `/api/v1/conversations/${conv}/messages`, u.ana!.token, {
+        clientId: "secret-1",
+        text: "The surprise party is on Friday",
+      });
       const [push] = await waitForPushes(phone, 1);
       const payload = await decrypt(phone, push!.body);
-      expect(payload).toMatchObject({ kind: "message", private: true, title: "New message", body: "", url: `/c/${conv}` });
+      expect(payload).toMatchObject({
+        kind: "message",
+        private: true,
+        title: "New message",
+        body: "",
+        url: `/c/${conv}`,
+      });
       expect(JSON.stringify(payload)).not.toContain("surprise");
       expect(JSON.stringify(payload)).not.toContain("Ana");
     } finally {
@@ -373,7 +490,11 @@ describe("rotating the VAPID keys", () => {
     const dir = tempDir("parley-rotate-");
     try {
       const dataDir = join(dir, "data");
-      const run = () => Bun.spawnSync([process.execPath, join(root, "src", "main.ts"), "push", "rotate-keys", "--data-dir", dataDir], { stdout: "pipe", stderr: "pipe" });
+      const run = () =>
+        Bun.spawnSync([process.execPath, join(root, "src", "main.ts"), "push", "rotate-keys", "--data-dir", dataDir], {
+          stdout: "pipe",
+          stderr: "pipe",
+        });
       const first = run();
       expect(first.exitCode).toBe(0);
       const key1 = JSON.parse(await Bun.file(join(dataDir, "vapid.json")).text()).publicKey;

@@ -12,7 +12,9 @@ describe("login rate limits", () => {
   test("after the limit, attempts get 429 with Retry-After, even with the right password", async () => {
     await setUp(s);
     for (let i = 0; i < 2; i++) {
-      expect((await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: "wrong-password" } })).status).toBe(401);
+      expect(
+        (await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: "wrong-password" } })).status,
+      ).toBe(401);
     }
     const last = await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: "wrong-password" } });
     expect(last.status).toBe(429);
@@ -25,9 +27,13 @@ describe("login rate limits", () => {
   });
 
   test("registration and password reset share the limit per address", async () => {
-    const reg = await s.call("POST", "/api/v1/auth/register", { body: { username: "zed", password: "zed-password", displayName: "Z" } });
+    const reg = await s.call("POST", "/api/v1/auth/register", {
+      body: { username: "zed", password: "zed-password", displayName: "Z" },
+    });
     expect(reg.status).toBe(429);
-    const reset = await s.call("POST", "/api/v1/auth/password-reset", { body: { token: "abc", password: "whatever-pass" } });
+    const reset = await s.call("POST", "/api/v1/auth/password-reset", {
+      body: { token: "abc", password: "whatever-pass" },
+    });
     expect(reset.status).toBe(429);
   });
 });
@@ -60,12 +66,18 @@ describe("per-username limits behind a trusted proxy", () => {
     try {
       await setUp(proxied);
       const attempt = (ip: string) =>
-        proxied.call("POST", "/api/v1/auth/login", { body: { username: "ANA", password: "guess" }, headers: { "x-forwarded-for": ip } });
+        proxied.call("POST", "/api/v1/auth/login", {
+          body: { username: "ANA", password: "guess" },
+          headers: { "x-forwarded-for": ip },
+        });
       for (const ip of ["10.0.0.1", "10.0.0.2", "10.0.0.3"]) expect((await attempt(ip)).status).toBe(401);
       const limited = await attempt("10.0.0.4");
       expect(limited.status).toBe(429);
       // Another account from a fresh address is not affected.
-      const other = await proxied.call("POST", "/api/v1/auth/login", { body: { username: "someone", password: "guess" }, headers: { "x-forwarded-for": "10.0.0.5" } });
+      const other = await proxied.call("POST", "/api/v1/auth/login", {
+        body: { username: "someone", password: "guess" },
+        headers: { "x-forwarded-for": "10.0.0.5" },
+      });
       expect(other.status).toBe(401);
     } finally {
       await proxied.stop();

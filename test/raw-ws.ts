@@ -35,7 +35,8 @@ export async function openRawSocket(baseUrl: string, token: string): Promise<Raw
       const payload = Buffer.from(text);
       const mask = crypto.getRandomValues(new Uint8Array(4));
       const len = payload.length;
-      const header = len < 126 ? Buffer.from([0x81, 0x80 | len]) : Buffer.from([0x81, 0x80 | 126, len >> 8, len & 0xff]);
+      const header =
+        len < 126 ? Buffer.from([0x81, 0x80 | len]) : Buffer.from([0x81, 0x80 | 126, len >> 8, len & 0xff]);
       const masked = Buffer.alloc(len);
       for (let i = 0; i < len; i++) masked[i] = payload[i]! ^ mask[i % 4]!;
       socket.write(Buffer.concat([header, Buffer.from(mask), masked]));

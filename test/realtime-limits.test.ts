@@ -15,7 +15,12 @@ beforeAll(async () => {
   s = await startTestServer();
   ana = await setUp(s);
   ben = await addMember(s, ana.token, "ben");
-  conv = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: "Limits", memberIds: [ben.user.id] } })).body.conversation;
+  conv = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: ana.token,
+      body: { type: "group", title: "Limits", memberIds: [ben.user.id] },
+    })
+  ).body.conversation;
 });
 afterAll(() => s.stop());
 
@@ -41,12 +46,24 @@ describe("bad WebSocket frames", () => {
       // The id is found when it comes before the bulk of the frame, as it does from our clients.
       [JSON.stringify({ id: "t12", ...send({ text: "x".repeat(70_000) }) }), "t12", "FRAME_TOO_LARGE"],
       // A lone surrogate is not valid UTF-8 text: it must not reach the database.
-      [`{"type":"send","id":"t13","conversationId":"${conv.id}","clientId":"${cid()}","text":"bad \\ud800 text"}`, "t13", "VALIDATION_FAILED", "text"],
+      [
+        `{"type":"send","id":"t13","conversationId":"${conv.id}","clientId":"${cid()}","text":"bad \\ud800 text"}`,
+        "t13",
+        "VALIDATION_FAILED",
+        "text",
+      ],
     ];
     for (const [frame, id, code, field] of cases) {
       tab.send(frame);
-      const reply = await tab.next((f) => f.type === "error" && f.id === id && !tab.frames.slice(0, tab.frames.indexOf(f)).includes(f), 2000);
-      expect({ id: reply.id, code: reply.code, ...(field ? { field: reply.field } : {}) }).toEqual({ id, code, ...(field ? { field } : {}) });
+      const reply = await tab.next(
+        (f) => f.type === "error" && f.id === id && !tab.frames.slice(0, tab.frames.indexOf(f)).includes(f),
+        2000,
+      );
+      expect({ id: reply.id, code: reply.code, ...(field ? { field: reply.field } : {}) }).toEqual({
+        id,
+        code,
+        ...(field ? { field } : {}),
+      });
       expect(typeof reply.message).toBe("string");
       tab.frames.length = 0; // so the next null-id error is the new one
     }
@@ -73,15 +90,43 @@ describe("bad HTTP input", () => {
   test("is refused with a clear error and changes nothing", async () => {
     const before = s.snapshot();
     const path = `/api/v1/conversations/${conv.id}/messages`;
-    const cases: [string, string, { body?: unknown; raw?: string; headers?: Record<string, string> }, number, string, string?][] = [
+    const cases: [
+      string,
+      string,
+      { body?: unknown; raw?: string; headers?: Record<string, string> },
+      number,
+      string,
+      string?,
+    ][] = [
       ["POST", path, { raw: "{not json", headers: { "content-type": "application/json" } }, 400, "BAD_REQUEST"],
       ["POST", path, { body: { text: "hi" } }, 400, "VALIDATION_FAILED", "clientId"],
       ["POST", path, { body: { clientId: "a", text: "x".repeat(16 * 1024 + 1) } }, 400, "VALIDATION_FAILED", "text"],
-      ["POST", path, { raw: `{"clientId":"a","text":"\\udc00"}`, headers: { "content-type": "application/json" } }, 400, "VALIDATION_FAILED", "text"],
+      [
+        "POST",
+        path,
+        { raw: `{"clientId":"a","text":"\\udc00"}`, headers: { "content-type": "application/json" } },
+        400,
+        "VALIDATION_FAILED",
+        "text",
+      ],
       ["POST", path, { body: { clientId: "a", text: "y".repeat(300_000) } }, 413, "PAYLOAD_TOO_LARGE"],
       ["POST", "/api/v1/conversations", { body: { type: "channel" } }, 400, "VALIDATION_FAILED", "type"],
-      ["POST", "/api/v1/conversations", { body: { type: "group", title: "" , memberIds: [] } }, 400, "VALIDATION_FAILED", "title"],
-      ["POST", "/api/v1/conversations", { body: { type: "group", title: "G", memberIds: [ben.user.id, "ghost"] } }, 404, "USER_NOT_FOUND", "memberIds"],
+      [
+        "POST",
+        "/api/v1/conversations",
+        { body: { type: "group", title: "", memberIds: [] } },
+        400,
+        "VALIDATION_FAILED",
+        "title",
+      ],
+      [
+        "POST",
+        "/api/v1/conversations",
+        { body: { type: "group", title: "G", memberIds: [ben.user.id, "ghost"] } },
+        404,
+        "USER_NOT_FOUND",
+        "memberIds",
+      ],
       ["GET", "/api/v1/events?since=abc", {}, 400, "VALIDATION_FAILED", "since"],
       ["GET", "/api/v1/events?limit=0", {}, 400, "VALIDATION_FAILED", "limit"],
       ["GET", `${path}?before=a&after=b`, {}, 400, "VALIDATION_FAILED", "after"],
@@ -100,10 +145,18 @@ describe("limits that protect the server", () => {
     const limited = await startTestServer({ sendRate: "2" });
     try {
       const admin = await setUp(limited);
-      const room = (await limited.call("POST", "/api/v1/conversations", { token: admin.token, body: { type: "group", title: "R", memberIds: [] } })).body.conversation;
+      const room = (
+        await limited.call("POST", "/api/v1/conversations", {
+          token: admin.token,
+          body: { type: "group", title: "R", memberIds: [] },
+        })
+      ).body.conversation;
       const tab = await TestSocket.ready(limited.url, admin.token);
-      for (let i = 0; i < 6; i++) tab.send({ type: "send", id: `r${i}`, conversationId: room.id, clientId: `r${i}`, text: `m${i}` });
-      const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => tab.next((f) => f.id === `r${i}` && f.type !== "event")));
+      for (let i = 0; i < 6; i++)
+        tab.send({ type: "send", id: `r${i}`, conversationId: room.id, clientId: `r${i}`, text: `m${i}` });
+      const replies = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => tab.next((f) => f.id === `r${i}` && f.type !== "event")),
+      );
       expect(replies.map((r) => r.type)).toEqual(["ack", "ack", "ack", "ack", "error", "error"]); // a burst of twice the rate
       expect(replies[4]).toMatchObject({ code: "RATE_LIMITED" });
       expect(replies[4].retryAfter).toBeGreaterThanOrEqual(1);
@@ -120,12 +173,20 @@ describe("limits that protect the server", () => {
     try {
       const admin = await setUp(small);
       const slowUser = await addMember(small, admin.token, "slow");
-      const room = (await small.call("POST", "/api/v1/conversations", { token: admin.token, body: { type: "group", title: "Flood", memberIds: [slowUser.user.id] } })).body.conversation;
+      const room = (
+        await small.call("POST", "/api/v1/conversations", {
+          token: admin.token,
+          body: { type: "group", title: "Flood", memberIds: [slowUser.user.id] },
+        })
+      ).body.conversation;
       const first = await TestSocket.ready(small.url, slowUser.token);
       const head = first.frames[0].lastEventId;
       first.close();
       await first.closed;
-      const frozen = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/frozen-client.ts"), small.url, slowUser.token], { stdout: "pipe", stderr: "inherit" });
+      const frozen = Bun.spawn(
+        [process.execPath, join(import.meta.dir, "fixtures/frozen-client.ts"), small.url, slowUser.token],
+        { stdout: "pipe", stderr: "inherit" },
+      );
       await frozen.stdout.getReader().read(); // "hello sent"
       const hub = small.running.app.deps.hub;
       while (hub.socketsOf(slowUser.user.id) === 0) await Bun.sleep(10);
@@ -134,7 +195,13 @@ describe("limits that protect the server", () => {
       const big = "z".repeat(16_000);
       let acked = 0;
       for (let i = 0; i < 1500 && hub.socketsOf(slowUser.user.id) > 0; i++) {
-        await sender.request({ type: "send", id: `f${i}`, conversationId: room.id, clientId: `f${i}`, text: `${i} ${big}` });
+        await sender.request({
+          type: "send",
+          id: `f${i}`,
+          conversationId: room.id,
+          clientId: `f${i}`,
+          text: `${i} ${big}`,
+        });
         acked++;
       }
       // Closed by the server long before the flood ended: it never held more than the limit for this client.

@@ -11,8 +11,11 @@ beforeAll(async () => {
 });
 afterAll(() => s.stop());
 
-const newUser = (username: string, extra: object = {}) => ({ body: { username, password: `${username}-secret-pw`, displayName: username, ...extra } });
-const invite = async (body: object = {}) => (await s.call("POST", "/api/v1/admin/invites", { token: admin, body })).body.invite;
+const newUser = (username: string, extra: object = {}) => ({
+  body: { username, password: `${username}-secret-pw`, displayName: username, ...extra },
+});
+const invite = async (body: object = {}) =>
+  (await s.call("POST", "/api/v1/admin/invites", { token: admin, body })).body.invite;
 
 describe("invite-only registration (the default)", () => {
   test("a new install needs an invite code", async () => {
@@ -46,7 +49,9 @@ describe("invite-only registration (the default)", () => {
     expect((await s.call("POST", "/api/v1/auth/register", newUser("eve1", { inviteCode: inv.code }))).status).toBe(201);
     expect((await s.call("POST", "/api/v1/auth/register", newUser("eve2", { inviteCode: inv.code }))).status).toBe(201);
     expect((await s.call("POST", "/api/v1/auth/register", newUser("eve3", { inviteCode: inv.code }))).status).toBe(400);
-    const listed = (await s.call("GET", "/api/v1/admin/invites", { token: admin })).body.invites.find((i: any) => i.code === inv.code);
+    const listed = (await s.call("GET", "/api/v1/admin/invites", { token: admin })).body.invites.find(
+      (i: any) => i.code === inv.code,
+    );
     expect(listed).toMatchObject({ uses: 2, usable: false });
   });
 
@@ -113,17 +118,27 @@ describe("usernames", () => {
 
 describe("registration modes", () => {
   test("only admins may change the registration mode, to a known mode", async () => {
-    expect((await s.call("PATCH", "/api/v1/admin/settings", { token: member, body: { registrationMode: "open" } })).status).toBe(403);
-    const bad = await s.call("PATCH", "/api/v1/admin/settings", { token: admin, body: { registrationMode: "everyone" } });
+    expect(
+      (await s.call("PATCH", "/api/v1/admin/settings", { token: member, body: { registrationMode: "open" } })).status,
+    ).toBe(403);
+    const bad = await s.call("PATCH", "/api/v1/admin/settings", {
+      token: admin,
+      body: { registrationMode: "everyone" },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe("registrationMode");
     const unknown = await s.call("PATCH", "/api/v1/admin/settings", { token: admin, body: { colour: "red" } });
     expect(unknown.status).toBe(400);
-    expect((await s.call("GET", "/api/v1/admin/settings", { token: admin })).body.settings.registrationMode).toBe("invite");
+    expect((await s.call("GET", "/api/v1/admin/settings", { token: admin })).body.settings.registrationMode).toBe(
+      "invite",
+    );
   });
 
   test("open registration needs no invite", async () => {
-    const r = await s.call("PATCH", "/api/v1/admin/settings", { token: admin, body: { registrationMode: "open", instanceName: "Family" } });
+    const r = await s.call("PATCH", "/api/v1/admin/settings", {
+      token: admin,
+      body: { registrationMode: "open", instanceName: "Family" },
+    });
     expect(r.body.settings).toEqual({ registrationMode: "open", instanceName: "Family" });
     expect((await s.call("GET", "/api/v1/instance")).body).toMatchObject({ name: "Family", registrationMode: "open" });
     expect((await s.call("POST", "/api/v1/auth/register", newUser("ivy"))).status).toBe(201);

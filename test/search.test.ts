@@ -8,17 +8,33 @@ let ana: Person, ben: Person, cat: Person, dan: Person;
 let direct: string, group: string, other: string;
 
 const send = async (p: Person, conv: string, text: string, extra: object = {}) =>
-  (await s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: p.token, body: { clientId: crypto.randomUUID(), text, ...extra } })).body.message;
+  (
+    await s.call("POST", `/api/v1/conversations/${conv}/messages`, {
+      token: p.token,
+      body: { clientId: crypto.randomUUID(), text, ...extra },
+    })
+  ).body.message;
 const search = (p: Person, query: string) => s.call("GET", `/api/v1/search/messages?${query}`, { token: p.token });
 const texts = (r: { body: { results: { message: { text: string } }[] } }) => r.body.results.map((x) => x.message.text);
 
 beforeAll(async () => {
   s = await startTestServer();
   ana = (await setUp(s)) as Person;
-  [ben, cat, dan] = (await Promise.all(["ben", "cat", "dan"].map((n) => addMember(s, ana.token, n)))) as unknown as Person[] as [Person, Person, Person];
-  direct = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })).body.conversation.id;
-  group = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: "Garden", memberIds: [ben.user.id, cat.user.id] } })).body.conversation.id;
-  other = (await s.call("POST", "/api/v1/conversations", { token: cat.token, body: { type: "direct", userId: dan.user.id } })).body.conversation.id;
+  [ben, cat, dan] = (await Promise.all(
+    ["ben", "cat", "dan"].map((n) => addMember(s, ana.token, n)),
+  )) as unknown as Person[] as [Person, Person, Person];
+  direct = (
+    await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })
+  ).body.conversation.id;
+  group = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: ana.token,
+      body: { type: "group", title: "Garden", memberIds: [ben.user.id, cat.user.id] },
+    })
+  ).body.conversation.id;
+  other = (
+    await s.call("POST", "/api/v1/conversations", { token: cat.token, body: { type: "direct", userId: dan.user.id } })
+  ).body.conversation.id;
   await send(ana, direct, "The café on Rue Crème opens at nine");
   await send(ben, direct, "Let's meet at the cafe then");
   await send(ana, group, "Planting tomatoes and basil this weekend");
@@ -45,17 +61,28 @@ describe("message search", () => {
   });
 
   test("the last word matches as a prefix; filters narrow by conversation, sender, date and files", async () => {
-    expect(texts(await search(ana, "q=tomat")).sort()).toEqual(["I will bring the tomato seedlings", "Planting tomatoes and basil this weekend"]);
+    expect(texts(await search(ana, "q=tomat")).sort()).toEqual([
+      "I will bring the tomato seedlings",
+      "Planting tomatoes and basil this weekend",
+    ]);
     expect(texts(await search(ana, `q=tomat&senderId=${cat.user.id}`))).toEqual(["I will bring the tomato seedlings"]);
     expect(texts(await search(ana, `q=at&conversationId=${direct}`)).length).toBeGreaterThan(0);
     expect(texts(await search(ana, `q=tomat&conversationId=${direct}`))).toEqual([]);
     const future = new Date(Date.now() + 3600_000).toISOString();
     const past = new Date(Date.now() - 3600_000).toISOString();
     expect(texts(await search(ana, `q=tomat&from=${encodeURIComponent(future)}`))).toEqual([]);
-    expect(texts(await search(ana, `q=tomat&from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}`))).toHaveLength(2);
+    expect(
+      texts(await search(ana, `q=tomat&from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}`)),
+    ).toHaveLength(2);
     const form = new FormData();
     form.append("file", new File(["seed list"], "seeds.txt"));
-    const up = (await (await fetch(`${s.url}/api/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${ana.token}` }, body: form })).json()) as any;
+    const up = (await (
+      await fetch(`${s.url}/api/v1/uploads`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ana.token}` },
+        body: form,
+      })
+    ).json()) as any;
     await send(ana, group, "tomato seed list attached", { attachmentIds: [up.attachment.id] });
     expect(texts(await search(ana, "q=tomato&hasFile=true"))).toEqual(["tomato seed list attached"]);
   });
@@ -63,7 +90,9 @@ describe("message search", () => {
   test("non-Latin scripts, and ranking prefers the better match, then the newer", async () => {
     expect(texts(await search(ben, "q=ντομάτες"))).toEqual(["Ελληνικά: ντομάτες και βασιλικός"]);
     // Case folds in every script (diacritics are folded for Latin letters, as FTS5's unicode61 does).
-    expect(texts(await search(ben, `q=${encodeURIComponent("ΝΤΟΜΆΤΕΣ")}`))).toEqual(["Ελληνικά: ντομάτες και βασιλικός"]);
+    expect(texts(await search(ben, `q=${encodeURIComponent("ΝΤΟΜΆΤΕΣ")}`))).toEqual([
+      "Ελληνικά: ντομάτες και βασιλικός",
+    ]);
     expect(texts(await search(ben, "q=日本語のトマト"))).toEqual(["日本語のトマト"]);
     await send(ana, group, "basil");
     await send(ana, group, "basil");
@@ -76,37 +105,78 @@ describe("message search", () => {
   test("edits and deletions are reflected at once; a removed member finds nothing of the group", async () => {
     const m = await send(cat, group, "rhubarb crumble recipe");
     expect(texts(await search(ben, "q=rhubarb"))).toEqual(["rhubarb crumble recipe"]);
-    await s.call("PATCH", `/api/v1/conversations/${group}/messages/${m.id}`, { token: cat.token, body: { text: "apple crumble recipe" } });
+    await s.call("PATCH", `/api/v1/conversations/${group}/messages/${m.id}`, {
+      token: cat.token,
+      body: { text: "apple crumble recipe" },
+    });
     expect(texts(await search(ben, "q=rhubarb"))).toEqual([]);
     expect(texts(await search(ben, "q=apple"))).toEqual(["apple crumble recipe"]);
     await s.call("DELETE", `/api/v1/conversations/${group}/messages/${m.id}`, { token: cat.token });
     expect(texts(await search(ben, "q=apple"))).toEqual([]);
     expect(texts(await search(cat, "q=tomat")).length).toBeGreaterThan(0);
-    expect((await s.call("DELETE", `/api/v1/conversations/${group}/members/${cat.user.id}`, { token: ana.token })).status).toBe(204);
+    expect(
+      (await s.call("DELETE", `/api/v1/conversations/${group}/members/${cat.user.id}`, { token: ana.token })).status,
+    ).toBe(204);
     expect(texts(await search(cat, "q=tomat"))).toEqual(["Secret tomatoes for Dan only"]);
   });
 
   test("search syntax is literal: quotes, *, NEAR(, AND, OR, NOT, colons and parentheses never fail or change the meaning", async () => {
     await send(ana, direct, 'He said "AND" NEAR(the) door* (really) col:umn OR not');
-    for (const q of ['"', '""', "*", "AND", "OR", "NOT", "NEAR(", "NEAR(the door", "(", ")", "((", "col:umn", "text:door", "^door", "-door", '"AND"', "a OR b", "{door}", "\\", "'", "%", "door*"]) {
+    for (const q of [
+      '"',
+      '""',
+      "*",
+      "AND",
+      "OR",
+      "NOT",
+      "NEAR(",
+      "NEAR(the door",
+      "(",
+      ")",
+      "((",
+      "col:umn",
+      "text:door",
+      "^door",
+      "-door",
+      '"AND"',
+      "a OR b",
+      "{door}",
+      "\\",
+      "'",
+      "%",
+      "door*",
+    ]) {
       const r = await search(ana, `q=${encodeURIComponent(q)}`);
       expect(r.status).toBe(200);
     }
     const and = texts(await search(ana, `q=${encodeURIComponent("AND")}`));
     expect(and).toContain('He said "AND" NEAR(the) door* (really) col:umn OR not');
     expect(and.every((t) => /\band/i.test(t))).toBe(true);
-    expect(texts(await search(ana, `q=${encodeURIComponent('NEAR(the door*')}`))).toEqual(['He said "AND" NEAR(the) door* (really) col:umn OR not']);
+    expect(texts(await search(ana, `q=${encodeURIComponent("NEAR(the door*")}`))).toEqual([
+      'He said "AND" NEAR(the) door* (really) col:umn OR not',
+    ]);
     // "OR" is a word here, not an operator: both words must be present.
     expect(texts(await search(ana, `q=${encodeURIComponent("cafe OR tomato")}`))).toEqual([]);
     // "NOT" is a word too: a message with "door" and "not" matches, where FTS5 syntax would fail.
-    expect(texts(await search(ana, `q=${encodeURIComponent("door NOT")}`))).toEqual(['He said "AND" NEAR(the) door* (really) col:umn OR not']);
+    expect(texts(await search(ana, `q=${encodeURIComponent("door NOT")}`))).toEqual([
+      'He said "AND" NEAR(the) door* (really) col:umn OR not',
+    ]);
     expect(texts(await search(ana, `q=${encodeURIComponent("NOT cafe")}`))).toEqual([]);
     // Empty, punctuation only, or very long queries: no results, no error.
-    for (const q of ["", "   ", "!!!", "x".repeat(500)]) expect((await search(ana, `q=${encodeURIComponent(q)}`)).body.results).toEqual([]);
+    for (const q of ["", "   ", "!!!", "x".repeat(500)])
+      expect((await search(ana, `q=${encodeURIComponent(q)}`)).body.results).toEqual([]);
   });
 
   test("bad filters are 400; strangers 401", async () => {
-    for (const q of [`q=a&from=yesterday`, "q=a&limit=0", "q=a&limit=51", "q=a&offset=-1", "q=a&hasFile=maybe", `q=${"x".repeat(501)}`, "q=a&unknown=1"]) {
+    for (const q of [
+      `q=a&from=yesterday`,
+      "q=a&limit=0",
+      "q=a&limit=51",
+      "q=a&offset=-1",
+      "q=a&hasFile=maybe",
+      `q=${"x".repeat(501)}`,
+      "q=a&unknown=1",
+    ]) {
       const r = await search(ana, q);
       expect([q, r.status]).toEqual([q, 400]);
     }
@@ -119,8 +189,14 @@ describe("people search and contact matching", () => {
   beforeAll(async () => {
     eve = (await addMember(s, ana.token, "jonathan.smith")) as unknown as Person;
     zoe = (await addMember(s, ana.token, "zoe")) as unknown as Person;
-    await s.call("PATCH", "/api/v1/me", { token: eve.token, body: { displayName: "Jonathan Smith", email: "Jon@Example.org" } });
-    await s.call("PATCH", "/api/v1/me", { token: zoe.token, body: { displayName: "Zoë Müller", email: "zoe@example.org", discoverable: false } });
+    await s.call("PATCH", "/api/v1/me", {
+      token: eve.token,
+      body: { displayName: "Jonathan Smith", email: "Jon@Example.org" },
+    });
+    await s.call("PATCH", "/api/v1/me", {
+      token: zoe.token,
+      body: { displayName: "Zoë Müller", email: "zoe@example.org", discoverable: false },
+    });
   });
   const names = (r: any) => r.body.users.map((u: any) => u.username);
   const find = (q: string) => s.call("GET", `/api/v1/search/users?q=${encodeURIComponent(q)}`, { token: ana.token });
@@ -138,21 +214,37 @@ describe("people search and contact matching", () => {
     expect(names(await find("Müller"))).toEqual([]);
     expect(names(await find("zoe"))).toEqual(["zoe"]);
     const hash = (email: string) => new Bun.CryptoHasher("sha256").update(email.trim().toLowerCase()).digest("hex");
-    const r = await s.call("POST", "/api/v1/contacts/match", { token: ben.token, body: { usernames: ["zoe", "JONATHAN.SMITH", "nobody"], emailHashes: [hash("jon@example.org"), hash("zoe@example.org"), hash("x@y.z")] } });
+    const r = await s.call("POST", "/api/v1/contacts/match", {
+      token: ben.token,
+      body: {
+        usernames: ["zoe", "JONATHAN.SMITH", "nobody"],
+        emailHashes: [hash("jon@example.org"), hash("zoe@example.org"), hash("x@y.z")],
+      },
+    });
     expect(r.status).toBe(200);
-    expect(r.body.matches.map((m: any) => [m.identifier, m.user.username]).sort()).toEqual([
-      ["JONATHAN.SMITH", "jonathan.smith"],
-      [hash("jon@example.org"), "jonathan.smith"],
-    ].sort());
+    expect(r.body.matches.map((m: any) => [m.identifier, m.user.username]).sort()).toEqual(
+      [
+        ["JONATHAN.SMITH", "jonathan.smith"],
+        [hash("jon@example.org"), "jonathan.smith"],
+      ].sort(),
+    );
     expect(JSON.stringify(r.body)).not.toContain("zoe@");
   });
 
   test("contact matching validates its input and is rate limited per person", async () => {
-    for (const body of [{ usernames: "ben" }, { usernames: ["bad name"] }, { emailHashes: ["abc"] }, { usernames: Array(501).fill("a") }, { other: [] }]) {
+    for (const body of [
+      { usernames: "ben" },
+      { usernames: ["bad name"] },
+      { emailHashes: ["abc"] },
+      { usernames: Array(501).fill("a") },
+      { other: [] },
+    ]) {
       expect((await s.call("POST", "/api/v1/contacts/match", { token: cat.token, body })).status).toBe(400);
     }
     let last = 0;
-    for (let i = 0; i < 12; i++) last = (await s.call("POST", "/api/v1/contacts/match", { token: dan.token, body: { usernames: ["ben"] } })).status;
+    for (let i = 0; i < 12; i++)
+      last = (await s.call("POST", "/api/v1/contacts/match", { token: dan.token, body: { usernames: ["ben"] } }))
+        .status;
     expect(last).toBe(429);
   });
 });

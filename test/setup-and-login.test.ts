@@ -15,7 +15,9 @@ describe("first-run setup", () => {
   });
 
   test("refuses registration before the admin exists", async () => {
-    const r = await s.call("POST", "/api/v1/auth/register", { body: { username: "early", password: "early-password", displayName: "Early" } });
+    const r = await s.call("POST", "/api/v1/auth/register", {
+      body: { username: "early", password: "early-password", displayName: "Early" },
+    });
     expect(r.status).toBe(403);
   });
 
@@ -27,8 +29,16 @@ describe("first-run setup", () => {
     ["username with spaces", { username: "ana maria", password: "long-enough-pw", displayName: "A" }, "username"],
     ["username with look-alike letters", { username: "аna", password: "long-enough-pw", displayName: "A" }, "username"],
     ["empty display name", { username: "ana", password: "long-enough-pw", displayName: "   " }, "displayName"],
-    ["overlong display name", { username: "ana", password: "long-enough-pw", displayName: "x".repeat(65) }, "displayName"],
-    ["display name with control characters", { username: "ana", password: "long-enough-pw", displayName: "An\u0000a" }, "displayName"],
+    [
+      "overlong display name",
+      { username: "ana", password: "long-enough-pw", displayName: "x".repeat(65) },
+      "displayName",
+    ],
+    [
+      "display name with control characters",
+      { username: "ana", password: "long-enough-pw", displayName: "An\u0000a" },
+      "displayName",
+    ],
     ["missing password", { username: "ana", displayName: "Ana" }, "password"],
     ["short password", { username: "ana", password: "short", displayName: "Ana" }, "password"],
     ["overlong password", { username: "ana", password: "p".repeat(257), displayName: "Ana" }, "password"],
@@ -44,13 +54,19 @@ describe("first-run setup", () => {
 
   test("rejects a body that is not JSON, or not an object", async () => {
     const before = s.snapshot();
-    const notJson = await s.call("POST", "/api/v1/setup", { raw: "{username:", headers: { "content-type": "application/json" } });
+    const notJson = await s.call("POST", "/api/v1/setup", {
+      raw: "{username:",
+      headers: { "content-type": "application/json" },
+    });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe("BAD_REQUEST");
     const array = await s.call("POST", "/api/v1/setup", { body: [1, 2] });
     expect(array.status).toBe(400);
     expect(array.body.error.code).toBe("VALIDATION_FAILED");
-    const form = await s.call("POST", "/api/v1/setup", { raw: "username=ana", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await s.call("POST", "/api/v1/setup", {
+      raw: "username=ana",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
     expect(s.snapshot()).toBe(before);
   });
@@ -72,14 +88,18 @@ describe("first-run setup", () => {
   });
 
   test("the password is stored as an argon2id hash, never in clear", () => {
-    const row = s.running.app.deps.store.sqlite.query<{ password_hash: string }, []>("SELECT password_hash FROM users").get()!;
+    const row = s.running.app.deps.store.sqlite
+      .query<{ password_hash: string }, []>("SELECT password_hash FROM users")
+      .get()!;
     expect(row.password_hash).toStartWith("$argon2id$");
     expect(s.snapshot()).not.toContain(ADMIN.password);
   });
 
   test("a second setup is refused with ALREADY_SET_UP and changes nothing", async () => {
     const before = s.snapshot();
-    const r = await s.call("POST", "/api/v1/setup", { body: { username: "mallory", password: "mallory-password", displayName: "M" } });
+    const r = await s.call("POST", "/api/v1/setup", {
+      body: { username: "mallory", password: "mallory-password", displayName: "M" },
+    });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe("ALREADY_SET_UP");
     expect(s.snapshot()).toBe(before);
@@ -97,8 +117,12 @@ describe("login and logout", () => {
 
   test("a wrong password and an unknown user get the same 401", async () => {
     const before = s.snapshot();
-    const wrong = await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: "not-the-password" } });
-    const unknown = await s.call("POST", "/api/v1/auth/login", { body: { username: "nobody", password: "not-the-password" } });
+    const wrong = await s.call("POST", "/api/v1/auth/login", {
+      body: { username: "ana", password: "not-the-password" },
+    });
+    const unknown = await s.call("POST", "/api/v1/auth/login", {
+      body: { username: "nobody", password: "not-the-password" },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body.error).toEqual(unknown.body.error);
@@ -117,7 +141,9 @@ describe("login and logout", () => {
   });
 
   test("logout ends the session at once", async () => {
-    const { body } = await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: ADMIN.password } });
+    const { body } = await s.call("POST", "/api/v1/auth/login", {
+      body: { username: "ana", password: ADMIN.password },
+    });
     expect((await s.call("GET", "/api/v1/me", { token: body.token })).status).toBe(200);
     const out = await s.call("POST", "/api/v1/auth/logout", { token: body.token });
     expect(out.status).toBe(204);
@@ -127,7 +153,9 @@ describe("login and logout", () => {
   });
 
   test("a malformed, forged or expired token is refused", async () => {
-    const { body } = await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: ADMIN.password } });
+    const { body } = await s.call("POST", "/api/v1/auth/login", {
+      body: { username: "ana", password: ADMIN.password },
+    });
     const [id] = body.token.split(".");
     for (const token of ["garbage", `${id}.wrongsecret`, `${id}.`, "x".repeat(500)]) {
       expect((await s.call("GET", "/api/v1/me", { token })).status).toBe(401);
@@ -140,12 +168,16 @@ describe("login and logout", () => {
   });
 
   test("a session used late in its life is extended", async () => {
-    const { body } = await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: ADMIN.password } });
+    const { body } = await s.call("POST", "/api/v1/auth/login", {
+      body: { username: "ana", password: ADMIN.password },
+    });
     const [id] = body.token.split(".");
     const soon = Date.now() + 60_000;
     s.running.app.deps.store.sqlite.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [soon, id]);
     expect((await s.call("GET", "/api/v1/me", { token: body.token })).status).toBe(200);
-    const row = s.running.app.deps.store.sqlite.query<{ expires_at: number }, [string]>("SELECT expires_at FROM sessions WHERE id = ?").get(id)!;
+    const row = s.running.app.deps.store.sqlite
+      .query<{ expires_at: number }, [string]>("SELECT expires_at FROM sessions WHERE id = ?")
+      .get(id)!;
     expect(row.expires_at).toBeGreaterThan(Date.now() + 29 * 86_400_000);
   });
 });

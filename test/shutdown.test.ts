@@ -10,7 +10,10 @@ const main = join(import.meta.dir, "..", "src", "main.ts");
 describe("graceful shutdown", () => {
   test("on SIGTERM, finishes the request in flight, stops accepting, closes the database and exits 0", async () => {
     const cwd = tempDir("parley-stop-");
-    const server = await spawnServer([process.execPath, main, "serve"], { cwd, env: { PARLEY_DATA_DIR: join(cwd, "data") } });
+    const server = await spawnServer([process.execPath, main, "serve"], {
+      cwd,
+      env: { PARLEY_DATA_DIR: join(cwd, "data") },
+    });
     // Setup hashes a password (tens of milliseconds): the signal arrives while it is in flight.
     const inFlight = fetch(`${server.url}/api/v1/setup`, {
       method: "POST",
@@ -45,11 +48,17 @@ describe("graceful shutdown", () => {
     const cwd = tempDir("parley-lock-");
     const env = { PARLEY_DATA_DIR: join(cwd, "data") };
     const first = await spawnServer([process.execPath, main, "serve"], { cwd, env });
-    const second = Bun.spawnSync([process.execPath, main, "serve", "--port", "0", "--data-dir", join(cwd, "data")], { stderr: "pipe", stdout: "pipe" });
+    const second = Bun.spawnSync([process.execPath, main, "serve", "--port", "0", "--data-dir", join(cwd, "data")], {
+      stderr: "pipe",
+      stdout: "pipe",
+    });
     expect(second.exitCode).toBe(2);
     expect(second.stderr.toString()).toContain("another Parley server is already running on the data folder");
     // A restore, even forced, must not pull the folder from under it either.
-    const restore = Bun.spawnSync([process.execPath, main, "restore", join(cwd, "none.tar"), "--force", "--data-dir", join(cwd, "data")], { stderr: "pipe" });
+    const restore = Bun.spawnSync(
+      [process.execPath, main, "restore", join(cwd, "none.tar"), "--force", "--data-dir", join(cwd, "data")],
+      { stderr: "pipe" },
+    );
     expect(restore.exitCode).toBe(1);
     expect(restore.stderr.toString()).toContain("another Parley server is already running");
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);

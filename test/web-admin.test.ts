@@ -4,7 +4,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, waitFor } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
@@ -19,7 +19,10 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = await setUp(s);
   ben = await addMember(s, admin.token, "ben");
-  await s.call("POST", "/api/v1/conversations", { token: ben.token, body: { type: "group", title: "Choir", memberIds: [] } });
+  await s.call("POST", "/api/v1/conversations", {
+    token: ben.token,
+    body: { type: "group", title: "Choir", memberIds: [] },
+  });
   // An admin the browser signs in as (the helper knows members' passwords).
   const root = await addMember(s, admin.token, "root");
   await s.call("PATCH", `/api/v1/admin/users/${root.user.id}`, { token: admin.token, body: { role: "admin" } });
@@ -40,10 +43,18 @@ describe("the admin area", () => {
     await panel.getByRole("button", { name: "Save name" }).click();
     await page.locator(".sidebar-head h1", { hasText: "Family Chat" }).waitFor();
     await panel.getByLabel("Anyone who can reach this server").check();
-    await expect(s.call("GET", "/api/v1/instance").then((r) => r.body.registrationMode)).resolves.toBe("open");
-    await panel.getByLabel("Choose the server's logo").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png });
+    // The choice is saved by a request the click starts: wait for the server to have it.
+    await waitFor(
+      async () => (await s.call("GET", "/api/v1/instance")).body.registrationMode === "open",
+      "registration to be open",
+    );
+    await panel
+      .getByLabel("Choose the server's logo")
+      .setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png });
     await panel.getByRole("button", { name: "Save picture" }).click();
-    await page.waitForFunction(() => Boolean(document.querySelector<HTMLImageElement>(".sidebar-head img.logo")?.naturalWidth));
+    await page.waitForFunction(() =>
+      Boolean(document.querySelector<HTMLImageElement>(".sidebar-head img.logo")?.naturalWidth),
+    );
     // The logo is public: the sign-in page shows it to people not signed in yet.
     const logoUrl = (await s.call("GET", "/api/v1/instance")).body.logoUrl as string;
     const logo = await fetch(s.url + logoUrl);
@@ -52,7 +63,13 @@ describe("the admin area", () => {
     await panel.getByRole("button", { name: "Export everything" }).click();
     const download = panel.getByRole("link", { name: /Download the archive/ });
     await download.waitFor();
-    const archive = await page.evaluate((href) => fetch(href!).then((r) => r.arrayBuffer()).then((b) => b.byteLength), await download.getAttribute("href"));
+    const archive = await page.evaluate(
+      (href) =>
+        fetch(href!)
+          .then((r) => r.arrayBuffer())
+          .then((b) => b.byteLength),
+      await download.getAttribute("href"),
+    );
     expect(archive).toBeGreaterThan(2048);
     if (screenshotDir) await page.screenshot({ path: join(screenshotDir, "admin-server.png") });
   });
@@ -64,7 +81,9 @@ describe("the admin area", () => {
     await row.getByRole("button", { name: "Remove admin" }).waitFor();
     await row.getByRole("button", { name: "Deactivate" }).click();
     await row.getByRole("button", { name: "Reactivate" }).waitFor();
-    expect((await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).status).toBe(403);
+    expect(
+      (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).status,
+    ).toBe(403);
     await row.getByRole("button", { name: "Reactivate" }).click();
     await row.getByRole("button", { name: "Reset link" }).click();
     const link = panel.getByLabel(/Password-reset link for BEN/);
@@ -88,17 +107,30 @@ describe("the admin area", () => {
     await row.getByRole("button", { name: "Delete" }).click();
     await row.waitFor({ state: "detached" });
     // Deactivation earlier ended Ben's sessions: he signs in again.
-    ben.token = (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).body.token;
+    ben.token = (
+      await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })
+    ).body.token;
     expect((await s.call("GET", "/api/v1/conversations", { token: ben.token })).body.conversations).toEqual([]);
   });
 
   test("the logo cannot be pointed at another file through the settings; members have no admin area", async () => {
-    const r = await s.call("PATCH", "/api/v1/admin/settings", { token: admin.token, body: { logoKey: "0".repeat(64) } });
+    const r = await s.call("PATCH", "/api/v1/admin/settings", {
+      token: admin.token,
+      body: { logoKey: "0".repeat(64) },
+    });
     expect(r.status).toBe(400);
     const cat = await addMember(s, admin.token, "cat");
     expect((await s.call("PUT", "/api/v1/admin/logo", { token: cat.token, raw: "x" })).status).toBe(403);
     // Ben was made an admin above: for him, a body that is not a picture is refused as such.
-    expect((await s.call("PUT", "/api/v1/admin/logo", { token: ben.token, raw: "x", headers: { "content-type": "multipart/form-data; boundary=b" } })).status).toBeGreaterThanOrEqual(400);
+    expect(
+      (
+        await s.call("PUT", "/api/v1/admin/logo", {
+          token: ben.token,
+          raw: "x",
+          headers: { "content-type": "multipart/form-data; boundary=b" },
+        })
+      ).status,
+    ).toBeGreaterThanOrEqual(400);
   });
 
   test("ran without script errors or CSP violations", () => {

@@ -15,7 +15,10 @@ beforeAll(async () => {
   page = await browser.newPage();
   page.on("pageerror", (e) => errors.push(e.message));
   // Refused requests (401, 409) are logged by Chromium too; those are answers the app handles.
-  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
+  page.on(
+    "console",
+    (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()),
+  );
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -35,7 +38,8 @@ async function menu(item: string): Promise<void> {
   await page.getByRole("menuitem", { name: item }).click();
 }
 
-const shot = async (name: string) => screenshotDir && (await page.screenshot({ path: join(screenshotDir, `${name}.png`) }));
+const shot = async (name: string) =>
+  screenshotDir && (await page.screenshot({ path: join(screenshotDir, `${name}.png`) }));
 
 describe("the web app in Chromium", () => {
   test("first run sends everyone to setup, which creates the admin and signs them in", async () => {

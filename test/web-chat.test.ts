@@ -20,7 +20,10 @@ let dan: Page;
 const errors: string[] = [];
 
 async function start(): Promise<void> {
-  server = await spawnServer([process.execPath, main, "serve"], { cwd: dir, env: { PARLEY_DATA_DIR: dataDir, PARLEY_PORT: String(port) } });
+  server = await spawnServer([process.execPath, main, "serve"], {
+    cwd: dir,
+    env: { PARLEY_DATA_DIR: dataDir, PARLEY_PORT: String(port) },
+  });
 }
 async function stop(): Promise<void> {
   server?.proc.kill("SIGTERM");
@@ -28,7 +31,11 @@ async function stop(): Promise<void> {
   server = null;
 }
 async function call(method: string, path: string, token?: string, body?: unknown): Promise<any> {
-  const res = await fetch(url + path, { method, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return res.status === 204 ? null : res.json();
 }
 
@@ -38,7 +45,12 @@ async function newPerson(ctx: BrowserContext, invite: string, name: string, user
   page.on("console", (m) => {
     const text = m.text();
     // While the server is down on purpose, failed loads and socket attempts are expected noise.
-    if (m.type() === "error" && !text.startsWith("Failed to load resource") && !text.includes("WebSocket connection to")) errors.push(`${username}: ${text}`);
+    if (
+      m.type() === "error" &&
+      !text.startsWith("Failed to load resource") &&
+      !text.includes("WebSocket connection to")
+    )
+      errors.push(`${username}: ${text}`);
   });
   await page.goto(`${url}/register?invite=${invite}`);
   await page.getByLabel("Your name").fill(name);
@@ -50,7 +62,8 @@ async function newPerson(ctx: BrowserContext, invite: string, name: string, user
 }
 
 /** The message bubbles on a page whose text contains `text`. */
-const bubbles = (page: Page, text: string) => page.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
+const bubbles = (page: Page, text: string) =>
+  page.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
 
 beforeAll(async () => {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -59,10 +72,23 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   await start();
   const { token } = await call("POST", "/api/v1/setup", undefined, ADMIN);
-  const [a, b] = [await call("POST", "/api/v1/admin/invites", token, {}), await call("POST", "/api/v1/admin/invites", token, {})];
+  const [a, b] = [
+    await call("POST", "/api/v1/admin/invites", token, {}),
+    await call("POST", "/api/v1/admin/invites", token, {}),
+  ];
   browser = await launchBrowser();
-  cleo = await newPerson(await browser.newContext({ viewport: { width: 1280, height: 800 } }), a.invite.code, "Cleo Cole", "cleo");
-  dan = await newPerson(await browser.newContext({ viewport: { width: 1280, height: 800 } }), b.invite.code, "Dan Diaz", "dan");
+  cleo = await newPerson(
+    await browser.newContext({ viewport: { width: 1280, height: 800 } }),
+    a.invite.code,
+    "Cleo Cole",
+    "cleo",
+  );
+  dan = await newPerson(
+    await browser.newContext({ viewport: { width: 1280, height: 800 } }),
+    b.invite.code,
+    "Dan Diaz",
+    "dan",
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -93,7 +119,9 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
     expect(await fromCleo.locator(".sender").textContent()).toBe("Cleo Cole");
     expect(await fromCleo.getByRole("img", { name: "Cleo Cole" }).textContent()).toBe("CC");
     expect(await fromCleo.locator("strong", { hasText: "Dan" }).count()).toBe(1);
-    expect(await fromCleo.getByRole("link", { name: "https://example.com/plan" }).getAttribute("href")).toBe("https://example.com/plan");
+    expect(await fromCleo.getByRole("link", { name: "https://example.com/plan" }).getAttribute("href")).toBe(
+      "https://example.com/plan",
+    );
     await row.getByLabel("1 unread").waitFor({ state: "detached" });
 
     await dan.getByLabel("Message", { exact: true }).fill("Hi Cleo :wave:");
@@ -103,14 +131,23 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
     expect(await fromDan.locator(".sender").textContent()).toBe("Dan Diaz");
     expect(await fromDan.getByRole("img", { name: "Dan Diaz" }).textContent()).toBe("DD");
     // Cleo has the conversation open: nothing counts as unread for her.
-    expect(await cleo.getByRole("link", { name: /Dan Diaz/ }).locator(".badge").count()).toBe(0);
+    expect(
+      await cleo
+        .getByRole("link", { name: /Dan Diaz/ })
+        .locator(".badge")
+        .count(),
+    ).toBe(0);
   });
 
   test("Up edits my last message, and the other side sees the change marked as edited", async () => {
     await cleo.getByLabel("Message", { exact: true }).click();
     await cleo.keyboard.press("ArrowUp");
     const edit = cleo.getByLabel("Edit message");
-    await cleo.waitForFunction(() => document.querySelector<HTMLTextAreaElement>("textarea[aria-label='Edit message']")?.value.startsWith("Hello **Dan**"));
+    await cleo.waitForFunction(() =>
+      document
+        .querySelector<HTMLTextAreaElement>("textarea[aria-label='Edit message']")
+        ?.value.startsWith("Hello **Dan**"),
+    );
     await edit.fill("Hello **Dan**, the plan moved to https://example.com/plan2.");
     await edit.press("Enter");
     const changed = bubbles(dan, "plan moved");
@@ -132,7 +169,16 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
       await cleo.getByLabel("Message", { exact: true }).press("Enter");
     }
     for (const page of [cleo, dan]) {
-      for (const p of payloads) await bubbles(page, p.replace(/```\n?/g, "").replace(/\*\*/g, "").trim()).first().waitFor();
+      for (const p of payloads)
+        await bubbles(
+          page,
+          p
+            .replace(/```\n?/g, "")
+            .replace(/\*\*/g, "")
+            .trim(),
+        )
+          .first()
+          .waitFor();
       const timeline = page.locator(".timeline");
       expect(await timeline.locator("img, script, svg, b, iframe").count()).toBe(0);
       const hrefs = await timeline.locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
@@ -173,12 +219,31 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
     const out = screenshotDir ?? join(dir, "screenshots");
     mkdirSync(out, { recursive: true });
     // A scene like a real family or team chat, for the README.
-    const token = async (username: string, password: string) => (await call("POST", "/api/v1/auth/login", undefined, { username, password })).token;
-    const [c, d, a] = [await token("cleo", "cleo-password"), await token("dan", "dan-password"), await token(ADMIN.username, ADMIN.password)];
-    const people = [...(await call("GET", "/api/v1/search/users?q=dan", c)).users, ...(await call("GET", "/api/v1/search/users?q=ana", c)).users] as { id: string; username: string }[];
+    const token = async (username: string, password: string) =>
+      (await call("POST", "/api/v1/auth/login", undefined, { username, password })).token;
+    const [c, d, a] = [
+      await token("cleo", "cleo-password"),
+      await token("dan", "dan-password"),
+      await token(ADMIN.username, ADMIN.password),
+    ];
+    const people = [
+      ...(await call("GET", "/api/v1/search/users?q=dan", c)).users,
+      ...(await call("GET", "/api/v1/search/users?q=ana", c)).users,
+    ] as { id: string; username: string }[];
     const id = (u: string) => people.find((p) => p.username === u)!.id;
-    const { conversation: group } = await call("POST", "/api/v1/conversations", c, { type: "group", title: "Weekend trip", memberIds: [id("dan"), id("ana")] });
-    const say = async (t: string, text: string, replyToId?: string) => (await call("POST", `/api/v1/conversations/${group.id}/messages`, t, { clientId: crypto.randomUUID(), text, replyToId })).message;
+    const { conversation: group } = await call("POST", "/api/v1/conversations", c, {
+      type: "group",
+      title: "Weekend trip",
+      memberIds: [id("dan"), id("ana")],
+    });
+    const say = async (t: string, text: string, replyToId?: string) =>
+      (
+        await call("POST", `/api/v1/conversations/${group.id}/messages`, t, {
+          clientId: crypto.randomUUID(),
+          text,
+          replyToId,
+        })
+      ).message;
     await say(a, "Who is in for the lake on Saturday? :sunny:");
     const plan = await say(c, "Me! I can drive. Leaving at **8:30** from the station.");
     await say(c, "Packing list so far:\n> towels, snacks, the big tent");
@@ -197,7 +262,8 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
       // On a phone the list and the conversation take turns.
       expect(await cleo.locator(".sidebar").isVisible()).toBe(false);
     }
-    for (const f of ["chat-desktop-light", "chat-desktop-dark", "chat-phone-light", "chat-phone-dark"]) expect(statSync(join(out, `${f}.png`)).size).toBeGreaterThan(10_000);
+    for (const f of ["chat-desktop-light", "chat-desktop-dark", "chat-phone-light", "chat-phone-dark"])
+      expect(statSync(join(out, `${f}.png`)).size).toBeGreaterThan(10_000);
     await cleo.setViewportSize({ width: 1280, height: 800 });
     await cleo.emulateMedia({ colorScheme: null });
   });

@@ -14,14 +14,24 @@ const errors: string[] = [];
 const bubbles = (text: string) => page.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
 const composer = () => page.getByLabel("Message", { exact: true });
 const say = async (who: { token: string }, conversationId: string, text: string) =>
-  (await s.call("POST", `/api/v1/conversations/${conversationId}/messages`, { token: who.token, body: { clientId: crypto.randomUUID(), text } })).body.message;
+  (
+    await s.call("POST", `/api/v1/conversations/${conversationId}/messages`, {
+      token: who.token,
+      body: { clientId: crypto.randomUUID(), text },
+    })
+  ).body.message;
 
 beforeAll(async () => {
   s = await startTestServer();
   const admin = await setUp(s);
   cleo = await addMember(s, admin.token, "cleo");
   dan = await addMember(s, admin.token, "dan");
-  group = (await s.call("POST", "/api/v1/conversations", { token: dan.token, body: { type: "group", title: "Book club", memberIds: [cleo.user.id] } })).body.conversation;
+  group = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: dan.token,
+      body: { type: "group", title: "Book club", memberIds: [cleo.user.id] },
+    })
+  ).body.conversation;
   // More than two pages of history, all written by Dan before Cleo ever looks.
   for (let i = 1; i <= 130; i++) await say(dan, group.id, `Chapter note ${i}`);
   browser = await launchBrowser();
@@ -41,7 +51,11 @@ describe("the conversation view in Chromium", () => {
     await bubbles("Chapter note 130").waitFor();
     expect(await page.locator(".new-divider").count()).toBe(1);
     expect(await page.locator(".day").first().textContent()).toBe("Today");
-    expect(await bubbles("Chapter note 1").filter({ hasText: /Chapter note 1$/ }).count()).toBe(0);
+    expect(
+      await bubbles("Chapter note 1")
+        .filter({ hasText: /Chapter note 1$/ })
+        .count(),
+    ).toBe(0);
     // Scrolling to the top asks for older pages until the beginning.
     for (let i = 0; i < 5 && (await page.getByText("This is the beginning of the conversation.").count()) === 0; i++) {
       await page.locator(".timeline").evaluate((el) => (el.scrollTop = 0));
@@ -58,7 +72,9 @@ describe("the conversation view in Chromium", () => {
     await say(dan, group.id, "Fresh from Dan");
     await page.getByRole("button", { name: /Jump to latest/ }).click();
     await bubbles("Fresh from Dan").waitFor();
-    expect(await page.locator(".timeline").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(40);
+    expect(
+      await page.locator(".timeline").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight),
+    ).toBeLessThan(40);
   });
 
   test("Shift+Enter writes a new line; Enter sends", async () => {
@@ -84,7 +100,9 @@ describe("the conversation view in Chromium", () => {
     await reply.waitFor();
     expect(await reply.locator(".reply-quote").textContent()).toContain("Fresh from Dan");
     const history = await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=1`, { token: dan.token });
-    const original = (await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=5`, { token: dan.token })).body.messages.find((m: any) => m.text === "Fresh from Dan");
+    const original = (
+      await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=5`, { token: dan.token })
+    ).body.messages.find((m: any) => m.text === "Fresh from Dan");
     expect(history.body.messages[0]).toMatchObject({ text: "Agreed!", replyToId: original.id });
   });
 
@@ -94,7 +112,9 @@ describe("the conversation view in Chromium", () => {
     await mine.getByRole("button", { name: "Delete" }).click();
     await page.getByText("This message was deleted.").waitFor();
     expect(await bubbles("Agreed!").count()).toBe(0);
-    const { messages } = (await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=1`, { token: dan.token })).body;
+    const { messages } = (
+      await s.call("GET", `/api/v1/conversations/${group.id}/messages?limit=1`, { token: dan.token })
+    ).body;
     expect(messages[0]).toMatchObject({ deleted: true, text: "" });
     // Others' messages offer no edit or delete.
     const theirs = bubbles("Fresh from Dan");
@@ -144,13 +164,18 @@ describe("the conversation view in Chromium", () => {
     expect(await failed.count()).toBe(1);
     await failed.getByRole("button", { name: "Discard" }).click();
     await failed.waitFor({ state: "detached" });
-    expect(await page.evaluate(() => new Promise((r) => {
-      const req = indexedDB.open("parley");
-      req.onsuccess = () => {
-        const all = req.result.transaction("outbox").objectStore("outbox").getAll();
-        all.onsuccess = () => r(all.result.length);
-      };
-    }))).toBe(0);
+    expect(
+      await page.evaluate(
+        () =>
+          new Promise((r) => {
+            const req = indexedDB.open("parley");
+            req.onsuccess = () => {
+              const all = req.result.transaction("outbox").objectStore("outbox").getAll();
+              all.onsuccess = () => r(all.result.length);
+            };
+          }),
+      ),
+    ).toBe(0);
   });
 
   test("the profile lists where I am signed in, and signs another device out", async () => {
@@ -200,7 +225,9 @@ describe("the conversation view in Chromium", () => {
     const sw = await fetch(`${s.url}/sw.js`);
     expect(sw.headers.get("cache-control")).toBe("no-cache");
     expect(await sw.text()).toContain("/assets/main-");
-    expect(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.scriptURL))).toBe(`${s.url}/sw.js`);
+    expect(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.scriptURL))).toBe(
+      `${s.url}/sw.js`,
+    );
   });
 
   test("ran without script errors or CSP violations", () => {

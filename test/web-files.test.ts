@@ -44,13 +44,18 @@ describe("files in the web app", () => {
     const msg = dan.locator(".timeline li.message").filter({ hasText: "Photos from Saturday" });
     await msg.getByRole("button", { name: "Open image icon.png" }).waitFor();
     // The preview really loaded (the browser decoded it): it is an image served to a member.
-    await dan.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>(".image-preview img")].some((i) => i.complete && i.naturalWidth === 192));
+    await dan.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>(".image-preview img")].some(
+        (i) => i.complete && i.naturalWidth === 192,
+      ),
+    );
     const card = msg.getByRole("link", { name: /notes\.txt/ });
     const href = await card.getAttribute("href");
     expect(href).toMatch(/^\/api\/v1\/files\/[a-z0-9]+$/);
     expect(await dan.evaluate((u) => fetch(u).then((r) => r.text()), href!)).toBe("Bring the tent.\n");
     await msg.getByRole("button", { name: "Open image icon.png" }).click();
-    if (process.env.PARLEY_SCREENSHOTS) await dan.screenshot({ path: join(process.env.PARLEY_SCREENSHOTS, "files-timeline.png") });
+    if (process.env.PARLEY_SCREENSHOTS)
+      await dan.screenshot({ path: join(process.env.PARLEY_SCREENSHOTS, "files-timeline.png") });
     await dan.getByRole("dialog", { name: "icon.png" }).getByRole("img", { name: "icon.png" }).waitFor();
     await dan.keyboard.press("Escape");
     expect(await cleo.getByRole("list", { name: "Files to send" }).count()).toBe(0);
@@ -59,7 +64,9 @@ describe("files in the web app", () => {
   test("an upload can be cancelled while it is on its way, and nothing is sent", async () => {
     // Hold the upload at the network so it is still running when the person cancels it.
     await cleo.route("**/api/v1/uploads", () => {});
-    await cleo.getByLabel("Files to attach").setInputFiles({ name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(200_000) });
+    await cleo
+      .getByLabel("Files to attach")
+      .setInputFiles({ name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(200_000) });
     await cleo.getByRole("progressbar", { name: "Uploading big.bin" }).waitFor();
     await cleo.getByRole("button", { name: "Cancel big.bin" }).click();
     await cleo.getByRole("list", { name: "Files to send" }).waitFor({ state: "detached" });
@@ -87,15 +94,21 @@ describe("files in the web app", () => {
 
   test("a phone photo shows as an upright preview, and opens full size, still upright, without its location", async () => {
     const photo = await phonePhoto(800, 600);
-    await cleo.getByLabel("Files to attach").setInputFiles({ name: "IMG_0042.jpg", mimeType: "image/jpeg", buffer: Buffer.from(photo) });
+    await cleo
+      .getByLabel("Files to attach")
+      .setInputFiles({ name: "IMG_0042.jpg", mimeType: "image/jpeg", buffer: Buffer.from(photo) });
     await cleo.getByRole("list", { name: "Files to send" }).getByText("ready").waitFor();
     await cleo.getByLabel("Message", { exact: true }).press("Enter");
     const open = dan.getByRole("button", { name: "Open image IMG_0042.jpg" });
     await open.waitFor();
     // The preview is the server's small thumbnail, already turned upright.
     const preview = await dan.waitForFunction(() => {
-      const img = [...document.querySelectorAll<HTMLImageElement>(".image-preview img")].find((i) => i.alt === "IMG_0042.jpg");
-      return img?.complete && img.naturalWidth > 0 ? { src: img.getAttribute("src"), w: img.naturalWidth, h: img.naturalHeight } : null;
+      const img = [...document.querySelectorAll<HTMLImageElement>(".image-preview img")].find(
+        (i) => i.alt === "IMG_0042.jpg",
+      );
+      return img?.complete && img.naturalWidth > 0
+        ? { src: img.getAttribute("src"), w: img.naturalWidth, h: img.naturalHeight }
+        : null;
     });
     expect(await preview.jsonValue()).toMatchObject({ src: expect.stringMatching(/\/thumbnail$/), w: 360, h: 480 });
     await open.click();
@@ -105,7 +118,11 @@ describe("files in the web app", () => {
       return img?.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : null;
     });
     expect(await full.jsonValue()).toEqual([600, 800]);
-    const bytes = await dan.evaluate(() => fetch(document.querySelector<HTMLImageElement>("dialog .lightbox")!.src).then((r) => r.arrayBuffer()).then((b) => [...new Uint8Array(b)]));
+    const bytes = await dan.evaluate(() =>
+      fetch(document.querySelector<HTMLImageElement>("dialog .lightbox")!.src)
+        .then((r) => r.arrayBuffer())
+        .then((b) => [...new Uint8Array(b)]),
+    );
     expect(contains(new Uint8Array(bytes), SECRET_PLACE)).toBe(false);
     await dan.keyboard.press("Escape");
   });
@@ -115,18 +132,23 @@ describe("files in the web app", () => {
     await cleo.getByRole("menuitem", { name: "Profile" }).click();
     const dialog = cleo.getByRole("dialog", { name: "Your profile" });
     await dialog.getByRole("button", { name: "Add picture" }).waitFor();
-    await dialog.getByLabel("Choose your picture").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: Buffer.from(await phonePhoto(800, 600)) });
+    await dialog
+      .getByLabel("Choose your picture")
+      .setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: Buffer.from(await phonePhoto(800, 600)) });
     const frame = dialog.getByRole("img", { name: /Picture framing/ });
     await frame.waitFor();
     // Upright the photo is red above blue; moving the frame to the very top keeps mostly red.
     await frame.focus();
     for (let i = 0; i < 12; i++) await cleo.keyboard.press("Shift+ArrowUp");
-    if (process.env.PARLEY_SCREENSHOTS) await cleo.screenshot({ path: join(process.env.PARLEY_SCREENSHOTS, "avatar-crop.png") });
+    if (process.env.PARLEY_SCREENSHOTS)
+      await cleo.screenshot({ path: join(process.env.PARLEY_SCREENSHOTS, "avatar-crop.png") });
     await dialog.getByRole("button", { name: "Save picture" }).click();
     await dialog.getByRole("button", { name: "Change picture" }).waitFor();
     const src = await dialog.locator("img.avatar").getAttribute("src");
     expect(src).toMatch(/^\/api\/v1\/avatars\/[0-9a-f]{64}$/);
-    const saved = new Uint8Array(await (await fetch(s.url + src, { headers: { authorization: `Bearer ${cleoToken}` } })).arrayBuffer());
+    const saved = new Uint8Array(
+      await (await fetch(s.url + src, { headers: { authorization: `Bearer ${cleoToken}` } })).arrayBuffer(),
+    );
     const at = await pixelAt("image/webp", saved, 128, 150);
     expect([at.width, at.height]).toEqual([256, 256]);
     // Centre-cropped, this point would be blue; framed at the top it is red.
@@ -136,17 +158,27 @@ describe("files in the web app", () => {
     // Dan, opening the app afresh, sees it on Cleo in his list and over the conversation.
     await dan.reload();
     await dan.waitForFunction(
-      (url) => [...document.querySelectorAll<HTMLImageElement>("img.avatar")].filter((i) => i.getAttribute("src") === url && i.complete && i.naturalWidth === 256).length >= 2,
+      (url) =>
+        [...document.querySelectorAll<HTMLImageElement>("img.avatar")].filter(
+          (i) => i.getAttribute("src") === url && i.complete && i.naturalWidth === 256,
+        ).length >= 2,
       src,
     );
   });
 
   test("a group picture set in Group info appears in everyone's list; members without the right see no controls", async () => {
-    const group = (await s.call("POST", "/api/v1/conversations", { token: cleoToken, body: { type: "group", title: "Campers", memberIds: [danId] } })).body.conversation;
+    const group = (
+      await s.call("POST", "/api/v1/conversations", {
+        token: cleoToken,
+        body: { type: "group", title: "Campers", memberIds: [danId] },
+      })
+    ).body.conversation;
     await cleo.getByRole("link", { name: /Campers/ }).click();
     await cleo.getByRole("button", { name: "Group info" }).click();
     const panel = cleo.getByRole("dialog", { name: "Group info" });
-    await panel.getByLabel("Choose the group's picture").setInputFiles({ name: "tent.png", mimeType: "image/png", buffer: png });
+    await panel
+      .getByLabel("Choose the group's picture")
+      .setInputFiles({ name: "tent.png", mimeType: "image/png", buffer: png });
     await panel.getByRole("button", { name: "Save picture" }).click();
     await panel.getByRole("button", { name: "Remove picture" }).waitFor();
     await cleo.keyboard.press("Escape");
@@ -157,7 +189,10 @@ describe("files in the web app", () => {
     await dan.getByRole("link", { name: /Campers/ }).click();
     await dan.getByRole("button", { name: "Group info" }).click();
     const theirs = dan.getByRole("dialog", { name: "Group info" });
-    await theirs.getByText(/members/).first().waitFor();
+    await theirs
+      .getByText(/members/)
+      .first()
+      .waitFor();
     expect(await theirs.getByRole("button", { name: /picture/ }).count()).toBe(0);
     await dan.keyboard.press("Escape");
   });

@@ -11,7 +11,8 @@ let olga: Person, mia: Person, nina: Person;
 let groupId: string;
 const errors: string[] = [];
 
-const api = (p: Person, method: string, path: string, body?: unknown) => s.call(method, `/api/v1${path}`, { token: p.token, body });
+const api = (p: Person, method: string, path: string, body?: unknown) =>
+  s.call(method, `/api/v1${path}`, { token: p.token, body });
 const bubbles = (pg: Page, text: string) => pg.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
 
 async function signIn(pg: Page, username: string): Promise<void> {
@@ -23,8 +24,17 @@ async function signIn(pg: Page, username: string): Promise<void> {
 beforeAll(async () => {
   s = await startTestServer();
   const root = await setUp(s);
-  [olga, mia, nina] = (await Promise.all(["olga", "mia", "nina"].map((n) => addMember(s, root.token, n)))) as unknown as [Person, Person, Person];
-  groupId = (await api(olga, "POST", "/conversations", { type: "group", title: "Garden club", description: "Seeds and weeds", memberIds: [mia.user.id] })).body.conversation.id;
+  [olga, mia, nina] = (await Promise.all(
+    ["olga", "mia", "nina"].map((n) => addMember(s, root.token, n)),
+  )) as unknown as [Person, Person, Person];
+  groupId = (
+    await api(olga, "POST", "/conversations", {
+      type: "group",
+      title: "Garden club",
+      description: "Seeds and weeds",
+      memberIds: [mia.user.id],
+    })
+  ).body.conversation.id;
   await api(mia, "POST", `/conversations/${groupId}/messages`, { clientId: "m1", text: "Tomatoes are ripe" });
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
@@ -44,13 +54,16 @@ describe("groups in the web app", () => {
     const miaRow = page.locator(".members li").filter({ hasText: "@mia" });
     await miaRow.getByRole("button", { name: "Make admin" }).click();
     await miaRow.getByText("Admin", { exact: true }).waitFor();
-    if (process.env.PARLEY_SCREENSHOTS) await page.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/group-panel.png` });
+    if (process.env.PARLEY_SCREENSHOTS)
+      await page.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/group-panel.png` });
     const view = (await api(mia, "GET", `/conversations/${groupId}`)).body.conversation;
     expect(view.myRole).toBe("admin");
     await page.locator("summary", { hasText: "Rights" }).click();
     await page.getByRole("button", { name: /Announcements/ }).click();
     await page.getByLabel("Send messages").and(page.locator("select")).waitFor();
-    await page.waitForFunction(() => (document.querySelector("select[aria-label='Send messages']") as HTMLSelectElement)?.value === "admin");
+    await page.waitForFunction(
+      () => (document.querySelector("select[aria-label='Send messages']") as HTMLSelectElement)?.value === "admin",
+    );
     expect((await api(mia, "GET", `/conversations/${groupId}`)).body.conversation.permissions.post).toBe("admin");
     await page.keyboard.press("Escape");
   });
@@ -78,7 +91,12 @@ describe("groups in the web app", () => {
     await other.close();
     // Changes show as lines among the messages, live for those watching.
     await page.locator(".notice", { hasText: "NINA joined" }).waitFor();
-    expect(await page.locator(".notice").allTextContents()).toEqual(["You created the group", "You changed MIA's role", "You changed the group's details", "NINA joined"]);
+    expect(await page.locator(".notice").allTextContents()).toEqual([
+      "You created the group",
+      "You changed MIA's role",
+      "You changed the group's details",
+      "NINA joined",
+    ]);
   });
 
   test("reactions, pins and mention suggestions", async () => {
@@ -104,7 +122,8 @@ describe("groups in the web app", () => {
     await page.keyboard.type("for the seeds");
     await page.keyboard.press("Enter");
     await bubbles(page, "Thanks @mia for the seeds").waitFor();
-    if (process.env.PARLEY_SCREENSHOTS) await page.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/group-actions.png` });
+    if (process.env.PARLEY_SCREENSHOTS)
+      await page.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/group-actions.png` });
     const mentions = (await api(mia, "GET", "/mentions")).body.messages;
     expect(mentions[0]).toMatchObject({ text: "Thanks @mia for the seeds" });
     // In a group, my last message says how many have read it, and who.

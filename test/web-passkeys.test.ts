@@ -33,7 +33,14 @@ beforeAll(async () => {
   await cdp.send("WebAuthn.enable");
   authenticatorId = (
     await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     })
   ).authenticatorId;
   await signInPage(page, base, "ben");
@@ -80,7 +87,9 @@ describe("passkeys in the web app", () => {
     await dialog.getByRole("button", { name: "Remove my password" }).click();
     await dialog.getByText("You sign in with passkeys only.").waitFor();
     await dialog.getByRole("heading", { name: "Set a password" }).waitFor();
-    expect((await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).status).toBe(401);
+    expect(
+      (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).status,
+    ).toBe(401);
     await page.keyboard.press("Escape");
   });
 

@@ -17,7 +17,9 @@ beforeAll(async () => {
   s = await startTestServer();
   const root = await setUp(s);
   const [a, b] = await Promise.all(["anna", "ben"].map((n) => addMember(s, root.token, n)));
-  dm = (await s.call("POST", "/api/v1/conversations", { token: a!.token, body: { type: "direct", userId: b!.user.id } })).body.conversation.id;
+  dm = (
+    await s.call("POST", "/api/v1/conversations", { token: a!.token, body: { type: "direct", userId: b!.user.id } })
+  ).body.conversation.id;
   browser = await launchBrowser();
   ana = await open("anna");
   ben = await open("ben");
@@ -57,8 +59,12 @@ describe("presence, typing and receipts in the web app", () => {
     const row = ben.getByRole("link", { name: /ANNA/ });
     await row.getByLabel("Marked unread").waitFor();
     await row.getByLabel("Muted").waitFor();
-    const mine = (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).body.token;
-    expect((await s.call("GET", `/api/v1/conversations/${dm}`, { token: mine })).body.conversation).toMatchObject({ markedUnread: true, mutedUntil: "9999-01-01T00:00:00.000Z" });
+    const mine = (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } }))
+      .body.token;
+    expect((await s.call("GET", `/api/v1/conversations/${dm}`, { token: mine })).body.conversation).toMatchObject({
+      markedUnread: true,
+      mutedUntil: "9999-01-01T00:00:00.000Z",
+    });
     await row.click();
     await row.getByLabel("Marked unread").waitFor({ state: "detached" });
   });
@@ -93,7 +99,9 @@ describe("presence, typing and receipts in the web app", () => {
     await ben.getByRole("link", { name: /ANNA/ }).click();
     await status(ben).getByText("online").waitFor();
     await ana.close();
-    await status(ben).getByText(/^last seen /).waitFor();
+    await status(ben)
+      .getByText(/^last seen /)
+      .waitFor();
     expect(await ben.getByRole("link", { name: /ANNA/ }).getByRole("img", { name: "Online" }).count()).toBe(0);
   });
 

@@ -40,8 +40,16 @@ beforeAll(async () => {
   s = await startTestServer({ pushAllowedHosts: "127.0.0.1", outboundAllowedNetworks: "127.0.0.1/32" });
   const ana = await setUp(s);
   ben = await addMember(s, ana.token, "ben");
-  conv = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "group", title: "Allotment", memberIds: [ben.user.id] } })).body.conversation.id;
-  await s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: ana.token, body: { clientId: "w1", text: "The beans are up!" } });
+  conv = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: ana.token,
+      body: { type: "group", title: "Allotment", memberIds: [ben.user.id] },
+    })
+  ).body.conversation.id;
+  await s.call("POST", `/api/v1/conversations/${conv}/messages`, {
+    token: ana.token,
+    body: { clientId: "w1", text: "The beans are up!" },
+  });
   browser = await launchBrowser();
   page = await openSignedIn(browser, s.url, "ben", errors);
   await page.context().grantPermissions(["notifications"], { origin: s.url });
@@ -63,25 +71,63 @@ afterAll(async () => {
 
 describe("notifications in the web app", () => {
   test("a push becomes a notification for its conversation; a newer one for the same conversation replaces it", async () => {
-    await push({ kind: "message", conversationId: conv, url: `/c/${conv}`, tag: `conversation-${conv}`, title: "Allotment", body: "Ana: The beans are up!", badge: 3, private: false });
+    await push({
+      kind: "message",
+      conversationId: conv,
+      url: `/c/${conv}`,
+      tag: `conversation-${conv}`,
+      title: "Allotment",
+      body: "Ana: The beans are up!",
+      badge: 3,
+      private: false,
+    });
     await until((n) => n.length === 1);
-    expect(await notifications()).toEqual([{ title: "Allotment", body: "Ana: The beans are up!", tag: `conversation-${conv}`, url: `/c/${conv}` }]);
-    await push({ kind: "message", conversationId: conv, url: `/c/${conv}`, tag: `conversation-${conv}`, title: "Allotment", body: "Ana: And the peas", badge: 4, private: false });
+    expect(await notifications()).toEqual([
+      { title: "Allotment", body: "Ana: The beans are up!", tag: `conversation-${conv}`, url: `/c/${conv}` },
+    ]);
+    await push({
+      kind: "message",
+      conversationId: conv,
+      url: `/c/${conv}`,
+      tag: `conversation-${conv}`,
+      title: "Allotment",
+      body: "Ana: And the peas",
+      badge: 4,
+      private: false,
+    });
     await until((n) => n[0]?.body === "Ana: And the peas");
     expect(await notifications()).toHaveLength(1);
   });
 
   test("in private mode the worker shows what Parley says, fetched with the signed-in session", async () => {
-    await push({ kind: "message", conversationId: conv, url: `/c/${conv}`, tag: `conversation-${conv}`, title: "New message", body: "", badge: 1, private: true });
+    await push({
+      kind: "message",
+      conversationId: conv,
+      url: `/c/${conv}`,
+      tag: `conversation-${conv}`,
+      title: "New message",
+      body: "",
+      badge: 1,
+      private: true,
+    });
     await until((n) => n[0]?.body.startsWith("Ana Admin") ?? false);
-    expect(await notifications()).toEqual([{ title: "Allotment", body: "Ana Admin: The beans are up!", tag: `conversation-${conv}`, url: `/c/${conv}` }]);
+    expect(await notifications()).toEqual([
+      { title: "Allotment", body: "Ana Admin: The beans are up!", tag: `conversation-${conv}`, url: `/c/${conv}` },
+    ]);
   });
 
   test("the profile lists the devices that get notifications, with a test button and removal", async () => {
     // A subscription made by another of Ben's devices (a real one needs the browser vendor's push service).
     const key = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
     const p256dh = Buffer.from(await crypto.subtle.exportKey("raw", key.publicKey)).toString("base64url");
-    const made = await s.call("POST", "/api/v1/push/subscriptions", { token: ben.token, body: { endpoint: "https://127.0.0.1/abc", keys: { p256dh, auth: Buffer.alloc(16, 7).toString("base64url") }, label: "Firefox on Android" } });
+    const made = await s.call("POST", "/api/v1/push/subscriptions", {
+      token: ben.token,
+      body: {
+        endpoint: "https://127.0.0.1/abc",
+        keys: { p256dh, auth: Buffer.alloc(16, 7).toString("base64url") },
+        label: "Firefox on Android",
+      },
+    });
     expect(made.status).toBe(201);
     await page.getByRole("button", { name: "Account menu" }).click();
     await page.getByRole("menuitem", { name: "Profile" }).click();
@@ -101,8 +147,12 @@ describe("notifications in the web app", () => {
     const select = page.getByLabel("Notifications", { exact: true });
     expect(await select.inputValue()).toBe("default");
     await select.selectOption("all");
-    await page.waitForFunction(() => (document.querySelector("select[aria-label=Notifications]") as HTMLSelectElement).value === "all");
-    await expect(s.call("GET", `/api/v1/conversations/${conv}`, { token: ben.token }).then((r) => r.body.conversation.pushLevel)).resolves.toBe("all");
+    await page.waitForFunction(
+      () => (document.querySelector("select[aria-label=Notifications]") as HTMLSelectElement).value === "all",
+    );
+    await expect(
+      s.call("GET", `/api/v1/conversations/${conv}`, { token: ben.token }).then((r) => r.body.conversation.pushLevel),
+    ).resolves.toBe("all");
   });
 
   test("ran without script errors or CSP violations", () => {

@@ -16,8 +16,14 @@ beforeAll(async () => {
   s = await startTestServer();
   const ana = await setUp(s);
   const ben = await addMember(s, ana.token, "ben");
-  const conv = (await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })).body.conversation.id;
-  const say = (text: string) => s.call("POST", `/api/v1/conversations/${conv}/messages`, { token: ana.token, body: { clientId: crypto.randomUUID(), text } });
+  const conv = (
+    await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } })
+  ).body.conversation.id;
+  const say = (text: string) =>
+    s.call("POST", `/api/v1/conversations/${conv}/messages`, {
+      token: ana.token,
+      body: { clientId: crypto.randomUUID(), text },
+    });
   treasure = (await say("The hidden **treasure** map is under the old oak")).body.message.id;
   // Enough after it that it is several pages back.
   for (let i = 0; i < 160; i++) await say(`filler message number ${i}`);

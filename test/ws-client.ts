@@ -22,7 +22,10 @@ export class TestSocket {
   }
 
   /** Opens a socket to the server at baseUrl (http://...), with optional auth header, cookie or Origin. */
-  static async connect(baseUrl: string, opts: { token?: string; cookie?: string; origin?: string } = {}): Promise<TestSocket> {
+  static async connect(
+    baseUrl: string,
+    opts: { token?: string; cookie?: string; origin?: string } = {},
+  ): Promise<TestSocket> {
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.cookie) headers.cookie = opts.cookie;
@@ -53,7 +56,10 @@ export class TestSocket {
     const seen = this.frames.find(pred);
     if (seen) return Promise.resolve(seen);
     const { promise, resolve, reject } = Promise.withResolvers<any>();
-    const timer = setTimeout(() => reject(new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(-600)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(-600)}`)),
+      timeoutMs,
+    );
     this.waiters.push({ pred, resolve: (f) => (clearTimeout(timer), resolve(f)) });
     return promise;
   }

@@ -5,14 +5,21 @@ const SHELL = __PRECACHE__;
 const CACHE = `parley-shell-${VERSION}`;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((c) => c.addAll(SHELL))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("parley-shell-") && k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) =>
+        Promise.all(keys.filter((k) => k.startsWith("parley-shell-") && k !== CACHE).map((k) => caches.delete(k))),
+      )
       .then(() => self.clients.claim()),
   );
 });
@@ -24,7 +31,9 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/api/") || url.pathname === "/ws" || url.pathname === "/sw.js") return;
   if (req.mode === "navigate") {
     // Pages: the network when it answers (a new version shows at once), else the cached shell.
-    event.respondWith(fetch(req).catch(() => caches.match("/", { cacheName: CACHE }).then((r) => r ?? Response.error())));
+    event.respondWith(
+      fetch(req).catch(() => caches.match("/", { cacheName: CACHE }).then((r) => r ?? Response.error())),
+    );
     return;
   }
   if (url.pathname.startsWith("/assets/")) {
@@ -40,7 +49,9 @@ self.addEventListener("fetch", (event) => {
 // In private mode it carries no names or words; the notification is filled in from Parley itself.
 async function privateDetails(data) {
   try {
-    const res = await fetch(`/api/v1/conversations/${encodeURIComponent(data.conversationId)}`, { credentials: "same-origin" });
+    const res = await fetch(`/api/v1/conversations/${encodeURIComponent(data.conversationId)}`, {
+      credentials: "same-origin",
+    });
     if (!res.ok) return data;
     const { conversation: c } = await res.json();
     const last = c.lastMessage;
@@ -65,7 +76,9 @@ self.addEventListener("push", (event) => {
       if (!data) data = { kind: "message", url: "/", tag: "parley", title: "Parley", body: "New message", badge: 0 };
       if (data.private && data.conversationId) data = await privateDetails(data);
       if (typeof data.badge === "number" && self.navigator.setAppBadge) {
-        await (data.badge > 0 ? self.navigator.setAppBadge(data.badge) : self.navigator.clearAppBadge()).catch(() => {});
+        await (data.badge > 0 ? self.navigator.setAppBadge(data.badge) : self.navigator.clearAppBadge()).catch(
+          () => {},
+        );
       }
       // One notification per conversation: a newer message replaces it (same tag) and alerts again.
       await self.registration.showNotification(data.title || "Parley", {

@@ -16,7 +16,8 @@ const server = Bun.serve<{ user: string }>({
   port: 0,
   hostname: "127.0.0.1",
   fetch(req, srv) {
-    if (new URL(req.url).pathname === "/history") return new Response(historyPage, { headers: { "content-type": "application/json" } });
+    if (new URL(req.url).pathname === "/history")
+      return new Response(historyPage, { headers: { "content-type": "application/json" } });
     if (srv.upgrade(req, { data: { user: "" } })) return;
     return new Response("ceiling", { status: 200 });
   },
@@ -28,8 +29,17 @@ const server = Bun.serve<{ user: string }>({
         for (const t of f.topics ?? []) ws.subscribe(`conv:${t}`);
         ws.send(JSON.stringify({ type: "ready", user: { id: ws.data.user }, lastEventId: String(seq) }));
       } else if (f.type === "send") {
-        const message = { id: String(++seq), conversationId: f.conversationId, clientId: f.clientId, text: f.text, sender: { id: ws.data.user } };
-        server.publish(`conv:${f.conversationId}`, JSON.stringify({ type: "event", event: { id: String(seq), type: "message.created", message } }));
+        const message = {
+          id: String(++seq),
+          conversationId: f.conversationId,
+          clientId: f.clientId,
+          text: f.text,
+          sender: { id: ws.data.user },
+        };
+        server.publish(
+          `conv:${f.conversationId}`,
+          JSON.stringify({ type: "event", event: { id: String(seq), type: "message.created", message } }),
+        );
         ws.send(JSON.stringify({ type: "ack", id: f.id, message }));
       } else if (f.type === "ping") ws.send(JSON.stringify({ type: "pong", id: f.id ?? null }));
     },

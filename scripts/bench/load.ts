@@ -101,7 +101,9 @@ async function run(rate: number, seconds: number) {
       const owed = Math.floor(((t - t0) / 1000) * rate) - sent;
       for (let i = 0; i < owed && senders.length > 0; i++) {
         const s = senders[next++ % senders.length]!;
-        s.ws.send(`{"type":"send","id":"${++clientSeq}","conversationId":"${s.conn.sendTo}","clientId":"b${process.pid}-${clientSeq}","text":"t${now()}|${pad}"}`);
+        s.ws.send(
+          `{"type":"send","id":"${++clientSeq}","conversationId":"${s.conn.sendTo}","clientId":"b${process.pid}-${clientSeq}","text":"t${now()}|${pad}"}`,
+        );
         sent++;
       }
     }, 5);
@@ -109,7 +111,14 @@ async function run(rate: number, seconds: number) {
   await Bun.sleep(1500); // late deliveries still count; their latency shows it
   const cpu = process.cpuUsage(cpu0);
   samples.sort((a, b) => a - b);
-  return { sent, acked, delivered, samples, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (now() - t0) / 1000 };
+  return {
+    sent,
+    acked,
+    delivered,
+    samples,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    wallSeconds: (now() - t0) / 1000,
+  };
 }
 
 async function history(url: string, token: string, concurrency: number, seconds: number) {
@@ -131,7 +140,13 @@ async function history(url: string, token: string, concurrency: number, seconds:
   );
   const cpu = process.cpuUsage(cpu0);
   lat.sort((a, b) => a - b);
-  return { requests: lat.length, failed, samples: lat.length > MAX_SAMPLES ? lat.filter((_, i) => i % Math.ceil(lat.length / MAX_SAMPLES) === 0) : lat, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (now() - t0) / 1000 };
+  return {
+    requests: lat.length,
+    failed,
+    samples: lat.length > MAX_SAMPLES ? lat.filter((_, i) => i % Math.ceil(lat.length / MAX_SAMPLES) === 0) : lat,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    wallSeconds: (now() - t0) / 1000,
+  };
 }
 
 for await (const line of console) {

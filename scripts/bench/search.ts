@@ -63,10 +63,16 @@ export async function benchSearch(messages = 1_000_000, conversations = 1000): P
     const users = 500;
     const now = Date.now();
     db.run("BEGIN");
-    const addUser = db.prepare("INSERT INTO users (id, username, display_name, role, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?)");
+    const addUser = db.prepare(
+      "INSERT INTO users (id, username, display_name, role, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?)",
+    );
     for (let u = 0; u < users; u++) addUser.run(`u${u}`, `user${u}`, `User ${u}`, now, now);
-    const addConv = db.prepare("INSERT INTO conversations (id, type, title, created_at, updated_at) VALUES (?, 'group', ?, ?, ?)");
-    const addMember = db.prepare("INSERT INTO members (conversation_id, user_id, role, from_event_id, joined_at) VALUES (?, ?, 'member', 0, ?)");
+    const addConv = db.prepare(
+      "INSERT INTO conversations (id, type, title, created_at, updated_at) VALUES (?, 'group', ?, ?, ?)",
+    );
+    const addMember = db.prepare(
+      "INSERT INTO members (conversation_id, user_id, role, from_event_id, joined_at) VALUES (?, ?, 'member', 0, ?)",
+    );
     const membersOf: string[][] = [];
     for (let c = 0; c < conversations; c++) {
       addConv.run(`c${c}`, `Group ${c}`, now, now);
@@ -76,7 +82,9 @@ export async function benchSearch(messages = 1_000_000, conversations = 1000): P
       membersOf.push([...m]);
       for (const u of m) addMember.run(`c${c}`, u, now);
     }
-    const addMessage = db.prepare("INSERT INTO messages (id, conversation_id, sender_id, client_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+    const addMessage = db.prepare(
+      "INSERT INTO messages (id, conversation_id, sender_id, client_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
     const start = now - 2 * 365 * 24 * 3600_000;
     for (let i = 0; i < messages; i++) {
       const c = Math.floor(rand() * conversations);
@@ -94,18 +102,33 @@ export async function benchSearch(messages = 1_000_000, conversations = 1000): P
     const buildSeconds = (performance.now() - t0) / 1000;
     const pageSize = db.query<{ page_size: number }, []>("PRAGMA page_size").get()!.page_size;
     const pages = db.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count;
-    const ftsBytes =
-      db.query<{ n: number }, []>("SELECT (SELECT coalesce(sum(length(block)), 0) FROM messages_fts_data) + (SELECT coalesce(sum(length(sz)), 0) FROM messages_fts_docsize) + (SELECT count(*) * 16 FROM messages_fts_idx) AS n").get()!.n;
+    const ftsBytes = db
+      .query<{ n: number }, []>(
+        "SELECT (SELECT coalesce(sum(length(block)), 0) FROM messages_fts_data) + (SELECT coalesce(sum(length(sz)), 0) FROM messages_fts_docsize) + (SELECT count(*) * 16 FROM messages_fts_idx) AS n",
+      )
+      .get()!.n;
 
     // Who searches: a member of some conversation (about sixteen conversations, ~16,000 messages).
     const kinds: { query: string; make: () => { q: string; conversationId?: string } }[] = [
       { query: "common word (top 10)", make: () => ({ q: VOCABULARY[Math.floor(rand() * 10)]! }) },
       { query: "mid-frequency word (rank 100–500)", make: () => ({ q: VOCABULARY[100 + Math.floor(rand() * 400)]! }) },
       { query: "rare word (rank 3000+)", make: () => ({ q: VOCABULARY[3000 + Math.floor(rand() * 2000)]! }) },
-      { query: "two words", make: () => ({ q: `${VOCABULARY[Math.floor(rand() * 50)]} ${VOCABULARY[50 + Math.floor(rand() * 500)]}` }) },
-      { query: "prefix while typing (3 letters)", make: () => ({ q: VOCABULARY[Math.floor(rand() * 2000)]!.slice(0, 3) }) },
-      { query: "one conversation, common word", make: () => ({ q: VOCABULARY[Math.floor(rand() * 10)]!, conversationId: "pick" }) },
-      { query: "syntax characters (literal)", make: () => ({ q: `"${VOCABULARY[Math.floor(rand() * 100)]}* AND (NEAR(` }) },
+      {
+        query: "two words",
+        make: () => ({ q: `${VOCABULARY[Math.floor(rand() * 50)]} ${VOCABULARY[50 + Math.floor(rand() * 500)]}` }),
+      },
+      {
+        query: "prefix while typing (3 letters)",
+        make: () => ({ q: VOCABULARY[Math.floor(rand() * 2000)]!.slice(0, 3) }),
+      },
+      {
+        query: "one conversation, common word",
+        make: () => ({ q: VOCABULARY[Math.floor(rand() * 10)]!, conversationId: "pick" }),
+      },
+      {
+        query: "syntax characters (literal)",
+        make: () => ({ q: `"${VOCABULARY[Math.floor(rand() * 100)]}* AND (NEAR(` }),
+      },
     ];
     const rows = [];
     const { drizzle } = await import("drizzle-orm/bun-sqlite");
@@ -118,7 +141,9 @@ export async function benchSearch(messages = 1_000_000, conversations = 1000): P
         const made = kind.make();
         let conversationId: string | undefined;
         if (made.conversationId) {
-          const mine = db.query<{ c: string }, [string]>("SELECT conversation_id AS c FROM members WHERE user_id = ?").all(user);
+          const mine = db
+            .query<{ c: string }, [string]>("SELECT conversation_id AS c FROM members WHERE user_id = ?")
+            .all(user);
           conversationId = mine[Math.floor(rand() * mine.length)]?.c;
         }
         const t = performance.now();
@@ -127,21 +152,38 @@ export async function benchSearch(messages = 1_000_000, conversations = 1000): P
         results += r.results.length;
       }
       times.sort((a, b) => a - b);
-      rows.push({ query: kind.query, p50: +times[Math.floor(times.length * 0.5)]!.toFixed(2), p95: +times[Math.floor(times.length * 0.95)]!.toFixed(2), results: Math.round(results / 200) });
+      rows.push({
+        query: kind.query,
+        p50: +times[Math.floor(times.length * 0.5)]!.toFixed(2),
+        p95: +times[Math.floor(times.length * 0.95)]!.toFixed(2),
+        results: Math.round(results / 200),
+      });
     }
     store.close();
-    return { messages, conversations, buildSeconds: +buildSeconds.toFixed(1), indexMb: +(ftsBytes / 2 ** 20).toFixed(1), databaseMb: +((pages * pageSize) / 2 ** 20).toFixed(1), rows };
+    return {
+      messages,
+      conversations,
+      buildSeconds: +buildSeconds.toFixed(1),
+      indexMb: +(ftsBytes / 2 ** 20).toFixed(1),
+      databaseMb: +((pages * pageSize) / 2 ** 20).toFixed(1),
+      rows,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export function printSearch(r: SearchBench): void {
-  console.log(`\nSearch: ${r.messages.toLocaleString("en")} messages in ${r.conversations} conversations (built in ${r.buildSeconds} s); FTS5 index ${r.indexMb} MB of a ${r.databaseMb} MB database; 200 queries each, as a member of ~16 conversations, 20 results a page:`);
+  console.log(
+    `\nSearch: ${r.messages.toLocaleString("en")} messages in ${r.conversations} conversations (built in ${r.buildSeconds} s); FTS5 index ${r.indexMb} MB of a ${r.databaseMb} MB database; 200 queries each, as a member of ~16 conversations, 20 results a page:`,
+  );
   console.table(r.rows.map((x) => ({ query: x.query, "p50 ms": x.p50, "p95 ms": x.p95, "results (mean)": x.results })));
 }
 
 if (import.meta.main) {
-  const [messages, conversations] = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number);
+  const [messages, conversations] = process.argv
+    .slice(2)
+    .filter((a) => !a.startsWith("--"))
+    .map(Number);
   printSearch(await benchSearch(messages || undefined, conversations || undefined));
 }

@@ -33,8 +33,10 @@ export async function changePassword(
 export async function removePassword(store: Store, userId: string, currentPassword: string): Promise<void> {
   const user = requireUser(store.db, userId);
   if (user.passwordHash === null) return;
-  if (!(await verifyPassword(currentPassword, user.passwordHash))) throw new AppError("WRONG_PASSWORD", undefined, "currentPassword");
-  if (countPasskeys(store.db, userId) === 0) throw new AppError("LAST_SIGN_IN_METHOD", "Add a passkey before removing your password.");
+  if (!(await verifyPassword(currentPassword, user.passwordHash)))
+    throw new AppError("WRONG_PASSWORD", undefined, "currentPassword");
+  if (countPasskeys(store.db, userId) === 0)
+    throw new AppError("LAST_SIGN_IN_METHOD", "Add a passkey before removing your password.");
   setPasswordHash(store.db, userId, null);
 }
 
@@ -51,7 +53,8 @@ export async function deleteAccount(
 ): Promise<void> {
   const user = requireUser(store.db, userId);
   // An account without a password (passkeys only) confirms with its username instead.
-  const confirmed = user.passwordHash === null ? password === user.username : await verifyPassword(password, user.passwordHash);
+  const confirmed =
+    user.passwordHash === null ? password === user.username : await verifyPassword(password, user.passwordHash);
   if (!confirmed) throw new AppError("WRONG_PASSWORD", undefined, "password");
   store.transaction((tx, afterCommit) => {
     if (user.role === "admin" && countOtherActiveAdmins(tx, userId) === 0) {

@@ -7,10 +7,17 @@ import { countOtherActiveAdmins, requireUser } from "./users.ts";
 
 // What instance admins do to other accounts.
 
-export function updateUserByAdmin(store: Store, targetId: string, patch: { role?: "admin" | "member"; deactivated?: boolean }): UserRow {
+export function updateUserByAdmin(
+  store: Store,
+  targetId: string,
+  patch: { role?: "admin" | "member"; deactivated?: boolean },
+): UserRow {
   return store.transaction((tx) => {
     const target = requireUser(tx, targetId);
-    const losesAdmin = target.role === "admin" && target.deactivatedAt === null && (patch.role === "member" || patch.deactivated === true);
+    const losesAdmin =
+      target.role === "admin" &&
+      target.deactivatedAt === null &&
+      (patch.role === "member" || patch.deactivated === true);
     if (losesAdmin && countOtherActiveAdmins(tx, targetId) === 0) throw new AppError("LAST_ADMIN");
     const now = Date.now();
     const set: Partial<UserRow> = { updatedAt: now };

@@ -20,6 +20,9 @@ export const bio = humanText("The bio", { max: 500, multiline: true });
 export const email = z.email("Not an email address.").max(254);
 
 // Length is checked against the configured policy in passwords.ts; this only bounds the work argon2 does.
-export const password = z.string().min(1, "The password cannot be empty.").max(256, "Passwords have at most 256 characters.");
+export const password = z
+  .string()
+  .min(1, "The password cannot be empty.")
+  .max(256, "Passwords have at most 256 characters.");
 
 export const inviteCode = z.string().trim().min(1).max(64);

@@ -31,7 +31,11 @@ export function toInviteView(row: InviteRow, publicUrl: string, now = Date.now()
 }
 
 function isUsable(row: InviteRow, now: number): boolean {
-  return row.revokedAt === null && (row.expiresAt === null || row.expiresAt > now) && (row.maxUses === null || row.uses < row.maxUses);
+  return (
+    row.revokedAt === null &&
+    (row.expiresAt === null || row.expiresAt > now) &&
+    (row.maxUses === null || row.uses < row.maxUses)
+  );
 }
 
 export function createInvite(
@@ -41,7 +45,8 @@ export function createInvite(
   now = Date.now(),
 ): InviteRow {
   const expiresAt = opts.expiresAt === undefined ? now + DEFAULT_INVITE_TTL : opts.expiresAt;
-  if (expiresAt !== null && expiresAt <= now) throw new AppError("VALIDATION_FAILED", "The expiry must be in the future.", "expiresAt");
+  if (expiresAt !== null && expiresAt <= now)
+    throw new AppError("VALIDATION_FAILED", "The expiry must be in the future.", "expiresAt");
   return db
     .insert(invites)
     .values({

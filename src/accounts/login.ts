@@ -5,7 +5,13 @@ import type { AuthPolicy, SignedIn } from "./registration.ts";
 import { createSession, type SessionMeta } from "./sessions.ts";
 import { findUserByUsername } from "./users.ts";
 
-export async function logIn(store: Store, username: string, password: string, policy: AuthPolicy, meta: SessionMeta): Promise<SignedIn> {
+export async function logIn(
+  store: Store,
+  username: string,
+  password: string,
+  policy: AuthPolicy,
+  meta: SessionMeta,
+): Promise<SignedIn> {
   const user = findUserByUsername(store.db, username);
   const usable = user && user.deletedAt === null ? user : undefined;
   // Always run the hash check, so a missing user costs as long as a wrong password.

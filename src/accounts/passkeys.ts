@@ -37,7 +37,13 @@ export interface PasskeyView {
 
 type PasskeyRow = typeof passkeys.$inferSelect;
 
-const toView = (p: PasskeyRow): PasskeyView => ({ id: p.id, name: p.name, backedUp: p.backedUp, createdAt: toIso(p.createdAt)!, lastUsedAt: toIso(p.lastUsedAt) });
+const toView = (p: PasskeyRow): PasskeyView => ({
+  id: p.id,
+  name: p.name,
+  backedUp: p.backedUp,
+  createdAt: toIso(p.createdAt)!,
+  lastUsedAt: toIso(p.lastUsedAt),
+});
 
 /** The WebAuthn user handle: the user's id, so a discoverable passkey says whose it is. */
 const userHandle = (userId: string) => new TextEncoder().encode(userId);
@@ -45,7 +51,9 @@ const userHandle = (userId: string) => new TextEncoder().encode(userId);
 function keepChallenge(db: Db, challenge: string, kind: "register" | "login", userId: string | null): void {
   const now = Date.now();
   db.delete(webauthnChallenges).where(lt(webauthnChallenges.expiresAt, now)).run();
-  db.insert(webauthnChallenges).values({ challenge, kind, userId, expiresAt: now + CHALLENGE_TTL_MS }).run();
+  db.insert(webauthnChallenges)
+    .values({ challenge, kind, userId, expiresAt: now + CHALLENGE_TTL_MS })
+    .run();
 }
 
 /** Takes the challenge a response answers: it must be ours, of this kind (and user), unexpired; it is gone after. */
@@ -56,7 +64,8 @@ function takeChallenge(db: Db, clientDataJSON: unknown, kind: "register" | "logi
   } catch {}
   if (typeof challenge !== "string" || challenge.length > 200) throw new AppError("PASSKEY_INVALID");
   const row = db.delete(webauthnChallenges).where(eq(webauthnChallenges.challenge, challenge)).returning().get();
-  if (!row || row.kind !== kind || row.userId !== userId || row.expiresAt < Date.now()) throw new AppError("PASSKEY_INVALID");
+  if (!row || row.kind !== kind || row.userId !== userId || row.expiresAt < Date.now())
+    throw new AppError("PASSKEY_INVALID");
   return challenge;
 }
 
@@ -76,17 +85,30 @@ export async function passkeyRegistrationOptions(db: Db, user: UserRow, rp: Rely
   return options;
 }
 
-export async function addPasskey(db: Db, user: UserRow, response: RegistrationResponseJSON, name: string | undefined, rp: RelyingParty): Promise<PasskeyView> {
+export async function addPasskey(
+  db: Db,
+  user: UserRow,
+  response: RegistrationResponseJSON,
+  name: string | undefined,
+  rp: RelyingParty,
+): Promise<PasskeyView> {
   const challenge = takeChallenge(db, response.response?.clientDataJSON, "register", user.id);
   let verified;
   try {
-    verified = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
+    verified = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: false,
+    });
   } catch {
     throw new AppError("PASSKEY_INVALID");
   }
   if (!verified.verified) throw new AppError("PASSKEY_INVALID");
   const { credential, credentialBackedUp } = verified.registrationInfo;
-  if (db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.id, credential.id)).get()) throw new AppError("PASSKEY_EXISTS");
+  if (db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.id, credential.id)).get())
+    throw new AppError("PASSKEY_EXISTS");
   const row = db
     .insert(passkeys)
     .values({
@@ -112,13 +134,24 @@ export async function passkeyLoginOptions(db: Db, rp: RelyingParty) {
   return options;
 }
 
-export async function logInWithPasskey(store: Store, response: AuthenticationResponseJSON, rp: RelyingParty, policy: AuthPolicy, meta: SessionMeta): Promise<SignedIn> {
+export async function logInWithPasskey(
+  store: Store,
+  response: AuthenticationResponseJSON,
+  rp: RelyingParty,
+  policy: AuthPolicy,
+  meta: SessionMeta,
+): Promise<SignedIn> {
   const db = store.db;
   const challenge = takeChallenge(db, response.response?.clientDataJSON, "login", null);
-  const passkey = typeof response.id === "string" ? db.select().from(passkeys).where(eq(passkeys.id, response.id)).get() : undefined;
+  const passkey =
+    typeof response.id === "string" ? db.select().from(passkeys).where(eq(passkeys.id, response.id)).get() : undefined;
   if (!passkey) throw new AppError("PASSKEY_INVALID");
   // A discoverable passkey names its user; it must be the one it was made for.
-  if (response.response.userHandle && Buffer.from(response.response.userHandle, "base64url").toString("utf8") !== passkey.userId) throw new AppError("PASSKEY_INVALID");
+  if (
+    response.response.userHandle &&
+    Buffer.from(response.response.userHandle, "base64url").toString("utf8") !== passkey.userId
+  )
+    throw new AppError("PASSKEY_INVALID");
   let result;
   try {
     result = await verifyAuthenticationResponse({
@@ -127,7 +160,12 @@ export async function logInWithPasskey(store: Store, response: AuthenticationRes
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       requireUserVerification: false,
-      credential: { id: passkey.id, publicKey: Buffer.from(passkey.publicKey, "base64url"), counter: passkey.counter, transports: JSON.parse(passkey.transports) },
+      credential: {
+        id: passkey.id,
+        publicKey: Buffer.from(passkey.publicKey, "base64url"),
+        counter: passkey.counter,
+        transports: JSON.parse(passkey.transports),
+      },
     });
   } catch {
     throw new AppError("PASSKEY_INVALID");
@@ -136,17 +174,30 @@ export async function logInWithPasskey(store: Store, response: AuthenticationRes
   const user = findUserById(db, passkey.userId);
   if (!user || user.deletedAt !== null) throw new AppError("PASSKEY_INVALID");
   if (user.deactivatedAt !== null) throw new AppError("ACCOUNT_DEACTIVATED");
-  db.update(passkeys).set({ counter: result.authenticationInfo.newCounter, lastUsedAt: Date.now() }).where(eq(passkeys.id, passkey.id)).run();
+  db.update(passkeys)
+    .set({ counter: result.authenticationInfo.newCounter, lastUsedAt: Date.now() })
+    .where(eq(passkeys.id, passkey.id))
+    .run();
   const { token } = createSession(db, user.id, policy.sessionTtlDays, meta);
   return { user, token };
 }
 
 export function listPasskeys(db: Db, userId: string): PasskeyView[] {
-  return db.select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt)).all().map(toView);
+  return db
+    .select()
+    .from(passkeys)
+    .where(eq(passkeys.userId, userId))
+    .orderBy(asc(passkeys.createdAt))
+    .all()
+    .map(toView);
 }
 
 function requirePasskey(db: Db, userId: string, id: string): PasskeyRow {
-  const row = db.select().from(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).get();
+  const row = db
+    .select()
+    .from(passkeys)
+    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+    .get();
   if (!row) throw new AppError("PASSKEY_NOT_FOUND");
   return row;
 }
@@ -161,7 +212,8 @@ export function removePasskey(db: Db, userId: string, id: string): void {
   // Synchronous from check to delete: nothing can slip in between on this thread.
   requirePasskey(db, userId, id);
   const user = db.select().from(users).where(eq(users.id, userId)).get()!;
-  if (user.passwordHash === null && countPasskeys(db, userId) <= 1) throw new AppError("LAST_SIGN_IN_METHOD", "Set a password or add another passkey before removing this one.");
+  if (user.passwordHash === null && countPasskeys(db, userId) <= 1)
+    throw new AppError("LAST_SIGN_IN_METHOD", "Set a password or add another passkey before removing this one.");
   db.delete(passkeys).where(eq(passkeys.id, id)).run();
 }
 

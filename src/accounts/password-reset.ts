@@ -19,16 +19,32 @@ function resetUrl(publicUrl: string, token: string): string {
   return `${publicUrl}/reset-password?token=${token}`;
 }
 
-function issueToken(db: Db, userId: string, kind: "link" | "email", createdBy: string | null, now: number): { token: string; expiresAt: number } {
+function issueToken(
+  db: Db,
+  userId: string,
+  kind: "link" | "email",
+  createdBy: string | null,
+  now: number,
+): { token: string; expiresAt: number } {
   // A new link replaces older unused ones: only the latest one handed out works.
-  db.delete(passwordResets).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt))).run();
+  db.delete(passwordResets)
+    .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
+    .run();
   const token = randomToken(20);
   const expiresAt = now + (kind === "link" ? LINK_TTL : EMAIL_TTL);
-  db.insert(passwordResets).values({ id: newId(), tokenHash: hashSecret(token), userId, kind, createdBy, createdAt: now, expiresAt }).run();
+  db.insert(passwordResets)
+    .values({ id: newId(), tokenHash: hashSecret(token), userId, kind, createdBy, createdAt: now, expiresAt })
+    .run();
   return { token, expiresAt };
 }
 
-export function createResetLink(store: Store, adminId: string, userId: string, publicUrl: string, now = Date.now()): { url: string; expiresAt: number } {
+export function createResetLink(
+  store: Store,
+  adminId: string,
+  userId: string,
+  publicUrl: string,
+  now = Date.now(),
+): { url: string; expiresAt: number } {
   return store.transaction((tx) => {
     requireUser(tx, userId);
     const { token, expiresAt } = issueToken(tx, userId, "link", adminId, now);
@@ -40,7 +56,14 @@ export function createResetLink(store: Store, adminId: string, userId: string, p
  * Mails a reset link when the name or address belongs to an active account with an email. The caller
  * answers the same way whether or not it did, so the form does not reveal who has an account.
  */
-export function requestEmailReset(store: Store, mailer: Mailer, login: string, publicUrl: string, instanceName: string, now = Date.now()): void {
+export function requestEmailReset(
+  store: Store,
+  mailer: Mailer,
+  login: string,
+  publicUrl: string,
+  instanceName: string,
+  now = Date.now(),
+): void {
   const user = login.includes("@") ? findUserByEmail(store.db, login) : findUserByUsername(store.db, login);
   if (!user || !user.email || user.deletedAt !== null || user.deactivatedAt !== null) return;
   const email = user.email;
@@ -56,7 +79,11 @@ export function requestEmailReset(store: Store, mailer: Mailer, login: string, p
 }
 
 function findUsableReset(db: Db, token: string, now: number) {
-  const row = db.select().from(passwordResets).where(eq(passwordResets.tokenHash, hashSecret(token))).get();
+  const row = db
+    .select()
+    .from(passwordResets)
+    .where(eq(passwordResets.tokenHash, hashSecret(token)))
+    .get();
   if (!row || row.usedAt !== null || row.expiresAt <= now) return undefined;
   return row;
 }
@@ -71,7 +98,13 @@ export function inspectResetToken(store: Store, token: string, now = Date.now())
 }
 
 /** Sets the new password, spends the token, and signs the account out everywhere. */
-export async function resetPassword(store: Store, token: string, newPassword: string, minLength: number, now = Date.now()): Promise<UserRow> {
+export async function resetPassword(
+  store: Store,
+  token: string,
+  newPassword: string,
+  minLength: number,
+  now = Date.now(),
+): Promise<UserRow> {
   const { user } = inspectResetToken(store, token, now);
   requireAcceptablePassword(newPassword, minLength);
   const hash = await hashPassword(newPassword);

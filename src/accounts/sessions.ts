@@ -17,7 +17,13 @@ export interface SessionMeta {
   ip?: string;
 }
 
-export function createSession(db: Db, userId: string, ttlDays: number, meta: SessionMeta = {}, now = Date.now()): { token: string; session: SessionRow } {
+export function createSession(
+  db: Db,
+  userId: string,
+  ttlDays: number,
+  meta: SessionMeta = {},
+  now = Date.now(),
+): { token: string; session: SessionRow } {
   const id = randomToken(10);
   const secret = randomToken(20); // 160 bits: cannot be guessed
   const session: SessionRow = {
@@ -34,7 +40,14 @@ export function createSession(db: Db, userId: string, ttlDays: number, meta: Ses
   return { token: `${id}.${secret}`, session };
 }
 
-const sessionWithUser = prepared((db) => db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sql.placeholder("id"))).prepare());
+const sessionWithUser = prepared((db) =>
+  db
+    .select()
+    .from(sessions)
+    .innerJoin(users, eq(sessions.userId, users.id))
+    .where(eq(sessions.id, sql.placeholder("id")))
+    .prepare(),
+);
 
 /**
  * The user behind a token, or null when the token is malformed, unknown, expired, or its user may no
@@ -81,7 +94,9 @@ export function deleteSession(db: Db, sessionId: string): void {
 
 /** Signs a user out everywhere, or everywhere but the session they are using. */
 export function deleteUserSessions(db: Db, userId: string, exceptSessionId?: string): void {
-  const where = exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId);
+  const where = exceptSessionId
+    ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId))
+    : eq(sessions.userId, userId);
   db.delete(sessions).where(where).run();
 }
 
@@ -97,7 +112,11 @@ export function listUserSessions(db: Db, userId: string, now = Date.now()): Sess
 
 /** Revokes one of the user's own sessions; false when it is not theirs or does not exist. */
 export function deleteOwnSession(db: Db, userId: string, sessionId: string): boolean {
-  const gone = db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).returning({ id: sessions.id }).all();
+  const gone = db
+    .delete(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+    .returning({ id: sessions.id })
+    .all();
   return gone.length > 0;
 }
 
@@ -105,10 +124,17 @@ export function deleteOwnSession(db: Db, userId: string, sessionId: string): boo
 export function listValidSessionIds(db: Db, ids: string[], now = Date.now()): Set<string> {
   if (ids.length === 0) return new Set();
   const rows = db
-    .select({ id: sessions.id, expiresAt: sessions.expiresAt, deactivatedAt: users.deactivatedAt, deletedAt: users.deletedAt })
+    .select({
+      id: sessions.id,
+      expiresAt: sessions.expiresAt,
+      deactivatedAt: users.deactivatedAt,
+      deletedAt: users.deletedAt,
+    })
     .from(sessions)
     .innerJoin(users, eq(sessions.userId, users.id))
     .where(inArray(sessions.id, ids))
     .all();
-  return new Set(rows.filter((r) => r.expiresAt > now && r.deactivatedAt === null && r.deletedAt === null).map((r) => r.id));
+  return new Set(
+    rows.filter((r) => r.expiresAt > now && r.deactivatedAt === null && r.deletedAt === null).map((r) => r.id),
+  );
 }

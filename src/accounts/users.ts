@@ -39,7 +39,13 @@ export function toAccountView(u: UserRow): AccountView {
   };
 }
 
-const userById = prepared((db) => db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare());
+const userById = prepared((db) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .prepare(),
+);
 
 export function findUserById(db: Db, id: string): UserRow | undefined {
   return userById(db).get({ id });
@@ -52,11 +58,19 @@ export function requireUser(db: Db, id: string): UserRow {
 }
 
 export function findUserByUsername(db: Db, username: string): UserRow | undefined {
-  return db.select().from(users).where(sql`lower(${users.username}) = lower(${username})`).get();
+  return db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${username})`)
+    .get();
 }
 
 export function findUserByEmail(db: Db, email: string): UserRow | undefined {
-  return db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).get();
+  return db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${email})`)
+    .get();
 }
 
 export function countUsers(db: Db): number {
@@ -88,7 +102,8 @@ export function insertUser(db: Db, input: NewUser, now = Date.now()): UserRow {
       .get();
   } catch (err) {
     // Another node may have taken the name between the check and the insert.
-    if (isUniqueViolation(err, "users_username_lower_unique")) throw new AppError("USERNAME_TAKEN", undefined, "username");
+    if (isUniqueViolation(err, "users_username_lower_unique"))
+      throw new AppError("USERNAME_TAKEN", undefined, "username");
     throw err;
   }
 }
@@ -96,7 +111,14 @@ export function insertUser(db: Db, input: NewUser, now = Date.now()): UserRow {
 export function updateProfile(
   db: Db,
   userId: string,
-  patch: { displayName?: string; bio?: string; email?: string | null; hideLastSeen?: boolean; sendReadReceipts?: boolean; discoverable?: boolean },
+  patch: {
+    displayName?: string;
+    bio?: string;
+    email?: string | null;
+    hideLastSeen?: boolean;
+    sendReadReceipts?: boolean;
+    discoverable?: boolean;
+  },
   now = Date.now(),
 ): UserRow {
   if (patch.email) {
@@ -104,7 +126,12 @@ export function updateProfile(
     if (other && other.id !== userId) throw new AppError("EMAIL_TAKEN", undefined, "email");
   }
   try {
-    const row = db.update(users).set({ ...patch, updatedAt: now }).where(eq(users.id, userId)).returning().get();
+    const row = db
+      .update(users)
+      .set({ ...patch, updatedAt: now })
+      .where(eq(users.id, userId))
+      .returning()
+      .get();
     if (!row) throw new AppError("USER_NOT_FOUND");
     return row;
   } catch (err) {

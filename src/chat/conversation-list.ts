@@ -18,7 +18,19 @@ export function defaultPushLevel(type: "direct" | "group"): PushLevel {
 /** My conversations, the most recently active first, each with its last message and my unread count. */
 export function listMyConversations(db: Db, userId: string, onlyId: string | null = null): ConversationSummary[] {
   const rows = db.$client
-    .query<{ id: string; role: Role; unread: number; mentions: number; mutedUntil: number | null; markedUnread: number; pushLevel: PushLevel | null; lastSeq: number | null }, [string, string, string | null]>(
+    .query<
+      {
+        id: string;
+        role: Role;
+        unread: number;
+        mentions: number;
+        mutedUntil: number | null;
+        markedUnread: number;
+        pushLevel: PushLevel | null;
+        lastSeq: number | null;
+      },
+      [string, string, string | null]
+    >(
       `SELECT m.conversation_id AS id, m.role AS role, m.muted_until AS mutedUntil, m.marked_unread AS markedUnread, m.push_level AS pushLevel,
               (SELECT count(DISTINCT x.id) FROM messages x JOIN mentions n ON n.message_id = x.id
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.sender_id != m.user_id
@@ -30,17 +42,40 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
          FROM members m WHERE m.user_id = ?2 AND (?3 IS NULL OR m.conversation_id = ?3)`,
     )
     .all(userId, userId, onlyId);
-  const views = loadConversationViews(db, rows.map((r) => r.id));
+  const views = loadConversationViews(
+    db,
+    rows.map((r) => r.id),
+  );
   const seqs = rows.map((r) => r.lastSeq).filter((s): s is number => s !== null);
   const last = new Map<string, MessageView>();
   if (seqs.length > 0) {
-    const rows = db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(messages.senderId, users.id)).where(inArray(messages.seq, seqs)).all();
-    for (const v of decorateMessages(db, rows.map(({ m, u }) => toMessageView(m, u)))) last.set(v.conversationId, v);
+    const rows = db
+      .select({ m: messages, u: users })
+      .from(messages)
+      .innerJoin(users, eq(messages.senderId, users.id))
+      .where(inArray(messages.seq, seqs))
+      .all();
+    for (const v of decorateMessages(
+      db,
+      rows.map(({ m, u }) => toMessageView(m, u)),
+    ))
+      last.set(v.conversationId, v);
   }
   const list = rows.map((r) => {
     const view = views.get(r.id)!;
     const mutedUntil = r.mutedUntil !== null && r.mutedUntil > Date.now() ? toIso(r.mutedUntil) : null;
-    return { ...view, lastMessage: last.get(r.id) ?? null, unreadCount: r.unread, mentionCount: r.mentions, mutedUntil, markedUnread: r.markedUnread === 1, pushLevel: r.pushLevel ?? defaultPushLevel(view.type), pushLevelDefault: r.pushLevel === null, myRole: r.role, can: capabilities(r.role, view) };
+    return {
+      ...view,
+      lastMessage: last.get(r.id) ?? null,
+      unreadCount: r.unread,
+      mentionCount: r.mentions,
+      mutedUntil,
+      markedUnread: r.markedUnread === 1,
+      pushLevel: r.pushLevel ?? defaultPushLevel(view.type),
+      pushLevelDefault: r.pushLevel === null,
+      myRole: r.role,
+      can: capabilities(r.role, view),
+    };
   });
   const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
   return list.sort((a, b) => (activity(a) < activity(b) ? 1 : activity(a) > activity(b) ? -1 : 0));
@@ -50,7 +85,6 @@ export function findMyConversation(db: Db, userId: string, conversationId: strin
   requireMember(db, conversationId, userId);
   return listMyConversations(db, userId, conversationId)[0]!;
 }
-
 
 export interface GroupOverview {
   id: string;
@@ -68,7 +102,20 @@ export interface GroupOverview {
  */
 export function listAllGroups(db: Db): GroupOverview[] {
   return db.$client
-    .query<{ id: string; title: string | null; description: string; memberCount: number; ownerId: string | null; username: string | null; displayName: string | null; archivedAt: number | null; createdAt: number }, []>(
+    .query<
+      {
+        id: string;
+        title: string | null;
+        description: string;
+        memberCount: number;
+        ownerId: string | null;
+        username: string | null;
+        displayName: string | null;
+        archivedAt: number | null;
+        createdAt: number;
+      },
+      []
+    >(
       `SELECT c.id, c.title, c.description, c.archived_at AS archivedAt, c.created_at AS createdAt,
               (SELECT count(*) FROM members m WHERE m.conversation_id = c.id) AS memberCount,
               o.user_id AS ownerId, u.username, u.display_name AS displayName

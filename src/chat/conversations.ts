@@ -15,11 +15,19 @@ const memberOf = prepared((db) =>
   db
     .select()
     .from(members)
-    .where(and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))))
+    .where(
+      and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))),
+    )
     .prepare(),
 );
 
-const conversationById = prepared((db) => db.select().from(conversations).where(eq(conversations.id, sql.placeholder("id"))).prepare());
+const conversationById = prepared((db) =>
+  db
+    .select()
+    .from(conversations)
+    .where(eq(conversations.id, sql.placeholder("id")))
+    .prepare(),
+);
 
 export interface Access {
   member: MemberRow;
@@ -58,7 +66,12 @@ export function requireConversationView(db: Db, conversationId: string, userId: 
 
 /** Ids of the conversations the user is in: the topics a socket subscribes to. */
 export function listMemberConversationIds(db: Db, userId: string): string[] {
-  return db.select({ id: members.conversationId }).from(members).where(eq(members.userId, userId)).all().map((r) => r.id);
+  return db
+    .select({ id: members.conversationId })
+    .from(members)
+    .where(eq(members.userId, userId))
+    .all()
+    .map((r) => r.id);
 }
 
 /**
@@ -67,35 +80,68 @@ export function listMemberConversationIds(db: Db, userId: string): string[] {
  */
 export function requireActiveUsers(db: Db, ids: string[], field: string): UserRow[] {
   if (ids.length === 0) return [];
-  const found = db.select().from(users).where(and(inArray(users.id, ids), isNull(users.deletedAt), isNull(users.deactivatedAt))).all();
+  const found = db
+    .select()
+    .from(users)
+    .where(and(inArray(users.id, ids), isNull(users.deletedAt), isNull(users.deactivatedAt)))
+    .all();
   if (found.length !== ids.length) throw new AppError("USER_NOT_FOUND", undefined, field);
   return found;
 }
 
 /** The direct conversation between two people, created on first use: one per pair, ever. */
-export function openDirect(chat: Chat, me: UserRow, otherId: string): Promise<{ conversation: ConversationView; created: boolean }> {
-  if (otherId === me.id) throw new AppError("VALIDATION_FAILED", "A direct conversation needs another person.", "userId");
+export function openDirect(
+  chat: Chat,
+  me: UserRow,
+  otherId: string,
+): Promise<{ conversation: ConversationView; created: boolean }> {
+  if (otherId === me.id)
+    throw new AppError("VALIDATION_FAILED", "A direct conversation needs another person.", "userId");
   const directKey = [me.id, otherId].sort().join(":");
   return chat.queue.run((tx, afterCommit) => {
-    const existing = tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.directKey, directKey)).get();
+    const existing = tx
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(eq(conversations.directKey, directKey))
+      .get();
     if (existing) return { conversation: loadConversationViews(tx, [existing.id]).get(existing.id)!, created: false };
     requireActiveUsers(tx, [otherId], "userId");
     try {
-      return { conversation: insertConversation(tx, afterCommit, chat, me.id, { type: "direct", title: null, directKey }, [me.id, otherId]), created: true };
+      return {
+        conversation: insertConversation(tx, afterCommit, chat, me.id, { type: "direct", title: null, directKey }, [
+          me.id,
+          otherId,
+        ]),
+        created: true,
+      };
     } catch (err) {
       // Another node created it between our read and our insert: theirs is the one.
       if (!isUniqueViolation(err, "conversations_direct_key_unique")) throw err;
-      const id = tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.directKey, directKey)).get()!.id;
+      const id = tx
+        .select({ id: conversations.id })
+        .from(conversations)
+        .where(eq(conversations.directKey, directKey))
+        .get()!.id;
       return { conversation: loadConversationViews(tx, [id]).get(id)!, created: false };
     }
   });
 }
 
-export function createGroup(chat: Chat, me: UserRow, input: { title: string; description?: string; preset?: Preset; memberIds: string[] }): Promise<ConversationView> {
+export function createGroup(
+  chat: Chat,
+  me: UserRow,
+  input: { title: string; description?: string; preset?: Preset; memberIds: string[] },
+): Promise<ConversationView> {
   const others = [...new Set(input.memberIds)].filter((id) => id !== me.id);
   return chat.queue.run((tx, afterCommit) => {
     requireActiveUsers(tx, others, "memberIds");
-    const fields = { type: "group" as const, title: input.title, description: input.description ?? "", permissions: JSON.stringify(presets[input.preset ?? "default"]), directKey: null };
+    const fields = {
+      type: "group" as const,
+      title: input.title,
+      description: input.description ?? "",
+      permissions: JSON.stringify(presets[input.preset ?? "default"]),
+      directKey: null,
+    };
     return insertConversation(tx, afterCommit, chat, me.id, fields, [me.id, ...others]);
   });
 }
@@ -105,15 +151,31 @@ function insertConversation(
   afterCommit: (cb: () => void) => void,
   chat: Chat,
   creatorId: string,
-  fields: { type: "direct" | "group"; title: string | null; directKey: string | null; description?: string; permissions?: string },
+  fields: {
+    type: "direct" | "group";
+    title: string | null;
+    directKey: string | null;
+    description?: string;
+    permissions?: string;
+  },
   memberIds: string[],
 ): ConversationView {
   const now = Date.now();
   const id = newId();
-  tx.insert(conversations).values({ id, ...fields, createdBy: creatorId, createdAt: now, updatedAt: now }).run();
+  tx.insert(conversations)
+    .values({ id, ...fields, createdBy: creatorId, createdAt: now, updatedAt: now })
+    .run();
   const event = appendEvent(tx, { type: "conversation.created", conversationId: id, actorId: creatorId }, now);
   tx.insert(members)
-    .values(memberIds.map((userId) => ({ conversationId: id, userId, role: userId === creatorId && fields.type === "group" ? ("owner" as const) : ("member" as const), fromEventId: event.id, joinedAt: now })))
+    .values(
+      memberIds.map((userId) => ({
+        conversationId: id,
+        userId,
+        role: userId === creatorId && fields.type === "group" ? ("owner" as const) : ("member" as const),
+        fromEventId: event.id,
+        joinedAt: now,
+      })),
+    )
     .run();
   const conversation = loadConversationViews(tx, [id]).get(id)!;
   afterCommit(() => chat.publisher.publish(toEventView(event, { conversation }), { join: memberIds }));
@@ -121,11 +183,17 @@ function insertConversation(
 }
 
 /** Changes a group's name or description (the editInfo right); members see conversation.updated. */
-export function updateConversation(chat: Chat, me: UserRow, conversationId: string, change: { title?: string; description?: string }): Promise<ConversationView> {
+export function updateConversation(
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  change: { title?: string; description?: string },
+): Promise<ConversationView> {
   return chat.queue.run((tx, afterCommit) => {
     const { conversation: conv } = requireAccess(tx, conversationId, me.id, "editInfo");
     const next = { title: change.title ?? conv.title, description: change.description ?? conv.description };
-    if (next.title === conv.title && next.description === conv.description) return loadConversationViews(tx, [conversationId]).get(conversationId)!;
+    if (next.title === conv.title && next.description === conv.description)
+      return loadConversationViews(tx, [conversationId]).get(conversationId)!;
     return announceUpdate(tx, afterCommit, chat, me.id, conversationId, next);
   });
 }
@@ -140,7 +208,10 @@ export function announceUpdate(
   change: Partial<Pick<ConversationRow, "title" | "description" | "permissions" | "archivedAt" | "avatarKey">>,
 ): ConversationView {
   const now = Date.now();
-  tx.update(conversations).set({ ...change, updatedAt: now }).where(eq(conversations.id, conversationId)).run();
+  tx.update(conversations)
+    .set({ ...change, updatedAt: now })
+    .where(eq(conversations.id, conversationId))
+    .run();
   const event = appendEvent(tx, { type: "conversation.updated", conversationId, actorId }, now);
   const conversation = loadConversationViews(tx, [conversationId]).get(conversationId)!;
   afterCommit(() => chat.publisher.publish(toEventView(event, { conversation })));

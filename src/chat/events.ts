@@ -41,7 +41,15 @@ const insertEvent = prepared((db) =>
 
 /** Appends an event in the caller's transaction; its id is the stream position. */
 export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
-  return insertEvent(tx).get({ type: e.type, conversationId: e.conversationId, actorId: e.actorId, messageId: e.messageId ?? null, subjectUserId: e.subjectUserId ?? null, userId: e.userId ?? null, createdAt: now })!;
+  return insertEvent(tx).get({
+    type: e.type,
+    conversationId: e.conversationId,
+    actorId: e.actorId,
+    messageId: e.messageId ?? null,
+    subjectUserId: e.subjectUserId ?? null,
+    userId: e.userId ?? null,
+    createdAt: now,
+  })!;
 }
 
 /** The id of the newest event, the position a fresh client starts from. */
@@ -76,11 +84,21 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
 
   const msgs = new Map<string, MessageView>();
   if (messageIds.length > 0) {
-    const found = db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(messages.senderId, users.id)).where(inArray(messages.id, messageIds)).all();
-    for (const v of decorateMessages(db, found.map(({ m, u }) => toMessageView(m, u)))) msgs.set(v.id, v);
+    const found = db
+      .select({ m: messages, u: users })
+      .from(messages)
+      .innerJoin(users, eq(messages.senderId, users.id))
+      .where(inArray(messages.id, messageIds))
+      .all();
+    for (const v of decorateMessages(
+      db,
+      found.map(({ m, u }) => toMessageView(m, u)),
+    ))
+      msgs.set(v.id, v);
   }
   const people = new Map<string, UserRow>();
-  if (userIds.length > 0) for (const u of db.select().from(users).where(inArray(users.id, userIds)).all()) people.set(u.id, u);
+  if (userIds.length > 0)
+    for (const u of db.select().from(users).where(inArray(users.id, userIds)).all()) people.set(u.id, u);
   const convs = loadConversationViews(db, convIds);
 
   return rows.map((r) => {
@@ -93,8 +111,17 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
   });
 }
 
-export function toEventView(r: EventRow, parts: { message?: MessageView; user?: PublicUser; conversation?: ConversationView }): EventView {
-  const view: EventView = { id: String(r.id), type: r.type as EventType, conversationId: r.conversationId, actorId: r.actorId, createdAt: toIso(r.createdAt)! };
+export function toEventView(
+  r: EventRow,
+  parts: { message?: MessageView; user?: PublicUser; conversation?: ConversationView },
+): EventView {
+  const view: EventView = {
+    id: String(r.id),
+    type: r.type as EventType,
+    conversationId: r.conversationId,
+    actorId: r.actorId,
+    createdAt: toIso(r.createdAt)!,
+  };
   if (r.messageId && parts.message) view.message = parts.message;
   if (r.subjectUserId && parts.user) view.user = parts.user;
   if (carriesConversation.has(r.type) && parts.conversation) view.conversation = parts.conversation;
@@ -102,14 +129,24 @@ export function toEventView(r: EventRow, parts: { message?: MessageView; user?: 
 }
 
 /** Events whose clients need the conversation as it is now (members, roles, rights). */
-const carriesConversation = new Set(["conversation.created", "conversation.updated", "member.added", "member.role-changed"]);
+const carriesConversation = new Set([
+  "conversation.created",
+  "conversation.updated",
+  "member.added",
+  "member.role-changed",
+]);
 
 function unique(values: (string | null)[]): string[] {
   return [...new Set(values.filter((v): v is string => v !== null))];
 }
 
 /** A page of the user's stream. `next` is the `since` for the following page; `more` says whether to ask. */
-export function listEvents(db: Db, userId: string, since: number, limit: number): { events: EventView[]; next: string; more: boolean } {
+export function listEvents(
+  db: Db,
+  userId: string,
+  since: number,
+  limit: number,
+): { events: EventView[]; next: string; more: boolean } {
   const rows = listEventRows(db, userId, since, limit + 1);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;

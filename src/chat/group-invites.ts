@@ -40,12 +40,25 @@ function toView(row: InviteRow, publicUrl: string, now = Date.now()): GroupInvit
 }
 
 /** A link to the group (the addMembers right), valid until `expiresAt` and for `maxUses` joins (null: no limit). */
-export function createGroupInvite(chat: Chat, me: UserRow, conversationId: string, input: { maxUses: number | null; expiresAt: number | null }, publicUrl: string): Promise<GroupInviteView> {
+export function createGroupInvite(
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  input: { maxUses: number | null; expiresAt: number | null },
+  publicUrl: string,
+): Promise<GroupInviteView> {
   return chat.queue.run((tx) => {
     requireAccess(tx, conversationId, me.id, "addMembers");
     const row = tx
       .insert(groupInvites)
-      .values({ code: randomToken(10), conversationId, createdBy: me.id, maxUses: input.maxUses, expiresAt: input.expiresAt, createdAt: Date.now() })
+      .values({
+        code: randomToken(10),
+        conversationId,
+        createdBy: me.id,
+        maxUses: input.maxUses,
+        expiresAt: input.expiresAt,
+        createdAt: Date.now(),
+      })
       .returning()
       .get();
     return toView(row, publicUrl);
@@ -54,7 +67,13 @@ export function createGroupInvite(chat: Chat, me: UserRow, conversationId: strin
 
 export function listGroupInvites(db: Db, me: UserRow, conversationId: string, publicUrl: string): GroupInviteView[] {
   requireAccess(db, conversationId, me.id, "addMembers");
-  return db.select().from(groupInvites).where(eq(groupInvites.conversationId, conversationId)).orderBy(desc(groupInvites.createdAt)).all().map((r) => toView(r, publicUrl));
+  return db
+    .select()
+    .from(groupInvites)
+    .where(eq(groupInvites.conversationId, conversationId))
+    .orderBy(desc(groupInvites.createdAt))
+    .all()
+    .map((r) => toView(r, publicUrl));
 }
 
 export function revokeGroupInvite(chat: Chat, me: UserRow, conversationId: string, code: string): Promise<void> {
@@ -72,7 +91,8 @@ export function revokeGroupInvite(chat: Chat, me: UserRow, conversationId: strin
 
 function findInvite(db: Db, code: string): { invite: InviteRow; conversation: typeof conversations.$inferSelect } {
   const invite = db.select().from(groupInvites).where(eq(groupInvites.code, code)).get();
-  const conversation = invite && db.select().from(conversations).where(eq(conversations.id, invite.conversationId)).get();
+  const conversation =
+    invite && db.select().from(conversations).where(eq(conversations.id, invite.conversationId)).get();
   if (!invite || !conversation) throw new AppError("INVITE_NOT_FOUND");
   return { invite, conversation };
 }
@@ -92,20 +112,37 @@ export function previewGroupInvite(db: Db, me: UserRow, code: string): InvitePre
     const refused = refusal(invite, Date.now());
     if (refused) throw refused;
   }
-  const memberCount = db.select({ n: sql<number>`count(*)` }).from(members).where(eq(members.conversationId, conversation.id)).get()!.n;
-  return { title: conversation.title ?? "", description: conversation.description, memberCount, alreadyMember: Boolean(mine) };
+  const memberCount = db
+    .select({ n: sql<number>`count(*)` })
+    .from(members)
+    .where(eq(members.conversationId, conversation.id))
+    .get()!.n;
+  return {
+    title: conversation.title ?? "",
+    description: conversation.description,
+    memberCount,
+    alreadyMember: Boolean(mine),
+  };
 }
 
 /** Joins by a link. Joining a group one is already in changes nothing and spends no use. */
-export function joinByInvite(chat: Chat, me: UserRow, code: string): Promise<{ conversation: ConversationView; joined: boolean }> {
+export function joinByInvite(
+  chat: Chat,
+  me: UserRow,
+  code: string,
+): Promise<{ conversation: ConversationView; joined: boolean }> {
   return chat.queue.run((tx, afterCommit) => {
     const { invite, conversation } = findInvite(tx, code);
     const mine = findMember(tx, conversation.id, me.id);
-    if (mine) return { conversation: loadConversationViews(tx, [conversation.id]).get(conversation.id)!, joined: false };
+    if (mine)
+      return { conversation: loadConversationViews(tx, [conversation.id]).get(conversation.id)!, joined: false };
     const refused = refusal(invite, Date.now());
     if (refused) throw refused;
     if (conversation.archivedAt !== null) throw new AppError("GROUP_ARCHIVED");
-    tx.update(groupInvites).set({ uses: sql`${groupInvites.uses} + 1` }).where(eq(groupInvites.code, code)).run();
+    tx.update(groupInvites)
+      .set({ uses: sql`${groupInvites.uses} + 1` })
+      .where(eq(groupInvites.code, code))
+      .run();
     return { conversation: insertMember(tx, afterCommit, chat, me.id, conversation.id, me), joined: true };
   });
 }

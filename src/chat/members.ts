@@ -9,7 +9,15 @@ import { announceUpdate, findMember, requireAccess, requireActiveUsers } from ".
 import { appendEvent, toEventView } from "./events.ts";
 import { dropMessageFiles, removeUnreferenced } from "../files/attachments.ts";
 import { forgetExtras } from "./message-versions.ts";
-import { outranks, permissionsInput, presets, readPermissions, type Permissions, type Preset, type Role } from "./permissions.ts";
+import {
+  outranks,
+  permissionsInput,
+  presets,
+  readPermissions,
+  type Permissions,
+  type Preset,
+  type Role,
+} from "./permissions.ts";
 import { loadConversationViews, type ConversationView, type MemberRow } from "./views.ts";
 
 type AfterCommit = (cb: () => void) => void;
@@ -25,12 +33,23 @@ function requireOtherMember(tx: Db, conversationId: string, userId: string): Mem
  * themselves). Their event stream for it starts with this member.added event; earlier history stays
  * readable through the history route, as in the team chats people know.
  */
-export function insertMember(tx: Db, afterCommit: AfterCommit, chat: Chat, actorId: string, conversationId: string, user: UserRow): ConversationView {
+export function insertMember(
+  tx: Db,
+  afterCommit: AfterCommit,
+  chat: Chat,
+  actorId: string,
+  conversationId: string,
+  user: UserRow,
+): ConversationView {
   const now = Date.now();
   const event = appendEvent(tx, { type: "member.added", conversationId, actorId, subjectUserId: user.id }, now);
-  tx.insert(members).values({ conversationId, userId: user.id, role: "member", fromEventId: event.id, joinedAt: now }).run();
+  tx.insert(members)
+    .values({ conversationId, userId: user.id, role: "member", fromEventId: event.id, joinedAt: now })
+    .run();
   const conversation = loadConversationViews(tx, [conversationId]).get(conversationId)!;
-  afterCommit(() => chat.publisher.publish(toEventView(event, { user: toPublicUser(user), conversation }), { join: [user.id] }));
+  afterCommit(() =>
+    chat.publisher.publish(toEventView(event, { user: toPublicUser(user), conversation }), { join: [user.id] }),
+  );
   return conversation;
 }
 
@@ -52,19 +71,38 @@ export function removeMember(chat: Chat, me: UserRow, conversationId: string, us
     const leaving = userId === me.id;
     const { member: mine } = requireAccess(tx, conversationId, me.id, leaving ? "leave" : "removeMembers");
     const target = leaving ? mine : requireOtherMember(tx, conversationId, userId);
-    if (!leaving && !outranks(mine.role, target.role)) throw new AppError("FORBIDDEN", target.role === "owner" ? "Nobody can remove the group's owner." : "Only the owner may remove an admin.");
+    if (!leaving && !outranks(mine.role, target.role))
+      throw new AppError(
+        "FORBIDDEN",
+        target.role === "owner" ? "Nobody can remove the group's owner." : "Only the owner may remove an admin.",
+      );
     dropMember(tx, afterCommit, chat, me.id, conversationId, target);
   });
 }
 
 /** Takes a member out, keeps the group with exactly one owner, and archives it when nobody is left. */
-export function dropMember(tx: Db, afterCommit: AfterCommit, chat: Chat, actorId: string, conversationId: string, target: MemberRow): void {
-  tx.delete(members).where(and(eq(members.conversationId, conversationId), eq(members.userId, target.userId))).run();
+export function dropMember(
+  tx: Db,
+  afterCommit: AfterCommit,
+  chat: Chat,
+  actorId: string,
+  conversationId: string,
+  target: MemberRow,
+): void {
+  tx.delete(members)
+    .where(and(eq(members.conversationId, conversationId), eq(members.userId, target.userId)))
+    .run();
   const now = Date.now();
   // userId: the removed person still sees this one event, so their clients learn they lost access.
-  const event = appendEvent(tx, { type: "member.removed", conversationId, actorId, subjectUserId: target.userId, userId: target.userId }, now);
+  const event = appendEvent(
+    tx,
+    { type: "member.removed", conversationId, actorId, subjectUserId: target.userId, userId: target.userId },
+    now,
+  );
   const user = findUserById(tx, target.userId)!;
-  afterCommit(() => chat.publisher.publish(toEventView(event, { user: toPublicUser(user) }), { leave: [target.userId] }));
+  afterCommit(() =>
+    chat.publisher.publish(toEventView(event, { user: toPublicUser(user) }), { leave: [target.userId] }),
+  );
   if (target.role === "owner") handOverOwnership(tx, afterCommit, chat, conversationId);
 }
 
@@ -88,27 +126,54 @@ function handOverOwnership(tx: Db, afterCommit: AfterCommit, chat: Chat, convers
   setRoleRow(tx, afterCommit, chat, null, conversationId, next.userId, "owner");
 }
 
-function setRoleRow(tx: Db, afterCommit: AfterCommit, chat: Chat, actorId: string | null, conversationId: string, userId: string, role: Role): void {
-  tx.update(members).set({ role }).where(and(eq(members.conversationId, conversationId), eq(members.userId, userId))).run();
-  const event = appendEvent(tx, { type: "member.role-changed", conversationId, actorId, subjectUserId: userId }, Date.now());
+function setRoleRow(
+  tx: Db,
+  afterCommit: AfterCommit,
+  chat: Chat,
+  actorId: string | null,
+  conversationId: string,
+  userId: string,
+  role: Role,
+): void {
+  tx.update(members)
+    .set({ role })
+    .where(and(eq(members.conversationId, conversationId), eq(members.userId, userId)))
+    .run();
+  const event = appendEvent(
+    tx,
+    { type: "member.role-changed", conversationId, actorId, subjectUserId: userId },
+    Date.now(),
+  );
   const user = findUserById(tx, userId)!;
   const conversation = loadConversationViews(tx, [conversationId]).get(conversationId)!;
   afterCommit(() => chat.publisher.publish(toEventView(event, { user: toPublicUser(user), conversation })));
 }
 
 /** Makes a member an admin or an admin a member again (the owner only; ownership moves by transfer). */
-export function setRole(chat: Chat, me: UserRow, conversationId: string, userId: string, role: "admin" | "member"): Promise<ConversationView> {
+export function setRole(
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  userId: string,
+  role: "admin" | "member",
+): Promise<ConversationView> {
   return chat.queue.run((tx, afterCommit) => {
     requireAccess(tx, conversationId, me.id, "manageRoles");
     const target = requireOtherMember(tx, conversationId, userId);
-    if (target.role === "owner") throw new AppError("FORBIDDEN", "The owner's role changes only by handing the group to someone else.");
+    if (target.role === "owner")
+      throw new AppError("FORBIDDEN", "The owner's role changes only by handing the group to someone else.");
     if (target.role !== role) setRoleRow(tx, afterCommit, chat, me.id, conversationId, userId, role);
     return loadConversationViews(tx, [conversationId]).get(conversationId)!;
   });
 }
 
 /** Hands the group to another member; the old owner stays on as an admin. */
-export function transferOwnership(chat: Chat, me: UserRow, conversationId: string, userId: string): Promise<ConversationView> {
+export function transferOwnership(
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  userId: string,
+): Promise<ConversationView> {
   return chat.queue.run((tx, afterCommit) => {
     requireAccess(tx, conversationId, me.id, "transferOwnership");
     if (userId === me.id) throw new AppError("VALIDATION_FAILED", "You already own this group.", "userId");
@@ -120,12 +185,20 @@ export function transferOwnership(chat: Chat, me: UserRow, conversationId: strin
 }
 
 /** Sets the group's rights: a preset, then any single rights on top (the owner only). */
-export function setPermissions(chat: Chat, me: UserRow, conversationId: string, input: { preset?: Preset; permissions?: Partial<Permissions> }): Promise<ConversationView> {
+export function setPermissions(
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  input: { preset?: Preset; permissions?: Partial<Permissions> },
+): Promise<ConversationView> {
   return chat.queue.run((tx, afterCommit) => {
     const { conversation } = requireAccess(tx, conversationId, me.id, "changePermissions");
-    const base = input.preset ? presets[input.preset] : permissionsInput.parse(JSON.parse(conversation.permissions || "{}"));
+    const base = input.preset
+      ? presets[input.preset]
+      : permissionsInput.parse(JSON.parse(conversation.permissions || "{}"));
     const next = JSON.stringify({ ...base, ...input.permissions });
-    if (JSON.stringify(readPermissions(next)) === JSON.stringify(readPermissions(conversation.permissions))) return loadConversationViews(tx, [conversationId]).get(conversationId)!;
+    if (JSON.stringify(readPermissions(next)) === JSON.stringify(readPermissions(conversation.permissions)))
+      return loadConversationViews(tx, [conversationId]).get(conversationId)!;
     return announceUpdate(tx, afterCommit, chat, me.id, conversationId, { permissions: next });
   });
 }
@@ -138,19 +211,31 @@ export function deleteGroup(chat: Chat, me: UserRow, conversationId: string): Pr
   return chat.queue.run((tx, afterCommit) => {
     const conv = tx.select().from(conversations).where(eq(conversations.id, conversationId)).get();
     if (me.role !== "admin" || !conv) requireAccess(tx, conversationId, me.id, "deleteGroup");
-    if (conv!.type === "direct") throw new AppError("FORBIDDEN", "A direct conversation cannot be deleted for both people.");
+    if (conv!.type === "direct")
+      throw new AppError("FORBIDDEN", "A direct conversation cannot be deleted for both people.");
     const everyone = tx.select().from(members).where(eq(members.conversationId, conversationId)).all();
     const now = Date.now();
     for (const m of everyone) {
-      const event = appendEvent(tx, { type: "conversation.deleted", conversationId, actorId: me.id, userId: m.userId }, now);
+      const event = appendEvent(
+        tx,
+        { type: "conversation.deleted", conversationId, actorId: me.id, userId: m.userId },
+        now,
+      );
       afterCommit(() => chat.publisher.publish(toEventView(event, {}), { leave: [m.userId], only: [m.userId] }));
     }
-    const messageIds = tx.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, conversationId)).all().map((m) => m.id);
+    const messageIds = tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .all()
+      .map((m) => m.id);
     forgetExtras(tx, messageIds);
     const keys = dropMessageFiles(tx, messageIds);
     if (conv!.avatarKey) keys.push(conv!.avatarKey);
     tx.delete(conversations).where(eq(conversations.id, conversationId)).run();
-    afterCommit(() => chat.background.later("removeFilesLater", () => removeUnreferenced(chat.store.db, chat.files, keys)));
+    afterCommit(() =>
+      chat.background.later("removeFilesLater", () => removeUnreferenced(chat.store.db, chat.files, keys)),
+    );
   });
 }
 

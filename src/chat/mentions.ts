@@ -35,14 +35,35 @@ export function recordMentions(tx: Db, message: MessageRow, canEveryone: boolean
           .innerJoin(members, and(eq(members.userId, users.id), eq(members.conversationId, message.conversationId)))
           .where(inArray(sql`lower(${users.username})`, usernames))
           .all();
-  const rows = found.filter((u) => u.id !== message.senderId).map((u) => ({ messageId: message.id, conversationId: message.conversationId, userId: u.id, everyone: false, createdAt: message.createdAt }));
-  if (everyone && canEveryone) rows.push({ messageId: message.id, conversationId: message.conversationId, userId: null as unknown as string, everyone: true, createdAt: message.createdAt });
+  const rows = found
+    .filter((u) => u.id !== message.senderId)
+    .map((u) => ({
+      messageId: message.id,
+      conversationId: message.conversationId,
+      userId: u.id,
+      everyone: false,
+      createdAt: message.createdAt,
+    }));
+  if (everyone && canEveryone)
+    rows.push({
+      messageId: message.id,
+      conversationId: message.conversationId,
+      userId: null as unknown as string,
+      everyone: true,
+      createdAt: message.createdAt,
+    });
   if (rows.length > 0) tx.insert(mentions).values(rows).run();
 }
 
 /** Messages that mention me, or everyone in a conversation I am in, newest first. */
-export function listMyMentions(db: Db, me: UserRow, page: { before?: string; limit: number }): { messages: MessageView[]; more: boolean } {
-  const cursor = page.before ? db.select({ seq: messages.seq }).from(messages).where(eq(messages.id, page.before)).get() : undefined;
+export function listMyMentions(
+  db: Db,
+  me: UserRow,
+  page: { before?: string; limit: number },
+): { messages: MessageView[]; more: boolean } {
+  const cursor = page.before
+    ? db.select({ seq: messages.seq }).from(messages).where(eq(messages.id, page.before)).get()
+    : undefined;
   if (page.before && !cursor) throw new AppError("MESSAGE_NOT_FOUND", undefined, "before");
   const rows = db.$client
     .query<{ id: string }, [string, string, number, number]>(
@@ -56,6 +77,18 @@ export function listMyMentions(db: Db, me: UserRow, page: { before?: string; lim
   const more = rows.length > page.limit;
   const ids = rows.slice(0, page.limit).map((r) => r.id);
   if (ids.length === 0) return { messages: [], more: false };
-  const found = db.select({ m: messages, u: users }).from(messages).innerJoin(users, eq(users.id, messages.senderId)).where(inArray(messages.id, ids)).orderBy(desc(messages.seq)).all();
-  return { messages: decorateMessages(db, found.map(({ m, u }) => toMessageView(m, u))), more };
+  const found = db
+    .select({ m: messages, u: users })
+    .from(messages)
+    .innerJoin(users, eq(users.id, messages.senderId))
+    .where(inArray(messages.id, ids))
+    .orderBy(desc(messages.seq))
+    .all();
+  return {
+    messages: decorateMessages(
+      db,
+      found.map(({ m, u }) => toMessageView(m, u)),
+    ),
+    more,
+  };
 }

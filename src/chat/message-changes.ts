@@ -8,7 +8,14 @@ import { decorateMessages } from "./message-reads.ts";
 import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
 
 /** Records the event and publishes the message as it now looks, after commit; returns that view. */
-export function announceMessageChange(tx: Db, afterCommit: (cb: () => void) => void, chat: Chat, type: "message.reactions" | "message.pinned" | "message.unpinned", actorId: string, row: MessageRow): MessageView {
+export function announceMessageChange(
+  tx: Db,
+  afterCommit: (cb: () => void) => void,
+  chat: Chat,
+  type: "message.reactions" | "message.pinned" | "message.unpinned",
+  actorId: string,
+  row: MessageRow,
+): MessageView {
   const sender = findUserById(tx, row.senderId)!;
   const [message] = decorateMessages(tx, [toMessageView(row, sender)]);
   const event = appendEvent(tx, { type, conversationId: row.conversationId, actorId, messageId: row.id }, Date.now());

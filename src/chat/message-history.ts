@@ -23,7 +23,11 @@ export function listHistory(
   const inConversation = eq(messages.conversationId, conversationId);
   let where = inConversation;
   let order = desc(messages.seq);
-  const cursor = page.before ? findMessage(db, conversationId, page.before, "before") : page.after ? findMessage(db, conversationId, page.after, "after") : null;
+  const cursor = page.before
+    ? findMessage(db, conversationId, page.before, "before")
+    : page.after
+      ? findMessage(db, conversationId, page.after, "after")
+      : null;
   if (page.before) where = and(inConversation, lt(messages.seq, cursor!.seq))!;
   else if (page.after) {
     where = and(inConversation, gt(messages.seq, cursor!.seq))!;
@@ -42,13 +46,18 @@ export function listHistory(
   // The notices between this page's edges, placed by event id (timestamps can tie), so consecutive
   // pages never repeat or miss one. With `more`, the page is full: its far edge exists.
   const eventOf = (messageId: string) =>
-    db.$client.query<{ id: number }, [string]>("SELECT id FROM events WHERE message_id = ? AND type = 'message.created'").get(messageId)?.id ?? 0;
+    db.$client
+      .query<{ id: number }, [string]>("SELECT id FROM events WHERE message_id = ? AND type = 'message.created'")
+      .get(messageId)?.id ?? 0;
   const farEdge = () => eventOf(shown.at(-1)!.m.id);
   const window = page.after
     ? { from: eventOf(cursor!.id) + 1, to: more ? farEdge() + 1 : Number.MAX_SAFE_INTEGER }
     : { from: more ? farEdge() : 0, to: page.before ? eventOf(cursor!.id) : Number.MAX_SAFE_INTEGER };
   return {
-    messages: decorateMessages(db, shown.map(({ m, u }) => toMessageView(m, u))),
+    messages: decorateMessages(
+      db,
+      shown.map(({ m, u }) => toMessageView(m, u)),
+    ),
     more,
     notices: listNotices(db, conversationId, window.from, window.to),
   };

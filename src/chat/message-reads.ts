@@ -24,7 +24,12 @@ export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
   if (live.length === 0) return views;
   const ids = live.map((v) => v.id);
   const byId = new Map(live.map((v) => [v.id, v]));
-  for (const r of db.select().from(reactions).where(inArray(reactions.messageId, ids)).orderBy(asc(reactions.createdAt)).all()) {
+  for (const r of db
+    .select()
+    .from(reactions)
+    .where(inArray(reactions.messageId, ids))
+    .orderBy(asc(reactions.createdAt))
+    .all()) {
     const v = byId.get(r.messageId)!;
     let group = v.reactions.find((x) => x.emoji === r.emoji);
     if (!group) v.reactions.push((group = { emoji: r.emoji, count: 0, userIds: [] }));
@@ -36,7 +41,8 @@ export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
     if (m.everyone) v.mentions.everyone = true;
     else if (m.userId) v.mentions.userIds.push(m.userId);
   }
-  for (const p of db.select({ messageId: pins.messageId }).from(pins).where(inArray(pins.messageId, ids)).all()) byId.get(p.messageId)!.pinned = true;
+  for (const p of db.select({ messageId: pins.messageId }).from(pins).where(inArray(pins.messageId, ids)).all())
+    byId.get(p.messageId)!.pinned = true;
   const forwarded = db
     .select({ id: messages.id, sender: users })
     .from(messages)

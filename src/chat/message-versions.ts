@@ -10,7 +10,12 @@ import { findMessage } from "./message-reads.ts";
 import { outranks } from "./permissions.ts";
 
 /** Earlier texts of a message, oldest first: for its author, and for admins and the owner of a group. */
-export function listVersions(db: Db, me: UserRow, conversationId: string, messageId: string): { text: string; replacedAt: string }[] {
+export function listVersions(
+  db: Db,
+  me: UserRow,
+  conversationId: string,
+  messageId: string,
+): { text: string; replacedAt: string }[] {
   const { member, subject } = requireAccess(db, conversationId, me.id, "read");
   const row = findMessage(db, conversationId, messageId);
   const mayRead = row.senderId === me.id || (subject.type === "group" && outranks(member.role, "member"));

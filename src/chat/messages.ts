@@ -33,7 +33,8 @@ export const clientId = z.string().regex(/^[\x21-\x7e]{1,100}$/, "must be 1 to 1
 export function textOrAttachments(v: { text: string; attachmentIds: string[] }, ctx: z.RefinementCtx): void {
   if (v.text === "" && v.attachmentIds.length > 0) return;
   const checked = messageText.safeParse(v.text);
-  if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["text"] });
+  if (!checked.success)
+    for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: ["text"] });
 }
 
 export const sendFields = {
@@ -76,7 +77,9 @@ const sendQueries = prepared((db) => ({
   markRead: db
     .update(members)
     .set({ lastReadSeq: sql`${sql.placeholder("seq")}` })
-    .where(and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))))
+    .where(
+      and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))),
+    )
     .prepare(),
 }));
 
@@ -84,7 +87,12 @@ const sendQueries = prepared((db) => ({
  * Stores a message and announces it. A retry (same sender and clientId) returns the original and
  * announces nothing: `created` tells the caller which it was.
  */
-export function sendMessage(chat: Chat, author: UserRow, conversationId: string, input: SendInput & { forwardOf?: { conversationId: string; messageId: string } }): Promise<{ message: MessageView; created: boolean }> {
+export function sendMessage(
+  chat: Chat,
+  author: UserRow,
+  conversationId: string,
+  input: SendInput & { forwardOf?: { conversationId: string; messageId: string } },
+): Promise<{ message: MessageView; created: boolean }> {
   // Per person, not per connection: ten sockets or the HTTP API do not multiply the rate.
   const wait = chat.sendLimit.take(author.id);
   if (wait > 0) return Promise.reject(new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait));
@@ -105,24 +113,45 @@ export function sendMessage(chat: Chat, author: UserRow, conversationId: string,
       // I must be able to read the original where it is; a forward of a forward names the first author.
       requireAccess(tx, input.forwardOf.conversationId, sender.id, "read");
       const original = findMessage(tx, input.forwardOf.conversationId, input.forwardOf.messageId, "forwardOf");
-      if (original.deletedAt !== null) throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.", "forwardOf");
+      if (original.deletedAt !== null)
+        throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.", "forwardOf");
       forwarded = { id: original.id, senderId: original.forwardedFromSenderId ?? original.senderId };
       input = { ...input, text: original.text };
     }
     const now = Date.now();
-    const row = q.insert.get({ id: newId(), conversationId, senderId: sender.id, clientId: input.clientId, text: input.text, replyToId: input.replyToId ?? null, forwardedFromId: forwarded?.id ?? null, forwardedFromSenderId: forwarded?.senderId ?? null, createdAt: now })!;
+    const row = q.insert.get({
+      id: newId(),
+      conversationId,
+      senderId: sender.id,
+      clientId: input.clientId,
+      text: input.text,
+      replyToId: input.replyToId ?? null,
+      forwardedFromId: forwarded?.id ?? null,
+      forwardedFromSenderId: forwarded?.senderId ?? null,
+      createdAt: now,
+    })!;
     recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
     attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
     // Writing in a conversation means having read it: my own messages never count as unread.
     q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
-    const event = appendEvent(tx, { type: "message.created", conversationId, actorId: sender.id, messageId: row.id }, now);
+    const event = appendEvent(
+      tx,
+      { type: "message.created", conversationId, actorId: sender.id, messageId: row.id },
+      now,
+    );
     const message = decorateMessages(tx, [toMessageView(row, sender)])[0]!;
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
     return { message, created: true };
   }, "send");
 }
 
-export function editMessage(chat: Chat, me: UserRow, conversationId: string, messageId: string, text: string): Promise<MessageView> {
+export function editMessage(
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  messageId: string,
+  text: string,
+): Promise<MessageView> {
   return chat.queue.run((tx, afterCommit) => {
     const { member, subject } = requireAccess(tx, conversationId, me.id, "post");
     const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "edit");
@@ -150,19 +179,31 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
     if (found.deletedAt !== null) throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.");
     if (found.senderId !== me.id) requireRight(member.role, "deleteOthers", subject);
     const now = Date.now();
-    const row = tx.update(messages).set({ text: "", deletedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
+    const row = tx
+      .update(messages)
+      .set({ text: "", deletedAt: now })
+      .where(eq(messages.seq, found.seq))
+      .returning()
+      .get();
     forgetExtras(tx, [messageId]);
     // The files go with the words: their rows now, their bytes once nothing else refers to them.
     const keys = dropMessageFiles(tx, [messageId]);
-    afterCommit(() => chat.background.later("removeFilesLater", () => removeUnreferenced(chat.store.db, chat.files, keys)));
+    afterCommit(() =>
+      chat.background.later("removeFilesLater", () => removeUnreferenced(chat.store.db, chat.files, keys)),
+    );
     const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
     const message = toMessageView(row, found.senderId === me.id ? me : findUserById(tx, found.senderId)!);
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
   });
 }
 
-
-function requireOwnLiveMessage(tx: Db, conversationId: string, messageId: string, userId: string, action: string): MessageRow {
+function requireOwnLiveMessage(
+  tx: Db,
+  conversationId: string,
+  messageId: string,
+  userId: string,
+  action: string,
+): MessageRow {
   const m = findMessage(tx, conversationId, messageId);
   if (m.deletedAt !== null) throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.");
   if (m.senderId !== userId) throw new AppError("FORBIDDEN", `You may only ${action} your own messages.`);

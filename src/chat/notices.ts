@@ -7,7 +7,13 @@ import type { NoticeView } from "../protocol/views.ts";
 import { inArray } from "drizzle-orm";
 import { users } from "../store/schema.ts";
 
-export const NOTICE_TYPES = ["conversation.created", "conversation.updated", "member.added", "member.removed", "member.role-changed"] as const;
+export const NOTICE_TYPES = [
+  "conversation.created",
+  "conversation.updated",
+  "member.added",
+  "member.removed",
+  "member.role-changed",
+] as const;
 
 /** A change shown among the messages: the contract's NoticeView. */
 export type Notice = NoticeView;
@@ -15,7 +21,10 @@ export type Notice = NoticeView;
 /** Notices of a conversation with event ids in [from, to), oldest first. */
 export function listNotices(db: Db, conversationId: string, from: number, to: number): Notice[] {
   const rows = db.$client
-    .query<{ id: number; type: Notice["type"]; createdAt: number; actorId: string | null; subjectId: string | null }, [string, number, number]>(
+    .query<
+      { id: number; type: Notice["type"]; createdAt: number; actorId: string | null; subjectId: string | null },
+      [string, number, number]
+    >(
       `SELECT id, type, created_at AS createdAt, actor_id AS actorId, subject_user_id AS subjectId FROM events
         WHERE conversation_id = ?1 AND id >= ?2 AND id < ?3
           AND type IN (${NOTICE_TYPES.map((t) => `'${t}'`).join(", ")})
@@ -24,7 +33,8 @@ export function listNotices(db: Db, conversationId: string, from: number, to: nu
     .all(conversationId, from, to);
   const ids = [...new Set(rows.flatMap((r) => [r.actorId, r.subjectId]).filter((x): x is string => x !== null))];
   const people = new Map<string, PublicUser>();
-  if (ids.length > 0) for (const u of db.select().from(users).where(inArray(users.id, ids)).all()) people.set(u.id, toPublicUser(u));
+  if (ids.length > 0)
+    for (const u of db.select().from(users).where(inArray(users.id, ids)).all()) people.set(u.id, toPublicUser(u));
   return rows.map((r) => ({
     id: String(r.id),
     type: r.type,

@@ -46,7 +46,12 @@ export type Preset = keyof typeof presets;
 const roleSchema = z.enum(["owner", "admin", "member"]);
 /** What an owner may send to change the rights: any subset of the adjustable ones. */
 export const permissionsInput = z
-  .object(Object.fromEntries(Object.keys(adjustable).map((k) => [k, roleSchema.optional()])) as Record<AdjustableAction, z.ZodOptional<typeof roleSchema>>)
+  .object(
+    Object.fromEntries(Object.keys(adjustable).map((k) => [k, roleSchema.optional()])) as Record<
+      AdjustableAction,
+      z.ZodOptional<typeof roleSchema>
+    >,
+  )
   .strict();
 
 /** The stored JSON with defaults filled in; unknown or broken values fall back to the defaults. */
@@ -57,7 +62,9 @@ export function readPermissions(stored: string): Permissions {
   } catch {}
   const valid = permissionsInput.safeParse(parsed);
   const given = valid.success ? valid.data : {};
-  return Object.fromEntries(Object.entries(adjustable).map(([k, v]) => [k, given[k as AdjustableAction] ?? v.default])) as Permissions;
+  return Object.fromEntries(
+    Object.entries(adjustable).map(([k, v]) => [k, given[k as AdjustableAction] ?? v.default]),
+  ) as Permissions;
 }
 
 export interface Subject {
@@ -66,13 +73,25 @@ export interface Subject {
 }
 
 /** Group-only actions: a direct conversation is always exactly its two people, with no roles. */
-const groupOnly = new Set<Action>(["addMembers", "removeMembers", "editInfo", "deleteOthers", "mentionEveryone", "leave", "manageRoles", "changePermissions", "transferOwnership", "deleteGroup"]);
+const groupOnly = new Set<Action>([
+  "addMembers",
+  "removeMembers",
+  "editInfo",
+  "deleteOthers",
+  "mentionEveryone",
+  "leave",
+  "manageRoles",
+  "changePermissions",
+  "transferOwnership",
+  "deleteGroup",
+]);
 
 /** Whether a member with `role` may do `action` in the conversation. Non-members may do nothing. */
 export function can(role: Role | null, action: Action, c: Subject): boolean {
   if (role === null) return false;
   if (c.type === "direct") return !groupOnly.has(action);
-  const needed: Role = action in adjustable ? c.permissions[action as AdjustableAction] : fixed[action as FixedAction].role;
+  const needed: Role =
+    action in adjustable ? c.permissions[action as AdjustableAction] : fixed[action as FixedAction].role;
   return rank[role] >= rank[needed];
 }
 
@@ -80,8 +99,14 @@ export function can(role: Role | null, action: Action, c: Subject): boolean {
 export function requireRight(role: Role | null, action: Action, c: Subject): void {
   if (role === null) throw new AppError("NOT_A_MEMBER");
   if (!can(role, action, c)) {
-    const label = action in adjustable ? adjustable[action as AdjustableAction].label : fixed[action as FixedAction].label;
-    throw new AppError("FORBIDDEN", c.type === "direct" ? "Not possible in a direct conversation." : `Your role in this group may not do this: ${label.toLowerCase()}.`);
+    const label =
+      action in adjustable ? adjustable[action as AdjustableAction].label : fixed[action as FixedAction].label;
+    throw new AppError(
+      "FORBIDDEN",
+      c.type === "direct"
+        ? "Not possible in a direct conversation."
+        : `Your role in this group may not do this: ${label.toLowerCase()}.`,
+    );
   }
 }
 
@@ -92,7 +117,9 @@ export function outranks(role: Role, other: Role): boolean {
 
 /** Everything a member may do, for clients to show only the controls that will work. */
 export function capabilities(role: Role | null, c: Subject): Record<Action, boolean> {
-  return Object.fromEntries([...Object.keys(adjustable), ...Object.keys(fixed)].map((a) => [a, can(role, a as Action, c)])) as Record<Action, boolean>;
+  return Object.fromEntries(
+    [...Object.keys(adjustable), ...Object.keys(fixed)].map((a) => [a, can(role, a as Action, c)]),
+  ) as Record<Action, boolean>;
 }
 
 /** docs/permissions.md: every action, who may do it by default, and whether owners can change it. */

@@ -11,15 +11,28 @@ import { announceMessageChange } from "./message-changes.ts";
 import { decorateMessages, findMessage } from "./message-reads.ts";
 import { toMessageView, type MessageView } from "./views.ts";
 
-export function setPinned(chat: Chat, me: UserRow, conversationId: string, messageId: string, pinned: boolean): Promise<MessageView> {
+export function setPinned(
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  messageId: string,
+  pinned: boolean,
+): Promise<MessageView> {
   return chat.queue.run((tx, afterCommit) => {
     requireAccess(tx, conversationId, me.id, "pin");
     const row = findMessage(tx, conversationId, messageId);
     if (row.deletedAt !== null) throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.");
-    const was = tx.select().from(pins).where(and(eq(pins.conversationId, conversationId), eq(pins.messageId, messageId))).get();
+    const was = tx
+      .select()
+      .from(pins)
+      .where(and(eq(pins.conversationId, conversationId), eq(pins.messageId, messageId)))
+      .get();
     if (Boolean(was) === pinned) return decorateMessages(tx, [toMessageView(row, findUserById(tx, row.senderId)!)])[0]!;
     if (pinned) tx.insert(pins).values({ conversationId, messageId, pinnedBy: me.id, pinnedAt: Date.now() }).run();
-    else tx.delete(pins).where(and(eq(pins.conversationId, conversationId), eq(pins.messageId, messageId))).run();
+    else
+      tx.delete(pins)
+        .where(and(eq(pins.conversationId, conversationId), eq(pins.messageId, messageId)))
+        .run();
     return announceMessageChange(tx, afterCommit, chat, pinned ? "message.pinned" : "message.unpinned", me.id, row);
   });
 }
@@ -35,5 +48,8 @@ export function listPins(db: Db, me: UserRow, conversationId: string): MessageVi
     .where(eq(pins.conversationId, conversationId))
     .orderBy(desc(pins.pinnedAt))
     .all();
-  return decorateMessages(db, rows.map(({ m, u }) => toMessageView(m, u)));
+  return decorateMessages(
+    db,
+    rows.map(({ m, u }) => toMessageView(m, u)),
+  );
 }

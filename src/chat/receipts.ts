@@ -12,12 +12,20 @@ import { findMessage } from "./message-reads.ts";
 type AfterCommit = (cb: () => void) => void;
 
 function setMine(tx: Db, conversationId: string, userId: string, change: Partial<typeof members.$inferInsert>): void {
-  tx.update(members).set(change).where(and(eq(members.conversationId, conversationId), eq(members.userId, userId))).run();
+  tx.update(members)
+    .set(change)
+    .where(and(eq(members.conversationId, conversationId), eq(members.userId, userId)))
+    .run();
 }
 
 /** My other devices learn my new unread state for the conversation (counts, mute, marked unread). */
 function tellMyDevices(chat: Chat, afterCommit: AfterCommit, userId: string, conversationId: string): void {
-  afterCommit(() => chat.publisher.notify({ userIds: [userId] }, { type: "summary", conversation: findMyConversation(chat.store.db, userId, conversationId) }));
+  afterCommit(() =>
+    chat.publisher.notify(
+      { userIds: [userId] },
+      { type: "summary", conversation: findMyConversation(chat.store.db, userId, conversationId) },
+    ),
+  );
 }
 
 /** Moves my read marker forward to a message (never back: an old tab cannot undo reading). */
@@ -27,10 +35,20 @@ export function markRead(chat: Chat, me: UserRow, conversationId: string, messag
     const { seq } = findMessage(tx, conversationId, messageId, "messageId");
     const advanced = seq > member.lastReadSeq;
     if (!advanced && !member.markedUnread) return;
-    setMine(tx, conversationId, me.id, { lastReadSeq: Math.max(seq, member.lastReadSeq), lastDeliveredSeq: Math.max(seq, member.lastDeliveredSeq), markedUnread: false });
+    setMine(tx, conversationId, me.id, {
+      lastReadSeq: Math.max(seq, member.lastReadSeq),
+      lastDeliveredSeq: Math.max(seq, member.lastDeliveredSeq),
+      markedUnread: false,
+    });
     tellMyDevices(chat, afterCommit, me.id, conversationId);
     // Reading implies receiving: say so even to those who see no read receipts.
-    if (seq > member.lastDeliveredSeq) afterCommit(() => chat.publisher.notify({ conversationId }, { type: "receipt", kind: "delivered", conversationId, userId: me.id, messageId }));
+    if (seq > member.lastDeliveredSeq)
+      afterCommit(() =>
+        chat.publisher.notify(
+          { conversationId },
+          { type: "receipt", kind: "delivered", conversationId, userId: me.id, messageId },
+        ),
+      );
     const reader = tx.select({ on: users.sendReadReceipts }).from(users).where(eq(users.id, me.id)).get();
     if (!advanced || !reader?.on) return;
     // Read receipts go to the members who share theirs; someone who turned them off sees none.
@@ -38,10 +56,17 @@ export function markRead(chat: Chat, me: UserRow, conversationId: string, messag
       .select({ id: members.userId })
       .from(members)
       .innerJoin(users, eq(users.id, members.userId))
-      .where(and(eq(members.conversationId, conversationId), ne(members.userId, me.id), eq(users.sendReadReceipts, true)))
+      .where(
+        and(eq(members.conversationId, conversationId), ne(members.userId, me.id), eq(users.sendReadReceipts, true)),
+      )
       .all()
       .map((r) => r.id);
-    afterCommit(() => chat.publisher.notify({ userIds: watchers }, { type: "receipt", kind: "read", conversationId, userId: me.id, messageId }));
+    afterCommit(() =>
+      chat.publisher.notify(
+        { userIds: watchers },
+        { type: "receipt", kind: "read", conversationId, userId: me.id, messageId },
+      ),
+    );
   });
 }
 
@@ -52,7 +77,12 @@ export function markDelivered(chat: Chat, me: UserRow, conversationId: string, m
     const { seq } = findMessage(tx, conversationId, messageId, "messageId");
     if (seq <= member.lastDeliveredSeq) return;
     setMine(tx, conversationId, me.id, { lastDeliveredSeq: seq });
-    afterCommit(() => chat.publisher.notify({ conversationId }, { type: "receipt", kind: "delivered", conversationId, userId: me.id, messageId }));
+    afterCommit(() =>
+      chat.publisher.notify(
+        { conversationId },
+        { type: "receipt", kind: "delivered", conversationId, userId: me.id, messageId },
+      ),
+    );
   });
 }
 
@@ -97,7 +127,9 @@ function messageAtOrBefore(db: Db, conversationId: string, seq: number): string 
   if (seq <= 0) return null;
   return (
     db.$client
-      .query<{ id: string }, [string, number]>("SELECT id FROM messages WHERE conversation_id = ? AND seq <= ? AND deleted_at IS NULL ORDER BY seq DESC LIMIT 1")
+      .query<{ id: string }, [string, number]>(
+        "SELECT id FROM messages WHERE conversation_id = ? AND seq <= ? AND deleted_at IS NULL ORDER BY seq DESC LIMIT 1",
+      )
       .get(conversationId, seq)?.id ?? null
   );
 }
@@ -107,7 +139,12 @@ export function listReceipts(db: Db, me: UserRow, conversationId: string): Recei
   requireAccess(db, conversationId, me.id, "read");
   const mine = db.select({ on: users.sendReadReceipts }).from(users).where(eq(users.id, me.id)).get();
   const rows = db
-    .select({ userId: members.userId, delivered: members.lastDeliveredSeq, read: members.lastReadSeq, on: users.sendReadReceipts })
+    .select({
+      userId: members.userId,
+      delivered: members.lastDeliveredSeq,
+      read: members.lastReadSeq,
+      on: users.sendReadReceipts,
+    })
     .from(members)
     .innerJoin(users, eq(users.id, members.userId))
     .where(and(eq(members.conversationId, conversationId), ne(members.userId, me.id)))
@@ -118,4 +155,3 @@ export function listReceipts(db: Db, me: UserRow, conversationId: string): Recei
     readMessageId: mine?.on && r.on ? messageAtOrBefore(db, conversationId, r.read) : null,
   }));
 }
-

@@ -68,7 +68,9 @@ export function loadConversationViews(db: Db, ids: string[]): Map<string, Conver
     .orderBy(asc(members.joinedAt))
     .all();
   for (const { member, user } of rows) {
-    out.get(member.conversationId)?.members.push({ user: toPublicUser(user), role: member.role, joinedAt: toIso(member.joinedAt)! });
+    out
+      .get(member.conversationId)
+      ?.members.push({ user: toPublicUser(user), role: member.role, joinedAt: toIso(member.joinedAt)! });
   }
   return out;
 }

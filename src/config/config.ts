@@ -29,7 +29,9 @@ export type ConfigInput = Partial<Record<SettingKey, string>>;
  * Settings come from, strongest first: flags, environment, defaults.
  * Unknown flags and malformed values are errors, never silently ignored.
  */
-export function loadConfig(opts: { env?: Record<string, string | undefined>; args?: string[]; overrides?: ConfigInput } = {}): Config {
+export function loadConfig(
+  opts: { env?: Record<string, string | undefined>; args?: string[]; overrides?: ConfigInput } = {},
+): Config {
   const env = opts.env ?? process.env;
   const fromFlags = parseFlags(opts.args ?? []);
   const raw: Record<string, unknown> = {};
@@ -46,7 +48,9 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; arg
   try {
     url = new URL(publicUrl);
   } catch {
-    throw new ConfigError(`${settings.publicUrl.env} must be a URL such as https://chat.example.com (got "${publicUrl}")`);
+    throw new ConfigError(
+      `${settings.publicUrl.env} must be a URL such as https://chat.example.com (got "${publicUrl}")`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigError(`${settings.publicUrl.env} must start with http:// or https://`);
@@ -56,7 +60,9 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; arg
     throw new ConfigError(`${settings.pushContact.env} must be a mailto: address or an https:// URL`);
   }
   if (raw.storage === "s3" && (!raw.s3Bucket || !raw.s3AccessKeyId || !raw.s3SecretAccessKey)) {
-    throw new ConfigError(`${settings.storage.env}=s3 needs ${settings.s3Bucket.env}, ${settings.s3AccessKeyId.env} and ${settings.s3SecretAccessKey.env}`);
+    throw new ConfigError(
+      `${settings.storage.env}=s3 needs ${settings.s3Bucket.env}, ${settings.s3AccessKeyId.env} and ${settings.s3SecretAccessKey.env}`,
+    );
   }
   try {
     parseNetworks(raw.outboundAllowedNetworks as string);
@@ -89,7 +95,12 @@ function parseFlags(args: string[]): Partial<Record<SettingKey, string>> {
 }
 
 function parseValue(key: SettingKey, value: string): unknown {
-  const def = settings[key] as (typeof settings)[SettingKey] & { values?: readonly string[]; min?: number; max?: number; secret?: boolean };
+  const def = settings[key] as (typeof settings)[SettingKey] & {
+    values?: readonly string[];
+    min?: number;
+    max?: number;
+    secret?: boolean;
+  };
   const shown = def.secret ? "(hidden)" : `"${value}"`;
   switch (def.kind) {
     case "int": {
@@ -107,7 +118,8 @@ function parseValue(key: SettingKey, value: string): unknown {
       throw new ConfigError(`${def.env} must be true or false (got ${shown})`);
     }
     case "enum":
-      if (!def.values!.includes(value)) throw new ConfigError(`${def.env} must be one of ${def.values!.join(", ")} (got ${shown})`);
+      if (!def.values!.includes(value))
+        throw new ConfigError(`${def.env} must be one of ${def.values!.join(", ")} (got ${shown})`);
       return value;
     default:
       return value;

@@ -25,7 +25,12 @@ export function toAttachmentView(a: AttachmentRow): AttachmentView {
 export function attachmentsOf(db: Db, messageIds: string[]): Map<string, AttachmentView[]> {
   const out = new Map<string, AttachmentView[]>();
   if (messageIds.length === 0) return out;
-  for (const a of db.select().from(attachments).where(inArray(attachments.messageId, messageIds)).orderBy(attachments.createdAt).all()) {
+  for (const a of db
+    .select()
+    .from(attachments)
+    .where(inArray(attachments.messageId, messageIds))
+    .orderBy(attachments.createdAt)
+    .all()) {
     const list = out.get(a.messageId!) ?? [];
     list.push(toAttachmentView(a));
     out.set(a.messageId!, list);

@@ -44,14 +44,24 @@ const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif
 
 /** Below the free-space floor the last room is kept for messages: no new file bytes are taken in. */
 export function requireDiskRoom(m: Pick<Media, "disk">): void {
-  if (m.disk.isBelowFloor()) throw new AppError("STORAGE_FULL", "The server's disk is almost full; files cannot be uploaded until space is freed.", undefined, 60);
+  if (m.disk.isBelowFloor())
+    throw new AppError(
+      "STORAGE_FULL",
+      "The server's disk is almost full; files cannot be uploaded until space is freed.",
+      undefined,
+      60,
+    );
 }
 
 /** Room for the multipart envelope around the file itself. */
 const ENVELOPE_BYTES = 16 * 1024;
 
 function roomLeft(db: Db, me: UserRow, quota: number): number {
-  const used = db.select({ n: sql<number>`coalesce(sum(${attachments.size}), 0)` }).from(attachments).where(eq(attachments.ownerId, me.id)).get()!.n;
+  const used = db
+    .select({ n: sql<number>`coalesce(sum(${attachments.size}), 0)` })
+    .from(attachments)
+    .where(eq(attachments.ownerId, me.id))
+    .get()!.n;
   return quota - used;
 }
 
@@ -59,7 +69,10 @@ function roomLeft(db: Db, me: UserRow, quota: number): number {
  * Checks an upload that has fully arrived, takes location metadata out of photos, makes a preview, and
  * moves it into the store. The temporary file is gone afterwards whatever happens.
  */
-async function ingest(m: Media, temp: TempFile): Promise<Pick<AttachmentRow, "sha256" | "size" | "type" | "storageKey" | "width" | "height" | "thumbKey">> {
+async function ingest(
+  m: Media,
+  temp: TempFile,
+): Promise<Pick<AttachmentRow, "sha256" | "size" | "type" | "storageKey" | "width" | "height" | "thumbKey">> {
   let current = temp;
   try {
     const type = sniffType(current.head);
@@ -95,13 +108,17 @@ export async function receiveUpload(m: Media, me: UserRow, body: IncomingBody): 
   const { maxUploadBytes, userQuotaBytes } = m.limits;
   const boundary = boundaryOf(body.contentType);
   const declared = body.declaredBytes;
-  if (declared > maxUploadBytes + ENVELOPE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxUploadBytes} bytes.`);
+  if (declared > maxUploadBytes + ENVELOPE_BYTES)
+    throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxUploadBytes} bytes.`);
   requireDiskRoom(m);
   const room = roomLeft(m.store.db, me, userQuotaBytes);
-  if (room <= 0 || (Number.isFinite(declared) && declared - ENVELOPE_BYTES > room)) throw new AppError("QUOTA_EXCEEDED");
+  if (room <= 0 || (Number.isFinite(declared) && declared - ENVELOPE_BYTES > room))
+    throw new AppError("QUOTA_EXCEEDED");
   const stream = body.stream;
   if (!stream) throw new AppError("BAD_REQUEST", "The request has no body.");
-  const { temp, result } = await m.temps.receive((write) => readFilePart(stream, boundary, "file", Math.min(maxUploadBytes, room), write));
+  const { temp, result } = await m.temps.receive((write) =>
+    readFilePart(stream, boundary, "file", Math.min(maxUploadBytes, room), write),
+  );
   const stored = await ingest(m, temp);
   const row: AttachmentRow = {
     ...emptyRow(me, safeFileName(result.filename)),
@@ -115,7 +132,11 @@ export async function receiveUpload(m: Media, me: UserRow, body: IncomingBody): 
  * Writes the row that refers to bytes just stored. When that write fails (a full disk, a locked
  * database), bytes that nothing refers to are removed again, so a failed upload leaves nothing behind.
  */
-async function recordStored<T>(m: Media, stored: Pick<AttachmentRow, "storageKey" | "thumbKey">, write: () => T): Promise<T> {
+async function recordStored<T>(
+  m: Media,
+  stored: Pick<AttachmentRow, "storageKey" | "thumbKey">,
+  write: () => T,
+): Promise<T> {
   try {
     return write();
   } catch (err) {
@@ -161,10 +182,17 @@ export interface PresignedUpload {
  * to PUT its bytes to — the bucket itself with S3 storage, or Parley's own signed endpoint on local disk.
  * The type the client names is only a hint; what the file is gets decided from its bytes on completion.
  */
-export function startPresignedUpload(m: Media, me: UserRow, input: { name: string; size: number }, publicUrl: string): PresignedUpload {
-  if (input.size > m.limits.maxUploadBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${m.limits.maxUploadBytes} bytes.`, "size");
+export function startPresignedUpload(
+  m: Media,
+  me: UserRow,
+  input: { name: string; size: number },
+  publicUrl: string,
+): PresignedUpload {
+  if (input.size > m.limits.maxUploadBytes)
+    throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${m.limits.maxUploadBytes} bytes.`, "size");
   requireDiskRoom(m);
-  if (input.size > roomLeft(m.store.db, me, m.limits.userQuotaBytes)) throw new AppError("QUOTA_EXCEEDED", undefined, "size");
+  if (input.size > roomLeft(m.store.db, me, m.limits.userQuotaBytes))
+    throw new AppError("QUOTA_EXCEEDED", undefined, "size");
   const row: AttachmentRow = { ...emptyRow(me, safeFileName(input.name)), size: input.size, status: "pending" };
   const expiresAt = row.createdAt + m.limits.uploadUrlTtlSeconds * 1000;
   const signed = m.files.presignPut(m.limits.uploadUrlTtlSeconds);
@@ -183,9 +211,19 @@ export function startPresignedUpload(m: Media, me: UserRow, input: { name: strin
 }
 
 /** Presigned flow on local storage, step 2: the bytes, PUT to the signed URL (the token is the credential). */
-export async function receivePresignedContent(m: Media, id: string, token: string, incoming: IncomingBody): Promise<void> {
+export async function receivePresignedContent(
+  m: Media,
+  id: string,
+  token: string,
+  incoming: IncomingBody,
+): Promise<void> {
   const row = m.store.db.select().from(attachments).where(eq(attachments.id, id)).get();
-  const valid = row && row.status === "pending" && row.uploadTokenHash !== null && row.uploadTokenHash === hashSecret(token) && Date.now() < row.uploadExpiresAt!;
+  const valid =
+    row &&
+    row.status === "pending" &&
+    row.uploadTokenHash !== null &&
+    row.uploadTokenHash === hashSecret(token) &&
+    Date.now() < row.uploadExpiresAt!;
   if (!valid) throw new AppError("UPLOAD_LINK_INVALID");
   requireDiskRoom(m);
   if (!incoming.stream) throw new AppError("BAD_REQUEST", "The request has no body.");
@@ -200,10 +238,16 @@ export async function receivePresignedContent(m: Media, id: string, token: strin
 
 /** Presigned flow, step 3: the client says the bytes are up; the file is checked and becomes sendable. */
 export async function completePresignedUpload(m: Media, me: UserRow, id: string): Promise<AttachmentView> {
-  const row = m.store.db.select().from(attachments).where(and(eq(attachments.id, id), eq(attachments.ownerId, me.id), isNull(attachments.messageId))).get();
+  const row = m.store.db
+    .select()
+    .from(attachments)
+    .where(and(eq(attachments.id, id), eq(attachments.ownerId, me.id), isNull(attachments.messageId)))
+    .get();
   if (!row) throw new AppError("ATTACHMENT_NOT_FOUND");
   if (row.status === "ready") return toAttachmentView(row);
-  const temp = row.storageKey ? await withinAnnouncedSize(m, row, () => m.files.fetchPresigned(row.storageKey!, row.size)) : null;
+  const temp = row.storageKey
+    ? await withinAnnouncedSize(m, row, () => m.files.fetchPresigned(row.storageKey!, row.size))
+    : null;
   if (!temp) throw new AppError("UPLOAD_INCOMPLETE");
   return toAttachmentView(await finish(m, row, temp));
 }
@@ -216,7 +260,8 @@ async function withinAnnouncedSize<T>(m: Media, row: AttachmentRow, receive: () 
   try {
     return await receive();
   } catch (err) {
-    if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE") discardUpload(m, row, `More than the announced ${row.size} bytes arrived.`);
+    if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE")
+      discardUpload(m, row, `More than the announced ${row.size} bytes arrived.`);
     throw err;
   }
 }
@@ -253,7 +298,14 @@ export function attachToMessage(tx: Db, me: UserRow, conversationId: string, mes
   const mine = tx
     .select({ id: attachments.id })
     .from(attachments)
-    .where(and(inArray(attachments.id, unique), eq(attachments.ownerId, me.id), isNull(attachments.messageId), eq(attachments.status, "ready")))
+    .where(
+      and(
+        inArray(attachments.id, unique),
+        eq(attachments.ownerId, me.id),
+        isNull(attachments.messageId),
+        eq(attachments.status, "ready"),
+      ),
+    )
     .all();
   if (mine.length !== unique.length) throw new AppError("ATTACHMENT_NOT_FOUND", undefined, "attachmentIds");
   tx.update(attachments).set({ messageId, conversationId }).where(inArray(attachments.id, unique)).run();
@@ -276,7 +328,8 @@ export function dropMessageFiles(tx: Db, messageIds: string[]): string[] {
   return keysOf(tx.delete(attachments).where(inArray(attachments.messageId, messageIds)).returning().all());
 }
 
-const keysOf = (rows: AttachmentRow[]) => rows.flatMap((r) => [r.storageKey, r.thumbKey]).filter((k): k is string => k !== null);
+const keysOf = (rows: AttachmentRow[]) =>
+  rows.flatMap((r) => [r.storageKey, r.thumbKey]).filter((k): k is string => k !== null);
 
 /**
  * Uploads no message carries after `olderThanMs` are removed (a presigned one still in its bucket
@@ -294,10 +347,14 @@ export async function sweepFiles(db: Db, files: FileStore, olderThanMs: number):
 /** Whether any file, preview or avatar still uses these bytes (the same bytes are stored once). */
 function isReferenced(db: Db, key: string): boolean {
   return Boolean(
-    db.select({ id: attachments.id }).from(attachments).where(or(eq(attachments.storageKey, key), eq(attachments.thumbKey, key))).get() ??
-      db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
-      db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get() ??
-      (getLogoKey(db) === key || undefined),
+    db
+      .select({ id: attachments.id })
+      .from(attachments)
+      .where(or(eq(attachments.storageKey, key), eq(attachments.thumbKey, key)))
+      .get() ??
+    db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
+    db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get() ??
+    (getLogoKey(db) === key || undefined),
   );
 }
 

@@ -23,7 +23,8 @@ export async function storeAvatar(m: Media, body: IncomingBody): Promise<string>
   requireDiskRoom(m);
   if (!body.stream) throw new AppError("BAD_REQUEST", "The request has no body.");
   const declared = body.declaredBytes;
-  if (declared > MAX_AVATAR_SOURCE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${MAX_AVATAR_SOURCE_BYTES} bytes.`);
+  if (declared > MAX_AVATAR_SOURCE_BYTES)
+    throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${MAX_AVATAR_SOURCE_BYTES} bytes.`);
   const chunks: Uint8Array[] = [];
   await readFilePart(body.stream, boundaryOf(body.contentType), "file", MAX_AVATAR_SOURCE_BYTES, async (c) => {
     chunks.push(c.slice());
@@ -36,16 +37,28 @@ export async function storeAvatar(m: Media, body: IncomingBody): Promise<string>
 
 export async function setUserAvatar(m: Media, me: UserRow, picture: IncomingBody | null): Promise<UserRow> {
   const key = picture ? await storeAvatar(m, picture) : null;
-  const row = m.store.db.update(users).set({ avatarKey: key, updatedAt: Date.now() }).where(eq(users.id, me.id)).returning().get()!;
+  const row = m.store.db
+    .update(users)
+    .set({ avatarKey: key, updatedAt: Date.now() })
+    .where(eq(users.id, me.id))
+    .returning()
+    .get()!;
   if (me.avatarKey && me.avatarKey !== key) await removeUnreferenced(m.store.db, m.files, [me.avatarKey]);
   return row;
 }
 
 /** A group's picture: the editInfo right, like its name; members see conversation.updated. */
-export async function setGroupAvatar(m: Media, chat: Chat, me: UserRow, conversationId: string, picture: IncomingBody | null): Promise<ConversationView> {
+export async function setGroupAvatar(
+  m: Media,
+  chat: Chat,
+  me: UserRow,
+  conversationId: string,
+  picture: IncomingBody | null,
+): Promise<ConversationView> {
   // Checked before the picture is read, and again in the transaction in case rights changed meanwhile.
   const { conversation } = requireAccess(m.store.db, conversationId, me.id, "editInfo");
-  if (conversation.type !== "group") throw new AppError("FORBIDDEN", "Direct conversations show the other person's picture.");
+  if (conversation.type !== "group")
+    throw new AppError("FORBIDDEN", "Direct conversations show the other person's picture.");
   const key = picture ? await storeAvatar(m, picture) : null;
   let previous: string | null = null;
   const view = await chat.queue.run((tx, afterCommit) => {

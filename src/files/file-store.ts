@@ -74,7 +74,9 @@ export class TempFiles {
    * short file behind a hash of bytes that never landed; the file is synced, then read back and hashed
    * again, and only a file whose bytes on disk match what was sent is handed on.
    */
-  async receive<T>(fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<T>): Promise<{ temp: TempFile; result: T }> {
+  async receive<T>(
+    fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<T>,
+  ): Promise<{ temp: TempFile; result: T }> {
     const path = join(this.dir, randomToken(12));
     const hasher = new Bun.CryptoHasher("sha256");
     let size = 0;
@@ -92,7 +94,7 @@ export class TempFiles {
           next.set(chunk.subarray(0, next.length - head.length), head.length);
           head = next;
         }
-        for (let at = 0; at < chunk.length; ) at += (await sink.write(chunk, at, chunk.length - at)).bytesWritten;
+        for (let at = 0; at < chunk.length;) at += (await sink.write(chunk, at, chunk.length - at)).bytesWritten;
       });
       await file.datasync();
       await file.close();

@@ -30,7 +30,10 @@ export interface Bitmap {
   ) {}
 };
 
-type Emscripten = { decode(b: ArrayBuffer | Uint8Array, ...rest: unknown[]): Bitmap | null; encode(d: Uint8ClampedArray, w: number, h: number, o: object): Uint8Array | null };
+type Emscripten = {
+  decode(b: ArrayBuffer | Uint8Array, ...rest: unknown[]): Bitmap | null;
+  encode(d: Uint8ClampedArray, w: number, h: number, o: object): Uint8Array | null;
+};
 type Factory = (opts: object) => Promise<Emscripten>;
 
 async function compile(path: string): Promise<WebAssembly.Module> {

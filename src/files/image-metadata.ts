@@ -13,10 +13,12 @@ export interface ImageHeader {
 
 const ascii = (b: Uint8Array, at: number, s: string) => [...s].every((ch, i) => b[at + i] === ch.charCodeAt(0));
 const u16be = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
-const u32be = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const u32be = (b: Uint8Array, at: number) =>
+  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 const u16le = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
 const u24le = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16);
-const u32le = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+const u32le = (b: Uint8Array, at: number) =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
 /** Width and height as displayed, with orientations 5–8 (quarter turns) swapping them. */
 export function displaySize(h: ImageHeader): { width: number; height: number } {
@@ -47,7 +49,34 @@ export function exifOrientation(tiff: Uint8Array): number {
 /** A TIFF block holding nothing but the orientation. */
 function orientationOnlyExif(orientation: number): Uint8Array {
   // "MM", 42, first IFD at 8; one entry: tag 0x0112, type SHORT (3), count 1, value; no next IFD.
-  return new Uint8Array([0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0]);
+  return new Uint8Array([
+    0x4d,
+    0x4d,
+    0,
+    42,
+    0,
+    0,
+    0,
+    8,
+    0,
+    1,
+    0x01,
+    0x12,
+    0,
+    3,
+    0,
+    0,
+    0,
+    1,
+    0,
+    orientation,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
 }
 
 // ---- JPEG ----
@@ -92,7 +121,8 @@ function jpegHeader(b: Uint8Array): ImageHeader | null {
   let orientation = 1;
   let size: { width: number; height: number } | null = null;
   for (const s of parsed.segments) {
-    if (s.marker === 0xe1 && ascii(b, s.start + 4, EXIF_ID)) orientation = exifOrientation(b.subarray(s.start + 10, s.end));
+    if (s.marker === 0xe1 && ascii(b, s.start + 4, EXIF_ID))
+      orientation = exifOrientation(b.subarray(s.start + 10, s.end));
     if (isSof(s.marker) && s.end - s.start >= 9) size = { height: u16be(b, s.start + 5), width: u16be(b, s.start + 7) };
   }
   return size && size.width && size.height ? { ...size, orientation } : null;
@@ -150,7 +180,11 @@ function pngHeader(b: Uint8Array): ImageHeader | null {
   const chunks = pngChunks(b);
   if (!chunks || chunks[0]?.type !== "IHDR") return null;
   const exif = chunks.find((c) => c.type === "eXIf");
-  return { width: u32be(b, 16), height: u32be(b, 20), orientation: exif ? exifOrientation(b.subarray(exif.start + 8, exif.end - 4)) : 1 };
+  return {
+    width: u32be(b, 16),
+    height: u32be(b, 20),
+    orientation: exif ? exifOrientation(b.subarray(exif.start + 8, exif.end - 4)) : 1,
+  };
 }
 
 function pngChunk(type: string, data: Uint8Array): Uint8Array {

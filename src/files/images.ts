@@ -33,13 +33,34 @@ export function orient(src: Bitmap, orientation: number): Bitmap {
     for (let x = 0; x < w; x++) {
       let X: number, Y: number;
       switch (orientation) {
-        case 2: X = w - 1 - x; Y = y; break;
-        case 3: X = w - 1 - x; Y = h - 1 - y; break;
-        case 4: X = x; Y = h - 1 - y; break;
-        case 5: X = y; Y = x; break;
-        case 6: X = h - 1 - y; Y = x; break;
-        case 7: X = h - 1 - y; Y = w - 1 - x; break;
-        default: X = y; Y = w - 1 - x; break; // 8
+        case 2:
+          X = w - 1 - x;
+          Y = y;
+          break;
+        case 3:
+          X = w - 1 - x;
+          Y = h - 1 - y;
+          break;
+        case 4:
+          X = x;
+          Y = h - 1 - y;
+          break;
+        case 5:
+          X = y;
+          Y = x;
+          break;
+        case 6:
+          X = h - 1 - y;
+          Y = x;
+          break;
+        case 7:
+          X = h - 1 - y;
+          Y = w - 1 - x;
+          break;
+        default:
+          X = y;
+          Y = w - 1 - x;
+          break; // 8
       }
       d32[Y * W + X] = s32[y * w + x]!;
     }
@@ -48,7 +69,12 @@ export function orient(src: Bitmap, orientation: number): Bitmap {
 }
 
 /** Area-average scaling of a region (sx, sy, sw, sh) to W×H: sharp and free of aliasing when shrinking. */
-export function resize(src: Bitmap, W: number, H: number, region = { x: 0, y: 0, w: src.width, h: src.height }): Bitmap {
+export function resize(
+  src: Bitmap,
+  W: number,
+  H: number,
+  region = { x: 0, y: 0, w: src.width, h: src.height },
+): Bitmap {
   const out = new Uint8ClampedArray(W * H * 4);
   const fx = region.w / W;
   const fy = region.h / H;
@@ -58,7 +84,11 @@ export function resize(src: Bitmap, W: number, H: number, region = { x: 0, y: 0,
     for (let X = 0; X < W; X++) {
       const x0 = region.x + X * fx;
       const x1 = x0 + fx;
-      let r = 0, g = 0, b = 0, a = 0, total = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0,
+        total = 0;
       for (let y = Math.floor(y0); y < Math.min(Math.ceil(y1), src.height); y++) {
         const wy = Math.min(y + 1, y1) - Math.max(y, y0);
         for (let x = Math.floor(x0); x < Math.min(Math.ceil(x1), src.width); x++) {
@@ -96,7 +126,13 @@ export interface ImageFacts {
  * Decodes, scales the pixels as stored so the longer upright side is at most `box` (or, with `cover`, the
  * shorter one is exactly `box`), then turns the small result upright: the full-size image is never copied.
  */
-async function scaledUpright(type: DecodableType, bytes: Uint8Array, orientation: number, box: number, cover: boolean): Promise<Bitmap> {
+async function scaledUpright(
+  type: DecodableType,
+  bytes: Uint8Array,
+  orientation: number,
+  box: number,
+  cover: boolean,
+): Promise<Bitmap> {
   let decoded: Bitmap | null = await decodeImage(type, bytes);
   const { width, height } = decoded;
   const scale = cover ? box / Math.min(width, height) : Math.min(1, box / Math.max(width, height));
@@ -117,7 +153,9 @@ export async function describeImage(type: string, bytes: Uint8Array): Promise<Im
     return { width, height, thumbnail: null };
   }
   try {
-    const thumbnail = await oneAtATime(async () => encodeWebp(await scaledUpright(type as DecodableType, bytes, header.orientation, THUMB_BOX, false)));
+    const thumbnail = await oneAtATime(async () =>
+      encodeWebp(await scaledUpright(type as DecodableType, bytes, header.orientation, THUMB_BOX, false)),
+    );
     return { width, height, thumbnail };
   } catch {
     return { width, height, thumbnail: null };
@@ -132,7 +170,12 @@ export async function makeAvatar(type: string, bytes: Uint8Array): Promise<Uint8
     return await oneAtATime(async () => {
       const side = Math.min(AVATAR_SIDE, header.width, header.height);
       const upright = await scaledUpright(type as DecodableType, bytes, header.orientation, side, true);
-      const region = { x: Math.floor((upright.width - side) / 2), y: Math.floor((upright.height - side) / 2), w: side, h: side };
+      const region = {
+        x: Math.floor((upright.width - side) / 2),
+        y: Math.floor((upright.height - side) / 2),
+        w: side,
+        h: side,
+      };
       return encodeWebp(resize(upright, side, side, region), 82);
     });
   } catch {

@@ -32,7 +32,13 @@ export class LocalFiles implements FileStore {
   }
 
   private async holds(path: string, key: string, size: number): Promise<boolean> {
-    return existsSync(path) && verifyFile(path, key, size).then(() => true, () => false);
+    return (
+      existsSync(path) &&
+      verifyFile(path, key, size).then(
+        () => true,
+        () => false,
+      )
+    );
   }
 
   async put(bytes: Uint8Array): Promise<string> {

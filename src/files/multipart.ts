@@ -17,7 +17,8 @@ const dec = new TextDecoder();
 
 /** The boundary from a Content-Type header, or a 415/400 error. */
 export function boundaryOf(contentType: string | undefined): string {
-  if (!contentType || !/^multipart\/form-data\b/i.test(contentType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the file as multipart/form-data.");
+  if (!contentType || !/^multipart\/form-data\b/i.test(contentType))
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the file as multipart/form-data.");
   const m = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
   if (!m) throw new AppError("BAD_REQUEST", "The multipart body has no boundary.");
   return (m[1] ?? m[2])!;
@@ -25,7 +26,11 @@ export function boundaryOf(contentType: string | undefined): string {
 
 function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
   const first = needle[0];
-  outer: for (let i = hay.indexOf(first!, from); i !== -1 && i <= hay.length - needle.length; i = hay.indexOf(first!, i + 1)) {
+  outer: for (
+    let i = hay.indexOf(first!, from);
+    i !== -1 && i <= hay.length - needle.length;
+    i = hay.indexOf(first!, i + 1)
+  ) {
     for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
     return i;
   }
@@ -44,7 +49,13 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * Streams the part named `field` (a file) into `sink`. Throws PAYLOAD_TOO_LARGE once it passes
  * maxBytes, BAD_REQUEST when the body ends early or has no such part. The caller cleans up on throw.
  */
-export async function readFilePart(body: ReadableStream<Uint8Array>, boundary: string, field: string, maxBytes: number, sink: (chunk: Uint8Array) => void | Promise<void>): Promise<FilePart> {
+export async function readFilePart(
+  body: ReadableStream<Uint8Array>,
+  boundary: string,
+  field: string,
+  maxBytes: number,
+  sink: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<FilePart> {
   const delimiter = enc.encode(`\r\n--${boundary}`);
   const reader = body.getReader();
   // A leading CRLF makes the first boundary look like all the others.
@@ -70,7 +81,8 @@ export async function readFilePart(body: ReadableStream<Uint8Array>, boundary: s
           continue;
         }
         // After a delimiter: "--" ends the body, CRLF starts a part's headers.
-        while (buf.length < at + delimiter.length + 2) if (!(await more())) throw new AppError("BAD_REQUEST", "The multipart body ends early.");
+        while (buf.length < at + delimiter.length + 2)
+          if (!(await more())) throw new AppError("BAD_REQUEST", "The multipart body ends early.");
         const tail = dec.decode(buf.slice(at + delimiter.length, at + delimiter.length + 2));
         if (tail === "--") throw new AppError("BAD_REQUEST", `The body has no "${field}" file.`);
         buf = buf.slice(at + delimiter.length + 2);
@@ -88,7 +100,12 @@ export async function readFilePart(body: ReadableStream<Uint8Array>, boundary: s
         const name = /;\s*name="([^"]*)"/i.exec(disposition)?.[1];
         const filename = /;\s*filename="([^"]*)"/i.exec(disposition)?.[1];
         if (name === field && filename !== undefined) {
-          part = { field, filename, claimedType: /^content-type:\s*([^\r\n;]+)/im.exec(headers)?.[1]?.trim() ?? "application/octet-stream", size: 0 };
+          part = {
+            field,
+            filename,
+            claimedType: /^content-type:\s*([^\r\n;]+)/im.exec(headers)?.[1]?.trim() ?? "application/octet-stream",
+            size: 0,
+          };
           state = "body";
         } else state = "skip";
       } else {

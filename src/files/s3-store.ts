@@ -21,7 +21,11 @@ export class S3Files implements FileStore {
     private readonly temps: TempFiles,
     options: S3Options,
   ) {
-    this.client = new S3Client({ ...options, endpoint: options.endpoint || undefined, region: options.region || undefined });
+    this.client = new S3Client({
+      ...options,
+      endpoint: options.endpoint || undefined,
+      region: options.region || undefined,
+    });
   }
 
   private objectFor(key: string): string {

@@ -15,13 +15,18 @@ export function sniffType(head: Uint8Array): string {
   if (ascii(b, 0, "RIFF") && ascii(b, 8, "WAVE")) return "audio/wav";
   if (ascii(b, 0, "%PDF-")) return "application/pdf";
   if (ascii(b, 0, "PK\x03\x04")) return "application/zip";
-  if (ascii(b, 4, "ftyp")) return ascii(b, 8, "M4A ") ? "audio/mp4" : ascii(b, 8, "qt  ") ? "video/quicktime" : "video/mp4";
+  if (ascii(b, 4, "ftyp"))
+    return ascii(b, 8, "M4A ") ? "audio/mp4" : ascii(b, 8, "qt  ") ? "video/quicktime" : "video/mp4";
   if (b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return "video/webm";
   if (ascii(b, 0, "OggS")) return "audio/ogg";
   if (ascii(b, 0, "ID3") || (b[0] === 0xff && (b[1]! & 0xe0) === 0xe0)) return "audio/mpeg";
   if (ascii(b, 0, "fLaC")) return "audio/flac";
   // Text: markup that a browser would run is named for what it is, so it is never served inline.
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(b.slice(0, 1024)).replace(/^\uFEFF/, "").trimStart().toLowerCase();
+  const text = new TextDecoder("utf-8", { fatal: false })
+    .decode(b.slice(0, 1024))
+    .replace(/^\uFEFF/, "")
+    .trimStart()
+    .toLowerCase();
   if (/^<\?xml[^>]*>\s*(<!--[\s\S]*?-->\s*)*<svg\b/.test(text) || text.startsWith("<svg")) return "image/svg+xml";
   if (/^(<!--[\s\S]*?-->\s*)*<(!doctype html|html|head|body|script)\b/.test(text)) return "text/html";
   if (isText(b)) return "text/plain";

@@ -12,27 +12,44 @@ export interface ErrorBody {
 export function toErrorResponse(err: unknown, c: Context, log: Logger): Response {
   const fault = faultToAppError(err);
   if (fault) {
-    log.warn(fault.code === "STORAGE_FULL" ? "disk full: request refused" : "database busy: request refused", { requestId: c.get("requestId"), method: c.req.method, path: c.req.path, cause: String((err as Error).message) });
+    log.warn(fault.code === "STORAGE_FULL" ? "disk full: request refused" : "database busy: request refused", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      cause: String((err as Error).message),
+    });
     err = fault;
   }
   if (err instanceof AppError) {
     const { status } = errorCatalogue[err.code];
-    const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
+    const body: ErrorBody = {
+      error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+    };
     if (err.retryAfterSeconds) c.header("Retry-After", String(err.retryAfterSeconds));
     return c.json(body, status as ContentfulStatusCode);
   }
   if (c.req.raw.signal.aborted) {
     // The client went away mid-request (a closed tab, a cancelled upload): nothing for the server to fix.
-    log.info("request aborted by the client", { requestId: c.get("requestId"), method: c.req.method, path: c.req.path });
+    log.info("request aborted by the client", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+    });
     return c.json({ error: { code: "BAD_REQUEST", message: "The request was cancelled." } } satisfies ErrorBody, 400);
   }
   if (err instanceof HTTPException && err.status < 500) {
     const code: ErrorCode = err.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
-    return c.json({ error: { code, message: errorCatalogue[code].message } } satisfies ErrorBody, err.status as ContentfulStatusCode);
+    return c.json(
+      { error: { code, message: errorCatalogue[code].message } } satisfies ErrorBody,
+      err.status as ContentfulStatusCode,
+    );
   }
   const requestId = c.get("requestId") as string | undefined;
   log.error("unhandled error", { requestId, method: c.req.method, path: c.req.path, err });
-  return c.json({ error: { code: "INTERNAL", message: errorCatalogue.INTERNAL.message, requestId } } satisfies ErrorBody, 500);
+  return c.json(
+    { error: { code: "INTERNAL", message: errorCatalogue.INTERNAL.message, requestId } } satisfies ErrorBody,
+    500,
+  );
 }
 
 export function notFoundResponse(c: Context): Response {

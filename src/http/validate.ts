@@ -31,5 +31,9 @@ export const futureDate = z.iso
 
 /** The request's body for the files domain: what the client declared, and the stream (never the Request). */
 export function incomingBody(c: AppContext): IncomingBody {
-  return { contentType: c.req.header("content-type"), declaredBytes: Number(c.req.header("content-length") ?? NaN), stream: c.req.raw.body };
+  return {
+    contentType: c.req.header("content-type"),
+    declaredBytes: Number(c.req.header("content-length") ?? NaN),
+    stream: c.req.raw.body,
+  };
 }

@@ -28,7 +28,9 @@ const DATABASE_BUSY_RETRY_SECONDS = 2;
 export function faultToAppError(err: unknown): AppError | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return null;
-  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL") return new AppError("STORAGE_FULL", undefined, undefined, STORAGE_FULL_RETRY_SECONDS);
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return new AppError("DATABASE_BUSY", undefined, undefined, DATABASE_BUSY_RETRY_SECONDS);
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL")
+    return new AppError("STORAGE_FULL", undefined, undefined, STORAGE_FULL_RETRY_SECONDS);
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+    return new AppError("DATABASE_BUSY", undefined, undefined, DATABASE_BUSY_RETRY_SECONDS);
   return null;
 }

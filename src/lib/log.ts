@@ -3,7 +3,16 @@ type Fields = Record<string, unknown>;
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 // A safety net: call sites never pass these, but a stray object must not leak them into logs.
-const redacted = new Set(["password", "currentPassword", "newPassword", "token", "secret", "text", "authorization", "cookie"]);
+const redacted = new Set([
+  "password",
+  "currentPassword",
+  "newPassword",
+  "token",
+  "secret",
+  "text",
+  "authorization",
+  "cookie",
+]);
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void;
@@ -13,14 +22,19 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
-export function createLogger(opts: { format: "auto" | "pretty" | "json"; level: LogLevel; write?: (line: string) => void }, base: Fields = {}): Logger {
+export function createLogger(
+  opts: { format: "auto" | "pretty" | "json"; level: LogLevel; write?: (line: string) => void },
+  base: Fields = {},
+): Logger {
   const pretty = opts.format === "pretty" || (opts.format === "auto" && Boolean(process.stdout.isTTY));
   const write = opts.write ?? ((line: string) => process.stdout.write(line + "\n"));
   const emit = (level: LogLevel, msg: string, fields?: Fields) => {
     if (rank[level] < rank[opts.level]) return;
     const all = clean({ ...base, ...fields });
     if (pretty) {
-      const extra = Object.entries(all).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
+      const extra = Object.entries(all)
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" ");
       write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? "  " + extra : ""}`);
     } else {
       write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...all }));

@@ -65,7 +65,9 @@ export function checkUrl(raw: string, policy: Pick<OutboundPolicy, "allowedHosts
   const host = url.hostname.toLowerCase();
   if (!isAllowedHost(host, port, policy.allowedHosts)) {
     throw new OutboundRefused(
-      policy.allowedHosts === null || port !== 443 ? "names a port or host that is not allowed" : "is not on a known push service (an administrator can allow more hosts)",
+      policy.allowedHosts === null || port !== 443
+        ? "names a port or host that is not allowed"
+        : "is not on a known push service (an administrator can allow more hosts)",
     );
   }
   return url;
@@ -102,12 +104,19 @@ export async function resolveTarget(raw: string, policy: OutboundPolicy): Promis
 }
 
 async function resolveName(host: string, policy: OutboundPolicy): Promise<string[]> {
-  const resolve = policy.resolve ?? (async (h: string) => (await lookup(h, { all: true, verbatim: true })).map((a) => a.address));
+  const resolve =
+    policy.resolve ?? (async (h: string) => (await lookup(h, { all: true, verbatim: true })).map((a) => a.address));
   let timer: Timer | undefined;
   try {
     return await Promise.race([
       resolve(host),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new OutboundRefused("has a host name that did not resolve in time")), LOOKUP_TIMEOUT_MS))),
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new OutboundRefused("has a host name that did not resolve in time")),
+            LOOKUP_TIMEOUT_MS,
+          )),
+      ),
     ]);
   } catch (err) {
     if (err instanceof OutboundRefused) throw err;

@@ -48,9 +48,15 @@ export function humanText(label: string, opts: { max: number; min?: number; mult
     .transform((s) => s.normalize("NFC").trim())
     .superRefine((s, ctx) => {
       const hidden = findHiddenCharacter(s, opts.multiline);
-      if (hidden) ctx.addIssue({ code: "custom", message: `${label} contains an invisible or control character (${describe(hidden)}).` });
-      else if ((opts.min ?? 0) > 0 && !VISIBLE.test(s)) ctx.addIssue({ code: "custom", message: `${label} cannot be empty or look empty.` });
-      else if ([...s].length > opts.max) ctx.addIssue({ code: "custom", message: `${label} has at most ${opts.max} characters.` });
+      if (hidden)
+        ctx.addIssue({
+          code: "custom",
+          message: `${label} contains an invisible or control character (${describe(hidden)}).`,
+        });
+      else if ((opts.min ?? 0) > 0 && !VISIBLE.test(s))
+        ctx.addIssue({ code: "custom", message: `${label} cannot be empty or look empty.` });
+      else if ([...s].length > opts.max)
+        ctx.addIssue({ code: "custom", message: `${label} has at most ${opts.max} characters.` });
     });
 }
 

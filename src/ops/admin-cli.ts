@@ -53,7 +53,13 @@ export function runAdminCommand(argv: string[], out: (line: string) => void, err
     switch (command) {
       case "create-user": {
         const username = f.username.parse(positional ?? "");
-        const user = insertUser(store.db, { id: newId(), username, displayName: f.displayName.parse(displayName ?? username), passwordHash: null, role: makeAdmin ? "admin" : "member" });
+        const user = insertUser(store.db, {
+          id: newId(),
+          username,
+          displayName: f.displayName.parse(displayName ?? username),
+          passwordHash: null,
+          role: makeAdmin ? "admin" : "member",
+        });
         const link = createResetLink(store, makeAdmin ? user.id : someAdmin(store), user.id, config.publicUrl);
         out(`Created ${user.role} "${user.username}". They set their password here (until ${toIso(link.expiresAt)}):`);
         out(link.url);
@@ -74,13 +80,17 @@ export function runAdminCommand(argv: string[], out: (line: string) => void, err
         return 0;
       }
       case "invite": {
-        const invite = toInviteView(createInvite(store.db, someAdmin(store), { note: "from the command line" }), config.publicUrl);
+        const invite = toInviteView(
+          createInvite(store.db, someAdmin(store), { note: "from the command line" }),
+          config.publicUrl,
+        );
         out(`Invite link for one person (until ${invite.expiresAt}):`);
         out(invite.url);
         return 0;
       }
       case "registration": {
-        if (!registrationModes.includes(positional as RegistrationMode)) throw new Error("registration is open, invite or closed");
+        if (!registrationModes.includes(positional as RegistrationMode))
+          throw new Error("registration is open, invite or closed");
         updateInstanceSettings(store.db, { registrationMode: positional as RegistrationMode });
         out(`Registration is now ${positional}.`);
         return 0;
@@ -90,7 +100,12 @@ export function runAdminCommand(argv: string[], out: (line: string) => void, err
         return 2;
     }
   } catch (e) {
-    const message = e instanceof AppError ? e.message : e instanceof Error && "issues" in e ? (e as { issues: { message: string }[] }).issues.map((i) => i.message).join(" ") : (e as Error).message;
+    const message =
+      e instanceof AppError
+        ? e.message
+        : e instanceof Error && "issues" in e
+          ? (e as { issues: { message: string }[] }).issues.map((i) => i.message).join(" ")
+          : (e as Error).message;
     err(`parley admin ${command}: ${message}`);
     return 1;
   } finally {

@@ -24,35 +24,170 @@ export function createMetrics(): AppMetrics {
   const lag = eventLoopLag();
   const m: AppMetrics = {
     registry,
-    httpRequests: registry.add(new Counter("parley_http_requests_total", "HTTP requests answered, by route pattern, method and status.")),
-    httpSeconds: registry.add(new Histogram("parley_http_request_duration_seconds", "Time to answer an HTTP request.", LATENCY_BUCKETS)),
-    messagesSent: registry.add(new Counter("parley_messages_sent_total", "Messages stored (retries of the same send count once).")),
-    messagesDelivered: registry.add(new Counter("parley_messages_delivered_total", "Message events handed to live WebSocket connections (one per receiving connection).")),
-    sendCommitSeconds: registry.add(new Histogram("parley_send_commit_seconds", "From a send entering the write queue to its transaction's commit.", LATENCY_BUCKETS)),
-    fanoutSeconds: registry.add(new Histogram("parley_commit_fanout_seconds", "From a message's commit to its event handed to every subscribed connection.", LATENCY_BUCKETS)),
-    batchSize: registry.add(new Histogram("parley_write_batch_size", "Writes per transaction (group commit).", [1, 2, 4, 8, 16, 32, 64, 128, 256])),
+    httpRequests: registry.add(
+      new Counter("parley_http_requests_total", "HTTP requests answered, by route pattern, method and status."),
+    ),
+    httpSeconds: registry.add(
+      new Histogram("parley_http_request_duration_seconds", "Time to answer an HTTP request.", LATENCY_BUCKETS),
+    ),
+    messagesSent: registry.add(
+      new Counter("parley_messages_sent_total", "Messages stored (retries of the same send count once)."),
+    ),
+    messagesDelivered: registry.add(
+      new Counter(
+        "parley_messages_delivered_total",
+        "Message events handed to live WebSocket connections (one per receiving connection).",
+      ),
+    ),
+    sendCommitSeconds: registry.add(
+      new Histogram(
+        "parley_send_commit_seconds",
+        "From a send entering the write queue to its transaction's commit.",
+        LATENCY_BUCKETS,
+      ),
+    ),
+    fanoutSeconds: registry.add(
+      new Histogram(
+        "parley_commit_fanout_seconds",
+        "From a message's commit to its event handed to every subscribed connection.",
+        LATENCY_BUCKETS,
+      ),
+    ),
+    batchSize: registry.add(
+      new Histogram(
+        "parley_write_batch_size",
+        "Writes per transaction (group commit).",
+        [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      ),
+    ),
     stop: lag.stop,
   };
-  registry.add(new Collected("parley_event_loop_lag_seconds", "Worst delay of the event loop over the last ten seconds.", "gauge", lag.seconds));
-  registry.add(new Collected("process_resident_memory_bytes", "Resident memory of the process.", "gauge", () => process.memoryUsage().rss));
-  registry.add(new Collected("parley_js_heap_used_bytes", "JavaScript heap in use.", "gauge", () => process.memoryUsage().heapUsed));
-  registry.add(new Collected("parley_build_info", "Always 1; the version is a label.", "gauge", () => [{ labels: { version }, value: 1 }]));
+  registry.add(
+    new Collected(
+      "parley_event_loop_lag_seconds",
+      "Worst delay of the event loop over the last ten seconds.",
+      "gauge",
+      lag.seconds,
+    ),
+  );
+  registry.add(
+    new Collected(
+      "process_resident_memory_bytes",
+      "Resident memory of the process.",
+      "gauge",
+      () => process.memoryUsage().rss,
+    ),
+  );
+  registry.add(
+    new Collected(
+      "parley_js_heap_used_bytes",
+      "JavaScript heap in use.",
+      "gauge",
+      () => process.memoryUsage().heapUsed,
+    ),
+  );
+  registry.add(
+    new Collected("parley_build_info", "Always 1; the version is a label.", "gauge", () => [
+      { labels: { version }, value: 1 },
+    ]),
+  );
   return m;
 }
 
 /** The parts read at scrape time from where they are kept. */
-export function collectFrom(m: AppMetrics, from: { hub: Hub; presence: Presence; queue: WriteQueue; push: PushSender; disk: DiskSpace }): void {
+export function collectFrom(
+  m: AppMetrics,
+  from: { hub: Hub; presence: Presence; queue: WriteQueue; push: PushSender; disk: DiskSpace },
+): void {
   const r = m.registry;
-  r.add(new Collected("parley_storage_free_bytes", "Free space on the disk that holds the data folder.", "gauge", () => from.disk.freeBytes()));
-  r.add(new Collected("parley_storage_min_free_bytes", "The floor (PARLEY_MIN_FREE_BYTES): below it the server is not ready and refuses uploads.", "gauge", () => from.disk.minFreeBytes));
-  r.add(new Collected("parley_storage_low", "0 when the disk has room, 1 below twice the floor (a warning), 2 below the floor.", "gauge", () => from.disk.level()));
-  r.add(new Collected("parley_websocket_connections", "Open WebSocket connections.", "gauge", () => from.hub.connectionCount));
-  r.add(new Collected("parley_users_online", "People with the app open and in front of them (presence online).", "gauge", () => from.presence.onlineCount()));
-  r.add(new Collected("parley_write_queue_depth", "Writes waiting for their transaction.", "gauge", () => from.queue.depth()));
-  r.add(new Collected("parley_push_sent_total", "Web Push requests the push services accepted.", "counter", () => from.push.stats.sent));
-  r.add(new Collected("parley_push_failed_total", "Web Push notifications given up after retries.", "counter", () => from.push.stats.failed));
-  r.add(new Collected("parley_push_retried_total", "Web Push requests retried (429, 5xx, network).", "counter", () => from.push.stats.retried));
-  r.add(new Collected("parley_push_expired_total", "Push subscriptions removed because the service said they are gone (404, 410).", "counter", () => from.push.stats.expired));
-  r.add(new Collected("parley_push_dropped_total", "Push notifications dropped because the queue was full.", "counter", () => from.push.stats.dropped));
-  r.add(new Collected("parley_push_queue_depth", "Push notifications waiting or in flight.", "gauge", () => from.push.depth));
+  r.add(
+    new Collected("parley_storage_free_bytes", "Free space on the disk that holds the data folder.", "gauge", () =>
+      from.disk.freeBytes(),
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_storage_min_free_bytes",
+      "The floor (PARLEY_MIN_FREE_BYTES): below it the server is not ready and refuses uploads.",
+      "gauge",
+      () => from.disk.minFreeBytes,
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_storage_low",
+      "0 when the disk has room, 1 below twice the floor (a warning), 2 below the floor.",
+      "gauge",
+      () => from.disk.level(),
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_websocket_connections",
+      "Open WebSocket connections.",
+      "gauge",
+      () => from.hub.connectionCount,
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_users_online",
+      "People with the app open and in front of them (presence online).",
+      "gauge",
+      () => from.presence.onlineCount(),
+    ),
+  );
+  r.add(
+    new Collected("parley_write_queue_depth", "Writes waiting for their transaction.", "gauge", () =>
+      from.queue.depth(),
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_push_sent_total",
+      "Web Push requests the push services accepted.",
+      "counter",
+      () => from.push.stats.sent,
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_push_failed_total",
+      "Web Push notifications given up after retries.",
+      "counter",
+      () => from.push.stats.failed,
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_push_retried_total",
+      "Web Push requests retried (429, 5xx, network).",
+      "counter",
+      () => from.push.stats.retried,
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_push_expired_total",
+      "Push subscriptions removed because the service said they are gone (404, 410).",
+      "counter",
+      () => from.push.stats.expired,
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_push_dropped_total",
+      "Push notifications dropped because the queue was full.",
+      "counter",
+      () => from.push.stats.dropped,
+    ),
+  );
+  r.add(
+    new Collected(
+      "parley_push_queue_depth",
+      "Push notifications waiting or in flight.",
+      "gauge",
+      () => from.push.depth,
+    ),
+  );
 }

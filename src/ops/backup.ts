@@ -4,7 +4,18 @@
 // any the snapshot refers to are there unless deleted in the meantime (a warning names them).
 import { lockDataDir } from "../store/data-lock.ts";
 import { Database } from "bun:sqlite";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { BLOCK, TarWriter } from "./tar.ts";
@@ -26,7 +37,11 @@ function listFiles(dir: string): string[] {
 }
 
 /** Writes the archive; returns what it holds. The database snapshot is taken first. */
-export async function createBackup(dataDir: string, out: string, progress: Progress = () => {}): Promise<{ files: number; bytes: number; missing: string[] }> {
+export async function createBackup(
+  dataDir: string,
+  out: string,
+  progress: Progress = () => {},
+): Promise<{ files: number; bytes: number; missing: string[] }> {
   const dbPath = join(dataDir, "parley.db");
   if (!existsSync(dbPath)) throw new Error(`no Parley database in ${dataDir}`);
   const work = join(dirname(out), `.parley-backup-${process.pid}`);
@@ -42,7 +57,9 @@ export async function createBackup(dataDir: string, out: string, progress: Progr
     } finally {
       source.close();
     }
-    const entries: { name: string; path: string; size: number; mtime: number }[] = [{ name: "parley.db", path: snapshot, size: statSync(snapshot).size, mtime: Date.now() }];
+    const entries: { name: string; path: string; size: number; mtime: number }[] = [
+      { name: "parley.db", path: snapshot, size: statSync(snapshot).size, mtime: Date.now() },
+    ];
     for (const extra of ["vapid.json"]) {
       const p = join(dataDir, extra);
       if (existsSync(p)) entries.push({ name: extra, path: p, size: statSync(p).size, mtime: statSync(p).mtimeMs });
@@ -81,9 +98,15 @@ export async function createBackup(dataDir: string, out: string, progress: Progr
 }
 
 /** Unpacks an archive into the data folder; refuses a folder with a database in it unless forced. */
-export function restoreBackup(archive: string, dataDir: string, force: boolean, progress: Progress = () => {}): { files: number } {
+export function restoreBackup(
+  archive: string,
+  dataDir: string,
+  force: boolean,
+  progress: Progress = () => {},
+): { files: number } {
   const occupied = existsSync(dataDir) && readdirSync(dataDir).length > 0;
-  if (occupied && !force) throw new Error(`${dataDir} is not empty: restoring would replace what is there. Add --force to do it anyway.`);
+  if (occupied && !force)
+    throw new Error(`${dataDir} is not empty: restoring would replace what is there. Add --force to do it anyway.`);
   // Never under a running server, --force or not: it would keep writing to the file being replaced.
   const lock = occupied ? lockDataDir(dataDir) : null;
   try {
@@ -104,15 +127,21 @@ function unpack(archive: string, dataDir: string, progress: Progress): { files: 
     let at = 0;
     const head = new Uint8Array(BLOCK);
     for (;;) {
-      if (readSync(fd, head, 0, BLOCK, at) < BLOCK) throw new Error("the archive ends early: it is not a complete Parley backup");
+      if (readSync(fd, head, 0, BLOCK, at) < BLOCK)
+        throw new Error("the archive ends early: it is not a complete Parley backup");
       at += BLOCK;
       if (head.every((b) => b === 0)) break;
       const name = new TextDecoder().decode(head.subarray(0, 100)).replace(/\0.*$/s, "");
       const size = parseInt(new TextDecoder().decode(head.subarray(124, 136)).replace(/\0.*$/s, "").trim(), 8);
       // Only what a backup holds, and never a path that climbs out of the folder.
-      if (!/^(parley\.db|vapid\.json|files\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64})$/.test(name) || !Number.isFinite(size)) throw new Error(`unexpected entry "${name}": not a Parley backup`);
+      if (
+        !/^(parley\.db|vapid\.json|files\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64})$/.test(name) ||
+        !Number.isFinite(size)
+      )
+        throw new Error(`unexpected entry "${name}": not a Parley backup`);
       const data = new Uint8Array(size);
-      if (readSync(fd, data, 0, size, at) < size) throw new Error("the archive ends early: it is not a complete Parley backup");
+      if (readSync(fd, data, 0, size, at) < size)
+        throw new Error("the archive ends early: it is not a complete Parley backup");
       at += size + ((BLOCK - (size % BLOCK)) % BLOCK);
       const target = join(staging, name);
       mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
@@ -120,7 +149,8 @@ function unpack(archive: string, dataDir: string, progress: Progress): { files: 
       files++;
       progress(at, total);
     }
-    if (!existsSync(join(staging, "parley.db"))) throw new Error("the archive has no database: it is not a Parley backup");
+    if (!existsSync(join(staging, "parley.db")))
+      throw new Error("the archive has no database: it is not a Parley backup");
     const check = new Database(join(staging, "parley.db"), { readonly: true });
     try {
       const ok = check.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check;
@@ -144,7 +174,9 @@ export function progressBar(label: string): Progress {
     const share = total > 0 ? done / total : 1;
     const width = 30;
     const bar = "#".repeat(Math.round(share * width)).padEnd(width, " ");
-    process.stderr.write(`\r${label} [${bar}] ${Math.round(share * 100)}% ${(done / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MB${share >= 1 ? "\n" : ""}`);
+    process.stderr.write(
+      `\r${label} [${bar}] ${Math.round(share * 100)}% ${(done / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MB${share >= 1 ? "\n" : ""}`,
+    );
   };
 }
 
@@ -152,7 +184,13 @@ export function progressBar(label: string): Progress {
  * Scheduled backups (PARLEY_BACKUP_DIR): one archive every interval, named by its time, the oldest deleted
  * past `keep`. A failure is logged and the next interval tries again.
  */
-export function scheduleBackups(opts: { dataDir: string; dir: string; everySeconds: number; keep: number; log: Logger }): () => void {
+export function scheduleBackups(opts: {
+  dataDir: string;
+  dir: string;
+  everySeconds: number;
+  keep: number;
+  log: Logger;
+}): () => void {
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   let running = false;
   const timer = setInterval(async () => {
@@ -161,8 +199,11 @@ export function scheduleBackups(opts: { dataDir: string; dir: string; everySecon
     try {
       const name = `parley-${new Date().toISOString().replace(/[:.]/g, "-")}.tar`;
       const result = await createBackup(opts.dataDir, join(opts.dir, name));
-      const archives = readdirSync(opts.dir).filter((f) => /^parley-.*\.tar$/.test(f)).sort();
-      for (const old of archives.slice(0, Math.max(0, archives.length - opts.keep))) rmSync(join(opts.dir, old), { force: true });
+      const archives = readdirSync(opts.dir)
+        .filter((f) => /^parley-.*\.tar$/.test(f))
+        .sort();
+      for (const old of archives.slice(0, Math.max(0, archives.length - opts.keep)))
+        rmSync(join(opts.dir, old), { force: true });
       opts.log.info("backup written", { file: name, files: result.files, bytes: result.bytes });
     } catch (err) {
       opts.log.error("scheduled backup failed", { err });

@@ -33,10 +33,18 @@ export class DiskSpace {
       this.log.warn("cannot read the free space of the data folder's disk", { err });
       return this.state;
     }
-    const next: SpaceState = this.minFreeBytes === 0 ? "ok" : this.free < this.minFreeBytes ? "below-floor" : this.free < 2 * this.minFreeBytes ? "low" : "ok";
+    const next: SpaceState =
+      this.minFreeBytes === 0
+        ? "ok"
+        : this.free < this.minFreeBytes
+          ? "below-floor"
+          : this.free < 2 * this.minFreeBytes
+            ? "low"
+            : "ok";
     if (next !== this.state) {
       const fields = { freeBytes: this.free, minFreeBytes: this.minFreeBytes, dir: this.dir };
-      if (next === "below-floor") this.log.error("disk almost full: not ready, uploads refused until space is freed", fields);
+      if (next === "below-floor")
+        this.log.error("disk almost full: not ready, uploads refused until space is freed", fields);
       else if (next === "low") this.log.warn("disk space low: below twice PARLEY_MIN_FREE_BYTES", fields);
       else this.log.info("disk space recovered", fields);
       this.state = next;

@@ -23,7 +23,8 @@ interface FileEntry {
   size: number;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** What goes into the archive, read in one go from the database. */
 function collect(db: Db, scope: ExportScope) {
@@ -38,33 +39,72 @@ function collect(db: Db, scope: ExportScope) {
           .map((r) => r.c)
       : db.select().from(conversations).all();
   const convIds = convRows.map((c) => c.id);
-  const memberRows = convIds.length ? db.select().from(members).where(inArray(members.conversationId, convIds)).all() : [];
-  const messageRows = convIds.length ? db.select().from(messages).where(and(inArray(messages.conversationId, convIds), isNull(messages.deletedAt))).orderBy(asc(messages.seq)).all() : [];
-  const attachmentRows = convIds.length ? db.select().from(attachments).where(inArray(attachments.conversationId, convIds)).all() : [];
+  const memberRows = convIds.length
+    ? db.select().from(members).where(inArray(members.conversationId, convIds)).all()
+    : [];
+  const messageRows = convIds.length
+    ? db
+        .select()
+        .from(messages)
+        .where(and(inArray(messages.conversationId, convIds), isNull(messages.deletedAt)))
+        .orderBy(asc(messages.seq))
+        .all()
+    : [];
+  const attachmentRows = convIds.length
+    ? db.select().from(attachments).where(inArray(attachments.conversationId, convIds)).all()
+    : [];
   const userIds = new Set([...memberRows.map((m) => m.userId), ...messageRows.map((m) => m.senderId)]);
   if (scope.kind === "user") userIds.add(scope.userId);
-  const userRows = scope.kind === "instance" ? db.select().from(users).all() : userIds.size ? db.select().from(users).where(inArray(users.id, [...userIds])).all() : [];
+  const userRows =
+    scope.kind === "instance"
+      ? db.select().from(users).all()
+      : userIds.size
+        ? db
+            .select()
+            .from(users)
+            .where(inArray(users.id, [...userIds]))
+            .all()
+        : [];
   return { convRows, memberRows, messageRows, attachmentRows, userRows };
 }
 
-function renderHtml(title: string, exportedAt: string, convs: { title: string; members: string[]; messages: { sender: string; at: string; text: string; files: { name: string; path: string; size: number }[] }[] }[]): string {
+function renderHtml(
+  title: string,
+  exportedAt: string,
+  convs: {
+    title: string;
+    members: string[];
+    messages: { sender: string; at: string; text: string; files: { name: string; path: string; size: number }[] }[];
+  }[],
+): string {
   const parts: string[] = [];
-  parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
-  parts.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self'">`);
+  parts.push(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
+  );
+  parts.push(
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self'">`,
+  );
   parts.push(`<title>${escapeHtml(title)}</title><style>
 body{font:15px/1.5 system-ui,sans-serif;max-width:860px;margin:0 auto;padding:16px;color:#1f2937;background:#f9fafb}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2em;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
 nav a{display:block}.m{margin:6px 0;padding:6px 10px;background:#fff;border-radius:8px}.who{font-weight:600}.at{color:#6b7280;font-size:.8rem;margin-left:8px}
 .t{white-space:pre-wrap}.f a{font-size:.9rem}@media (prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}.m{background:#1f2937}}
 </style></head><body>`);
-  parts.push(`<h1>${escapeHtml(title)}</h1><p>Exported ${escapeHtml(exportedAt)}. ${convs.length} conversations.</p><nav>`);
+  parts.push(
+    `<h1>${escapeHtml(title)}</h1><p>Exported ${escapeHtml(exportedAt)}. ${convs.length} conversations.</p><nav>`,
+  );
   convs.forEach((c, i) => parts.push(`<a href="#c${i}">${escapeHtml(c.title)}</a>`));
   parts.push(`</nav>`);
   convs.forEach((c, i) => {
     parts.push(`<h2 id="c${i}">${escapeHtml(c.title)}</h2><p>${escapeHtml(c.members.join(", "))}</p>`);
     for (const m of c.messages) {
-      parts.push(`<div class="m"><span class="who">${escapeHtml(m.sender)}</span><span class="at">${escapeHtml(m.at)}</span><div class="t">${escapeHtml(m.text)}</div>`);
-      for (const f of m.files) parts.push(`<div class="f"><a href="${escapeHtml(f.path)}">📎 ${escapeHtml(f.name)}</a> (${f.size} bytes)</div>`);
+      parts.push(
+        `<div class="m"><span class="who">${escapeHtml(m.sender)}</span><span class="at">${escapeHtml(m.at)}</span><div class="t">${escapeHtml(m.text)}</div>`,
+      );
+      for (const f of m.files)
+        parts.push(
+          `<div class="f"><a href="${escapeHtml(f.path)}">📎 ${escapeHtml(f.name)}</a> (${f.size} bytes)</div>`,
+        );
       parts.push(`</div>`);
     }
   });
@@ -73,12 +113,19 @@ nav a{display:block}.m{margin:6px 0;padding:6px 10px;background:#fff;border-radi
 }
 
 /** Writes the archive to `out`, reporting progress in bytes written of the total expected. */
-export async function writeExport(db: Db, files: FileStore, scope: ExportScope, out: string, progress: (done: number, total: number) => void = () => {}): Promise<void> {
+export async function writeExport(
+  db: Db,
+  files: FileStore,
+  scope: ExportScope,
+  out: string,
+  progress: (done: number, total: number) => void = () => {},
+): Promise<void> {
   const { convRows, memberRows, messageRows, attachmentRows, userRows } = collect(db, scope);
   const usersById = new Map(userRows.map((u) => [u.id, u]));
   const name = (id: string) => usersById.get(id)?.displayName ?? "Unknown";
   const filesByMessage = new Map<string, typeof attachmentRows>();
-  for (const a of attachmentRows) if (a.messageId) filesByMessage.set(a.messageId, [...(filesByMessage.get(a.messageId) ?? []), a]);
+  for (const a of attachmentRows)
+    if (a.messageId) filesByMessage.set(a.messageId, [...(filesByMessage.get(a.messageId) ?? []), a]);
   const fileEntries: FileEntry[] = [];
   const fileOf = (a: (typeof attachmentRows)[number]) => {
     const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(a.name)?.[1] ?? "bin").toLowerCase();
@@ -88,7 +135,9 @@ export async function writeExport(db: Db, files: FileStore, scope: ExportScope, 
   };
   const titleOf = (c: (typeof convRows)[number]) => {
     if (c.title) return c.title;
-    const others = memberRows.filter((m) => m.conversationId === c.id && (scope.kind !== "user" || m.userId !== scope.userId)).map((m) => name(m.userId));
+    const others = memberRows
+      .filter((m) => m.conversationId === c.id && (scope.kind !== "user" || m.userId !== scope.userId))
+      .map((m) => name(m.userId));
     return others.join(", ") || "Direct conversation";
   };
   const exportedAt = new Date().toISOString();
@@ -96,7 +145,9 @@ export async function writeExport(db: Db, files: FileStore, scope: ExportScope, 
     format: "parley-export/1",
     exportedAt,
     instance: { name: getInstanceSettings(db).instanceName },
-    ...(scope.kind === "user" ? { account: toAccountView(usersById.get(scope.userId)!) } : { users: userRows.map(toAccountView) }),
+    ...(scope.kind === "user"
+      ? { account: toAccountView(usersById.get(scope.userId)!) }
+      : { users: userRows.map(toAccountView) }),
     people: scope.kind === "user" ? userRows.map(toPublicUser) : undefined,
     conversations: convRows.map((c) => ({
       id: c.id,
@@ -104,10 +155,21 @@ export async function writeExport(db: Db, files: FileStore, scope: ExportScope, 
       title: titleOf(c),
       description: c.description,
       createdAt: toIso(c.createdAt),
-      members: memberRows.filter((m) => m.conversationId === c.id).map((m) => ({ userId: m.userId, role: m.role, joinedAt: toIso(m.joinedAt) })),
+      members: memberRows
+        .filter((m) => m.conversationId === c.id)
+        .map((m) => ({ userId: m.userId, role: m.role, joinedAt: toIso(m.joinedAt) })),
       messages: messageRows
         .filter((m) => m.conversationId === c.id)
-        .map((m) => ({ id: m.id, senderId: m.senderId, sender: name(m.senderId), text: m.text, createdAt: toIso(m.createdAt), editedAt: toIso(m.editedAt), replyToId: m.replyToId, attachments: (filesByMessage.get(m.id) ?? []).map(fileOf) })),
+        .map((m) => ({
+          id: m.id,
+          senderId: m.senderId,
+          sender: name(m.senderId),
+          text: m.text,
+          createdAt: toIso(m.createdAt),
+          editedAt: toIso(m.editedAt),
+          replyToId: m.replyToId,
+          attachments: (filesByMessage.get(m.id) ?? []).map(fileOf),
+        })),
     })),
   };
   const html = renderHtml(
@@ -116,7 +178,12 @@ export async function writeExport(db: Db, files: FileStore, scope: ExportScope, 
     data.conversations.map((c) => ({
       title: c.title,
       members: c.members.map((m) => name(m.userId)),
-      messages: c.messages.map((m) => ({ sender: m.sender, at: m.createdAt ?? "", text: m.text, files: m.attachments })),
+      messages: c.messages.map((m) => ({
+        sender: m.sender,
+        at: m.createdAt ?? "",
+        text: m.text,
+        files: m.attachments,
+      })),
     })),
   );
   const encoder = new TextEncoder();
@@ -175,10 +242,22 @@ export class Exports {
   start(ownerId: string, scope: ExportScope): ExportJobView {
     this.sweep();
     // Asking again while one is being written gives that one (a double click makes one archive).
-    const running = [...this.jobs.values()].find((j) => j.ownerId === ownerId && j.scope === scope.kind && j.status === "running");
+    const running = [...this.jobs.values()].find(
+      (j) => j.ownerId === ownerId && j.scope === scope.kind && j.status === "running",
+    );
     if (running) return this.view(running);
     const id = randomToken(16);
-    const job = { id, ownerId, scope: scope.kind, status: "running" as const, done: 0, total: 0, downloadUrl: null, path: join(this.dir, `${id}.tar`), createdAt: Date.now() };
+    const job = {
+      id,
+      ownerId,
+      scope: scope.kind,
+      status: "running" as const,
+      done: 0,
+      total: 0,
+      downloadUrl: null,
+      path: join(this.dir, `${id}.tar`),
+      createdAt: Date.now(),
+    };
     this.jobs.set(id, job);
     // Off the request: a large export keeps writing while the client watches its progress.
     setTimeout(() => {

@@ -85,7 +85,11 @@ export class Registry {
     return m;
   }
   render(): string {
-    return this.metrics.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join("\n")).join("\n") + "\n";
+    return (
+      this.metrics
+        .map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join("\n"))
+        .join("\n") + "\n"
+    );
   }
 }
 

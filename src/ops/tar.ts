@@ -12,7 +12,13 @@ function header(name: string, size: number, mtime: number): Uint8Array {
   put("0000000\0", 108, 8);
   put("0000000\0", 116, 8);
   put(size.toString(8).padStart(11, "0") + "\0", 124, 12);
-  put(Math.floor(mtime / 1000).toString(8).padStart(11, "0") + "\0", 136, 12);
+  put(
+    Math.floor(mtime / 1000)
+      .toString(8)
+      .padStart(11, "0") + "\0",
+    136,
+    12,
+  );
   put("        ", 148, 8);
   put("0", 156, 1);
   put("ustar\0", 257, 6);

@@ -52,11 +52,18 @@ export const errorCatalogue = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the body as application/json." },
   RATE_LIMITED: { status: 429, message: "Too many attempts. Try again later.", retry: true },
   UNKNOWN_FRAME: { status: 400, message: "Unknown frame type." },
-  EMAIL_NOT_CONFIGURED: { status: 501, message: "This server has no email configured; ask an administrator for a reset link." },
+  EMAIL_NOT_CONFIGURED: {
+    status: 501,
+    message: "This server has no email configured; ask an administrator for a reset link.",
+  },
   INTERNAL: { status: 500, message: "Something went wrong on the server.", retry: true },
   UNAVAILABLE: { status: 503, message: "The server is not ready.", retry: true },
   DATABASE_BUSY: { status: 503, message: "The server is busy; try again in a moment.", retry: true },
-  STORAGE_FULL: { status: 507, message: "The server's disk is full; nothing was stored. Try again later.", retry: true },
+  STORAGE_FULL: {
+    status: 507,
+    message: "The server's disk is full; nothing was stored. Try again later.",
+    retry: true,
+  },
 } as const satisfies Record<string, { status: number; message: string; retry?: true }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -46,7 +46,8 @@ export interface ReceiptMarkFrame extends Request {
   messageId: string;
 }
 
-export type ClientFrame = HelloFrame | SendFrame | PingFrame | PresenceChangeFrame | TypingStartFrame | ReceiptMarkFrame;
+export type ClientFrame =
+  HelloFrame | SendFrame | PingFrame | PresenceChangeFrame | TypingStartFrame | ReceiptMarkFrame;
 
 /** Someone's status changed (at most PARLEY_PRESENCE_RATE times a second per person). */
 export interface PresenceFrame {

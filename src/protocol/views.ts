@@ -72,9 +72,11 @@ export interface MessageView {
 export type Role = "owner" | "admin" | "member";
 
 /** Rights a group's owner can give to a role (chat/permissions.ts has their labels and defaults). */
-export type AdjustableRight = "post" | "addMembers" | "removeMembers" | "editInfo" | "pin" | "deleteOthers" | "mentionEveryone" | "startCalls";
+export type AdjustableRight =
+  "post" | "addMembers" | "removeMembers" | "editInfo" | "pin" | "deleteOthers" | "mentionEveryone" | "startCalls";
 /** Rights tied to a role for good. */
-export type FixedRight = "read" | "react" | "leave" | "manageRoles" | "changePermissions" | "transferOwnership" | "deleteGroup";
+export type FixedRight =
+  "read" | "react" | "leave" | "manageRoles" | "changePermissions" | "transferOwnership" | "deleteGroup";
 export type Right = AdjustableRight | FixedRight;
 /** The least role that has each adjustable right in a conversation. */
 export type Permissions = Record<AdjustableRight, Role>;

@@ -62,7 +62,12 @@ export class PushNotifier {
     const candidates = this.db
       .select({ userId: members.userId, level: members.pushLevel })
       .from(members)
-      .where(and(eq(members.conversationId, conversationId), or(isNull(members.mutedUntil), sql`${members.mutedUntil} <= ${now}`)))
+      .where(
+        and(
+          eq(members.conversationId, conversationId),
+          or(isNull(members.mutedUntil), sql`${members.mutedUntil} <= ${now}`),
+        ),
+      )
       .all()
       .filter((m) => m.userId !== message.sender.id && this.attention.isAway(m.userId));
     if (candidates.length === 0) return;
@@ -77,9 +82,16 @@ export class PushNotifier {
     const subs = this.db
       .select()
       .from(pushSubscriptions)
-      .where(inArray(pushSubscriptions.userId, recipients.map((r) => r.userId)))
+      .where(
+        inArray(
+          pushSubscriptions.userId,
+          recipients.map((r) => r.userId),
+        ),
+      )
       .all();
-    const words = previewText(message.text) || (message.attachments.length ? `📎 ${message.attachments.map((a) => a.name).join(", ")}` : "");
+    const words =
+      previewText(message.text) ||
+      (message.attachments.length ? `📎 ${message.attachments.map((a) => a.name).join(", ")}` : "");
     const title = conv.type === "group" ? (conv.title ?? "Group") : message.sender.displayName;
     const body = conv.type === "group" ? `${message.sender.displayName}: ${words}` : words;
     for (const sub of subs) {
@@ -95,14 +107,27 @@ export class PushNotifier {
         body: this.options.privateMode ? "" : body.slice(0, 240),
       };
       const direct = conv.type === "direct" || everyone || mentioned.has(sub.userId);
-      const push: PushMessage = { key: `conversation-${conversationId}`, payload, ttl: DAY, urgency: direct ? "high" : "normal" };
+      const push: PushMessage = {
+        key: `conversation-${conversationId}`,
+        payload,
+        ttl: DAY,
+        urgency: direct ? "high" : "normal",
+      };
       this.sender.enqueue(sub, push);
     }
   }
 
   /** "Send a test notification" from the profile. */
   test(sub: SubscriptionRow): void {
-    const payload: PushPayload = { kind: "test", url: "/", tag: "parley-test", title: "Parley", body: "Notifications work on this device.", badge: unreadTotal(this.db, sub.userId), private: false };
+    const payload: PushPayload = {
+      kind: "test",
+      url: "/",
+      tag: "parley-test",
+      title: "Parley",
+      body: "Notifications work on this device.",
+      badge: unreadTotal(this.db, sub.userId),
+      private: false,
+    };
     this.sender.enqueue(sub, { key: "test", payload, ttl: 60, urgency: "normal" });
   }
 }

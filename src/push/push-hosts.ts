@@ -14,7 +14,9 @@ export const BROWSER_PUSH_HOSTS = [
   "*.notify.windows.com",
 ] as const;
 
-export function pushOutboundPolicy(config: Pick<Config, "pushAllowedHosts" | "outboundAllowedNetworks">): OutboundPolicy {
+export function pushOutboundPolicy(
+  config: Pick<Config, "pushAllowedHosts" | "outboundAllowedNetworks">,
+): OutboundPolicy {
   return {
     allowedHosts: [...BROWSER_PUSH_HOSTS, ...splitList(config.pushAllowedHosts)],
     allowedNetworks: parseNetworks(config.outboundAllowedNetworks),

@@ -136,7 +136,13 @@ export class PushSender {
       // Checked again at every send, against the address it resolves to now, and connected to that address.
       const res = await fetchOutbound(
         details.endpoint,
-        { method: details.method, headers: details.headers as Record<string, string>, body: details.body as Uint8Array, timeoutMs: 15_000, maxBytes: 4096 },
+        {
+          method: details.method,
+          headers: details.headers as Record<string, string>,
+          body: details.body as Uint8Array,
+          timeoutMs: 15_000,
+          maxBytes: 4096,
+        },
         this.policy,
       );
       status = res.status;
@@ -146,14 +152,21 @@ export class PushSender {
         // It passed when it was saved; now its name points somewhere it must not. It will not work again.
         this.stats.failed++;
         this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)).run();
-        this.log.warn("push endpoint refused by the outbound guard; subscription removed", { subscriptionId: sub.id, reason: err.message });
+        this.log.warn("push endpoint refused by the outbound guard; subscription removed", {
+          subscriptionId: sub.id,
+          reason: err.message,
+        });
         return;
       }
       this.log.warn("push request failed", { subscriptionId: sub.id, err: (err as Error).message });
     }
     if (status >= 200 && status < 300) {
       this.stats.sent++;
-      this.db.update(pushSubscriptions).set({ lastSuccessAt: Date.now() }).where(eq(pushSubscriptions.id, sub.id)).run();
+      this.db
+        .update(pushSubscriptions)
+        .set({ lastSuccessAt: Date.now() })
+        .where(eq(pushSubscriptions.id, sub.id))
+        .run();
       return;
     }
     if (status === 404 || status === 410) {
@@ -168,17 +181,23 @@ export class PushSender {
     if (retriable && job.attempt + 1 < this.options.maxAttempts && !this.stopped) {
       job.attempt++;
       this.stats.retried++;
-      const wait = Math.max(this.options.backoffMs * 2 ** (job.attempt - 1), Number.isFinite(retryAfter) ? retryAfter * 1000 : 0);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (this.stopped) return;
-        // A newer message for the same conversation is already waiting: it replaces this one.
-        const key = `${job.subscription.id}:${job.message.key}`;
-        if (this.byKey.has(key)) return;
-        this.byKey.set(key, job);
-        this.waiting.push(job);
-        this.pump();
-      }, Math.min(wait, 10 * 60_000));
+      const wait = Math.max(
+        this.options.backoffMs * 2 ** (job.attempt - 1),
+        Number.isFinite(retryAfter) ? retryAfter * 1000 : 0,
+      );
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          if (this.stopped) return;
+          // A newer message for the same conversation is already waiting: it replaces this one.
+          const key = `${job.subscription.id}:${job.message.key}`;
+          if (this.byKey.has(key)) return;
+          this.byKey.set(key, job);
+          this.waiting.push(job);
+          this.pump();
+        },
+        Math.min(wait, 10 * 60_000),
+      );
       this.timers.add(timer);
       return;
     }

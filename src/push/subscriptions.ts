@@ -14,7 +14,14 @@ export type SubscriptionRow = typeof pushSubscriptions.$inferSelect;
 export type SubscriptionView = PushSubscriptionView;
 
 export function toSubscriptionView(s: SubscriptionRow, sessionId: string): SubscriptionView {
-  return { id: s.id, label: s.label, service: new URL(s.endpoint).host, current: s.sessionId === sessionId, createdAt: toIso(s.createdAt)!, lastSuccessAt: toIso(s.lastSuccessAt) };
+  return {
+    id: s.id,
+    label: s.label,
+    service: new URL(s.endpoint).host,
+    current: s.sessionId === sessionId,
+    createdAt: toIso(s.createdAt)!,
+    lastSuccessAt: toIso(s.lastSuccessAt),
+  };
 }
 
 /**
@@ -22,11 +29,18 @@ export function toSubscriptionView(s: SubscriptionRow, sessionId: string): Subsc
  * replaces it. The endpoint must pass the outbound guard: a known push service, resolving to public
  * addresses (or networks the admin allowed), so a subscription cannot aim Parley at the inside.
  */
-export async function subscribe(db: Db, policy: OutboundPolicy, userId: string, sessionId: string, input: { endpoint: string; p256dh: string; auth: string; label: string }): Promise<SubscriptionRow> {
+export async function subscribe(
+  db: Db,
+  policy: OutboundPolicy,
+  userId: string,
+  sessionId: string,
+  input: { endpoint: string; p256dh: string; auth: string; label: string },
+): Promise<SubscriptionRow> {
   try {
     await resolveTarget(input.endpoint, policy);
   } catch (err) {
-    if (err instanceof OutboundRefused) throw new AppError("VALIDATION_FAILED", `The endpoint ${err.message}.`, "endpoint");
+    if (err instanceof OutboundRefused)
+      throw new AppError("VALIDATION_FAILED", `The endpoint ${err.message}.`, "endpoint");
     throw err;
   }
   return db.transaction((tx) => {
@@ -40,11 +54,20 @@ export async function subscribe(db: Db, policy: OutboundPolicy, userId: string, 
 }
 
 export function listSubscriptions(db: Db, userId: string): SubscriptionRow[] {
-  return db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)).orderBy(desc(pushSubscriptions.createdAt)).all();
+  return db
+    .select()
+    .from(pushSubscriptions)
+    .where(eq(pushSubscriptions.userId, userId))
+    .orderBy(desc(pushSubscriptions.createdAt))
+    .all();
 }
 
 export function findSubscription(db: Db, userId: string, id: string): SubscriptionRow {
-  const row = db.select().from(pushSubscriptions).where(and(eq(pushSubscriptions.id, id), eq(pushSubscriptions.userId, userId))).get();
+  const row = db
+    .select()
+    .from(pushSubscriptions)
+    .where(and(eq(pushSubscriptions.id, id), eq(pushSubscriptions.userId, userId)))
+    .get();
   if (!row) throw new AppError("NOT_FOUND", "No such notification subscription.");
   return row;
 }

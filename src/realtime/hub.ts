@@ -141,11 +141,13 @@ export class Hub implements ChatPublisher {
   /** Closes the sockets of the given sessions (signed out, revoked) with a code that says "sign in again". */
   closeSessions(sessionIds: Iterable<string>): void {
     const ids = new Set(sessionIds);
-    for (const ws of this.open) if (ws.data.auth && ids.has(ws.data.auth.sessionId)) ws.close(CloseCode.SESSION_REVOKED, "session revoked");
+    for (const ws of this.open)
+      if (ws.data.auth && ids.has(ws.data.auth.sessionId)) ws.close(CloseCode.SESSION_REVOKED, "session revoked");
   }
 
   closeUser(userId: string): void {
-    for (const ws of [...this.open]) if (ws.data.auth?.user.id === userId) ws.close(CloseCode.SESSION_REVOKED, "session revoked");
+    for (const ws of [...this.open])
+      if (ws.data.auth?.user.id === userId) ws.close(CloseCode.SESSION_REVOKED, "session revoked");
   }
 
   closeAll(code: number, reason: string): void {

@@ -102,7 +102,12 @@ export class Presence {
     const db = this.chat.store.db;
     const user = findUserById(db, userId);
     if (!user) return;
-    const frame: PresenceFrame = { type: "presence", userId, status, lastSeenAt: user.hideLastSeen ? null : toIso(this.since.get(userId) ?? now) };
+    const frame: PresenceFrame = {
+      type: "presence",
+      userId,
+      status,
+      lastSeenAt: user.hideLastSeen ? null : toIso(this.since.get(userId) ?? now),
+    };
     for (const conversationId of listMemberConversationIds(db, userId)) this.hub.notify({ conversationId }, frame);
   }
 
@@ -124,7 +129,11 @@ export class Presence {
       .all(userId, userId);
     return rows.map((r) => {
       const status = this.statusOf(r.id);
-      return { userId: r.id, status, lastSeenAt: r.hide ? null : status === "offline" ? toIso(r.lastSeenAt) : toIso(Date.now()) };
+      return {
+        userId: r.id,
+        status,
+        lastSeenAt: r.hide ? null : status === "offline" ? toIso(r.lastSeenAt) : toIso(Date.now()),
+      };
     });
   }
 }

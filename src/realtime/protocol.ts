@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { sendFields, textOrAttachments } from "../chat/messages.ts";
-import type { HelloFrame, PingFrame, PresenceChangeFrame, ReceiptMarkFrame, SendFrame, ServerFrame, TypingStartFrame } from "../protocol/frames.ts";
+import type {
+  HelloFrame,
+  PingFrame,
+  PresenceChangeFrame,
+  ReceiptMarkFrame,
+  SendFrame,
+  ServerFrame,
+  TypingStartFrame,
+} from "../protocol/frames.ts";
 
 /**
  * Close codes are a contract with every client: 4000–4499 mean "reconnect and resume from your last
@@ -37,16 +45,29 @@ export const helloFrame = z.object({
 });
 
 export const sendFrame = z
-  .object({ type: z.literal("send"), id: z.string().max(100).nullish(), conversationId: z.string().min(1).max(100), ...sendFields })
+  .object({
+    type: z.literal("send"),
+    id: z.string().max(100).nullish(),
+    conversationId: z.string().min(1).max(100),
+    ...sendFields,
+  })
   .superRefine(textOrAttachments);
 
 export const pingFrame = z.object({ type: z.literal("ping"), id: z.string().max(100).nullish() });
 
 /** The client's own activity: "away" after idling or with the tab hidden. */
-export const presenceFrame = z.object({ type: z.literal("presence"), id: z.string().max(100).nullish(), status: z.enum(["active", "away"]) });
+export const presenceFrame = z.object({
+  type: z.literal("presence"),
+  id: z.string().max(100).nullish(),
+  status: z.enum(["active", "away"]),
+});
 
 /** "I am typing in this conversation": repeated every few seconds while it lasts; never stored. */
-export const typingFrame = z.object({ type: z.literal("typing"), id: z.string().max(100).nullish(), conversationId: z.string().min(1).max(100) });
+export const typingFrame = z.object({
+  type: z.literal("typing"),
+  id: z.string().max(100).nullish(),
+  conversationId: z.string().min(1).max(100),
+});
 
 /** A device has received (delivered) or its person has read messages up to this one. */
 export const receiptFrame = z.object({

@@ -13,7 +13,18 @@ import type { Logger } from "../lib/log.ts";
 import { parseWith } from "../lib/parse.ts";
 import { TokenBucket } from "../lib/token-bucket.ts";
 import type { Hub, Socket, SocketData } from "./hub.ts";
-import { CloseCode, HARD_FRAME_LIMIT, helloFrame, pingFrame, presenceFrame, receiptFrame, sendFrame, TYPING_TTL_MS, typingFrame, type ServerFrame } from "./protocol.ts";
+import {
+  CloseCode,
+  HARD_FRAME_LIMIT,
+  helloFrame,
+  pingFrame,
+  presenceFrame,
+  receiptFrame,
+  sendFrame,
+  TYPING_TTL_MS,
+  typingFrame,
+  type ServerFrame,
+} from "./protocol.ts";
 import { conversationTopic } from "./hub.ts";
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -59,13 +70,17 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   function send(ws: Socket, frame: ServerFrame): void {
     if (ws.readyState !== 1) return;
     // 0: dropped at the hard buffer limit. The client would have a gap, so it must resume instead.
-    if (ws.send(JSON.stringify(frame)) === 0) ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
+    if (ws.send(JSON.stringify(frame)) === 0)
+      ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
   }
 
   function sendError(ws: Socket, id: string | null, err: unknown): void {
     const fault = faultToAppError(err);
     if (fault) {
-      log.warn(fault.code === "STORAGE_FULL" ? "disk full: frame refused" : "database busy: frame refused", { requestId: id, cause: String((err as Error).message) });
+      log.warn(fault.code === "STORAGE_FULL" ? "disk full: frame refused" : "database busy: frame refused", {
+        requestId: id,
+        cause: String((err as Error).message),
+      });
       err = fault;
     }
     if (err instanceof AppError) {
@@ -128,7 +143,14 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     }
     clearTimeout(ws.data.helloTimer ?? undefined);
     if (!hub.admit(ws, config.wsMaxSocketsPerUser)) {
-      sendError(ws, frame.id ?? null, new AppError("RATE_LIMITED", `At most ${config.wsMaxSocketsPerUser} connections per person; close another tab or device.`));
+      sendError(
+        ws,
+        frame.id ?? null,
+        new AppError(
+          "RATE_LIMITED",
+          `At most ${config.wsMaxSocketsPerUser} connections per person; close another tab or device.`,
+        ),
+      );
       ws.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections for this person");
       return;
     }
@@ -172,7 +194,10 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const now = Date.now();
     if (now - (ws.data.typedAt.get(conversationId) ?? 0) < 2000) return;
     ws.data.typedAt.set(conversationId, now);
-    ws.publish(conversationTopic(conversationId), JSON.stringify({ type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS } satisfies ServerFrame));
+    ws.publish(
+      conversationTopic(conversationId),
+      JSON.stringify({ type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS } satisfies ServerFrame),
+    );
   }
 
   function onReceipt(ws: Socket, raw: unknown, id: string | null): void {
@@ -204,7 +229,8 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
         } catch {
           throw new AppError("BAD_REQUEST", "The frame is not valid JSON.");
         }
-        if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new AppError("BAD_REQUEST", "A frame is a JSON object.");
+        if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+          throw new AppError("BAD_REQUEST", "A frame is a JSON object.");
         const frame = raw as { type?: unknown; id?: unknown };
         if (typeof frame.id === "string" && frame.id.length <= 100) id = frame.id;
         switch (frame.type) {
@@ -223,7 +249,13 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
           case "read":
             return onReceipt(ws, raw, id);
           default:
-            throw new AppError("UNKNOWN_FRAME", typeof frame.type === "string" ? `Unknown frame type "${frame.type.slice(0, 40)}".` : "A frame needs a type.", "type");
+            throw new AppError(
+              "UNKNOWN_FRAME",
+              typeof frame.type === "string"
+                ? `Unknown frame type "${frame.type.slice(0, 40)}".`
+                : "A frame needs a type.",
+              "type",
+            );
         }
       } catch (err) {
         sendError(ws, id, err);

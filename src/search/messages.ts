@@ -79,7 +79,10 @@ export function searchMessages(db: Db, userId: string, s: MessageSearch): { resu
   // My conversations, named inside the FTS query: the index intersects the words with them.
   const mine = s.conversationId
     ? [s.conversationId]
-    : db.$client.query<{ id: string }, [string]>("SELECT conversation_id AS id FROM members WHERE user_id = ?").all(userId).map((r) => r.id);
+    : db.$client
+        .query<{ id: string }, [string]>("SELECT conversation_id AS id FROM members WHERE user_id = ?")
+        .all(userId)
+        .map((r) => r.id);
   if (mine.length === 0) return { results: [], more: false };
   const scope = `conversation_id : (${mine.map((id) => `"${id.replaceAll('"', '""')}"`).join(" OR ")})`;
   const found = runSearch(db, userId, s, `text : (${exact}) AND ${scope}`, false);
@@ -87,13 +90,19 @@ export function searchMessages(db: Db, userId: string, s: MessageSearch): { resu
   return runSearch(db, userId, s, `text : (${ftsQuery(s.q, true)}) AND ${scope}`, true);
 }
 
-function runSearch(db: Db, userId: string, s: MessageSearch, match: string, prefix: boolean): { results: SearchHit[]; more: boolean } {
+function runSearch(
+  db: Db,
+  userId: string,
+  s: MessageSearch,
+  match: string,
+  prefix: boolean,
+): { results: SearchHit[]; more: boolean } {
   const where: string[] = [];
   const params: (string | number)[] = [match, userId];
-  if (s.conversationId) where.push("AND m.conversation_id = ?"), params.push(s.conversationId);
-  if (s.senderId) where.push("AND m.sender_id = ?"), params.push(s.senderId);
-  if (s.from !== undefined) where.push("AND m.created_at >= ?"), params.push(s.from);
-  if (s.to !== undefined) where.push("AND m.created_at < ?"), params.push(s.to);
+  if (s.conversationId) (where.push("AND m.conversation_id = ?"), params.push(s.conversationId));
+  if (s.senderId) (where.push("AND m.sender_id = ?"), params.push(s.senderId));
+  if (s.from !== undefined) (where.push("AND m.created_at >= ?"), params.push(s.from));
+  if (s.to !== undefined) (where.push("AND m.created_at < ?"), params.push(s.to));
   if (s.hasFile) where.push("AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)");
   // Membership now, not then: someone removed from a conversation finds nothing of it any more.
   // The newest WINDOW matches are found by walking the index newest first (cheap even for a word in half of
@@ -130,9 +139,19 @@ function runSearch(db: Db, userId: string, s: MessageSearch, match: string, pref
     .select({ m: messages, u: users })
     .from(messages)
     .innerJoin(users, eq(messages.senderId, users.id))
-    .where(inArray(messages.seq, shown.map((r) => r.seq)))
+    .where(
+      inArray(
+        messages.seq,
+        shown.map((r) => r.seq),
+      ),
+    )
     .all();
-  const views = new Map(decorateMessages(db, loaded.map(({ m, u }) => toMessageView(m, u))).map((v) => [v.id, v]));
+  const views = new Map(
+    decorateMessages(
+      db,
+      loaded.map(({ m, u }) => toMessageView(m, u)),
+    ).map((v) => [v.id, v]),
+  );
   const seqToId = new Map(loaded.map(({ m }) => [m.seq, m.id]));
   const convs = new Map(
     db
@@ -144,7 +163,11 @@ function runSearch(db: Db, userId: string, s: MessageSearch, match: string, pref
   );
   const results = shown.map((r) => {
     const message = views.get(seqToId.get(r.seq)!)!;
-    return { message, conversation: convs.get(message.conversationId)!, ...splitSnippet(snippets.get(r.seq) ?? message.text) };
+    return {
+      message,
+      conversation: convs.get(message.conversationId)!,
+      ...splitSnippet(snippets.get(r.seq) ?? message.text),
+    };
   });
   return { results, more };
 }

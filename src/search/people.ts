@@ -77,7 +77,12 @@ export function searchPeople(db: Db, query: string, limit = MAX_PEOPLE): PublicU
   if (grams.size > 0) {
     // Any shared trigram makes a candidate; the ranking below decides.
     const match = [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(" OR ");
-    for (const r of db.$client.query<{ id: string }, [string, number]>("SELECT user_id AS id FROM users_fts WHERE users_fts MATCH ? ORDER BY rank LIMIT ?").all(match, CANDIDATES)) ids.add(r.id);
+    for (const r of db.$client
+      .query<{ id: string }, [string, number]>(
+        "SELECT user_id AS id FROM users_fts WHERE users_fts MATCH ? ORDER BY rank LIMIT ?",
+      )
+      .all(match, CANDIDATES))
+      ids.add(r.id);
   }
   // Short queries, and the exact username, by prefix.
   const prefix = `${literal(q)}%`;
@@ -88,12 +93,18 @@ export function searchPeople(db: Db, query: string, limit = MAX_PEOPLE): PublicU
     .all(prefix, prefix, typed))
     ids.add(r.id);
   if (ids.size === 0) return [];
-  const rows = db.select().from(users).where(inArray(users.id, [...ids])).all();
+  const rows = db
+    .select()
+    .from(users)
+    .where(inArray(users.id, [...ids]))
+    .all();
   return rows
     .filter((u) => u.deletedAt === null && u.deactivatedAt === null)
     .map((u) => ({ u, r: rank(q, typed, u) }))
     .filter((x): x is { u: Row; r: number } => x.r !== null)
-    .sort((a, b) => a.r - b.r || a.u.displayName.localeCompare(b.u.displayName) || a.u.username.localeCompare(b.u.username))
+    .sort(
+      (a, b) => a.r - b.r || a.u.displayName.localeCompare(b.u.displayName) || a.u.username.localeCompare(b.u.username),
+    )
     .slice(0, limit)
     .map((x) => toPublicUser(x.u));
 }
@@ -102,15 +113,29 @@ export function searchPeople(db: Db, query: string, limit = MAX_PEOPLE): PublicU
  * Contact matching: which of these identifiers (usernames, or SHA-256 hex of lower-cased emails, hashed
  * on the client) are people here. Only discoverable, active accounts answer; the others look like strangers.
  */
-export function matchContacts(db: Db, input: { usernames: string[]; emailHashes: string[] }): { identifier: string; user: PublicUser }[] {
+export function matchContacts(
+  db: Db,
+  input: { usernames: string[]; emailHashes: string[] },
+): { identifier: string; user: PublicUser }[] {
   const out: { identifier: string; user: PublicUser }[] = [];
   const usable = (u: Row) => u.discoverable && u.deletedAt === null && u.deactivatedAt === null;
   if (input.usernames.length > 0) {
     const wanted = new Map(input.usernames.map((n) => [n.toLowerCase(), n]));
     const rows = db.$client
-      .query<{ id: string }, string[]>(`SELECT id FROM users WHERE lower(username) IN (${[...wanted.keys()].map(() => "?").join(",")})`)
+      .query<{ id: string }, string[]>(
+        `SELECT id FROM users WHERE lower(username) IN (${[...wanted.keys()].map(() => "?").join(",")})`,
+      )
       .all(...wanted.keys());
-    for (const u of db.select().from(users).where(inArray(users.id, rows.map((r) => r.id))).all()) {
+    for (const u of db
+      .select()
+      .from(users)
+      .where(
+        inArray(
+          users.id,
+          rows.map((r) => r.id),
+        ),
+      )
+      .all()) {
       if (usable(u)) out.push({ identifier: wanted.get(u.username.toLowerCase())!, user: toPublicUser(u) });
     }
   }

@@ -9,7 +9,9 @@ export function words(text: string): string[] {
 
 /** The words of a query: at most `max`, each at most 64 characters. */
 export function searchWords(input: string, max = 16): string[] {
-  return words(input).slice(0, max).map((w) => w.slice(0, 64));
+  return words(input)
+    .slice(0, max)
+    .map((w) => w.slice(0, 64));
 }
 
 /** Lower case without accents, as the indexes compare (unicode61 and trigram with remove_diacritics). */

@@ -38,7 +38,9 @@ export function migrate(sqlite: Database, migrations = listMigrations()): { appl
   sqlite.run(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, tag TEXT NOT NULL, applied_at INTEGER NOT NULL)",
   );
-  const done = sqlite.query<{ version: number; tag: string }, []>("SELECT version, tag FROM schema_migrations ORDER BY version").all();
+  const done = sqlite
+    .query<{ version: number; tag: string }, []>("SELECT version, tag FROM schema_migrations ORDER BY version")
+    .all();
   const latest = migrations.at(-1)?.version ?? 0;
   const newest = done.at(-1)?.version ?? 0;
   if (newest > latest) {
@@ -61,7 +63,11 @@ export function migrate(sqlite: Database, migrations = listMigrations()): { appl
     if (m.version <= newest) continue;
     sqlite.transaction(() => {
       for (const statement of m.statements) sqlite.run(statement);
-      sqlite.run("INSERT INTO schema_migrations (version, tag, applied_at) VALUES (?, ?, ?)", [m.version, m.tag, Date.now()]);
+      sqlite.run("INSERT INTO schema_migrations (version, tag, applied_at) VALUES (?, ?, ?)", [
+        m.version,
+        m.tag,
+        Date.now(),
+      ]);
     })();
     applied.push(m.tag);
   }

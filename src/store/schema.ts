@@ -13,7 +13,9 @@ export const users = sqliteTable(
     email: text("email"),
     // Null once passkeys exist and the user drops the password, or after account deletion.
     passwordHash: text("password_hash"),
-    role: text("role", { enum: ["admin", "member"] }).notNull().default("member"),
+    role: text("role", { enum: ["admin", "member"] })
+      .notNull()
+      .default("member"),
     invitedWith: text("invited_with"),
     deactivatedAt: integer("deactivated_at"),
     // Presence: written when the last connection closes (and at most once a minute while online).
@@ -43,7 +45,9 @@ export const sessions = sqliteTable(
     // database does not hand out working sessions, and the id can be shown in "my sessions".
     id: text("id").primaryKey(),
     secretHash: text("secret_hash").notNull(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     userAgent: text("user_agent").notNull().default(""),
     ip: text("ip").notNull().default(""),
     createdAt: integer("created_at").notNull(),
@@ -55,7 +59,9 @@ export const sessions = sqliteTable(
 
 export const invites = sqliteTable("invites", {
   code: text("code").primaryKey(),
-  createdBy: text("created_by").notNull().references(() => users.id, { onDelete: "cascade" }),
+  createdBy: text("created_by")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
   note: text("note").notNull().default(""),
   maxUses: integer("max_uses"),
   uses: integer("uses").notNull().default(0),
@@ -69,7 +75,9 @@ export const passwordResets = sqliteTable(
   {
     id: text("id").primaryKey(),
     tokenHash: text("token_hash").notNull().unique(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: ["link", "email"] }).notNull(),
     createdBy: text("created_by"),
     createdAt: integer("created_at").notNull(),
@@ -113,7 +121,9 @@ export const groupInvites = sqliteTable(
   "group_invites",
   {
     code: text("code").primaryKey(),
-    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
     createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
     maxUses: integer("max_uses"),
     uses: integer("uses").notNull().default(0),
@@ -127,9 +137,15 @@ export const groupInvites = sqliteTable(
 export const members = sqliteTable(
   "members",
   {
-    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    role: text("role", { enum: ["owner", "admin", "member"] }).notNull().default("member"),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member"] })
+      .notNull()
+      .default("member"),
     // The member's event stream for this conversation starts here: events before they joined are not theirs.
     fromEventId: integer("from_event_id").notNull(),
     // seq of the newest message they have read; unread counts are messages after it.
@@ -153,8 +169,12 @@ export const messages = sqliteTable(
     // seq orders messages (history pages, unread counts); id is the opaque handle clients use.
     seq: integer("seq").primaryKey({ autoIncrement: true }),
     id: text("id").notNull().unique(),
-    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
-    senderId: text("sender_id").notNull().references(() => users.id),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    senderId: text("sender_id")
+      .notNull()
+      .references(() => users.id),
     clientId: text("client_id").notNull(),
     text: text("text").notNull(),
     replyToId: text("reply_to_id"),
@@ -187,7 +207,10 @@ export const events = sqliteTable(
     subjectUserId: text("subject_user_id"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("events_conversation_id_idx").on(t.conversationId, t.id), index("events_user_id_idx").on(t.userId, t.id)],
+  (t) => [
+    index("events_conversation_id_idx").on(t.conversationId, t.id),
+    index("events_user_id_idx").on(t.userId, t.id),
+  ],
 );
 
 /** One person's reaction with one emoji to one message; a second tap removes it. */
@@ -195,7 +218,9 @@ export const reactions = sqliteTable(
   "reactions",
   {
     messageId: text("message_id").notNull(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     emoji: text("emoji").notNull(),
     createdAt: integer("created_at").notNull(),
   },
@@ -207,18 +232,26 @@ export const mentions = sqliteTable(
   "mentions",
   {
     messageId: text("message_id").notNull(),
-    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
     userId: text("user_id"),
     everyone: integer("everyone", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("mentions_message_idx").on(t.messageId), index("mentions_user_idx").on(t.userId, t.createdAt), index("mentions_everyone_idx").on(t.conversationId, t.everyone)],
+  (t) => [
+    index("mentions_message_idx").on(t.messageId),
+    index("mentions_user_idx").on(t.userId, t.createdAt),
+    index("mentions_everyone_idx").on(t.conversationId, t.everyone),
+  ],
 );
 
 export const pins = sqliteTable(
   "pins",
   {
-    conversationId: text("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
     messageId: text("message_id").notNull(),
     pinnedBy: text("pinned_by").references(() => users.id, { onDelete: "set null" }),
     pinnedAt: integer("pinned_at").notNull(),
@@ -243,7 +276,9 @@ export const attachments = sqliteTable(
   "attachments",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     // Empty while a presigned upload is under way (status "pending"); the hash of the stored bytes after.
     sha256: text("sha256").notNull(),
     size: integer("size").notNull(),
@@ -252,7 +287,9 @@ export const attachments = sqliteTable(
     type: text("type").notNull(),
     // Where the bytes are in the file store (files/file-store.ts); null while pending.
     storageKey: text("storage_key"),
-    status: text("status", { enum: ["pending", "ready"] }).notNull().default("ready"),
+    status: text("status", { enum: ["pending", "ready"] })
+      .notNull()
+      .default("ready"),
     // Images: their size as shown (orientation applied) and a small preview.
     width: integer("width"),
     height: integer("height"),
@@ -265,7 +302,11 @@ export const attachments = sqliteTable(
     conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "cascade" }),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("attachments_key_idx").on(t.storageKey), index("attachments_owner_idx").on(t.ownerId), index("attachments_message_idx").on(t.messageId)],
+  (t) => [
+    index("attachments_key_idx").on(t.storageKey),
+    index("attachments_owner_idx").on(t.ownerId),
+    index("attachments_message_idx").on(t.messageId),
+  ],
 );
 
 /** Web Push subscriptions, one per browser that allowed notifications; signing out that browser removes it. */
@@ -273,7 +314,9 @@ export const pushSubscriptions = sqliteTable(
   "push_subscriptions",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     sessionId: text("session_id").references(() => sessions.id, { onDelete: "cascade" }),
     endpoint: text("endpoint").notNull(),
     p256dh: text("p256dh").notNull(),
@@ -282,7 +325,10 @@ export const pushSubscriptions = sqliteTable(
     createdAt: integer("created_at").notNull(),
     lastSuccessAt: integer("last_success_at"),
   },
-  (t) => [uniqueIndex("push_subscriptions_endpoint_unique").on(t.endpoint), index("push_subscriptions_user_idx").on(t.userId)],
+  (t) => [
+    uniqueIndex("push_subscriptions_endpoint_unique").on(t.endpoint),
+    index("push_subscriptions_user_idx").on(t.userId),
+  ],
 );
 
 /** Passkeys (WebAuthn credentials). The id is the credential id, base64url. */
@@ -290,7 +336,9 @@ export const passkeys = sqliteTable(
   "passkeys",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     publicKey: text("public_key").notNull(),
     counter: integer("counter").notNull().default(0),
     transports: text("transports").notNull().default("[]"),

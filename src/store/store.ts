@@ -30,10 +30,14 @@ const STATEMENT_CACHE_SIZE = 500;
 class StatementCachingDatabase extends Database {
   private readonly statements = new Map<string, Statement<any, any>>();
 
-  override prepare<R, P extends SQLQueryBindings | SQLQueryBindings[]>(sql: string, params?: P): Statement<R, P extends any[] ? P : [P]> {
+  override prepare<R, P extends SQLQueryBindings | SQLQueryBindings[]>(
+    sql: string,
+    params?: P,
+  ): Statement<R, P extends any[] ? P : [P]> {
     if (params !== undefined) return super.prepare(sql, params);
     let stmt = this.statements.get(sql);
-    if (stmt) this.statements.delete(sql); // re-inserted below as the most recent
+    if (stmt)
+      this.statements.delete(sql); // re-inserted below as the most recent
     else {
       stmt = super.prepare(sql);
       // Not finalized on eviction: a caller may still hold it; the garbage collector frees it.
@@ -45,7 +49,10 @@ class StatementCachingDatabase extends Database {
 }
 
 /** Opens (creating if needed) the embedded database in dataDir and migrates it to this binary's schema. */
-export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: unknown) => void; busyTimeoutMs?: number } = {}): Store {
+export function openStore(
+  dataDir: string,
+  opts: { onAfterCommitError?: (err: unknown) => void; busyTimeoutMs?: number } = {},
+): Store {
   // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
@@ -79,7 +86,9 @@ export function openStore(dataDir: string, opts: { onAfterCommitError?: (err: un
       // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
       // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at
       // once (SQLITE_BUSY_SNAPSHOT) without waiting, and every write of the batch fails instantly.
-      const result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)), { behavior: "immediate" });
+      const result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)), {
+        behavior: "immediate",
+      });
       for (const cb of pending) {
         try {
           cb();

@@ -83,7 +83,10 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       return;
     }
     const committedAt = performance.now();
-    opts.onCommit?.(batch.length, batch.map((p) => ({ kind: p.kind, seconds: (committedAt - p.queuedAt) / 1000 })));
+    opts.onCommit?.(
+      batch.length,
+      batch.map((p) => ({ kind: p.kind, seconds: (committedAt - p.queuedAt) / 1000 })),
+    );
     stats.batches++;
     stats.jobs += batch.length;
     stats.largestBatch = Math.max(stats.largestBatch, batch.length);

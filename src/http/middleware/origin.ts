@@ -24,7 +24,11 @@ export const sameOriginOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export function isSameOrigin(origin: string, config: Pick<Config, "publicUrl" | "publicUrlConfigured">, host: string | undefined): boolean {
+export function isSameOrigin(
+  origin: string,
+  config: Pick<Config, "publicUrl" | "publicUrlConfigured">,
+  host: string | undefined,
+): boolean {
   if (origin === config.publicUrl) return true;
   if (config.publicUrlConfigured) return false;
   try {

@@ -3,7 +3,12 @@ import { z } from "zod";
 import { humanText } from "../../lib/text-policy.ts";
 import { updateUserByAdmin } from "../../accounts/admin.ts";
 import { setInstanceLogo } from "../../files/avatars.ts";
-import { getInstanceSettings, instanceSettingsPatch, logoUrl, updateInstanceSettings } from "../../accounts/instance-settings.ts";
+import {
+  getInstanceSettings,
+  instanceSettingsPatch,
+  logoUrl,
+  updateInstanceSettings,
+} from "../../accounts/instance-settings.ts";
 import { createInvite, listInvites, revokeInvite, toInviteView } from "../../accounts/invites.ts";
 import { createResetLink } from "../../accounts/password-reset.ts";
 import { listUsers, toAccountView } from "../../accounts/users.ts";
@@ -21,7 +26,10 @@ const newInvite = z.object({
 
 const userPatch = z
   .object({ role: z.enum(["admin", "member"]).optional(), deactivated: z.boolean().optional() })
-  .refine((p) => p.role !== undefined || p.deactivated !== undefined, { message: "Give role or deactivated.", path: ["role"] });
+  .refine((p) => p.role !== undefined || p.deactivated !== undefined, {
+    message: "Give role or deactivated.",
+    path: ["role"],
+  });
 
 /** Mounted at /api/v1/admin: instance administration, admins only. */
 export const adminRoutes = new Hono<AppEnv>()

@@ -20,7 +20,13 @@ const preset = z.enum(Object.keys(presets) as [Preset, ...Preset[]]);
 
 const newConversation = z.discriminatedUnion("type", [
   z.object({ type: z.literal("direct"), userId: id }),
-  z.object({ type: z.literal("group"), title, description: description.optional(), preset: preset.optional(), memberIds: z.array(id).max(1000).default([]) }),
+  z.object({
+    type: z.literal("group"),
+    title,
+    description: description.optional(),
+    preset: preset.optional(),
+    memberIds: z.array(id).max(1000).default([]),
+  }),
 ]);
 
 const newInvite = z.object({
@@ -43,7 +49,9 @@ export const conversationRoutes = new Hono<AppEnv>()
     return c.json({ conversation: findMyConversation(chat.store.db, user.id, conversation.id) }, 201);
   })
   .get("/", (c) => c.json({ conversations: listMyConversations(c.get("deps").store.db, authOf(c).user.id) }))
-  .get("/:id", (c) => c.json({ conversation: findMyConversation(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")) }))
+  .get("/:id", (c) =>
+    c.json({ conversation: findMyConversation(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")) }),
+  )
   .patch("/:id", async (c) => {
     const body = await readJson(c, z.object({ title: title.optional(), description: description.optional() }).strict());
     const { chat } = c.get("deps");
@@ -69,7 +77,10 @@ export const conversationRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   .put("/:id/permissions", async (c) => {
-    const body = await readJson(c, z.object({ preset: preset.optional(), permissions: permissionsInput.optional() }).strict());
+    const body = await readJson(
+      c,
+      z.object({ preset: preset.optional(), permissions: permissionsInput.optional() }).strict(),
+    );
     const { chat } = c.get("deps");
     const { user } = authOf(c);
     await setPermissions(chat, user, c.req.param("id"), body);
@@ -92,7 +103,10 @@ export const conversationRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   .put("/:id/mute", async (c) => {
-    const { until } = await readJson(c, z.object({ until: z.union([futureDate, z.literal("forever").transform(() => FOREVER), z.null()]) }));
+    const { until } = await readJson(
+      c,
+      z.object({ until: z.union([futureDate, z.literal("forever").transform(() => FOREVER), z.null()]) }),
+    );
     const { chat } = c.get("deps");
     const { user } = authOf(c);
     await setMuted(chat, user, c.req.param("id"), until);
@@ -106,10 +120,20 @@ export const conversationRoutes = new Hono<AppEnv>()
     await setPushLevel(chat, user, c.req.param("id"), level);
     return c.json({ conversation: findMyConversation(chat.store.db, user.id, c.req.param("id")) });
   })
-  .get("/:id/receipts", (c) => c.json({ receipts: listReceipts(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }))
+  .get("/:id/receipts", (c) =>
+    c.json({ receipts: listReceipts(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }),
+  )
   .get("/:id/pins", (c) => c.json({ messages: listPins(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }))
-  .put("/:id/pins/:messageId", async (c) => c.json({ message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), true) }))
-  .delete("/:id/pins/:messageId", async (c) => c.json({ message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), false) }))
+  .put("/:id/pins/:messageId", async (c) =>
+    c.json({
+      message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), true),
+    }),
+  )
+  .delete("/:id/pins/:messageId", async (c) =>
+    c.json({
+      message: await setPinned(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("messageId"), false),
+    }),
+  )
   .get("/:id/invites", (c) => {
     const { store, config } = c.get("deps");
     return c.json({ invites: listGroupInvites(store.db, authOf(c).user, c.req.param("id"), config.publicUrl) });
@@ -117,7 +141,10 @@ export const conversationRoutes = new Hono<AppEnv>()
   .post("/:id/invites", async (c) => {
     const body = await readJson(c, newInvite);
     const { chat, config } = c.get("deps");
-    return c.json({ invite: await createGroupInvite(chat, authOf(c).user, c.req.param("id"), body, config.publicUrl) }, 201);
+    return c.json(
+      { invite: await createGroupInvite(chat, authOf(c).user, c.req.param("id"), body, config.publicUrl) },
+      201,
+    );
   })
   .delete("/:id/invites/:code", async (c) => {
     await revokeGroupInvite(c.get("deps").chat, authOf(c).user, c.req.param("id"), c.req.param("code"));

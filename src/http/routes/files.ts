@@ -1,6 +1,12 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { completePresignedUpload, receivePresignedContent, receiveUpload, requireReadableFile, startPresignedUpload } from "../../files/attachments.ts";
+import {
+  completePresignedUpload,
+  receivePresignedContent,
+  receiveUpload,
+  requireReadableFile,
+  startPresignedUpload,
+} from "../../files/attachments.ts";
 import { requireAvatar } from "../../files/avatars.ts";
 import { SAFE_INLINE } from "../../files/sniff.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -60,7 +66,11 @@ function serveBytes(c: Context<AppEnv>, file: Blob, size: number, headers: Recor
     if (!m || !Number.isFinite(start) || start > end || start >= size) {
       return c.body(null, 416, { ...all, "Content-Range": `bytes */${size}` });
     }
-    return c.body(file.slice(start, end + 1).stream(), 206, { ...all, "Content-Range": `bytes ${start}-${end}/${size}`, "Content-Length": String(end - start + 1) });
+    return c.body(file.slice(start, end + 1).stream(), 206, {
+      ...all,
+      "Content-Range": `bytes ${start}-${end}/${size}`,
+      "Content-Length": String(end - start + 1),
+    });
   }
   return c.body(file.stream(), 200, { ...all, "Content-Length": String(size) });
 }
@@ -70,7 +80,12 @@ const forever = "private, max-age=31536000, immutable";
 /** A stored WebP picture (preview, avatar, logo): inline, never sniffed, sandboxed, cached as told. */
 export async function sendPicture(c: Context<AppEnv>, key: string, cacheControl = forever): Promise<Response> {
   const bytes = await c.get("deps").media.files.blob(key).bytes();
-  return c.body(bytes, 200, { "Content-Type": "image/webp", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff", "Cache-Control": cacheControl });
+  return c.body(bytes, 200, {
+    "Content-Type": "image/webp",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": cacheControl,
+  });
 }
 
 /**
@@ -96,4 +111,6 @@ export const fileRoutes = new Hono<AppEnv>()
   });
 
 /** GET /api/v1/avatars/:key: pictures of people and groups, for any signed-in user; cached for good (the key is their hash). */
-export const avatarRoutes = new Hono<AppEnv>().use(requireAuth).get("/:key", (c) => sendPicture(c, requireAvatar(c.get("deps").store.db, c.req.param("key"))));
+export const avatarRoutes = new Hono<AppEnv>()
+  .use(requireAuth)
+  .get("/:key", (c) => sendPicture(c, requireAvatar(c.get("deps").store.db, c.req.param("key"))));

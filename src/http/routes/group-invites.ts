@@ -7,7 +7,9 @@ import { requireAuth } from "../middleware/session.ts";
 /** Mounted at /api/v1/group-invites: what a link shows, and joining by it. */
 export const groupInviteRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/:code", (c) => c.json({ group: previewGroupInvite(c.get("deps").store.db, authOf(c).user, c.req.param("code")) }))
+  .get("/:code", (c) =>
+    c.json({ group: previewGroupInvite(c.get("deps").store.db, authOf(c).user, c.req.param("code")) }),
+  )
   .post("/:code/join", async (c) => {
     const { chat } = c.get("deps");
     const { user } = authOf(c);

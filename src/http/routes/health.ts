@@ -9,8 +9,13 @@ export function healthRoutes(isDraining: () => boolean) {
     .get("/readyz", (c) => {
       if (isDraining()) throw new AppError("UNAVAILABLE", "The server is shutting down.");
       const { store, disk } = c.get("deps");
-      if (disk.isBelowFloor()) throw new AppError("UNAVAILABLE", `The data folder's disk has less free space than PARLEY_MIN_FREE_BYTES (${disk.freeBytes()} bytes left).`);
-      if (!store.isReady()) throw new AppError("UNAVAILABLE", "The database is not writable or its schema is not current.");
+      if (disk.isBelowFloor())
+        throw new AppError(
+          "UNAVAILABLE",
+          `The data folder's disk has less free space than PARLEY_MIN_FREE_BYTES (${disk.freeBytes()} bytes left).`,
+        );
+      if (!store.isReady())
+        throw new AppError("UNAVAILABLE", "The database is not writable or its schema is not current.");
       return c.json({ status: "ready" });
     });
 }

@@ -8,21 +8,22 @@ import { version } from "../../lib/version.ts";
 import type { AppEnv } from "../context.ts";
 
 /** Public runtime facts the web app needs before anyone signs in, so one bundle serves every install. */
-export const instanceRoutes = new Hono<AppEnv>().get("/instance", (c) => {
-  const { store, mailer, config } = c.get("deps");
-  const settings = getInstanceSettings(store.db);
-  c.header("Cache-Control", "no-store");
-  return c.json<InstanceView>({
-    name: settings.instanceName,
-    version,
-    publicUrl: config.publicUrl,
-    setupRequired: countUsers(store.db) === 0,
-    registrationMode: settings.registrationMode,
-    features: { emailPasswordReset: mailer !== null },
-    passwordMinLength: config.passwordMinLength,
-    logoUrl: logoUrl(getLogoKey(store.db)),
-  });
-})
+export const instanceRoutes = new Hono<AppEnv>()
+  .get("/instance", (c) => {
+    const { store, mailer, config } = c.get("deps");
+    const settings = getInstanceSettings(store.db);
+    c.header("Cache-Control", "no-store");
+    return c.json<InstanceView>({
+      name: settings.instanceName,
+      version,
+      publicUrl: config.publicUrl,
+      setupRequired: countUsers(store.db) === 0,
+      registrationMode: settings.registrationMode,
+      features: { emailPasswordReset: mailer !== null },
+      passwordMinLength: config.passwordMinLength,
+      logoUrl: logoUrl(getLogoKey(store.db)),
+    });
+  })
   // Public (the sign-in page shows it); the URL names the picture's hash, so it caches for good.
   .get("/instance/logo/:key", (c) => {
     const key = getLogoKey(c.get("deps").store.db);

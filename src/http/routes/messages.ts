@@ -35,14 +35,26 @@ export const messageRoutes = new Hono<AppEnv>()
   })
   .patch("/:messageId", async (c) => {
     const { text } = await readJson(c, z.object({ text: messageText }));
-    const message = await editMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"), text);
+    const message = await editMessage(
+      c.get("deps").chat,
+      authOf(c).user,
+      c.req.param("id")!,
+      c.req.param("messageId"),
+      text,
+    );
     return c.json({ message });
   })
   .post("/:messageId/reactions", async (c) => {
     const { emoji } = await readJson(c, z.object({ emoji: z.string().refine(isEmoji, "must be one emoji") }));
-    return c.json(await toggleReaction(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"), emoji));
+    return c.json(
+      await toggleReaction(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"), emoji),
+    );
   })
-  .get("/:messageId/versions", (c) => c.json({ versions: listVersions(c.get("deps").store.db, authOf(c).user, c.req.param("id")!, c.req.param("messageId")) }))
+  .get("/:messageId/versions", (c) =>
+    c.json({
+      versions: listVersions(c.get("deps").store.db, authOf(c).user, c.req.param("id")!, c.req.param("messageId")),
+    }),
+  )
   .delete("/:messageId", async (c) => {
     await deleteMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"));
     return c.body(null, 204);

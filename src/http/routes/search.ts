@@ -22,7 +22,10 @@ const messagesQuery = z
     senderId: z.string().min(1).max(100).optional(),
     from: date.optional(),
     to: date.optional(),
-    hasFile: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+    hasFile: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(MAX_RESULTS).default(20),
     // Ranking covers the newest 300 matches (search/messages.ts): pages reach into them.
     offset: z.coerce.number().int().min(0).max(280).default(0),
@@ -37,7 +40,10 @@ const contactsBody = z
     emailHashes: identifiers(/^[0-9a-fA-F]{64}$/),
   })
   .strict()
-  .refine((b) => b.usernames.length + b.emailHashes.length <= 500, { message: "At most 500 identifiers at once.", path: ["usernames"] });
+  .refine((b) => b.usernames.length + b.emailHashes.length <= 500, {
+    message: "At most 500 identifiers at once.",
+    path: ["usernames"],
+  });
 
 /** Mounted at /api/v1/search. */
 export const searchRoutes = new Hono<AppEnv>()

@@ -48,5 +48,9 @@ export function webRoutes(log: Logger, dir = webDir) {
 
 function sendFile(c: Context<AppEnv>, path: string, cacheControl: string): Response {
   const file = Bun.file(path);
-  return c.body(file.stream(), 200, { "Content-Type": file.type, "Content-Length": String(file.size), "Cache-Control": cacheControl });
+  return c.body(file.stream(), 200, {
+    "Content-Type": file.type,
+    "Content-Length": String(file.size),
+    "Cache-Control": cacheControl,
+  });
 }

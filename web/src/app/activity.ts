@@ -25,9 +25,17 @@ export async function loadPresence(): Promise<void> {
 }
 
 export async function loadReceipts(conversationId: string): Promise<void> {
-  const r = await api<{ receipts: ({ userId: string } & Receipt)[] }>("GET", `/conversations/${encodeURIComponent(conversationId)}/receipts`);
+  const r = await api<{ receipts: ({ userId: string } & Receipt)[] }>(
+    "GET",
+    `/conversations/${encodeURIComponent(conversationId)}/receipts`,
+  );
   const next = new Map(receipts.value);
-  next.set(conversationId, new Map(r.receipts.map((x) => [x.userId, { deliveredMessageId: x.deliveredMessageId, readMessageId: x.readMessageId }])));
+  next.set(
+    conversationId,
+    new Map(
+      r.receipts.map((x) => [x.userId, { deliveredMessageId: x.deliveredMessageId, readMessageId: x.readMessageId }]),
+    ),
+  );
   receipts.value = next;
 }
 
@@ -71,11 +79,21 @@ function expireTyping(): void {
   if (soonest !== Infinity) sweep = setTimeout(expireTyping, soonest - now + 50);
 }
 
-export function onReceipt(f: { kind: "delivered" | "read"; conversationId: string; userId: string; messageId: string }): void {
+export function onReceipt(f: {
+  kind: "delivered" | "read";
+  conversationId: string;
+  userId: string;
+  messageId: string;
+}): void {
   const next = new Map(receipts.value);
   const inConv = new Map(next.get(f.conversationId) ?? []);
   const old = inConv.get(f.userId) ?? { deliveredMessageId: null, readMessageId: null };
-  inConv.set(f.userId, f.kind === "read" ? { deliveredMessageId: old.deliveredMessageId ?? f.messageId, readMessageId: f.messageId } : { ...old, deliveredMessageId: f.messageId });
+  inConv.set(
+    f.userId,
+    f.kind === "read"
+      ? { deliveredMessageId: old.deliveredMessageId ?? f.messageId, readMessageId: f.messageId }
+      : { ...old, deliveredMessageId: f.messageId },
+  );
   next.set(f.conversationId, inConv);
   receipts.value = next;
 }
@@ -94,7 +112,9 @@ const delivered = new Map<string, string>();
 export function confirmDelivery(conversationId: string, messageId: string): void {
   if (delivered.get(conversationId) === messageId) return;
   delivered.set(conversationId, messageId);
-  queueMicrotask(() => delivered.get(conversationId) === messageId && sendFrame({ type: "delivered", conversationId, messageId }));
+  queueMicrotask(
+    () => delivered.get(conversationId) === messageId && sendFrame({ type: "delivered", conversationId, messageId }),
+  );
 }
 
 // Away after a minute without input, or while the tab is hidden; active again on the next sign of life.
@@ -112,7 +132,9 @@ function activity(): void {
   idleTimer = setTimeout(() => report(true), AWAY_AFTER_MS);
 }
 for (const e of ["pointerdown", "keydown", "focus"]) addEventListener(e, activity, { passive: true });
-document.addEventListener("visibilitychange", () => (document.visibilityState === "hidden" ? report(true) : activity()));
+document.addEventListener("visibilitychange", () =>
+  document.visibilityState === "hidden" ? report(true) : activity(),
+);
 
 /** After (re)connecting: the server starts everyone "active"; say so if we are not. */
 export function resetActivity(): void {

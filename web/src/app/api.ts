@@ -63,8 +63,12 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const err = data?.error;
-    throw new ApiError(res.status, err?.code ?? "INTERNAL", err?.message ?? `The server answered ${res.status}.`, err?.field);
+    throw new ApiError(
+      res.status,
+      err?.code ?? "INTERNAL",
+      err?.message ?? `The server answered ${res.status}.`,
+      err?.field,
+    );
   }
   return data as T;
 }
-

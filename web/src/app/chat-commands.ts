@@ -1,16 +1,31 @@
 // What the user asks of their conversations and messages: each call goes to the server, and its answer
 // updates the state in chats.ts (events from the socket update it too; the reducer makes both agree).
 import { api, type Conversation, type Message } from "./api.ts";
-import { conversationPath, forgetConversation, messagePath, myUserId, putConversation, conversations, upsertMessage } from "./chats.ts";
+import {
+  conversationPath,
+  forgetConversation,
+  messagePath,
+  myUserId,
+  putConversation,
+  conversations,
+  upsertMessage,
+} from "./chats.ts";
 
 export async function openDirect(userId: string): Promise<Conversation> {
-  const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", { type: "direct", userId });
+  const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", {
+    type: "direct",
+    userId,
+  });
   putConversation(conversation);
   return conversation;
 }
 
 export async function createGroup(title: string, memberIds: string[]): Promise<Conversation> {
-  const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", { type: "group", title, memberIds });
+  const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", {
+    type: "group",
+    title,
+    memberIds,
+  });
   putConversation(conversation);
   return conversation;
 }
@@ -46,12 +61,18 @@ export async function toggleReaction(m: Message, emoji: string): Promise<void> {
 }
 
 export async function setPinned(m: Message, pinned: boolean): Promise<void> {
-  const r = await api<{ message: Message }>(pinned ? "PUT" : "DELETE", `${conversationPath(m.conversationId)}/pins/${encodeURIComponent(m.id)}`);
+  const r = await api<{ message: Message }>(
+    pinned ? "PUT" : "DELETE",
+    `${conversationPath(m.conversationId)}/pins/${encodeURIComponent(m.id)}`,
+  );
   upsertMessage(r.message);
 }
 
 export async function forwardMessage(m: Message, toConversationId: string): Promise<void> {
-  const r = await api<{ message: Message }>("POST", `${conversationPath(toConversationId)}/messages`, { clientId: crypto.randomUUID(), forwardOf: { conversationId: m.conversationId, messageId: m.id } });
+  const r = await api<{ message: Message }>("POST", `${conversationPath(toConversationId)}/messages`, {
+    clientId: crypto.randomUUID(),
+    forwardOf: { conversationId: m.conversationId, messageId: m.id },
+  });
   upsertMessage(r.message, true);
 }
 
@@ -80,5 +101,7 @@ export async function setPushLevel(id: string, level: "all" | "mentions" | "none
 }
 
 export async function setMuted(id: string, until: number | "forever" | null): Promise<void> {
-  await changeConversation(id, "PUT", "/mute", { until: typeof until === "number" ? new Date(Date.now() + until * 3_600_000).toISOString() : until });
+  await changeConversation(id, "PUT", "/mute", {
+    until: typeof until === "number" ? new Date(Date.now() + until * 3_600_000).toISOString() : until,
+  });
 }

@@ -8,15 +8,25 @@ const PAGE = 50;
 export async function loadHistory(id: string, older = false): Promise<void> {
   const t = timelines.value.get(id);
   if (t?.loading || (t && !older) || (t && older && !t.hasOlder)) return;
-  setTimeline(id, { messages: t?.messages ?? [], notices: t?.notices ?? [], hasOlder: t?.hasOlder ?? true, loading: true });
+  setTimeline(id, {
+    messages: t?.messages ?? [],
+    notices: t?.notices ?? [],
+    hasOlder: t?.hasOlder ?? true,
+    loading: true,
+  });
   try {
     const before = older && t?.messages[0] ? `&before=${encodeURIComponent(t.messages[0].id)}` : "";
-    const page = await api<{ messages: Message[]; more: boolean; notices: Notice[] }>("GET", `${conversationPath(id)}/messages?limit=${PAGE}${before}`);
+    const page = await api<{ messages: Message[]; more: boolean; notices: Notice[] }>(
+      "GET",
+      `${conversationPath(id)}/messages?limit=${PAGE}${before}`,
+    );
     const now = timelines.value.get(id) ?? { messages: [], notices: [], hasOlder: true, loading: true };
     const seen = new Set(now.messages.map((m) => m.id));
     const earlier = page.messages.filter((m) => !seen.has(m.id)).reverse();
     const known = new Set(now.notices.map((n) => n.id));
-    const notices = [...page.notices.filter((n) => !known.has(n.id)), ...now.notices].sort((a, b) => Number(a.id) - Number(b.id));
+    const notices = [...page.notices.filter((n) => !known.has(n.id)), ...now.notices].sort(
+      (a, b) => Number(a.id) - Number(b.id),
+    );
     setTimeline(id, { messages: [...earlier, ...now.messages], notices, hasOlder: page.more, loading: false });
   } catch (err) {
     const now = timelines.value.get(id);

@@ -33,7 +33,13 @@ export interface Reduced {
   effects: Effect[];
 }
 
-const NOTICE_TYPES = new Set<string>(["conversation.created", "conversation.updated", "member.added", "member.removed", "member.role-changed"]);
+const NOTICE_TYPES = new Set<string>([
+  "conversation.created",
+  "conversation.updated",
+  "member.added",
+  "member.removed",
+  "member.role-changed",
+]);
 
 export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext): Reduced {
   const effects: Effect[] = [];
@@ -47,12 +53,14 @@ export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext):
       if (!old || (e.type === "member.added" && e.user?.id === ctx.myId)) {
         // New to me (added, or created with me): it shows at once; the server then says my rights and
         // what I have not read (the refresh keeps whatever arrived meanwhile).
-        if (e.conversation) next = putConversation(next, { ...unknownYet(e.conversation.type), ...old, ...e.conversation });
+        if (e.conversation)
+          next = putConversation(next, { ...unknownYet(e.conversation.type), ...old, ...e.conversation });
         effects.push({ kind: "refresh", conversationId: e.conversationId });
       } else if (e.conversation) {
         next = putConversation(next, { ...old, ...e.conversation });
         // My rights may have changed with it: the server says what I may do now.
-        if (e.type === "member.role-changed" ? e.user?.id === ctx.myId : e.type === "conversation.updated") effects.push({ kind: "refresh", conversationId: e.conversationId });
+        if (e.type === "member.role-changed" ? e.user?.id === ctx.myId : e.type === "conversation.updated")
+          effects.push({ kind: "refresh", conversationId: e.conversationId });
       }
       break;
     }
@@ -93,7 +101,10 @@ export function reduceMessage(state: ChatState, m: Message, isNew: boolean, ctx:
   if (t) {
     const i = t.messages.findIndex((x) => x.id === m.id);
     if (i >= 0) fresh = false;
-    next = setTimeline(next, m.conversationId, { ...t, messages: i >= 0 ? t.messages.with(i, m) : insertSorted(t.messages, m) });
+    next = setTimeline(next, m.conversationId, {
+      ...t,
+      messages: i >= 0 ? t.messages.with(i, m) : insertSorted(t.messages, m),
+    });
   }
   const c = next.conversations.get(m.conversationId);
   if (!c) return { state: next, effects: [] };
@@ -102,10 +113,12 @@ export function reduceMessage(state: ChatState, m: Message, isNew: boolean, ctx:
   const lastMessage = !last || last.id === m.id || m.createdAt >= last.createdAt ? m : last;
   const reading = ctx.isBeingRead(m.conversationId);
   let unreadCount = c.unreadCount;
-  if (fresh && m.sender.id === ctx.myId) unreadCount = 0; // writing in a conversation means having read it
+  if (fresh && m.sender.id === ctx.myId)
+    unreadCount = 0; // writing in a conversation means having read it
   else if (fresh && !reading) unreadCount++;
   next = putConversation(next, { ...c, lastMessage, unreadCount });
-  const effects: Effect[] = fresh && m.sender.id !== ctx.myId && reading ? [{ kind: "markRead", conversationId: m.conversationId }] : [];
+  const effects: Effect[] =
+    fresh && m.sender.id !== ctx.myId && reading ? [{ kind: "markRead", conversationId: m.conversationId }] : [];
   return { state: next, effects };
 }
 
@@ -114,8 +127,18 @@ function withNotice(state: ChatState, e: ChatEvent): ChatState {
   const t = state.timelines.get(e.conversationId);
   if (!t || !NOTICE_TYPES.has(e.type) || t.notices.some((n) => n.id === e.id)) return state;
   const c = state.conversations.get(e.conversationId);
-  const actor = e.actorId ? (c?.members.find((m) => m.user.id === e.actorId)?.user ?? e.conversation?.members.find((m) => m.user.id === e.actorId)?.user ?? (e.actorId === e.user?.id ? e.user : null)) : null;
-  const notice: Notice = { id: e.id, type: e.type as Notice["type"], actor: actor ?? null, subject: e.user ?? null, createdAt: e.createdAt };
+  const actor = e.actorId
+    ? (c?.members.find((m) => m.user.id === e.actorId)?.user ??
+      e.conversation?.members.find((m) => m.user.id === e.actorId)?.user ??
+      (e.actorId === e.user?.id ? e.user : null))
+    : null;
+  const notice: Notice = {
+    id: e.id,
+    type: e.type as Notice["type"],
+    actor: actor ?? null,
+    subject: e.user ?? null,
+    createdAt: e.createdAt,
+  };
   return setTimeline(state, e.conversationId, { ...t, notices: [...t.notices, notice] });
 }
 

@@ -25,7 +25,11 @@ export const sortedConversations = computed(() =>
   [...conversations.value.values()].sort((a, b) => activity(b).localeCompare(activity(a))),
 );
 /** For the app badge: unread messages outside muted conversations. */
-export const totalUnread = computed(() => [...conversations.value.values()].filter((c) => !c.mutedUntil).reduce((n, c) => n + c.unreadCount + (c.markedUnread && c.unreadCount === 0 ? 1 : 0), 0));
+export const totalUnread = computed(() =>
+  [...conversations.value.values()]
+    .filter((c) => !c.mutedUntil)
+    .reduce((n, c) => n + c.unreadCount + (c.markedUnread && c.unreadCount === 0 ? 1 : 0), 0),
+);
 
 /** A conversation's API path; a message's under it. */
 export const conversationPath = (id: string) => `/conversations/${encodeURIComponent(id)}`;
@@ -153,8 +157,15 @@ export async function refreshConversation(id: string): Promise<void> {
   const { conversation } = await api<{ conversation: Conversation }>("GET", path(id));
   const local = conversations.value.get(id);
   const localLast = local?.lastMessage;
-  const lastMessage = localLast && (!conversation.lastMessage || localLast.createdAt > conversation.lastMessage.createdAt) ? localLast : conversation.lastMessage;
-  putConversation({ ...conversation, lastMessage, unreadCount: Math.max(conversation.unreadCount, local?.unreadCount ?? 0) });
+  const lastMessage =
+    localLast && (!conversation.lastMessage || localLast.createdAt > conversation.lastMessage.createdAt)
+      ? localLast
+      : conversation.lastMessage;
+  putConversation({
+    ...conversation,
+    lastMessage,
+    unreadCount: Math.max(conversation.unreadCount, local?.unreadCount ?? 0),
+  });
 }
 
 const readSent = new Map<string, string>();
@@ -164,7 +175,8 @@ export async function markRead(id: string): Promise<void> {
   const c = conversations.value.get(id);
   const newest = c?.lastMessage;
   if (!c || !newest) return;
-  if (c.unreadCount > 0 || c.mentionCount > 0 || c.markedUnread) putConversation({ ...c, unreadCount: 0, mentionCount: 0, markedUnread: false });
+  if (c.unreadCount > 0 || c.mentionCount > 0 || c.markedUnread)
+    putConversation({ ...c, unreadCount: 0, mentionCount: 0, markedUnread: false });
   if (readSent.get(id) === newest.id && !c.markedUnread) return;
   readSent.set(id, newest.id);
   await api("POST", `${path(id)}/read`, { messageId: newest.id }).catch(() => readSent.delete(id));
@@ -177,6 +189,15 @@ export function myUserId(): string | null {
 /** My own state in a conversation changed on another device (read, marked unread, muted). */
 export function applySummary(c: Conversation): void {
   const old = conversations.value.get(c.id);
-  putConversation(old ? { ...old, unreadCount: c.unreadCount, mentionCount: c.mentionCount, mutedUntil: c.mutedUntil, markedUnread: c.markedUnread } : c);
+  putConversation(
+    old
+      ? {
+          ...old,
+          unreadCount: c.unreadCount,
+          mentionCount: c.mentionCount,
+          mutedUntil: c.mutedUntil,
+          markedUnread: c.markedUnread,
+        }
+      : c,
+  );
 }
-

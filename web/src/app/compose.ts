@@ -25,14 +25,27 @@ export interface Mentionable {
 
 /** Who a mention may mean: @everyone when allowed, then members by username prefix or name; six at most. */
 export function mentionSuggestions(query: string, people: Mentionable[], mayMentionEveryone: boolean): Mentionable[] {
-  const everyone = mayMentionEveryone && "everyone".startsWith(query) ? [{ username: "everyone", displayName: "Everyone in this group" }] : [];
-  const matching = people.filter((u) => u.username.toLowerCase().startsWith(query) || u.displayName.toLowerCase().includes(query));
+  const everyone =
+    mayMentionEveryone && "everyone".startsWith(query)
+      ? [{ username: "everyone", displayName: "Everyone in this group" }]
+      : [];
+  const matching = people.filter(
+    (u) => u.username.toLowerCase().startsWith(query) || u.displayName.toLowerCase().includes(query),
+  );
   return [...everyone, ...matching].slice(0, 6);
 }
 
 /** The text with the mention at `start` replaced by "@username ", and where the caret goes after it. */
-export function insertMention(text: string, mention: MentionQuery, caret: number, username: string): { text: string; caret: number } {
-  return { text: `${text.slice(0, mention.start)}@${username} ${text.slice(caret)}`, caret: mention.start + username.length + 2 };
+export function insertMention(
+  text: string,
+  mention: MentionQuery,
+  caret: number,
+  username: string,
+): { text: string; caret: number } {
+  return {
+    text: `${text.slice(0, mention.start)}@${username} ${text.slice(caret)}`,
+    caret: mention.start + username.length + 2,
+  };
 }
 
 export type SendCheck = { ok: true; text: string } | { ok: false; error: string | null };
@@ -41,10 +54,15 @@ export type SendCheck = { ok: true; text: string } | { ok: false; error: string 
  * Whether the box can be sent: words (not only spaces) or finished files, within the size limit, and no
  * file still uploading. `error: null` means there is simply nothing to send.
  */
-export function checkSend(text: string, state: { editing: boolean; uploading: boolean; filesReady: boolean }): SendCheck {
+export function checkSend(
+  text: string,
+  state: { editing: boolean; uploading: boolean; filesReady: boolean },
+): SendCheck {
   const value = text.trim() ? text : "";
-  if (!state.editing && state.uploading) return { ok: false, error: "Wait until the files are uploaded, or cancel them." };
+  if (!state.editing && state.uploading)
+    return { ok: false, error: "Wait until the files are uploaded, or cancel them." };
   if (!value && (state.editing || !state.filesReady)) return { ok: false, error: null };
-  if (new TextEncoder().encode(value).length > MAX_MESSAGE_BYTES) return { ok: false, error: "This message is too long (at most 16 KB). Split it in parts." };
+  if (new TextEncoder().encode(value).length > MAX_MESSAGE_BYTES)
+    return { ok: false, error: "This message is too long (at most 16 KB). Split it in parts." };
   return { ok: true, text: value };
 }

@@ -62,7 +62,10 @@ function open(): void {
   status.value = "connecting";
   const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   ws = socket;
-  socket.onopen = () => socket.send(JSON.stringify({ type: "hello", ...(lastEventId ? { since: lastEventId } : {}) } satisfies ClientFrame));
+  socket.onopen = () =>
+    socket.send(
+      JSON.stringify({ type: "hello", ...(lastEventId ? { since: lastEventId } : {}) } satisfies ClientFrame),
+    );
   socket.onmessage = (e) => {
     if (ws !== socket) return;
     // The server's frames are the contract's ServerFrame; each case below narrows it by type.

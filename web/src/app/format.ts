@@ -13,7 +13,11 @@ export function listTime(iso: string, now = new Date()): string {
   const diff = (day(now) - day(d)) / DAY_MS;
   if (diff < 1) return timeOfDay(iso);
   if (diff < 7) return d.toLocaleDateString(undefined, { weekday: "short" });
-  return d.toLocaleDateString(undefined, { day: "numeric", month: "short", ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}) });
+  return d.toLocaleDateString(undefined, {
+    day: "numeric",
+    month: "short",
+    ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}),
+  });
 }
 
 /** For the separators between days in a conversation. */
@@ -22,7 +26,12 @@ export function dayLabel(iso: string, now = new Date()): string {
   const diff = Math.round((day(now) - day(d)) / DAY_MS);
   if (diff === 0) return "Today";
   if (diff === 1) return "Yesterday";
-  return d.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long", ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}) });
+  return d.toLocaleDateString(undefined, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}),
+  });
 }
 
 export function sameDay(a: string, b: string): boolean {

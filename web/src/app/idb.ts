@@ -36,5 +36,7 @@ function run<T>(store: StoreName, mode: IDBTransactionMode, fn: (s: IDBObjectSto
 }
 
 export const idbAll = <T>(store: StoreName) => run<T[]>(store, "readonly", (s) => s.getAll() as IDBRequest<T[]>);
-export const idbPut = (store: StoreName, value: unknown) => run(store, "readwrite", (s) => s.put(value)).then(() => undefined);
-export const idbDelete = (store: StoreName, key: string) => run(store, "readwrite", (s) => s.delete(key)).then(() => undefined);
+export const idbPut = (store: StoreName, value: unknown) =>
+  run(store, "readwrite", (s) => s.put(value)).then(() => undefined);
+export const idbDelete = (store: StoreName, key: string) =>
+  run(store, "readwrite", (s) => s.delete(key)).then(() => undefined);

@@ -24,7 +24,6 @@ export interface Outgoing {
 
 export const outbox = signal<Outgoing[]>([]);
 
-
 const inFlight = new Set<string>();
 let owner: string | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -45,7 +44,12 @@ export async function loadOutbox(userId: string): Promise<void> {
   set(stored.filter((o) => o.userId === userId));
 }
 
-export function queueMessage(conversationId: string, text: string, replyToId: string | null, attachments: Attachment[] = []): Outgoing {
+export function queueMessage(
+  conversationId: string,
+  text: string,
+  replyToId: string | null,
+  attachments: Attachment[] = [],
+): Outgoing {
   const item: Outgoing = {
     clientId: crypto.randomUUID(),
     userId: owner!,

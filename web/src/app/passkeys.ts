@@ -9,12 +9,14 @@ export interface Passkey {
   lastUsedAt: string | null;
 }
 
-export const passkeysSupported = () => typeof window !== "undefined" && typeof window.PublicKeyCredential === "function";
+export const passkeysSupported = () =>
+  typeof window !== "undefined" && typeof window.PublicKeyCredential === "function";
 
 /** The browser's own errors, in words: closing the prompt is the common one. */
 function explain(err: unknown): Error {
   const name = (err as { name?: string })?.name;
-  if (name === "NotAllowedError" || name === "AbortError") return new Error("The passkey prompt was closed before it finished.");
+  if (name === "NotAllowedError" || name === "AbortError")
+    return new Error("The passkey prompt was closed before it finished.");
   if (name === "InvalidStateError") return new Error("This device already has a passkey for your account.");
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -45,6 +47,8 @@ export async function addPasskey(name: string): Promise<Passkey> {
 }
 
 export const listPasskeys = () => api<{ passkeys: Passkey[] }>("GET", "/me/passkeys").then((r) => r.passkeys);
-export const renamePasskey = (id: string, name: string) => api("PATCH", `/me/passkeys/${encodeURIComponent(id)}`, { name });
+export const renamePasskey = (id: string, name: string) =>
+  api("PATCH", `/me/passkeys/${encodeURIComponent(id)}`, { name });
 export const removePasskey = (id: string) => api("DELETE", `/me/passkeys/${encodeURIComponent(id)}`);
-export const removePassword = (currentPassword: string) => api<{ user: User }>("DELETE", "/me/password", { currentPassword }).then((r) => r.user);
+export const removePassword = (currentPassword: string) =>
+  api<{ user: User }>("DELETE", "/me/password", { currentPassword }).then((r) => r.user);

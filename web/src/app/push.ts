@@ -11,7 +11,8 @@ export const pushState = signal<PushState>("off");
 /** One browser of mine that gets notifications, as the server lists it. */
 export type PushDevice = PushSubscriptionView;
 
-const supported = () => typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+const supported = () =>
+  typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 
 function keyBytes(key: string): Uint8Array<ArrayBuffer> {
   const b64 = key.replace(/-/g, "+").replace(/_/g, "/");
@@ -19,12 +20,31 @@ function keyBytes(key: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(raw, (c) => c.charCodeAt(0));
 }
 
-const sameKey = (a: ArrayBuffer | null, b: Uint8Array) => a !== null && a.byteLength === b.length && new Uint8Array(a).every((x, i) => x === b[i]);
+const sameKey = (a: ArrayBuffer | null, b: Uint8Array) =>
+  a !== null && a.byteLength === b.length && new Uint8Array(a).every((x, i) => x === b[i]);
 
 /** A short name for this browser, shown in the list of devices. */
 export function deviceLabel(ua = navigator.userAgent): string {
-  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
-  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "macOS" : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
+  const browser = /Firefox\//.test(ua)
+    ? "Firefox"
+    : /Edg\//.test(ua)
+      ? "Edge"
+      : /Chrome\//.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : "Browser";
+  const os = /Android/.test(ua)
+    ? "Android"
+    : /iPhone|iPad/.test(ua)
+      ? "iOS"
+      : /Mac OS X/.test(ua)
+        ? "macOS"
+        : /Windows/.test(ua)
+          ? "Windows"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -53,7 +73,11 @@ export async function refreshPush(): Promise<void> {
     return;
   }
   const { key } = await api<{ key: string }>("GET", "/push/vapid-public-key");
-  const current = sameKey(sub.options.applicationServerKey, keyBytes(key)) ? sub : await sub.unsubscribe().then(() => reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) }));
+  const current = sameKey(sub.options.applicationServerKey, keyBytes(key))
+    ? sub
+    : await sub
+        .unsubscribe()
+        .then(() => reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) }));
   await register(current);
   pushState.value = "on";
 }
@@ -64,11 +88,17 @@ export async function enablePush(): Promise<void> {
   const permission = await Notification.requestPermission();
   if (permission !== "granted") {
     pushState.value = permission === "denied" ? "denied" : "off";
-    throw new Error(permission === "denied" ? "Notifications are blocked for this site in the browser's settings." : "Notifications were not allowed.");
+    throw new Error(
+      permission === "denied"
+        ? "Notifications are blocked for this site in the browser's settings."
+        : "Notifications were not allowed.",
+    );
   }
   const reg = await navigator.serviceWorker.ready;
   const { key } = await api<{ key: string }>("GET", "/push/vapid-public-key");
-  const sub = (await reg.pushManager.getSubscription()) ?? (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) }));
+  const sub =
+    (await reg.pushManager.getSubscription()) ??
+    (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) }));
   await register(sub);
   pushState.value = "on";
 }
@@ -81,7 +111,8 @@ export async function disablePush(deviceId: string | null): Promise<void> {
   pushState.value = "off";
 }
 
-export const listPushDevices = () => api<{ subscriptions: PushDevice[] }>("GET", "/push/subscriptions").then((r) => r.subscriptions);
+export const listPushDevices = () =>
+  api<{ subscriptions: PushDevice[] }>("GET", "/push/subscriptions").then((r) => r.subscriptions);
 export const testPushDevice = (id: string) => api("POST", `/push/subscriptions/${encodeURIComponent(id)}/test`);
 export const removePushDevice = (id: string) => api("DELETE", `/push/subscriptions/${encodeURIComponent(id)}`);
 

@@ -20,7 +20,11 @@ export interface SearchFilters {
   hasFile?: boolean;
 }
 
-export async function searchMessages(q: string, f: SearchFilters, offset = 0): Promise<{ results: SearchHit[]; more: boolean }> {
+export async function searchMessages(
+  q: string,
+  f: SearchFilters,
+  offset = 0,
+): Promise<{ results: SearchHit[]; more: boolean }> {
   const params = new URLSearchParams({ q, limit: "20", offset: String(offset) });
   if (f.conversationId) params.set("conversationId", f.conversationId);
   if (f.senderId) params.set("senderId", f.senderId);

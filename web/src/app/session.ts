@@ -1,7 +1,25 @@
 // Starts and stops everything that lives while someone is signed in: the socket, the chat state, the outbox.
 import type { User } from "./api.ts";
-import { confirmDelivery, loadPresence, loadReceipts, onPresence, onReceipt, onTyping, resetActivity, stoppedTyping } from "./activity.ts";
-import { applyEvent, applySummary, conversations, forgetList, loadConversations, openId, reset, upsertMessage } from "./chats.ts";
+import {
+  confirmDelivery,
+  loadPresence,
+  loadReceipts,
+  onPresence,
+  onReceipt,
+  onTyping,
+  resetActivity,
+  stoppedTyping,
+} from "./activity.ts";
+import {
+  applyEvent,
+  applySummary,
+  conversations,
+  forgetList,
+  loadConversations,
+  openId,
+  reset,
+  upsertMessage,
+} from "./chats.ts";
 import { retryFailed } from "./chat-history.ts";
 import { connect, disconnect } from "./connection.ts";
 import { refreshPush } from "./push.ts";
@@ -23,11 +41,14 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
       if (!resumed) {
         // A fresh start replays nothing: the newest message of each conversation is what this device
         // has now received, which the senders see as "delivered".
-        void loadConversations().then(() => {
-          for (const c of conversations.value.values()) if (c.lastMessage && c.lastMessage.sender.id !== user.id) confirmDelivery(c.id, c.lastMessage.id);
-        }, () => {});
-      }
-      else retryFailed();
+        void loadConversations().then(
+          () => {
+            for (const c of conversations.value.values())
+              if (c.lastMessage && c.lastMessage.sender.id !== user.id) confirmDelivery(c.id, c.lastMessage.id);
+          },
+          () => {},
+        );
+      } else retryFailed();
       flush();
       // Presence and receipts are not in the event stream: ask for them anew after every connect.
       resetActivity();

@@ -26,7 +26,16 @@ export function startUpload(conversationId: string, file: File): void {
   const xhr = new XMLHttpRequest();
   const form = new FormData();
   form.append("file", file, file.name || "pasted-file");
-  const upload: Upload = { key, conversationId, name: file.name || "pasted-file", size: file.size, progress: 0, attachment: null, error: null, cancel: () => xhr.abort() };
+  const upload: Upload = {
+    key,
+    conversationId,
+    name: file.name || "pasted-file",
+    size: file.size,
+    progress: 0,
+    attachment: null,
+    error: null,
+    cancel: () => xhr.abort(),
+  };
   uploads.value = [...uploads.value, upload];
   xhr.upload.onprogress = (e) => e.lengthComputable && update(key, { progress: e.loaded / e.total });
   xhr.onload = () => {

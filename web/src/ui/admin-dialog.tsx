@@ -64,23 +64,44 @@ export function AdminDialog(props: { onClose: () => void }) {
 function useLoad<T>(load: () => Promise<T>): [T | null, string | null, () => void, (e: Error) => void] {
   const [value, setValue] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const reload = () => void load().then((v) => (setValue(v), setError(null)), (e) => setError(e.message));
+  const reload = () =>
+    void load().then(
+      (v) => (setValue(v), setError(null)),
+      (e) => setError(e.message),
+    );
   useEffect(reload, []);
   return [value, error, reload, (e) => setError(e.message)];
 }
 
 function ServerTab() {
-  const [data, error, reload, fail] = useLoad(() => api<{ settings: { instanceName: string; registrationMode: "open" | "invite" | "closed" }; limits: Limits }>("GET", "/admin/settings"));
+  const [data, error, reload, fail] = useLoad(() =>
+    api<{ settings: { instanceName: string; registrationMode: "open" | "invite" | "closed" }; limits: Limits }>(
+      "GET",
+      "/admin/settings",
+    ),
+  );
   const [saved, setSaved] = useState(false);
-  if (error) return <p class="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!data) return <p class="hint">Loading…</p>;
   const refreshInstance = () => api<any>("GET", "/instance").then((i) => (instance.value = i));
-  const setMode = (registrationMode: string) => api("PATCH", "/admin/settings", { registrationMode }).then(() => (reload(), refreshInstance()), fail);
+  const setMode = (registrationMode: string) =>
+    api("PATCH", "/admin/settings", { registrationMode }).then(() => (reload(), refreshInstance()), fail);
   const logo = instance.value?.logoUrl ?? null;
   return (
     <>
       <AvatarEditor
-        current={logo ? <img class="avatar group" src={logo} alt="" style={{ width: "56px", height: "56px" }} /> : <span class="avatar group logo-placeholder">🗨️</span>}
+        current={
+          logo ? (
+            <img class="avatar group" src={logo} alt="" style={{ width: "56px", height: "56px" }} />
+          ) : (
+            <span class="avatar group logo-placeholder">🗨️</span>
+          )
+        }
         hasPicture={Boolean(logo)}
         path="/admin/logo"
         label="Choose the server's logo"
@@ -96,7 +117,11 @@ function ServerTab() {
           setSaved(true);
         }}
       >
-        {saved && <p class="ok" role="status">Saved.</p>}
+        {saved && (
+          <p class="ok" role="status">
+            Saved.
+          </p>
+        )}
       </Form>
       <fieldset class="choices">
         <legend>Who may create an account</legend>
@@ -108,7 +133,13 @@ function ServerTab() {
           ] as const
         ).map(([mode, label]) => (
           <label key={mode}>
-            <input type="radio" name="registrationMode" value={mode} checked={data.settings.registrationMode === mode} onChange={() => void setMode(mode)} />
+            <input
+              type="radio"
+              name="registrationMode"
+              value={mode}
+              checked={data.settings.registrationMode === mode}
+              onChange={() => void setMode(mode)}
+            />
             {label}
           </label>
         ))}
@@ -137,9 +168,16 @@ function ServerTab() {
 }
 
 function PeopleTab() {
-  const [users, error, reload, fail] = useLoad(() => api<{ users: AccountRow[] }>("GET", "/admin/users").then((r) => r.users));
+  const [users, error, reload, fail] = useLoad(() =>
+    api<{ users: AccountRow[] }>("GET", "/admin/users").then((r) => r.users),
+  );
   const [link, setLink] = useState<{ name: string; url: string } | null>(null);
-  if (error) return <p class="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!users) return <p class="hint">Loading…</p>;
   const patch = (u: AccountRow, body: object) => api("PATCH", `/admin/users/${u.id}`, body).then(reload, fail);
   return (
@@ -173,7 +211,15 @@ function PeopleTab() {
                   <button type="button" onClick={() => patch(u, { deactivated: !u.deactivated })}>
                     {u.deactivated ? "Reactivate" : "Deactivate"}
                   </button>
-                  <button type="button" onClick={() => api<{ url: string }>("POST", `/admin/users/${u.id}/password-reset`).then((r) => setLink({ name: u.displayName, url: r.url }), fail)}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      api<{ url: string }>("POST", `/admin/users/${u.id}/password-reset`).then(
+                        (r) => setLink({ name: u.displayName, url: r.url }),
+                        fail,
+                      )
+                    }
+                  >
                     Reset link
                   </button>
                 </span>
@@ -186,13 +232,28 @@ function PeopleTab() {
 }
 
 function InvitesTab() {
-  const [invites, error, reload, fail] = useLoad(() => api<{ invites: Invite[] }>("GET", "/admin/invites").then((r) => r.invites));
-  if (error) return <p class="error" role="alert">{error}</p>;
+  const [invites, error, reload, fail] = useLoad(() =>
+    api<{ invites: Invite[] }>("GET", "/admin/invites").then((r) => r.invites),
+  );
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!invites) return <p class="hint">Loading…</p>;
   return (
     <>
       <Form
-        fields={[{ name: "maxUses", label: "How many people may use it", initial: "1", maxLength: 5, hint: "1 to 10,000; valid for seven days." }]}
+        fields={[
+          {
+            name: "maxUses",
+            label: "How many people may use it",
+            initial: "1",
+            maxLength: 5,
+            hint: "1 to 10,000; valid for seven days.",
+          },
+        ]}
         submit="Create invite link"
         onSubmit={async (v) => {
           await api("POST", "/admin/invites", { maxUses: /^\d+$/.test(v.maxUses!) ? Number(v.maxUses) : v.maxUses });
@@ -203,10 +264,16 @@ function InvitesTab() {
         {invites.map((i) => (
           <li key={i.code}>
             <div>
-              <input readOnly value={i.url} aria-label={`Invite link ${i.code}`} onFocus={(e) => e.currentTarget.select()} />
+              <input
+                readOnly
+                value={i.url}
+                aria-label={`Invite link ${i.code}`}
+                onFocus={(e) => e.currentTarget.select()}
+              />
               <small class="hint">
                 used {i.uses}
-                {i.maxUses !== null ? ` of ${i.maxUses}` : ""} · {i.usable ? (i.expiresAt ? `until ${fullTime(i.expiresAt)}` : "no expiry") : "no longer usable"}
+                {i.maxUses !== null ? ` of ${i.maxUses}` : ""} ·{" "}
+                {i.usable ? (i.expiresAt ? `until ${fullTime(i.expiresAt)}` : "no expiry") : "no longer usable"}
               </small>
             </div>
             {i.usable && (
@@ -224,8 +291,15 @@ function InvitesTab() {
 }
 
 function GroupsTab() {
-  const [groups, error, reload, fail] = useLoad(() => api<{ groups: GroupRow[] }>("GET", "/admin/groups").then((r) => r.groups));
-  if (error) return <p class="error" role="alert">{error}</p>;
+  const [groups, error, reload, fail] = useLoad(() =>
+    api<{ groups: GroupRow[] }>("GET", "/admin/groups").then((r) => r.groups),
+  );
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!groups) return <p class="hint">Loading…</p>;
   if (groups.length === 0) return <p class="hint">No groups yet.</p>;
   return (
@@ -236,11 +310,18 @@ function GroupsTab() {
             <strong>{g.title}</strong>
             {g.archived && <span class="badge-label">Archived</span>}
             <small class="hint">
-              {g.memberCount} members{g.owner ? ` · owner ${g.owner.displayName}` : ""} · created {fullTime(g.createdAt)}
+              {g.memberCount} members{g.owner ? ` · owner ${g.owner.displayName}` : ""} · created{" "}
+              {fullTime(g.createdAt)}
             </small>
           </div>
           <span class="row-actions">
-            <button type="button" onClick={() => confirm(`Delete the group "${g.title}" and all its messages for everyone?`) && api("DELETE", `/conversations/${g.id}`).then(reload, fail)}>
+            <button
+              type="button"
+              onClick={() =>
+                confirm(`Delete the group "${g.title}" and all its messages for everyone?`) &&
+                api("DELETE", `/conversations/${g.id}`).then(reload, fail)
+              }
+            >
               Delete
             </button>
           </span>

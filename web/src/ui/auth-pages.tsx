@@ -11,16 +11,33 @@ const usernameField: FieldSpec = {
   maxLength: 32,
   hint: "3–32 letters, digits, '.', '_' or '-'. People find you by it.",
 };
-const displayNameField: FieldSpec = { name: "displayName", label: "Your name", autocomplete: "name", maxLength: 64, hint: "Shown next to your messages." };
+const displayNameField: FieldSpec = {
+  name: "displayName",
+  label: "Your name",
+  autocomplete: "name",
+  maxLength: 64,
+  hint: "Shown next to your messages.",
+};
 
 function newPasswordField(label = "Password"): FieldSpec {
   const min = instance.value?.passwordMinLength ?? 8;
-  return { name: "password", label, type: "password", autocomplete: "new-password", minLength: min, maxLength: 256, hint: `At least ${min} characters.` };
+  return {
+    name: "password",
+    label,
+    type: "password",
+    autocomplete: "new-password",
+    minLength: min,
+    maxLength: 256,
+    hint: `At least ${min} characters.`,
+  };
 }
 
 export function SetupPage() {
   return (
-    <Card title={`Welcome to ${instance.value?.name ?? "Parley"}`} subtitle="Create the administrator account. You will invite everyone else.">
+    <Card
+      title={`Welcome to ${instance.value?.name ?? "Parley"}`}
+      subtitle="Create the administrator account. You will invite everyone else."
+    >
       <Form
         fields={[displayNameField, usernameField, newPasswordField()]}
         submit="Create admin account"
@@ -111,7 +128,13 @@ export function RegisterPage() {
   }
   const fields = [displayNameField, usernameField, newPasswordField()];
   if (mode === "invite" || invite) {
-    fields.push({ name: "inviteCode", label: "Invite code", initial: invite, required: mode === "invite", hint: "From the invite link you were sent." });
+    fields.push({
+      name: "inviteCode",
+      label: "Invite code",
+      initial: invite,
+      required: mode === "invite",
+      hint: "From the invite link you were sent.",
+    });
   }
   return (
     <Card title={`Join ${instance.value?.name ?? "Parley"}`}>
@@ -136,7 +159,13 @@ export function RegisterPage() {
 
 export function ForgotPasswordPage() {
   const [sent, setSent] = useState(false);
-  if (sent) return <Card title="Check your email" subtitle="If that account has an email address, a reset link is on its way. It works for one hour." />;
+  if (sent)
+    return (
+      <Card
+        title="Check your email"
+        subtitle="If that account has an email address, a reset link is on its way. It works for one hour."
+      />
+    );
   return (
     <Card title="Reset your password" subtitle="We will email a reset link to the address on your account.">
       <Form

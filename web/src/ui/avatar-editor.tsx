@@ -34,7 +34,13 @@ function draw(canvas: HTMLCanvasElement, c: Crop, side: number): void {
  * Choose a picture, frame it in a square (drag to move, zoom with the slider or + and −, arrow keys
  * move too), and save; or remove the current one. The browser crops; the server makes the final square.
  */
-export function AvatarEditor(props: { current: ComponentChildren; hasPicture: boolean; path: string; label: string; onSaved: (body: any) => void }) {
+export function AvatarEditor(props: {
+  current: ComponentChildren;
+  hasPicture: boolean;
+  path: string;
+  label: string;
+  onSaved: (body: any) => void;
+}) {
   const [crop, setCrop] = useState<Crop | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -51,7 +57,15 @@ export function AvatarEditor(props: { current: ComponentChildren; hasPicture: bo
     setError(null);
     const url = URL.createObjectURL(f);
     const img = new Image();
-    img.onload = () => setCrop(clamp({ img, zoom: 1, x: (VIEW - (img.naturalWidth * VIEW) / Math.min(img.naturalWidth, img.naturalHeight)) / 2, y: (VIEW - (img.naturalHeight * VIEW) / Math.min(img.naturalWidth, img.naturalHeight)) / 2 }));
+    img.onload = () =>
+      setCrop(
+        clamp({
+          img,
+          zoom: 1,
+          x: (VIEW - (img.naturalWidth * VIEW) / Math.min(img.naturalWidth, img.naturalHeight)) / 2,
+          y: (VIEW - (img.naturalHeight * VIEW) / Math.min(img.naturalWidth, img.naturalHeight)) / 2,
+        }),
+      );
     img.onerror = () => setError("That file is not a picture this browser can show.");
     img.src = url;
   };
@@ -123,7 +137,12 @@ export function AvatarEditor(props: { current: ComponentChildren; hasPicture: bo
             onPointerUp={() => (drag.current = null)}
             onKeyDown={(e) => {
               const step = e.shiftKey ? 20 : 5;
-              const moves: Record<string, [number, number]> = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+              const moves: Record<string, [number, number]> = {
+                ArrowLeft: [step, 0],
+                ArrowRight: [-step, 0],
+                ArrowUp: [0, step],
+                ArrowDown: [0, -step],
+              };
               if (moves[e.key]) {
                 e.preventDefault();
                 setCrop(clamp({ ...crop, x: crop.x + moves[e.key]![0], y: crop.y + moves[e.key]![1] }));
@@ -133,7 +152,14 @@ export function AvatarEditor(props: { current: ComponentChildren; hasPicture: bo
           />
           <label>
             Zoom
-            <input type="range" min={1} max={4} step={0.01} value={crop.zoom} onInput={(e) => zoomTo(Number((e.currentTarget as HTMLInputElement).value))} />
+            <input
+              type="range"
+              min={1}
+              max={4}
+              step={0.01}
+              value={crop.zoom}
+              onInput={(e) => zoomTo(Number((e.currentTarget as HTMLInputElement).value))}
+            />
           </label>
           <div class="avatar-actions">
             <button type="button" class="primary" disabled={busy} onClick={save}>

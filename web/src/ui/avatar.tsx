@@ -20,7 +20,13 @@ export function Avatar(props: { person: Person; size?: number; decorative?: bool
   const style = { width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.4)}px` };
   if (person.avatarUrl) return <img class="avatar" src={person.avatarUrl} alt={label ?? ""} style={style} />;
   return (
-    <span class="avatar" role={label ? "img" : undefined} aria-label={label} aria-hidden={label ? undefined : true} style={{ ...style, background: `hsl(${hue(person.id)} 55% 42%)` }}>
+    <span
+      class="avatar"
+      role={label ? "img" : undefined}
+      aria-label={label}
+      aria-hidden={label ? undefined : true}
+      style={{ ...style, background: `hsl(${hue(person.id)} 55% 42%)` }}
+    >
       {initials(person.displayName)}
     </span>
   );
@@ -29,9 +35,21 @@ export function Avatar(props: { person: Person; size?: number; decorative?: bool
 /** A group's picture, or its initials on a colour from its id. */
 export function GroupAvatar(props: { id: string; title: string; avatarUrl?: string | null; size?: number }) {
   const size = props.size ?? 36;
-  if (props.avatarUrl) return <img class="avatar group" src={props.avatarUrl} alt="" style={{ width: `${size}px`, height: `${size}px` }} />;
+  if (props.avatarUrl)
+    return (
+      <img class="avatar group" src={props.avatarUrl} alt="" style={{ width: `${size}px`, height: `${size}px` }} />
+    );
   return (
-    <span class="avatar group" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.4)}px`, background: `hsl(${hue(props.id)} 45% 38%)` }}>
+    <span
+      class="avatar group"
+      aria-hidden="true"
+      style={{
+        width: `${size}px`,
+        height: `${size}px`,
+        fontSize: `${Math.round(size * 0.4)}px`,
+        background: `hsl(${hue(props.id)} 45% 38%)`,
+      }}
+    >
       {initials(props.title)}
     </span>
   );

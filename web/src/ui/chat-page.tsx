@@ -29,7 +29,10 @@ export function ChatPage() {
     const name = instance.value?.name ?? "Parley";
     document.title = totalUnread.value > 0 ? `(${totalUnread.value}) ${name}` : name;
     // The badge on the installed app's icon, where the platform has one.
-    if ("setAppBadge" in navigator) void (totalUnread.value > 0 ? navigator.setAppBadge(totalUnread.value) : navigator.clearAppBadge()).catch(() => {});
+    if ("setAppBadge" in navigator)
+      void (totalUnread.value > 0 ? navigator.setAppBadge(totalUnread.value) : navigator.clearAppBadge()).catch(
+        () => {},
+      );
   }, [totalUnread.value]);
   const close = () => setDialog(null);
   return (
@@ -49,7 +52,13 @@ export function ChatPage() {
           <button type="button" onClick={() => setDialog("new-group")}>
             New group
           </button>
-          <button type="button" class="icon" aria-label="Search messages" title="Search messages" onClick={() => setDialog("search")}>
+          <button
+            type="button"
+            class="icon"
+            aria-label="Search messages"
+            title="Search messages"
+            onClick={() => setDialog("search")}
+          >
             🔍
           </button>
         </div>
@@ -110,7 +119,14 @@ function AccountMenu(props: { onOpen: (d: DialogName) => void }) {
   );
   return (
     <div class="menu">
-      <button type="button" class="icon account" aria-label="Account menu" aria-haspopup="menu" aria-expanded={open} popovertarget="account-menu">
+      <button
+        type="button"
+        class="icon account"
+        aria-label="Account menu"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        popovertarget="account-menu"
+      >
         <Avatar person={user} size={32} decorative />
       </button>
       <div role="menu" id="account-menu" class="menu-list" popover="auto" ref={list}>
@@ -142,7 +158,10 @@ function ConnectionBanner() {
   const waiting = outbox.value.filter((o) => o.state === "sending").length;
   return (
     <p class="banner offline" role="status">
-      {s === "connecting" ? "Connecting…" : "You are offline."} {waiting > 0 ? `${waiting} message${waiting > 1 ? "s" : ""} will be sent when the connection is back.` : "Messages you write will be sent when the connection is back."}
+      {s === "connecting" ? "Connecting…" : "You are offline."}{" "}
+      {waiting > 0
+        ? `${waiting} message${waiting > 1 ? "s" : ""} will be sent when the connection is back.`
+        : "Messages you write will be sent when the connection is back."}
     </p>
   );
 }

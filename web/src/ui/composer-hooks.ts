@@ -26,7 +26,13 @@ export function useDraft(conversationId: string, editing: boolean) {
 export function useMentions(members: Member[] | undefined, mayMentionEveryone: boolean) {
   const [mention, setMention] = useState<MentionQuery | null>(null);
   const [selected, setSelected] = useState(0);
-  const suggestions: Mentionable[] = mention ? mentionSuggestions(mention.query, (members ?? []).map((m) => m.user), mayMentionEveryone) : [];
+  const suggestions: Mentionable[] = mention
+    ? mentionSuggestions(
+        mention.query,
+        (members ?? []).map((m) => m.user),
+        mayMentionEveryone,
+      )
+    : [];
   return {
     suggestions,
     selected,

@@ -8,7 +8,6 @@ import { checkSend } from "../app/compose.ts";
 import { useAutoGrow, useDraft, useMentions } from "./composer-hooks.ts";
 import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";
 
-
 /**
  * Where messages are written. Enter sends, Shift+Enter starts a new line, Up on an empty box edits my
  * last message, Esc cancels a reply or an edit. The draft is kept per conversation across reloads.
@@ -126,7 +125,11 @@ export function Composer(props: {
     }
   };
 
-  const context = editing ? { label: "Editing your message", text: editing.text } : replyTo ? { label: `Replying to ${replyTo.sender.displayName}`, text: replyTo.text } : null;
+  const context = editing
+    ? { label: "Editing your message", text: editing.text }
+    : replyTo
+      ? { label: `Replying to ${replyTo.sender.displayName}`, text: replyTo.text }
+      : null;
   return (
     <form
       class="composer"
@@ -145,7 +148,11 @@ export function Composer(props: {
           </button>
         </div>
       )}
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {mine.length > 0 && (
         <ul class="uploads" aria-label="Files to send">
           {mine.map((u) => (
@@ -158,7 +165,12 @@ export function Composer(props: {
               ) : (
                 <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
               )}
-              <button type="button" class="icon" aria-label={u.attachment || u.error ? `Remove ${u.name}` : `Cancel ${u.name}`} onClick={() => (u.attachment || u.error ? removeUpload(u.key) : u.cancel())}>
+              <button
+                type="button"
+                class="icon"
+                aria-label={u.attachment || u.error ? `Remove ${u.name}` : `Cancel ${u.name}`}
+                onClick={() => (u.attachment || u.error ? removeUpload(u.key) : u.cancel())}
+              >
                 ✕
               </button>
             </li>
@@ -178,14 +190,25 @@ export function Composer(props: {
           }}
         />
         {!editing && (
-          <button type="button" class="icon attach" aria-label="Attach files" title="Attach files" onClick={() => fileInput.current?.click()}>
+          <button
+            type="button"
+            class="icon attach"
+            aria-label="Attach files"
+            title="Attach files"
+            onClick={() => fileInput.current?.click()}
+          >
             📎
           </button>
         )}
         {mentions.suggestions.length > 0 && (
           <ul class="mention-list" role="listbox" aria-label="People to mention">
             {mentions.suggestions.map((u, i) => (
-              <li key={u.username} role="option" aria-selected={i === mentions.selected} onMouseDown={(e) => (e.preventDefault(), pickMention(u.username))}>
+              <li
+                key={u.username}
+                role="option"
+                aria-selected={i === mentions.selected}
+                onMouseDown={(e) => (e.preventDefault(), pickMention(u.username))}
+              >
                 <strong>{u.displayName}</strong> <small class="hint">@{u.username}</small>
               </li>
             ))}
@@ -210,7 +233,11 @@ export function Composer(props: {
             for (const f of pasted) startUpload(conversationId, f);
           }}
         />
-        <button type="submit" class="primary" disabled={saving || (!draft.text.trim() && (Boolean(editing) || !filesReady))}>
+        <button
+          type="submit"
+          class="primary"
+          disabled={saving || (!draft.text.trim() && (Boolean(editing) || !filesReady))}
+        >
           {editing ? "Save" : "Send"}
         </button>
       </div>

@@ -17,10 +17,22 @@ export function ConversationList(props: { openId: string | null }) {
   return (
     <nav class="conversations" aria-label="Conversations">
       <div class="search">
-        <input type="search" placeholder="Search conversations" aria-label="Search conversations" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <input
+          type="search"
+          placeholder="Search conversations"
+          aria-label="Search conversations"
+          value={filter}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+        />
       </div>
       {shown.length === 0 && (
-        <p class="empty hint">{q ? "No conversation matches." : listLoaded.value ? "No conversations yet. Start one with New chat." : "Loading…"}</p>
+        <p class="empty hint">
+          {q
+            ? "No conversation matches."
+            : listLoaded.value
+              ? "No conversations yet. Start one with New chat."
+              : "Loading…"}
+        </p>
       )}
       <ul>
         {shown.map((c) => (
@@ -33,7 +45,9 @@ export function ConversationList(props: { openId: string | null }) {
 
 function matches(c: Conversation, q: string): boolean {
   if (conversationTitle(c).toLowerCase().includes(q)) return true;
-  return c.members.some((m) => m.user.displayName.toLowerCase().includes(q) || m.user.username.toLowerCase().includes(q));
+  return c.members.some(
+    (m) => m.user.displayName.toLowerCase().includes(q) || m.user.username.toLowerCase().includes(q),
+  );
 }
 
 function ConversationRow(props: { c: Conversation; active: boolean }) {
@@ -64,8 +78,14 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
         }}
       >
         <span class="avatar-wrap">
-          {person ? <Avatar person={person} size={44} decorative /> : <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={44} />}
-          {status === "online" || status === "away" ? <span class={`dot ${status}`} role="img" aria-label={status === "online" ? "Online" : "Away"} /> : null}
+          {person ? (
+            <Avatar person={person} size={44} decorative />
+          ) : (
+            <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={44} />
+          )}
+          {status === "online" || status === "away" ? (
+            <span class={`dot ${status}`} role="img" aria-label={status === "online" ? "Online" : "Away"} />
+          ) : null}
         </span>
         <span class="row-main">
           <span class="row-top">
@@ -74,14 +94,26 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
           </span>
           <span class="row-bottom">
             <span class="row-preview">{preview}</span>
-            {c.mutedUntil && <span aria-label="Muted" title="Muted">🔕</span>}
-            {c.mentionCount > 0 && <span class="badge mention" aria-label={`${c.mentionCount} mentioning you`}>@</span>}
+            {c.mutedUntil && (
+              <span aria-label="Muted" title="Muted">
+                🔕
+              </span>
+            )}
+            {c.mentionCount > 0 && (
+              <span class="badge mention" aria-label={`${c.mentionCount} mentioning you`}>
+                @
+              </span>
+            )}
             {c.unreadCount > 0 && (
               <span class={`badge${c.mutedUntil ? " muted" : ""}`} aria-label={`${c.unreadCount} unread`}>
                 {c.unreadCount > 99 ? "99+" : c.unreadCount}
               </span>
             )}
-            {c.unreadCount === 0 && c.markedUnread && <span class="badge" aria-label="Marked unread">&nbsp;</span>}
+            {c.unreadCount === 0 && c.markedUnread && (
+              <span class="badge" aria-label="Marked unread">
+                &nbsp;
+              </span>
+            )}
           </span>
         </span>
       </a>

@@ -65,7 +65,12 @@ export function ConversationView(props: { id: string }) {
     };
   }, [jump, props.id]);
 
-  if (!c) return <section class="conversation empty-state"><p class="hint">This conversation is not available.</p></section>;
+  if (!c)
+    return (
+      <section class="conversation empty-state">
+        <p class="hint">This conversation is not available.</p>
+      </section>
+    );
   const title = conversationTitle(c);
   const person = otherPerson(c);
   const t = timelines.value.get(c.id);
@@ -86,13 +91,25 @@ export function ConversationView(props: { id: string }) {
         <button type="button" class="icon back" aria-label="Back to conversations" onClick={() => navigate("/")}>
           ←
         </button>
-        {person ? <Avatar person={person} size={36} decorative /> : <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={36} />}
+        {person ? (
+          <Avatar person={person} size={36} decorative />
+        ) : (
+          <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={36} />
+        )}
         <div class="head-title">
           <h2>{title}</h2>
-          <small class="hint">{person ? presenceLine(person.id, person.username) : `${c.members.length} members`}</small>
+          <small class="hint">
+            {person ? presenceLine(person.id, person.username) : `${c.members.length} members`}
+          </small>
         </div>
         {c.mutedUntil ? (
-          <button type="button" class="icon" aria-label="Unmute" title={c.mutedUntil.startsWith("9999") ? "Muted until you unmute" : `Muted until ${fullTime(c.mutedUntil)}`} onClick={() => void setMuted(c.id, null).catch((err) => setError(err.message))}>
+          <button
+            type="button"
+            class="icon"
+            aria-label="Unmute"
+            title={c.mutedUntil.startsWith("9999") ? "Muted until you unmute" : `Muted until ${fullTime(c.mutedUntil)}`}
+            onClick={() => void setMuted(c.id, null).catch((err) => setError(err.message))}
+          >
             🔕
           </button>
         ) : (
@@ -119,7 +136,9 @@ export function ConversationView(props: { id: string }) {
           value={c.pushLevelDefault ? "default" : c.pushLevel}
           onChange={(e) => {
             const v = e.currentTarget.value;
-            void setPushLevel(c.id, v === "default" ? null : (v as "all" | "mentions" | "none")).catch((err) => setError(err.message));
+            void setPushLevel(c.id, v === "default" ? null : (v as "all" | "mentions" | "none")).catch((err) =>
+              setError(err.message),
+            );
           }}
         >
           <option value="default">{`${c.type === "direct" ? "📣" : "@"} Notify: as usual (${c.type === "direct" ? "all messages" : "mentions"})`}</option>
@@ -127,7 +146,18 @@ export function ConversationView(props: { id: string }) {
           <option value="mentions">@ Notify: mentions only</option>
           <option value="none">∅ Notify: nothing</option>
         </select>
-        <button type="button" class="icon" aria-label="Mark as unread" title="Mark as unread" onClick={() => void markUnread(c.id).then(() => navigate("/"), (err) => setError(err.message))}>
+        <button
+          type="button"
+          class="icon"
+          aria-label="Mark as unread"
+          title="Mark as unread"
+          onClick={() =>
+            void markUnread(c.id).then(
+              () => navigate("/"),
+              (err) => setError(err.message),
+            )
+          }
+        >
           ●
         </button>
         {c.type === "group" && (
@@ -138,7 +168,11 @@ export function ConversationView(props: { id: string }) {
       </header>
       {panel && <GroupPanel c={c} onClose={() => setPanel(false)} />}
       {forwarding && <ForwardDialog m={forwarding} onClose={() => setForwarding(null)} />}
-      {error && <p class="error banner" role="alert">{error}</p>}
+      {error && (
+        <p class="error banner" role="alert">
+          {error}
+        </p>
+      )}
       <Timeline c={c} onReply={setReplyTo} onEdit={setEditing} onForward={setForwarding} />
       <TypingLine c={c} />
       {c.can.post === false ? (
@@ -159,11 +193,19 @@ export function ConversationView(props: { id: string }) {
   );
 }
 
-function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdit: (m: Message) => void; onForward: (m: Message) => void }) {
+function Timeline(props: {
+  c: Conversation;
+  onReply: (m: Message) => void;
+  onEdit: (m: Message) => void;
+  onForward: (m: Message) => void;
+}) {
   const { c } = props;
   const t = timelines.value.get(c.id);
   const messages = t?.messages ?? [];
-  const pending = outbox.value.filter((o) => o.conversationId === c.id && !messages.some((m) => m.clientId === o.clientId && m.sender.id === me.value?.id));
+  const pending = outbox.value.filter(
+    (o) =>
+      o.conversationId === c.id && !messages.some((m) => m.clientId === o.clientId && m.sender.id === me.value?.id),
+  );
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const beforeLoad = useRef<{ height: number; top: number } | null>(null);
@@ -228,7 +270,11 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
   let lastDay: string | null = null;
   const day = (at: string, key: string) => {
     if (lastDay && sameDay(lastDay, at)) return;
-    items.push(<li key={`day-${key}`} class="day" role="separator"><span>{dayLabel(at)}</span></li>);
+    items.push(
+      <li key={`day-${key}`} class="day" role="separator">
+        <span>{dayLabel(at)}</span>
+      </li>,
+    );
     lastDay = at;
     prev = null;
   };
@@ -239,27 +285,66 @@ function Timeline(props: { c: Conversation; onReply: (m: Message) => void; onEdi
     while (n < notices.length && (at === null || notices[n]!.createdAt <= at)) {
       const notice = notices[n++]!;
       day(notice.createdAt, notice.id);
-      items.push(<li key={`notice-${notice.id}`} class="notice">{noticeText(notice, me.value?.id)}</li>);
+      items.push(
+        <li key={`notice-${notice.id}`} class="notice">
+          {noticeText(notice, me.value?.id)}
+        </li>,
+      );
       prev = null;
     }
   };
   for (const m of messages) {
     noticesUntil(m.createdAt);
     day(m.createdAt, m.id);
-    if (m.id === firstUnreadId) items.push(<li key="new" class="new-divider" role="separator"><span>New messages</span></li>);
-    const continued = prev !== null && prev.sender.id === m.sender.id && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS && m.id !== firstUnreadId;
-    items.push(<MessageItem key={m.id} m={m} c={c} continued={continued} lastOwn={m.id === lastOwnId && pending.length === 0} order={order} replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null} onReply={props.onReply} onEdit={props.onEdit} onForward={props.onForward} />);
+    if (m.id === firstUnreadId)
+      items.push(
+        <li key="new" class="new-divider" role="separator">
+          <span>New messages</span>
+        </li>,
+      );
+    const continued =
+      prev !== null &&
+      prev.sender.id === m.sender.id &&
+      Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS &&
+      m.id !== firstUnreadId;
+    items.push(
+      <MessageItem
+        key={m.id}
+        m={m}
+        c={c}
+        continued={continued}
+        lastOwn={m.id === lastOwnId && pending.length === 0}
+        order={order}
+        replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null}
+        onReply={props.onReply}
+        onEdit={props.onEdit}
+        onForward={props.onForward}
+      />,
+    );
     prev = m;
   }
   if (!t?.hasOlder || messages.length > 0) noticesUntil(null);
-  for (const o of pending) items.push(<PendingItem key={o.clientId} o={o} replied={o.replyToId ? (byId.get(o.replyToId) ?? null) : null} />);
+  for (const o of pending)
+    items.push(<PendingItem key={o.clientId} o={o} replied={o.replyToId ? (byId.get(o.replyToId) ?? null) : null} />);
 
   return (
     <div class="timeline-wrap">
-      <div class="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" aria-live="polite" tabIndex={0}>
+      <div
+        class="timeline"
+        ref={scroller}
+        onScroll={onScroll}
+        role="log"
+        aria-label="Messages"
+        aria-live="polite"
+        tabIndex={0}
+      >
         {t?.loading && <p class="hint loading">Loading messages…</p>}
-        {t && !t.hasOlder && messages.length > 0 && <p class="hint start">This is the beginning of the conversation.</p>}
-        {t && !t.loading && !t.failed && messages.length === 0 && pending.length === 0 && <p class="hint start">No messages yet. Say hello!</p>}
+        {t && !t.hasOlder && messages.length > 0 && (
+          <p class="hint start">This is the beginning of the conversation.</p>
+        )}
+        {t && !t.loading && !t.failed && messages.length === 0 && pending.length === 0 && (
+          <p class="hint start">No messages yet. Say hello!</p>
+        )}
         <ol>{items}</ol>
       </div>
       {unseen > 0 && (
@@ -288,10 +373,18 @@ function presenceLine(userId: string, username: string): string {
 }
 
 function TypingLine(props: { c: Conversation }) {
-  const who = [...(typing.value.get(props.c.id)?.keys() ?? [])].map((id) => props.c.members.find((m) => m.user.id === id)?.user.displayName).filter(Boolean);
+  const who = [...(typing.value.get(props.c.id)?.keys() ?? [])]
+    .map((id) => props.c.members.find((m) => m.user.id === id)?.user.displayName)
+    .filter(Boolean);
   return (
     <p class="typing hint" aria-live="polite">
-      {who.length === 0 ? "\u00a0" : who.length === 1 ? `${who[0]} is typing…` : who.length === 2 ? `${who[0]} and ${who[1]} are typing…` : "Several people are typing…"}
+      {who.length === 0
+        ? "\u00a0"
+        : who.length === 1
+          ? `${who[0]} is typing…`
+          : who.length === 2
+            ? `${who[0]} and ${who[1]} are typing…`
+            : "Several people are typing…"}
     </p>
   );
 }
@@ -311,6 +404,8 @@ function noticeText(n: Notice, myId: string | undefined): string {
     case "member.removed":
       return same ? `${name(n.subject)} left` : `${actor} removed ${subject}`;
     case "member.role-changed":
-      return n.actor ? `${actor} changed ${n.subject?.id === myId ? "your" : `${n.subject?.displayName ?? "someone"}'s`} role` : `${name(n.subject)} now owns the group`;
+      return n.actor
+        ? `${actor} changed ${n.subject?.id === myId ? "your" : `${n.subject?.displayName ?? "someone"}'s`} role`
+        : `${name(n.subject)} now owns the group`;
   }
 }

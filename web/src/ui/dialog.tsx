@@ -11,7 +11,9 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
     const d = ref.current!;
     d.showModal();
     // Start on the first field to fill in; a menu closing as the dialog opens would otherwise take focus back.
-    const first = () => d.querySelector<HTMLElement>("input:not([type=hidden]):not([hidden]), textarea, select") ?? d.querySelector<HTMLElement>("button");
+    const first = () =>
+      d.querySelector<HTMLElement>("input:not([type=hidden]):not([hidden]), textarea, select") ??
+      d.querySelector<HTMLElement>("button");
     requestAnimationFrame(() => d.open && !d.contains(document.activeElement) && first()?.focus());
     first()?.focus();
     const closed = () => props.onClose();
@@ -30,7 +32,12 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
     };
   }, []);
   return (
-    <dialog ref={ref} class={props.wide ? "wide" : undefined} aria-labelledby="dialog-title" onClick={(e) => e.target === ref.current && ref.current?.close()}>
+    <dialog
+      ref={ref}
+      class={props.wide ? "wide" : undefined}
+      aria-labelledby="dialog-title"
+      onClick={(e) => e.target === ref.current && ref.current?.close()}
+    >
       <div class="dialog-body">
         <header class="dialog-head">
           <h2 id="dialog-title">{props.title}</h2>

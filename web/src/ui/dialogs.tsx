@@ -30,7 +30,11 @@ export function NewChatDialog(props: { onClose: () => void }) {
   return (
     <Dialog title="New chat" onClose={props.onClose}>
       <PeoplePicker onPick={pick} autoFocus label="Who do you want to talk to?" />
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </Dialog>
   );
 }
@@ -43,7 +47,10 @@ export function NewGroupDialog(props: { onClose: () => void }) {
         fields={[{ name: "title", label: "Group name", maxLength: 100 }]}
         submit="Create group"
         onSubmit={async (v) => {
-          const c = await createGroup(v.title!, chosen.map((p) => p.id));
+          const c = await createGroup(
+            v.title!,
+            chosen.map((p) => p.id),
+          );
           props.onClose();
           navigate(`/c/${c.id}`);
         }}
@@ -54,7 +61,12 @@ export function NewGroupDialog(props: { onClose: () => void }) {
               <li key={p.id}>
                 <Avatar person={p} size={22} decorative />
                 {p.displayName}
-                <button type="button" class="icon" aria-label={`Remove ${p.displayName}`} onClick={() => setChosen(chosen.filter((x) => x.id !== p.id))}>
+                <button
+                  type="button"
+                  class="icon"
+                  aria-label={`Remove ${p.displayName}`}
+                  onClick={() => setChosen(chosen.filter((x) => x.id !== p.id))}
+                >
                   ✕
                 </button>
               </li>
@@ -97,7 +109,11 @@ export function ProfileDialog(props: { onClose: () => void }) {
           setSaved("Profile saved.");
         }}
       >
-        {saved && <p class="ok" role="status">{saved}</p>}
+        {saved && (
+          <p class="ok" role="status">
+            {saved}
+          </p>
+        )}
       </Form>
       <h3>Passkeys</h3>
       <Passkeys />
@@ -120,7 +136,10 @@ function DeleteAccount() {
   return (
     <details class="section danger-zone">
       <summary>Delete my account</summary>
-      <p class="hint">Your profile, sign-in data and devices are erased and you leave every group. Messages you sent stay with the people who got them, from "Deleted user".</p>
+      <p class="hint">
+        Your profile, sign-in data and devices are erased and you leave every group. Messages you sent stay with the
+        people who got them, from "Deleted user".
+      </p>
       <Form
         fields={[
           user.hasPassword
@@ -141,11 +160,30 @@ function DeleteAccount() {
 function PasswordForm() {
   const [done, setDone] = useState(false);
   const has = me.value?.hasPassword ?? true;
-  const newPassword = { name: "newPassword", label: "New password", type: "password" as const, autocomplete: "new-password", minLength: instance.value?.passwordMinLength ?? 8, maxLength: 256 };
+  const newPassword = {
+    name: "newPassword",
+    label: "New password",
+    type: "password" as const,
+    autocomplete: "new-password",
+    minLength: instance.value?.passwordMinLength ?? 8,
+    maxLength: 256,
+  };
   return (
     <Form
       key={String(has)}
-      fields={has ? [{ name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password" }, newPassword] : [newPassword]}
+      fields={
+        has
+          ? [
+              {
+                name: "currentPassword",
+                label: "Current password",
+                type: "password",
+                autocomplete: "current-password",
+              },
+              newPassword,
+            ]
+          : [newPassword]
+      }
       submit={has ? "Change password" : "Set password"}
       onSubmit={async (v) => {
         setDone(false);
@@ -154,7 +192,13 @@ function PasswordForm() {
         setDone(true);
       }}
     >
-      {done && <p class="ok" role="status">{has ? "Password changed. Your other devices were signed out." : "Password set. Your other devices were signed out."}</p>}
+      {done && (
+        <p class="ok" role="status">
+          {has
+            ? "Password changed. Your other devices were signed out."
+            : "Password set. Your other devices were signed out."}
+        </p>
+      )}
     </Form>
   );
 }
@@ -162,9 +206,18 @@ function PasswordForm() {
 function Sessions() {
   const [list, setList] = useState<SessionInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = () => api<{ sessions: SessionInfo[] }>("GET", "/me/sessions").then((r) => setList(r.sessions), (e) => setError(e.message));
+  const load = () =>
+    api<{ sessions: SessionInfo[] }>("GET", "/me/sessions").then(
+      (r) => setList(r.sessions),
+      (e) => setError(e.message),
+    );
   useEffect(() => void load(), []);
-  if (error) return <p class="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!list) return <p class="hint">Loading…</p>;
   return (
     <ul class="sessions">
@@ -178,7 +231,12 @@ function Sessions() {
             </small>
           </div>
           {!s.current && (
-            <button type="button" onClick={() => api("DELETE", `/me/sessions/${encodeURIComponent(s.id)}`).then(load, (e) => setError(e.message))}>
+            <button
+              type="button"
+              onClick={() =>
+                api("DELETE", `/me/sessions/${encodeURIComponent(s.id)}`).then(load, (e) => setError(e.message))
+              }
+            >
               Sign out
             </button>
           )}
@@ -205,7 +263,13 @@ export function SettingsDialog(props: { onClose: () => void }) {
         <legend>Theme</legend>
         {options.map((o) => (
           <label key={o.value}>
-            <input type="radio" name="theme" value={o.value} checked={theme.value === o.value} onChange={() => (theme.value = o.value)} />
+            <input
+              type="radio"
+              name="theme"
+              value={o.value}
+              checked={theme.value === o.value}
+              onChange={() => (theme.value = o.value)}
+            />
             {o.label}
           </label>
         ))}
@@ -217,23 +281,43 @@ export function SettingsDialog(props: { onClose: () => void }) {
 function Privacy() {
   const user = me.value!;
   const [error, setError] = useState<string | null>(null);
-  const set = (patch: Partial<User>) => api<{ user: User }>("PATCH", "/me", patch).then((r) => ((me.value = r.user), setError(null)), (e) => setError(e.message));
+  const set = (patch: Partial<User>) =>
+    api<{ user: User }>("PATCH", "/me", patch).then(
+      (r) => ((me.value = r.user), setError(null)),
+      (e) => setError(e.message),
+    );
   return (
     <fieldset class="choices">
       <legend>Privacy</legend>
       <label>
-        <input type="checkbox" checked={!user.hideLastSeen} onChange={(e) => void set({ hideLastSeen: !e.currentTarget.checked })} />
+        <input
+          type="checkbox"
+          checked={!user.hideLastSeen}
+          onChange={(e) => void set({ hideLastSeen: !e.currentTarget.checked })}
+        />
         Show when I was last online
       </label>
       <label>
-        <input type="checkbox" checked={user.sendReadReceipts !== false} onChange={(e) => void set({ sendReadReceipts: e.currentTarget.checked })} />
+        <input
+          type="checkbox"
+          checked={user.sendReadReceipts !== false}
+          onChange={(e) => void set({ sendReadReceipts: e.currentTarget.checked })}
+        />
         Send read receipts (when off, I see nobody's either)
       </label>
       <label>
-        <input type="checkbox" checked={user.discoverable !== false} onChange={(e) => void set({ discoverable: e.currentTarget.checked })} />
+        <input
+          type="checkbox"
+          checked={user.discoverable !== false}
+          onChange={(e) => void set({ discoverable: e.currentTarget.checked })}
+        />
         Let people find me by name (when off, only by my exact username)
       </label>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </fieldset>
   );
 }
@@ -243,7 +327,11 @@ export function InviteDialog(props: { onClose: () => void }) {
   return (
     <Dialog title="Invite someone" onClose={props.onClose}>
       <p class="hint">A link for one person, valid for seven days.</p>
-      <Form fields={[]} submit="Create invite link" onSubmit={async () => setInvite((await api<{ invite: Invite }>("POST", "/admin/invites", {})).invite)}>
+      <Form
+        fields={[]}
+        submit="Create invite link"
+        onSubmit={async () => setInvite((await api<{ invite: Invite }>("POST", "/admin/invites", {})).invite)}
+      >
         {invite && (
           <p class="invite">
             <input readOnly value={invite.url} aria-label="Invite link" onFocus={(e) => e.currentTarget.select()} />

@@ -16,13 +16,29 @@ export function ExportButton(props: { path: string; label: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!job || job.status !== "running") return;
-    const timer = setTimeout(() => api<{ export: ExportJob }>("GET", `/exports/${job.id}`).then((r) => setJob(r.export), (e) => setError(e.message)), 400);
+    const timer = setTimeout(
+      () =>
+        api<{ export: ExportJob }>("GET", `/exports/${job.id}`).then(
+          (r) => setJob(r.export),
+          (e) => setError(e.message),
+        ),
+      400,
+    );
     return () => clearTimeout(timer);
   }, [job]);
   return (
     <div class="export">
       {(!job || job.status !== "running") && (
-        <button type="button" onClick={() => (setError(null), api<{ export: ExportJob }>("POST", props.path).then((r) => setJob(r.export), (e) => setError(e.message)))}>
+        <button
+          type="button"
+          onClick={() => (
+            setError(null),
+            api<{ export: ExportJob }>("POST", props.path).then(
+              (r) => setJob(r.export),
+              (e) => setError(e.message),
+            )
+          )}
+        >
           {props.label}
         </button>
       )}
@@ -37,7 +53,11 @@ export function ExportButton(props: { path: string; label: string }) {
           Download the archive ({formatSize(job.total)}): data.json, files and index.html to open in a browser
         </a>
       )}
-      {job?.status === "failed" && <p class="error" role="alert">The export failed. Try again, or ask the administrator to look at the server's log.</p>}
+      {job?.status === "failed" && (
+        <p class="error" role="alert">
+          The export failed. Try again, or ask the administrator to look at the server's log.
+        </p>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}

@@ -11,7 +11,9 @@ import { Dialog } from "./dialog.tsx";
 export function ForwardDialog(props: { m: Message; onClose: () => void }) {
   const [q, setQ] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const targets = sortedConversations.value.filter((c) => c.can.post !== false && conversationTitle(c).toLowerCase().includes(q.trim().toLowerCase()));
+  const targets = sortedConversations.value.filter(
+    (c) => c.can.post !== false && conversationTitle(c).toLowerCase().includes(q.trim().toLowerCase()),
+  );
   return (
     <Dialog title="Forward message" onClose={props.onClose}>
       <blockquote class="reply-quote">
@@ -19,9 +21,19 @@ export function ForwardDialog(props: { m: Message; onClose: () => void }) {
       </blockquote>
       <label class="field">
         <span>Forward to</span>
-        <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} placeholder="Conversation" autoComplete="off" />
+        <input
+          type="search"
+          value={q}
+          onInput={(e) => setQ(e.currentTarget.value)}
+          placeholder="Conversation"
+          autoComplete="off"
+        />
       </label>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <ul class="people" aria-label="Conversations to forward to">
         {targets.map((c) => (
           <li key={c.id}>

@@ -1,5 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type AdjustableRight, type Conversation, type GroupInvite, type Member, type Message, type Role } from "../app/api.ts";
+import {
+  api,
+  type AdjustableRight,
+  type Conversation,
+  type GroupInvite,
+  type Member,
+  type Message,
+  type Role,
+} from "../app/api.ts";
 import { changeConversation, deleteConversation, leaveConversation, setPinned } from "../app/chat-commands.ts";
 import { previewText } from "../app/markdown.ts";
 import { me, navigate } from "../app/state.ts";
@@ -16,12 +24,26 @@ const rank: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 export function GroupPanel(props: { c: Conversation; onClose: () => void }) {
   const { c } = props;
   const [error, setError] = useState<string | null>(null);
-  const run = (p: Promise<unknown>) => p.then(() => setError(null), (err) => setError(err.message));
+  const run = (p: Promise<unknown>) =>
+    p.then(
+      () => setError(null),
+      (err) => setError(err.message),
+    );
   return (
     <Dialog title="Group info" onClose={props.onClose} wide>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {c.can.editInfo ? (
-        <AvatarEditor current={<GroupAvatar id={c.id} title={c.title ?? ""} avatarUrl={c.avatarUrl} size={56} />} hasPicture={Boolean(c.avatarUrl)} path={`/conversations/${c.id}/avatar`} label="Choose the group's picture" onSaved={() => {}} />
+        <AvatarEditor
+          current={<GroupAvatar id={c.id} title={c.title ?? ""} avatarUrl={c.avatarUrl} size={56} />}
+          hasPicture={Boolean(c.avatarUrl)}
+          path={`/conversations/${c.id}/avatar`}
+          label="Choose the group's picture"
+          onSaved={() => {}}
+        />
       ) : (
         <GroupAvatar id={c.id} title={c.title ?? ""} avatarUrl={c.avatarUrl} size={56} />
       )}
@@ -46,7 +68,11 @@ export function GroupPanel(props: { c: Conversation; onClose: () => void }) {
       {c.can.addMembers && (
         <details class="section">
           <summary>Add people</summary>
-          <PeoplePicker label="Add a member" exclude={c.members.map((m) => m.user.id)} onPick={(p) => run(changeConversation(c.id, "POST", "/members", { userId: p.id }))} />
+          <PeoplePicker
+            label="Add a member"
+            exclude={c.members.map((m) => m.user.id)}
+            onPick={(p) => run(changeConversation(c.id, "POST", "/members", { userId: p.id }))}
+          />
         </details>
       )}
       {c.can.addMembers && <InviteLinks c={c} />}
@@ -56,7 +82,12 @@ export function GroupPanel(props: { c: Conversation; onClose: () => void }) {
         <button
           type="button"
           onClick={() => {
-            if (!confirm(c.myRole === "owner" ? "Leave this group? Someone else will become its owner." : "Leave this group?")) return;
+            if (
+              !confirm(
+                c.myRole === "owner" ? "Leave this group? Someone else will become its owner." : "Leave this group?",
+              )
+            )
+              return;
             run(leaveConversation(c.id).then(() => navigate("/")));
           }}
         >
@@ -66,7 +97,10 @@ export function GroupPanel(props: { c: Conversation; onClose: () => void }) {
           <button
             type="button"
             class="destructive"
-            onClick={() => confirm("Delete this group and all its messages for everyone?") && run(deleteConversation(c.id).then(() => navigate("/")))}
+            onClick={() =>
+              confirm("Delete this group and all its messages for everyone?") &&
+              run(deleteConversation(c.id).then(() => navigate("/")))
+            }
           >
             Delete group
           </button>
@@ -90,10 +124,37 @@ function MemberRow(props: { c: Conversation; m: Member; run: (p: Promise<unknown
       {m.role !== "member" && <span class="badge-label">{roleLabel[m.role]}</span>}
       {!self && (
         <span class="member-actions">
-          {c.can.manageRoles && m.role === "member" && <button type="button" onClick={() => run(changeConversation(c.id, "PATCH", sub, { role: "admin" }))}>Make admin</button>}
-          {c.can.manageRoles && m.role === "admin" && <button type="button" onClick={() => run(changeConversation(c.id, "PATCH", sub, { role: "member" }))}>Remove admin</button>}
-          {c.can.transferOwnership && <button type="button" onClick={() => confirm(`Make ${m.user.displayName} the owner? You will be an admin.`) && run(changeConversation(c.id, "POST", "/transfer", { userId: m.user.id }))}>Make owner</button>}
-          {c.can.removeMembers && rank[mine] > rank[m.role] && <button type="button" onClick={() => confirm(`Remove ${m.user.displayName} from the group?`) && run(changeConversation(c.id, "DELETE", sub))}>Remove</button>}
+          {c.can.manageRoles && m.role === "member" && (
+            <button type="button" onClick={() => run(changeConversation(c.id, "PATCH", sub, { role: "admin" }))}>
+              Make admin
+            </button>
+          )}
+          {c.can.manageRoles && m.role === "admin" && (
+            <button type="button" onClick={() => run(changeConversation(c.id, "PATCH", sub, { role: "member" }))}>
+              Remove admin
+            </button>
+          )}
+          {c.can.transferOwnership && (
+            <button
+              type="button"
+              onClick={() =>
+                confirm(`Make ${m.user.displayName} the owner? You will be an admin.`) &&
+                run(changeConversation(c.id, "POST", "/transfer", { userId: m.user.id }))
+              }
+            >
+              Make owner
+            </button>
+          )}
+          {c.can.removeMembers && rank[mine] > rank[m.role] && (
+            <button
+              type="button"
+              onClick={() =>
+                confirm(`Remove ${m.user.displayName} from the group?`) && run(changeConversation(c.id, "DELETE", sub))
+              }
+            >
+              Remove
+            </button>
+          )}
         </span>
       )}
     </li>
@@ -110,7 +171,9 @@ function InviteLinks(props: { c: Conversation }) {
     <details class="section">
       <summary>Invite links</summary>
       <Form
-        fields={[{ name: "maxUses", label: "How many people may use it (empty: no limit)", required: false, maxLength: 5 }]}
+        fields={[
+          { name: "maxUses", label: "How many people may use it (empty: no limit)", required: false, maxLength: 5 },
+        ]}
         submit="Create link"
         onSubmit={async (v) => {
           const maxUses = v.maxUses ? Number(v.maxUses) : null;
@@ -119,13 +182,17 @@ function InviteLinks(props: { c: Conversation }) {
         }}
       />
       <ul class="links-list">
-        {links.filter((l) => l.usable).map((l) => (
-          <li key={l.code}>
-            <input readOnly value={l.url} aria-label="Group invite link" onFocus={(e) => e.currentTarget.select()} />
-            <small class="hint">{l.maxUses ? `${l.uses} of ${l.maxUses} used` : `${l.uses} used`}</small>
-            <button type="button" onClick={() => api("DELETE", `${base}/${l.code}`).then(load)}>Revoke</button>
-          </li>
-        ))}
+        {links
+          .filter((l) => l.usable)
+          .map((l) => (
+            <li key={l.code}>
+              <input readOnly value={l.url} aria-label="Group invite link" onFocus={(e) => e.currentTarget.select()} />
+              <small class="hint">{l.maxUses ? `${l.uses} of ${l.maxUses} used` : `${l.uses} used`}</small>
+              <button type="button" onClick={() => api("DELETE", `${base}/${l.code}`).then(load)}>
+                Revoke
+              </button>
+            </li>
+          ))}
       </ul>
     </details>
   );
@@ -149,8 +216,12 @@ function Rights(props: { c: Conversation; run: (p: Promise<unknown>) => void }) 
     <details class="section">
       <summary>Rights</summary>
       <p>
-        <button type="button" onClick={() => put({ preset: "default" })}>Everyone talks</button>{" "}
-        <button type="button" onClick={() => put({ preset: "announcements" })}>Announcements: only admins post</button>
+        <button type="button" onClick={() => put({ preset: "default" })}>
+          Everyone talks
+        </button>{" "}
+        <button type="button" onClick={() => put({ preset: "announcements" })}>
+          Announcements: only admins post
+        </button>
       </p>
       <table class="rights">
         <tbody>
@@ -158,7 +229,11 @@ function Rights(props: { c: Conversation; run: (p: Promise<unknown>) => void }) 
             <tr key={key}>
               <th scope="row">{label}</th>
               <td>
-                <select aria-label={label} value={c.permissions[key]} onChange={(e) => put({ permissions: { [key]: e.currentTarget.value } })}>
+                <select
+                  aria-label={label}
+                  value={c.permissions[key]}
+                  onChange={(e) => put({ permissions: { [key]: e.currentTarget.value } })}
+                >
                   <option value="member">Everyone</option>
                   <option value="admin">Admins</option>
                   <option value="owner">Only the owner</option>
@@ -175,7 +250,10 @@ function Rights(props: { c: Conversation; run: (p: Promise<unknown>) => void }) 
 function Pins(props: { c: Conversation }) {
   const { c } = props;
   const [pins, setPins] = useState<Message[]>([]);
-  const load = () => api<{ messages: Message[] }>("GET", `/conversations/${encodeURIComponent(c.id)}/pins`).then((r) => setPins(r.messages));
+  const load = () =>
+    api<{ messages: Message[] }>("GET", `/conversations/${encodeURIComponent(c.id)}/pins`).then((r) =>
+      setPins(r.messages),
+    );
   useEffect(() => void load().catch(() => {}), [c.id]);
   if (pins.length === 0) return null;
   return (
@@ -185,7 +263,11 @@ function Pins(props: { c: Conversation }) {
         {pins.map((m) => (
           <li key={m.id}>
             <strong>{m.sender.displayName}</strong> {previewText(m.text).slice(0, 140)}
-            {c.can.pin && <button type="button" class="icon" aria-label="Unpin" onClick={() => setPinned(m, false).then(load)}>✕</button>}
+            {c.can.pin && (
+              <button type="button" class="icon" aria-label="Unpin" onClick={() => setPinned(m, false).then(load)}>
+                ✕
+              </button>
+            )}
           </li>
         ))}
       </ul>

@@ -18,12 +18,18 @@ export function JoinPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<{ group: Preview }>("GET", `/group-invites/${encodeURIComponent(code)}`).then((r) => setPreview(r.group), (err) => setError(err.message));
+    api<{ group: Preview }>("GET", `/group-invites/${encodeURIComponent(code)}`).then(
+      (r) => setPreview(r.group),
+      (err) => setError(err.message),
+    );
   }, [code]);
   const join = async () => {
     setBusy(true);
     try {
-      const { conversation } = await api<{ conversation: Conversation }>("POST", `/group-invites/${encodeURIComponent(code)}/join`);
+      const { conversation } = await api<{ conversation: Conversation }>(
+        "POST",
+        `/group-invites/${encodeURIComponent(code)}/join`,
+      );
       await refreshConversation(conversation.id);
       navigate(`/c/${conversation.id}`, true);
     } catch (err) {
@@ -31,10 +37,22 @@ export function JoinPage() {
       setBusy(false);
     }
   };
-  if (error) return <Card title="This invite link does not work" subtitle={error}><p><a href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>Back to your conversations</a></p></Card>;
+  if (error)
+    return (
+      <Card title="This invite link does not work" subtitle={error}>
+        <p>
+          <a href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+            Back to your conversations
+          </a>
+        </p>
+      </Card>
+    );
   if (!preview) return <Card title="Opening the invite…" />;
   return (
-    <Card title={`Join ${preview.title}`} subtitle={`${preview.memberCount} member${preview.memberCount === 1 ? "" : "s"}`}>
+    <Card
+      title={`Join ${preview.title}`}
+      subtitle={`${preview.memberCount} member${preview.memberCount === 1 ? "" : "s"}`}
+    >
       <div class="join">
         {preview.description && <p>{preview.description}</p>}
         <button type="button" class="primary" disabled={busy} onClick={() => void join()}>

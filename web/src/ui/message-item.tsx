@@ -16,7 +16,11 @@ import { MessageText } from "./message-text.tsx";
 const QUICK = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
 /** How far my message got: in a direct conversation ✓ sent, ✓✓ delivered, read; in a group, who read it. */
-function deliveryState(c: Conversation, m: Message, order: Map<string, number>): { label: string; title?: string; read: boolean } | null {
+function deliveryState(
+  c: Conversation,
+  m: Message,
+  order: Map<string, number>,
+): { label: string; title?: string; read: boolean } | null {
   const mine = order.get(m.id);
   if (mine === undefined) return null;
   const others = c.members.filter((x) => x.user.id !== m.sender.id);
@@ -25,7 +29,8 @@ function deliveryState(c: Conversation, m: Message, order: Map<string, number>):
   const readers = others.filter((x) => reached(got?.get(x.user.id)?.readMessageId));
   if (c.type === "direct") {
     if (readers.length > 0) return { label: "✓✓ Read", read: true };
-    if (others.some((x) => reached(got?.get(x.user.id)?.deliveredMessageId))) return { label: "✓✓ Delivered", read: false };
+    if (others.some((x) => reached(got?.get(x.user.id)?.deliveredMessageId)))
+      return { label: "✓✓ Delivered", read: false };
     return { label: "✓ Sent", read: false };
   }
   if (readers.length === 0) return { label: "✓ Sent", read: false };
@@ -64,7 +69,13 @@ function Attachments(props: { list: Message["attachments"] }) {
     <div class="attachments">
       {props.list.map((a) =>
         IMAGE.has(a.type) ? (
-          <button key={a.id} type="button" class="image-preview" aria-label={`Open image ${a.name}`} onClick={() => setOpen(a)}>
+          <button
+            key={a.id}
+            type="button"
+            class="image-preview"
+            aria-label={`Open image ${a.name}`}
+            onClick={() => setOpen(a)}
+          >
             <img src={a.thumbnailUrl ?? a.url} alt={a.name} loading="lazy" style={previewBox(a)} />
           </button>
         ) : (
@@ -92,7 +103,18 @@ function Attachments(props: { list: Message["attachments"] }) {
 }
 
 function ReplyQuote(props: { m: Message | null }) {
-  return <blockquote class="reply-quote">{props.m ? <><strong>{props.m.sender.displayName}</strong> {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}</> : "an earlier message"}</blockquote>;
+  return (
+    <blockquote class="reply-quote">
+      {props.m ? (
+        <>
+          <strong>{props.m.sender.displayName}</strong>{" "}
+          {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}
+        </>
+      ) : (
+        "an earlier message"
+      )}
+    </blockquote>
+  );
 }
 
 export function MessageItem(props: {
@@ -114,7 +136,11 @@ export function MessageItem(props: {
   // Earlier texts of an edited message, for its author and the group's admins.
   const [versions, setVersions] = useState<Version[] | null>(null);
   const loadVersions = () => earlierVersions(m).then(setVersions);
-  const act = (p: Promise<unknown>) => p.then(() => setError(null), (err) => setError(err instanceof Error ? err.message : String(err)));
+  const act = (p: Promise<unknown>) =>
+    p.then(
+      () => setError(null),
+      (err) => setError(err instanceof Error ? err.message : String(err)),
+    );
   const react = (emoji: string) => {
     setPicking(false);
     act(toggleReaction(m, emoji));
@@ -130,17 +156,32 @@ export function MessageItem(props: {
     }
   };
   return (
-    <li id={`m-${m.id}`} class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}${mentionsMe ? " mentions-me" : ""}`}>
+    <li
+      id={`m-${m.id}`}
+      class={`message${props.continued ? " continued" : ""}${own ? " own" : ""}${mentionsMe ? " mentions-me" : ""}`}
+    >
       <article aria-label={`${m.sender.displayName}, ${fullTime(m.createdAt)}`} tabIndex={0}>
-        <div class="gutter">{props.continued ? <time class="hover-time" dateTime={m.createdAt}>{timeOfDay(m.createdAt)}</time> : <Avatar person={m.sender} size={36} />}</div>
+        <div class="gutter">
+          {props.continued ? (
+            <time class="hover-time" dateTime={m.createdAt}>
+              {timeOfDay(m.createdAt)}
+            </time>
+          ) : (
+            <Avatar person={m.sender} size={36} />
+          )}
+        </div>
         <div class="body">
           {!props.continued && (
             <div class="meta">
               <strong class="sender">{m.sender.displayName}</strong>
-              <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>{timeOfDay(m.createdAt)}</time>
+              <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>
+                {timeOfDay(m.createdAt)}
+              </time>
             </div>
           )}
-          {m.forwardedFrom && !m.deleted && <p class="forwarded hint">↪ Forwarded from {m.forwardedFrom.displayName}</p>}
+          {m.forwardedFrom && !m.deleted && (
+            <p class="forwarded hint">↪ Forwarded from {m.forwardedFrom.displayName}</p>
+          )}
           {m.replyToId && !m.deleted && <ReplyQuote m={props.replied} />}
           {m.deleted ? <p class="deleted">This message was deleted.</p> : m.text && <MessageText text={m.text} />}
           {!m.deleted && m.attachments.length > 0 && <Attachments list={m.attachments} />}
@@ -148,9 +189,19 @@ export function MessageItem(props: {
             <div class="reactions" role="group" aria-label="Reactions">
               {m.reactions.map((r) => {
                 const mine = r.userIds.includes(myId);
-                const names = r.userIds.map((id) => c.members.find((x) => x.user.id === id)?.user.displayName ?? "someone").join(", ");
+                const names = r.userIds
+                  .map((id) => c.members.find((x) => x.user.id === id)?.user.displayName ?? "someone")
+                  .join(", ");
                 return (
-                  <button key={r.emoji} type="button" class={`reaction${mine ? " mine" : ""}`} aria-pressed={mine} aria-label={`${r.emoji} ${r.count}: ${names}`} title={names} onClick={() => react(r.emoji)}>
+                  <button
+                    key={r.emoji}
+                    type="button"
+                    class={`reaction${mine ? " mine" : ""}`}
+                    aria-pressed={mine}
+                    aria-label={`${r.emoji} ${r.count}: ${names}`}
+                    title={names}
+                    onClick={() => react(r.emoji)}
+                  >
                     {r.emoji} <span>{r.count}</span>
                   </button>
                 );
@@ -168,11 +219,22 @@ export function MessageItem(props: {
           )}
           <div class="status">
             {m.editedAt && !m.deleted && (own || c.myRole !== "member") ? (
-              <button type="button" class="link-like hint" title={fullTime(m.editedAt)} aria-expanded={versions !== null} onClick={() => (versions ? setVersions(null) : act(loadVersions()))}>
+              <button
+                type="button"
+                class="link-like hint"
+                title={fullTime(m.editedAt)}
+                aria-expanded={versions !== null}
+                onClick={() => (versions ? setVersions(null) : act(loadVersions()))}
+              >
                 (edited)
               </button>
             ) : (
-              m.editedAt && !m.deleted && <small class="hint" title={fullTime(m.editedAt)}>(edited)</small>
+              m.editedAt &&
+              !m.deleted && (
+                <small class="hint" title={fullTime(m.editedAt)}>
+                  (edited)
+                </small>
+              )
             )}
             {m.pinned && <small class="hint">📌 Pinned</small>}
             {own && !m.deleted && props.lastOwn && <Delivery state={deliveryState(c, m, props.order)} />}
@@ -186,16 +248,53 @@ export function MessageItem(props: {
               ))}
             </ol>
           )}
-          {error && <p class="error" role="alert">{error}</p>}
+          {error && (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          )}
         </div>
         {!m.deleted && (
           <div class="actions" role="group" aria-label="Message actions">
-            {c.can.react && <button type="button" class="icon" aria-label="React" title="React" aria-expanded={picking} onClick={() => setPicking(!picking)}>☺</button>}
-            <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => props.onReply(m)}>↩</button>
-            <button type="button" class="icon" aria-label="Forward" title="Forward" onClick={() => props.onForward(m)}>↪</button>
-            {c.can.pin && <button type="button" class="icon" aria-label={m.pinned ? "Unpin" : "Pin"} title={m.pinned ? "Unpin" : "Pin"} onClick={() => act(setPinned(m, !m.pinned))}>📌</button>}
-            {own && <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => props.onEdit(m)}>✎</button>}
-            {canDelete && <button type="button" class="icon" aria-label="Delete" title="Delete" onClick={() => void remove()}>🗑</button>}
+            {c.can.react && (
+              <button
+                type="button"
+                class="icon"
+                aria-label="React"
+                title="React"
+                aria-expanded={picking}
+                onClick={() => setPicking(!picking)}
+              >
+                ☺
+              </button>
+            )}
+            <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => props.onReply(m)}>
+              ↩
+            </button>
+            <button type="button" class="icon" aria-label="Forward" title="Forward" onClick={() => props.onForward(m)}>
+              ↪
+            </button>
+            {c.can.pin && (
+              <button
+                type="button"
+                class="icon"
+                aria-label={m.pinned ? "Unpin" : "Pin"}
+                title={m.pinned ? "Unpin" : "Pin"}
+                onClick={() => act(setPinned(m, !m.pinned))}
+              >
+                📌
+              </button>
+            )}
+            {own && (
+              <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => props.onEdit(m)}>
+                ✎
+              </button>
+            )}
+            {canDelete && (
+              <button type="button" class="icon" aria-label="Delete" title="Delete" onClick={() => void remove()}>
+                🗑
+              </button>
+            )}
           </div>
         )}
       </article>
@@ -221,12 +320,18 @@ export function PendingItem(props: { o: Outgoing; replied: Message | null }) {
           {o.text && <MessageText text={o.text} />}
           {o.attachments?.length ? <p class="hint">📎 {o.attachments.map((a) => a.name).join(", ")}</p> : null}
           {o.state === "sending" ? (
-            <small class="hint state" role="status">Sending…</small>
+            <small class="hint state" role="status">
+              Sending…
+            </small>
           ) : (
             <p class="state failed" role="alert">
               Not sent: {o.error}{" "}
-              <button type="button" onClick={() => retry(o.clientId)}>Retry</button>{" "}
-              <button type="button" onClick={() => discard(o.clientId)}>Discard</button>
+              <button type="button" onClick={() => retry(o.clientId)}>
+                Retry
+              </button>{" "}
+              <button type="button" onClick={() => discard(o.clientId)}>
+                Discard
+              </button>
             </p>
           )}
         </div>

@@ -7,7 +7,12 @@ export function MessageText(props: { text: string }) {
 }
 
 function block(b: Block, i: number): ComponentChildren {
-  if (b.t === "pre") return <pre key={i}><code>{b.v}</code></pre>;
+  if (b.t === "pre")
+    return (
+      <pre key={i}>
+        <code>{b.v}</code>
+      </pre>
+    );
   if (b.t === "quote") return <blockquote key={i}>{b.c.map(block)}</blockquote>;
   return <p key={i}>{b.c.map(inline)}</p>;
 }

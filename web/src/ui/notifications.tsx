@@ -1,6 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { fullTime } from "../app/format.ts";
-import { disablePush, enablePush, listPushDevices, pushState, removePushDevice, testPushDevice, type PushDevice } from "../app/push.ts";
+import {
+  disablePush,
+  enablePush,
+  listPushDevices,
+  pushState,
+  removePushDevice,
+  testPushDevice,
+  type PushDevice,
+} from "../app/push.ts";
 
 /** The profile's "Notifications": turn them on here, and the devices that get them, each testable and removable. */
 export function Notifications() {
@@ -54,14 +62,22 @@ export function Notifications() {
                 <strong>{d.label}</strong>
                 {d.current && <span class="badge-label">This device</span>}
                 <small class="hint">
-                  {d.service} · {d.lastSuccessAt ? `last delivered ${fullTime(d.lastSuccessAt)}` : `added ${fullTime(d.createdAt)}`}
+                  {d.service} ·{" "}
+                  {d.lastSuccessAt ? `last delivered ${fullTime(d.lastSuccessAt)}` : `added ${fullTime(d.createdAt)}`}
                 </small>
               </div>
               <span class="row-actions">
-                <button type="button" onClick={() => run(testPushDevice(d.id), `A test notification is on its way to ${d.label}.`)}>
+                <button
+                  type="button"
+                  onClick={() => run(testPushDevice(d.id), `A test notification is on its way to ${d.label}.`)}
+                >
                   Send a test
                 </button>
-                <button type="button" aria-label={`Remove ${d.label}`} onClick={() => run(d.current ? disablePush(d.id) : removePushDevice(d.id))}>
+                <button
+                  type="button"
+                  aria-label={`Remove ${d.label}`}
+                  onClick={() => run(d.current ? disablePush(d.id) : removePushDevice(d.id))}
+                >
                   Remove
                 </button>
               </span>

@@ -1,6 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { fullTime } from "../app/format.ts";
-import { addPasskey, listPasskeys, passkeysSupported, removePasskey, removePassword, renamePasskey, type Passkey } from "../app/passkeys.ts";
+import {
+  addPasskey,
+  listPasskeys,
+  passkeysSupported,
+  removePasskey,
+  removePassword,
+  renamePasskey,
+  type Passkey,
+} from "../app/passkeys.ts";
 import { deviceLabel } from "../app/push.ts";
 import { me } from "../app/state.ts";
 import { Form } from "./form.tsx";
@@ -61,7 +69,11 @@ export function Passkeys() {
                     <button type="button" aria-label={`Rename ${p.name}`} onClick={() => setRenaming(p.id)}>
                       Rename
                     </button>
-                    <button type="button" aria-label={`Remove ${p.name}`} onClick={() => confirm(`Remove the passkey "${p.name}"?`) && run(removePasskey(p.id))}>
+                    <button
+                      type="button"
+                      aria-label={`Remove ${p.name}`}
+                      onClick={() => confirm(`Remove the passkey "${p.name}"?`) && run(removePasskey(p.id))}
+                    >
                       Remove
                     </button>
                   </span>
@@ -78,7 +90,14 @@ export function Passkeys() {
       )}
       {dropping && (
         <Form
-          fields={[{ name: "currentPassword", label: "Your current password", type: "password", autocomplete: "current-password" }]}
+          fields={[
+            {
+              name: "currentPassword",
+              label: "Your current password",
+              type: "password",
+              autocomplete: "current-password",
+            },
+          ]}
           submit="Remove my password"
           onSubmit={async (v) => {
             me.value = await removePassword(v.currentPassword!);
@@ -86,7 +105,9 @@ export function Passkeys() {
           }}
         />
       )}
-      {!user.hasPassword && <p class="hint">You sign in with passkeys only. Set a password below to have another way in.</p>}
+      {!user.hasPassword && (
+        <p class="hint">You sign in with passkeys only. Set a password below to have another way in.</p>
+      )}
     </section>
   );
 }

@@ -4,7 +4,12 @@ import { me } from "../app/state.ts";
 import { Avatar } from "./avatar.tsx";
 
 /** A search box over the instance's people; calls onPick with the one chosen. */
-export function PeoplePicker(props: { onPick: (p: Person) => void; exclude?: string[]; label?: string; autoFocus?: boolean }) {
+export function PeoplePicker(props: {
+  onPick: (p: Person) => void;
+  exclude?: string[];
+  label?: string;
+  autoFocus?: boolean;
+}) {
   const [q, setQ] = useState("");
   const [found, setFound] = useState<Person[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -29,9 +34,20 @@ export function PeoplePicker(props: { onPick: (p: Person) => void; exclude?: str
     <div class="picker">
       <label class="field">
         <span>{props.label ?? "Find people"}</span>
-        <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} placeholder="Name or username" autoFocus={props.autoFocus} autoComplete="off" />
+        <input
+          type="search"
+          value={q}
+          onInput={(e) => setQ(e.currentTarget.value)}
+          placeholder="Name or username"
+          autoFocus={props.autoFocus}
+          autoComplete="off"
+        />
       </label>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <ul class="people" aria-label="People found">
         {people.map((p) => (
           <li key={p.id}>

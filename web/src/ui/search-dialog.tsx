@@ -65,12 +65,21 @@ export function SearchDialog(props: { onClose: () => void }) {
       <div class="search-form">
         <label>
           Words to find
-          <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} maxLength={500} autoComplete="off" />
+          <input
+            type="search"
+            value={q}
+            onInput={(e) => setQ(e.currentTarget.value)}
+            maxLength={500}
+            autoComplete="off"
+          />
         </label>
         <div class="search-filters">
           <label>
             In
-            <select value={filters.conversationId ?? ""} onChange={(e) => set({ conversationId: e.currentTarget.value || undefined, senderId: undefined })}>
+            <select
+              value={filters.conversationId ?? ""}
+              onChange={(e) => set({ conversationId: e.currentTarget.value || undefined, senderId: undefined })}
+            >
               <option value="">All conversations</option>
               {list.map((c) => (
                 <option key={c.id} value={c.id}>
@@ -81,7 +90,10 @@ export function SearchDialog(props: { onClose: () => void }) {
           </label>
           <label>
             From
-            <select value={filters.senderId ?? ""} onChange={(e) => set({ senderId: e.currentTarget.value || undefined })}>
+            <select
+              value={filters.senderId ?? ""}
+              onChange={(e) => set({ senderId: e.currentTarget.value || undefined })}
+            >
               <option value="">Anyone</option>
               {people.map(([id, name]) => (
                 <option key={id} value={id}>
@@ -92,14 +104,26 @@ export function SearchDialog(props: { onClose: () => void }) {
           </label>
           <label>
             After
-            <input type="date" value={filters.from ?? ""} onChange={(e) => set({ from: e.currentTarget.value || undefined })} />
+            <input
+              type="date"
+              value={filters.from ?? ""}
+              onChange={(e) => set({ from: e.currentTarget.value || undefined })}
+            />
           </label>
           <label>
             Before
-            <input type="date" value={filters.to ?? ""} onChange={(e) => set({ to: e.currentTarget.value || undefined })} />
+            <input
+              type="date"
+              value={filters.to ?? ""}
+              onChange={(e) => set({ to: e.currentTarget.value || undefined })}
+            />
           </label>
           <label class="check">
-            <input type="checkbox" checked={filters.hasFile ?? false} onChange={(e) => set({ hasFile: e.currentTarget.checked || undefined })} />
+            <input
+              type="checkbox"
+              checked={filters.hasFile ?? false}
+              onChange={(e) => set({ hasFile: e.currentTarget.checked || undefined })}
+            />
             With files
           </label>
         </div>
@@ -128,7 +152,15 @@ export function SearchDialog(props: { onClose: () => void }) {
         </ul>
       )}
       {more && hits && (
-        <button type="button" onClick={() => searchMessages(q, filters, hits.length).then((r) => (setHits([...hits, ...r.results]), setMore(r.more)), (e) => setError(e.message))}>
+        <button
+          type="button"
+          onClick={() =>
+            searchMessages(q, filters, hits.length).then(
+              (r) => (setHits([...hits, ...r.results]), setMore(r.more)),
+              (e) => setError(e.message),
+            )
+          }
+        >
           More results
         </button>
       )}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { tempDir } from "./harness.ts";
+import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
 
@@ -210,6 +210,22 @@ const subscribeDevice = (p: Parley, token: string, d: Device, label = `${d.name}
     label,
   });
 
+/** A metric of the child server, read from /metrics (it answers loopback). */
+async function metric(p: Parley, name: string): Promise<number> {
+  const text = await (await fetch(`${p.server.url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+}
+/**
+ * Pushes queued by what `act` commits. Who gets a push is decided in the turn right after the commit, before
+ * the server handles any later request (this /metrics read included), so this counts exactly what was
+ * decided: no waiting for pushes that must not come.
+ */
+async function queuedBy(p: Parley, act: () => Promise<unknown>): Promise<number> {
+  const before = await metric(p, "parley_push_queued_total");
+  await act();
+  return (await metric(p, "parley_push_queued_total")) - before;
+}
+
 const pushesTo = (d: Device) => received.filter((r) => r.path === `/push/${d.name}`);
 async function waitForPushes(d: Device, n: number, timeoutMs = 10_000): Promise<Received[]> {
   const until = Date.now() + timeoutMs;
@@ -285,7 +301,9 @@ describe("Web Push", () => {
   });
 
   test("a direct message reaches the offline person: signed, encrypted, with title, words, link and badge", async () => {
-    const sent = await say("ana", direct, "Are you **coming** tonight?");
+    let sent!: Awaited<ReturnType<typeof say>>;
+    // Exactly one push is decided on: Ben's. Never the sender.
+    expect(await queuedBy(p, async () => (sent = await say("ana", direct, "Are you **coming** tonight?")))).toBe(1);
     expect(sent.status).toBe(201);
     const [push] = await waitForPushes(benPhone, 1);
     expect(push!.headers["content-encoding"]).toBe("aes128gcm");
@@ -308,29 +326,26 @@ describe("Web Push", () => {
       badge: 1,
       private: false,
     });
-    // Never the sender.
-    await Bun.sleep(300);
     expect(pushesTo(anaPhone)).toHaveLength(0);
   });
 
   test("someone with the app open gets no push; muted and 'nothing' get none; groups default to mentions", async () => {
     const before = { ben: pushesTo(benPhone).length, cat: pushesTo(catPhone).length };
     const socket = await TestSocket.ready(p.server.url, u.ben!.token);
-    await say("ana", direct, "You are here, no push");
+    expect(await queuedBy(p, () => say("ana", direct, "You are here, no push"))).toBe(0);
     await socket.waitForEvents(1);
     // Cat, in the group with the default level, is not pushed for plain messages…
-    await say("ana", group, "Plain group chatter");
-    // …but is for a mention: the sentinel that everything before it had its chance.
-    await say("ana", group, "@cat bring the blanket");
+    expect(await queuedBy(p, () => say("ana", group, "Plain group chatter"))).toBe(0);
+    // …but is for a mention.
+    expect(await queuedBy(p, () => say("ana", group, "@cat bring the blanket"))).toBe(1);
     const catPushes = await waitForPushes(catPhone, before.cat + 1);
     expect((await decrypt(catPhone, catPushes.at(-1)!.body)).body).toBe("Ana: @cat bring the blanket");
     expect((await decrypt(catPhone, catPushes.at(-1)!.body)).title).toBe("Picnic");
-    await Bun.sleep(300);
     expect(pushesTo(benPhone).length).toBe(before.ben);
-    expect(pushesTo(catPhone).length).toBe(before.cat + 1);
     // The app goes to the background (away for longer than PARLEY_PUSH_AWAY_SECONDS, 0 here): pushes resume.
+    // A ping behind the presence frame on the same socket: its pong means the server has Ben away.
     socket.ws.send(JSON.stringify({ type: "presence", status: "away" }));
-    await Bun.sleep(100);
+    await socket.request({ type: "ping", id: "after-away" });
     await say("ana", direct, "Still there?");
     const awayPush = await waitForPushes(benPhone, before.ben + 1);
     expect((await decrypt(benPhone, awayPush.at(-1)!.body)).body).toBe("Still there?");
@@ -345,11 +360,11 @@ describe("Web Push", () => {
     expect(
       (await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.ben!.token, { level: "all" })).status,
     ).toBe(200);
-    await say("ana", direct, "muted, so silent");
-    await say("ana", group, "@cat nothing reaches you now");
+    expect(await queuedBy(p, () => say("ana", direct, "muted, so silent"))).toBe(0);
+    // Ben ("all") only: Cat chose nothing.
+    expect(await queuedBy(p, () => say("ana", group, "@cat nothing reaches you now"))).toBe(1);
     const benPushes = await waitForPushes(benPhone, before.ben + 2);
     expect((await decrypt(benPhone, benPushes.at(-1)!.body)).body).toBe("Ana: @cat nothing reaches you now");
-    await Bun.sleep(300);
     expect(pushesTo(benPhone).length).toBe(before.ben + 2);
     expect(pushesTo(catPhone).length).toBe(before.cat + 1);
     // Back to the defaults.
@@ -374,7 +389,8 @@ describe("Web Push", () => {
     await waitForPushes(gone, 1);
     const tries = await waitForPushes(flaky, 2);
     expect(await decrypt(flaky, tries[1]!.body)).toMatchObject({ body: "Hello Cat" });
-    await Bun.sleep(200);
+    // The answers are recorded after they arrive: wait until nothing is in flight.
+    await waitFor(async () => (await metric(p, "parley_push_queue_depth")) === 0, "the push queue to empty");
     const list = (await p.call("GET", "/api/v1/push/subscriptions", u.cat!.token)).body.subscriptions;
     expect(list.map((s: any) => s.id)).not.toContain(goneSub.id);
     const kept = list.find((s: any) => s.id === flakySub.id);
@@ -402,7 +418,8 @@ describe("Web Push", () => {
     await waitForPushes(slow, 1);
     for (const text of ["two", "three", "four"]) await say("ana", conv, text);
     const pushes = await waitForPushes(slow, 2);
-    await Bun.sleep(900);
+    // Nothing left waiting or in flight: no third push can come.
+    await waitFor(async () => (await metric(p, "parley_push_queue_depth")) === 0, "the push queue to empty");
     expect(pushesTo(slow)).toHaveLength(2);
     expect((await decrypt(slow, pushes[1]!.body)).body).toBe("four");
     expect(pushes[1]!.headers.topic).toBe(pushes[0]!.headers.topic);

@@ -144,6 +144,14 @@ export function collectFrom(
   );
   r.add(
     new Collected(
+      "parley_push_queued_total",
+      "Web Push notifications decided on and queued (a newer one for the same conversation replacing a waiting one counts once).",
+      "counter",
+      () => from.push.stats.queued,
+    ),
+  );
+  r.add(
+    new Collected(
       "parley_push_sent_total",
       "Web Push requests the push services accepted.",
       "counter",

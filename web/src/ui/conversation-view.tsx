@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation, Message, Notice } from "../app/api.ts";
 import { presence, typing, loadReceipts } from "../app/activity.ts";
 import { jumpTo, loadUntil } from "../app/search.ts";
@@ -6,7 +6,9 @@ import { conversations, markRead, timelines } from "../app/chats.ts";
 import { loadHistory } from "../app/chat-history.ts";
 import { conversationTitle, otherPerson } from "../app/chat-display.ts";
 import { markUnread, setMuted, setPushLevel } from "../app/chat-commands.ts";
-import { dayLabel, fullTime, sameDay } from "../app/format.ts";
+import { dayLabel, fullTime } from "../app/format.ts";
+import { firstUnreadId, timelineRows } from "../app/timeline-rows.ts";
+import { useTimelineScroll } from "./timeline-hooks.ts";
 import { outbox } from "../app/outbox.ts";
 import { me, navigate } from "../app/state.ts";
 import { startUpload } from "../app/uploads.ts";
@@ -17,9 +19,6 @@ import { MessageItem, PendingItem } from "./message-item.tsx";
 
 const GroupPanel = lazy(() => import("./group-panel.tsx").then((m) => m.GroupPanel));
 const ForwardDialog = lazy(() => import("./forward-dialog.tsx").then((m) => m.ForwardDialog));
-
-/** Messages from one person within this long of each other read as one block. */
-const GROUP_WITHIN_MS = 5 * 60_000;
 
 export function ConversationView(props: { id: string }) {
   const c = conversations.value.get(props.id);
@@ -206,124 +205,80 @@ function Timeline(props: {
     (o) =>
       o.conversationId === c.id && !messages.some((m) => m.clientId === o.clientId && m.sender.id === me.value?.id),
   );
-  const scroller = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const beforeLoad = useRef<{ height: number; top: number } | null>(null);
-  const [unseen, setUnseen] = useState(0);
   // Where "New messages" goes: fixed when the conversation opens, from its unread count then.
-  const [firstUnreadId, setFirstUnreadId] = useState<string | null>(null);
+  const [firstUnread, setFirstUnread] = useState<string | null>(null);
   const unreadAtOpen = useRef<number | null>(null);
+  const scroll = useTimelineScroll({
+    conversationId: c.id,
+    tail: [messages.at(-1)?.id, messages.length, pending.length],
+    onAtBottom: () => {
+      if (c.unreadCount > 0) void markRead(c.id);
+    },
+    loadOlder: t?.hasOlder && !t.loading ? () => loadHistory(c.id, true) : null,
+  });
 
   useEffect(() => {
     unreadAtOpen.current = c.unreadCount;
-    setFirstUnreadId(null);
-    atBottom.current = true;
-    setUnseen(0);
+    setFirstUnread(null);
   }, [c.id]);
 
   useEffect(() => {
     const n = unreadAtOpen.current;
     if (n === null || !t || t.loading) return;
     unreadAtOpen.current = null;
-    if (n > 0) {
-      const others = messages.filter((m) => m.sender.id !== me.value?.id);
-      setFirstUnreadId(others[Math.max(0, others.length - n)]?.id ?? null);
-    }
+    setFirstUnread(firstUnreadId(messages, me.value?.id, n));
     if (document.visibilityState === "visible") void markRead(c.id);
   }, [t?.loading, c.id]);
 
-  const lastId = messages.at(-1)?.id;
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    if (beforeLoad.current) {
-      // Older messages went in above: keep what the reader was looking at where it was.
-      el.scrollTop = el.scrollHeight - beforeLoad.current.height + beforeLoad.current.top;
-      beforeLoad.current = null;
-    } else if (atBottom.current) el.scrollTop = el.scrollHeight;
-    else setUnseen((n) => n + 1);
-  }, [lastId, messages.length, pending.length]);
-
-  useEffect(() => {
-    const el = scroller.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
-  }, [firstUnreadId]);
-
-  const onScroll = () => {
-    const el = scroller.current!;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-    if (atBottom.current) {
-      setUnseen(0);
-      if (c.unreadCount > 0) void markRead(c.id);
-    }
-    if (el.scrollTop < 200 && t?.hasOlder && !t.loading) {
-      beforeLoad.current = { height: el.scrollHeight, top: el.scrollTop };
-      void loadHistory(c.id, true).catch(() => (beforeLoad.current = null));
-    }
-  };
+  useEffect(() => scroll.stickToBottom(), [firstUnread]);
 
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   const lastOwnId = messages.findLast((m) => m.sender.id === me.value?.id && !m.deleted)?.id;
   const order = useMemo(() => new Map(messages.map((m, i) => [m.id, i])), [messages]);
-  const items = [];
-  let prev: Message | null = null;
-  let lastDay: string | null = null;
-  const day = (at: string, key: string) => {
-    if (lastDay && sameDay(lastDay, at)) return;
-    items.push(
-      <li key={`day-${key}`} class="day" role="separator">
-        <span>{dayLabel(at)}</span>
-      </li>,
-    );
-    lastDay = at;
-    prev = null;
-  };
   // Changes to a group show as lines among the messages, where they happened.
-  const notices = c.type === "group" ? (t?.notices ?? []) : [];
-  let n = 0;
-  const noticesUntil = (at: string | null) => {
-    while (n < notices.length && (at === null || notices[n]!.createdAt <= at)) {
-      const notice = notices[n++]!;
-      day(notice.createdAt, notice.id);
-      items.push(
-        <li key={`notice-${notice.id}`} class="notice">
-          {noticeText(notice, me.value?.id)}
-        </li>,
-      );
-      prev = null;
+  const rows = timelineRows(messages, c.type === "group" ? (t?.notices ?? []) : [], {
+    firstUnreadId: firstUnread,
+    noticesAfterLast: !t?.hasOlder || messages.length > 0,
+  });
+  const items = rows.map((row) => {
+    switch (row.kind) {
+      case "day":
+        return (
+          <li key={`day-${row.key}`} class="day" role="separator">
+            <span>{dayLabel(row.at)}</span>
+          </li>
+        );
+      case "notice":
+        return (
+          <li key={`notice-${row.notice.id}`} class="notice">
+            {noticeText(row.notice, me.value?.id)}
+          </li>
+        );
+      case "new":
+        return (
+          <li key="new" class="new-divider" role="separator">
+            <span>New messages</span>
+          </li>
+        );
+      case "message": {
+        const m = row.message;
+        return (
+          <MessageItem
+            key={m.id}
+            m={m}
+            c={c}
+            continued={row.continued}
+            lastOwn={m.id === lastOwnId && pending.length === 0}
+            order={order}
+            replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null}
+            onReply={props.onReply}
+            onEdit={props.onEdit}
+            onForward={props.onForward}
+          />
+        );
+      }
     }
-  };
-  for (const m of messages) {
-    noticesUntil(m.createdAt);
-    day(m.createdAt, m.id);
-    if (m.id === firstUnreadId)
-      items.push(
-        <li key="new" class="new-divider" role="separator">
-          <span>New messages</span>
-        </li>,
-      );
-    const continued =
-      prev !== null &&
-      prev.sender.id === m.sender.id &&
-      Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_WITHIN_MS &&
-      m.id !== firstUnreadId;
-    items.push(
-      <MessageItem
-        key={m.id}
-        m={m}
-        c={c}
-        continued={continued}
-        lastOwn={m.id === lastOwnId && pending.length === 0}
-        order={order}
-        replied={m.replyToId ? (byId.get(m.replyToId) ?? null) : null}
-        onReply={props.onReply}
-        onEdit={props.onEdit}
-        onForward={props.onForward}
-      />,
-    );
-    prev = m;
-  }
-  if (!t?.hasOlder || messages.length > 0) noticesUntil(null);
+  });
   for (const o of pending)
     items.push(<PendingItem key={o.clientId} o={o} replied={o.replyToId ? (byId.get(o.replyToId) ?? null) : null} />);
 
@@ -331,8 +286,8 @@ function Timeline(props: {
     <div class="timeline-wrap">
       <div
         class="timeline"
-        ref={scroller}
-        onScroll={onScroll}
+        ref={scroll.scroller}
+        onScroll={scroll.onScroll}
         role="log"
         aria-label="Messages"
         aria-live="polite"
@@ -347,15 +302,8 @@ function Timeline(props: {
         )}
         <ol>{items}</ol>
       </div>
-      {unseen > 0 && (
-        <button
-          type="button"
-          class="jump"
-          onClick={() => {
-            const el = scroller.current!;
-            el.scrollTop = el.scrollHeight;
-          }}
-        >
+      {scroll.unseen > 0 && (
+        <button type="button" class="jump" onClick={scroll.jumpToLatest}>
           ↓ Jump to latest
         </button>
       )}

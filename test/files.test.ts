@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person } from "./harness.ts";
 
 let s: TestServer;
-type Person = { token: string; user: { id: string } };
 let ana: Person, ben: Person, eve: Person;
 let conv: string;
 

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
-type Person = { token: string; user: { id: string; username: string } };
 let owner: Person, member: Person, joiner: Person, late: Person;
 let groupId: string;
 
-const api = (p: Person, method: string, path: string, body?: unknown) =>
-  s.call(method, `/api/v1${path}`, { token: p.token, body });
+const api = apiAs(() => s);
 const invite = async (body: unknown = {}) =>
   (await api(owner, "POST", `/conversations/${groupId}/invites`, body)).body.invite;
 

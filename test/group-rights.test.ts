@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
-type Person = { token: string; user: { id: string; username: string } };
 let ana: Person; // instance admin, in no group
 let olga: Person, adam: Person, mia: Person, max: Person, fred: Person, nina: Person;
 const dmWithMax = new Map<string, string>();
@@ -24,8 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.stop());
 
-const api = (p: Person, method: string, path: string, body?: unknown) =>
-  s.call(method, `/api/v1${path}`, { token: p.token, body });
+const api = apiAs(() => s);
 
 /** A fresh group: Olga owns it, Adam is an admin, Mia and Max are members, Fred was one and was removed. */
 async function freshGroup(extra: Record<string, unknown> = {}) {

@@ -139,9 +139,13 @@ export function cookieFrom(headers: Headers): string {
 /** Someone signed in, as the tests hold them: their token and who they are. */
 export type Person = { token: string; user: { id: string; username: string }; password?: string };
 
-/** Calls the API as a person: `api(s, ana, "GET", "/me")`. */
-export function api(s: TestServer, p: Person, method: string, path: string, body?: unknown): Promise<Reply> {
-  return s.call(method, `/api/v1${path}`, { token: p.token, body });
+/**
+ * The API as the tests' people call it: `const api = apiAs(() => s)`, then `api(ana, "GET", "/me")`. The
+ * server is looked up at call time, so the helper can be made before `beforeAll` starts it.
+ */
+export function apiAs(server: () => TestServer) {
+  return (p: Person, method: string, path: string, body?: unknown): Promise<Reply> =>
+    server().call(method, `/api/v1${path}`, { token: p.token, body });
 }
 
 /**

@@ -6,10 +6,8 @@ import S3rver from "s3rver";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readImageHeader } from "../src/files/image-metadata.ts";
-import { addMember, setUp, startTestServer, tempDir, type TestServer, waitFor } from "./harness.ts";
+import { addMember, setUp, startTestServer, tempDir, type TestServer, waitFor, type Person } from "./harness.ts";
 import { contains, phonePhoto, pixelAt, SECRET_PLACE } from "./images.ts";
-
-type Person = { token: string; user: { id: string } };
 
 let s3rver: S3rver;
 let s3: S3Client;

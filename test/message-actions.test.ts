@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
-type Person = { token: string; user: { id: string; username: string } };
 let owner: Person, admin: Person, member: Person, other: Person;
 let g: string;
 
-const api = (p: Person, method: string, path: string, body?: unknown) =>
-  s.call(method, `/api/v1${path}`, { token: p.token, body });
+const api = apiAs(() => s);
 const send = async (p: Person, text: string, conv = g) =>
   (await api(p, "POST", `/conversations/${conv}/messages`, { clientId: crypto.randomUUID(), text })).body.message;
 const sql = (q: string, ...args: string[]) => s.running.app.deps.store.sqlite.query(q).all(...args);

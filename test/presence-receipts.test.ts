@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
-type Person = { token: string; user: { id: string; username: string } };
 let ana: Person, ben: Person, carol: Person;
 let dm: string;
 /** Carol shares no conversation with Ana or Ben: she must never hear any of it. */
 let carolWatch: TestSocket;
 
-const api = (p: Person, method: string, path: string, body?: unknown) =>
-  s.call(method, `/api/v1${path}`, { token: p.token, body });
+const api = apiAs(() => s);
 const frames = (t: TestSocket, type: string) => t.frames.filter((f: any) => f.type === type);
 const until = async (t: TestSocket, type: string, match: (f: any) => boolean = () => true) =>
   t.next((f: any) => f.type === type && match(f));

@@ -1,9 +1,8 @@
 // Message search, typo-tolerant people search, discoverability and contact matching, over HTTP.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person } from "./harness.ts";
 
 let s: TestServer;
-type Person = { token: string; user: { id: string; username: string } };
 let ana: Person, ben: Person, cat: Person, dan: Person;
 let direct: string, group: string, other: string;
 

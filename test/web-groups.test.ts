@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, signInPage, watchPage } from "./browser.ts";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
 let page: Page;
-type Person = { token: string; user: { id: string; username: string } };
 let olga: Person, mia: Person, nina: Person;
 let groupId: string;
 const errors: string[] = [];
 
-const api = (p: Person, method: string, path: string, body?: unknown) =>
-  s.call(method, `/api/v1${path}`, { token: p.token, body });
+const api = apiAs(() => s);
 const bubbles = (pg: Page, text: string) => pg.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
 
 async function signIn(pg: Page, username: string): Promise<void> {

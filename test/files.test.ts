@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { addMember, setUp, startTestServer, type TestServer, type Person } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person, waitFor } from "./harness.ts";
 
 let s: TestServer;
 let ana: Person, ben: Person, eve: Person;
@@ -165,11 +165,10 @@ describe("files in messages", () => {
       duplex: "half",
     } as RequestInit).catch(() => null);
     // The server's own account of the request is the signal that it is done with it.
-    const until = Date.now() + 5000;
-    while (!s.logs.slice(logged).some((l) => l.includes('"route":"/api/v1/uploads"'))) {
-      if (Date.now() > until) throw new Error("the cut-off upload was never answered");
-      await Bun.sleep(10);
-    }
+    await waitFor(
+      () => s.logs.slice(logged).some((l) => l.includes('"route":"/api/v1/uploads"')),
+      "the cut-off upload to be answered",
+    );
     expect([rows().length, blobs().length]).toEqual(before);
     const lines = s.logs.slice(logged).map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.level === "error")).toEqual([]);

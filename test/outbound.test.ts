@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkUrl, OutboundRefused, resolveTarget, type OutboundPolicy } from "../src/lib/outbound.ts";
 import { parseCidr } from "../src/lib/ip-address.ts";
-import { setUp, startTestServer, tempDir, type TestServer } from "./harness.ts";
+import { setUp, startTestServer, tempDir, type TestServer, waitFor } from "./harness.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -78,8 +78,7 @@ describe("push endpoints through the outbound guard", () => {
     expect(s.snapshot()).toBe(before);
     // A sentinel: a raw connection of our own is counted, so the counter works and nothing came before it.
     const probe = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    const until = Date.now() + 5000;
-    while (connections < 1 && Date.now() < until) await Bun.sleep(5);
+    await waitFor(() => connections >= 1, "the probe's connection to be counted");
     probe.end();
     expect(connections).toBe(1);
   });

@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkUrl, OutboundRefused, resolveTarget, type OutboundPolicy } from "../src/lib/outbound.ts";
 import { parseCidr } from "../src/lib/ip-address.ts";
+import { makeCertificate } from "./certificates.ts";
 import { setUp, startTestServer, tempDir, type TestServer, waitFor } from "./harness.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -178,30 +179,7 @@ describe("connecting through the guard", () => {
 
   beforeAll(() => {
     certDir = tempDir("parley-outbound-cert-");
-    const r = Bun.spawnSync(
-      [
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        join(certDir, "key.pem"),
-        "-out",
-        join(certDir, "cert.pem"),
-        "-days",
-        "2",
-        "-subj",
-        "/CN=push.example.test",
-        "-addext",
-        "subjectAltName=DNS:push.example.test",
-      ],
-      { stderr: "pipe" },
-    );
-    if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+    makeCertificate(certDir, "DNS:push.example.test");
     other = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => (otherHits++, new Response("inside")) });
     tls = Bun.serve({
       port: 0,

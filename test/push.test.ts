@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
+import { makeCertificate } from "./certificates.ts";
 import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
@@ -28,33 +29,6 @@ const answers = new Map<string, number[]>();
 const delays = new Map<string, number>();
 let service: Server<undefined>;
 let certDir: string;
-
-function makeCertificate(dir: string): void {
-  const r = Bun.spawnSync(
-    [
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-      "-days",
-      "2",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stderr: "pipe" },
-  );
-  if (r.exitCode !== 0) throw new Error(`openssl failed: ${r.stderr.toString()}`);
-}
 
 // ---- a browser's subscription: its own key pair and auth secret -------------------------------
 interface Device {
@@ -238,7 +212,7 @@ async function waitForPushes(d: Device, n: number, timeoutMs = 10_000): Promise<
 
 beforeAll(() => {
   certDir = tempDir("parley-push-cert-");
-  makeCertificate(certDir);
+  makeCertificate(certDir, "IP:127.0.0.1");
   service = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",

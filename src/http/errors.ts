@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, type ErrorCode, errorCatalogue, faultToAppError } from "../lib/errors.ts";
+import { AppError, type ErrorCode, errorCatalogue, refuseOnFault } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 
 export interface ErrorBody {
@@ -10,16 +10,7 @@ export interface ErrorBody {
 
 /** The one place errors become responses: known codes keep their status, anything else is a logged 500. */
 export function toErrorResponse(err: unknown, c: Context, log: Logger): Response {
-  const fault = faultToAppError(err);
-  if (fault) {
-    log.warn(fault.code === "STORAGE_FULL" ? "disk full: request refused" : "database busy: request refused", {
-      requestId: c.get("requestId"),
-      method: c.req.method,
-      path: c.req.path,
-      cause: String((err as Error).message),
-    });
-    err = fault;
-  }
+  err = refuseOnFault(err, log, "request", { requestId: c.get("requestId"), method: c.req.method, path: c.req.path });
   if (err instanceof AppError) {
     const { status } = errorCatalogue[err.code];
     const body: ErrorBody = {

@@ -1,4 +1,5 @@
 import { errorCatalogue, type ErrorCode } from "../protocol/errors.ts";
+import type { Logger } from "./log.ts";
 
 // The catalogue itself is part of the wire contract (src/protocol/errors.ts): clients read it too.
 export { errorCatalogue, type ErrorCode };
@@ -33,4 +34,21 @@ export function faultToAppError(err: unknown): AppError | null {
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
     return new AppError("DATABASE_BUSY", undefined, undefined, DATABASE_BUSY_RETRY_SECONDS);
   return null;
+}
+
+/**
+ * For the error handlers of HTTP and WebSocket alike: a fault of the machine becomes its retryable AppError
+ * and is logged once as a warning naming what was refused; any other error comes back unchanged.
+ */
+export function refuseOnFault(
+  err: unknown,
+  log: Logger,
+  refused: "request" | "frame",
+  fields: Record<string, unknown>,
+): unknown {
+  const fault = faultToAppError(err);
+  if (!fault) return err;
+  const what = fault.code === "STORAGE_FULL" ? "disk full" : "database busy";
+  log.warn(`${what}: ${refused} refused`, { ...fields, cause: String((err as Error).message) });
+  return fault;
 }

@@ -8,7 +8,7 @@ import { sendMessage } from "../chat/messages.ts";
 import { markDelivered, markRead } from "../chat/receipts.ts";
 import { requireAccess } from "../chat/conversations.ts";
 import type { Config } from "../config/config.ts";
-import { AppError, errorCatalogue, faultToAppError } from "../lib/errors.ts";
+import { AppError, errorCatalogue, refuseOnFault } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseWith } from "../lib/parse.ts";
 import { TokenBucket } from "../lib/token-bucket.ts";
@@ -75,14 +75,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   }
 
   function sendError(ws: Socket, id: string | null, err: unknown): void {
-    const fault = faultToAppError(err);
-    if (fault) {
-      log.warn(fault.code === "STORAGE_FULL" ? "disk full: frame refused" : "database busy: frame refused", {
-        requestId: id,
-        cause: String((err as Error).message),
-      });
-      err = fault;
-    }
+    err = refuseOnFault(err, log, "frame", { requestId: id });
     if (err instanceof AppError) {
       send(ws, {
         type: "error",

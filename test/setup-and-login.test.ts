@@ -175,6 +175,8 @@ describe("login and logout", () => {
     const soon = Date.now() + 60_000;
     s.running.app.deps.store.sqlite.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [soon, id]);
     expect((await s.call("GET", "/api/v1/me", { token: body.token })).status).toBe(200);
+    // The renewal is written through the write queue after the request (batched with others).
+    await s.idle();
     const row = s.running.app.deps.store.sqlite
       .query<{ expires_at: number }, [string]>("SELECT expires_at FROM sessions WHERE id = ?")
       .get(id)!;

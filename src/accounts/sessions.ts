@@ -4,6 +4,8 @@ import { hashSecret, randomToken } from "../lib/ids.ts";
 import { DAY } from "../lib/time.ts";
 import { prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
+import type { WriteQueue } from "../store/write-queue.ts";
+import type { Background } from "../lib/background.ts";
 import { sessions, users } from "../store/schema.ts";
 
 // The session pattern lucia taught (lucia itself is retired): a random token the client keeps, of which
@@ -54,10 +56,14 @@ const sessionWithUser = prepared((db) =>
  * longer sign in. A session used in the second half of its life is extended (one write per half-life,
  * not per request); `renewed` tells the caller to refresh the cookie.
  */
+/** How a session's new expiry and last use reach the database: at once by default, or batched (touchSessionLater). */
+export type SessionTouch = (sessionId: string, set: { expiresAt: number; lastUsedAt: number }) => void;
+
 export function validateSessionToken(
   db: Db,
   token: string,
   ttlDays: number,
+  touch: SessionTouch = (id, set) => db.update(sessions).set(set).where(eq(sessions.id, id)).run(),
   now = Date.now(),
 ): { session: SessionRow; user: UserRow; renewed: boolean } | null {
   const dot = token.indexOf(".");
@@ -83,7 +89,7 @@ export function validateSessionToken(
   // last_used_at is for "my sessions"; minute precision is plenty and saves a write on every request.
   if (renewed || now - session.lastUsedAt > 60_000) {
     session.lastUsedAt = now;
-    db.update(sessions).set({ expiresAt: session.expiresAt, lastUsedAt: now }).where(eq(sessions.id, id)).run();
+    touch(id, { expiresAt: session.expiresAt, lastUsedAt: now });
   }
   return { session, user, renewed };
 }
@@ -137,4 +143,18 @@ export function listValidSessionIds(db: Db, ids: string[], now = Date.now()): Se
   return new Set(
     rows.filter((r) => r.expiresAt > now && r.deactivatedAt === null && r.deletedAt === null).map((r) => r.id),
   );
+}
+
+/**
+ * Session touches through the write queue, after the request or hello that caused them: many sockets that
+ * connect at once (a server restart, a network coming back) share one transaction instead of one each.
+ * Losing one in a crash costs a "last used" minute, or a renewal that the next request makes again.
+ */
+export function touchSessionLater(queue: WriteQueue, background: Background): SessionTouch {
+  return (id, set) =>
+    background.later("touchSessionLater", () =>
+      queue.run((tx) => {
+        tx.update(sessions).set(set).where(eq(sessions.id, id)).run();
+      }, "touch"),
+    );
 }

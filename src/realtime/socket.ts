@@ -1,5 +1,5 @@
 import type { WebSocketHandler } from "bun";
-import { validateSessionToken } from "../accounts/sessions.ts";
+import { touchSessionLater, validateSessionToken } from "../accounts/sessions.ts";
 import { toAccountView } from "../accounts/users.ts";
 import type { Chat } from "../chat/context.ts";
 import { listMemberConversationIds } from "../chat/conversations.ts";
@@ -126,7 +126,9 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const frame = parseWith(helloFrame, raw);
     if (ws.data.state !== "new") throw new AppError("BAD_REQUEST", "hello was already received on this connection.");
     if (!ws.data.auth) {
-      const found = frame.token ? validateSessionToken(db, frame.token, config.sessionTtlDays) : null;
+      const found = frame.token
+        ? validateSessionToken(db, frame.token, config.sessionTtlDays, touchSessionLater(chat.queue, chat.background))
+        : null;
       if (!found) {
         sendError(ws, frame.id ?? null, new AppError("UNAUTHENTICATED", "The token is missing, expired or revoked."));
         ws.close(CloseCode.UNAUTHENTICATED, "unauthenticated");

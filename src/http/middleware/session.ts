@@ -1,6 +1,6 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { validateSessionToken } from "../../accounts/sessions.ts";
+import { touchSessionLater, validateSessionToken } from "../../accounts/sessions.ts";
 import { AppError } from "../../lib/errors.ts";
 import { DAY } from "../../lib/time.ts";
 import type { AppContext, AppEnv } from "../context.ts";
@@ -40,8 +40,13 @@ export const loadSession = createMiddleware<AppEnv>(async (c, next) => {
   c.set("auth", null);
   const found = requestToken(c);
   if (found) {
-    const { config, store } = c.get("deps");
-    const result = validateSessionToken(store.db, found.token, config.sessionTtlDays);
+    const { config, store, chat } = c.get("deps");
+    const result = validateSessionToken(
+      store.db,
+      found.token,
+      config.sessionTtlDays,
+      touchSessionLater(chat.queue, chat.background),
+    );
     if (result) {
       c.set("auth", { user: result.user, session: result.session, via: found.via });
       if (result.renewed && found.via === "cookie") setSessionCookie(c, found.token);

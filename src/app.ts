@@ -72,7 +72,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     pushSender,
     { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 },
     { privateMode: config.pushPrivate },
-    log,
+    background,
   );
   publisher.pushWith(push);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.

@@ -5,7 +5,7 @@
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { EventView } from "../chat/events.ts";
 import { defaultPushLevel } from "../chat/conversation-list.ts";
-import type { Logger } from "../lib/log.ts";
+import type { Background } from "../lib/background.ts";
 import { conversations, members, mentions, pushSubscriptions } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { previewText } from "../protocol/message-text.ts";
@@ -39,19 +39,17 @@ export class PushNotifier {
     private readonly sender: PushSender,
     private readonly attention: Attention,
     private readonly options: { privateMode: boolean },
-    private readonly log: Logger,
+    private readonly background: Background,
   ) {}
 
   /** Called after commit for every published event; works after the send has been answered. */
   onEvent(event: EventView): void {
     if (event.type !== "message.created" || !event.message) return;
     const message = event.message;
-    setImmediate(() => {
-      try {
-        this.notifyMessage(event.conversationId, message);
-      } catch (err) {
-        this.log.error("push notification failed", { err });
-      }
+    // After the turn that acks the batch (setImmediate), so deciding who is away never delays an ack.
+    this.background.later("pushLater", async () => {
+      await new Promise((r) => setImmediate(r));
+      this.notifyMessage(event.conversationId, message);
     });
   }
 

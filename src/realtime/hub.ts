@@ -39,6 +39,8 @@ export class Hub implements ChatPublisher {
   private server: Server<SocketData> | null = null;
   private readonly byUser = new Map<string, Set<Socket>>();
   private readonly open = new Set<Socket>();
+  /** Frames turned into JSON and handed to Bun's pub/sub, since start: the work budgets read them. */
+  readonly work = { serializations: 0, publishes: 0 };
   /** Every signed-in socket by user, live or still replaying: the per-person connection cap counts these. */
   private readonly signedIn = new Map<string, Set<Socket>>();
 
@@ -97,18 +99,21 @@ export class Hub implements ChatPublisher {
     for (const userId of change.join ?? []) for (const ws of this.byUser.get(userId) ?? []) ws.subscribe(topic);
     for (const userId of change.leave ?? []) for (const ws of this.byUser.get(userId) ?? []) ws.unsubscribe(topic);
     const frame = JSON.stringify({ type: "event", event } satisfies ServerFrame);
-    if (change.only) {
-      for (const userId of change.only) this.server?.publish(userTopic(userId), frame);
-      return;
-    }
-    this.server?.publish(topic, frame);
-    for (const userId of change.leave ?? []) this.server?.publish(userTopic(userId), frame);
+    this.work.serializations++;
+    const topics = change.only ? change.only.map(userTopic) : [topic, ...(change.leave ?? []).map(userTopic)];
+    for (const t of topics) this.server?.publish(t, frame);
+    this.work.publishes += topics.length;
   }
 
   notify(to: { conversationId?: string; userIds?: string[] }, frame: SignalFrame): void {
     const text = JSON.stringify(frame);
-    if (to.conversationId) this.server?.publish(conversationTopic(to.conversationId), text);
-    for (const userId of to.userIds ?? []) this.server?.publish(userTopic(userId), text);
+    this.work.serializations++;
+    const topics = [
+      ...(to.conversationId ? [conversationTopic(to.conversationId)] : []),
+      ...(to.userIds ?? []).map(userTopic),
+    ];
+    for (const t of topics) this.server?.publish(t, text);
+    this.work.publishes += topics.length;
   }
 
   /** Open WebSocket connections, signed in or not yet (for metrics). */

@@ -69,6 +69,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
 
   function send(ws: Socket, frame: ServerFrame): void {
     if (ws.readyState !== 1) return;
+    hub.work.serializations++;
     // 0: dropped at the hard buffer limit. The client would have a gap, so it must resume instead.
     if (ws.send(JSON.stringify(frame)) === 0)
       ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");
@@ -101,6 +102,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
       let status = 1;
       ws.cork(() => {
         for (const event of page.events) {
+          hub.work.serializations++;
           status = ws.send(JSON.stringify({ type: "event", event } satisfies ServerFrame));
           if (status === 0) return;
           cursor = Number(event.id);

@@ -10,6 +10,8 @@ export type Db = ReturnType<typeof drizzle<typeof schema>>;
 export interface Store {
   readonly db: Db;
   readonly sqlite: Database;
+  /** What the database has been asked to do since it opened (statements, rows read, transactions). */
+  readonly work: WorkCounters;
   /**
    * Runs fn in one transaction. Callbacks given to afterCommit run only once it has committed, so side
    * effects (fan-out, push, mail) never announce a write that rolled back, and their failures never undo it.
@@ -29,23 +31,75 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 class StatementCachingDatabase extends Database {
   private readonly statements = new Map<string, Statement<any, any>>();
+  /** What the statements did so far: the work budgets (test/work-budgets.test.ts) and metrics read it. */
+  readonly work: WorkCounters = { statements: 0, rowsRead: 0, transactions: 0 };
+
+  override query<R, P extends SQLQueryBindings | SQLQueryBindings[]>(
+    sql: string,
+  ): Statement<R, P extends any[] ? P : [P]> {
+    return countWork(super.query(sql), this.work);
+  }
 
   override prepare<R, P extends SQLQueryBindings | SQLQueryBindings[]>(
     sql: string,
     params?: P,
   ): Statement<R, P extends any[] ? P : [P]> {
-    if (params !== undefined) return super.prepare(sql, params);
+    if (params !== undefined) return countWork(super.prepare(sql, params), this.work);
     let stmt = this.statements.get(sql);
     if (stmt)
       this.statements.delete(sql); // re-inserted below as the most recent
     else {
-      stmt = super.prepare(sql);
+      stmt = countWork(super.prepare(sql), this.work);
       // Not finalized on eviction: a caller may still hold it; the garbage collector frees it.
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
     }
     this.statements.set(sql, stmt);
     return stmt;
   }
+}
+
+/** Statements executed, rows they returned, and transactions committed or rolled back, since the store opened. */
+export interface WorkCounters {
+  statements: number;
+  rowsRead: number;
+  transactions: number;
+}
+
+const counted = new WeakSet<object>();
+
+/**
+ * Counts each execution of a statement and the rows it hands back. Done once per compiled statement (they
+ * are cached), at the cost of one extra call per execution: cheap next to SQLite's own work, and it makes
+ * what a send or a page costs a number that tests can hold to a budget.
+ */
+function countWork<S extends Statement<any, any>>(stmt: S, work: WorkCounters): S {
+  if (counted.has(stmt)) return stmt;
+  counted.add(stmt);
+  const s = stmt as unknown as Record<"run" | "get" | "all" | "values", (...args: unknown[]) => unknown>;
+  const run = s.run.bind(stmt);
+  const get = s.get.bind(stmt);
+  const all = s.all.bind(stmt);
+  const values = s.values.bind(stmt);
+  s.run = (...args) => (work.statements++, run(...args));
+  s.get = (...args) => {
+    work.statements++;
+    const row = get(...args);
+    if (row != null) work.rowsRead++;
+    return row;
+  };
+  s.all = (...args) => {
+    work.statements++;
+    const rows = all(...args) as unknown[];
+    work.rowsRead += rows.length;
+    return rows;
+  };
+  s.values = (...args) => {
+    work.statements++;
+    const rows = values(...args) as unknown[];
+    work.rowsRead += rows.length;
+    return rows;
+  };
+  return stmt;
 }
 
 /** Opens (creating if needed) the embedded database in dataDir and migrates it to this binary's schema. */
@@ -81,7 +135,9 @@ export function openStore(
   return {
     db,
     sqlite,
+    work: sqlite.work,
     transaction(fn) {
+      sqlite.work.transactions++;
       const pending: (() => void)[] = [];
       // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
       // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at

@@ -1,0 +1,139 @@
+// What the hot paths cost, as counts rather than timings: SQL statements executed, rows read, transactions,
+// JSON serialisations and pub/sub publishes for one send into a 100-member group, one history page, one hello
+// and one reconnect. The counts are deterministic; each budget below is what the path costs today. A change
+// that adds per-message or per-recipient work fails here and must raise a budget on purpose, in review; a
+// change that saves work lowers it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createSession } from "../src/accounts/sessions.ts";
+import { insertUser } from "../src/accounts/users.ts";
+import { setUp, startTestServer, type TestServer } from "./harness.ts";
+import { TestSocket } from "./ws-client.ts";
+
+/** Budgets: the most each path may cost. Why each is what it is stands beside it. */
+const BUDGET = {
+  send: {
+    // Validation reads (sender, membership, rights), the insert with its event and search index, the
+    // message's view and decoration, and the push decision reading the conversation and every member
+    // (issue 18 wants that last one to stop being per recipient).
+    statements: 18,
+    // 100 of them are the members' rows the push decision reads.
+    rowsRead: 106,
+    transactions: 1,
+    // The ack to the sender, and the event once for its topic.
+    serializations: 2,
+    publishes: 1,
+  },
+  // The page, its decoration (reactions, mentions, pins, forwards, files) and the notices in its stretch.
+  historyPage: { statements: 10, rowsRead: 54, transactions: 0 },
+  // Session and user, the stream head, the replay page and membership; going online and going offline each
+  // write the last-seen time (two transactions, or one when both land in the same batch).
+  hello: { statements: 9, rowsRead: 5, transactions: 2 },
+  // The same as a hello, plus one replay page of 20 events (their messages decorated in one batch) and the
+  // ready frame and 20 event frames serialised for this socket alone.
+  reconnect: { statements: 13, rowsRead: 43, transactions: 2, serializations: 21 },
+};
+
+let s: TestServer;
+let admin: { token: string; user: { id: string } };
+let group: string;
+const tokens: string[] = [];
+
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = await setUp(s);
+  // 99 more people, made straight in the database (registering each would hash 99 passwords).
+  const { db } = s.running.app.deps.store;
+  const ids: string[] = [];
+  for (let i = 0; i < 99; i++) {
+    const u = insertUser(db, {
+      id: `budget-${i}`,
+      username: `budget${i}`,
+      displayName: `Budget ${i}`,
+      passwordHash: null,
+      role: "member",
+    });
+    ids.push(u.id);
+    tokens.push(createSession(db, u.id, 30).token);
+  }
+  group = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: admin.token,
+      body: { type: "group", title: "Hundred", memberIds: ids },
+    })
+  ).body.conversation.id;
+  for (let i = 0; i < 60; i++)
+    await s.call("POST", `/api/v1/conversations/${group}/messages`, {
+      token: admin.token,
+      body: { clientId: `seed-${i}`, text: `seed ${i}` },
+    });
+  await s.idle();
+});
+afterAll(() => s.stop());
+
+type Work = Awaited<ReturnType<typeof cost>>;
+
+/** The counts over their budget, as "statements 19 > 18": empty when the path is within it. */
+function overBudget(spent: Work, budget: Partial<Work>): string[] {
+  return Object.entries(budget)
+    .filter(([k, max]) => spent[k as keyof Work] > max!)
+    .map(([k, max]) => `${k} ${spent[k as keyof Work]} > ${max}`);
+}
+
+/** The work done by `act` and everything it set off after commit. */
+async function cost(act: () => Promise<unknown>) {
+  const { store, hub } = s.running.app.deps;
+  await s.idle();
+  const before = { ...store.work, ...hub.work };
+  await act();
+  await s.idle();
+  const after = { ...store.work, ...hub.work };
+  return {
+    statements: after.statements - before.statements,
+    rowsRead: after.rowsRead - before.rowsRead,
+    transactions: after.transactions - before.transactions,
+    serializations: after.serializations - before.serializations,
+    publishes: after.publishes - before.publishes,
+  };
+}
+
+describe("work budgets", () => {
+  test("one send into a 100-member group with ten of them connected", async () => {
+    const online = await Promise.all(tokens.slice(0, 10).map((t) => TestSocket.ready(s.url, t)));
+    const sender = await TestSocket.ready(s.url, admin.token);
+    // A first send warms what is cached; the second is the one measured.
+    await sender.request({ type: "send", id: "warm", conversationId: group, clientId: "budget-warm", text: "warm" });
+    const spent = await cost(() =>
+      sender.request({ type: "send", id: "b1", conversationId: group, clientId: "budget-1", text: "measured" }),
+    );
+    for (const ws of [...online, sender]) ws.close();
+    expect(overBudget(spent, BUDGET.send)).toEqual([]);
+  });
+
+  test("one page of 50 messages of history", async () => {
+    const spent = await cost(() =>
+      s.call("GET", `/api/v1/conversations/${group}/messages?limit=50`, { token: tokens[20] }),
+    );
+    expect(overBudget(spent, BUDGET.historyPage)).toEqual([]);
+  });
+
+  test("one hello, and one reconnect that replays twenty missed events", async () => {
+    const hello = await cost(async () => (await TestSocket.ready(s.url, tokens[30]!)).close());
+    expect(overBudget(hello, BUDGET.hello)).toEqual([]);
+
+    const first = await TestSocket.ready(s.url, tokens[31]!);
+    const since = (await first.next((f) => f.type === "ready")).lastEventId as string;
+    first.close();
+    await first.closed;
+    for (let i = 0; i < 20; i++)
+      await s.call("POST", `/api/v1/conversations/${group}/messages`, {
+        token: admin.token,
+        body: { clientId: `missed-${i}`, text: `missed ${i}` },
+      });
+    const again = await cost(async () => {
+      const ws = await TestSocket.ready(s.url, tokens[31]!, since);
+      await ws.waitForEvents(20, "message.created");
+      ws.close();
+    });
+    expect(overBudget(again, BUDGET.reconnect)).toEqual([]);
+  });
+});

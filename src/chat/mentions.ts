@@ -23,7 +23,7 @@ export function mentionedNames(text: string): { usernames: string[]; everyone: b
  * Stores who a message mentions: members of its conversation named with @, and @everyone when the
  * sender's role may mention everyone (otherwise it is just text). Replaces what an earlier text said.
  */
-export function recordMentions(tx: Db, message: MessageRow, canEveryone: boolean): void {
+export function recordMentions(tx: Db, message: MessageRow, canEveryone: boolean): MessageView["mentions"] {
   tx.delete(mentions).where(eq(mentions.messageId, message.id)).run();
   const { usernames, everyone } = mentionedNames(message.text);
   const found =
@@ -53,6 +53,8 @@ export function recordMentions(tx: Db, message: MessageRow, canEveryone: boolean
       createdAt: message.createdAt,
     });
   if (rows.length > 0) tx.insert(mentions).values(rows).run();
+  // What was stored, as a message view shows it: a new message's view needs no read back.
+  return { userIds: rows.filter((r) => !r.everyone).map((r) => r.userId), everyone: everyone && canEveryone };
 }
 
 /** Messages that mention me, or everyone in a conversation I am in, newest first. */

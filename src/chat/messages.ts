@@ -15,7 +15,7 @@ import { decorateMessages, findMessage } from "./message-reads.ts";
 import { forgetExtras } from "./message-versions.ts";
 import { can, requireRight } from "./permissions.ts";
 import { appendEvent, toEventView } from "./events.ts";
-import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
+import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
 
 export const MAX_TEXT_BYTES = 16 * 1024;
 
@@ -130,8 +130,8 @@ export function sendMessage(
       forwardedFromSenderId: forwarded?.senderId ?? null,
       createdAt: now,
     })!;
-    recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
-    attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
+    const mentioned = recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
+    const files = attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
     // Writing in a conversation means having read it: my own messages never count as unread.
     q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
     const event = appendEvent(
@@ -139,7 +139,15 @@ export function sendMessage(
       { type: "message.created", conversationId, actorId: sender.id, messageId: row.id },
       now,
     );
-    const message = decorateMessages(tx, [toMessageView(row, sender)])[0]!;
+    // Built from what this send already has: a new message has no reactions or pin yet, and its mentions,
+    // files and forwarded-from were just written here (no read back; test/work-budgets.test.ts).
+    const forwardedFrom = forwarded ? findUserById(tx, forwarded.senderId) : undefined;
+    const message: MessageView = {
+      ...toMessageView(row, sender),
+      mentions: mentioned,
+      attachments: files,
+      forwardedFrom: forwardedFrom ? toSenderView(forwardedFrom) : null,
+    };
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
     return { message, created: true };
   }, "send");

@@ -292,11 +292,17 @@ async function finish(m: Media, row: AttachmentRow, temp: TempFile): Promise<Att
  * someone else's file, one already sent, one still uploading, an unknown id — is refused as one, so ids
  * cannot be probed.
  */
-export function attachToMessage(tx: Db, me: UserRow, conversationId: string, messageId: string, ids: string[]): void {
-  if (ids.length === 0) return;
+export function attachToMessage(
+  tx: Db,
+  me: UserRow,
+  conversationId: string,
+  messageId: string,
+  ids: string[],
+): AttachmentView[] {
+  if (ids.length === 0) return [];
   const unique = [...new Set(ids)];
   const mine = tx
-    .select({ id: attachments.id })
+    .select()
     .from(attachments)
     .where(
       and(
@@ -306,9 +312,12 @@ export function attachToMessage(tx: Db, me: UserRow, conversationId: string, mes
         eq(attachments.status, "ready"),
       ),
     )
+    .orderBy(attachments.createdAt)
     .all();
   if (mine.length !== unique.length) throw new AppError("ATTACHMENT_NOT_FOUND", undefined, "attachmentIds");
   tx.update(attachments).set({ messageId, conversationId }).where(inArray(attachments.id, unique)).run();
+  // As the message's view lists them (attachmentsOf), so a new message needs no read back.
+  return mine.map(toAttachmentView);
 }
 
 /** A file I may fetch: my own upload, or one shared in a conversation I am in now. Otherwise 403, existing or not. */

@@ -16,7 +16,7 @@ const BUDGET = {
     // mentions and files it carries, and the push decision (the conversation, and the members who have a
     // device to push to: none here, so no row per member). The new message's view is built from what the
     // send has, with no read back.
-    statements: 13,
+    statements: 12,
     rowsRead: 6,
     transactions: 1,
     // The ack to the sender, and the event once for its topic.

@@ -1,0 +1,1 @@
+CREATE INDEX `events_message_id_idx` ON `events` (`message_id`);

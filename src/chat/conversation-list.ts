@@ -2,10 +2,10 @@ import { inArray, eq } from "drizzle-orm";
 import { toIso } from "../lib/time.ts";
 import { messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { decorateMessages } from "./message-reads.ts";
+import { toMessageViews } from "./message-reads.ts";
 import { requireMember } from "./conversations.ts";
-import { capabilities, type Action, type Role } from "./permissions.ts";
-import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
+import { capabilities, type Role } from "./permissions.ts";
+import { loadConversationViews, type MessageView } from "./views.ts";
 import type { ConversationSummary, PushLevel } from "../protocol/views.ts";
 
 export type { ConversationSummary, PushLevel };
@@ -55,11 +55,7 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
       .innerJoin(users, eq(messages.senderId, users.id))
       .where(inArray(messages.seq, seqs))
       .all();
-    for (const v of decorateMessages(
-      db,
-      rows.map(({ m, u }) => toMessageView(m, u)),
-    ))
-      last.set(v.conversationId, v);
+    for (const v of toMessageViews(db, rows)) last.set(v.conversationId, v);
   }
   const list = rows.map((r) => {
     const view = views.get(r.id)!;

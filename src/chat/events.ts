@@ -4,10 +4,10 @@ import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { events, messages, users } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
-import { decorateMessages } from "./message-reads.ts";
+import { toMessageViews } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
 import type { EventType, EventView } from "../protocol/views.ts";
-import { loadConversationViews, toMessageView, type ConversationView, type MessageView } from "./views.ts";
+import { loadConversationViews, type ConversationView, type MessageView } from "./views.ts";
 
 export type { EventType, EventView };
 
@@ -90,11 +90,7 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
       .innerJoin(users, eq(messages.senderId, users.id))
       .where(inArray(messages.id, messageIds))
       .all();
-    for (const v of decorateMessages(
-      db,
-      found.map(({ m, u }) => toMessageView(m, u)),
-    ))
-      msgs.set(v.id, v);
+    for (const v of toMessageViews(db, found)) msgs.set(v.id, v);
   }
   const people = new Map<string, UserRow>();
   if (userIds.length > 0)

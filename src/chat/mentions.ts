@@ -4,8 +4,8 @@ import type { UserRow } from "../accounts/sessions.ts";
 import { AppError } from "../lib/errors.ts";
 import { members, mentions, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { decorateMessages } from "./message-reads.ts";
-import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
+import { toMessageViews } from "./message-reads.ts";
+import { type MessageRow, type MessageView } from "./views.ts";
 
 /** `@username` and `@everyone` in a text; usernames as typed (matched without regard to case). */
 export function mentionedNames(text: string): { usernames: string[]; everyone: boolean } {
@@ -87,10 +87,7 @@ export function listMyMentions(
     .orderBy(desc(messages.seq))
     .all();
   return {
-    messages: decorateMessages(
-      db,
-      found.map(({ m, u }) => toMessageView(m, u)),
-    ),
+    messages: toMessageViews(db, found),
     more,
   };
 }

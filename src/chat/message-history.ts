@@ -2,9 +2,9 @@ import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { requireMember } from "./conversations.ts";
-import { decorateMessages, findMessage } from "./message-reads.ts";
+import { findMessage, toMessageViews } from "./message-reads.ts";
 import { listNotices, type Notice } from "./notices.ts";
-import { toMessageView, type MessageView } from "./views.ts";
+import { type MessageView } from "./views.ts";
 
 export const MAX_PAGE = 100;
 
@@ -54,10 +54,7 @@ export function listHistory(
     ? { from: eventOf(cursor!.id) + 1, to: more ? farEdge() + 1 : Number.MAX_SAFE_INTEGER }
     : { from: more ? farEdge() : 0, to: page.before ? eventOf(cursor!.id) : Number.MAX_SAFE_INTEGER };
   return {
-    messages: decorateMessages(
-      db,
-      shown.map(({ m, u }) => toMessageView(m, u)),
-    ),
+    messages: toMessageViews(db, shown),
     more,
     notices: listNotices(db, conversationId, window.from, window.to),
   };

@@ -6,7 +6,8 @@ import { attachmentsOf } from "../files/attachment-views.ts";
 import { AppError } from "../lib/errors.ts";
 import { mentions, messages, pins, reactions, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { toSenderView, type MessageRow, type MessageView } from "./views.ts";
+import type { UserRow } from "../accounts/sessions.ts";
+import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
 
 export function findMessage(db: Db, conversationId: string, messageId: string, field?: string): MessageRow {
   const m = db
@@ -52,4 +53,12 @@ export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
   for (const f of forwarded) byId.get(f.id)!.forwardedFrom = toSenderView(f.sender);
   for (const [messageId, list] of attachmentsOf(db, ids)) byId.get(messageId)!.attachments = list;
   return views;
+}
+
+/** Message rows joined with their senders, as clients see them: mapped and decorated in one batch. */
+export function toMessageViews(db: Db, rows: { m: MessageRow; u: UserRow }[]): MessageView[] {
+  return decorateMessages(
+    db,
+    rows.map(({ m, u }) => toMessageView(m, u)),
+  );
 }

@@ -8,7 +8,7 @@ import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
 import { announceMessageChange } from "./message-changes.ts";
-import { decorateMessages, findMessage } from "./message-reads.ts";
+import { decorateMessages, findMessage, toMessageViews } from "./message-reads.ts";
 import { toMessageView, type MessageView } from "./views.ts";
 
 export function setPinned(
@@ -48,8 +48,5 @@ export function listPins(db: Db, me: UserRow, conversationId: string): MessageVi
     .where(eq(pins.conversationId, conversationId))
     .orderBy(desc(pins.pinnedAt))
     .all();
-  return decorateMessages(
-    db,
-    rows.map(({ m, u }) => toMessageView(m, u)),
-  );
+  return toMessageViews(db, rows);
 }

@@ -1,8 +1,8 @@
 // Message search: FTS5 (search/query.ts makes the words literal), only in conversations I am a member of
 // now, with filters, ranked by relevance and then recency, with a snippet and where its matches are.
 import { inArray, eq } from "drizzle-orm";
-import { decorateMessages } from "../chat/message-reads.ts";
-import { toMessageView, type MessageView } from "../chat/views.ts";
+import { toMessageViews } from "../chat/message-reads.ts";
+import { type MessageView } from "../chat/views.ts";
 import { conversations, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { fold, ftsQuery, searchWords, words } from "./query.ts";
@@ -146,12 +146,7 @@ function runSearch(
       ),
     )
     .all();
-  const views = new Map(
-    decorateMessages(
-      db,
-      loaded.map(({ m, u }) => toMessageView(m, u)),
-    ).map((v) => [v.id, v]),
-  );
+  const views = new Map(toMessageViews(db, loaded).map((v) => [v.id, v]));
   const seqToId = new Map(loaded.map(({ m }) => [m.seq, m.id]));
   const convs = new Map(
     db

@@ -494,13 +494,22 @@ console.log(
 
 /** Photo uploads in the compiled executable: the wasm codecs as users get them. */
 async function printImages(): Promise<void> {
-  const build = Bun.spawnSync([process.execPath, join(import.meta.dir, "build.ts")], {
+  // Its own executable in a temporary folder: a benchmark must not replace the dist/parley someone built.
+  const dir = tempDir("parley-bench-exe-");
+  const exe = join(dir, "parley");
+  const build = Bun.spawnSync([process.execPath, join(import.meta.dir, "build.ts"), "--out", exe], {
     stdout: "ignore",
     stderr: "inherit",
   });
   if (build.exitCode !== 0) throw new Error("build failed");
-  console.log("\nImages (a photo with EXIF and XMP, uploaded to dist/parley; best of 3; RSS of the server after it):");
-  console.table(await benchImages(join(import.meta.dir, "..", "dist", "parley")));
+  console.log(
+    "\nImages (a photo with EXIF and XMP, uploaded to a freshly built executable; best of 3; RSS of the server after it):",
+  );
+  try {
+    console.table(await benchImages(exe));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 await printImages();

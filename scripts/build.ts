@@ -1,10 +1,11 @@
 // Builds the one-file executable: server, migrations and web app in a single binary.
 //   bun scripts/build.ts                      → dist/parley for this machine
 //   bun scripts/build.ts --target linux-arm64 → dist/parley-linux-arm64 (64-bit Raspberry Pi)
+//   bun scripts/build.ts --out FILE           → the executable at FILE instead (the benchmark's own copy)
 // Cross-compiling uses the Bun runtime from the @oven/bun-<target> npm package, so the build needs
 // the npm registry and nothing else.
 import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { buildWeb } from "./build-web.ts";
 
 const root = join(import.meta.dir, "..");
@@ -46,7 +47,9 @@ if (target !== undefined && !(target in targets))
 const web = await buildWeb();
 console.log(`web: ${web.files.length} files, ${(web.bytes / 1024).toFixed(1)} KiB`);
 
-const outfile = join(root, "dist", target ? targets[target].out : "parley");
+const out = process.argv.indexOf("--out");
+const outfile =
+  out !== -1 ? resolve(process.argv[out + 1]!) : join(root, "dist", target ? targets[target].out : "parley");
 const cmd = [
   process.execPath,
   "build",

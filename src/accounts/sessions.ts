@@ -56,14 +56,14 @@ const sessionWithUser = prepared((db) =>
  * longer sign in. A session used in the second half of its life is extended (one write per half-life,
  * not per request); `renewed` tells the caller to refresh the cookie.
  */
-/** How a session's new expiry and last use reach the database: at once by default, or batched (touchSessionLater). */
+/** How a session's new expiry and last use reach the database (touchSessionLater: batched, after the request). */
 export type SessionTouch = (sessionId: string, set: { expiresAt: number; lastUsedAt: number }) => void;
 
 export function validateSessionToken(
   db: Db,
   token: string,
   ttlDays: number,
-  touch: SessionTouch = (id, set) => db.update(sessions).set(set).where(eq(sessions.id, id)).run(),
+  touch: SessionTouch,
   now = Date.now(),
 ): { session: SessionRow; user: UserRow; renewed: boolean } | null {
   const dot = token.indexOf(".");

@@ -128,8 +128,16 @@ export function createApp(config: Config, store: Store, log: Logger): App {
       stopBackups();
       metrics.stop();
       disk.stop();
-      // Work started by the last commits and closes (files to remove, last seen) finishes before the store closes.
-      await background.idle();
+      // Work started by the last commits and closes (files to remove, last seen) finishes before the store
+      // closes, within the shutdown timeout: a bucket that stopped answering must not hold the stop forever.
+      const late = await Promise.race([
+        background.idle().then(() => false),
+        new Promise<boolean>((r) => setTimeout(r, config.shutdownTimeoutSeconds * 1000, true).unref()),
+      ]);
+      if (late)
+        log.warn("work after commits did not finish in time; stopping anyway", {
+          seconds: config.shutdownTimeoutSeconds,
+        });
       await chat.queue.idle();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats() });

@@ -5,7 +5,7 @@ import type { Db, Store } from "../store/store.ts";
 import { hashPassword, requireAcceptablePassword, verifyPassword } from "./passwords.ts";
 import { countPasskeys } from "./passkeys.ts";
 import { deleteUserSessions } from "./sessions.ts";
-import { countOtherActiveAdmins, requireUser, setPasswordHash } from "./users.ts";
+import { countOtherActiveAdmins, forgetUser, requireUser, setPasswordHash } from "./users.ts";
 
 // What a signed-in user does to their own account.
 
@@ -75,6 +75,7 @@ export async function deleteAccount(
       })
       .where(eq(users.id, userId))
       .run();
+    forgetUser(tx, userId);
     tx.delete(passwordResets).where(eq(passwordResets.userId, userId)).run();
     tx.delete(passkeys).where(eq(passkeys.userId, userId)).run();
     tx.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)).run();

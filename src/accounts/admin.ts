@@ -3,7 +3,7 @@ import { AppError } from "../lib/errors.ts";
 import { users } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { deleteUserSessions, type UserRow } from "./sessions.ts";
-import { countOtherActiveAdmins, requireUser } from "./users.ts";
+import { countOtherActiveAdmins, forgetUser, requireUser } from "./users.ts";
 
 // What instance admins do to other accounts.
 
@@ -25,6 +25,8 @@ export function updateUserByAdmin(
     if (patch.deactivated !== undefined) set.deactivatedAt = patch.deactivated ? (target.deactivatedAt ?? now) : null;
     // A deactivated user is signed out everywhere at once, not when their sessions happen to expire.
     if (patch.deactivated) deleteUserSessions(tx, targetId);
-    return tx.update(users).set(set).where(eq(users.id, targetId)).returning().get()!;
+    const row = tx.update(users).set(set).where(eq(users.id, targetId)).returning().get()!;
+    forgetUser(tx, targetId);
+    return row;
   });
 }

@@ -3,6 +3,7 @@ import { AppError } from "../lib/errors.ts";
 import { toIso } from "../lib/time.ts";
 import { users } from "../store/schema.ts";
 import { prepared } from "../store/prepared.ts";
+import { rowCache } from "../store/row-cache.ts";
 import type { Db } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { AccountView, PublicUser } from "../protocol/views.ts";
@@ -47,8 +48,24 @@ const userById = prepared((db) =>
     .prepare(),
 );
 
+/**
+ * Users by id, in memory (store/row-cache.ts): every send reads its sender. Every write to a user's row
+ * goes through forgetUser right after it; a user created later is found because misses are not kept.
+ */
+const usersById = rowCache((db: Db, id: string) => userById(db).get({ id }), 50_000);
+
 export function findUserById(db: Db, id: string): UserRow | undefined {
-  return userById(db).get({ id });
+  return usersById.get(db, id);
+}
+
+/** Right after any write to a user's row. */
+export function forgetUser(db: Db, id: string): void {
+  usersById.forget(db, id);
+}
+
+/** What is held now, without loading: for the test that compares the cache with the database. */
+export function peekUser(db: Db, id: string): UserRow | undefined {
+  return usersById.peek(db, id);
 }
 
 export function requireUser(db: Db, id: string): UserRow {
@@ -132,6 +149,7 @@ export function updateProfile(
       .where(eq(users.id, userId))
       .returning()
       .get();
+    forgetUser(db, userId);
     if (!row) throw new AppError("USER_NOT_FOUND");
     return row;
   } catch (err) {
@@ -142,6 +160,7 @@ export function updateProfile(
 
 export function setPasswordHash(db: Db, userId: string, passwordHash: string | null, now = Date.now()): void {
   db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).run();
+  forgetUser(db, userId);
 }
 
 /** Active admins other than this user: the server must always keep one. */
@@ -167,5 +186,6 @@ export function isUniqueViolation(err: unknown, index: string): boolean {
 export function recordLastSeen(queue: WriteQueue, userId: string, at: number): Promise<void> {
   return queue.run((tx) => {
     tx.update(users).set({ lastSeenAt: at }).where(eq(users.id, userId)).run();
+    forgetUser(tx, userId);
   });
 }

@@ -10,6 +10,7 @@ import type { Chat } from "./context.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { presets, readPermissions, requireRight, type Action, type Preset, type Subject } from "./permissions.ts";
 import { loadConversationViews, type ConversationRow, type ConversationView, type MemberRow } from "./views.ts";
+import { forgetRoster, rosterOf, type Membership } from "./roster.ts";
 
 const memberOf = prepared((db) =>
   db
@@ -21,40 +22,33 @@ const memberOf = prepared((db) =>
     .prepare(),
 );
 
-const conversationById = prepared((db) =>
-  db
-    .select()
-    .from(conversations)
-    .where(eq(conversations.id, sql.placeholder("id")))
-    .prepare(),
-);
-
 export interface Access {
-  member: MemberRow;
+  member: Membership;
   conversation: ConversationRow;
   subject: Subject;
 }
 
 /**
  * The caller's membership and the conversation, if their role allows `action` there (chat/permissions.ts):
- * NOT_A_MEMBER for outsiders (whether or not it exists), FORBIDDEN for a missing right.
+ * NOT_A_MEMBER for outsiders (whether or not it exists), FORBIDDEN for a missing right. From the roster in
+ * memory (chat/roster.ts): no statement on the hot paths once a conversation has been read.
  */
 export function requireAccess(db: Db, conversationId: string, userId: string, action: Action): Access {
-  const member = requireMember(db, conversationId, userId);
-  const conversation = conversationById(db).get({ id: conversationId })!;
-  const subject: Subject = { type: conversation.type, permissions: readPermissions(conversation.permissions) };
-  requireRight(member.role, action, subject);
-  return { member, conversation, subject };
+  const roster = rosterOf(db, conversationId);
+  const member = roster?.members.get(userId);
+  if (!roster || !member) throw new AppError("NOT_A_MEMBER");
+  requireRight(member.role, action, roster.subject);
+  return { member, conversation: roster.conversation, subject: roster.subject };
 }
 
-/** Someone's membership of a conversation, if they are in it. */
+/** Someone's membership row of a conversation (with read markers), if they are in it. */
 export function findMember(db: Db, conversationId: string, userId: string): MemberRow | undefined {
   return memberOf(db).get({ conversationId, userId });
 }
 
 /** The caller's membership, or NOT_A_MEMBER: the same answer whether or not the conversation exists. */
-export function requireMember(db: Db, conversationId: string, userId: string): MemberRow {
-  const m = findMember(db, conversationId, userId);
+export function requireMember(db: Db, conversationId: string, userId: string): Membership {
+  const m = rosterOf(db, conversationId)?.members.get(userId);
   if (!m) throw new AppError("NOT_A_MEMBER");
   return m;
 }
@@ -177,6 +171,7 @@ function insertConversation(
       })),
     )
     .run();
+  forgetRoster(tx, id);
   const conversation = loadConversationViews(tx, [id]).get(id)!;
   afterCommit(() => chat.publisher.publish(toEventView(event, { conversation }), { join: memberIds }));
   return conversation;
@@ -212,6 +207,7 @@ export function announceUpdate(
     .set({ ...change, updatedAt: now })
     .where(eq(conversations.id, conversationId))
     .run();
+  forgetRoster(tx, conversationId);
   const event = appendEvent(tx, { type: "conversation.updated", conversationId, actorId }, now);
   const conversation = loadConversationViews(tx, [conversationId]).get(conversationId)!;
   afterCommit(() => chat.publisher.publish(toEventView(event, { conversation })));

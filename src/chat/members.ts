@@ -6,6 +6,7 @@ import { conversations, members, messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { announceUpdate, findMember, requireAccess, requireActiveUsers } from "./conversations.ts";
+import { forgetRoster } from "./roster.ts";
 import { appendEvent, toEventView } from "./events.ts";
 import { dropMessageFiles, removeUnreferenced } from "../files/attachments.ts";
 import { forgetExtras } from "./message-versions.ts";
@@ -46,6 +47,7 @@ export function insertMember(
   tx.insert(members)
     .values({ conversationId, userId: user.id, role: "member", fromEventId: event.id, joinedAt: now })
     .run();
+  forgetRoster(tx, conversationId);
   const conversation = loadConversationViews(tx, [conversationId]).get(conversationId)!;
   afterCommit(() =>
     chat.publisher.publish(toEventView(event, { user: toPublicUser(user), conversation }), { join: [user.id] }),
@@ -87,11 +89,12 @@ export function dropMember(
   chat: Chat,
   actorId: string,
   conversationId: string,
-  target: MemberRow,
+  target: Pick<MemberRow, "userId" | "role">,
 ): void {
   tx.delete(members)
     .where(and(eq(members.conversationId, conversationId), eq(members.userId, target.userId)))
     .run();
+  forgetRoster(tx, conversationId);
   const now = Date.now();
   // userId: the removed person still sees this one event, so their clients learn they lost access.
   const event = appendEvent(
@@ -139,6 +142,7 @@ function setRoleRow(
     .set({ role })
     .where(and(eq(members.conversationId, conversationId), eq(members.userId, userId)))
     .run();
+  forgetRoster(tx, conversationId);
   const event = appendEvent(
     tx,
     { type: "member.role-changed", conversationId, actorId, subjectUserId: userId },
@@ -233,6 +237,7 @@ export function deleteGroup(chat: Chat, me: UserRow, conversationId: string): Pr
     const keys = dropMessageFiles(tx, messageIds);
     if (conv!.avatarKey) keys.push(conv!.avatarKey);
     tx.delete(conversations).where(eq(conversations.id, conversationId)).run();
+    forgetRoster(tx, conversationId);
     afterCommit(() =>
       chat.background.later("removeFilesLater", () => removeUnreferenced(chat.store.db, chat.files, keys)),
     );

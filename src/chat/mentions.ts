@@ -23,8 +23,14 @@ export function mentionedNames(text: string): { usernames: string[]; everyone: b
  * Stores who a message mentions: members of its conversation named with @, and @everyone when the
  * sender's role may mention everyone (otherwise it is just text). Replaces what an earlier text said.
  */
-export function recordMentions(tx: Db, message: MessageRow, canEveryone: boolean): MessageView["mentions"] {
-  tx.delete(mentions).where(eq(mentions.messageId, message.id)).run();
+export function recordMentions(
+  tx: Db,
+  message: MessageRow,
+  canEveryone: boolean,
+  opts: { isNew: boolean },
+): MessageView["mentions"] {
+  // A message just inserted has no mentions yet; an edited one replaces what its earlier text said.
+  if (!opts.isNew) tx.delete(mentions).where(eq(mentions.messageId, message.id)).run();
   const { usernames, everyone } = mentionedNames(message.text);
   const found =
     usernames.length === 0

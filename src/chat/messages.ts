@@ -72,6 +72,9 @@ const sendQueries = prepared((db) => ({
       forwardedFromSenderId: sql.placeholder("forwardedFromSenderId"),
       createdAt: sql.placeholder("createdAt"),
     })
+    // A retry (same sender and clientId: a unique index) inserts nothing and returns no row; the send
+    // then answers with the original. The common case, a new message, costs no lookup first.
+    .onConflictDoNothing({ target: [messages.senderId, messages.clientId] })
     .returning()
     .prepare(),
   markRead: db
@@ -102,10 +105,17 @@ export function sendMessage(
     if (!sender || sender.deactivatedAt !== null || sender.deletedAt !== null) throw new AppError("UNAUTHENTICATED");
     const { member, subject } = requireAccess(tx, conversationId, sender.id, "post");
     const q = sendQueries(tx);
-    const original = q.original.get({ senderId: sender.id, clientId: input.clientId });
-    if (original) {
+    const retried = () => {
+      const original = q.original.get({ senderId: sender.id, clientId: input.clientId });
+      if (!original) return undefined;
       if (original.conversationId !== conversationId) throw new AppError("CLIENT_ID_REUSED", undefined, "clientId");
       return { message: decorateMessages(tx, [toMessageView(original, sender)])[0]!, created: false };
+    };
+    // A reply or a forward checks what it points at, which may have gone since a first attempt that
+    // succeeded: its retry is answered before those checks. A plain message finds out at the insert.
+    if (input.replyToId || input.forwardOf) {
+      const done = retried();
+      if (done) return done;
     }
     if (input.replyToId) findMessage(tx, conversationId, input.replyToId, "replyToId");
     let forwarded: { id: string; senderId: string } | null = null;
@@ -129,8 +139,10 @@ export function sendMessage(
       forwardedFromId: forwarded?.id ?? null,
       forwardedFromSenderId: forwarded?.senderId ?? null,
       createdAt: now,
-    })!;
-    const mentioned = recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
+    });
+    // Only the (sender, clientId) index is told to do nothing on a conflict: no row means a retry.
+    if (!row) return retried()!;
+    const mentioned = recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: true });
     const files = attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
     // Writing in a conversation means having read it: my own messages never count as unread.
     q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
@@ -168,7 +180,7 @@ export function editMessage(
     // The words it had are kept for its author and the group's admins (listVersions).
     tx.insert(messageVersions).values({ messageId, text: found.text, replacedAt: now }).run();
     const row = tx.update(messages).set({ text, editedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
-    recordMentions(tx, row, can(member.role, "mentionEveryone", subject));
+    recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: false });
     const event = appendEvent(tx, { type: "message.updated", conversationId, actorId: me.id, messageId }, now);
     const message = decorateMessages(tx, [toMessageView(row, me)])[0]!;
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));

@@ -6,7 +6,8 @@ import { members, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { findMyConversation, type PushLevel } from "./conversation-list.ts";
-import { requireAccess } from "./conversations.ts";
+import { findMember, requireAccess } from "./conversations.ts";
+import { forgetRoster } from "./roster.ts";
 import { findMessage } from "./message-reads.ts";
 
 type AfterCommit = (cb: () => void) => void;
@@ -16,6 +17,8 @@ function setMine(tx: Db, conversationId: string, userId: string, change: Partial
     .set(change)
     .where(and(eq(members.conversationId, conversationId), eq(members.userId, userId)))
     .run();
+  // The roster holds mute and notification level, not read markers (which change on every read).
+  if ("mutedUntil" in change || "pushLevel" in change || "role" in change) forgetRoster(tx, conversationId);
 }
 
 /** My other devices learn my new unread state for the conversation (counts, mute, marked unread). */
@@ -31,7 +34,8 @@ function tellMyDevices(chat: Chat, afterCommit: AfterCommit, userId: string, con
 /** Moves my read marker forward to a message (never back: an old tab cannot undo reading). */
 export function markRead(chat: Chat, me: UserRow, conversationId: string, messageId: string): Promise<void> {
   return chat.queue.run((tx, afterCommit) => {
-    const { member } = requireAccess(tx, conversationId, me.id, "read");
+    requireAccess(tx, conversationId, me.id, "read");
+    const member = findMember(tx, conversationId, me.id)!;
     const { seq } = findMessage(tx, conversationId, messageId, "messageId");
     const advanced = seq > member.lastReadSeq;
     if (!advanced && !member.markedUnread) return;
@@ -73,7 +77,8 @@ export function markRead(chat: Chat, me: UserRow, conversationId: string, messag
 /** One of my devices has received messages up to this one. */
 export function markDelivered(chat: Chat, me: UserRow, conversationId: string, messageId: string): Promise<void> {
   return chat.queue.run((tx, afterCommit) => {
-    const { member } = requireAccess(tx, conversationId, me.id, "read");
+    requireAccess(tx, conversationId, me.id, "read");
+    const member = findMember(tx, conversationId, me.id)!;
     const { seq } = findMessage(tx, conversationId, messageId, "messageId");
     if (seq <= member.lastDeliveredSeq) return;
     setMine(tx, conversationId, me.id, { lastDeliveredSeq: seq });

@@ -8,6 +8,7 @@ import type { ConversationView } from "../chat/views.ts";
 import { getLogoKey, setLogoKey } from "../accounts/instance-settings.ts";
 import { AppError } from "../lib/errors.ts";
 import { conversations, users } from "../store/schema.ts";
+import { forgetUser } from "../accounts/users.ts";
 import type { Db } from "../store/store.ts";
 import { removeUnreferenced, requireDiskRoom, type IncomingBody, type Media } from "./attachments.ts";
 import { isFileKey } from "./file-store.ts";
@@ -43,6 +44,7 @@ export async function setUserAvatar(m: Media, me: UserRow, picture: IncomingBody
     .where(eq(users.id, me.id))
     .returning()
     .get()!;
+  forgetUser(m.store.db, me.id);
   if (me.avatarKey && me.avatarKey !== key) await removeUnreferenced(m.store.db, m.files, [me.avatarKey]);
   return row;
 }

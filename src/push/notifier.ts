@@ -2,11 +2,13 @@
 // front of them (online, or away for less than PARLEY_PUSH_AWAY_SECONDS); nobody who muted the
 // conversation; and per conversation, each member's level: all messages, mentions only, or nothing
 // (defaults: direct conversations all, groups mentions).
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { EventView } from "../chat/events.ts";
 import { defaultPushLevel } from "../chat/conversation-list.ts";
 import type { Background } from "../lib/background.ts";
-import { conversations, members, mentions, pushSubscriptions } from "../store/schema.ts";
+import { pushSubscriptions } from "../store/schema.ts";
+import { rosterOf } from "../chat/roster.ts";
+import type { ConversationRow } from "../chat/views.ts";
 import type { Db } from "../store/store.ts";
 import { previewText } from "../protocol/message-text.ts";
 import type { PushMessage, PushSender } from "./sender.ts";
@@ -42,54 +44,41 @@ export class PushNotifier {
     private readonly background: Background,
   ) {}
 
-  /** Called after commit for every published event; works after the send has been answered. */
+  /**
+   * Called after commit for every published event. Who to notify is decided here, from memory: the
+   * conversation's members who have a push device (chat/roster.ts), are not muted, and are away
+   * (presence). Only when someone is left does anything run later, after the send has been answered.
+   */
   onEvent(event: EventView): void {
     if (event.type !== "message.created" || !event.message) return;
     const message = event.message;
-    // After the turn that acks the batch (setImmediate), so deciding who is away never delays an ack.
+    const roster = rosterOf(this.db, event.conversationId);
+    if (!roster || roster.withDevices.length === 0) return;
+    const now = Date.now();
+    const { type } = roster.conversation;
+    const recipients = roster.withDevices.filter((m) => {
+      if (m.userId === message.sender.id || (m.mutedUntil !== null && m.mutedUntil > now)) return false;
+      const level = m.pushLevel ?? defaultPushLevel(type);
+      const named = message.mentions.everyone || message.mentions.userIds.includes(m.userId);
+      return (level === "all" || (level === "mentions" && named)) && this.attention.isAway(m.userId);
+    });
+    if (recipients.length === 0) return;
+    // After the turn that acks the batch (setImmediate), so the devices' reads never delay an ack.
     this.background.later("pushLater", async () => {
       await new Promise((r) => setImmediate(r));
-      this.notifyMessage(event.conversationId, message);
+      this.notifyMessage(
+        roster.conversation,
+        message,
+        recipients.map((m) => m.userId),
+      );
     });
   }
 
-  private notifyMessage(conversationId: string, message: NonNullable<EventView["message"]>): void {
-    const conv = this.db.select().from(conversations).where(eq(conversations.id, conversationId)).get();
-    if (!conv) return;
-    const now = Date.now();
-    const candidates = this.db
-      .select({ userId: members.userId, level: members.pushLevel })
-      .from(members)
-      .where(
-        and(
-          eq(members.conversationId, conversationId),
-          or(isNull(members.mutedUntil), sql`${members.mutedUntil} <= ${now}`),
-          // Only people with a device to push to come back (an index lookup each, inside SQLite): in a
-          // family or team where few turned notifications on, a message reads a few rows, not every member's.
-          sql`EXISTS (SELECT 1 FROM ${pushSubscriptions} WHERE ${pushSubscriptions.userId} = ${members.userId})`,
-        ),
-      )
-      .all()
-      .filter((m) => m.userId !== message.sender.id && this.attention.isAway(m.userId));
-    if (candidates.length === 0) return;
-    const mentionRows = this.db.select().from(mentions).where(eq(mentions.messageId, message.id)).all();
-    const everyone = mentionRows.some((r) => r.everyone);
-    const mentioned = new Set(mentionRows.map((r) => r.userId));
-    const recipients = candidates.filter((m) => {
-      const level = m.level ?? defaultPushLevel(conv.type);
-      return level === "all" || (level === "mentions" && (everyone || mentioned.has(m.userId)));
-    });
-    if (recipients.length === 0) return;
-    const subs = this.db
-      .select()
-      .from(pushSubscriptions)
-      .where(
-        inArray(
-          pushSubscriptions.userId,
-          recipients.map((r) => r.userId),
-        ),
-      )
-      .all();
+  private notifyMessage(conv: ConversationRow, message: NonNullable<EventView["message"]>, recipients: string[]): void {
+    const conversationId = conv.id;
+    const mentioned = new Set(message.mentions.userIds);
+    const everyone = message.mentions.everyone;
+    const subs = this.db.select().from(pushSubscriptions).where(inArray(pushSubscriptions.userId, recipients)).all();
     const words =
       previewText(message.text) ||
       (message.attachments.length ? `📎 ${message.attachments.map((a) => a.name).join(", ")}` : "");

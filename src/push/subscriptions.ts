@@ -6,6 +6,7 @@ import { OutboundRefused, resolveTarget, type OutboundPolicy } from "../lib/outb
 import { newId } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
 import { pushSubscriptions } from "../store/schema.ts";
+import { forgetAllRosters } from "../chat/roster.ts";
 import type { Db } from "../store/store.ts";
 import type { PushSubscriptionView } from "../protocol/views.ts";
 
@@ -43,7 +44,7 @@ export async function subscribe(
       throw new AppError("VALIDATION_FAILED", `The endpoint ${err.message}.`, "endpoint");
     throw err;
   }
-  return db.transaction((tx) => {
+  const row = db.transaction((tx) => {
     tx.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, input.endpoint)).run();
     return tx
       .insert(pushSubscriptions)
@@ -51,6 +52,9 @@ export async function subscribe(
       .returning()
       .get();
   });
+  // Committed: every roster may now have one more member with a device to notify.
+  forgetAllRosters(db);
+  return row;
 }
 
 export function listSubscriptions(db: Db, userId: string): SubscriptionRow[] {
@@ -75,4 +79,5 @@ export function findSubscription(db: Db, userId: string, id: string): Subscripti
 export function unsubscribe(db: Db, userId: string, id: string): void {
   findSubscription(db, userId, id);
   db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id)).run();
+  forgetAllRosters(db);
 }

@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import * as schema from "./schema.ts";
 import { isSchemaCurrent, listMigrations, migrate } from "./migrate.ts";
+import { CacheRegistry } from "./row-cache.ts";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -12,6 +13,8 @@ export interface Store {
   readonly sqlite: Database;
   /** What the database has been asked to do since it opened (statements, rows read, transactions). */
   readonly work: WorkCounters;
+  /** The row caches read through this connection (store/row-cache.ts), told of commits and rollbacks. */
+  readonly caches: CacheRegistry;
   /**
    * Runs fn in one transaction. Callbacks given to afterCommit run only once it has committed, so side
    * effects (fan-out, push, mail) never announce a write that rolled back, and their failures never undo it.
@@ -33,6 +36,8 @@ class StatementCachingDatabase extends Database {
   private readonly statements = new Map<string, Statement<any, any>>();
   /** What the statements did so far: the work budgets (test/work-budgets.test.ts) and metrics read it. */
   readonly work: WorkCounters = { statements: 0, rowsRead: 0, transactions: 0 };
+  /** Found by row caches through drizzle's session (store/row-cache.ts). */
+  readonly rowCaches = new CacheRegistry(this);
 
   override query<R, P extends SQLQueryBindings | SQLQueryBindings[]>(
     sql: string,
@@ -136,15 +141,23 @@ export function openStore(
     db,
     sqlite,
     work: sqlite.work,
+    caches: sqlite.rowCaches,
     transaction(fn) {
       sqlite.work.transactions++;
       const pending: (() => void)[] = [];
-      // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
-      // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at
-      // once (SQLITE_BUSY_SNAPSHOT) without waiting, and every write of the batch fails instantly.
-      const result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)), {
-        behavior: "immediate",
-      });
+      let result;
+      try {
+        // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
+        // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at
+        // once (SQLITE_BUSY_SNAPSHOT) without waiting, and every write of the batch fails instantly.
+        result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)), {
+          behavior: "immediate",
+        });
+      } catch (err) {
+        sqlite.rowCaches.rolledBack();
+        throw err;
+      }
+      sqlite.rowCaches.committed();
       for (const cb of pending) {
         try {
           cb();

@@ -72,6 +72,8 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
             hooks.forEach(afterCommit);
             outcomes.push({ ok: true, value });
           } catch (err) {
+            // Its savepoint rolled back: rows it made caches forget may have been reloaded with its writes.
+            store.caches.rolledBack();
             outcomes.push({ ok: false, err });
           }
         }

@@ -361,3 +361,11 @@ export const webauthnChallenges = sqliteTable("webauthn_challenges", {
   userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
   expiresAt: integer("expires_at").notNull(),
 });
+
+// How far message search's index has got (search/search-index.ts): every message with seq up to
+// indexedSeq is in messages_fts. One row. The index is filled in bulk at the end of each transaction
+// instead of by a trigger per insert, which cost half of a send's statement time (docs/performance.md).
+export const searchProgress = sqliteTable("search_progress", {
+  id: integer("id").primaryKey(),
+  indexedSeq: integer("indexed_seq").notNull(),
+});

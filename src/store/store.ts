@@ -5,6 +5,7 @@ import { join } from "node:path";
 import * as schema from "./schema.ts";
 import { isSchemaCurrent, listMigrations, migrate } from "./migrate.ts";
 import { CacheRegistry } from "./row-cache.ts";
+import { SearchIndex } from "./search-index.ts";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -136,6 +137,10 @@ export function openStore(
     throw err;
   }
   const db = drizzle({ client: sqlite, schema });
+  const searchIndex = new SearchIndex(sqlite);
+  // Messages written into the file by other means (a generated benchmark database) become searchable.
+  sqlite.transaction(() => searchIndex.catchUp()).immediate();
+  searchIndex.committed();
 
   return {
     db,
@@ -150,14 +155,22 @@ export function openStore(
         // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
         // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at
         // once (SQLITE_BUSY_SNAPSHOT) without waiting, and every write of the batch fails instantly.
-        result = db.transaction((tx) => fn(tx as unknown as Db, (cb) => pending.push(cb)), {
-          behavior: "immediate",
-        });
+        result = db.transaction(
+          (tx) => {
+            const value = fn(tx as unknown as Db, (cb) => pending.push(cb));
+            // Last, so that it sees every message of the transaction with its final words.
+            searchIndex.catchUp();
+            return value;
+          },
+          { behavior: "immediate" },
+        );
       } catch (err) {
         sqlite.rowCaches.rolledBack();
+        searchIndex.rolledBack();
         throw err;
       }
       sqlite.rowCaches.committed();
+      searchIndex.committed();
       for (const cb of pending) {
         try {
           cb();

@@ -1,10 +1,9 @@
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
-import { messages, users } from "../store/schema.ts";
+import { connectionOf } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import { requireMember } from "./conversations.ts";
-import { findMessage, toMessageViews } from "./message-reads.ts";
+import { findMessage, MESSAGE_COLUMNS, toMessageViewsOf } from "./message-reads.ts";
 import { listNotices, type Notice } from "./notices.ts";
-import { type MessageView } from "./views.ts";
+import { type MessageRow, type MessageView } from "./views.ts";
 
 export const MAX_PAGE = 100;
 
@@ -20,27 +19,24 @@ export function listHistory(
   page: { before?: string; after?: string; limit: number },
 ): { messages: MessageView[]; more: boolean; notices: Notice[] } {
   requireMember(db, conversationId, userId);
-  const inConversation = eq(messages.conversationId, conversationId);
-  let where = inConversation;
-  let order = desc(messages.seq);
   const cursor = page.before
     ? findMessage(db, conversationId, page.before, "before")
     : page.after
       ? findMessage(db, conversationId, page.after, "after")
       : null;
-  if (page.before) where = and(inConversation, lt(messages.seq, cursor!.seq))!;
-  else if (page.after) {
-    where = and(inConversation, gt(messages.seq, cursor!.seq))!;
-    order = asc(messages.seq);
-  }
-  const rows = db
-    .select({ m: messages, u: users })
-    .from(messages)
-    .innerJoin(users, eq(messages.senderId, users.id))
-    .where(where)
-    .orderBy(order)
-    .limit(page.limit + 1)
-    .all();
+  // Three statements, one per direction, each walking messages_conversation_seq_idx from the cursor.
+  const sqlite = connectionOf(db);
+  const rows = page.after
+    ? sqlite
+        .query<MessageRow, [string, number, number]>(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
+        )
+        .all(conversationId, cursor!.seq, page.limit + 1)
+    : sqlite
+        .query<MessageRow, [string, number, number]>(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+        )
+        .all(conversationId, cursor?.seq ?? Number.MAX_SAFE_INTEGER, page.limit + 1);
   const more = rows.length > page.limit;
   const shown = rows.slice(0, page.limit);
   // The notices between this page's edges, placed by event id (timestamps can tie), so consecutive
@@ -49,12 +45,12 @@ export function listHistory(
     db.$client
       .query<{ id: number }, [string]>("SELECT id FROM events WHERE message_id = ? AND type = 'message.created'")
       .get(messageId)?.id ?? 0;
-  const farEdge = () => eventOf(shown.at(-1)!.m.id);
+  const farEdge = () => eventOf(shown.at(-1)!.id);
   const window = page.after
     ? { from: eventOf(cursor!.id) + 1, to: more ? farEdge() + 1 : Number.MAX_SAFE_INTEGER }
     : { from: more ? farEdge() : 0, to: page.before ? eventOf(cursor!.id) : Number.MAX_SAFE_INTEGER };
   return {
-    messages: toMessageViews(db, shown),
+    messages: toMessageViewsOf(db, shown),
     more,
     notices: listNotices(db, conversationId, window.from, window.to),
   };

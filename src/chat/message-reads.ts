@@ -1,10 +1,12 @@
 // The read model of messages: finding one, and filling in what people added to a list of them (reactions,
 // mentions, pins, forwarded-from, files) in a few batched queries. Everything that shows messages reads
 // through here; nothing here writes.
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { findUserById } from "../accounts/users.ts";
 import { attachmentsOf } from "../files/attachment-views.ts";
 import { AppError } from "../lib/errors.ts";
-import { mentions, messages, pins, reactions, users } from "../store/schema.ts";
+import { messages } from "../store/schema.ts";
+import { connectionOf } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { UserRow } from "../accounts/sessions.ts";
 import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
@@ -19,40 +21,76 @@ export function findMessage(db: Db, conversationId: string, messageId: string, f
   return m;
 }
 
-/** Fills in reactions, mentions, pins and forwarded-from for messages about to be shown. */
+/** The columns of a message row under the names drizzle gives them (MessageRow), for raw statements. */
+export const MESSAGE_COLUMNS = `seq, id, conversation_id AS conversationId, sender_id AS senderId, client_id AS clientId,
+  text, reply_to_id AS replyToId, forwarded_from_id AS forwardedFromId,
+  forwarded_from_sender_id AS forwardedFromSenderId, created_at AS createdAt, edited_at AS editedAt,
+  deleted_at AS deletedAt`;
+
+/**
+ * Fills in reactions, mentions, pins, forwarded-from and files for messages about to be shown: one
+ * statement each for the whole list (ids passed as one JSON array), people from the users cache.
+ */
 export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
   const live = views.filter((v) => !v.deleted);
   if (live.length === 0) return views;
-  const ids = live.map((v) => v.id);
+  const sqlite = connectionOf(db);
+  const ids = JSON.stringify(live.map((v) => v.id));
   const byId = new Map(live.map((v) => [v.id, v]));
-  for (const r of db
-    .select()
-    .from(reactions)
-    .where(inArray(reactions.messageId, ids))
-    .orderBy(asc(reactions.createdAt))
-    .all()) {
+  const reactionRows = sqlite
+    .query<{ messageId: string; userId: string; emoji: string }, [string]>(
+      `SELECT message_id AS messageId, user_id AS userId, emoji FROM reactions
+        WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY created_at`,
+    )
+    .all(ids);
+  for (const r of reactionRows) {
     const v = byId.get(r.messageId)!;
     let group = v.reactions.find((x) => x.emoji === r.emoji);
     if (!group) v.reactions.push((group = { emoji: r.emoji, count: 0, userIds: [] }));
     group.count++;
     group.userIds.push(r.userId);
   }
-  for (const m of db.select().from(mentions).where(inArray(mentions.messageId, ids)).all()) {
+  const mentionRows = sqlite
+    .query<{ messageId: string; userId: string | null; everyone: number }, [string]>(
+      `SELECT message_id AS messageId, user_id AS userId, everyone FROM mentions
+        WHERE message_id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(ids);
+  for (const m of mentionRows) {
     const v = byId.get(m.messageId)!;
     if (m.everyone) v.mentions.everyone = true;
     else if (m.userId) v.mentions.userIds.push(m.userId);
   }
-  for (const p of db.select({ messageId: pins.messageId }).from(pins).where(inArray(pins.messageId, ids)).all())
-    byId.get(p.messageId)!.pinned = true;
-  const forwarded = db
-    .select({ id: messages.id, sender: users })
-    .from(messages)
-    .innerJoin(users, eq(messages.forwardedFromSenderId, users.id))
-    .where(inArray(messages.id, ids))
-    .all();
-  for (const f of forwarded) byId.get(f.id)!.forwardedFrom = toSenderView(f.sender);
+  // Pins are keyed by conversation first: asked per conversation (a page is one), the key finds them.
+  for (const conversationId of new Set(live.map((v) => v.conversationId))) {
+    const pinRows = sqlite
+      .query<{ messageId: string }, [string, string]>(
+        `SELECT message_id AS messageId FROM pins
+          WHERE conversation_id = ? AND message_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(conversationId, ids);
+    for (const p of pinRows) byId.get(p.messageId)!.pinned = true;
+  }
+  const forwardRows = sqlite
+    .query<{ id: string; senderId: string }, [string]>(
+      `SELECT id, forwarded_from_sender_id AS senderId FROM messages
+        WHERE id IN (SELECT value FROM json_each(?)) AND forwarded_from_sender_id IS NOT NULL`,
+    )
+    .all(ids);
+  for (const f of forwardRows) {
+    const sender = findUserById(db, f.senderId);
+    if (sender) byId.get(f.id)!.forwardedFrom = toSenderView(sender);
+  }
   for (const [messageId, list] of attachmentsOf(db, ids)) byId.get(messageId)!.attachments = list;
   return views;
+}
+
+/** Message rows with their senders from the users cache, as clients see them, decorated in one batch. */
+export function toMessageViewsOf(db: Db, rows: MessageRow[]): MessageView[] {
+  return decorateMessages(
+    db,
+    rows.map((m) => toMessageView(m, findUserById(db, m.senderId)!)),
+  );
 }
 
 /** Message rows joined with their senders, as clients see them: mapped and decorated in one batch. */

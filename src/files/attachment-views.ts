@@ -1,7 +1,7 @@
 // How a stored file looks to clients, and the files of a list of messages: the read side of attachments,
 // which message views need without depending on how uploads arrive.
-import { inArray } from "drizzle-orm";
-import { attachments } from "../store/schema.ts";
+import type { attachments } from "../store/schema.ts";
+import { connectionOf } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { AttachmentView } from "../protocol/views.ts";
 
@@ -9,7 +9,9 @@ export type AttachmentRow = typeof attachments.$inferSelect;
 
 export type { AttachmentView };
 
-export function toAttachmentView(a: AttachmentRow): AttachmentView {
+export function toAttachmentView(
+  a: Pick<AttachmentRow, "id" | "name" | "size" | "type" | "width" | "height" | "thumbKey">,
+): AttachmentView {
   return {
     id: a.id,
     name: a.name,
@@ -22,18 +24,22 @@ export function toAttachmentView(a: AttachmentRow): AttachmentView {
   };
 }
 
-export function attachmentsOf(db: Db, messageIds: string[]): Map<string, AttachmentView[]> {
+/** The files of messages (ids as one JSON array), in the order they were attached. */
+export function attachmentsOf(db: Db, messageIdsJson: string): Map<string, AttachmentView[]> {
   const out = new Map<string, AttachmentView[]>();
-  if (messageIds.length === 0) return out;
-  for (const a of db
-    .select()
-    .from(attachments)
-    .where(inArray(attachments.messageId, messageIds))
-    .orderBy(attachments.createdAt)
-    .all()) {
-    const list = out.get(a.messageId!) ?? [];
+  const rows = connectionOf(db)
+    .query<
+      Pick<AttachmentRow, "id" | "name" | "size" | "type" | "width" | "height" | "thumbKey"> & { messageId: string },
+      [string]
+    >(
+      `SELECT id, message_id AS messageId, name, size, type, width, height, thumb_key AS thumbKey FROM attachments
+        WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY created_at`,
+    )
+    .all(messageIdsJson);
+  for (const a of rows) {
+    const list = out.get(a.messageId) ?? [];
     list.push(toAttachmentView(a));
-    out.set(a.messageId!, list);
+    out.set(a.messageId, list);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 import type { Db } from "./store.ts";
 
 /**
@@ -14,4 +15,13 @@ export function prepared<Q>(build: (db: Db) => Q): (db: Db) => Q {
     if (q === undefined) byConnection.set(connection, (q = build(db)));
     return q;
   };
+}
+
+/**
+ * The bun:sqlite connection under a database or a transaction (they share it), for the statements of the
+ * hottest reads: written as SQL with `json_each(?)` for lists, so each is one compiled statement whatever
+ * the list's length, and rows come back as plain objects with no mapping (chat/message-reads.ts).
+ */
+export function connectionOf(db: Db): Database {
+  return (db as unknown as { session: { client: Database } }).session.client;
 }

@@ -254,4 +254,24 @@ describe("row caches", () => {
     expect(event.event.message.sender.displayName).toBe("Renamed Elsewhere");
     watcher.close();
   });
+
+  test("a session signed out, revoked, or deleted by another process is refused from its next request", async () => {
+    await reactivateAll();
+    const { db } = s.running.app.deps.store;
+    const me = (token: string) => s.call("GET", "/api/v1/me", { token }).then((r) => r.status);
+    const who = people[3]!;
+    const a = createSession(db, who.id, 30);
+    const b = createSession(db, who.id, 30);
+    const c = createSession(db, who.id, 30);
+    for (const t of [a.token, b.token, c.token]) expect(await me(t)).toBe(200); // all three now in memory
+    expect((await s.call("POST", "/api/v1/auth/logout", { token: a.token })).status).toBe(204);
+    expect(await me(a.token)).toBe(401);
+    expect((await s.call("DELETE", `/api/v1/me/sessions/${b.session.id}`, { token: c.token })).status).toBe(204);
+    expect(await me(b.token)).toBe(401);
+    const other = new Database(join(s.dataDir, "parley.db"));
+    other.run("PRAGMA busy_timeout = 5000");
+    other.query("DELETE FROM sessions WHERE id = ?").run(c.session.id);
+    other.close();
+    expect(await me(c.token)).toBe(401);
+  });
 });

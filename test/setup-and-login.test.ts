@@ -1,3 +1,5 @@
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ADMIN, cookieFrom, setUp, startTestServer, type TestServer } from "./harness.ts";
 
@@ -161,7 +163,7 @@ describe("login and logout", () => {
       expect((await s.call("GET", "/api/v1/me", { token })).status).toBe(401);
     }
     expect((await s.call("GET", "/api/v1/me", { headers: { authorization: "Basic abc" } })).status).toBe(401);
-    s.running.app.deps.store.sqlite.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [Date.now() - 1000, id]);
+    byHand("UPDATE sessions SET expires_at = ? WHERE id = ?", [Date.now() - 1000, id]);
     expect((await s.call("GET", "/api/v1/me", { token: body.token })).status).toBe(401);
     const gone = s.running.app.deps.store.sqlite.query("SELECT id FROM sessions WHERE id = ?").get(id);
     expect(gone).toBeNull();
@@ -173,7 +175,7 @@ describe("login and logout", () => {
     });
     const [id] = body.token.split(".");
     const soon = Date.now() + 60_000;
-    s.running.app.deps.store.sqlite.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [soon, id]);
+    byHand("UPDATE sessions SET expires_at = ? WHERE id = ?", [soon, id]);
     expect((await s.call("GET", "/api/v1/me", { token: body.token })).status).toBe(200);
     // The renewal is written through the write queue after the request (batched with others).
     await s.idle();
@@ -183,3 +185,18 @@ describe("login and logout", () => {
     expect(row.expires_at).toBeGreaterThan(Date.now() + 29 * 86_400_000);
   });
 });
+
+/**
+ * A change made to the database file by another connection, as an admin with sqlite3 would: the server
+ * notices it (its row caches watch SQLite's data_version), as it would not notice one made behind its back
+ * on its own connection.
+ */
+function byHand(statement: string, params: (string | number)[]): void {
+  const other = new Database(join(s.dataDir, "parley.db"));
+  try {
+    other.run("PRAGMA busy_timeout = 5000");
+    other.run(statement, params);
+  } finally {
+    other.close();
+  }
+}

@@ -3,16 +3,18 @@ import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { hashSecret, randomToken } from "../lib/ids.ts";
 import { DAY } from "../lib/time.ts";
 import { prepared } from "../store/prepared.ts";
+import { rowCache } from "../store/row-cache.ts";
 import type { Db } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { Background } from "../lib/background.ts";
 import { sessions, users } from "../store/schema.ts";
+import { findUserById, type UserRow } from "./users.ts";
 
 // The session pattern lucia taught (lucia itself is retired): a random token the client keeps, of which
 // the server stores only a hash; expiry slides forward with use; revocation is deleting the row.
 
 export type SessionRow = typeof sessions.$inferSelect;
-export type UserRow = typeof users.$inferSelect;
+export type { UserRow };
 
 export interface SessionMeta {
   userAgent?: string;
@@ -42,14 +44,23 @@ export function createSession(
   return { token: `${id}.${secret}`, session };
 }
 
-const sessionWithUser = prepared((db) =>
+const sessionById = prepared((db) =>
   db
     .select()
     .from(sessions)
-    .innerJoin(users, eq(sessions.userId, users.id))
     .where(eq(sessions.id, sql.placeholder("id")))
     .prepare(),
 );
+
+/**
+ * Sessions by id, in memory (store/row-cache.ts): every request and every hello checks one. Every write
+ * to a session row goes through forgetSession (or forgetAllSessions for a user's) right after it.
+ */
+const sessionsById = rowCache((db: Db, id: string) => sessionById(db).get({ id }), 50_000);
+
+function forgetSession(db: Db, id: string): void {
+  sessionsById.forget(db, id);
+}
 
 /**
  * The user behind a token, or null when the token is malformed, unknown, expired, or its user may no
@@ -70,14 +81,18 @@ export function validateSessionToken(
   if (dot <= 0 || token.length > 200) return null;
   const id = token.slice(0, dot);
   const secret = token.slice(dot + 1);
-  const row = sessionWithUser(db).get({ id });
-  if (!row) return null;
-  const { sessions: session, users: user } = row;
+  const cached = sessionsById.get(db, id);
+  if (!cached) return null;
+  const user = findUserById(db, cached.userId);
+  if (!user) return null;
+  // A copy: the renewal below is the caller's until it is written (touch), never the cache's.
+  const session = { ...cached };
   const given = new TextEncoder().encode(hashSecret(secret));
   const stored = new TextEncoder().encode(session.secretHash);
   if (given.length !== stored.length || !constantTimeEqual(given, stored)) return null;
   if (now >= session.expiresAt || user.deactivatedAt !== null || user.deletedAt !== null) {
     db.delete(sessions).where(eq(sessions.id, id)).run();
+    forgetSession(db, id);
     return null;
   }
   const ttl = ttlDays * DAY;
@@ -96,6 +111,7 @@ export function validateSessionToken(
 
 export function deleteSession(db: Db, sessionId: string): void {
   db.delete(sessions).where(eq(sessions.id, sessionId)).run();
+  forgetSession(db, sessionId);
 }
 
 /** Signs a user out everywhere, or everywhere but the session they are using. */
@@ -104,6 +120,8 @@ export function deleteUserSessions(db: Db, userId: string, exceptSessionId?: str
     ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId))
     : eq(sessions.userId, userId);
   db.delete(sessions).where(where).run();
+  // Not indexed by user in memory: signing someone out everywhere is rare, so all are forgotten.
+  sessionsById.forgetAll(db);
 }
 
 export function listUserSessions(db: Db, userId: string, now = Date.now()): SessionRow[] {
@@ -123,6 +141,7 @@ export function deleteOwnSession(db: Db, userId: string, sessionId: string): boo
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
     .returning({ id: sessions.id })
     .all();
+  forgetSession(db, sessionId);
   return gone.length > 0;
 }
 
@@ -155,6 +174,7 @@ export function touchSessionLater(queue: WriteQueue, background: Background): Se
     background.later("touchSessionLater", () =>
       queue.run((tx) => {
         tx.update(sessions).set(set).where(eq(sessions.id, id)).run();
+        forgetSession(tx, id);
       }, "touch"),
     );
 }

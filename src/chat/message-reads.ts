@@ -31,7 +31,7 @@ export const MESSAGE_COLUMNS = `seq, id, conversation_id AS conversationId, send
  * Fills in reactions, mentions, pins, forwarded-from and files for messages about to be shown: one
  * statement each for the whole list (ids passed as one JSON array), people from the users cache.
  */
-export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
+export function decorateMessages(db: Db, views: MessageView[], opts: { forwardsKnown?: boolean } = {}): MessageView[] {
   const live = views.filter((v) => !v.deleted);
   if (live.length === 0) return views;
   const sqlite = connectionOf(db);
@@ -71,12 +71,15 @@ export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
       .all(conversationId, ids);
     for (const p of pinRows) byId.get(p.messageId)!.pinned = true;
   }
-  const forwardRows = sqlite
-    .query<{ id: string; senderId: string }, [string]>(
-      `SELECT id, forwarded_from_sender_id AS senderId FROM messages
+  // Callers that read the message rows themselves know who each forward came from (toMessageViewsOf).
+  const forwardRows = opts.forwardsKnown
+    ? []
+    : sqlite
+        .query<{ id: string; senderId: string }, [string]>(
+          `SELECT id, forwarded_from_sender_id AS senderId FROM messages
         WHERE id IN (SELECT value FROM json_each(?)) AND forwarded_from_sender_id IS NOT NULL`,
-    )
-    .all(ids);
+        )
+        .all(ids);
   for (const f of forwardRows) {
     const sender = findUserById(db, f.senderId);
     if (sender) byId.get(f.id)!.forwardedFrom = toSenderView(sender);
@@ -87,10 +90,13 @@ export function decorateMessages(db: Db, views: MessageView[]): MessageView[] {
 
 /** Message rows with their senders from the users cache, as clients see them, decorated in one batch. */
 export function toMessageViewsOf(db: Db, rows: MessageRow[]): MessageView[] {
-  return decorateMessages(
-    db,
-    rows.map((m) => toMessageView(m, findUserById(db, m.senderId)!)),
-  );
+  const views = rows.map((m) => {
+    const view = toMessageView(m, findUserById(db, m.senderId)!);
+    const from = m.forwardedFromSenderId && m.deletedAt === null ? findUserById(db, m.forwardedFromSenderId) : null;
+    if (from) view.forwardedFrom = toSenderView(from);
+    return view;
+  });
+  return decorateMessages(db, views, { forwardsKnown: true });
 }
 
 /** Message rows joined with their senders, as clients see them: mapped and decorated in one batch. */

@@ -11,6 +11,7 @@ import { tempDir } from "../test/harness.ts";
 import type { Conn } from "./bench/load.ts";
 import { benchImages } from "./bench/images.ts";
 import { benchSearch, printSearch } from "./bench/search.ts";
+import { measureIdleSockets } from "./bench/idle-sockets.ts";
 
 const quick = process.argv.includes("--quick");
 // --profile=DIR writes a CPU profile of the Parley server (markdown too) into DIR when it stops.
@@ -18,6 +19,8 @@ const quick = process.argv.includes("--quick");
 const parleyOnly = process.argv.includes("--parley-only");
 // --saturation runs only the pinned raw-TCP scenario (server on one core, generator on another).
 const saturationOnly = process.argv.includes("--saturation");
+// --storm runs only the connect storm (connections/s and memory per idle connection).
+const stormOnly = process.argv.includes("--storm");
 const profileDir = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
 // --images measures only photo uploads in the compiled executable (scripts/bench/images.ts);
 // --search only message search on a generated million-message database (scripts/bench/search.ts).
@@ -360,7 +363,9 @@ async function saturation(t: Target) {
  * compilation, allocator arenas, SQLite's page cache filling with sessions); the second shows what one
  * more idle connection costs, which is what capacity planning needs. Both are reported.
  */
-async function storm(t: Target): Promise<{ perSec: number; idleKb: number; idleKbAll: number; failed: number }> {
+async function storm(
+  t: Target,
+): Promise<{ perSec: number; idleKb: number; idleKbAll: number; failed: number; rssBeforeMb: number }> {
   const conns = t.tokens.slice(0, STORM).map((token) => ({ token, topics: ["idle"], sendTo: null }));
   const waves = [conns.slice(0, conns.length / 2), conns.slice(conns.length / 2)];
   const rss = [rssKb(t.server.proc.pid)];
@@ -379,6 +384,7 @@ async function storm(t: Target): Promise<{ perSec: number; idleKb: number; idleK
     idleKb: (rss[2]! - rss[1]!) / waves[1]!.length,
     idleKbAll: (rss[2]! - rss[0]!) / conns.length,
     failed,
+    rssBeforeMb: rss[0]! / 1024,
   };
 }
 
@@ -436,6 +442,13 @@ try {
         results[t.name] = { sat: await saturation(t) };
         continue;
       }
+      if (stormOnly) {
+        const stormed = await storm(t);
+        console.log(
+          `${t.name}: ${Math.round(stormed.perSec)} connections/s, ${stormed.idleKb.toFixed(1)} KB per idle connection (second wave), ${stormed.idleKbAll.toFixed(1)} KB (both), ${stormed.failed} failed, idle RSS before ${stormed.rssBeforeMb.toFixed(1)} MB`,
+        );
+        continue;
+      }
       const stormed = await storm(t);
       const fan = await stepRates("fan-out", t, await makeGroups(t, FANOUT_USERS), GROUP_SIZE, RATES);
       const dm = await stepRates("direct", t, await makePairs(t, DM_PAIRS), 2, RATES);
@@ -475,7 +488,13 @@ console.log(
 const settings = Object.entries(parleyEnv()).map(([k, v]) => `${k}=${v}`);
 if (settings.length > 0) console.log(`Parley settings: ${settings.join(" ")}`);
 printSaturation();
-if (saturationOnly) process.exit(0);
+if (!saturationOnly) {
+  const idle = await measureIdleSockets(SAT_SOCKETS);
+  console.log(
+    `\nIdle sockets, measured inside the server's process after a full garbage collection (scripts/bench/idle-sockets.ts): the second ${idle.sockets} authenticated sockets connected in ${idle.connectSeconds.toFixed(2)} s and keep ${idle.rssKb.toFixed(1)} KB of RSS each (${idle.heapKb.toFixed(2)} KB of JavaScript heap); ${idle.failed} failed. Target: <= 4 KB.`,
+  );
+}
+if (saturationOnly || stormOnly) process.exit(0);
 console.log(
   `\nOther scenarios, unpinned: fan-out: ${FANOUT_USERS} connections in groups of ${GROUP_SIZE}; direct: ${DM_PAIRS} pairs; ${STEP_SECONDS} s per step; ${WORKERS} browser-style load processes.\n`,
 );
@@ -513,7 +532,7 @@ const p = results.parley;
 const c = results.ceiling ?? {
   fan: [],
   dm: [],
-  storm: { perSec: NaN, idleKb: NaN, idleKbAll: NaN, failed: NaN },
+  storm: { perSec: NaN, idleKb: NaN, idleKbAll: NaN, failed: NaN, rssBeforeMb: NaN },
   history: { perSec: NaN, p50: NaN, p99: NaN },
 };
 console.log(

@@ -233,6 +233,17 @@ describe("limits that protect the server", () => {
     }
   });
 
+  test("a connection that never says hello is closed after ten seconds (4500)", async () => {
+    const silent = new WebSocket(s.url.replace(/^http/, "ws") + "/ws");
+    const closed = new Promise<CloseEvent>((resolve) => (silent.onclose = resolve));
+    const openedAt = Date.now();
+    const event = await closed;
+    expect(event.code).toBe(4500);
+    expect(event.reason).toBe("no hello received");
+    // Not before its time: the sweep that closes it runs every second.
+    expect(Date.now() - openedAt).toBeGreaterThanOrEqual(10_000);
+  });
+
   test("on shutdown every socket is told to reconnect and resume (4000)", async () => {
     const doomed = await startTestServer();
     const admin = await setUp(doomed);

@@ -8,22 +8,26 @@ import type { TokenBucket } from "../lib/token-bucket.ts";
 import type { SignalFrame } from "../protocol/frames.ts";
 import { CloseCode, type ServerFrame } from "./protocol.ts";
 
+/** How long a new socket has to send hello; the slow-consumer sweep (every second) enforces it. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
 export interface SocketData {
   /** Set at the upgrade (cookie or bearer header) or by the hello frame's token. */
   auth: { user: UserRow; sessionId: string } | null;
   /** new: waiting for hello · replaying: sending missed events · live: subscribed to its topics. */
   state: "new" | "replaying" | "live";
-  /** Presence changes this socket may send (PARLEY_PRESENCE_RATE). */
-  presenceChanges: TokenBucket;
+  /** Presence changes this socket may send (PARLEY_PRESENCE_RATE); made at its first change. */
+  presenceChanges: TokenBucket | null;
   /** Continues a replay that paused because the socket's buffer was full. */
   resumeReplay: (() => void) | null;
-  helloTimer: Timer | null;
+  /** When it connected: a socket still without hello after HELLO_TIMEOUT_MS is closed by the sweep. */
+  openedAt: number;
   /** Consecutive sweeps that found the socket's buffer over the soft limit. */
   slowSweeps: number;
   /** The client says its user is away (idle, tab hidden); presence is "away" when all their sockets are. */
   away: boolean;
-  /** When this socket last announced typing, per conversation (throttle). */
-  typedAt: Map<string, number>;
+  /** When this socket last announced typing, per conversation (throttle); made when it first types. */
+  typedAt: Map<string, number> | null;
 }
 
 export type Socket = ServerWebSocket<SocketData>;
@@ -176,9 +180,14 @@ export class Hub implements ChatPublisher {
    * sweeps: they resume from their last event instead of making the server hold more for them. Bun's
    * closeOnBackpressureLimit is the hard stop behind this (it cuts the connection, 1006, never drops a frame silently).
    */
-  closeSlowConsumers(softLimit: number): number {
+  closeSlowConsumers(softLimit: number, now = Date.now()): number {
     let closed = 0;
     for (const ws of this.open) {
+      // One sweep instead of a timer per socket: a connection that never says hello is closed here.
+      if (ws.data.state === "new" && now - ws.data.openedAt > HELLO_TIMEOUT_MS) {
+        ws.close(CloseCode.UNAUTHENTICATED, "no hello received");
+        continue;
+      }
       if (ws.getBufferedAmount() > softLimit) {
         if (++ws.data.slowSweeps >= 2) {
           ws.close(CloseCode.SLOW_CONSUMER, "too slow; resume from your last event");

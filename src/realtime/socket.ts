@@ -27,7 +27,6 @@ import {
 } from "./protocol.ts";
 import { conversationTopic } from "./hub.ts";
 
-const HELLO_TIMEOUT_MS = 10_000;
 const REPLAY_PAGE = 200;
 
 export interface RealtimeDeps {
@@ -38,16 +37,16 @@ export interface RealtimeDeps {
 }
 
 /** What a socket starts with; auth comes from the upgrade request when it carried a valid session. */
-export function newSocketData(config: Config, auth: SocketData["auth"]): SocketData {
+export function newSocketData(auth: SocketData["auth"]): SocketData {
   return {
     auth,
     state: "new",
-    presenceChanges: new TokenBucket(config.presenceRate, config.presenceRate * 5),
+    presenceChanges: null,
     resumeReplay: null,
-    helloTimer: null,
+    openedAt: Date.now(),
     slowSweeps: 0,
     away: false,
-    typedAt: new Map(),
+    typedAt: null,
   };
 }
 
@@ -138,7 +137,6 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
       }
       ws.data.auth = { user: found.user, sessionId: found.session.id };
     }
-    clearTimeout(ws.data.helloTimer ?? undefined);
     if (!hub.admit(ws, config.wsMaxSocketsPerUser)) {
       sendError(
         ws,
@@ -177,6 +175,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const { status } = parseWith(presenceFrame, raw);
     const away = status === "away";
     if (ws.data.away === away) return;
+    ws.data.presenceChanges ??= new TokenBucket(config.presenceRate, config.presenceRate * 5);
     const wait = ws.data.presenceChanges.take();
     if (wait > 0) throw new AppError("RATE_LIMITED", "Presence changes too often; slow down.", "status", wait);
     ws.data.away = away;
@@ -189,8 +188,9 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const { conversationId } = parseWith(typingFrame, raw);
     requireAccess(db, conversationId, userId, "post");
     const now = Date.now();
-    if (now - (ws.data.typedAt.get(conversationId) ?? 0) < 2000) return;
-    ws.data.typedAt.set(conversationId, now);
+    const typedAt = (ws.data.typedAt ??= new Map());
+    if (now - (typedAt.get(conversationId) ?? 0) < 2000) return;
+    typedAt.set(conversationId, now);
     ws.publish(
       conversationTopic(conversationId),
       JSON.stringify({ type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS } satisfies ServerFrame),
@@ -208,9 +208,6 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     ...socketLimits(config),
     open(ws) {
       hub.opened(ws);
-      ws.data.helloTimer = setTimeout(() => {
-        if (ws.data.state === "new") ws.close(CloseCode.UNAUTHENTICATED, "no hello received");
-      }, HELLO_TIMEOUT_MS);
     },
     message(ws, data) {
       let id: string | null = null;
@@ -264,7 +261,6 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
       resume?.();
     },
     close(ws) {
-      clearTimeout(ws.data.helloTimer ?? undefined);
       ws.data.resumeReplay = null;
       hub.closed(ws);
     },

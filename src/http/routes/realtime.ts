@@ -19,7 +19,7 @@ export const realtimeRoutes = new Hono<AppEnv>().get("/ws", (c) => {
     : null;
   // A bad or missing token still gets its socket: it is told why (close 4500) or may send hello with a token.
   const auth = session ? { user: session.user, sessionId: session.session.id } : null;
-  if (!c.env?.upgrade(c.req.raw, { data: newSocketData(config, auth) }))
+  if (!c.env?.upgrade(c.req.raw, { data: newSocketData(auth) }))
     throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade.");
   return new Response(null);
 });

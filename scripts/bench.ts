@@ -12,6 +12,7 @@ import type { Conn } from "./bench/load.ts";
 import { benchImages } from "./bench/images.ts";
 import { benchSearch, printSearch } from "./bench/search.ts";
 import { measureIdleSockets } from "./bench/idle-sockets.ts";
+import { benchStartup } from "./bench/startup.ts";
 
 const quick = process.argv.includes("--quick");
 // --profile=DIR writes a CPU profile of the Parley server (markdown too) into DIR when it stops.
@@ -607,9 +608,8 @@ console.log(
     ),
 );
 
-/** Photo uploads in the compiled executable: the wasm codecs as users get them. */
-async function printImages(): Promise<void> {
-  // Its own executable in a temporary folder: a benchmark must not replace the dist/parley someone built.
+/** Builds the executable into a temporary folder: a benchmark must not replace the dist/parley someone built. */
+function buildExecutable(): { exe: string; cleanup: () => void } {
   const dir = tempDir("parley-bench-exe-");
   const exe = join(dir, "parley");
   const build = Bun.spawnSync([process.execPath, join(import.meta.dir, "build.ts"), "--out", exe], {
@@ -617,13 +617,23 @@ async function printImages(): Promise<void> {
     stderr: "inherit",
   });
   if (build.exitCode !== 0) throw new Error("build failed");
-  console.log(
-    "\nImages (a photo with EXIF and XMP, uploaded to a freshly built executable; best of 3; RSS of the server after it):",
-  );
+  return { exe, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Photo uploads in the compiled executable (the wasm codecs as users get them), and how it starts and idles. */
+async function printImages(): Promise<void> {
+  const { exe, cleanup } = buildExecutable();
   try {
+    const s = await benchStartup(exe);
+    console.log(
+      `\nStarting and idling (the compiled executable, best of 3): first start on a new data folder ${s.firstRunMs.toFixed(0)} ms to the first /healthz, a start on an existing one ${s.warmRunMs.toFixed(0)} ms (target <= 100 ms); idle RSS ${s.idleRssMb.toFixed(1)} MB (target <= 50 MB), of which ${s.anonMb.toFixed(1)} MB private and ${s.fileMb.toFixed(1)} MB pages of the executable file.`,
+    );
+    console.log(
+      "\nImages (a photo with EXIF and XMP, uploaded to a freshly built executable; best of 3; RSS of the server after it):",
+    );
     console.table(await benchImages(exe));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }
 

@@ -59,9 +59,21 @@ export function findUserById(db: Db, id: string): UserRow | undefined {
   return usersById.get(db, id);
 }
 
-/** Right after any write to a user's row. */
-export function forgetUser(db: Db, id: string): void {
+let profiles = 0;
+
+/**
+ * Right after any write to a user's row. `private` when nothing others see changed (last seen, password):
+ * otherwise what others see of people (name, picture, bio) may have changed, and views built from them
+ * (history pages: chat/history-pages.ts) are stale.
+ */
+export function forgetUser(db: Db, id: string, what: "profile" | "private" = "profile"): void {
   usersById.forget(db, id);
+  if (what === "profile") profiles++;
+}
+
+/** Changes whenever what others see of anyone may have changed (forgetUser with "profile"). */
+export function profilesVersion(): number {
+  return profiles;
 }
 
 /** What is held now, without loading: for the test that compares the cache with the database. */
@@ -161,7 +173,7 @@ export function updateProfile(
 
 export function setPasswordHash(db: Db, userId: string, passwordHash: string | null, now = Date.now()): void {
   db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).run();
-  forgetUser(db, userId);
+  forgetUser(db, userId, "private");
 }
 
 /** Active admins other than this user: the server must always keep one. */
@@ -187,6 +199,6 @@ export function isUniqueViolation(err: unknown, index: string): boolean {
 export function recordLastSeen(queue: WriteQueue, userId: string, at: number): Promise<void> {
   return queue.run((tx) => {
     tx.update(users).set({ lastSeenAt: at }).where(eq(users.id, userId)).run();
-    forgetUser(tx, userId);
+    forgetUser(tx, userId, "private");
   });
 }

@@ -57,7 +57,7 @@ export class CacheRegistry {
 }
 
 /** The connection under a drizzle database or transaction, and its cache registry. */
-function registryOf(db: object): CacheRegistry {
+export function registryOf(db: object): CacheRegistry {
   const client = (db as unknown as { session: { client: { rowCaches?: CacheRegistry } } }).session.client;
   if (!client.rowCaches) throw new Error("row caches need a connection opened by openStore");
   return client.rowCaches;

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { listHistory, MAX_PAGE } from "../../chat/message-history.ts";
+import { MAX_PAGE } from "../../chat/message-history.ts";
+import { historyPageJson } from "../../chat/history-pages.ts";
 import { listVersions } from "../../chat/message-versions.ts";
 import { isEmoji, toggleReaction } from "../../chat/reactions.ts";
 import { deleteMessage, editMessage, forwardInput, messageText, sendInput, sendMessage } from "../../chat/messages.ts";
@@ -23,7 +24,8 @@ export const messageRoutes = new Hono<AppEnv>()
   .use(requireAuth)
   .get("/", (c) => {
     const page = parseWith(historyQuery, c.req.query());
-    return c.json(listHistory(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")!, page));
+    const body = historyPageJson(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")!, page);
+    return c.body(body, 200, { "content-type": "application/json" });
   })
   .post("/", async (c) => {
     // A forward names the message it copies instead of carrying text; each shape has its own errors.

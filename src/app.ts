@@ -61,6 +61,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
         metrics.batchSize.observe(size);
         for (const j of jobs) if (j.kind === "send") metrics.sendCommitSeconds.observe(j.seconds);
       },
+      onEffectError: (err) => log.error("after-commit hook failed", { err }),
     }),
     publisher,
     sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2),

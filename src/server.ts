@@ -27,6 +27,14 @@ export function startServer(configured: Config, log: Logger): RunningServer {
     store = openStore(configured.dataDir, {
       onAfterCommitError: (err) => log.error("after-commit hook failed", { err }),
       busyTimeoutMs: configured.dbBusyTimeoutMs,
+      // After a failed fsync the kernel may have dropped the pages it could not write: what is on disk is
+      // unknown, and going on could acknowledge a message that is not there. Stop at once (a supervisor
+      // restarts the server; SQLite recovers the database to its last synced commit, and clients resend
+      // what was not acknowledged, which their client ids make safe).
+      onSyncFailed: (err) => {
+        log.error("the database log could not be synced to disk; stopping", { err });
+        process.exit(70);
+      },
     });
   } catch (err) {
     lock.release();

@@ -76,6 +76,44 @@ const sockets = await Promise.all(
       }),
   ),
 );
+// Beside the senders, what everyone else feels meanwhile: one more socket pinging, and one client reading
+// the group's newest history page, each in a closed loop.
+const pings: number[] = [];
+const reads: number[] = [];
+const prober = await new Promise<WebSocket>((res) => {
+  const ws = new WebSocket(server.url.replace("http", "ws") + "/ws");
+  ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token: tokens[0] }));
+  ws.onmessage = (e) => {
+    if (String(e.data).includes('"ready"')) res(ws);
+  };
+});
+const probes = [
+  new Promise<void>((done) => {
+    let sentAt = 0;
+    const ping = () => {
+      if (stop) return done();
+      sentAt = performance.now();
+      prober.send(JSON.stringify({ type: "ping", id: "probe" }));
+    };
+    prober.addEventListener("message", (e) => {
+      if (String(e.data).startsWith('{"type":"pong"')) {
+        pings.push(performance.now() - sentAt);
+        ping();
+      }
+    });
+    ping();
+  }),
+  (async () => {
+    while (!stop) {
+      const t = performance.now();
+      const res = await fetch(`${server.url}/api/v1/conversations/${conv}/messages?limit=50`, {
+        headers: { authorization: `Bearer ${tokens[0]}` },
+      });
+      await res.arrayBuffer();
+      reads.push(performance.now() - t);
+    }
+  })(),
+];
 let n = 0;
 const started = performance.now();
 await Promise.all(
@@ -117,7 +155,11 @@ await Promise.all(
     ]),
 );
 const seconds = (performance.now() - started) / 1000;
+await Promise.all(probes);
 lat.sort((a, b) => a - b);
+pings.sort((a, b) => a - b);
+reads.sort((a, b) => a - b);
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!.toFixed(1);
 // Under strace, the server is strace's child: signal it directly so it stops cleanly and logs its write queue.
 if (delayUs > 0) Bun.spawnSync(["pkill", "-TERM", "-P", String(server.proc.pid)]);
 else server.proc.kill("SIGTERM");
@@ -132,6 +174,8 @@ console.log(
     p99: lat[Math.floor(lat.length * 0.99)]!.toFixed(1),
     writesPerTx: (wq.jobs / wq.batches).toFixed(1),
     largest: wq.largestBatch,
+    ping: `${pct(pings, 0.5)} / ${pct(pings, 0.99)} ms`,
+    historyRead: `${pct(reads, 0.5)} / ${pct(reads, 0.99)} ms`,
   }),
 );
 rmSync(dir, { recursive: true, force: true });

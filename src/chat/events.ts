@@ -61,19 +61,25 @@ export function latestEventId(db: Db): number {
  * Events the user may see after `since`, oldest first: those of conversations they are in, from the
  * moment they joined, and those addressed to them alone (their own removal).
  */
-export function listEventRows(db: Db, userId: string, since: number, limit: number): EventRow[] {
+export function listEventRows(
+  db: Db,
+  userId: string,
+  since: number,
+  limit: number,
+  until = Number.MAX_SAFE_INTEGER,
+): EventRow[] {
   return db.$client
-    .query<EventRow, [string, number, string, number, number]>(
+    .query<EventRow, [string, number, string, number, number, number]>(
       `SELECT e.id, e.type, e.conversation_id AS conversationId, e.user_id AS userId, e.actor_id AS actorId,
               e.message_id AS messageId, e.subject_user_id AS subjectUserId, e.created_at AS createdAt
          FROM events e JOIN members m ON m.conversation_id = e.conversation_id AND m.user_id = ?1
-        WHERE e.id > ?2 AND e.id >= m.from_event_id
+        WHERE e.id > ?2 AND e.id <= ?6 AND e.id >= m.from_event_id
        UNION
        SELECT id, type, conversation_id, user_id, actor_id, message_id, subject_user_id, created_at
-         FROM events WHERE user_id = ?3 AND id > ?4
+         FROM events WHERE user_id = ?3 AND id > ?4 AND id <= ?6
        ORDER BY 1 LIMIT ?5`,
     )
-    .all(userId, since, userId, since, limit);
+    .all(userId, since, userId, since, limit, until);
 }
 
 /** Turns stored events into what clients see, loading what they refer to in a few batched queries. */
@@ -142,8 +148,10 @@ export function listEvents(
   userId: string,
   since: number,
   limit: number,
+  /** The newest event to include: a replay stops at what is on disk (store/durability.ts). */
+  until?: number,
 ): { events: EventView[]; next: string; more: boolean } {
-  const rows = listEventRows(db, userId, since, limit + 1);
+  const rows = listEventRows(db, userId, since, limit + 1, until);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   return { events: renderEvents(db, page), next: String(page.at(-1)?.id ?? since), more };

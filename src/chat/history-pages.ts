@@ -52,13 +52,16 @@ function pagesOf(db: Db): Pages {
   return pages;
 }
 
-/** The history page as JSON (listHistory's answer), for a current member of the conversation. */
+/**
+ * The history page as JSON (listHistory's answer), for a current member of the conversation, and the
+ * conversation's newest event id: everything the page shows is on disk once that event is.
+ */
 export function historyPageJson(
   db: Db,
   userId: string,
   conversationId: string,
   page: { before?: string; after?: string; limit: number },
-): string {
+): { body: string; head: number } {
   requireMember(db, conversationId, userId);
   const head =
     db.$client
@@ -67,8 +70,8 @@ export function historyPageJson(
   const key = [conversationId, head, profilesVersion(), page.before ?? "", page.after ?? "", page.limit].join("\n");
   const pages = pagesOf(db);
   const held = pages.get(key);
-  if (held !== undefined) return held;
+  if (held !== undefined) return { body: held, head };
   const body = JSON.stringify(listHistory(db, userId, conversationId, page));
   pages.set(key, body);
-  return body;
+  return { body, head };
 }

@@ -48,7 +48,16 @@ export interface Auth {
 
 export type AppEnv = {
   Bindings: Server<SocketData> | undefined;
-  Variables: { requestId: string; deps: Deps; auth: Auth | null };
+  Variables: {
+    requestId: string;
+    deps: Deps;
+    auth: Auth | null;
+    /**
+     * Set by a route that knows its answer shows only what is on disk, so the durability barrier
+     * (router.ts) need not hold it: e.g. a history page whose conversation has no event newer than that.
+     */
+    shownIsDurable?: boolean;
+  };
 };
 
 export type AppContext = Context<AppEnv>;

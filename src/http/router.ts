@@ -57,6 +57,12 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   const streamed = /^\/api\/v1\/(uploads|uploads\/[^/]+\/content|me\/avatar|conversations\/[^/]+\/avatar|admin\/logo)$/;
   api.use((c, next) => (streamed.test(c.req.path) ? next() : jsonLimit(c, next)));
 
+  // An answer may show writes whose group commit is not on disk yet (store/durability.ts): it leaves only
+  // once they are, so nobody is shown what a power cut could take back. Usually nothing is waiting.
+  api.use(async (c, next) => {
+    await next();
+    if (!c.get("shownIsDurable")) await deps.store.durability.barrier();
+  });
   api.use(sameOriginOnly);
   api.use(loadSession);
   api.use(async (c, next) => {

@@ -97,7 +97,9 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     let cursor = since;
     for (;;) {
       if (ws.readyState !== 1) return;
-      const page = listEvents(db, userId, cursor, REPLAY_PAGE);
+      // Only what is on disk: newer events are published to this socket live once synced, as it
+      // subscribes below in the same turn as this page's read (store/durability.ts).
+      const page = listEvents(db, userId, cursor, REPLAY_PAGE, chat.store.durability.replayBound());
       let status = 1;
       ws.cork(() => {
         for (const event of page.events) {
@@ -150,7 +152,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
       return;
     }
     ws.data.state = "replaying";
-    const head = latestEventId(db);
+    const head = chat.store.durability.durableHead(() => latestEventId(db));
     send(ws, { type: "ready", user: toAccountView(ws.data.auth.user), lastEventId: String(frame.since ?? head) });
     replay(ws, frame.since != null ? Number(frame.since) : head);
   }

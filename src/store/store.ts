@@ -6,6 +6,7 @@ import * as schema from "./schema.ts";
 import { isSchemaCurrent, listMigrations, migrate } from "./migrate.ts";
 import { CacheRegistry } from "./row-cache.ts";
 import { SearchIndex } from "./search-index.ts";
+import { Durability } from "./durability.ts";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -21,6 +22,18 @@ export interface Store {
    * effects (fan-out, push, mail) never announce a write that rolled back, and their failures never undo it.
    */
   transaction<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T): T;
+  /**
+   * The write queue's group commit: like transaction, but committed without waiting for the disk
+   * (store/durability.ts). Returns the result, the afterCommit callbacks (not run: the caller runs them
+   * once `durable` resolves), and `durable`, which resolves when the commit is on disk.
+   */
+  commitDeferred<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T): {
+    result: T;
+    effects: (() => void)[];
+    durable: Promise<void>;
+  };
+  /** Commits waiting for their sync, the newest event on disk, and a barrier for readers. */
+  readonly durability: Durability;
   /** Readiness: the file accepts a write and the schema is current. */
   isReady(): boolean;
   close(): void;
@@ -111,7 +124,12 @@ function countWork<S extends Statement<any, any>>(stmt: S, work: WorkCounters): 
 /** Opens (creating if needed) the embedded database in dataDir and migrates it to this binary's schema. */
 export function openStore(
   dataDir: string,
-  opts: { onAfterCommitError?: (err: unknown) => void; busyTimeoutMs?: number } = {},
+  opts: {
+    onAfterCommitError?: (err: unknown) => void;
+    busyTimeoutMs?: number;
+    /** A sync of the WAL failed: what is on disk is unknown, so the server must stop (server.ts). */
+    onSyncFailed?: (err: unknown) => void;
+  } = {},
 ): Store {
   // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -138,6 +156,37 @@ export function openStore(
   }
   const db = drizzle({ client: sqlite, schema });
   const searchIndex = new SearchIndex(sqlite);
+  const eventHead = () => sqlite.query<{ id: number | null }, []>("SELECT max(id) AS id FROM events").get()?.id ?? 0;
+  const durability = new Durability(join(dataDir, "parley.db-wal"), eventHead(), (err) => {
+    if (opts.onSyncFailed) opts.onSyncFailed(err);
+    else throw err;
+  });
+  /** One transaction, IMMEDIATE, the search index brought up to date last; caches told how it ended. */
+  const run = <T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, pending: (() => void)[]): T => {
+    sqlite.work.transactions++;
+    let result: T;
+    try {
+      // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
+      // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at
+      // once (SQLITE_BUSY_SNAPSHOT) without waiting, and every write of the batch fails instantly.
+      result = db.transaction(
+        (tx) => {
+          const value = fn(tx as unknown as Db, (cb) => pending.push(cb));
+          // Last, so that it sees every message of the transaction with its final words.
+          searchIndex.catchUp();
+          return value;
+        },
+        { behavior: "immediate" },
+      );
+    } catch (err) {
+      sqlite.rowCaches.rolledBack();
+      searchIndex.rolledBack();
+      throw err;
+    }
+    sqlite.rowCaches.committed();
+    searchIndex.committed();
+    return result;
+  };
   // Messages written into the file by other means (a generated benchmark database) become searchable.
   sqlite.transaction(() => searchIndex.catchUp()).immediate();
   searchIndex.committed();
@@ -147,30 +196,12 @@ export function openStore(
     sqlite,
     work: sqlite.work,
     caches: sqlite.rowCaches,
+    durability,
     transaction(fn) {
-      sqlite.work.transactions++;
       const pending: (() => void)[] = [];
-      let result;
-      try {
-        // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
-        // reads first and then upgrades; if another writer committed meanwhile, SQLite fails the upgrade at
-        // once (SQLITE_BUSY_SNAPSHOT) without waiting, and every write of the batch fails instantly.
-        result = db.transaction(
-          (tx) => {
-            const value = fn(tx as unknown as Db, (cb) => pending.push(cb));
-            // Last, so that it sees every message of the transaction with its final words.
-            searchIndex.catchUp();
-            return value;
-          },
-          { behavior: "immediate" },
-        );
-      } catch (err) {
-        sqlite.rowCaches.rolledBack();
-        searchIndex.rolledBack();
-        throw err;
-      }
-      sqlite.rowCaches.committed();
-      searchIndex.committed();
+      const result = run(fn, pending);
+      // This commit synced the WAL (synchronous=FULL), and with it any group commit still waiting.
+      if (durability.pending()) durability.fullCommit(eventHead());
       for (const cb of pending) {
         try {
           cb();
@@ -179,6 +210,18 @@ export function openStore(
         }
       }
       return result;
+    },
+    commitDeferred(fn) {
+      const effects: (() => void)[] = [];
+      // NORMAL in WAL mode: the commit writes the WAL without an fsync; durability syncs it off the loop.
+      sqlite.run("PRAGMA synchronous = NORMAL");
+      let result;
+      try {
+        result = run(fn, effects);
+      } finally {
+        sqlite.run("PRAGMA synchronous = FULL");
+      }
+      return { result, effects, durable: durability.deferredCommit(eventHead()) };
     },
     isReady() {
       try {

@@ -9,6 +9,8 @@ export interface WriteQueueOptions {
   waitMs: number;
   /** After each commit: the batch size, and each job's kind and time from arrival to commit (metrics). */
   onCommit?: (batchSize: number, jobs: { kind: string; seconds: number }[]) => void;
+  /** An afterCommit callback threw: logged; it never undoes the commit or another job's answer. */
+  onEffectError?: (err: unknown) => void;
 }
 
 export interface WriteQueueStats {
@@ -19,14 +21,14 @@ export interface WriteQueueStats {
 
 export interface WriteQueue {
   /**
-   * Runs job in the next group commit and resolves with its result once that transaction has committed,
-   * so a caller that acks on resolution acks only what is durable. A job that throws rolls back alone
+   * Runs job in the next group commit and resolves with its result once that transaction has committed
+   * and is on disk (store/durability.ts), so a caller that acks on resolution acks only what is durable. A job that throws rolls back alone
    * (a savepoint) and rejects; its neighbours in the batch still commit.
    */
   run<T>(job: WriteJob<T>, kind?: string): Promise<T>;
   /** Jobs waiting for their transaction. */
   depth(): number;
-  /** Resolves once everything queued so far has committed or failed. */
+  /** Resolves once everything queued so far has committed and synced, or failed. */
   idle(): Promise<void>;
   stats(): WriteQueueStats;
 }
@@ -48,6 +50,8 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   let pending: Pending[] = [];
   let scheduled = false;
   let idleWaiters: (() => void)[] = [];
+  /** Committed batches whose sync has not finished. */
+  let syncing = 0;
   const stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0 };
 
   const schedule = () => {
@@ -63,8 +67,9 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     if (pending.length > 0) schedule();
     if (batch.length === 0) return;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+    let committed: ReturnType<Store["commitDeferred"]>;
     try {
-      store.transaction((tx, afterCommit) => {
+      committed = store.commitDeferred((tx, afterCommit) => {
         for (const { job } of batch) {
           const hooks: (() => void)[] = [];
           try {
@@ -92,16 +97,35 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     stats.batches++;
     stats.jobs += batch.length;
     stats.largestBatch = Math.max(stats.largestBatch, batch.length);
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.err);
-    });
-    settle();
+    // Answered, and announced, only once the commit is on disk; meanwhile the next batch may run.
+    syncing++;
+    committed.durable
+      .then(
+        () => {
+          for (const effect of committed.effects) {
+            try {
+              effect();
+            } catch (err) {
+              opts.onEffectError?.(err);
+            }
+          }
+          batch.forEach((p, i) => {
+            const o = outcomes[i]!;
+            if (o.ok) p.resolve(o.value);
+            else p.reject(o.err);
+          });
+        },
+        // The sync failed: nothing of the batch may be answered as stored (the server stops: server.ts).
+        (err) => batch.forEach((p) => p.reject(err)),
+      )
+      .finally(() => {
+        syncing--;
+        settle();
+      });
   }
 
   function settle() {
-    if (pending.length > 0 || scheduled) return;
+    if (pending.length > 0 || scheduled || syncing > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) w();
@@ -115,7 +139,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       return promise;
     },
     idle() {
-      if (pending.length === 0 && !scheduled) return Promise.resolve();
+      if (pending.length === 0 && !scheduled && syncing === 0) return Promise.resolve();
       return new Promise<void>((r) => idleWaiters.push(r));
     },
     stats: () => ({ ...stats }),

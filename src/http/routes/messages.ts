@@ -24,7 +24,11 @@ export const messageRoutes = new Hono<AppEnv>()
   .use(requireAuth)
   .get("/", (c) => {
     const page = parseWith(historyQuery, c.req.query());
-    const body = historyPageJson(c.get("deps").store.db, authOf(c).user.id, c.req.param("id")!, page);
+    const { store } = c.get("deps");
+    const { body, head } = historyPageJson(store.db, authOf(c).user.id, c.req.param("id")!, page);
+    // Every change a page shows is an event of its conversation: with none newer than what is on disk,
+    // the page need not wait for other conversations' commits to sync.
+    if (store.durability.isDurable(head)) c.set("shownIsDurable", true);
     return c.body(body, 200, { "content-type": "application/json" });
   })
   .post("/", async (c) => {

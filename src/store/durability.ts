@@ -1,0 +1,121 @@
+// Group commits made durable off the event loop. The write queue commits with synchronous=NORMAL (in WAL
+// mode: the commit writes the WAL but does not fsync it) and then syncs the WAL file on Bun's thread pool;
+// its jobs are answered, and what they cause is published, only once a sync that began after their commit
+// has finished. So an ack still means "on disk" (invariant 1), while a slow disk's fsync (5–20 ms on an SD
+// card) no longer stalls every socket, request and timer of the server.
+//
+// What a commit not yet synced may not do is be seen: a power cut could take it back. Readers wait:
+// - HTTP responses wait for `barrier()`: every commit made before the response was ready is synced;
+// - a replay on /ws reads the stream only up to `durableHead`, the newest event known to be on disk; what
+//   is newer is published to the socket live, after its sync, as it subscribes in the same turn.
+// Writes outside the queue keep synchronous=FULL: their commit syncs the WAL, and with it everything before.
+import { open } from "node:fs/promises";
+
+export class Durability {
+  /** The newest event id whose commit is on disk. */
+  private head: number;
+  /** Deferred commits so far, and how many of them a finished sync covers. */
+  private committed = 0;
+  private synced = 0;
+  /** The event head of each deferred commit not yet synced, by commit number. */
+  private readonly heads = new Map<number, number>();
+  private syncing = false;
+  private waiters: { upTo: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private failed: unknown = null;
+
+  constructor(
+    private readonly walPath: string,
+    initialHead: number,
+    /** A sync that failed leaves the disk's state unknown: the server must stop (see app wiring). */
+    private readonly onSyncFailed: (err: unknown) => void,
+  ) {
+    this.head = initialHead;
+  }
+
+  /**
+   * The newest event a replay may send: the newest on disk while commits wait for their sync (their events
+   * reach the socket live, after it), otherwise no bound.
+   */
+  replayBound(): number {
+    return this.pending() ? this.head : Number.MAX_SAFE_INTEGER;
+  }
+
+  /** True when the event is on disk (every event up to the newest synced one is). */
+  isDurable(eventId: number): boolean {
+    return !this.pending() || eventId <= this.head;
+  }
+
+  /** The stream's head as a client may be told it: the newest event on disk. */
+  durableHead(latest: () => number): number {
+    return this.pending() ? this.head : latest();
+  }
+
+  /** True while some commit waits for its sync. */
+  pending(): boolean {
+    return this.committed > this.synced;
+  }
+
+  /** After a commit made with synchronous=NORMAL: resolves once it is on disk. */
+  deferredCommit(eventHead: number): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    const n = ++this.committed;
+    this.heads.set(n, eventHead);
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.waiters.push({ upTo: n, resolve, reject });
+    this.startSync();
+    return promise;
+  }
+
+  /** After a commit made with synchronous=FULL: it synced the WAL, and every commit before it with it. */
+  fullCommit(eventHead: number): void {
+    this.covered(this.committed, eventHead);
+  }
+
+  /** Resolves once every commit made so far is on disk. */
+  barrier(): Promise<void> {
+    if (!this.pending()) return Promise.resolve();
+    if (this.failed) return Promise.reject(this.failed);
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.waiters.push({ upTo: this.committed, resolve, reject });
+    return promise;
+  }
+
+  private startSync(): void {
+    if (this.syncing) return; // the sync in flight began before this commit: another follows it
+    this.syncing = true;
+    const upTo = this.committed;
+    this.syncWal().then(
+      () => {
+        this.syncing = false;
+        this.covered(upTo, this.heads.get(upTo) ?? this.head);
+        if (this.pending()) this.startSync();
+      },
+      (err) => {
+        this.syncing = false;
+        this.failed = err;
+        for (const w of this.waiters.splice(0)) w.reject(err);
+        this.onSyncFailed(err);
+      },
+    );
+  }
+
+  private covered(upTo: number, eventHead: number): void {
+    if (upTo > this.synced) this.synced = upTo;
+    if (eventHead > this.head) this.head = eventHead;
+    for (const n of [...this.heads.keys()]) if (n <= upTo) this.heads.delete(n);
+    // In commit order: a batch's effects never run before those of an earlier batch.
+    const done = this.waiters.filter((w) => w.upTo <= this.synced);
+    this.waiters = this.waiters.filter((w) => w.upTo > this.synced);
+    for (const w of done) w.resolve();
+  }
+
+  /** fdatasync of the WAL on Bun's thread pool: the event loop carries on meanwhile. */
+  private async syncWal(): Promise<void> {
+    const file = await open(this.walPath, "r");
+    try {
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+// Group commits are synced to disk off the event loop (src/store/durability.ts). These tests run the server
+// under strace, which delays or fails its fsync/fdatasync calls on purpose (Debian's strace, fault
+// injection), and hold it to the two halves of the promise: an ack still comes only after the sync, and
+// while a sync is in flight the server goes on answering everyone else. A failed sync stops the server
+// without acknowledging what it could not make durable, and the client's retry after the restart stores
+// the message exactly once.
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { createSession } from "../src/accounts/sessions.ts";
+import { insertUser } from "../src/accounts/users.ts";
+import { openStore } from "../src/store/store.ts";
+import { tempDir, waitFor } from "./harness.ts";
+import { spawnServer, type ChildServer } from "./process.ts";
+import { TestSocket } from "./ws-client.ts";
+
+const main = join(import.meta.dir, "..", "src", "main.ts");
+
+/** A data folder with one person, their session and a group, written before the server starts. */
+function seed(dataDir: string): { token: string; conversationId: string } {
+  const store = openStore(dataDir);
+  try {
+    return store.transaction((tx) => {
+      const u = insertUser(tx, { id: "ana", username: "ana", displayName: "Ana", passwordHash: null, role: "admin" });
+      const { token } = createSession(tx, u.id, 30);
+      const now = Date.now();
+      for (const id of ["g", "quiet"]) {
+        store.sqlite.run(
+          `INSERT INTO conversations (id, type, title, created_by, created_at, updated_at) VALUES ('${id}', 'group', '${id}', 'ana', ${now}, ${now})`,
+        );
+        store.sqlite.run(
+          `INSERT INTO members (conversation_id, user_id, role, from_event_id, joined_at) VALUES ('${id}', 'ana', 'owner', 0, ${now})`,
+        );
+      }
+      return { token, conversationId: "g" };
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** The server with every fsync and fdatasync it makes delayed or failed by strace. */
+function underStrace(cwd: string, dataDir: string, inject: string): Promise<ChildServer> {
+  return spawnServer(
+    [
+      "strace",
+      "-f",
+      "--seccomp-bpf",
+      "-qq",
+      "-o",
+      "/dev/null",
+      "-e",
+      "trace=fsync,fdatasync",
+      "-e",
+      `inject=fsync,fdatasync:${inject}`,
+      process.execPath,
+      main,
+      "serve",
+    ],
+    { cwd, env: { PARLEY_DATA_DIR: dataDir } },
+  );
+}
+
+function messagesIn(dataDir: string, clientId: string): number {
+  const db = new Database(join(dataDir, "parley.db"), { readonly: true });
+  try {
+    return db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM messages WHERE client_id = ?").get(clientId)!.n;
+  } finally {
+    db.close();
+  }
+}
+
+describe("durability off the event loop", () => {
+  test("while a commit's fsync is in flight the server answers other frames, and the ack waits for it", async () => {
+    const cwd = tempDir("parley-durability-");
+    const dataDir = join(cwd, "data");
+    const { token, conversationId } = seed(dataDir);
+    // Every sync takes 1.5 s: the commit is visible in the file long before it is on disk.
+    const server = await underStrace(cwd, dataDir, "delay_exit=1500000");
+    try {
+      const tab = await TestSocket.ready(server.url, token);
+      const order: string[] = [];
+      tab.ws.addEventListener("message", (e) => {
+        const f = JSON.parse(String(e.data));
+        if (f.type === "ack" || f.type === "pong") order.push(`${f.type}:${f.id}`);
+      });
+      tab.send({ type: "send", id: "m1", conversationId, clientId: "slow-1", text: "waits for the disk" });
+      // Committed (another connection sees it) but its sync has just begun: now ask something else.
+      await waitFor(() => messagesIn(dataDir, "slow-1") === 1, "the message to be committed");
+      const pong = await tab.request({ type: "ping", id: "p1" });
+      expect(pong.type).toBe("pong");
+      // A page of another conversation shows nothing that waits for the disk: it is answered at once.
+      // The busy conversation's page shows the new message: it is answered only once that is on disk.
+      const page = (id: string) =>
+        fetch(`${server.url}/api/v1/conversations/${id}/messages?limit=10`, {
+          headers: { authorization: `Bearer ${token}` },
+        }).then(async (r) => {
+          order.push(`page:${id}`);
+          return (await r.json()) as { messages: { clientId: string }[] };
+        });
+      const busyPage = page(conversationId);
+      const quiet = await page("quiet");
+      expect(quiet.messages).toEqual([]);
+      // The busy page is still held: a ping sent now is answered before it.
+      await tab.request({ type: "ping", id: "p2" });
+      const busy = await busyPage;
+      expect(busy.messages.map((m) => m.clientId)).toEqual(["slow-1"]);
+      const ack = await tab.next((f) => f.type === "ack" && f.id === "m1", 10_000);
+      expect(ack.message.clientId).toBe("slow-1");
+      // Blocking in the commit (the old way) would have answered the pings after the ack.
+      expect(order.slice(0, 3)).toEqual(["pong:p1", "page:quiet", "pong:p2"]);
+      expect(order).toContain("ack:m1");
+      tab.close();
+    } finally {
+      server.proc.kill("SIGKILL");
+      await server.exited;
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  test("a failed sync stops the server before any ack, and the retry after a restart stores the message once", async () => {
+    const cwd = tempDir("parley-durability-");
+    const dataDir = join(cwd, "data");
+    const { token, conversationId } = seed(dataDir);
+    const failing = await underStrace(cwd, dataDir, "error=EIO");
+    let acked = false;
+    try {
+      const tab = await TestSocket.connect(failing.url);
+      tab.ws.addEventListener("message", (e) => {
+        if (JSON.parse(String(e.data)).type === "ack") acked = true;
+      });
+      tab.send({ type: "hello", token });
+      tab.send({ type: "send", id: "m1", conversationId, clientId: "eio-1", text: "not acknowledged" });
+      expect(await failing.exited).toBe(70);
+      await tab.closed;
+      expect(acked).toBe(false);
+      expect(failing.lines.some((l) => l.includes("could not be synced to disk"))).toBe(true);
+    } finally {
+      failing.proc.kill("SIGKILL");
+      await failing.exited;
+    }
+    try {
+      const server = await spawnServer([process.execPath, main, "serve"], { cwd, env: { PARLEY_DATA_DIR: dataDir } });
+      try {
+        const tab = await TestSocket.ready(server.url, token);
+        const retry = await tab.request({
+          type: "send",
+          id: "m1-again",
+          conversationId,
+          clientId: "eio-1",
+          text: "not acknowledged",
+        });
+        expect(retry.type).toBe("ack");
+        expect(messagesIn(dataDir, "eio-1")).toBe(1);
+        tab.close();
+      } finally {
+        server.proc.kill("SIGTERM");
+        await server.exited;
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 30_000);
+});

@@ -55,7 +55,10 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   const stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0 };
 
   const schedule = () => {
-    if (scheduled) return;
+    // One batch at a time between commit and sync: what arrives meanwhile waits for that sync and joins
+    // the next batch, so batches stay as large as when the commit itself waited for the disk (each commit
+    // writes its pages once, so fewer, larger commits cost less) while the event loop carries on.
+    if (scheduled || syncing > 0) return;
     scheduled = true;
     if (opts.waitMs > 0) setTimeout(flush, opts.waitMs);
     else setImmediate(flush);
@@ -63,6 +66,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
 
   function flush() {
     scheduled = false;
+    if (syncing > 0) return; // the sync in flight schedules the next batch when it ends
     const batch = pending.splice(0, opts.maxBatch);
     if (pending.length > 0) schedule();
     if (batch.length === 0) return;
@@ -120,6 +124,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       )
       .finally(() => {
         syncing--;
+        if (pending.length > 0) schedule();
         settle();
       });
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
@@ -153,6 +153,9 @@ describe("live delivery", () => {
     const texts = Array.from({ length: 50 }, (_, i) => `message ${i + 1}`);
     const anaTab = await TestSocket.ready(s.url, ana.token);
     const queue = s.running.app.deps.chat.queue;
+    // Ben's leaving and Ana's arrival write last-seen times: let those land before counting.
+    await waitFor(() => s.running.app.deps.hub.socketsOf(ben.user.id) === 0, "ben's socket to close");
+    await s.idle();
     const before = queue.stats();
     // Pipelined, as a client flushing its outbox: they share commits, and order is kept.
     texts.forEach((text, i) =>

@@ -9,7 +9,7 @@
 // - a replay on /ws reads the stream only up to `durableHead`, the newest event known to be on disk; what
 //   is newer is published to the socket live, after its sync, as it subscribes in the same turn.
 // Writes outside the queue keep synchronous=FULL: their commit syncs the WAL, and with it everything before.
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 
 export class Durability {
   /** The newest event id whose commit is on disk. */
@@ -22,6 +22,7 @@ export class Durability {
   private syncing = false;
   private waiters: { upTo: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private failed: unknown = null;
+  private wal: FileHandle | null = null;
 
   constructor(
     private readonly walPath: string,
@@ -109,13 +110,20 @@ export class Durability {
     for (const w of done) w.resolve();
   }
 
-  /** fdatasync of the WAL on Bun's thread pool: the event loop carries on meanwhile. */
+  /**
+   * fdatasync of the WAL on Bun's thread pool: the event loop carries on meanwhile. The file is opened once
+   * (after the first commit creates it) and kept: SQLite reuses the same file for as long as the database
+   * is open, restarting it from the top after a checkpoint, never replacing it.
+   */
   private async syncWal(): Promise<void> {
-    const file = await open(this.walPath, "r");
-    try {
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
+    this.wal ??= await open(this.walPath, "r");
+    await this.wal.datasync();
+  }
+
+  /** When the store closes. */
+  async close(): Promise<void> {
+    const wal = this.wal;
+    this.wal = null;
+    await wal?.close();
   }
 }

@@ -233,6 +233,7 @@ export function openStore(
       }
     },
     close() {
+      void durability.close();
       sqlite.close();
     },
   };

@@ -12,7 +12,7 @@ import { createSession } from "../src/accounts/sessions.ts";
 import { insertUser } from "../src/accounts/users.ts";
 import { openStore } from "../src/store/store.ts";
 import { tempDir, waitFor } from "./harness.ts";
-import { spawnServer, type ChildServer } from "./process.ts";
+import { spawnServer, straced, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
 
 const main = join(import.meta.dir, "..", "src", "main.ts");
@@ -45,24 +45,10 @@ function seed(dataDir: string): { token: string; conversationId: string } {
  * of store/durability.ts is an fdatasync, so injecting into fdatasync alone reaches only that one.
  */
 function underStrace(cwd: string, dataDir: string, inject: string, calls = "fsync,fdatasync"): Promise<ChildServer> {
-  return spawnServer(
-    [
-      "strace",
-      "-f",
-      "--seccomp-bpf",
-      "-qq",
-      "-o",
-      "/dev/null",
-      "-e",
-      `trace=${calls}`,
-      "-e",
-      `inject=${calls}:${inject}`,
-      process.execPath,
-      main,
-      "serve",
-    ],
-    { cwd, env: { PARLEY_DATA_DIR: dataDir } },
-  );
+  return spawnServer(straced([process.execPath, main, "serve"], calls, inject), {
+    cwd,
+    env: { PARLEY_DATA_DIR: dataDir },
+  });
 }
 
 function messagesIn(dataDir: string, clientId: string): number {

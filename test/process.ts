@@ -48,3 +48,24 @@ export async function spawnServer(
   const url = await listening;
   return { proc, url, lines, exited: proc.exited };
 }
+
+/**
+ * A command run under strace with some of its system calls delayed or failed on purpose (Debian's strace,
+ * fault injection), e.g. `straced(cmd, "fsync,fdatasync", "delay_exit=20000")`: a slow or failing disk
+ * made on a fast one. Only the injected calls are traced; strace's own output is discarded.
+ */
+export function straced(cmd: string[], calls: string, inject: string): string[] {
+  return [
+    "strace",
+    "-f",
+    "--seccomp-bpf",
+    "-qq",
+    "-o",
+    "/dev/null",
+    "-e",
+    `trace=${calls}`,
+    "-e",
+    `inject=${calls}:${inject}`,
+    ...cmd,
+  ];
+}

@@ -1,6 +1,7 @@
 // A load-generator process. The benchmark runs two of them beside the server and drives them with one
 // JSON command per stdin line; each answers with one JSON line. Kept lean (no JSON parse on the hot
 // receive path beyond what latency needs) so that it does not hide the server's limit; it reports its CPU.
+import { Reservoir, sendAtRate } from "./pacing.ts";
 
 export interface Conn {
   token: string;
@@ -24,19 +25,8 @@ let sockets: { ws: WebSocket; conn: Conn }[] = [];
 let window = { start: 0, end: 0 };
 let delivered = 0;
 let acked = 0;
-let samples: number[] = [];
-let seen = 0;
+const samples = new Reservoir(MAX_SAMPLES);
 let clientSeq = 0;
-
-function record(latency: number) {
-  // Reservoir sampling keeps percentiles honest without holding every sample.
-  seen++;
-  if (samples.length < MAX_SAMPLES) samples.push(latency);
-  else {
-    const j = Math.floor(Math.random() * seen);
-    if (j < MAX_SAMPLES) samples[j] = latency;
-  }
-}
 
 function onFrame(data: string) {
   if (data.startsWith('{"type":"ack"')) {
@@ -48,7 +38,7 @@ function onFrame(data: string) {
   const sentAt = Number(data.slice(at + 9, data.indexOf("|", at)));
   if (sentAt < window.start || sentAt > window.end) return;
   delivered++;
-  record(now() - sentAt);
+  samples.record(now() - sentAt);
 }
 
 async function connect(url: string, conns: Conn[]): Promise<{ ms: number; failed: number }> {
@@ -82,40 +72,29 @@ async function run(rate: number, seconds: number) {
   const senders = sockets.filter((s) => s.conn.sendTo);
   delivered = 0;
   acked = 0;
-  samples = [];
-  seen = 0;
+  samples.reset();
   const cpu0 = process.cpuUsage();
   const t0 = now();
   window = { start: t0, end: t0 + seconds * 1000 };
-  let sent = 0;
   let next = 0;
   const pad = "x".repeat(60);
-  // A 5 ms tick sends what the rate owes so far: steady load, not bursts of a whole second.
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const t = now();
-      if (t >= window.end) {
-        clearInterval(timer);
-        return resolve();
-      }
-      const owed = Math.floor(((t - t0) / 1000) * rate) - sent;
-      for (let i = 0; i < owed && senders.length > 0; i++) {
-        const s = senders[next++ % senders.length]!;
-        s.ws.send(
-          `{"type":"send","id":"${++clientSeq}","conversationId":"${s.conn.sendTo}","clientId":"b${process.pid}-${clientSeq}","text":"t${now()}|${pad}"}`,
-        );
-        sent++;
-      }
-    }, 5);
-  });
+  // A 5 ms tick: steady load, not bursts of a whole second.
+  const sent =
+    senders.length === 0
+      ? 0
+      : await sendAtRate(rate, seconds, 5, now, () => {
+          const s = senders[next++ % senders.length]!;
+          s.ws.send(
+            `{"type":"send","id":"${++clientSeq}","conversationId":"${s.conn.sendTo}","clientId":"b${process.pid}-${clientSeq}","text":"t${now()}|${pad}"}`,
+          );
+        });
   await Bun.sleep(1500); // late deliveries still count; their latency shows it
   const cpu = process.cpuUsage(cpu0);
-  samples.sort((a, b) => a - b);
   return {
     sent,
     acked,
     delivered,
-    samples,
+    samples: samples.sorted(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     wallSeconds: (now() - t0) / 1000,
   };

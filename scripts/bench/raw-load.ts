@@ -7,6 +7,7 @@
 // headers in the bytes as they come, and only a delivery's timestamp is decoded, never the JSON.
 import type { Socket } from "bun";
 import type { Conn } from "./load.ts";
+import { Reservoir, sendAtRate } from "./pacing.ts";
 
 type Command =
   | { cmd: "connect"; url: string; conns: Conn[] }
@@ -37,19 +38,8 @@ let window = { start: 0, end: 0 };
 let delivered = 0;
 let acked = 0;
 let late = 0;
-let samples: number[] = [];
-let seen = 0;
+const samples = new Reservoir(MAX_SAMPLES);
 let clientSeq = 0;
-
-function record(latency: number) {
-  // Reservoir sampling keeps the percentiles honest without holding every sample.
-  seen++;
-  if (samples.length < MAX_SAMPLES) samples.push(latency);
-  else {
-    const j = Math.floor(Math.random() * seen);
-    if (j < MAX_SAMPLES) samples[j] = latency;
-  }
-}
 
 /**
  * A client frame (RFC 6455 §5.2): FIN + opcode, the MASK bit with the payload length, a fresh 4-byte
@@ -138,7 +128,7 @@ function onText(s: Socket<State>, buf: Buffer, start: number, end: number) {
   delivered++;
   const latency = now() - sentAt;
   if (latency > 100) late++;
-  record(latency);
+  samples.record(latency);
 }
 
 const handlers = {
@@ -216,43 +206,32 @@ async function run(rate: number, seconds: number, drainMs: number) {
   delivered = 0;
   acked = 0;
   late = 0;
-  samples = [];
-  seen = 0;
+  samples.reset();
   const cpu0 = process.cpuUsage();
   const t0 = now();
   window = { start: t0, end: t0 + seconds * 1000 };
-  let sent = 0;
   let next = 0;
   const pad = "x".repeat(60);
-  // A 2 ms tick sends what the rate owes so far: steady load, not bursts of a whole second.
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const t = now();
-      if (t >= window.end) {
-        clearInterval(timer);
-        return resolve();
-      }
-      const owed = Math.floor(((t - t0) / 1000) * rate) - sent;
-      for (let i = 0; i < owed && senders.length > 0; i++) {
-        const s = senders[next++ % senders.length]!;
-        sendText(
-          s,
-          `{"type":"send","id":"${++clientSeq}","conversationId":"${s.data.conn.sendTo}","clientId":"r${process.pid}-${clientSeq}","text":"t${now()}|${pad}"}`,
-        );
-        sent++;
-      }
-    }, 2);
-  });
+  // A 2 ms tick: steady load, not bursts of a whole second.
+  const sent =
+    senders.length === 0
+      ? 0
+      : await sendAtRate(rate, seconds, 2, now, () => {
+          const s = senders[next++ % senders.length]!;
+          sendText(
+            s,
+            `{"type":"send","id":"${++clientSeq}","conversationId":"${s.data.conn.sendTo}","clientId":"r${process.pid}-${clientSeq}","text":"t${now()}|${pad}"}`,
+          );
+        });
   // Late deliveries still count (their latency shows it); what has not come by then is lost.
   await Bun.sleep(drainMs);
   const cpu = process.cpuUsage(cpu0);
-  samples.sort((a, b) => a - b);
   return {
     sent,
     acked,
     delivered,
     late,
-    samples,
+    samples: samples.sorted(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     wallSeconds: (now() - t0) / 1000,
   };

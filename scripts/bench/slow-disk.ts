@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import { openStore } from "../../src/store/store.ts";
 import { insertUser } from "../../src/accounts/users.ts";
 import { createSession } from "../../src/accounts/sessions.ts";
-import { spawnServer } from "../../test/process.ts";
+import { spawnServer, straced } from "../../test/process.ts";
 import { tempDir } from "../../test/harness.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -33,22 +33,7 @@ for (let i = 0; i < N; i++) {
 }
 store.close();
 const bunCmd = [process.execPath, join(root, "src/main.ts"), "serve"];
-const cmd =
-  delayUs > 0
-    ? [
-        "strace",
-        "-f",
-        "--seccomp-bpf",
-        "-qq",
-        "-o",
-        "/dev/null",
-        "-e",
-        "trace=fsync,fdatasync",
-        "-e",
-        `inject=fsync,fdatasync:delay_exit=${delayUs}`,
-        ...bunCmd,
-      ]
-    : bunCmd;
+const cmd = delayUs > 0 ? straced(bunCmd, "fsync,fdatasync", `delay_exit=${delayUs}`) : bunCmd;
 const server = await spawnServer(cmd, {
   cwd: dir,
   env: { PARLEY_DATA_DIR: join(dir, "data"), PARLEY_SEND_RATE: "100000", PARLEY_AUTH_RATE_LIMIT: "100000" },

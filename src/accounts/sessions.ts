@@ -54,7 +54,7 @@ const sessionById = prepared((db) =>
 
 /**
  * Sessions by id, in memory (store/row-cache.ts): every request and every hello checks one. Every write
- * to a session row goes through forgetSession (or forgetAllSessions for a user's) right after it.
+ * to a session row forgets it right after (all of them when a user's sessions go at once).
  */
 const sessionsById = rowCache((db: Db, id: string) => sessionById(db).get({ id }), 50_000);
 

@@ -2,13 +2,13 @@ import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
 import { toIso } from "../lib/time.ts";
 import { users } from "../store/schema.ts";
-
-export type UserRow = typeof users.$inferSelect;
 import { prepared } from "../store/prepared.ts";
 import { rowCache } from "../store/row-cache.ts";
 import type { Db } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { AccountView, PublicUser } from "../protocol/views.ts";
+
+export type UserRow = typeof users.$inferSelect;
 
 // What people look like on the wire is the contract's (src/protocol/views.ts).
 export type { AccountView, PublicUser };

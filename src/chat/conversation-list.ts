@@ -1,6 +1,6 @@
-import { inArray, eq } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { toIso } from "../lib/time.ts";
-import { messages, users } from "../store/schema.ts";
+import { messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { toMessageViews } from "./message-reads.ts";
 import { requireMember } from "./conversations.ts";
@@ -49,12 +49,7 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
   const seqs = rows.map((r) => r.lastSeq).filter((s): s is number => s !== null);
   const last = new Map<string, MessageView>();
   if (seqs.length > 0) {
-    const rows = db
-      .select({ m: messages, u: users })
-      .from(messages)
-      .innerJoin(users, eq(messages.senderId, users.id))
-      .where(inArray(messages.seq, seqs))
-      .all();
+    const rows = db.select().from(messages).where(inArray(messages.seq, seqs)).all();
     for (const v of toMessageViews(db, rows)) last.set(v.conversationId, v);
   }
   const list = rows.map((r) => {

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
@@ -57,6 +57,15 @@ export function latestEventId(db: Db): number {
   return db.$client.query<{ id: number | null }, []>("SELECT max(id) AS id FROM events").get()?.id ?? 0;
 }
 
+/** The newest event of one conversation (events_conversation_id_idx): its version, for what shows it. */
+export function latestEventIdOf(db: Db, conversationId: string): number {
+  return (
+    db.$client
+      .query<{ id: number | null }, [string]>("SELECT max(id) AS id FROM events WHERE conversation_id = ?")
+      .get(conversationId)?.id ?? 0
+  );
+}
+
 /**
  * Events the user may see after `since`, oldest first: those of conversations they are in, from the
  * moment they joined, and those addressed to them alone (their own removal).
@@ -90,12 +99,7 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
 
   const msgs = new Map<string, MessageView>();
   if (messageIds.length > 0) {
-    const found = db
-      .select({ m: messages, u: users })
-      .from(messages)
-      .innerJoin(users, eq(messages.senderId, users.id))
-      .where(inArray(messages.id, messageIds))
-      .all();
+    const found = db.select().from(messages).where(inArray(messages.id, messageIds)).all();
     for (const v of toMessageViews(db, found)) msgs.set(v.id, v);
   }
   const people = new Map<string, UserRow>();

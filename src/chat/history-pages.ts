@@ -10,6 +10,7 @@ import { profilesVersion } from "../accounts/users.ts";
 import { registryOf } from "../store/row-cache.ts";
 import type { Db } from "../store/store.ts";
 import { requireMember } from "./conversations.ts";
+import { latestEventIdOf } from "./events.ts";
 import { listHistory } from "./message-history.ts";
 
 /** At most this many bytes of pages are held; the oldest go first. */
@@ -63,10 +64,7 @@ export function historyPageJson(
   page: { before?: string; after?: string; limit: number },
 ): { body: string; head: number } {
   requireMember(db, conversationId, userId);
-  const head =
-    db.$client
-      .query<{ id: number | null }, [string]>("SELECT max(id) AS id FROM events WHERE conversation_id = ?")
-      .get(conversationId)?.id ?? 0;
+  const head = latestEventIdOf(db, conversationId);
   const key = [conversationId, head, profilesVersion(), page.before ?? "", page.after ?? "", page.limit].join("\n");
   const pages = pagesOf(db);
   const held = pages.get(key);

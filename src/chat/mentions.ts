@@ -85,13 +85,7 @@ export function listMyMentions(
   const more = rows.length > page.limit;
   const ids = rows.slice(0, page.limit).map((r) => r.id);
   if (ids.length === 0) return { messages: [], more: false };
-  const found = db
-    .select({ m: messages, u: users })
-    .from(messages)
-    .innerJoin(users, eq(users.id, messages.senderId))
-    .where(inArray(messages.id, ids))
-    .orderBy(desc(messages.seq))
-    .all();
+  const found = db.select().from(messages).where(inArray(messages.id, ids)).orderBy(desc(messages.seq)).all();
   return {
     messages: toMessageViews(db, found),
     more,

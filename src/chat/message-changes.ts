@@ -1,11 +1,10 @@
 // Announcing a change to a message that is not its text (reactions, pins): the decorated message goes out
 // as an event after commit.
-import { findUserById } from "../accounts/users.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { appendEvent, toEventView } from "./events.ts";
-import { decorateMessages } from "./message-reads.ts";
-import { toMessageView, type MessageRow, type MessageView } from "./views.ts";
+import { toMessageViews } from "./message-reads.ts";
+import { type MessageRow, type MessageView } from "./views.ts";
 
 /** Records the event and publishes the message as it now looks, after commit; returns that view. */
 export function announceMessageChange(
@@ -16,8 +15,7 @@ export function announceMessageChange(
   actorId: string,
   row: MessageRow,
 ): MessageView {
-  const sender = findUserById(tx, row.senderId)!;
-  const [message] = decorateMessages(tx, [toMessageView(row, sender)]);
+  const [message] = toMessageViews(tx, [row]);
   const event = appendEvent(tx, { type, conversationId: row.conversationId, actorId, messageId: row.id }, Date.now());
   afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
   return message!;

@@ -1,7 +1,7 @@
 import { connectionOf } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import { requireMember } from "./conversations.ts";
-import { findMessage, MESSAGE_COLUMNS, toMessageViewsOf } from "./message-reads.ts";
+import { findMessage, MESSAGE_COLUMNS, toMessageViews } from "./message-reads.ts";
 import { listNotices, type Notice } from "./notices.ts";
 import { type MessageRow, type MessageView } from "./views.ts";
 
@@ -50,7 +50,7 @@ export function listHistory(
     ? { from: eventOf(cursor!.id) + 1, to: more ? farEdge() + 1 : Number.MAX_SAFE_INTEGER }
     : { from: more ? farEdge() : 0, to: page.before ? eventOf(cursor!.id) : Number.MAX_SAFE_INTEGER };
   return {
-    messages: toMessageViewsOf(db, shown),
+    messages: toMessageViews(db, shown),
     more,
     notices: listNotices(db, conversationId, window.from, window.to),
   };

@@ -8,7 +8,6 @@ import { AppError } from "../lib/errors.ts";
 import { messages } from "../store/schema.ts";
 import { connectionOf } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
-import type { UserRow } from "../accounts/sessions.ts";
 import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
 
 export function findMessage(db: Db, conversationId: string, messageId: string, field?: string): MessageRow {
@@ -28,10 +27,17 @@ export const MESSAGE_COLUMNS = `seq, id, conversation_id AS conversationId, send
   deleted_at AS deletedAt`;
 
 /**
- * Fills in reactions, mentions, pins, forwarded-from and files for messages about to be shown: one
- * statement each for the whole list (ids passed as one JSON array), people from the users cache.
+ * Message rows as clients see them: senders and who a forward came from taken from the users cache, then
+ * reactions, mentions, pins and files filled in with one statement each for the whole list (ids passed as
+ * one JSON array). Every read that shows messages comes through here.
  */
-export function decorateMessages(db: Db, views: MessageView[], opts: { forwardsKnown?: boolean } = {}): MessageView[] {
+export function toMessageViews(db: Db, rows: MessageRow[]): MessageView[] {
+  const views = rows.map((m) => {
+    const view = toMessageView(m, findUserById(db, m.senderId)!);
+    const from = m.forwardedFromSenderId && m.deletedAt === null ? findUserById(db, m.forwardedFromSenderId) : null;
+    if (from) view.forwardedFrom = toSenderView(from);
+    return view;
+  });
   const live = views.filter((v) => !v.deleted);
   if (live.length === 0) return views;
   const sqlite = connectionOf(db);
@@ -71,38 +77,6 @@ export function decorateMessages(db: Db, views: MessageView[], opts: { forwardsK
       .all(conversationId, ids);
     for (const p of pinRows) byId.get(p.messageId)!.pinned = true;
   }
-  // Callers that read the message rows themselves know who each forward came from (toMessageViewsOf).
-  const forwardRows = opts.forwardsKnown
-    ? []
-    : sqlite
-        .query<{ id: string; senderId: string }, [string]>(
-          `SELECT id, forwarded_from_sender_id AS senderId FROM messages
-        WHERE id IN (SELECT value FROM json_each(?)) AND forwarded_from_sender_id IS NOT NULL`,
-        )
-        .all(ids);
-  for (const f of forwardRows) {
-    const sender = findUserById(db, f.senderId);
-    if (sender) byId.get(f.id)!.forwardedFrom = toSenderView(sender);
-  }
   for (const [messageId, list] of attachmentsOf(db, ids)) byId.get(messageId)!.attachments = list;
   return views;
-}
-
-/** Message rows with their senders from the users cache, as clients see them, decorated in one batch. */
-export function toMessageViewsOf(db: Db, rows: MessageRow[]): MessageView[] {
-  const views = rows.map((m) => {
-    const view = toMessageView(m, findUserById(db, m.senderId)!);
-    const from = m.forwardedFromSenderId && m.deletedAt === null ? findUserById(db, m.forwardedFromSenderId) : null;
-    if (from) view.forwardedFrom = toSenderView(from);
-    return view;
-  });
-  return decorateMessages(db, views, { forwardsKnown: true });
-}
-
-/** Message rows joined with their senders, as clients see them: mapped and decorated in one batch. */
-export function toMessageViews(db: Db, rows: { m: MessageRow; u: UserRow }[]): MessageView[] {
-  return decorateMessages(
-    db,
-    rows.map(({ m, u }) => toMessageView(m, u)),
-  );
 }

@@ -11,7 +11,7 @@ import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
 import { attachToMessage, dropMessageFiles, MAX_ATTACHMENTS, removeUnreferenced } from "../files/attachments.ts";
 import { recordMentions } from "./mentions.ts";
-import { decorateMessages, findMessage } from "./message-reads.ts";
+import { findMessage, toMessageViews } from "./message-reads.ts";
 import { forgetExtras } from "./message-versions.ts";
 import { can, requireRight } from "./permissions.ts";
 import { appendEvent, toEventView } from "./events.ts";
@@ -109,7 +109,7 @@ export function sendMessage(
       const original = q.original.get({ senderId: sender.id, clientId: input.clientId });
       if (!original) return undefined;
       if (original.conversationId !== conversationId) throw new AppError("CLIENT_ID_REUSED", undefined, "clientId");
-      return { message: decorateMessages(tx, [toMessageView(original, sender)])[0]!, created: false };
+      return { message: toMessageViews(tx, [original])[0]!, created: false };
     };
     // A reply or a forward checks what it points at, which may have gone since a first attempt that
     // succeeded: its retry is answered before those checks. A plain message finds out at the insert.
@@ -175,14 +175,14 @@ export function editMessage(
   return chat.queue.run((tx, afterCommit) => {
     const { member, subject } = requireAccess(tx, conversationId, me.id, "post");
     const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "edit");
-    if (found.text === text) return decorateMessages(tx, [toMessageView(found, me)])[0]!;
+    if (found.text === text) return toMessageViews(tx, [found])[0]!;
     const now = Date.now();
     // The words it had are kept for its author and the group's admins (listVersions).
     tx.insert(messageVersions).values({ messageId, text: found.text, replacedAt: now }).run();
     const row = tx.update(messages).set({ text, editedAt: now }).where(eq(messages.seq, found.seq)).returning().get();
     recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: false });
     const event = appendEvent(tx, { type: "message.updated", conversationId, actorId: me.id, messageId }, now);
-    const message = decorateMessages(tx, [toMessageView(row, me)])[0]!;
+    const message = toMessageViews(tx, [row])[0]!;
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
     return message;
   });

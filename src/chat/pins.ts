@@ -1,15 +1,14 @@
 // Pinned messages of a conversation (the pin right).
 import { and, desc, eq } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
-import { findUserById } from "../accounts/users.ts";
 import { AppError } from "../lib/errors.ts";
-import { messages, pins, users } from "../store/schema.ts";
+import { messages, pins } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
 import { announceMessageChange } from "./message-changes.ts";
-import { decorateMessages, findMessage, toMessageViews } from "./message-reads.ts";
-import { toMessageView, type MessageView } from "./views.ts";
+import { findMessage, toMessageViews } from "./message-reads.ts";
+import { type MessageView } from "./views.ts";
 
 export function setPinned(
   chat: Chat,
@@ -27,7 +26,7 @@ export function setPinned(
       .from(pins)
       .where(and(eq(pins.conversationId, conversationId), eq(pins.messageId, messageId)))
       .get();
-    if (Boolean(was) === pinned) return decorateMessages(tx, [toMessageView(row, findUserById(tx, row.senderId)!)])[0]!;
+    if (Boolean(was) === pinned) return toMessageViews(tx, [row])[0]!;
     if (pinned) tx.insert(pins).values({ conversationId, messageId, pinnedBy: me.id, pinnedAt: Date.now() }).run();
     else
       tx.delete(pins)
@@ -41,12 +40,14 @@ export function setPinned(
 export function listPins(db: Db, me: UserRow, conversationId: string): MessageView[] {
   requireAccess(db, conversationId, me.id, "read");
   const rows = db
-    .select({ m: messages, u: users })
+    .select({ m: messages })
     .from(pins)
     .innerJoin(messages, eq(messages.id, pins.messageId))
-    .innerJoin(users, eq(users.id, messages.senderId))
     .where(eq(pins.conversationId, conversationId))
     .orderBy(desc(pins.pinnedAt))
     .all();
-  return toMessageViews(db, rows);
+  return toMessageViews(
+    db,
+    rows.map((r) => r.m),
+  );
 }

@@ -32,7 +32,7 @@ export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
     deletedAt: toIso(m.deletedAt),
     deleted: m.deletedAt !== null,
     sender: toSenderView(sender),
-    // Filled in by decorateMessages (chat/message-reads.ts) where a client will see them.
+    // Filled in by toMessageViews (chat/message-reads.ts) where a client will see them.
     reactions: [],
     mentions: { userIds: [], everyone: false },
     pinned: false,

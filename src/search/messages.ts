@@ -1,9 +1,9 @@
 // Message search: FTS5 (search/query.ts makes the words literal), only in conversations I am a member of
 // now, with filters, ranked by relevance and then recency, with a snippet and where its matches are.
-import { inArray, eq } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { toMessageViews } from "../chat/message-reads.ts";
 import { type MessageView } from "../chat/views.ts";
-import { conversations, messages, users } from "../store/schema.ts";
+import { conversations, messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { fold, ftsQuery, searchWords, words } from "./query.ts";
 
@@ -136,9 +136,8 @@ function runSearch(
       .map((r) => [r.seq, r.marked]),
   );
   const loaded = db
-    .select({ m: messages, u: users })
+    .select()
     .from(messages)
-    .innerJoin(users, eq(messages.senderId, users.id))
     .where(
       inArray(
         messages.seq,
@@ -147,12 +146,12 @@ function runSearch(
     )
     .all();
   const views = new Map(toMessageViews(db, loaded).map((v) => [v.id, v]));
-  const seqToId = new Map(loaded.map(({ m }) => [m.seq, m.id]));
+  const seqToId = new Map(loaded.map((m) => [m.seq, m.id]));
   const convs = new Map(
     db
       .select({ id: conversations.id, type: conversations.type, title: conversations.title })
       .from(conversations)
-      .where(inArray(conversations.id, [...new Set(loaded.map(({ m }) => m.conversationId))]))
+      .where(inArray(conversations.id, [...new Set(loaded.map((m) => m.conversationId))]))
       .all()
       .map((c) => [c.id, c]),
   );

@@ -12,7 +12,7 @@ import { createSession } from "../src/accounts/sessions.ts";
 import { insertUser } from "../src/accounts/users.ts";
 import { openStore } from "../src/store/store.ts";
 import { tempDir, waitFor } from "./harness.ts";
-import { spawnServer, straced, type ChildServer } from "./process.ts";
+import { spawnServer, stopStraced, straced, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
 
 const main = join(import.meta.dir, "..", "src", "main.ts");
@@ -102,8 +102,7 @@ describe("durability off the event loop", () => {
       expect(order).toContain("ack:m1");
       tab.close();
     } finally {
-      server.proc.kill("SIGKILL");
-      await server.exited;
+      await stopStraced(server, "SIGKILL");
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 30_000);
@@ -127,8 +126,7 @@ describe("durability off the event loop", () => {
       expect(acked).toBe(false);
       expect(failing.lines.some((l) => l.includes("could not be synced to disk"))).toBe(true);
     } finally {
-      failing.proc.kill("SIGKILL");
-      await failing.exited;
+      await stopStraced(failing, "SIGKILL"); // already gone when the test passed
     }
     try {
       const server = await spawnServer([process.execPath, main, "serve"], { cwd, env: { PARLEY_DATA_DIR: dataDir } });

@@ -69,3 +69,12 @@ export function straced(cmd: string[], calls: string, inject: string): string[] 
     ...cmd,
   ];
 }
+
+/**
+ * Stops a server started under strace (straced): the signal goes to the traced server itself, whose exit
+ * ends strace. Killing strace alone would leave the server running, orphaned.
+ */
+export async function stopStraced(server: ChildServer, signal: "SIGTERM" | "SIGKILL"): Promise<number> {
+  Bun.spawnSync(["pkill", `-${signal.slice(3)}`, "-P", String(server.proc.pid)]);
+  return server.exited;
+}

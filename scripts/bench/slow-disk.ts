@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import { openStore } from "../../src/store/store.ts";
 import { insertUser } from "../../src/accounts/users.ts";
 import { createSession } from "../../src/accounts/sessions.ts";
-import { spawnServer, straced } from "../../test/process.ts";
+import { spawnServer, stopStraced, straced } from "../../test/process.ts";
 import { tempDir } from "../../test/harness.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -146,9 +146,11 @@ pings.sort((a, b) => a - b);
 reads.sort((a, b) => a - b);
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!.toFixed(1);
 // Under strace, the server is strace's child: signal it directly so it stops cleanly and logs its write queue.
-if (delayUs > 0) Bun.spawnSync(["pkill", "-TERM", "-P", String(server.proc.pid)]);
-else server.proc.kill("SIGTERM");
-await server.exited;
+if (delayUs > 0) await stopStraced(server, "SIGTERM");
+else {
+  server.proc.kill("SIGTERM");
+  await server.exited;
+}
 const wq = JSON.parse(server.lines.find((l: string) => l.includes('"write queue"'))!);
 console.log(
   JSON.stringify({

@@ -14,6 +14,7 @@ import { embeddedIpv4, inAnyCidr, isPublicAddress, parseAddress, parseCidr } fro
 import { checkUrl, OutboundRefused } from "../src/lib/outbound.ts";
 import { parseWith } from "../src/lib/parse.ts";
 import { RateLimiter } from "../src/lib/rate-limiter.ts";
+import { newId, newTimeOrderedId } from "../src/lib/ids.ts";
 import { findHiddenCharacter, humanText } from "../src/lib/text-policy.ts";
 import { TokenBucket } from "../src/lib/token-bucket.ts";
 import {
@@ -103,6 +104,30 @@ describe("the text policy", () => {
       ),
       RUNS,
     );
+  });
+});
+
+describe("ids", () => {
+  test("time-ordered ids sort as their times do, in SQLite's order as in JavaScript's, and stay unguessable", () => {
+    const db = new Database(":memory:");
+    const ordered = db.query<{ ok: number }, [string, string]>("SELECT ?1 < ?2 AS ok");
+    // Any time a message may carry, up to the year 10,000.
+    const time = fc.integer({ min: 0, max: 253_402_300_799_999 });
+    fc.assert(
+      fc.property(time, time, (a, b) => {
+        fc.pre(a !== b);
+        const [x, y] = [newTimeOrderedId(a), newTimeOrderedId(b)];
+        for (const id of [x, y]) expect(id).toMatch(/^[a-z2-7]{26}$/);
+        expect(x < y).toBe(a < b);
+        expect(ordered.get(x, y)!.ok === 1).toBe(a < b);
+      }),
+      RUNS,
+    );
+    // Ids of the same millisecond differ in their 80 random bits, the same as newId's.
+    const now = Date.now();
+    const same = new Set(Array.from({ length: 1000 }, () => newTimeOrderedId(now)));
+    expect(same.size).toBe(1000);
+    expect(newTimeOrderedId(now).slice(10)).toHaveLength(newId().length);
   });
 });
 

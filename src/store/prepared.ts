@@ -25,3 +25,16 @@ export function prepared<Q>(build: (db: Db) => Q): (db: Db) => Q {
 export function connectionOf(db: Db): Database {
   return (db as unknown as { session: { client: Database } }).session.client;
 }
+
+/** What bun:sqlite says an INSERT or UPDATE did; drizzle's prepared `run()` returns it, typed as void. */
+export interface Changes {
+  changes: number;
+  /** The rowid of the newest row inserted through this connection. */
+  lastInsertRowid: number;
+}
+
+/** A prepared drizzle statement's `run()` result as what it is (see Changes). */
+export function changesOf(result: unknown): Changes {
+  const { changes, lastInsertRowid } = result as { changes: number; lastInsertRowid: number | bigint };
+  return { changes, lastInsertRowid: Number(lastInsertRowid) };
+}

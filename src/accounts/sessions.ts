@@ -169,11 +169,20 @@ export function listValidSessionIds(db: Db, ids: string[], now = Date.now()): Se
  * connect at once (a server restart, a network coming back) share one transaction instead of one each.
  * Losing one in a crash costs a "last used" minute, or a renewal that the next request makes again.
  */
+// A storm of reconnects writes one of these per socket: compiled once, not built per touch.
+const touchQueries = prepared((db) => ({
+  touch: db
+    .update(sessions)
+    .set({ expiresAt: sql`${sql.placeholder("expiresAt")}`, lastUsedAt: sql`${sql.placeholder("lastUsedAt")}` })
+    .where(eq(sessions.id, sql.placeholder("id")))
+    .prepare(),
+}));
+
 export function touchSessionLater(queue: WriteQueue, background: Background): SessionTouch {
   return (id, set) =>
     background.later("touchSessionLater", () =>
       queue.run((tx) => {
-        tx.update(sessions).set(set).where(eq(sessions.id, id)).run();
+        touchQueries(tx).touch.run({ id, ...set });
         forgetSession(tx, id);
       }, "touch"),
     );

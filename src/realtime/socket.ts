@@ -154,7 +154,9 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     ws.data.state = "replaying";
     const head = chat.store.durability.durableHead(() => latestEventId(db));
     send(ws, { type: "ready", user: toAccountView(ws.data.auth.user), lastEventId: String(frame.since ?? head) });
-    replay(ws, frame.since != null ? Number(frame.since) : head);
+    // A fresh start begins at the head read just now, in this same turn: there is nothing to replay.
+    if (frame.since == null) hub.goLive(ws, listMemberConversationIds(db, ws.data.auth.user.id));
+    else replay(ws, Number(frame.since));
   }
 
   function onSend(ws: Socket, raw: unknown, id: string | null): void {

@@ -14,7 +14,7 @@ import { embeddedIpv4, inAnyCidr, isPublicAddress, parseAddress, parseCidr } fro
 import { checkUrl, OutboundRefused } from "../src/lib/outbound.ts";
 import { parseWith } from "../src/lib/parse.ts";
 import { RateLimiter } from "../src/lib/rate-limiter.ts";
-import { newId, newTimeOrderedId } from "../src/lib/ids.ts";
+import { hashSecret, newId, newTimeOrderedId } from "../src/lib/ids.ts";
 import { findHiddenCharacter, humanText } from "../src/lib/text-policy.ts";
 import { TokenBucket } from "../src/lib/token-bucket.ts";
 import {
@@ -128,6 +128,19 @@ describe("ids", () => {
     const same = new Set(Array.from({ length: 1000 }, () => newTimeOrderedId(now)));
     expect(same.size).toBe(1000);
     expect(newTimeOrderedId(now).slice(10)).toHaveLength(newId().length);
+  });
+  test("secrets are stored as their SHA-256 in hex, so tokens issued by earlier builds still match", () => {
+    // FIPS 180-2's vectors, and a token's shape.
+    expect(hashSecret("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(hashSecret("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 100 }), (secret) => {
+        const hash = hashSecret(secret);
+        expect(hash).toMatch(/^[0-9a-f]{64}$/);
+        expect(hash).toBe(new Bun.CryptoHasher("sha256").update(new TextEncoder().encode(secret)).digest("hex"));
+      }),
+      RUNS,
+    );
   });
 });
 

@@ -1,5 +1,4 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
+import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
 
 /** Random bytes as lowercase base32: URL-safe, case-insensitive, no ambiguity with padding. */
 export function randomToken(bytes: number): string {
@@ -30,7 +29,11 @@ export function newTimeOrderedId(now = Date.now()): string {
   return prefix + newId();
 }
 
-/** How secrets (session secrets, reset tokens) are stored: a leaked database hands out nothing usable. */
+/**
+ * How secrets (session secrets, reset tokens) are stored: a leaked database hands out nothing usable.
+ * SHA-256 in hex, through Bun's native hasher: every hello and request checks one (a tenth of a hello's
+ * time in JavaScript).
+ */
 export function hashSecret(secret: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
+  return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
 }

@@ -75,6 +75,11 @@ describe("the compiled executable", () => {
     expect((await reg.json()).user.username).toBe("bea");
     expect(existsSync(join(cwd, "INJECTED"))).toBe(false);
 
+    // Libraries loaded on first use (WebAuthn here, push and mail alike) are inside the binary as well.
+    const passkeyOptions = await post("/api/v1/auth/passkey/options", {});
+    expect(passkeyOptions.status).toBe(200);
+    expect((await passkeyOptions.json()).options.challenge).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+
     // The image codecs (WebAssembly) are inside the binary too: a photo gets its preview.
     const form = new FormData();
     form.append("file", new File([await phonePhoto(1200, 900)], "photo.jpg"));

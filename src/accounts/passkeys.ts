@@ -1,14 +1,7 @@
 // Passkeys (WebAuthn) with @simplewebauthn/server: add one from the profile, sign in with one without
 // typing a username (discoverable credentials), list, rename, remove. Every challenge is stored, used
 // once and expires in five minutes, so a captured response cannot be replayed.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { and, asc, eq, lt } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
 import { toIso } from "../lib/time.ts";
@@ -18,6 +11,16 @@ import { getInstanceSettings } from "./instance-settings.ts";
 import type { AuthPolicy, SignedIn } from "./registration.ts";
 import { createSession, type SessionMeta, type UserRow } from "./sessions.ts";
 import { findUserById } from "./users.ts";
+
+let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
+/**
+ * The WebAuthn library, loaded at the first passkey ceremony: with what it brings (ASN.1, X.509) it was a
+ * quarter of an idle server's JavaScript heap, for something a server does a few times a week.
+ */
+const webauthn = () =>
+  // Its X.509 code needs the Reflect polyfill evaluated first; the library imports it, but a lazily
+  // loaded copy in the compiled executable evaluates it too late (test/executable.test.ts), so it goes first.
+  (library ??= import("reflect-metadata").then(() => import("@simplewebauthn/server")));
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 
@@ -70,6 +73,7 @@ function takeChallenge(db: Db, clientDataJSON: unknown, kind: "register" | "logi
 }
 
 export async function passkeyRegistrationOptions(db: Db, user: UserRow, rp: RelyingParty) {
+  const { generateRegistrationOptions } = await webauthn();
   const existing = db.select().from(passkeys).where(eq(passkeys.userId, user.id)).all();
   const options = await generateRegistrationOptions({
     rpName: getInstanceSettings(db).instanceName,
@@ -92,6 +96,7 @@ export async function addPasskey(
   name: string | undefined,
   rp: RelyingParty,
 ): Promise<PasskeyView> {
+  const { verifyRegistrationResponse } = await webauthn();
   const challenge = takeChallenge(db, response.response?.clientDataJSON, "register", user.id);
   let verified;
   try {
@@ -128,6 +133,7 @@ export async function addPasskey(
 }
 
 export async function passkeyLoginOptions(db: Db, rp: RelyingParty) {
+  const { generateAuthenticationOptions } = await webauthn();
   // No allowCredentials: the browser offers the passkeys it holds for this site, so no username is typed.
   const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: "preferred" });
   keepChallenge(db, options.challenge, "login", null);
@@ -141,6 +147,7 @@ export async function logInWithPasskey(
   policy: AuthPolicy,
   meta: SessionMeta,
 ): Promise<SignedIn> {
+  const { verifyAuthenticationResponse } = await webauthn();
   const db = store.db;
   const challenge = takeChallenge(db, response.response?.clientDataJSON, "login", null);
   const passkey =

@@ -3,13 +3,16 @@
 // subscriptions the service says are gone (404, 410). Bursts for one conversation collapse into the
 // newest notification while it waits, and the Topic header asks the push service to do the same.
 import { eq } from "drizzle-orm";
-import webpush from "web-push";
 import type { Logger } from "../lib/log.ts";
 import { fetchOutbound, OutboundRefused, type OutboundPolicy } from "../lib/outbound.ts";
 import { pushSubscriptions } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import type { SubscriptionRow } from "./subscriptions.ts";
 import type { VapidKeys } from "./vapid.ts";
+
+let library: Promise<typeof import("web-push")> | undefined;
+/** The push library (encryption and VAPID signing), loaded with the first push rather than at start. */
+const webPushLibrary = () => (library ??= import("web-push"));
 
 export interface PushMessage {
   /** Bursts with the same key for the same subscription collapse into the newest. */
@@ -121,6 +124,7 @@ export class PushSender {
     let status = 0;
     let retryAfter = 0;
     try {
+      const webpush = await webPushLibrary();
       const details = webpush.generateRequestDetails(
         { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
         JSON.stringify(message.payload),

@@ -75,7 +75,9 @@ async function run(rate: number, seconds: number) {
   samples.reset();
   const cpu0 = process.cpuUsage();
   const t0 = now();
-  window = { start: t0, end: t0 + seconds * 1000 };
+  // Open until the last send has gone: sendAtRate keeps its own clock, so a window closed at t0 + seconds
+  // could shut out a last tick's messages and count them lost although they arrived.
+  window = { start: t0, end: Number.POSITIVE_INFINITY };
   let next = 0;
   const pad = "x".repeat(60);
   // A 5 ms tick: steady load, not bursts of a whole second.
@@ -88,6 +90,7 @@ async function run(rate: number, seconds: number) {
             `{"type":"send","id":"${++clientSeq}","conversationId":"${s.conn.sendTo}","clientId":"b${process.pid}-${clientSeq}","text":"t${now()}|${pad}"}`,
           );
         });
+  window.end = now();
   await Bun.sleep(1500); // late deliveries still count; their latency shows it
   const cpu = process.cpuUsage(cpu0);
   return {

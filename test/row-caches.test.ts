@@ -8,6 +8,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { createSession } from "../src/accounts/sessions.ts";
 import { findUserById, insertUser, peekUser } from "../src/accounts/users.ts";
+import { latestEventIdOf, peekLatestEventIdOf } from "../src/chat/events.ts";
 import { forgetRoster, peekRoster, rosterOf } from "../src/chat/roster.ts";
 import { members } from "../src/store/schema.ts";
 import { and, eq } from "drizzle-orm";
@@ -63,6 +64,14 @@ function rosterInMemory(conversationId: string): ReturnType<typeof rosterInDatab
     .sort((a, b) => (a.userId < b.userId ? -1 : 1));
   const c = r.conversation;
   return { title: c.title, permissions: c.permissions, archivedAt: c.archivedAt, rows };
+}
+
+function headInDatabase(conversationId: string): number {
+  return (
+    s.running.app.deps.store.sqlite
+      .query<{ id: number | null }, [string]>("SELECT max(id) AS id FROM events WHERE conversation_id = ?")
+      .get(conversationId)?.id ?? 0
+  );
 }
 
 function userInDatabase(id: string) {
@@ -156,6 +165,12 @@ async function apply(group: string, o: Op): Promise<void> {
       const other = new Database(join(s.dataDir, "parley.db"));
       other.run("PRAGMA busy_timeout = 5000");
       other.query("UPDATE users SET display_name = ? WHERE id = ?").run(o.name, people[o.target]!.id);
+      // …and an event in the group (a restore or a repair by hand): the held head must not stay behind.
+      other
+        .query(
+          "INSERT INTO events (type, conversation_id, actor_id, created_at) VALUES ('conversation.updated', ?, ?, ?)",
+        )
+        .run(group, people[o.target]!.id, Date.now());
       other.close();
       // Another process's commit is noticed from the next turn of the event loop (store/row-cache.ts).
       await new Promise((r) => setImmediate(r));
@@ -182,10 +197,14 @@ describe("row caches", () => {
         for (const o of ops) {
           // Loaded before the change, so that the change has something in memory to get wrong.
           rosterOf(db, group);
+          latestEventIdOf(db, group);
           for (const p of people) findUserById(db, p.id);
           await apply(group, o);
           rosterOf(db, group); // a read in the same turn as other writers' data_version check
           expect(rosterInMemory(group)).toEqual(rosterInDatabase(group));
+          // The conversation's newest event (history pages are kept by it), when it is held.
+          const head = peekLatestEventIdOf(db, group);
+          if (head !== undefined) expect(head).toBe(headInDatabase(group));
           for (const p of people) {
             const held = userInMemory(p.id);
             if (held) expect(held).toEqual(userInDatabase(p.id));

@@ -4,6 +4,7 @@ import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { events, messages, users } from "../store/schema.ts";
 import { changesOf, prepared } from "../store/prepared.ts";
+import { rowCache } from "../store/row-cache.ts";
 import { toMessageViews } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
 import type { EventType, EventView } from "../protocol/views.ts";
@@ -50,7 +51,9 @@ export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
     userId: e.userId ?? null,
     createdAt: now,
   };
-  return { ...fields, id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid };
+  const row = { ...fields, id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid };
+  heads.forget(tx, e.conversationId);
+  return row;
 }
 
 /** The id of the newest event, the position a fresh client starts from. */
@@ -58,13 +61,27 @@ export function latestEventId(db: Db): number {
   return db.$client.query<{ id: number | null }, []>("SELECT max(id) AS id FROM events").get()?.id ?? 0;
 }
 
-/** The newest event of one conversation (events_conversation_id_idx): its version, for what shows it. */
-export function latestEventIdOf(db: Db, conversationId: string): number {
-  return (
+/**
+ * The newest event of each conversation: its version, asked first by every history read (a page is kept
+ * while it stays the same: chat/history-pages.ts). In memory (store/row-cache.ts), forgotten by
+ * appendEvent, the only code that writes events.
+ */
+const heads = rowCache(
+  (db: Db, conversationId: string) =>
     db.$client
       .query<{ id: number | null }, [string]>("SELECT max(id) AS id FROM events WHERE conversation_id = ?")
-      .get(conversationId)?.id ?? 0
-  );
+      .get(conversationId)?.id ?? 0,
+  10_000,
+);
+
+/** The newest event of one conversation, 0 when it has none. */
+export function latestEventIdOf(db: Db, conversationId: string): number {
+  return heads.get(db, conversationId) ?? 0;
+}
+
+/** What is held for the conversation now, without loading: for the test that compares it with the database. */
+export function peekLatestEventIdOf(db: Db, conversationId: string): number | undefined {
+  return heads.peek(db, conversationId);
 }
 
 /**

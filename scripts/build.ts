@@ -72,6 +72,8 @@ const cmd = [
   outfile,
 ];
 if (target) cmd.push(`--target=${targets[target].bun}`, `--compile-executable-path=${runtimeFor(target)}`);
-cmd.push("src/main.ts");
+// The checkpoint thread's module is an entry point of its own: a Worker loads it from inside the executable
+// (src/lib/resources.ts).
+cmd.push("src/main.ts", "src/store/checkpoint-worker.ts");
 run(cmd);
 console.log(`built ${outfile}`);

@@ -67,7 +67,14 @@ export function createApp(config: Config, store: Store, log: Logger): App {
     sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2),
   };
   const presence = new Presence(hub, chat, config.presenceRate);
-  collectFrom(metrics, { hub, presence, queue: chat.queue, push: pushSender, disk });
+  collectFrom(metrics, {
+    hub,
+    presence,
+    queue: chat.queue,
+    push: pushSender,
+    disk,
+    checkpoints: store.checkpoints?.stats ?? null,
+  });
   const push = new PushNotifier(
     store.db,
     pushSender,

@@ -35,6 +35,7 @@ export function startServer(configured: Config, log: Logger): RunningServer {
         log.error("the database log could not be synced to disk; stopping", { err });
         process.exit(70);
       },
+      checkpoints: { onError: (msg, err) => log.error(msg, { err }) },
     });
   } catch (err) {
     lock.release();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "./harness.ts";
+import { tempDir, waitFor } from "./harness.ts";
 import { phonePhoto, pixelAt } from "./images.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 
@@ -74,6 +74,15 @@ describe("the compiled executable", () => {
     expect(reg.status).toBe(201);
     expect((await reg.json()).user.username).toBe("bea");
     expect(existsSync(join(cwd, "INJECTED"))).toBe(false);
+
+    // The checkpoint thread's module is inside the binary too: a second after these writes it has copied
+    // the log into the database file (it would report itself gone if it could not load).
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
+    };
+    await waitFor(async () => (await metric("parley_db_checkpoints_total")) >= 1, "a checkpoint by the thread");
+    expect(await metric("parley_db_checkpoint_thread_up")).toBe(1);
 
     // Libraries loaded on first use (WebAuthn here, push and mail alike) are inside the binary as well.
     const passkeyOptions = await post("/api/v1/auth/passkey/options", {});

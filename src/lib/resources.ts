@@ -13,3 +13,11 @@ export const migrationsDir = isCompiled ? join(import.meta.dir, "migrations") : 
 
 /** The built web app (dist/web in the checkout, written by scripts/build-web.ts). */
 export const webDir = isCompiled ? join(import.meta.dir, "web") : join(checkout, "dist", "web");
+
+/**
+ * The checkpoint thread's module (store/checkpoint-worker.ts). The build makes it a second entry point of
+ * the executable, which keeps it at store/checkpoint-worker.ts under the embedded root.
+ */
+export const checkpointWorkerPath = isCompiled
+  ? join(import.meta.dir, "store", "checkpoint-worker.ts")
+  : join(checkout, "src", "store", "checkpoint-worker.ts");

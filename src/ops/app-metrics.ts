@@ -3,6 +3,7 @@ import { version } from "../lib/version.ts";
 import type { PushSender } from "../push/sender.ts";
 import type { Hub } from "../realtime/hub.ts";
 import type { Presence } from "../realtime/presence.ts";
+import type { CheckpointStats } from "../store/checkpoints.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { DiskSpace } from "./disk-space.ts";
 import { Collected, Counter, eventLoopLag, Histogram, LATENCY_BUCKETS, Registry } from "./metrics.ts";
@@ -97,9 +98,43 @@ export function createMetrics(): AppMetrics {
 /** The parts read at scrape time from where they are kept. */
 export function collectFrom(
   m: AppMetrics,
-  from: { hub: Hub; presence: Presence; queue: WriteQueue; push: PushSender; disk: DiskSpace },
+  from: {
+    hub: Hub;
+    presence: Presence;
+    queue: WriteQueue;
+    push: PushSender;
+    disk: DiskSpace;
+    checkpoints: CheckpointStats | null;
+  },
 ): void {
   const r = m.registry;
+  const checkpoints = from.checkpoints;
+  if (checkpoints) {
+    r.add(
+      new Collected(
+        "parley_db_checkpoints_total",
+        "Checkpoints (the log copied back into the database file) run by the checkpoint thread.",
+        "counter",
+        () => checkpoints.runs,
+      ),
+    );
+    r.add(
+      new Collected(
+        "parley_db_checkpoint_pages_total",
+        "Pages the checkpoint thread copied into the database file.",
+        "counter",
+        () => checkpoints.pagesCopied,
+      ),
+    );
+    r.add(
+      new Collected(
+        "parley_db_checkpoint_thread_up",
+        "1 while checkpoints run on their own thread; 0 once it died and commits checkpoint on the event loop.",
+        "gauge",
+        () => (checkpoints.handedBack ? 0 : 1),
+      ),
+    );
+  }
   r.add(
     new Collected("parley_storage_free_bytes", "Free space on the disk that holds the data folder.", "gauge", () =>
       from.disk.freeBytes(),

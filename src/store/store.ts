@@ -7,6 +7,7 @@ import { isSchemaCurrent, listMigrations, migrate } from "./migrate.ts";
 import { CacheRegistry } from "./row-cache.ts";
 import { SearchIndex } from "./search-index.ts";
 import { Durability } from "./durability.ts";
+import { Checkpoints } from "./checkpoints.ts";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -34,6 +35,8 @@ export interface Store {
   };
   /** Commits waiting for their sync, the newest event on disk, and a barrier for readers. */
   readonly durability: Durability;
+  /** Checkpoints on a thread of their own (store/checkpoints.ts), when the store was opened with them. */
+  readonly checkpoints: Checkpoints | null;
   /** Readiness: the file accepts a write and the schema is current. */
   isReady(): boolean;
   close(): void;
@@ -129,6 +132,11 @@ export function openStore(
     busyTimeoutMs?: number;
     /** A sync of the WAL failed: what is on disk is unknown, so the server must stop (server.ts). */
     onSyncFailed?: (err: unknown) => void;
+    /**
+     * Checkpoints on their own thread instead of inside commits (the server; short-lived commands keep
+     * SQLite's default). Failures are reported here.
+     */
+    checkpoints?: { onError: (msg: string, err: unknown) => void; delayMs?: number };
   } = {},
 ): Store {
   // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
@@ -185,11 +193,16 @@ export function openStore(
     }
     sqlite.rowCaches.committed();
     searchIndex.committed();
+    checkpoints?.committed();
     return result;
   };
   // Messages written into the file by other means (a generated benchmark database) become searchable.
   sqlite.transaction(() => searchIndex.catchUp()).immediate();
   searchIndex.committed();
+  const checkpoints = opts.checkpoints
+    ? new Checkpoints(join(dataDir, "parley.db"), sqlite, opts.checkpoints.onError, opts.checkpoints.delayMs)
+    : null;
+  checkpoints?.start();
 
   return {
     db,
@@ -197,6 +210,7 @@ export function openStore(
     work: sqlite.work,
     caches: sqlite.rowCaches,
     durability,
+    checkpoints,
     transaction(fn) {
       const pending: (() => void)[] = [];
       const result = run(fn, pending);
@@ -233,6 +247,7 @@ export function openStore(
       }
     },
     close() {
+      checkpoints?.close();
       void durability.close();
       sqlite.close();
     },

@@ -161,7 +161,7 @@ console.log(
     p99: lat[Math.floor(lat.length * 0.99)]!.toFixed(1),
     writesPerTx: (wq.jobs / wq.batches).toFixed(1),
     largest: wq.largestBatch,
-    ping: `${pct(pings, 0.5)} / ${pct(pings, 0.99)} ms`,
+    ping: `${pct(pings, 0.5)} / ${pct(pings, 0.99)} / ${pct(pings, 1)} ms`,
     historyRead: `${pct(reads, 0.5)} / ${pct(reads, 0.99)} ms`,
   }),
 );

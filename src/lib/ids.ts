@@ -1,4 +1,5 @@
-import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 
 /** Random bytes as lowercase base32: URL-safe, case-insensitive, no ambiguity with padding. */
 export function randomToken(bytes: number): string {
@@ -31,9 +32,9 @@ export function newTimeOrderedId(now = Date.now()): string {
 
 /**
  * How secrets (session secrets, reset tokens) are stored: a leaked database hands out nothing usable.
- * SHA-256 in hex, through Bun's native hasher: every hello and request checks one (a tenth of a hello's
- * time in JavaScript).
+ * SHA-256 in hex. In JavaScript on purpose: Bun's native hashers (Bun.CryptoHasher, node:crypto) were a
+ * little faster per hello but left about 1 KB of heap behind per connected socket (scripts/bench/idle-sockets.ts).
  */
 export function hashSecret(secret: string): string {
-  return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
 }

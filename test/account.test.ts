@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { addMember, cookieFrom, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -79,6 +81,33 @@ describe("my sessions", () => {
     expect((await s.call("DELETE", `/api/v1/me/sessions/${other.id}`, { token: m.token })).status).toBe(204);
     expect((await s.call("GET", "/api/v1/me", { token: phone.body.token })).status).toBe(401);
     expect((await s.call("GET", "/api/v1/me", { token: m.token })).status).toBe(200);
+  });
+
+  test("a token once accepted is still checked whole every time: wrong secrets, revocation, a changed hash", async () => {
+    const m = await addMember(s, admin);
+    const phone = (await login(m.user.username, m.password)).body.token as string;
+    const me = (token: string) => s.call("GET", "/api/v1/me", { token }).then((r) => r.status);
+    expect(await me(phone)).toBe(200);
+    expect(await me(phone)).toBe(200);
+    const [id, secret] = phone.split(".") as [string, string];
+    // The same session id with another secret, of the same length and not, is nobody.
+    const flipped = secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a");
+    for (const wrong of [flipped, secret + "a", secret.slice(1), ""]) expect(await me(`${id}.${wrong}`)).toBe(401);
+    expect(await me(phone)).toBe(200);
+    // Its stored hash replaced by another process (a restore, an admin by hand): the old secret stops working.
+    const other = new Database(join(s.dataDir, "parley.db"));
+    other.run("PRAGMA busy_timeout = 5000");
+    other.query("UPDATE sessions SET secret_hash = ? WHERE id = ?").run("0".repeat(64), id);
+    other.close();
+    await new Promise((r) => setImmediate(r)); // another process's commit is noticed from the next turn
+    expect(await me(phone)).toBe(401);
+    // Revoked: refused, though it was accepted a moment ago.
+    const laptop = (await login(m.user.username, m.password)).body.token as string;
+    expect(await me(laptop)).toBe(200);
+    expect((await s.call("DELETE", `/api/v1/me/sessions/${laptop.split(".")[0]}`, { token: m.token })).status).toBe(
+      204,
+    );
+    expect(await me(laptop)).toBe(401);
   });
 
   test("cannot revoke another user's session", async () => {

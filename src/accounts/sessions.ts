@@ -62,6 +62,31 @@ function forgetSession(db: Db, id: string): void {
   sessionsById.forget(db, id);
 }
 
+const sameBytes = (a: string, b: string) => {
+  const [x, y] = [new TextEncoder().encode(a), new TextEncoder().encode(b)];
+  return x.length === y.length && constantTimeEqual(x, y);
+};
+
+/**
+ * Secrets already checked against their stored hash, by session id, with the hash they matched. Hashing a
+ * secret (SHA-256 in JavaScript: lib/ids.ts says why not natively) was half the cost of an API request; a
+ * secret seen before is compared as it is instead. Only ever consulted after the session's row was found
+ * (so a revoked or expired session is refused as before), and only while the stored hash is the one it
+ * matched. Bounded like the sessions cache: the oldest checked goes first.
+ */
+const checkedSecrets = new Map<string, { secret: string; secretHash: string }>();
+const CHECKED_SECRETS_MAX = 50_000;
+
+function secretMatches(sessionId: string, secret: string, secretHash: string): boolean {
+  const checked = checkedSecrets.get(sessionId);
+  if (checked && checked.secretHash === secretHash) return sameBytes(secret, checked.secret);
+  if (!sameBytes(hashSecret(secret), secretHash)) return false;
+  checkedSecrets.delete(sessionId);
+  if (checkedSecrets.size >= CHECKED_SECRETS_MAX) checkedSecrets.delete(checkedSecrets.keys().next().value!);
+  checkedSecrets.set(sessionId, { secret, secretHash });
+  return true;
+}
+
 /**
  * The user behind a token, or null when the token is malformed, unknown, expired, or its user may no
  * longer sign in. A session used in the second half of its life is extended (one write per half-life,
@@ -87,9 +112,7 @@ export function validateSessionToken(
   if (!user) return null;
   // A copy: the renewal below is the caller's until it is written (touch), never the cache's.
   const session = { ...cached };
-  const given = new TextEncoder().encode(hashSecret(secret));
-  const stored = new TextEncoder().encode(session.secretHash);
-  if (given.length !== stored.length || !constantTimeEqual(given, stored)) return null;
+  if (!secretMatches(id, secret, session.secretHash)) return null;
   if (now >= session.expiresAt || user.deactivatedAt !== null || user.deletedAt !== null) {
     db.delete(sessions).where(eq(sessions.id, id)).run();
     forgetSession(db, id);

@@ -68,22 +68,20 @@ const sameBytes = (a: string, b: string) => {
 };
 
 /**
- * Secrets already checked against their stored hash, by session id, with the hash they matched. Hashing a
+ * Secrets already checked against their stored hash, by the cached session row they matched. Hashing a
  * secret (SHA-256 in JavaScript: lib/ids.ts says why not natively) was half the cost of an API request; a
- * secret seen before is compared as it is instead. Only ever consulted after the session's row was found
- * (so a revoked or expired session is refused as before), and only while the stored hash is the one it
- * matched. Bounded like the sessions cache: the oldest checked goes first.
+ * secret seen before is compared as it is instead. It lives exactly as long as that row in the sessions
+ * cache: a touch, a revocation or another process's write replaces or drops the row, and the next request
+ * hashes again. Only ever consulted after the row was found, so a revoked or expired session is refused as
+ * before.
  */
-const checkedSecrets = new Map<string, { secret: string; secretHash: string }>();
-const CHECKED_SECRETS_MAX = 50_000;
+const checkedSecrets = new WeakMap<SessionRow, string>();
 
-function secretMatches(sessionId: string, secret: string, secretHash: string): boolean {
-  const checked = checkedSecrets.get(sessionId);
-  if (checked && checked.secretHash === secretHash) return sameBytes(secret, checked.secret);
-  if (!sameBytes(hashSecret(secret), secretHash)) return false;
-  checkedSecrets.delete(sessionId);
-  if (checkedSecrets.size >= CHECKED_SECRETS_MAX) checkedSecrets.delete(checkedSecrets.keys().next().value!);
-  checkedSecrets.set(sessionId, { secret, secretHash });
+function secretMatches(row: SessionRow, secret: string): boolean {
+  const checked = checkedSecrets.get(row);
+  if (checked !== undefined) return sameBytes(secret, checked);
+  if (!sameBytes(hashSecret(secret), row.secretHash)) return false;
+  checkedSecrets.set(row, secret);
   return true;
 }
 
@@ -112,7 +110,7 @@ export function validateSessionToken(
   if (!user) return null;
   // A copy: the renewal below is the caller's until it is written (touch), never the cache's.
   const session = { ...cached };
-  if (!secretMatches(id, secret, session.secretHash)) return null;
+  if (!secretMatches(cached, secret)) return null;
   if (now >= session.expiresAt || user.deactivatedAt !== null || user.deletedAt !== null) {
     db.delete(sessions).where(eq(sessions.id, id)).run();
     forgetSession(db, id);

@@ -495,7 +495,7 @@ printSaturation();
 if (!saturationOnly) {
   const idle = await measureIdleSockets(SAT_SOCKETS);
   console.log(
-    `\nIdle sockets, measured inside the server's process after a full garbage collection (scripts/bench/idle-sockets.ts): the second ${idle.sockets} authenticated sockets connected in ${idle.connectSeconds.toFixed(2)} s and keep ${idle.rssKb.toFixed(1)} KB of RSS each (${idle.heapKb.toFixed(2)} KB of JavaScript heap); ${idle.failed} failed. Target: <= 4 KB.`,
+    `\nIdle sockets, measured inside the server's process after a full garbage collection (scripts/bench/idle-sockets.ts): ${idle.waves} waves of ${idle.sockets} authenticated sockets after a first one; a wave connects in ${idle.connectSeconds.toFixed(2)} s (median), and each socket keeps ${idle.rssKb.toFixed(1)} KB of RSS (all the waves together; one wave alone ${idle.rssRangeKb[0].toFixed(1)} to ${idle.rssRangeKb[1].toFixed(1)}) and ${idle.heapKb.toFixed(2)} KB of JavaScript heap; ${idle.failed} failed. Target: <= 4 KB.`,
   );
 }
 if (saturationOnly || stormOnly) process.exit(0);

@@ -10,15 +10,31 @@ import { insertUser } from "../../src/accounts/users.ts";
 import { setUp, startTestServer } from "../../test/harness.ts";
 
 export interface IdleSockets {
+  /** Sockets per wave. */
   sockets: number;
+  /** Waves measured after the first (which warms up what every socket shares). */
+  waves: number;
+  /** Median time for a wave to connect and say hello. */
   connectSeconds: number;
+  /**
+   * Growth per socket over all the measured waves together (their total over their sockets), and the
+   * smallest and largest of one wave.
+   */
   rssKb: number;
+  rssRangeKb: [number, number];
   heapKb: number;
   failed: number;
 }
 
-/** Connects two waves of `perWave` sockets; the second wave's cost per socket is the figure. */
-export async function measureIdleSockets(perWave: number): Promise<IdleSockets> {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Connects a first wave of `perWave` sockets, then `waves` more, and divides what the later waves added by
+ * their sockets. One wave alone moved between −3 and +10 KB per socket (the allocator hands pages back, or
+ * takes more, between two readings); over several waves that evens out, and the range of single waves is
+ * reported beside it.
+ */
+export async function measureIdleSockets(perWave: number, waves = 5): Promise<IdleSockets> {
   const s = await startTestServer({ logLevel: "warn" });
   const gen = Bun.spawn([process.execPath, join(import.meta.dir, "raw-load.ts")], { stdin: "pipe", stdout: "pipe" });
   try {
@@ -26,7 +42,7 @@ export async function measureIdleSockets(perWave: number): Promise<IdleSockets> 
     const { store } = s.running.app.deps;
     const tokens: string[] = [];
     store.transaction((tx) => {
-      for (let i = 0; i < 2 * perWave; i++) {
+      for (let i = 0; i < (waves + 1) * perWave; i++) {
         const u = insertUser(tx, {
           id: `idle${i}`,
           username: `idle${i}`,
@@ -66,15 +82,27 @@ export async function measureIdleSockets(perWave: number): Promise<IdleSockets> 
       return { rss: process.memoryUsage.rss() / 1024, heap: heapStats().heapSize / 1024 };
     };
     const first = await wave(0);
-    const m1 = settled();
-    const second = await wave(perWave);
-    const m2 = settled();
+    const start = settled();
+    let before = start;
+    let failed = first.failed;
+    const rss: number[] = [];
+    const seconds: number[] = [];
+    for (let w = 1; w <= waves; w++) {
+      const r = await wave(w * perWave);
+      const after = settled();
+      failed += r.failed;
+      seconds.push(r.ms / 1000);
+      rss.push((after.rss - before.rss) / perWave);
+      before = after;
+    }
     return {
       sockets: perWave,
-      connectSeconds: second.ms / 1000,
-      rssKb: (m2.rss - m1.rss) / perWave,
-      heapKb: (m2.heap - m1.heap) / perWave,
-      failed: first.failed + second.failed,
+      waves,
+      connectSeconds: median(seconds),
+      rssKb: (before.rss - start.rss) / (waves * perWave),
+      rssRangeKb: [Math.min(...rss), Math.max(...rss)],
+      heapKb: (before.heap - start.heap) / (waves * perWave),
+      failed,
     };
   } finally {
     gen.kill();

@@ -71,7 +71,9 @@ describe("checkpoints", () => {
   test("a dead checkpoint thread hands checkpoints back to the commits, and the log says so", async () => {
     const errors: string[] = [];
     const { store: s, file } = open(errors);
-    s.checkpoints!.stopThreadForTest();
+    await s.checkpoints!.checkpointLater(); // the thread starts with the first checkpoint
+    expect(s.checkpoints!.hasThread()).toBe(true);
+    s.checkpoints!.killThreadForTest();
     await waitFor(() => s.checkpoints!.stats.handedBack, "the thread to be noticed gone");
     expect(errors).toEqual(["the checkpoint thread is gone; commits checkpoint on the event loop again"]);
     expect(autocheckpoint(s)).toBe(1000);
@@ -82,6 +84,25 @@ describe("checkpoints", () => {
     // Asking the thread for a checkpoint now is a no-op, not a hang.
     await s.checkpoints!.checkpointLater();
     await s.checkpoints!.idle();
+  });
+
+  test("the thread starts with the first commit, goes when idle, and comes back with the next commit", async () => {
+    const errors: string[] = [];
+    store = openStore(tempDir(), { checkpoints: { onError: (m) => errors.push(m), delayMs: 10, idleThreadMs: 50 } });
+    const s = store;
+    const c = s.checkpoints!;
+    expect(c.hasThread()).toBe(false);
+    s.sqlite.run("CREATE TABLE filler (bytes BLOB NOT NULL)");
+    const insert = s.sqlite.query("INSERT INTO filler (bytes) VALUES (x'00')");
+    s.transaction(() => insert.run());
+    await waitFor(() => c.stats.runs === 1, "the first checkpoint");
+    await waitFor(() => !c.hasThread(), "the idle thread to go");
+    s.transaction(() => insert.run());
+    await waitFor(() => c.stats.runs === 2, "a checkpoint by a new thread");
+    // Going away when idle is not dying: checkpoints stay off the commits, and nothing is logged.
+    expect(c.stats).toMatchObject({ threadsStarted: 2, handedBack: false, failures: 0 });
+    expect(autocheckpoint(s)).toBe(0);
+    expect(errors).toEqual([]);
   });
 
   test("short-lived commands keep SQLite's own checkpoints", () => {

@@ -129,7 +129,7 @@ export function collectFrom(
     r.add(
       new Collected(
         "parley_db_checkpoint_thread_up",
-        "1 while checkpoints run on their own thread; 0 once it died and commits checkpoint on the event loop.",
+        "1 while checkpoints go to their own thread (started by commits, gone when idle); 0 once it died and commits checkpoint on the event loop.",
         "gauge",
         () => (checkpoints.handedBack ? 0 : 1),
       ),

@@ -29,6 +29,8 @@ export interface CheckpointStats {
   failures: number;
   /** True once the thread has died and commits checkpoint on the event loop again. */
   handedBack: boolean;
+  /** Threads started: one with the first commit, and again after each went away for being idle. */
+  threadsStarted: number;
 }
 
 /** SQLite's own threshold, used again when the thread is gone. */
@@ -37,13 +39,14 @@ const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 export class Checkpoints {
   private worker: Worker | null = null;
   private timer: Timer | null = null;
+  private idleTimer: Timer | null = null;
   private inFlight: Promise<void> | null = null;
   private nextId = 0;
   private pending = new Map<number, (reply: CheckpointReply) => void>();
   /** Commits since the last checkpoint began. */
   private wanted = false;
   private closed = false;
-  readonly stats: CheckpointStats = { runs: 0, pagesCopied: 0, failures: 0, handedBack: false };
+  readonly stats: CheckpointStats = { runs: 0, pagesCopied: 0, failures: 0, handedBack: false, threadsStarted: 0 };
 
   constructor(
     private readonly dbPath: string,
@@ -51,33 +54,49 @@ export class Checkpoints {
     private readonly onError: (msg: string, err: unknown) => void,
     /** How long after a commit the checkpoint runs: commits meanwhile share it. */
     private readonly delayMs = 1000,
+    /**
+     * A thread with nothing to do goes after this long, and the next commit starts another: an idle
+     * server does not keep a second JavaScript VM (about 2 MB) for nothing.
+     */
+    private readonly idleThreadMs = 10_000,
   ) {}
 
   /** Takes checkpoints off the event loop's commits. Call once the schema is migrated. */
   start(): void {
+    this.sqlite.run("PRAGMA wal_autocheckpoint = 0");
+  }
+
+  /** The thread, started with the first commit that needs it. */
+  private thread(): Worker | null {
+    if (this.worker || this.closed || this.stats.handedBack) return this.worker;
     const worker = new Worker(checkpointWorkerPath);
     worker.addEventListener("message", (e: MessageEvent<CheckpointReply>) => {
       const settle = this.pending.get(e.data.id);
       this.pending.delete(e.data.id);
       settle?.(e.data);
     });
-    worker.addEventListener("error", (e) => this.handBack(e.message || "the checkpoint thread failed"));
+    worker.addEventListener("error", (e) => {
+      if (this.worker === worker) this.handBack(e.message || "the checkpoint thread failed");
+    });
     worker.addEventListener("close", () => {
+      // Stopped on purpose (idle, or the store closing) is not a death: this.worker no longer names it.
       if (this.worker === worker) this.handBack("the checkpoint thread stopped");
     });
     // The thread must not keep a stopping process alive.
     (worker as unknown as { unref(): void }).unref();
+    this.stats.threadsStarted++;
     this.worker = worker;
-    this.sqlite.run("PRAGMA wal_autocheckpoint = 0");
+    return worker;
   }
 
   /** After every commit: a checkpoint follows within delayMs (checkpointLater). */
   committed(): void {
     this.wanted = true;
-    if (this.worker && !this.timer && !this.inFlight) {
-      this.timer = setTimeout(() => void this.checkpointLater(), this.delayMs);
-      this.timer.unref();
-    }
+    if (this.closed || this.stats.handedBack || this.timer || this.inFlight) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.timer = setTimeout(() => void this.checkpointLater(), this.delayMs);
+    this.timer.unref();
   }
 
   /** Runs a checkpoint now (or joins the one running); resolves when it has ended, failed or not. */
@@ -85,7 +104,7 @@ export class Checkpoints {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.inFlight) return this.inFlight;
-    const worker = this.worker;
+    const worker = this.thread();
     if (!worker) return Promise.resolve();
     this.wanted = false;
     const id = ++this.nextId;
@@ -101,10 +120,23 @@ export class Checkpoints {
         this.stats.failures++;
         this.onError("checkpointLater failed", new Error(reply.error));
       }
-      // Commits that came while it ran wait for the next one.
+      // Commits that came while it ran wait for the next one; with none, the thread goes after a while.
       if (this.wanted) this.committed();
+      else this.stopWhenIdle();
     });
     return this.inFlight;
+  }
+
+  private stopWhenIdle(): void {
+    if (this.idleTimer || !this.worker) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.timer || this.inFlight) return;
+      const worker = this.worker;
+      this.worker = null;
+      worker?.terminate();
+    }, this.idleThreadMs);
+    this.idleTimer.unref();
   }
 
   /** Resolves once no checkpoint is waiting or running (tests; shutdown). */
@@ -114,11 +146,11 @@ export class Checkpoints {
 
   /** The thread died: checkpoints go back to commits on the event loop, and anyone waiting is released. */
   private handBack(reason: string): void {
-    if (!this.worker) return;
     this.worker = null;
     this.stats.handedBack = true;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.timer = this.idleTimer = null;
     for (const [id, settle] of this.pending) settle({ id, ok: false, error: reason });
     this.pending.clear();
     try {
@@ -135,14 +167,19 @@ export class Checkpoints {
     this.worker = null;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.timer = this.idleTimer = null;
     for (const [id, settle] of this.pending) settle({ id, ok: false, error: "the store closed" });
     this.pending.clear();
     worker?.terminate();
   }
 
-  /** For the test of a dying thread. */
-  stopThreadForTest(): void {
+  /** For the tests: whether a thread is running now, and a way to kill it as a crash would. */
+  hasThread(): boolean {
+    return this.worker !== null;
+  }
+
+  killThreadForTest(): void {
     this.worker?.terminate();
   }
 }

@@ -136,7 +136,7 @@ export function openStore(
      * Checkpoints on their own thread instead of inside commits (the server; short-lived commands keep
      * SQLite's default). Failures are reported here.
      */
-    checkpoints?: { onError: (msg: string, err: unknown) => void; delayMs?: number };
+    checkpoints?: { onError: (msg: string, err: unknown) => void; delayMs?: number; idleThreadMs?: number };
   } = {},
 ): Store {
   // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
@@ -200,7 +200,13 @@ export function openStore(
   sqlite.transaction(() => searchIndex.catchUp()).immediate();
   searchIndex.committed();
   const checkpoints = opts.checkpoints
-    ? new Checkpoints(join(dataDir, "parley.db"), sqlite, opts.checkpoints.onError, opts.checkpoints.delayMs)
+    ? new Checkpoints(
+        join(dataDir, "parley.db"),
+        sqlite,
+        opts.checkpoints.onError,
+        opts.checkpoints.delayMs,
+        opts.checkpoints.idleThreadMs,
+      )
     : null;
   checkpoints?.start();
 

@@ -105,12 +105,11 @@ export function validateSessionToken(
   const id = token.slice(0, dot);
   const secret = token.slice(dot + 1);
   const cached = sessionsById.get(db, id);
-  if (!cached) return null;
+  if (!cached || !secretMatches(cached, secret)) return null;
   const user = findUserById(db, cached.userId);
   if (!user) return null;
   // A copy: the renewal below is the caller's until it is written (touch), never the cache's.
   const session = { ...cached };
-  if (!secretMatches(cached, secret)) return null;
   if (now >= session.expiresAt || user.deactivatedAt !== null || user.deletedAt !== null) {
     db.delete(sessions).where(eq(sessions.id, id)).run();
     forgetSession(db, id);

@@ -59,10 +59,8 @@ export class Checkpoints {
      * server does not keep a second JavaScript VM (about 2 MB) for nothing.
      */
     private readonly idleThreadMs = 10_000,
-  ) {}
-
-  /** Takes checkpoints off the event loop's commits. Call once the schema is migrated. */
-  start(): void {
+  ) {
+    // From here on the event loop's commits never checkpoint (made once the schema is migrated: openStore).
     this.sqlite.run("PRAGMA wal_autocheckpoint = 0");
   }
 
@@ -148,11 +146,7 @@ export class Checkpoints {
   private handBack(reason: string): void {
     this.worker = null;
     this.stats.handedBack = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.timer = this.idleTimer = null;
-    for (const [id, settle] of this.pending) settle({ id, ok: false, error: reason });
-    this.pending.clear();
+    this.release(reason);
     try {
       this.sqlite.run(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
     } catch {
@@ -166,12 +160,17 @@ export class Checkpoints {
     const worker = this.worker;
     this.worker = null;
     this.closed = true;
+    this.release("the store closed");
+    worker?.terminate();
+  }
+
+  /** No thread to ask any more: nothing is scheduled, and whoever waits on a checkpoint is answered. */
+  private release(reason: string): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.timer = this.idleTimer = null;
-    for (const [id, settle] of this.pending) settle({ id, ok: false, error: "the store closed" });
+    for (const [id, settle] of this.pending) settle({ id, ok: false, error: reason });
     this.pending.clear();
-    worker?.terminate();
   }
 
   /** For the tests: whether a thread is running now, and a way to kill it as a crash would. */

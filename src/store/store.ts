@@ -208,7 +208,6 @@ export function openStore(
         opts.checkpoints.idleThreadMs,
       )
     : null;
-  checkpoints?.start();
 
   return {
     db,

@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createSession } from "../src/accounts/sessions.ts";
+import { insertUser } from "../src/accounts/users.ts";
 import { loadConfig, type ConfigInput } from "../src/config/config.ts";
 import { createLogger } from "../src/lib/log.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
@@ -129,6 +131,25 @@ export async function addMember(
   });
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { ...r.body, password };
+}
+
+/**
+ * n people made straight in the database, each signed in (registering each would hash a password): ids
+ * `${prefix}-0`…, usernames `${prefix}0`…, display names `Prefix 0`….
+ */
+export function insertPeople(s: TestServer, prefix: string, n: number): { id: string; token: string }[] {
+  const { db } = s.running.app.deps.store;
+  const name = prefix[0]!.toUpperCase() + prefix.slice(1);
+  return Array.from({ length: n }, (_, i) => {
+    const u = insertUser(db, {
+      id: `${prefix}-${i}`,
+      username: `${prefix}${i}`,
+      displayName: `${name} ${i}`,
+      passwordHash: null,
+      role: "member",
+    });
+    return { id: u.id, token: createSession(db, u.id, 30).token };
+  });
 }
 
 export function cookieFrom(headers: Headers): string {

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import fc from "fast-check";
 import { createSession } from "../src/accounts/sessions.ts";
-import { findUserById, insertUser, peekUser } from "../src/accounts/users.ts";
+import { findUserById, peekUser } from "../src/accounts/users.ts";
 import { latestEventIdOf, peekLatestEventIdOf } from "../src/chat/events.ts";
 import { forgetRoster, peekRoster, rosterOf } from "../src/chat/roster.ts";
 import { members } from "../src/store/schema.ts";
 import { and, eq } from "drizzle-orm";
-import { setUp, startTestServer, type TestServer } from "./harness.ts";
+import { insertPeople, setUp, startTestServer, type TestServer } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
@@ -22,17 +22,7 @@ const people: { id: string; token: string }[] = [];
 beforeAll(async () => {
   s = await startTestServer();
   admin = await setUp(s);
-  const { db } = s.running.app.deps.store;
-  for (let i = 0; i < 4; i++) {
-    const u = insertUser(db, {
-      id: `cache-${i}`,
-      username: `cache${i}`,
-      displayName: `Cache ${i}`,
-      passwordHash: null,
-      role: "member",
-    });
-    people.push({ id: u.id, token: createSession(db, u.id, 30).token });
-  }
+  people.push(...insertPeople(s, "cache", 4));
 });
 afterAll(() => s.stop());
 

@@ -4,9 +4,7 @@
 // that adds per-message or per-recipient work fails here and must raise a budget on purpose, in review; a
 // change that saves work lowers it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createSession } from "../src/accounts/sessions.ts";
-import { insertUser } from "../src/accounts/users.ts";
-import { setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
+import { insertPeople, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 /** Budgets: the most each path may cost. Why each is what it is stands beside it. */
@@ -59,19 +57,9 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = await setUp(s);
   // 99 more people, made straight in the database (registering each would hash 99 passwords).
-  const { db } = s.running.app.deps.store;
-  const ids: string[] = [];
-  for (let i = 0; i < 99; i++) {
-    const u = insertUser(db, {
-      id: `budget-${i}`,
-      username: `budget${i}`,
-      displayName: `Budget ${i}`,
-      passwordHash: null,
-      role: "member",
-    });
-    ids.push(u.id);
-    tokens.push(createSession(db, u.id, 30).token);
-  }
+  const people = insertPeople(s, "budget", 99);
+  const ids = people.map((p) => p.id);
+  tokens.push(...people.map((p) => p.token));
   group = (
     await s.call("POST", "/api/v1/conversations", {
       token: admin.token,

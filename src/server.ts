@@ -36,6 +36,8 @@ export function startServer(configured: Config, log: Logger): RunningServer {
         process.exit(70);
       },
       checkpoints: { onError: (msg, err) => log.error(msg, { err }) },
+      // No fsync on the event loop: a sign-in on an SD card would otherwise hold every socket for it.
+      syncOffLoop: true,
     });
   } catch (err) {
     lock.release();
@@ -86,6 +88,8 @@ export function startServer(configured: Config, log: Logger): RunningServer {
         await server.stop(true);
       }
       await Promise.race([app.deps.mailer?.idle(), timeout]);
+      // The last commits' sync (a failed one has already stopped the process).
+      await store.durability.barrier().catch(() => {});
       store.close();
       lock.release();
     })());

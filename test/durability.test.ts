@@ -10,6 +10,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createSession } from "../src/accounts/sessions.ts";
 import { insertUser } from "../src/accounts/users.ts";
+import { users } from "../src/store/schema.ts";
+import { hashPassword } from "../src/accounts/passwords.ts";
 import { openStore } from "../src/store/store.ts";
 import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, stopStraced, straced, type ChildServer } from "./process.ts";
@@ -17,12 +19,15 @@ import { TestSocket } from "./ws-client.ts";
 
 const main = join(import.meta.dir, "..", "src", "main.ts");
 
+const PASSWORD = "correct horse battery";
+
 /** A data folder with one person, their session and a group, written before the server starts. */
-function seed(dataDir: string): { token: string; conversationId: string } {
+async function seed(dataDir: string): Promise<{ token: string; conversationId: string }> {
+  const passwordHash = await hashPassword(PASSWORD);
   const store = openStore(dataDir);
   try {
     return store.transaction((tx) => {
-      const u = insertUser(tx, { id: "ana", username: "ana", displayName: "Ana", passwordHash: null, role: "admin" });
+      const u = insertUser(tx, { id: "ana", username: "ana", displayName: "Ana", passwordHash, role: "admin" });
       const { token } = createSession(tx, u.id, 30);
       const now = Date.now();
       for (const id of ["g", "quiet"]) {
@@ -51,20 +56,63 @@ function underStrace(cwd: string, dataDir: string, inject: string, calls = "fsyn
   });
 }
 
-function messagesIn(dataDir: string, clientId: string): number {
+function count(dataDir: string, sql: string, ...params: string[]): number {
   const db = new Database(join(dataDir, "parley.db"), { readonly: true });
   try {
-    return db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM messages WHERE client_id = ?").get(clientId)!.n;
+    return db.query<{ n: number }, string[]>(sql).get(...params)!.n;
   } finally {
     db.close();
   }
 }
 
+function messagesIn(dataDir: string, clientId: string): number {
+  return count(dataDir, "SELECT count(*) AS n FROM messages WHERE client_id = ?", clientId);
+}
+
 describe("durability off the event loop", () => {
+  test("in the server's store a write outside any transaction waits behind the barrier, and a transaction's effects run after its sync", async () => {
+    const dir = tempDir("parley-durability-");
+    const store = openStore(dir, { syncOffLoop: true });
+    try {
+      const person = (id: string) => ({
+        id,
+        username: id,
+        displayName: id,
+        passwordHash: null,
+        role: "member" as const,
+      });
+      store.sqlite.query("SELECT count(*) FROM users").get();
+      store.db.select().from(users).all();
+      expect(store.durability.pending()).toBe(false); // reads commit nothing
+      insertUser(store.db, person("ana"));
+      expect(store.durability.pending()).toBe(true);
+      await store.durability.barrier();
+      expect(store.durability.pending()).toBe(false);
+      // Raw SQL that writes, a WITH that leads to a write included.
+      store.sqlite.query("WITH n(x) AS (SELECT 1) UPDATE users SET bio = 'hi' WHERE id = 'ana'").run();
+      expect(store.durability.pending()).toBe(true);
+      await store.durability.barrier();
+
+      let ran = false;
+      store.transaction((tx, afterCommit) => {
+        insertUser(tx, person("ben"));
+        afterCommit(() => (ran = true));
+      });
+      expect(ran).toBe(false);
+      expect(store.durability.pending()).toBe(true);
+      await store.durability.barrier();
+      expect(ran).toBe(true);
+      expect(store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM users").get()!.n).toBe(2);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("while a commit's fsync is in flight the server answers other frames, and the ack waits for it", async () => {
     const cwd = tempDir("parley-durability-");
     const dataDir = join(cwd, "data");
-    const { token, conversationId } = seed(dataDir);
+    const { token, conversationId } = await seed(dataDir);
     // Every sync takes 1.5 s: the commit is visible in the file long before it is on disk.
     const server = await underStrace(cwd, dataDir, "delay_exit=1500000");
     try {
@@ -107,10 +155,64 @@ describe("durability off the event loop", () => {
     }
   }, 30_000);
 
+  test("a sign-in and a password change commit without waiting for the disk: others are answered meanwhile, they once synced", async () => {
+    const cwd = tempDir("parley-durability-");
+    const dataDir = join(cwd, "data");
+    const { token } = await seed(dataDir);
+    const server = await underStrace(cwd, dataDir, "delay_exit=1500000");
+    try {
+      const tab = await TestSocket.ready(server.url, token);
+      const order: string[] = [];
+      const post = (path: string, body: unknown, method = "POST", auth?: string) =>
+        fetch(`${server.url}/api/v1${path}`, {
+          method,
+          headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+          body: JSON.stringify(body),
+        });
+      // Answered once whatever the connection wrote (its last seen) is on disk: from here nothing waits.
+      expect((await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+        200,
+      );
+      // A sign-in writes its session outside any transaction (SQLite commits the insert by itself).
+      const login = post("/auth/login", { username: "ana", password: PASSWORD }).then(async (r) => {
+        order.push(`login:${r.status}`);
+        return (await r.json()) as { token: string };
+      });
+      await waitFor(
+        () => count(dataDir, "SELECT count(*) AS n FROM sessions") === 2,
+        "the new session to be committed",
+      );
+      await tab.request({ type: "ping", id: "p1" });
+      order.push("pong:p1");
+      const { token: second } = await login;
+      expect(order).toEqual(["pong:p1", "login:200"]);
+
+      // A password change is a transaction outside the write queue (it also ends the other sessions).
+      order.length = 0;
+      const other = await TestSocket.ready(server.url, second);
+      const changed = post(
+        "/me/password",
+        { currentPassword: PASSWORD, newPassword: "another long password" },
+        "POST",
+        second,
+      ).then((r) => order.push(`password:${r.status}`));
+      await waitFor(() => count(dataDir, "SELECT count(*) AS n FROM sessions") === 1, "the change to be committed");
+      await other.request({ type: "ping", id: "p2" });
+      order.push("pong:p2");
+      await changed;
+      expect(order).toEqual(["pong:p2", "password:204"]);
+      // The signed-out session's socket is closed once the change is on disk.
+      await tab.closed;
+    } finally {
+      await stopStraced(server, "SIGKILL");
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   test("a failed sync stops the server before any ack, and the retry after a restart stores the message once", async () => {
     const cwd = tempDir("parley-durability-");
     const dataDir = join(cwd, "data");
-    const { token, conversationId } = seed(dataDir);
+    const { token, conversationId } = await seed(dataDir);
     // Only the WAL sync fails (SQLite's own fsyncs, which fail a commit outright, are left alone).
     const failing = await underStrace(cwd, dataDir, "error=EIO", "fdatasync");
     let acked = false;

@@ -95,9 +95,12 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
     },
     async idle() {
       const { chat } = running.app.deps;
+      // What a transaction outside the queue causes runs after its sync.
+      await chat.store.durability.barrier();
       await chat.queue.idle();
       await chat.background.idle();
       await chat.queue.idle();
+      await chat.store.durability.barrier();
     },
     async stop() {
       if (stopped) return;

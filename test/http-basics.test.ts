@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
-import { setUp, startTestServer, type TestServer } from "./harness.ts";
+import { openStore } from "../src/store/store.ts";
+import { setUp, startTestServer, tempDir, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 beforeAll(async () => {
@@ -104,12 +105,19 @@ describe("the data folder", () => {
     expect(readdirSync(s.dataDir)).toContain("parley.db");
   });
 
-  test("uses WAL, foreign keys and synchronous=FULL", () => {
+  test("uses WAL and foreign keys; the server syncs commits itself, a short-lived command with synchronous=FULL", () => {
     const db = s.running.app.deps.store.sqlite;
     expect(db.query<any, []>("PRAGMA journal_mode").get().journal_mode).toBe("wal");
     expect(db.query<any, []>("PRAGMA foreign_keys").get().foreign_keys).toBe(1);
-    expect(db.query<any, []>("PRAGMA synchronous").get().synchronous).toBe(2);
+    // NORMAL (1): no fsync inside a commit; store/durability.ts syncs each one off the event loop.
+    expect(db.query<any, []>("PRAGMA synchronous").get().synchronous).toBe(1);
     expect(db.query<any, []>("PRAGMA busy_timeout").get().timeout).toBe(5000);
+    const command = openStore(tempDir());
+    try {
+      expect(command.sqlite.query<any, []>("PRAGMA synchronous").get().synchronous).toBe(2);
+    } finally {
+      command.close();
+    }
   });
 });
 

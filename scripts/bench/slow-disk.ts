@@ -61,10 +61,12 @@ const sockets = await Promise.all(
       }),
   ),
 );
-// Beside the senders, what everyone else feels meanwhile: one more socket pinging, and one client reading
-// the group's newest history page, each in a closed loop.
+// Beside the senders, what everyone else feels meanwhile: one more socket pinging, one client reading the
+// group's newest history page, and one saving its profile (a write outside the write queue), each in a
+// closed loop.
 const pings: number[] = [];
 const reads: number[] = [];
+const saves: number[] = [];
 const prober = await new Promise<WebSocket>((res) => {
   const ws = new WebSocket(server.url.replace("http", "ws") + "/ws");
   ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token: tokens[0] }));
@@ -96,6 +98,18 @@ const probes = [
       });
       await res.arrayBuffer();
       reads.push(performance.now() - t);
+    }
+  })(),
+  (async () => {
+    for (let k = 0; !stop; k++) {
+      const t = performance.now();
+      const res = await fetch(`${server.url}/api/v1/me`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${tokens[0]}`, "content-type": "application/json" },
+        body: JSON.stringify({ displayName: `S0 ${k}` }),
+      });
+      await res.arrayBuffer();
+      saves.push(performance.now() - t);
     }
   })(),
 ];
@@ -144,6 +158,7 @@ await Promise.all(probes);
 lat.sort((a, b) => a - b);
 pings.sort((a, b) => a - b);
 reads.sort((a, b) => a - b);
+saves.sort((a, b) => a - b);
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!.toFixed(1);
 // Under strace, the server is strace's child: signal it directly so it stops cleanly and logs its write queue.
 if (delayUs > 0) await stopStraced(server, "SIGTERM");
@@ -163,6 +178,7 @@ console.log(
     largest: wq.largestBatch,
     ping: `${pct(pings, 0.5)} / ${pct(pings, 0.99)} / ${pct(pings, 1)} ms`,
     historyRead: `${pct(reads, 0.5)} / ${pct(reads, 0.99)} ms`,
+    profileSave: `${pct(saves, 0.5)} / ${pct(saves, 0.99)} ms`,
   }),
 );
 rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,10 @@
 // - HTTP responses wait for `barrier()`: every commit made before the response was ready is synced;
 // - a replay on /ws reads the stream only up to `durableHead`, the newest event known to be on disk; what
 //   is newer is published to the socket live, after its sync, as it subscribes in the same turn.
-// Writes outside the queue keep synchronous=FULL: their commit syncs the WAL, and with it everything before.
+// In the server every other commit is synced the same way (openStore's syncOffLoop): a transaction outside
+// the queue runs what it causes after its sync, and a write outside any transaction (a session made at
+// sign-in) is noticed by the connection and held behind the barrier like the others. Short-lived commands
+// keep synchronous=FULL: their commit syncs the WAL, and with it everything before.
 import { open, type FileHandle } from "node:fs/promises";
 
 export class Durability {
@@ -23,6 +26,10 @@ export class Durability {
   private waiters: { upTo: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private failed: unknown = null;
   private wal: FileHandle | null = null;
+  private commitComing: () => boolean = () => false;
+  private closed = false;
+  /** The event head of the newest commit registered: an autocommit leaves it where it was. */
+  private newestHead: number;
 
   constructor(
     private readonly walPath: string,
@@ -31,6 +38,7 @@ export class Durability {
     private readonly onSyncFailed: (err: unknown) => void,
   ) {
     this.head = initialHead;
+    this.newestHead = initialHead;
   }
 
   /**
@@ -61,14 +69,45 @@ export class Durability {
     if (this.failed) return Promise.reject(this.failed);
     const n = ++this.committed;
     this.heads.set(n, eventHead);
+    this.newestHead = Math.max(this.newestHead, eventHead);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.waiters.push({ upTo: n, resolve, reject });
     this.startSync();
     return promise;
   }
 
+  /**
+   * After a write that committed by itself (no transaction) with synchronous=NORMAL: the barrier, and so the
+   * answers that may show it, wait for its sync. It appends no event (only transactions do).
+   */
+  autocommitted(): void {
+    if (this.failed) return;
+    this.heads.set(++this.committed, this.newestHead);
+    this.startSyncUnlessCommitComing();
+  }
+
+  /**
+   * The write queue says when it is about to commit (a batch scheduled, none waiting for its sync): a sync
+   * for other commits then waits for that batch and covers it too, instead of going first and making the
+   * batch wait for a second sync (on an SD card, 20 ms each: a third of the sends' rate with one person
+   * saving their profile in a loop; docs/performance.md "A slow disk").
+   */
+  setCommitComing(commitComing: () => boolean): void {
+    this.commitComing = commitComing;
+  }
+
+  /** The queue did not commit after all (nothing to do, or the commit failed): sync what waits. */
+  resume(): void {
+    if (this.pending()) this.startSync();
+  }
+
+  private startSyncUnlessCommitComing(): void {
+    if (!this.commitComing()) this.startSync();
+  }
+
   /** After a commit made with synchronous=FULL: it synced the WAL, and every commit before it with it. */
   fullCommit(eventHead: number): void {
+    this.newestHead = Math.max(this.newestHead, eventHead);
     this.covered(this.committed, eventHead);
   }
 
@@ -82,6 +121,7 @@ export class Durability {
   }
 
   private startSync(): void {
+    if (this.closed) return;
     if (this.syncing) return; // the sync in flight began before this commit: another follows it
     this.syncing = true;
     const upTo = this.committed;
@@ -89,7 +129,9 @@ export class Durability {
       () => {
         this.syncing = false;
         this.covered(upTo, this.heads.get(upTo) ?? this.head);
-        if (this.pending()) this.startSync();
+        // In a later turn: the write queue hears of this sync (its batch answered) and schedules its next
+        // batch first, so the next sync covers that batch as well as what is waiting now.
+        if (this.pending()) setImmediate(() => this.startSyncUnlessCommitComing());
       },
       (err) => {
         this.syncing = false;
@@ -122,6 +164,7 @@ export class Durability {
 
   /** When the store closes. */
   async close(): Promise<void> {
+    this.closed = true;
     const wal = this.wal;
     this.wal = null;
     await wal?.close();

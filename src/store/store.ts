@@ -55,23 +55,28 @@ class StatementCachingDatabase extends Database {
   readonly work: WorkCounters = { statements: 0, rowsRead: 0, transactions: 0 };
   /** Found by row caches through drizzle's session (store/row-cache.ts). */
   readonly rowCaches = new CacheRegistry(this);
+  /**
+   * Told after a write statement ran outside any transaction (SQLite committed it by itself): with commits
+   * synced off the event loop, that commit too must be synced before anyone is shown it (openStore).
+   */
+  onAutocommit: (() => void) | null = null;
 
   override query<R, P extends SQLQueryBindings | SQLQueryBindings[]>(
     sql: string,
   ): Statement<R, P extends any[] ? P : [P]> {
-    return countWork(super.query(sql), this.work);
+    return countWork(super.query(sql), this, isWrite(sql));
   }
 
   override prepare<R, P extends SQLQueryBindings | SQLQueryBindings[]>(
     sql: string,
     params?: P,
   ): Statement<R, P extends any[] ? P : [P]> {
-    if (params !== undefined) return countWork(super.prepare(sql, params), this.work);
+    if (params !== undefined) return countWork(super.prepare(sql, params), this, isWrite(sql));
     let stmt = this.statements.get(sql);
     if (stmt)
       this.statements.delete(sql); // re-inserted below as the most recent
     else {
-      stmt = countWork(super.prepare(sql), this.work);
+      stmt = countWork(super.prepare(sql), this, isWrite(sql));
       // Not finalized on eviction: a caller may still hold it; the garbage collector frees it.
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
     }
@@ -90,18 +95,44 @@ export interface WorkCounters {
 const counted = new WeakSet<object>();
 
 /**
+ * Statements that change rows (what drizzle and Parley's raw SQL write: INSERT, UPDATE, DELETE, REPLACE,
+ * and a WITH that leads to one of them). Transaction control (BEGIN, COMMIT, SAVEPOINT…) and PRAGMAs are not.
+ */
+function isWrite(sql: string): boolean {
+  const head = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase();
+  if (head === "insert" || head === "update" || head === "delete" || head === "replace") return true;
+  return head === "with" && /\b(insert|update|delete|replace)\b/i.test(sql);
+}
+
+/**
  * Counts each execution of a statement and the rows it hands back. Done once per compiled statement (they
  * are cached), at the cost of one extra call per execution: cheap next to SQLite's own work, and it makes
- * what a send or a page costs a number that tests can hold to a budget.
+ * what a send or a page costs a number that tests can hold to a budget. A write run outside a transaction
+ * is reported to the connection's onAutocommit.
  */
-function countWork<S extends Statement<any, any>>(stmt: S, work: WorkCounters): S {
+function countWork<S extends Statement<any, any>>(stmt: S, db: StatementCachingDatabase, writes: boolean): S {
   if (counted.has(stmt)) return stmt;
   counted.add(stmt);
+  const work = db.work;
   const s = stmt as unknown as Record<"run" | "get" | "all" | "values", (...args: unknown[]) => unknown>;
-  const run = s.run.bind(stmt);
-  const get = s.get.bind(stmt);
-  const all = s.all.bind(stmt);
-  const values = s.values.bind(stmt);
+  const wrap = (f: (...args: unknown[]) => unknown) => {
+    const bound = f.bind(stmt);
+    if (!writes) return bound;
+    return (...args: unknown[]) => {
+      if (db.inTransaction || !db.onAutocommit) return bound(...args);
+      try {
+        return bound(...args);
+      } finally {
+        // Told even when it failed: a statement that failed part-way may still have committed nothing, and
+        // an extra sync costs little; one that committed and went unsynced could be shown and then lost.
+        db.onAutocommit();
+      }
+    };
+  };
+  const run = wrap(s.run);
+  const get = wrap(s.get);
+  const all = wrap(s.all);
+  const values = wrap(s.values);
   s.run = (...args) => (work.statements++, run(...args));
   s.get = (...args) => {
     work.statements++;
@@ -137,6 +168,13 @@ export function openStore(
      * SQLite's default). Failures are reported here.
      */
     checkpoints?: { onError: (msg: string, err: unknown) => void; delayMs?: number; idleThreadMs?: number };
+    /**
+     * Every commit synced off the event loop, not only the write queue's (the server): transaction() and
+     * writes outside any transaction commit with synchronous=NORMAL and are synced on Bun's thread pool; what
+     * they cause runs once that sync has finished, and readers wait for it (store/durability.ts). Short-lived
+     * commands keep synchronous=FULL, so that a write is on disk when its statement returns.
+     */
+    syncOffLoop?: boolean;
   } = {},
 ): Store {
   // The data folder holds everyone's messages and sessions: only Parley's own user may enter it.
@@ -148,9 +186,10 @@ export function openStore(
   }
   const sqlite = new StatementCachingDatabase(join(dataDir, "parley.db"), { create: true, strict: true });
   sqlite.run("PRAGMA journal_mode = WAL");
-  // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and we promise that an
-  // acked message is durable. Group commit in the write queue shares the cost of each fsync.
-  sqlite.run("PRAGMA synchronous = FULL");
+  // FULL, not NORMAL, unless every commit is synced by durability.ts: in WAL mode NORMAL may lose the last
+  // commits on power loss, and we promise that an acked message is durable.
+  const syncOffLoop = opts.syncOffLoop ?? false;
+  sqlite.run(`PRAGMA synchronous = ${syncOffLoop ? "NORMAL" : "FULL"}`);
   sqlite.run("PRAGMA foreign_keys = ON");
   // While another process holds the write lock (a backup tool, an admin command, sqlite3 by hand) a write
   // waits this long, then fails with SQLITE_BUSY, which clients see as a retryable DATABASE_BUSY (503).
@@ -209,6 +248,18 @@ export function openStore(
       )
     : null;
 
+  const runEffects = (effects: (() => void)[]) => {
+    for (const cb of effects) {
+      try {
+        cb();
+      } catch (err) {
+        opts.onAfterCommitError?.(err);
+      }
+    }
+  };
+  // A write outside any transaction (a session at sign-in, an upload's row) committed by itself, unsynced.
+  if (syncOffLoop) sqlite.onAutocommit = () => durability.autocommitted();
+
   return {
     db,
     sqlite,
@@ -219,19 +270,22 @@ export function openStore(
     transaction(fn) {
       const pending: (() => void)[] = [];
       const result = run(fn, pending);
+      if (syncOffLoop) {
+        // What it causes waits for its sync; if that fails, the server stops (onSyncFailed) and it never runs.
+        durability.deferredCommit(eventHead()).then(
+          () => runEffects(pending),
+          () => {},
+        );
+        return result;
+      }
       // This commit synced the WAL (synchronous=FULL), and with it any group commit still waiting.
       if (durability.pending()) durability.fullCommit(eventHead());
-      for (const cb of pending) {
-        try {
-          cb();
-        } catch (err) {
-          opts.onAfterCommitError?.(err);
-        }
-      }
+      runEffects(pending);
       return result;
     },
     commitDeferred(fn) {
       const effects: (() => void)[] = [];
+      if (syncOffLoop) return { result: run(fn, effects), effects, durable: durability.deferredCommit(eventHead()) };
       // NORMAL in WAL mode: the commit writes the WAL without an fsync; durability syncs it off the loop.
       sqlite.run("PRAGMA synchronous = NORMAL");
       let result;

@@ -63,6 +63,9 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     rollback: store.sqlite.prepare("ROLLBACK TO write_job"),
   };
 
+  // A sync for commits outside the queue waits for a batch about to commit, and covers it too.
+  store.durability.setCommitComing(() => scheduled && syncing === 0);
+
   const schedule = () => {
     // One batch at a time between commit and sync: what arrives meanwhile waits for that sync and joins
     // the next batch, so batches stay as large as when the commit itself waited for the disk (each commit
@@ -78,7 +81,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     if (syncing > 0) return; // the sync in flight schedules the next batch when it ends
     const batch = pending.splice(0, opts.maxBatch);
     if (pending.length > 0) schedule();
-    if (batch.length === 0) return;
+    if (batch.length === 0) return store.durability.resume();
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
     let committed: ReturnType<Store["commitDeferred"]>;
     try {
@@ -105,6 +108,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
       for (const p of batch) p.reject(err);
+      store.durability.resume();
       settle();
       return;
     }

@@ -46,7 +46,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const media: Media = { store, files, temps, disk, limits: config };
   const vapid = { ...loadVapidKeys(config.dataDir), subject: vapidSubject(config.pushContact, config.publicUrl) };
   const pushPolicy = pushOutboundPolicy(config);
-  const pushSender = new PushSender(store.db, vapid, pushPolicy, log);
+  const pushSender = new PushSender(store, vapid, pushPolicy, log);
   const metrics = createMetrics();
   const publisher = createCommitEffects({ hub, metrics, log });
   const background = new Background(log);
@@ -86,7 +86,7 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
   const fileSweep = setInterval(
-    () => background.later("sweepFilesLater", () => sweepFiles(store.db, files, ttlMs)),
+    () => background.later("sweepFilesLater", () => sweepFiles(store, files, ttlMs)),
     Math.min(3600_000, ttlMs),
   );
   fileSweep.unref();

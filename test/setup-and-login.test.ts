@@ -165,6 +165,7 @@ describe("login and logout", () => {
     expect((await s.call("GET", "/api/v1/me", { headers: { authorization: "Basic abc" } })).status).toBe(401);
     byHand("UPDATE sessions SET expires_at = ? WHERE id = ?", [Date.now() - 1000, id]);
     expect((await s.call("GET", "/api/v1/me", { token: body.token })).status).toBe(401);
+    await s.idle(); // the expired row is deleted through the write queue, after the answer
     const gone = s.running.app.deps.store.sqlite.query("SELECT id FROM sessions WHERE id = ?").get(id);
     expect(gone).toBeNull();
   });

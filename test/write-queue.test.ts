@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { openStore, type Store } from "../src/store/store.ts";
 import { createWriteQueue, type WriteQueue } from "../src/store/write-queue.ts";
-import { tempDir } from "./harness.ts";
+import { addMember, insertPeople, setUp, startTestServer, tempDir } from "./harness.ts";
 
 let store: Store;
 let queue: WriteQueue;
@@ -90,5 +90,64 @@ describe("the write queue", () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("the server's writes", () => {
+  test("all go through its write queue: accounts, sessions, passkeys, invites, settings, uploads and messages", async () => {
+    const s = await startTestServer();
+    try {
+      const outside = () => s.running.app.deps.store.work.outsideWriter;
+      const admin = await setUp(s);
+      const kim = await addMember(s, admin.token, "kim", "kim-password-1");
+      const call = (method: string, path: string, token: string | undefined, body?: unknown) =>
+        s.call(method, path, { token, body }).then((r) => {
+          if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+          return r.body;
+        });
+      await call("POST", "/api/v1/auth/login", undefined, {
+        username: "kim",
+        password: "kim-password-1",
+      });
+      await call("PATCH", "/api/v1/me", kim.token, { displayName: "Kim K", bio: "hello" });
+      await call("POST", "/api/v1/me/password", kim.token, {
+        currentPassword: "kim-password-1",
+        newPassword: "kim-password-2",
+      });
+      const sessions = await call("GET", "/api/v1/me/sessions", kim.token);
+      expect(sessions.sessions.length).toBe(1); // the password change ended the others
+      await call("POST", "/api/v1/auth/passkey/options", undefined);
+      await call("POST", "/api/v1/me/passkeys/options", kim.token);
+      const invite = await call("POST", "/api/v1/admin/invites", admin.token, {});
+      await call("DELETE", `/api/v1/admin/invites/${invite.invite.code}`, admin.token);
+      await call("PATCH", `/api/v1/admin/users/${kim.user.id}`, admin.token, { role: "admin" });
+      await call("POST", `/api/v1/admin/users/${kim.user.id}/password-reset`, admin.token);
+      await call("PATCH", "/api/v1/admin/settings", admin.token, { instanceName: "Home" });
+      const form = new FormData();
+      form.append("file", new Blob(["a note"], { type: "text/plain" }), "note.txt");
+      const upload = await fetch(`${s.url}/api/v1/uploads`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${kim.token}` },
+        body: form,
+      });
+      expect(upload.status).toBe(201);
+      const group = await call("POST", "/api/v1/conversations", admin.token, {
+        type: "group",
+        title: "G",
+        memberIds: [kim.user.id],
+      });
+      await call("POST", `/api/v1/conversations/${group.conversation.id}/messages`, kim.token, {
+        clientId: "w1",
+        text: "hi",
+      });
+      await call("POST", "/api/v1/auth/logout", kim.token);
+      await s.idle();
+      expect(outside()).toBe(0);
+      // What the count counts: a write straight into the file, as tests and other tools make.
+      insertPeople(s, "direct", 1);
+      expect(outside()).toBeGreaterThan(0);
+    } finally {
+      await s.stop();
+    }
   });
 });

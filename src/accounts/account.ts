@@ -23,10 +23,10 @@ export async function changePassword(
   }
   requireAcceptablePassword(input.newPassword, minLength, "newPassword");
   const hash = await hashPassword(input.newPassword);
-  store.transaction((tx) => {
+  await store.write((tx) => {
     setPasswordHash(tx, userId, hash);
     deleteUserSessions(tx, userId, currentSessionId);
-  });
+  }, "account");
 }
 
 /** Drops the password of an account that has a passkey: from then on it signs in with passkeys only. */
@@ -37,7 +37,7 @@ export async function removePassword(store: Store, userId: string, currentPasswo
     throw new AppError("WRONG_PASSWORD", undefined, "currentPassword");
   if (countPasskeys(store.db, userId) === 0)
     throw new AppError("LAST_SIGN_IN_METHOD", "Add a passkey before removing your password.");
-  setPasswordHash(store.db, userId, null);
+  await store.write((tx) => setPasswordHash(tx, userId, null), "account");
 }
 
 /**
@@ -56,7 +56,7 @@ export async function deleteAccount(
   const confirmed =
     user.passwordHash === null ? password === user.username : await verifyPassword(password, user.passwordHash);
   if (!confirmed) throw new AppError("WRONG_PASSWORD", undefined, "password");
-  store.transaction((tx, afterCommit) => {
+  await store.write((tx, afterCommit) => {
     if (user.role === "admin" && countOtherActiveAdmins(tx, userId) === 0) {
       throw new AppError("LAST_ADMIN", "Make someone else an admin before deleting the only admin account.");
     }
@@ -81,5 +81,5 @@ export async function deleteAccount(
     tx.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)).run();
     deleteUserSessions(tx, userId);
     alsoInTransaction?.(tx, afterCommit);
-  });
+  }, "account");
 }

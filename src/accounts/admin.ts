@@ -11,8 +11,8 @@ export function updateUserByAdmin(
   store: Store,
   targetId: string,
   patch: { role?: "admin" | "member"; deactivated?: boolean },
-): UserRow {
-  return store.transaction((tx) => {
+): Promise<UserRow> {
+  return store.write((tx) => {
     const target = requireUser(tx, targetId);
     const losesAdmin =
       target.role === "admin" &&
@@ -28,5 +28,5 @@ export function updateUserByAdmin(
     const row = tx.update(users).set(set).where(eq(users.id, targetId)).returning().get()!;
     forgetUser(tx, targetId);
     return row;
-  });
+  }, "account");
 }

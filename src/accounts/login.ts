@@ -19,6 +19,6 @@ export async function logIn(
   if (!usable || !ok) throw new AppError("INVALID_CREDENTIALS");
   // Only someone who knows the password learns that the account is deactivated.
   if (usable.deactivatedAt !== null) throw new AppError("ACCOUNT_DEACTIVATED");
-  const { token } = createSession(store.db, usable.id, policy.sessionTtlDays, meta);
+  const { token } = await store.write((tx) => createSession(tx, usable.id, policy.sessionTtlDays, meta), "session");
   return { user: usable, token };
 }

@@ -60,19 +60,29 @@ function keepChallenge(db: Db, challenge: string, kind: "register" | "login", us
 }
 
 /** Takes the challenge a response answers: it must be ours, of this kind (and user), unexpired; it is gone after. */
-function takeChallenge(db: Db, clientDataJSON: unknown, kind: "register" | "login", userId: string | null): string {
+async function takeChallenge(
+  store: Store,
+  clientDataJSON: unknown,
+  kind: "register" | "login",
+  userId: string | null,
+): Promise<string> {
   let challenge: unknown;
   try {
     challenge = JSON.parse(Buffer.from(String(clientDataJSON), "base64url").toString("utf8")).challenge;
   } catch {}
   if (typeof challenge !== "string" || challenge.length > 200) throw new AppError("PASSKEY_INVALID");
-  const row = db.delete(webauthnChallenges).where(eq(webauthnChallenges.challenge, challenge)).returning().get();
+  // Gone whether or not it fits: checked after its delete has committed, so a failed attempt spends it too.
+  const row = await store.write(
+    (tx) => tx.delete(webauthnChallenges).where(eq(webauthnChallenges.challenge, challenge)).returning().get(),
+    "account",
+  );
   if (!row || row.kind !== kind || row.userId !== userId || row.expiresAt < Date.now())
     throw new AppError("PASSKEY_INVALID");
   return challenge;
 }
 
-export async function passkeyRegistrationOptions(db: Db, user: UserRow, rp: RelyingParty) {
+export async function passkeyRegistrationOptions(store: Store, user: UserRow, rp: RelyingParty) {
+  const db = store.db;
   const { generateRegistrationOptions } = await webauthn();
   const existing = db.select().from(passkeys).where(eq(passkeys.userId, user.id)).all();
   const options = await generateRegistrationOptions({
@@ -85,19 +95,19 @@ export async function passkeyRegistrationOptions(db: Db, user: UserRow, rp: Rely
     excludeCredentials: existing.map((p) => ({ id: p.id, transports: JSON.parse(p.transports) })),
     authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
   });
-  keepChallenge(db, options.challenge, "register", user.id);
+  await store.write((tx) => keepChallenge(tx, options.challenge, "register", user.id), "account");
   return options;
 }
 
 export async function addPasskey(
-  db: Db,
+  store: Store,
   user: UserRow,
   response: RegistrationResponseJSON,
   name: string | undefined,
   rp: RelyingParty,
 ): Promise<PasskeyView> {
   const { verifyRegistrationResponse } = await webauthn();
-  const challenge = takeChallenge(db, response.response?.clientDataJSON, "register", user.id);
+  const challenge = await takeChallenge(store, response.response?.clientDataJSON, "register", user.id);
   let verified;
   try {
     verified = await verifyRegistrationResponse({
@@ -112,31 +122,33 @@ export async function addPasskey(
   }
   if (!verified.verified) throw new AppError("PASSKEY_INVALID");
   const { credential, credentialBackedUp } = verified.registrationInfo;
-  if (db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.id, credential.id)).get())
-    throw new AppError("PASSKEY_EXISTS");
-  const row = db
-    .insert(passkeys)
-    .values({
-      id: credential.id,
-      userId: user.id,
-      publicKey: Buffer.from(credential.publicKey).toString("base64url"),
-      counter: credential.counter,
-      transports: JSON.stringify(credential.transports ?? []),
-      name: name ?? "Passkey",
-      backedUp: credentialBackedUp,
-      createdAt: Date.now(),
-      lastUsedAt: null,
-    })
-    .returning()
-    .get();
+  const row = await store.write((tx) => {
+    if (tx.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.id, credential.id)).get())
+      throw new AppError("PASSKEY_EXISTS");
+    return tx
+      .insert(passkeys)
+      .values({
+        id: credential.id,
+        userId: user.id,
+        publicKey: Buffer.from(credential.publicKey).toString("base64url"),
+        counter: credential.counter,
+        transports: JSON.stringify(credential.transports ?? []),
+        name: name ?? "Passkey",
+        backedUp: credentialBackedUp,
+        createdAt: Date.now(),
+        lastUsedAt: null,
+      })
+      .returning()
+      .get();
+  }, "account");
   return toView(row);
 }
 
-export async function passkeyLoginOptions(db: Db, rp: RelyingParty) {
+export async function passkeyLoginOptions(store: Store, rp: RelyingParty) {
   const { generateAuthenticationOptions } = await webauthn();
   // No allowCredentials: the browser offers the passkeys it holds for this site, so no username is typed.
   const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: "preferred" });
-  keepChallenge(db, options.challenge, "login", null);
+  await store.write((tx) => keepChallenge(tx, options.challenge, "login", null), "account");
   return options;
 }
 
@@ -149,7 +161,7 @@ export async function logInWithPasskey(
 ): Promise<SignedIn> {
   const { verifyAuthenticationResponse } = await webauthn();
   const db = store.db;
-  const challenge = takeChallenge(db, response.response?.clientDataJSON, "login", null);
+  const challenge = await takeChallenge(store, response.response?.clientDataJSON, "login", null);
   const passkey =
     typeof response.id === "string" ? db.select().from(passkeys).where(eq(passkeys.id, response.id)).get() : undefined;
   if (!passkey) throw new AppError("PASSKEY_INVALID");
@@ -181,11 +193,11 @@ export async function logInWithPasskey(
   const user = findUserById(db, passkey.userId);
   if (!user || user.deletedAt !== null) throw new AppError("PASSKEY_INVALID");
   if (user.deactivatedAt !== null) throw new AppError("ACCOUNT_DEACTIVATED");
-  db.update(passkeys)
-    .set({ counter: result.authenticationInfo.newCounter, lastUsedAt: Date.now() })
-    .where(eq(passkeys.id, passkey.id))
-    .run();
-  const { token } = createSession(db, user.id, policy.sessionTtlDays, meta);
+  const newCounter = result.authenticationInfo.newCounter;
+  const { token } = await store.write((tx) => {
+    tx.update(passkeys).set({ counter: newCounter, lastUsedAt: Date.now() }).where(eq(passkeys.id, passkey.id)).run();
+    return createSession(tx, user.id, policy.sessionTtlDays, meta);
+  }, "session");
   return { user, token };
 }
 
@@ -209,19 +221,23 @@ function requirePasskey(db: Db, userId: string, id: string): PasskeyRow {
   return row;
 }
 
-export function renamePasskey(db: Db, userId: string, id: string, name: string): PasskeyView {
-  requirePasskey(db, userId, id);
-  return toView(db.update(passkeys).set({ name }).where(eq(passkeys.id, id)).returning().get()!);
+export async function renamePasskey(store: Store, userId: string, id: string, name: string): Promise<PasskeyView> {
+  return store.write((tx) => {
+    requirePasskey(tx, userId, id);
+    return toView(tx.update(passkeys).set({ name }).where(eq(passkeys.id, id)).returning().get()!);
+  }, "account");
 }
 
 /** Removes a passkey, unless it is the account's last way in (no password, no other passkey). */
-export function removePasskey(db: Db, userId: string, id: string): void {
-  // Synchronous from check to delete: nothing can slip in between on this thread.
-  requirePasskey(db, userId, id);
-  const user = db.select().from(users).where(eq(users.id, userId)).get()!;
-  if (user.passwordHash === null && countPasskeys(db, userId) <= 1)
-    throw new AppError("LAST_SIGN_IN_METHOD", "Set a password or add another passkey before removing this one.");
-  db.delete(passkeys).where(eq(passkeys.id, id)).run();
+export function removePasskey(store: Store, userId: string, id: string): Promise<void> {
+  // One transaction from check to delete: nothing can slip in between.
+  return store.write((tx) => {
+    requirePasskey(tx, userId, id);
+    const user = tx.select().from(users).where(eq(users.id, userId)).get()!;
+    if (user.passwordHash === null && countPasskeys(tx, userId) <= 1)
+      throw new AppError("LAST_SIGN_IN_METHOD", "Set a password or add another passkey before removing this one.");
+    tx.delete(passkeys).where(eq(passkeys.id, id)).run();
+  }, "account");
 }
 
 export function countPasskeys(db: Db, userId: string): number {

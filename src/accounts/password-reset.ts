@@ -44,30 +44,30 @@ export function createResetLink(
   userId: string,
   publicUrl: string,
   now = Date.now(),
-): { url: string; expiresAt: number } {
-  return store.transaction((tx) => {
+): Promise<{ url: string; expiresAt: number }> {
+  return store.write((tx) => {
     requireUser(tx, userId);
     const { token, expiresAt } = issueToken(tx, userId, "link", adminId, now);
     return { url: resetUrl(publicUrl, token), expiresAt };
-  });
+  }, "account");
 }
 
 /**
  * Mails a reset link when the name or address belongs to an active account with an email. The caller
  * answers the same way whether or not it did, so the form does not reveal who has an account.
  */
-export function requestEmailReset(
+export async function requestEmailReset(
   store: Store,
   mailer: Mailer,
   login: string,
   publicUrl: string,
   instanceName: string,
   now = Date.now(),
-): void {
+): Promise<void> {
   const user = login.includes("@") ? findUserByEmail(store.db, login) : findUserByUsername(store.db, login);
   if (!user || !user.email || user.deletedAt !== null || user.deactivatedAt !== null) return;
   const email = user.email;
-  const { token } = store.transaction((tx) => issueToken(tx, user.id, "email", null, now));
+  const { token } = await store.write((tx) => issueToken(tx, user.id, "email", null, now), "account");
   mailer.sendLater({
     to: email,
     subject: `Reset your ${instanceName} password`,
@@ -108,7 +108,7 @@ export async function resetPassword(
   const { user } = inspectResetToken(store, token, now);
   requireAcceptablePassword(newPassword, minLength);
   const hash = await hashPassword(newPassword);
-  store.transaction((tx) => {
+  await store.write((tx) => {
     // Spent atomically: of two concurrent uses of one link, only one sets a password.
     const spent = tx
       .update(passwordResets)
@@ -119,6 +119,6 @@ export async function resetPassword(
     if (spent.length === 0) throw new AppError("INVALID_RESET_TOKEN");
     setPasswordHash(tx, user.id, hash);
     deleteUserSessions(tx, user.id);
-  });
+  }, "account");
   return user;
 }

@@ -33,7 +33,7 @@ export async function setUpFirstAdmin(
   if (countUsers(store.db) > 0) throw new AppError("ALREADY_SET_UP");
   requireAcceptablePassword(input.password, policy.passwordMinLength);
   const passwordHash = await hashPassword(input.password);
-  return store.transaction((tx) => {
+  return store.write((tx) => {
     // Checked again inside the transaction: two setup requests racing must not make two admins.
     if (countUsers(tx) > 0) throw new AppError("ALREADY_SET_UP");
     const user = insertUser(tx, {
@@ -45,7 +45,7 @@ export async function setUpFirstAdmin(
     });
     const { token } = createSession(tx, user.id, policy.sessionTtlDays, meta);
     return { user, token };
-  });
+  }, "account");
 }
 
 /** Self-service registration, as the instance's registration mode allows. */
@@ -67,7 +67,7 @@ export async function register(
   if (findUserByUsername(store.db, input.username)) throw new AppError("USERNAME_TAKEN", undefined, "username");
   requireAcceptablePassword(input.password, policy.passwordMinLength);
   const passwordHash = await hashPassword(input.password);
-  return store.transaction((tx) => {
+  return store.write((tx) => {
     if (input.inviteCode) consumeInvite(tx, input.inviteCode);
     const user = insertUser(tx, {
       id: newId(),
@@ -79,5 +79,5 @@ export async function register(
     });
     const { token } = createSession(tx, user.id, policy.sessionTtlDays, meta);
     return { user, token };
-  });
+  }, "account");
 }

@@ -90,8 +90,12 @@ function secretMatches(row: SessionRow, secret: string): boolean {
  * longer sign in. A session used in the second half of its life is extended (one write per half-life,
  * not per request); `renewed` tells the caller to refresh the cookie.
  */
-/** How a session's new expiry and last use reach the database (touchSessionLater: batched, after the request). */
-export type SessionTouch = (sessionId: string, set: { expiresAt: number; lastUsedAt: number }) => void;
+/** How a session's new expiry and last use, or its end, reach the database (touchSessionLater: batched, after the request). */
+export interface SessionTouch {
+  touch(sessionId: string, set: { expiresAt: number; lastUsedAt: number }): void;
+  /** An expired session, or one of an account gone or deactivated: its row is deleted. */
+  drop(sessionId: string): void;
+}
 
 export function validateSessionToken(
   db: Db,
@@ -111,8 +115,8 @@ export function validateSessionToken(
   // A copy: the renewal below is the caller's until it is written (touch), never the cache's.
   const session = { ...cached };
   if (now >= session.expiresAt || user.deactivatedAt !== null || user.deletedAt !== null) {
-    db.delete(sessions).where(eq(sessions.id, id)).run();
-    forgetSession(db, id);
+    // Refused from here on whether or not its row is gone yet; the delete is tidying, through the queue.
+    touch.drop(id);
     return null;
   }
   const ttl = ttlDays * DAY;
@@ -124,7 +128,7 @@ export function validateSessionToken(
   // last_used_at is for "my sessions"; minute precision is plenty and saves a write on every request.
   if (renewed || now - session.lastUsedAt > 60_000) {
     session.lastUsedAt = now;
-    touch(id, { expiresAt: session.expiresAt, lastUsedAt: now });
+    touch.touch(id, { expiresAt: session.expiresAt, lastUsedAt: now });
   }
   return { session, user, renewed };
 }
@@ -199,11 +203,14 @@ const touchQueries = prepared((db) => ({
 }));
 
 export function touchSessionLater(queue: WriteQueue, background: Background): SessionTouch {
-  return (id, set) =>
-    background.later("touchSessionLater", () =>
-      queue.run((tx) => {
-        touchQueries(tx).touch.run({ id, ...set });
-        forgetSession(tx, id);
-      }, "touch"),
-    );
+  return {
+    touch: (id, set) =>
+      background.later("touchSessionLater", () =>
+        queue.run((tx) => {
+          touchQueries(tx).touch.run({ id, ...set });
+          forgetSession(tx, id);
+        }, "touch"),
+      ),
+    drop: (id) => background.later("dropSessionLater", () => queue.run((tx) => deleteSession(tx, id), "touch")),
+  };
 }

@@ -124,7 +124,7 @@ export async function receiveUpload(m: Media, me: UserRow, body: IncomingBody): 
     ...emptyRow(me, safeFileName(result.filename)),
     ...stored,
   };
-  await recordStored(m, stored, () => m.store.db.insert(attachments).values(row).run());
+  await recordStored(m, stored, () => m.store.write((tx) => tx.insert(attachments).values(row).run(), "upload"));
   return toAttachmentView(row);
 }
 
@@ -135,10 +135,10 @@ export async function receiveUpload(m: Media, me: UserRow, body: IncomingBody): 
 async function recordStored<T>(
   m: Media,
   stored: Pick<AttachmentRow, "storageKey" | "thumbKey">,
-  write: () => T,
+  write: () => Promise<T>,
 ): Promise<T> {
   try {
-    return write();
+    return await write();
   } catch (err) {
     await forgetStored(m, [stored.storageKey, stored.thumbKey]);
     throw err;
@@ -182,12 +182,12 @@ export interface PresignedUpload {
  * to PUT its bytes to — the bucket itself with S3 storage, or Parley's own signed endpoint on local disk.
  * The type the client names is only a hint; what the file is gets decided from its bytes on completion.
  */
-export function startPresignedUpload(
+export async function startPresignedUpload(
   m: Media,
   me: UserRow,
   input: { name: string; size: number },
   publicUrl: string,
-): PresignedUpload {
+): Promise<PresignedUpload> {
   if (input.size > m.limits.maxUploadBytes)
     throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${m.limits.maxUploadBytes} bytes.`, "size");
   requireDiskRoom(m);
@@ -206,7 +206,7 @@ export function startPresignedUpload(
     url = `${publicUrl}/api/v1/uploads/${row.id}/content?token=${token}`;
   }
   row.uploadExpiresAt = expiresAt;
-  m.store.db.insert(attachments).values(row).run();
+  await m.store.write((tx) => tx.insert(attachments).values(row).run(), "upload");
   return { attachment: toAttachmentView(row), upload: { url, method: "PUT", expiresAt: toIso(expiresAt)! } };
 }
 
@@ -261,29 +261,33 @@ async function withinAnnouncedSize<T>(m: Media, row: AttachmentRow, receive: () 
     return await receive();
   } catch (err) {
     if (err instanceof AppError && err.code === "PAYLOAD_TOO_LARGE")
-      discardUpload(m, row, `More than the announced ${row.size} bytes arrived.`);
+      await discardUpload(m, row, `More than the announced ${row.size} bytes arrived.`);
     throw err;
   }
 }
 
-function discardUpload(m: Media, row: AttachmentRow, why: string): never {
-  m.store.db.delete(attachments).where(eq(attachments.id, row.id)).run();
+async function discardUpload(m: Media, row: AttachmentRow, why: string): Promise<never> {
+  await m.store.write((tx) => tx.delete(attachments).where(eq(attachments.id, row.id)).run(), "upload");
   throw new AppError("UPLOAD_SIZE_MISMATCH", why);
 }
 
 async function finish(m: Media, row: AttachmentRow, temp: TempFile): Promise<AttachmentRow> {
   if (temp.size !== row.size) {
     m.temps.discard(temp);
-    discardUpload(m, row, `${temp.size} bytes arrived; ${row.size} were announced.`);
+    await discardUpload(m, row, `${temp.size} bytes arrived; ${row.size} were announced.`);
   }
   const stored = await ingest(m, temp);
   return recordStored(m, stored, () =>
-    m.store.db
-      .update(attachments)
-      .set({ ...stored, status: "ready", uploadTokenHash: null, uploadExpiresAt: null })
-      .where(eq(attachments.id, row.id))
-      .returning()
-      .get()!,
+    m.store.write(
+      (tx) =>
+        tx
+          .update(attachments)
+          .set({ ...stored, status: "ready", uploadTokenHash: null, uploadExpiresAt: null })
+          .where(eq(attachments.id, row.id))
+          .returning()
+          .get()!,
+      "upload",
+    ),
   );
 }
 
@@ -344,13 +348,17 @@ const keysOf = (rows: AttachmentRow[]) =>
  * Uploads no message carries after `olderThanMs` are removed (a presigned one still in its bucket
  * included), and bytes nothing refers to any more go with them.
  */
-export async function sweepFiles(db: Db, files: FileStore, olderThanMs: number): Promise<number> {
-  const stale = db
-    .delete(attachments)
-    .where(and(isNull(attachments.messageId), lt(attachments.createdAt, Date.now() - olderThanMs)))
-    .returning()
-    .all();
-  return removeUnreferenced(db, files, keysOf(stale));
+export async function sweepFiles(store: Store, files: FileStore, olderThanMs: number): Promise<number> {
+  const stale = await store.write(
+    (tx) =>
+      tx
+        .delete(attachments)
+        .where(and(isNull(attachments.messageId), lt(attachments.createdAt, Date.now() - olderThanMs)))
+        .returning()
+        .all(),
+    "sweep",
+  );
+  return removeUnreferenced(store.db, files, keysOf(stale));
 }
 
 /** Whether any file, preview or avatar still uses these bytes (the same bytes are stored once). */

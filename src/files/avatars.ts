@@ -38,13 +38,16 @@ export async function storeAvatar(m: Media, body: IncomingBody): Promise<string>
 
 export async function setUserAvatar(m: Media, me: UserRow, picture: IncomingBody | null): Promise<UserRow> {
   const key = picture ? await storeAvatar(m, picture) : null;
-  const row = m.store.db
-    .update(users)
-    .set({ avatarKey: key, updatedAt: Date.now() })
-    .where(eq(users.id, me.id))
-    .returning()
-    .get()!;
-  forgetUser(m.store.db, me.id);
+  const row = await m.store.write((tx) => {
+    const updated = tx
+      .update(users)
+      .set({ avatarKey: key, updatedAt: Date.now() })
+      .where(eq(users.id, me.id))
+      .returning()
+      .get()!;
+    forgetUser(tx, me.id);
+    return updated;
+  }, "account");
   if (me.avatarKey && me.avatarKey !== key) await removeUnreferenced(m.store.db, m.files, [me.avatarKey]);
   return row;
 }
@@ -75,7 +78,7 @@ export async function setGroupAvatar(
 export async function setInstanceLogo(m: Media, picture: IncomingBody | null): Promise<string | null> {
   const key = picture ? await storeAvatar(m, picture) : null;
   const previous = getLogoKey(m.store.db);
-  setLogoKey(m.store.db, key);
+  await m.store.write((tx) => setLogoKey(tx, key), "account");
   if (previous && previous !== key) await removeUnreferenced(m.store.db, m.files, [previous]);
   return key;
 }

@@ -41,7 +41,11 @@ function requireUsername(store: Store, name: string | undefined) {
   return user;
 }
 
-export function runAdminCommand(argv: string[], out: (line: string) => void, err: (line: string) => void): number {
+export async function runAdminCommand(
+  argv: string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const args = [...argv];
   const command = args.shift();
   const displayName = take(args, "--display-name", true) as string | undefined;
@@ -60,14 +64,14 @@ export function runAdminCommand(argv: string[], out: (line: string) => void, err
           passwordHash: null,
           role: makeAdmin ? "admin" : "member",
         });
-        const link = createResetLink(store, makeAdmin ? user.id : someAdmin(store), user.id, config.publicUrl);
+        const link = await createResetLink(store, makeAdmin ? user.id : someAdmin(store), user.id, config.publicUrl);
         out(`Created ${user.role} "${user.username}". They set their password here (until ${toIso(link.expiresAt)}):`);
         out(link.url);
         return 0;
       }
       case "reset-link": {
         const user = requireUsername(store, positional);
-        const link = createResetLink(store, someAdmin(store), user.id, config.publicUrl);
+        const link = await createResetLink(store, someAdmin(store), user.id, config.publicUrl);
         out(`Password-reset link for "${user.username}" (until ${toIso(link.expiresAt)}):`);
         out(link.url);
         return 0;
@@ -75,7 +79,7 @@ export function runAdminCommand(argv: string[], out: (line: string) => void, err
       case "promote":
       case "demote": {
         const user = requireUsername(store, positional);
-        updateUserByAdmin(store, user.id, { role: command === "promote" ? "admin" : "member" });
+        await updateUserByAdmin(store, user.id, { role: command === "promote" ? "admin" : "member" });
         out(`"${user.username}" is ${command === "promote" ? "now an admin" : "no longer an admin"}.`);
         return 0;
       }

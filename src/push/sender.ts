@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import type { Logger } from "../lib/log.ts";
 import { fetchOutbound, OutboundRefused, type OutboundPolicy } from "../lib/outbound.ts";
 import { pushSubscriptions } from "../store/schema.ts";
-import type { Db } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 import type { SubscriptionRow } from "./subscriptions.ts";
 import type { VapidKeys } from "./vapid.ts";
 
@@ -60,13 +60,18 @@ export class PushSender {
   private readonly options: SenderOptions;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly vapid: VapidKeys & { subject: string },
     private readonly policy: OutboundPolicy,
     private readonly log: Logger,
     options: Partial<SenderOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** A subscription that will never work again. */
+  private forget(id: string): Promise<unknown> {
+    return this.store.write((tx) => tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id)).run(), "push");
   }
 
   enqueue(subscription: SubscriptionRow, message: PushMessage): void {
@@ -155,7 +160,7 @@ export class PushSender {
       if (err instanceof OutboundRefused) {
         // It passed when it was saved; now its name points somewhere it must not. It will not work again.
         this.stats.failed++;
-        this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)).run();
+        await this.forget(sub.id);
         this.log.warn("push endpoint refused by the outbound guard; subscription removed", {
           subscriptionId: sub.id,
           reason: err.message,
@@ -166,17 +171,17 @@ export class PushSender {
     }
     if (status >= 200 && status < 300) {
       this.stats.sent++;
-      this.db
-        .update(pushSubscriptions)
-        .set({ lastSuccessAt: Date.now() })
-        .where(eq(pushSubscriptions.id, sub.id))
-        .run();
+      const now = Date.now();
+      await this.store.write(
+        (tx) => tx.update(pushSubscriptions).set({ lastSuccessAt: now }).where(eq(pushSubscriptions.id, sub.id)).run(),
+        "push",
+      );
       return;
     }
     if (status === 404 || status === 410) {
       // The browser unsubscribed or the subscription expired: it will never work again.
       this.stats.expired++;
-      this.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)).run();
+      await this.forget(sub.id);
       this.log.info("push subscription gone; removed", { subscriptionId: sub.id, status });
       return;
     }

@@ -7,7 +7,7 @@ import { newId } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
 import { pushSubscriptions } from "../store/schema.ts";
 import { forgetAllRosters } from "../chat/roster.ts";
-import type { Db } from "../store/store.ts";
+import type { Db, Store } from "../store/store.ts";
 import type { PushSubscriptionView } from "../protocol/views.ts";
 
 export type SubscriptionRow = typeof pushSubscriptions.$inferSelect;
@@ -31,7 +31,7 @@ export function toSubscriptionView(s: SubscriptionRow, sessionId: string): Subsc
  * addresses (or networks the admin allowed), so a subscription cannot aim Parley at the inside.
  */
 export async function subscribe(
-  db: Db,
+  store: Store,
   policy: OutboundPolicy,
   userId: string,
   sessionId: string,
@@ -44,17 +44,17 @@ export async function subscribe(
       throw new AppError("VALIDATION_FAILED", `The endpoint ${err.message}.`, "endpoint");
     throw err;
   }
-  const row = db.transaction((tx) => {
+  return store.write((tx) => {
     tx.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, input.endpoint)).run();
-    return tx
+    const row = tx
       .insert(pushSubscriptions)
       .values({ id: newId(), userId, sessionId, ...input, createdAt: Date.now(), lastSuccessAt: null })
       .returning()
       .get();
-  });
-  // Committed: every roster may now have one more member with a device to notify.
-  forgetAllRosters(db);
-  return row;
+    // Every roster may now have one more member with a device to notify.
+    forgetAllRosters(tx);
+    return row;
+  }, "push");
 }
 
 export function listSubscriptions(db: Db, userId: string): SubscriptionRow[] {
@@ -76,8 +76,10 @@ export function findSubscription(db: Db, userId: string, id: string): Subscripti
   return row;
 }
 
-export function unsubscribe(db: Db, userId: string, id: string): void {
-  findSubscription(db, userId, id);
-  db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id)).run();
-  forgetAllRosters(db);
+export function unsubscribe(store: Store, userId: string, id: string): Promise<void> {
+  return store.write((tx) => {
+    findSubscription(tx, userId, id);
+    tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id)).run();
+    forgetAllRosters(tx);
+  }, "push");
 }

@@ -33,6 +33,15 @@ export interface Store {
     effects: (() => void)[];
     durable: Promise<void>;
   };
+  /**
+   * A write from anywhere (accounts, files, push, chat): through the server's write queue once one is
+   * attached (group-committed, resolved once on disk: store/write-queue.ts), otherwise in a transaction of
+   * its own (short-lived commands). The server writes nothing any other way, so its event loop never waits
+   * for SQLite's write lock on its own account (test/write-queue.test.ts).
+   */
+  write<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, kind?: string): Promise<T>;
+  /** The server's write queue takes every write() from here on. */
+  useWriter(run: <T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, kind?: string) => Promise<T>): void;
   /** Commits waiting for their sync, the newest event on disk, and a barrier for readers. */
   readonly durability: Durability;
   /** Checkpoints on a thread of their own (store/checkpoints.ts), when the store was opened with them. */
@@ -52,7 +61,7 @@ const STATEMENT_CACHE_SIZE = 500;
 class StatementCachingDatabase extends Database {
   private readonly statements = new Map<string, Statement<any, any>>();
   /** What the statements did so far: the work budgets (test/work-budgets.test.ts) and metrics read it. */
-  readonly work: WorkCounters = { statements: 0, rowsRead: 0, transactions: 0 };
+  readonly work: WorkCounters = { statements: 0, rowsRead: 0, transactions: 0, outsideWriter: 0 };
   /** Found by row caches through drizzle's session (store/row-cache.ts). */
   readonly rowCaches = new CacheRegistry(this);
   /**
@@ -90,6 +99,12 @@ export interface WorkCounters {
   statements: number;
   rowsRead: number;
   transactions: number;
+  /**
+   * Commits that did not come through the server's write queue once it was attached (useWriter): a write
+   * outside any transaction, or a transaction() of its own. The server makes none (test/write-queue.test.ts);
+   * tests that write straight into the file do.
+   */
+  outsideWriter: number;
 }
 
 const counted = new WeakSet<object>();
@@ -257,8 +272,14 @@ export function openStore(
       }
     }
   };
-  // A write outside any transaction (a session at sign-in, an upload's row) committed by itself, unsynced.
-  if (syncOffLoop) sqlite.onAutocommit = () => durability.autocommitted();
+  let writer: (<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, kind?: string) => Promise<T>) | null =
+    null;
+  // A write outside any transaction committed by itself, unsynced: held behind the barrier like the rest.
+  if (syncOffLoop)
+    sqlite.onAutocommit = () => {
+      if (writer) sqlite.work.outsideWriter++;
+      durability.autocommitted();
+    };
 
   return {
     db,
@@ -267,7 +288,19 @@ export function openStore(
     caches: sqlite.rowCaches,
     durability,
     checkpoints,
+    write(fn, kind) {
+      if (writer) return writer(fn, kind);
+      try {
+        return Promise.resolve(this.transaction(fn));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    useWriter(run) {
+      writer = run;
+    },
     transaction(fn) {
+      if (writer) sqlite.work.outsideWriter++;
       const pending: (() => void)[] = [];
       const result = run(fn, pending);
       if (syncOffLoop) {

@@ -155,13 +155,17 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     for (const w of waiters) w();
   }
 
+  function run<T>(job: WriteJob<T>, kind = "other"): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    pending.push({ job, kind, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject });
+    schedule();
+    return promise;
+  }
+  // Every write of the server comes here, the chat domain's and everyone else's (store.write).
+  store.useWriter(run);
+
   return {
-    run<T>(job: WriteJob<T>, kind = "other"): Promise<T> {
-      const { promise, resolve, reject } = Promise.withResolvers<T>();
-      pending.push({ job, kind, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject });
-      schedule();
-      return promise;
-    },
+    run,
     idle() {
       if (pending.length === 0 && !scheduled && syncing === 0) return Promise.resolve();
       return new Promise<void>((r) => idleWaiters.push(r));

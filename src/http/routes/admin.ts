@@ -38,11 +38,11 @@ export const adminRoutes = new Hono<AppEnv>()
   .get("/users", (c) => c.json({ users: listUsers(c.get("deps").store.db).map(toAccountView) }))
   .patch("/users/:id", async (c) => {
     const patch = await readJson(c, userPatch);
-    return c.json({ user: toAccountView(updateUserByAdmin(c.get("deps").store, c.req.param("id"), patch)) });
+    return c.json({ user: toAccountView(await updateUserByAdmin(c.get("deps").store, c.req.param("id"), patch)) });
   })
-  .post("/users/:id/password-reset", (c) => {
+  .post("/users/:id/password-reset", async (c) => {
     const { store, config } = c.get("deps");
-    const link = createResetLink(store, authOf(c).user.id, c.req.param("id"), config.publicUrl);
+    const link = await createResetLink(store, authOf(c).user.id, c.req.param("id"), config.publicUrl);
     return c.json({ url: link.url, expiresAt: toIso(link.expiresAt) }, 201);
   })
   .get("/invites", (c) => {
@@ -52,10 +52,13 @@ export const adminRoutes = new Hono<AppEnv>()
   .post("/invites", async (c) => {
     const body = await readJson(c, newInvite);
     const { store, config } = c.get("deps");
-    return c.json({ invite: toInviteView(createInvite(store.db, authOf(c).user.id, body), config.publicUrl) }, 201);
+    const adminId = authOf(c).user.id;
+    const invite = await store.write((tx) => createInvite(tx, adminId, body), "account");
+    return c.json({ invite: toInviteView(invite, config.publicUrl) }, 201);
   })
-  .delete("/invites/:code", (c) => {
-    revokeInvite(c.get("deps").store.db, c.req.param("code"));
+  .delete("/invites/:code", async (c) => {
+    const code = c.req.param("code");
+    await c.get("deps").store.write((tx) => revokeInvite(tx, code), "account");
     return c.body(null, 204);
   })
   .get("/settings", (c) => {
@@ -83,5 +86,6 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .patch("/settings", async (c) => {
     const patch = await readJson(c, instanceSettingsPatch);
-    return c.json({ settings: updateInstanceSettings(c.get("deps").store.db, patch) });
+    const settings = await c.get("deps").store.write((tx) => updateInstanceSettings(tx, patch), "account");
+    return c.json({ settings });
   });

@@ -40,9 +40,9 @@ export const authRoutes = new Hono<AppEnv>()
     limitAuthAttempt(c, body.username);
     return signedIn(c, await logIn(c.get("deps").store, body.username, body.password, policy(c), sessionMeta(c)), 200);
   })
-  .post("/auth/logout", (c) => {
+  .post("/auth/logout", async (c) => {
     const auth = c.get("auth");
-    if (auth) deleteSession(c.get("deps").store.db, auth.session.id);
+    if (auth) await c.get("deps").store.write((tx) => deleteSession(tx, auth.session.id), "session");
     clearSessionCookie(c);
     return c.body(null, 204);
   });

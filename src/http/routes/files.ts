@@ -43,7 +43,7 @@ export const uploadRoutes = new Hono<AppEnv>()
   .post("/presign", async (c) => {
     const body = await readJson(c, presignBody);
     const { media, config } = c.get("deps");
-    return c.json(startPresignedUpload(media, authOf(c).user, body, config.publicUrl), 201);
+    return c.json(await startPresignedUpload(media, authOf(c).user, body, config.publicUrl), 201);
   })
   .post("/:id/complete", async (c) => {
     const attachment = await completePresignedUpload(c.get("deps").media, authOf(c).user, c.req.param("id"));

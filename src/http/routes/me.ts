@@ -31,7 +31,8 @@ export const meRoutes = new Hono<AppEnv>()
   .get("/", (c) => c.json({ user: toAccountView(authOf(c).user) }))
   .patch("/", async (c) => {
     const patch = await readJson(c, profilePatch);
-    const user = updateProfile(c.get("deps").store.db, authOf(c).user.id, patch);
+    const id = authOf(c).user.id;
+    const user = await c.get("deps").store.write((tx) => updateProfile(tx, id, patch), "account");
     return c.json({ user: toAccountView(user) });
   })
   .post("/password", async (c) => {
@@ -76,10 +77,11 @@ export const meRoutes = new Hono<AppEnv>()
     }));
     return c.json({ sessions });
   })
-  .delete("/sessions/:id", (c) => {
+  .delete("/sessions/:id", async (c) => {
     const { user, session } = authOf(c);
     const id = c.req.param("id");
-    if (!deleteOwnSession(c.get("deps").store.db, user.id, id)) throw new AppError("SESSION_NOT_FOUND");
+    const gone = await c.get("deps").store.write((tx) => deleteOwnSession(tx, user.id, id), "session");
+    if (!gone) throw new AppError("SESSION_NOT_FOUND");
     if (id === session.id) clearSessionCookie(c);
     return c.body(null, 204);
   });

@@ -67,7 +67,7 @@ const passkeyName = humanText("The passkey name", { min: 1, max: 64 });
 export const passkeyRoutes = new Hono<AppEnv>()
   .post("/auth/passkey/options", async (c) => {
     limitAuthAttempt(c);
-    return c.json({ options: await passkeyLoginOptions(c.get("deps").store.db, relyingParty(c)) });
+    return c.json({ options: await passkeyLoginOptions(c.get("deps").store, relyingParty(c)) });
   })
   .post("/auth/passkey", async (c) => {
     limitAuthAttempt(c);
@@ -85,7 +85,7 @@ export const passkeyRoutes = new Hono<AppEnv>()
   })
   .use("/me/*", requireAuth)
   .post("/me/passkeys/options", async (c) =>
-    c.json({ options: await passkeyRegistrationOptions(c.get("deps").store.db, authOf(c).user, relyingParty(c)) }),
+    c.json({ options: await passkeyRegistrationOptions(c.get("deps").store, authOf(c).user, relyingParty(c)) }),
   )
   .post("/me/passkeys", async (c) => {
     const { response, name } = await readJson(
@@ -93,17 +93,18 @@ export const passkeyRoutes = new Hono<AppEnv>()
       z.object({ response: registrationResponse, name: passkeyName.optional() }),
     );
     return c.json(
-      { passkey: await addPasskey(c.get("deps").store.db, authOf(c).user, response as never, name, relyingParty(c)) },
+      { passkey: await addPasskey(c.get("deps").store, authOf(c).user, response as never, name, relyingParty(c)) },
       201,
     );
   })
   .get("/me/passkeys", (c) => c.json({ passkeys: listPasskeys(c.get("deps").store.db, authOf(c).user.id) }))
   .patch("/me/passkeys/:id", async (c) => {
     const { name } = await readJson(c, z.object({ name: passkeyName }).strict());
-    return c.json({ passkey: renamePasskey(c.get("deps").store.db, authOf(c).user.id, c.req.param("id"), name) });
+    const passkey = await renamePasskey(c.get("deps").store, authOf(c).user.id, c.req.param("id"), name);
+    return c.json({ passkey });
   })
-  .delete("/me/passkeys/:id", (c) => {
-    removePasskey(c.get("deps").store.db, authOf(c).user.id, c.req.param("id"));
+  .delete("/me/passkeys/:id", async (c) => {
+    await removePasskey(c.get("deps").store, authOf(c).user.id, c.req.param("id"));
     return c.body(null, 204);
   })
   // Passkeys only from now on (at least one passkey is required).

@@ -17,9 +17,13 @@ export const passwordResetRoutes = new Hono<AppEnv>()
   .post("/auth/password-reset/request", async (c) => {
     const { login } = await readJson(c, z.object({ login: z.string().trim().min(1).max(254) }));
     limitAuthAttempt(c, login);
-    const { store, mailer, config } = c.get("deps");
+    const { store, mailer, config, chat } = c.get("deps");
     if (!mailer) throw new AppError("EMAIL_NOT_CONFIGURED");
-    requestEmailReset(store, mailer, login, config.publicUrl, getInstanceSettings(store.db).instanceName);
+    const { instanceName } = getInstanceSettings(store.db);
+    // Not awaited: the answer must take as long whether or not the account exists (and so a write happens).
+    chat.background.later("mailPasswordResetLater", () =>
+      requestEmailReset(store, mailer, login, config.publicUrl, instanceName),
+    );
     // The same answer whether or not the account exists.
     return c.json({ status: "If that account has an email address, a reset link is on its way." }, 202);
   })

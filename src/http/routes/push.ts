@@ -61,7 +61,7 @@ export const pushRoutes = new Hono<AppEnv>()
     const { user, session } = authOf(c);
     const label = body.label ?? (session.userAgent.slice(0, 100) || "Browser");
     const { store, push } = c.get("deps");
-    const row = await subscribe(store.db, push.policy, user.id, session.id, {
+    const row = await subscribe(store, push.policy, user.id, session.id, {
       endpoint: body.endpoint,
       p256dh: body.keys.p256dh,
       auth: body.keys.auth,
@@ -75,8 +75,8 @@ export const pushRoutes = new Hono<AppEnv>()
       subscriptions: listSubscriptions(c.get("deps").store.db, user.id).map((s) => toSubscriptionView(s, session.id)),
     });
   })
-  .delete("/subscriptions/:id", (c) => {
-    unsubscribe(c.get("deps").store.db, authOf(c).user.id, c.req.param("id"));
+  .delete("/subscriptions/:id", async (c) => {
+    await unsubscribe(c.get("deps").store, authOf(c).user.id, c.req.param("id"));
     return c.body(null, 204);
   })
   .post("/subscriptions/:id/test", (c) => {

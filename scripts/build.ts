@@ -72,8 +72,8 @@ const cmd = [
   outfile,
 ];
 if (target) cmd.push(`--target=${targets[target].bun}`, `--compile-executable-path=${runtimeFor(target)}`);
-// The checkpoint thread's module is an entry point of its own: a Worker loads it from inside the executable
-// (src/lib/resources.ts).
-cmd.push("src/main.ts", "src/store/checkpoint-worker.ts");
+// The checkpoint and send threads' modules are entry points of their own: a Worker loads each from inside
+// the executable (src/lib/resources.ts).
+cmd.push("src/main.ts", "src/store/checkpoint-worker.ts", "src/chat/send-worker.ts");
 run(cmd);
 console.log(`built ${outfile}`);

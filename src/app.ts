@@ -4,7 +4,8 @@ import { PushNotifier } from "./push/notifier.ts";
 import { collectFrom, createMetrics } from "./ops/app-metrics.ts";
 import { scheduleBackups } from "./ops/backup.ts";
 import { Exports } from "./ops/export.ts";
-import { resolve } from "node:path";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
 import { PushSender } from "./push/sender.ts";
 import { pushOutboundPolicy } from "./push/push-hosts.ts";
 import { loadVapidKeys, vapidSubject } from "./push/vapid.ts";
@@ -23,6 +24,7 @@ import { sweepFiles, type Media } from "./files/attachments.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
 import { createWriteQueue } from "./store/write-queue.ts";
+import { SendThread } from "./chat/send-thread.ts";
 import { createCommitEffects } from "./commit-effects.ts";
 import { Background } from "./lib/background.ts";
 import { DiskSpace } from "./ops/disk-space.ts";
@@ -38,7 +40,15 @@ export interface App {
 }
 
 /** Builds the whole application around an open store. Never listens, so tests can drive it directly. */
-export function createApp(config: Config, store: Store, log: Logger): App {
+export function createApp(
+  config: Config,
+  store: Store,
+  log: Logger,
+  /** Something the server cannot go on after (its send thread died): server.ts stops the process. */
+  onFatal: (err: Error) => void = (err) => {
+    throw err;
+  },
+): App {
   const hub = new Hub(log);
   const temps = new TempFiles(config.dataDir);
   const files = createFileStore(config, temps);
@@ -50,6 +60,11 @@ export function createApp(config: Config, store: Store, log: Logger): App {
   const metrics = createMetrics();
   const publisher = createCommitEffects({ hub, metrics, log });
   const background = new Background(log);
+  // auto: a thread pays only with a core to spare (availableParallelism follows the CPUs the process may use).
+  const sendThread =
+    config.sendThread === "on" || (config.sendThread === "auto" && availableParallelism() > 1)
+      ? new SendThread(store, join(config.dataDir, "parley.db"), { busyTimeoutMs: config.dbBusyTimeoutMs, onFatal })
+      : null;
   const chat: Chat = {
     store,
     files,
@@ -62,9 +77,11 @@ export function createApp(config: Config, store: Store, log: Logger): App {
         for (const j of jobs) if (j.kind === "send") metrics.sendCommitSeconds.observe(j.seconds);
       },
       onEffectError: (err) => log.error("after-commit hook failed", { err }),
+      offThread: sendThread ?? undefined,
     }),
     publisher,
     sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2),
+    sendThread: sendThread !== null,
   };
   const presence = new Presence(hub, chat, config.presenceRate);
   collectFrom(metrics, {
@@ -147,8 +164,9 @@ export function createApp(config: Config, store: Store, log: Logger): App {
           seconds: config.shutdownTimeoutSeconds,
         });
       await chat.queue.idle();
+      sendThread?.close();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
-      log.info("write queue", { ...chat.queue.stats() });
+      log.info("write queue", { ...chat.queue.stats(), ...(sendThread ? { sendThread: sendThread.stats } : {}) });
     },
   };
 }

@@ -69,7 +69,11 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   const config = configured.publicUrlConfigured
     ? configured
     : { ...configured, publicUrl: `http://localhost:${server.port}` };
-  app = createApp(config, store, log);
+  // The send thread died: a batch it held was not acknowledged; stop, as after a failed sync (exit 70).
+  app = createApp(config, store, log, (err) => {
+    log.error("the send thread failed; stopping", { err });
+    process.exit(70);
+  });
   app.deps.hub.attach(server);
   const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
   let stopping: Promise<void> | undefined;

@@ -34,4 +34,9 @@ export interface Chat {
   background: Background;
   /** Sends per person per second (PARLEY_SEND_RATE), over every socket and the HTTP API together. */
   sendLimit: KeyedTokenBuckets;
+  /**
+   * True when sends of words alone are written by the send thread (chat/send-thread.ts, PARLEY_SEND_THREAD)
+   * through queue.runOffThread, false when everything is written on the event loop.
+   */
+  sendThread: boolean;
 }

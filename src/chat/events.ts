@@ -3,7 +3,8 @@ import type { UserRow } from "../accounts/sessions.ts";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { events, messages, users } from "../store/schema.ts";
-import { changesOf, prepared } from "../store/prepared.ts";
+import { changesOf, connectionOf } from "../store/prepared.ts";
+import { INSERT_EVENT } from "./send-sql.ts";
 import { rowCache } from "../store/row-cache.ts";
 import { toMessageViews } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
@@ -24,22 +25,6 @@ export interface NewEvent {
   userId?: string;
 }
 
-const insertEvent = prepared((db) =>
-  db
-    .insert(events)
-    .values({
-      type: sql.placeholder("type"),
-      conversationId: sql.placeholder("conversationId"),
-      actorId: sql.placeholder("actorId"),
-      messageId: sql.placeholder("messageId"),
-      subjectUserId: sql.placeholder("subjectUserId"),
-      userId: sql.placeholder("userId"),
-      createdAt: sql.placeholder("createdAt"),
-    })
-    // No RETURNING (it costs more than the insert): the row is what was inserted, with its new id.
-    .prepare(),
-);
-
 /** Appends an event in the caller's transaction; its id is the stream position. */
 export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
   const fields = {
@@ -51,9 +36,15 @@ export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
     userId: e.userId ?? null,
     createdAt: now,
   };
-  const row = { ...fields, id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid };
+  // No RETURNING (it costs more than the insert): the row is what was inserted, with its new id.
+  const row = { ...fields, id: changesOf(connectionOf(tx).query(INSERT_EVENT).run(fields)).lastInsertRowid };
   heads.forget(tx, e.conversationId);
   return row;
+}
+
+/** The send thread (chat/send-thread.ts) appended events to these conversations and committed. */
+export function forgetLatestEventIds(db: Db, conversationIds: Iterable<string>): void {
+  for (const id of conversationIds) heads.forget(db, id);
 }
 
 /** The id of the newest event, the position a fresh client starts from. */

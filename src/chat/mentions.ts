@@ -31,17 +31,38 @@ export function recordMentions(
 ): MessageView["mentions"] {
   // A message just inserted has no mentions yet; an edited one replaces what its earlier text said.
   if (!opts.isNew) tx.delete(mentions).where(eq(mentions.messageId, message.id)).run();
+  const rows = mentionRows(tx, message, canEveryone);
+  if (rows.length > 0) tx.insert(mentions).values(rows).run();
+  return mentionsView(rows);
+}
+
+export type MentionRow = typeof mentions.$inferInsert;
+
+/** What a message's mentions look like in its view, from the rows stored for them (no read back). */
+export function mentionsView(rows: MentionRow[]): MessageView["mentions"] {
+  return {
+    userIds: rows.filter((r) => !r.everyone).map((r) => r.userId!),
+    everyone: rows.some((r) => r.everyone),
+  };
+}
+
+/** The rows a message's text makes: members of its conversation named with @, and @everyone if allowed. */
+export function mentionRows(
+  db: Db,
+  message: Pick<MessageRow, "id" | "conversationId" | "senderId" | "text" | "createdAt">,
+  canEveryone: boolean,
+): MentionRow[] {
   const { usernames, everyone } = mentionedNames(message.text);
   const found =
     usernames.length === 0
       ? []
-      : tx
+      : db
           .select({ id: users.id })
           .from(users)
           .innerJoin(members, and(eq(members.userId, users.id), eq(members.conversationId, message.conversationId)))
           .where(inArray(sql`lower(${users.username})`, usernames))
           .all();
-  const rows = found
+  const rows: MentionRow[] = found
     .filter((u) => u.id !== message.senderId)
     .map((u) => ({
       messageId: message.id,
@@ -54,13 +75,11 @@ export function recordMentions(
     rows.push({
       messageId: message.id,
       conversationId: message.conversationId,
-      userId: null as unknown as string,
+      userId: null,
       everyone: true,
       createdAt: message.createdAt,
     });
-  if (rows.length > 0) tx.insert(mentions).values(rows).run();
-  // What was stored, as a message view shows it: a new message's view needs no read back.
-  return { userIds: rows.filter((r) => !r.everyone).map((r) => r.userId), everyone: everyone && canEveryone };
+  return rows;
 }
 
 /** Messages that mention me, or everyone in a conversation I am in, newest first. */

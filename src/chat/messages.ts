@@ -4,17 +4,20 @@ import type { UserRow } from "../accounts/sessions.ts";
 import { findUserById } from "../accounts/users.ts";
 import { AppError } from "../lib/errors.ts";
 import { newTimeOrderedId } from "../lib/ids.ts";
-import { members, messages, messageVersions } from "../store/schema.ts";
-import { changesOf, prepared } from "../store/prepared.ts";
+import { messages, messageVersions } from "../store/schema.ts";
+import { changesOf, connectionOf, prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
+import type { OffThreadJob } from "../store/write-queue.ts";
+import { INSERT_MESSAGE, MARK_SENDER_READ, type NewMessageFields } from "./send-sql.ts";
+import { threadError, type SendOutcome, type SendPlan } from "./send-protocol.ts";
 import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
 import { attachToMessage, dropMessageFiles, MAX_ATTACHMENTS, removeUnreferenced } from "../files/attachments.ts";
-import { recordMentions } from "./mentions.ts";
+import { mentionRows, mentionsView, recordMentions, type MentionRow } from "./mentions.ts";
 import { findMessage, toMessageViews } from "./message-reads.ts";
 import { forgetExtras } from "./message-versions.ts";
 import { can, requireRight } from "./permissions.ts";
-import { appendEvent, toEventView } from "./events.ts";
+import { appendEvent, toEventView, type EventRow } from "./events.ts";
 import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
 
 export const MAX_TEXT_BYTES = 16 * 1024;
@@ -53,39 +56,30 @@ export const forwardInput = z.object({
 });
 export type SendInput = Omit<z.infer<typeof sendInput>, "attachmentIds"> & { attachmentIds?: string[] };
 
-const sendQueries = prepared((db) => ({
-  original: db
+const originalOf = prepared((db) =>
+  db
     .select()
     .from(messages)
     .where(and(eq(messages.senderId, sql.placeholder("senderId")), eq(messages.clientId, sql.placeholder("clientId"))))
     .prepare(),
-  insert: db
-    .insert(messages)
-    .values({
-      id: sql.placeholder("id"),
-      conversationId: sql.placeholder("conversationId"),
-      senderId: sql.placeholder("senderId"),
-      clientId: sql.placeholder("clientId"),
-      text: sql.placeholder("text"),
-      replyToId: sql.placeholder("replyToId"),
-      forwardedFromId: sql.placeholder("forwardedFromId"),
-      forwardedFromSenderId: sql.placeholder("forwardedFromSenderId"),
-      createdAt: sql.placeholder("createdAt"),
-    })
-    // A retry (same sender and clientId: a unique index) inserts nothing and returns no row; the send
-    // then answers with the original. The common case, a new message, costs no lookup first.
-    // No RETURNING: it costs SQLite more than the insert itself (~9 µs against ~5, docs/performance.md);
-    // the new row is what was inserted, with the seq SQLite gave it.
-    .onConflictDoNothing({ target: [messages.senderId, messages.clientId] })
-    .prepare(),
-  markRead: db
-    .update(members)
-    .set({ lastReadSeq: sql`${sql.placeholder("seq")}` })
-    .where(
-      and(eq(members.conversationId, sql.placeholder("conversationId")), eq(members.userId, sql.placeholder("userId"))),
-    )
-    .prepare(),
-}));
+);
+
+type Sent = { message: MessageView; created: boolean };
+
+/** A retried send (same sender and clientId): the original, unless that clientId was used elsewhere. */
+function retriedSend(db: Db, senderId: string, conversationId: string, clientId: string): Sent | undefined {
+  const original = originalOf(db).get({ senderId, clientId });
+  if (!original) return undefined;
+  if (original.conversationId !== conversationId) throw new AppError("CLIENT_ID_REUSED", undefined, "clientId");
+  return { message: toMessageViews(db, [original])[0]!, created: false };
+}
+
+/** The sender as stored now: a socket's copy of its user may predate a rename or a deactivation. */
+function activeSender(db: Db, author: UserRow): UserRow {
+  const sender = findUserById(db, author.id);
+  if (!sender || sender.deactivatedAt !== null || sender.deletedAt !== null) throw new AppError("UNAUTHENTICATED");
+  return sender;
+}
 
 /**
  * Stores a message and announces it. A retry (same sender and clientId) returns the original and
@@ -96,22 +90,18 @@ export function sendMessage(
   author: UserRow,
   conversationId: string,
   input: SendInput & { forwardOf?: { conversationId: string; messageId: string } },
-): Promise<{ message: MessageView; created: boolean }> {
+): Promise<Sent> {
   // Per person, not per connection: ten sockets or the HTTP API do not multiply the rate.
   const wait = chat.sendLimit.take(author.id);
   if (wait > 0) return Promise.reject(new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait));
+  // Words alone (a reply included) are written by the send thread when there is one; files and forwards,
+  // which read and change more, here.
+  if (chat.sendThread && !input.forwardOf && (input.attachmentIds ?? []).length === 0)
+    return chat.queue.runOffThread(plainSend(chat, author, conversationId, input), "send");
   return chat.queue.run((tx, afterCommit) => {
-    // Read again in the transaction: a socket's copy of its user may predate a rename or a deactivation.
-    const sender = findUserById(tx, author.id);
-    if (!sender || sender.deactivatedAt !== null || sender.deletedAt !== null) throw new AppError("UNAUTHENTICATED");
+    const sender = activeSender(tx, author);
     const { member, subject } = requireAccess(tx, conversationId, sender.id, "post");
-    const q = sendQueries(tx);
-    const retried = () => {
-      const original = q.original.get({ senderId: sender.id, clientId: input.clientId });
-      if (!original) return undefined;
-      if (original.conversationId !== conversationId) throw new AppError("CLIENT_ID_REUSED", undefined, "clientId");
-      return { message: toMessageViews(tx, [original])[0]!, created: false };
-    };
+    const retried = () => retriedSend(tx, sender.id, conversationId, input.clientId);
     // A reply or a forward checks what it points at, which may have gone since a first attempt that
     // succeeded: its retry is answered before those checks. A plain message finds out at the insert.
     if (input.replyToId || input.forwardOf) {
@@ -130,7 +120,7 @@ export function sendMessage(
       input = { ...input, text: original.text };
     }
     const now = Date.now();
-    const fields = {
+    const fields: NewMessageFields = {
       id: newTimeOrderedId(now),
       conversationId,
       senderId: sender.id,
@@ -141,14 +131,14 @@ export function sendMessage(
       forwardedFromSenderId: forwarded?.senderId ?? null,
       createdAt: now,
     };
-    const inserted = changesOf(q.insert.run(fields));
+    const inserted = changesOf(connectionOf(tx).query(INSERT_MESSAGE).run(fields));
     // Only the (sender, clientId) index is told to do nothing on a conflict: nothing inserted means a retry.
     if (inserted.changes === 0) return retried()!;
     const row: MessageRow = { ...fields, seq: inserted.lastInsertRowid, editedAt: null, deletedAt: null };
     const mentioned = recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: true });
     const files = attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
     // Writing in a conversation means having read it: my own messages never count as unread.
-    q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
+    connectionOf(tx).query(MARK_SENDER_READ).run({ seq: row.seq, conversationId, userId: sender.id });
     const event = appendEvent(
       tx,
       { type: "message.created", conversationId, actorId: sender.id, messageId: row.id },
@@ -166,6 +156,73 @@ export function sendMessage(
     afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
     return { message, created: true };
   }, "send");
+}
+
+/**
+ * A send of words alone, written by the send thread (chat/send-thread.ts): checked and built here at its
+ * batch's turn, from caches that are exact then (nothing else writes meanwhile), then written there, then
+ * answered and announced from here once on disk. The same checks, rows and answers as the path above.
+ */
+function plainSend(
+  chat: Chat,
+  author: UserRow,
+  conversationId: string,
+  input: SendInput,
+): OffThreadJob<SendPlan, SendOutcome, Sent> {
+  const db = chat.store.db;
+  let sender: UserRow;
+  let fields: NewMessageFields;
+  let mentions: MentionRow[];
+  return {
+    plan() {
+      sender = activeSender(db, author);
+      const { member, subject } = requireAccess(db, conversationId, sender.id, "post");
+      // A retry of a reply is not held to its target, which may have gone since: the thread finds the
+      // original by its clientId and finish answers with it.
+      if (input.replyToId && !retriedSend(db, sender.id, conversationId, input.clientId))
+        findMessage(db, conversationId, input.replyToId, "replyToId");
+      const now = Date.now();
+      fields = {
+        id: newTimeOrderedId(now),
+        conversationId,
+        senderId: sender.id,
+        clientId: input.clientId,
+        text: input.text,
+        replyToId: input.replyToId ?? null,
+        forwardedFromId: null,
+        forwardedFromSenderId: null,
+        createdAt: now,
+      };
+      mentions = mentionRows(db, fields, can(member.role, "mentionEveryone", subject));
+      return {
+        message: fields,
+        mentions: mentions.map((r) => ({ userId: r.userId ?? null, everyone: r.everyone ?? false })),
+      };
+    },
+    finish(outcome, afterCommit) {
+      if (outcome.kind === "failed") throw threadError(outcome.error);
+      if (outcome.kind === "retry") return retriedSend(db, sender.id, conversationId, input.clientId)!;
+      const row: MessageRow = { ...fields, seq: outcome.seq, editedAt: null, deletedAt: null };
+      const event: EventRow = {
+        id: outcome.eventId,
+        type: "message.created",
+        conversationId,
+        actorId: sender.id,
+        messageId: row.id,
+        subjectUserId: null,
+        userId: null,
+        createdAt: row.createdAt,
+      };
+      const message: MessageView = {
+        ...toMessageView(row, sender),
+        mentions: mentionsView(mentions),
+        attachments: [],
+        forwardedFrom: null,
+      };
+      afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
+      return { message, created: true };
+    },
+  };
 }
 
 export function editMessage(

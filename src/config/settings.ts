@@ -406,6 +406,15 @@ export const settings = {
     description:
       "Most writes committed in one transaction (group commit). Bounds how long one commit holds the server.",
   },
+  sendThread: {
+    kind: "enum",
+    env: "PARLEY_SEND_THREAD",
+    flag: "--send-thread",
+    default: "auto",
+    values: ["auto", "on", "off"],
+    description:
+      "Sends of words alone written by a thread of their own, beside the event loop: on, off, or auto (on when the process may use more than one CPU core). It pays where there is a core to spare (docs/performance.md).",
+  },
   writeBatchWaitMs: {
     kind: "int",
     env: "PARLEY_WRITE_BATCH_WAIT_MS",

@@ -21,3 +21,8 @@ export const webDir = isCompiled ? join(import.meta.dir, "web") : join(checkout,
 export const checkpointWorkerPath = isCompiled
   ? join(import.meta.dir, "store", "checkpoint-worker.ts")
   : join(checkout, "src", "store", "checkpoint-worker.ts");
+
+/** The send thread's module (chat/send-worker.ts): another entry point of the executable, like the above. */
+export const sendWorkerPath = isCompiled
+  ? join(import.meta.dir, "chat", "send-worker.ts")
+  : join(checkout, "src", "chat", "send-worker.ts");

@@ -27,6 +27,9 @@ export class Durability {
   private failed: unknown = null;
   private wal: FileHandle | null = null;
   private commitComing: () => boolean = () => false;
+  /** Commits another thread is making (beginExternal), and readers waiting for them to be registered. */
+  private external = 0;
+  private externalWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private closed = false;
   /** The event head of the newest commit registered: an autocommit leaves it where it was. */
   private newestHead: number;
@@ -59,9 +62,39 @@ export class Durability {
     return this.pending() ? this.head : latest();
   }
 
-  /** True while some commit waits for its sync. */
+  /** True while some commit waits for its sync, or one is being made by another thread (beginExternal). */
   pending(): boolean {
-    return this.committed > this.synced;
+    return this.committed > this.synced || this.external > 0;
+  }
+
+  /**
+   * Another connection of this process (the send thread: chat/send-thread.ts) is about to commit: until
+   * endExternal registers that commit, readers stop at what is on disk and the barrier waits for it, since
+   * its rows may become visible to this connection before this side hears of them.
+   */
+  beginExternal(): void {
+    this.external++;
+  }
+
+  /** That commit has happened, with this newest event: synced like the others; resolves once on disk. */
+  endExternal(eventHead: number): Promise<void> {
+    this.external--;
+    const durable = this.deferredCommit(eventHead);
+    this.releaseExternalWaiters();
+    return durable;
+  }
+
+  /** It did not commit after all (it failed): nothing to sync. */
+  abortExternal(): void {
+    this.external--;
+    this.releaseExternalWaiters();
+  }
+
+  private releaseExternalWaiters(): void {
+    if (this.external > 0) return;
+    const waiting = this.externalWaiters;
+    this.externalWaiters = [];
+    for (const w of waiting) this.barrier().then(w.resolve, w.reject);
   }
 
   /** After a commit made with synchronous=NORMAL: resolves once it is on disk. */
@@ -116,12 +149,17 @@ export class Durability {
     if (!this.pending()) return Promise.resolve();
     if (this.failed) return Promise.reject(this.failed);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
+    if (this.external > 0) {
+      // What that commit will be is not known yet: ask again once it is registered.
+      this.externalWaiters.push({ resolve, reject });
+      return promise;
+    }
     this.waiters.push({ upTo: this.committed, resolve, reject });
     return promise;
   }
 
   private startSync(): void {
-    if (this.closed) return;
+    if (this.closed || this.committed <= this.synced) return;
     if (this.syncing) return; // the sync in flight began before this commit: another follows it
     this.syncing = true;
     const upTo = this.committed;

@@ -47,12 +47,36 @@ export class CacheRegistry {
 
   /** Before a cached read: clears everything when another process committed since the last look. */
   checkOtherWriters(): void {
-    if (this.checkedThisTurn) return;
+    if (this.checkedThisTurn || this.paused) return;
     this.checkedThisTurn = true;
     setImmediate(() => (this.checkedThisTurn = false));
+    this.lookNow();
+  }
+
+  // While the send thread (chat/send-thread.ts), this process's second writer, commits a batch, its commit
+  // moves data_version like another process's would. Its writes reach the caches as forgets instead, and
+  // the moments around its commit are looked at under a handshake (see there): the check in each turn
+  // pauses from the batch's start until the thread has certified what came after its commit.
+  private paused = false;
+
+  /** Reads data_version now and clears everything if it moved since the last look. */
+  lookNow(): void {
     const v = this.sqlite.query<{ data_version: number }, []>("PRAGMA data_version").get()!.data_version;
     if (this.dataVersion !== -1 && v !== this.dataVersion) this.clearAll();
     this.dataVersion = v;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** After the thread's commit: what data_version reads now is the baseline (the thread certifies the rest). */
+  adoptVersion(): void {
+    this.dataVersion = this.sqlite.query<{ data_version: number }, []>("PRAGMA data_version").get()!.data_version;
+  }
+
+  resume(): void {
+    this.paused = false;
   }
 }
 

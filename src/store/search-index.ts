@@ -38,6 +38,20 @@ export class SearchIndex {
     this.pending = top;
   }
 
+  /** seq of the newest message in the index, as committed. */
+  indexedSeq(): number {
+    return this.indexed;
+  }
+
+  /**
+   * Another connection of this process indexed up to seq and committed (the send thread and the event
+   * loop take turns through the write queue, each telling the other where the index stands).
+   */
+  advancedElsewhere(seq: number): void {
+    this.pending = null;
+    this.indexed = seq;
+  }
+
   committed(): void {
     if (this.pending !== null) this.indexed = this.pending;
     this.pending = null;

@@ -44,6 +44,8 @@ export interface Store {
   useWriter(run: <T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, kind?: string) => Promise<T>): void;
   /** Commits waiting for their sync, the newest event on disk, and a barrier for readers. */
   readonly durability: Durability;
+  /** Message search's index, brought up to date by every transaction (store/search-index.ts). */
+  readonly searchIndex: SearchIndex;
   /** Checkpoints on a thread of their own (store/checkpoints.ts), when the store was opened with them. */
   readonly checkpoints: Checkpoints | null;
   /** Readiness: the file accepts a write and the schema is current. */
@@ -288,6 +290,7 @@ export function openStore(
     caches: sqlite.rowCaches,
     durability,
     checkpoints,
+    searchIndex,
     write(fn, kind) {
       if (writer) return writer(fn, kind);
       try {

@@ -2,6 +2,27 @@ import type { Db, Store } from "./store.ts";
 
 export type WriteJob<T> = (tx: Db, afterCommit: (cb: () => void) => void) => T;
 
+/**
+ * A write made by another thread's connection (chat/send-thread.ts), in two halves on the event loop: `plan`
+ * at its batch's turn (checks, from caches that are exact then: nothing else writes meanwhile), returning
+ * what the thread writes or throwing to refuse; and `finish` once the thread has committed, with what it
+ * did, returning the answer (or throwing) and announcing through afterCommit.
+ */
+export interface OffThreadJob<P, O, T> {
+  plan(): P;
+  finish(outcome: O, afterCommit: (cb: () => void) => void): T;
+}
+
+/** The other thread: commits plans in one transaction and says what became of each. */
+export interface OffThreadWriter<P = unknown, O = unknown> {
+  /**
+   * Resolves once committed, with an outcome per plan, the newest event id written, and `certified`,
+   * which resolves once the moments around the commit are known to hold no other process's write (or the
+   * caches have been cleared because they might); rejects if nothing was committed.
+   */
+  commit(plans: P[]): Promise<{ outcomes: O[]; eventHead: number; certified: Promise<void> }>;
+}
+
 export interface WriteQueueOptions {
   /** Most jobs in one transaction: bounds how long one commit holds the event loop. */
   maxBatch: number;
@@ -9,6 +30,8 @@ export interface WriteQueueOptions {
   waitMs: number;
   /** After each commit: the batch size, and each job's kind and time from arrival to commit (metrics). */
   onCommit?: (batchSize: number, jobs: { kind: string; seconds: number }[]) => void;
+  /** Where runOffThread's jobs are written; without it they are refused. */
+  offThread?: OffThreadWriter;
   /** An afterCommit callback threw: logged; it never undoes the commit or another job's answer. */
   onEffectError?: (err: unknown) => void;
 }
@@ -17,6 +40,8 @@ export interface WriteQueueStats {
   batches: number;
   jobs: number;
   largestBatch: number;
+  /** Of the batches, those another thread committed (runOffThread). */
+  offThreadBatches: number;
 }
 
 export interface WriteQueue {
@@ -26,6 +51,11 @@ export interface WriteQueue {
    * (a savepoint) and rejects; its neighbours in the batch still commit.
    */
   run<T>(job: WriteJob<T>, kind?: string): Promise<T>;
+  /**
+   * The same promise for a job another thread writes (options.offThread): batched with the off-thread
+   * jobs next to it in the queue, in order with every other write, answered once on disk.
+   */
+  runOffThread<P, O, T>(job: OffThreadJob<P, O, T>, kind?: string): Promise<T>;
   /** Jobs waiting for their transaction. */
   depth(): number;
   /** Resolves once everything queued so far has committed and synced, or failed. */
@@ -34,7 +64,8 @@ export interface WriteQueue {
 }
 
 interface Pending {
-  job: WriteJob<unknown>;
+  job: WriteJob<unknown> | null;
+  offThread: OffThreadJob<unknown, unknown, unknown> | null;
   kind: string;
   queuedAt: number;
   resolve(value: unknown): void;
@@ -52,7 +83,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   let idleWaiters: (() => void)[] = [];
   /** Committed batches whose sync has not finished. */
   let syncing = 0;
-  const stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0 };
+  const stats: WriteQueueStats = { batches: 0, jobs: 0, largestBatch: 0, offThreadBatches: 0 };
   // Each job in its own savepoint, so that one that throws rolls back alone. Plain statements rather than
   // drizzle's nested transaction, which builds a new transaction object (with a query builder per table)
   // for every job: a tenth of a send's CPU at saturation (docs/performance.md). A job that nests a
@@ -79,14 +110,20 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
   function flush() {
     scheduled = false;
     if (syncing > 0) return; // the sync in flight schedules the next batch when it ends
-    const batch = pending.splice(0, opts.maxBatch);
+    // A batch is a run of jobs of one kind: written here, or by the other thread.
+    const offThread = pending[0]?.offThread != null;
+    let n = 0;
+    while (n < pending.length && n < opts.maxBatch && (pending[n]!.offThread != null) === offThread) n++;
+    const batch = pending.splice(0, n);
     if (pending.length > 0) schedule();
     if (batch.length === 0) return store.durability.resume();
+    if (offThread) return flushOffThread(batch);
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
     let committed: ReturnType<Store["commitDeferred"]>;
     try {
       committed = store.commitDeferred((tx, afterCommit) => {
-        for (const { job } of batch) {
+        for (const { job: j } of batch) {
+          const job = j!;
           const hooks: (() => void)[] = [];
           savepoint.begin.run();
           let value: unknown;
@@ -112,14 +149,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       settle();
       return;
     }
-    const committedAt = performance.now();
-    opts.onCommit?.(
-      batch.length,
-      batch.map((p) => ({ kind: p.kind, seconds: (committedAt - p.queuedAt) / 1000 })),
-    );
-    stats.batches++;
-    stats.jobs += batch.length;
-    stats.largestBatch = Math.max(stats.largestBatch, batch.length);
+    counted(batch);
     // Answered, and announced, only once the commit is on disk; meanwhile the next batch may run.
     syncing++;
     committed.durable
@@ -148,6 +178,84 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
       });
   }
 
+  function counted(batch: Pending[]): void {
+    const committedAt = performance.now();
+    opts.onCommit?.(
+      batch.length,
+      batch.map((p) => ({ kind: p.kind, seconds: (committedAt - p.queuedAt) / 1000 })),
+    );
+    stats.batches++;
+    stats.jobs += batch.length;
+    stats.largestBatch = Math.max(stats.largestBatch, batch.length);
+  }
+
+  /**
+   * A batch the other thread writes. Its plans are made here first (a job that refuses rejects alone); the
+   * queue holds its next batch until this one is on disk and certified, as it does for its own.
+   */
+  function flushOffThread(batch: Pending[]): void {
+    const planned: Pending[] = [];
+    const plans: unknown[] = [];
+    for (const p of batch) {
+      try {
+        plans.push(p.offThread!.plan());
+        planned.push(p);
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+    if (planned.length === 0) {
+      store.durability.resume();
+      return settle();
+    }
+    syncing++;
+    store.durability.beginExternal();
+    let begun = true;
+    opts
+      .offThread!.commit(plans)
+      .then(({ outcomes, eventHead, certified }) => {
+        counted(planned);
+        stats.offThreadBatches++;
+        const effects: (() => void)[] = [];
+        const results = planned.map((p, i) => {
+          try {
+            return { ok: true as const, value: p.offThread!.finish(outcomes[i], (cb) => effects.push(cb)) };
+          } catch (err) {
+            return { ok: false as const, err };
+          }
+        });
+        begun = false;
+        return Promise.all([store.durability.endExternal(eventHead), certified]).then(
+          () => {
+            for (const effect of effects) {
+              try {
+                effect();
+              } catch (err) {
+                opts.onEffectError?.(err);
+              }
+            }
+            planned.forEach((p, i) => {
+              const r = results[i]!;
+              if (r.ok) p.resolve(r.value);
+              else p.reject(r.err);
+            });
+          },
+          (err) => planned.forEach((p) => p.reject(err)),
+        );
+      })
+      .catch((err) => {
+        // Nothing was committed (the thread's transaction failed or the thread is gone).
+        if (begun) store.durability.abortExternal();
+        for (const p of planned) p.reject(err);
+      })
+      .finally(() => {
+        syncing--;
+        if (pending.length > 0) schedule();
+        else store.durability.resume();
+        settle();
+      });
+  }
+
   function settle() {
     if (pending.length > 0 || scheduled || syncing > 0) return;
     const waiters = idleWaiters;
@@ -157,7 +265,29 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
 
   function run<T>(job: WriteJob<T>, kind = "other"): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
-    pending.push({ job, kind, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject });
+    pending.push({
+      job: job as WriteJob<unknown>,
+      offThread: null,
+      kind,
+      queuedAt: performance.now(),
+      resolve: resolve as (v: unknown) => void,
+      reject,
+    });
+    schedule();
+    return promise;
+  }
+
+  function runOffThread<P, O, T>(job: OffThreadJob<P, O, T>, kind = "other"): Promise<T> {
+    if (!opts.offThread) return Promise.reject(new Error("this write queue has no other thread to write"));
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    pending.push({
+      job: null,
+      offThread: job as OffThreadJob<unknown, unknown, unknown>,
+      kind,
+      queuedAt: performance.now(),
+      resolve: resolve as (v: unknown) => void,
+      reject,
+    });
     schedule();
     return promise;
   }
@@ -166,6 +296,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
 
   return {
     run,
+    runOffThread,
     idle() {
       if (pending.length === 0 && !scheduled && syncing === 0) return Promise.resolve();
       return new Promise<void>((r) => idleWaiters.push(r));

@@ -60,9 +60,10 @@ export function createApp(
   const metrics = createMetrics();
   const publisher = createCommitEffects({ hub, metrics, log });
   const background = new Background(log);
-  // auto: a thread pays only with a core to spare (availableParallelism follows the CPUs the process may use).
+  // auto: on with four cores or more (availableParallelism follows the CPUs the process may use). On two,
+  // measured with its clients beside it, the thread cost more than it saved (docs/performance.md).
   const sendThread =
-    config.sendThread === "on" || (config.sendThread === "auto" && availableParallelism() > 1)
+    config.sendThread === "on" || (config.sendThread === "auto" && availableParallelism() >= 4)
       ? new SendThread(store, join(config.dataDir, "parley.db"), { busyTimeoutMs: config.dbBusyTimeoutMs, onFatal })
       : null;
   const chat: Chat = {
@@ -91,6 +92,7 @@ export function createApp(
     push: pushSender,
     disk,
     checkpoints: store.checkpoints?.stats ?? null,
+    sendThread: sendThread?.stats ?? null,
   });
   const push = new PushNotifier(
     store.db,
@@ -164,7 +166,7 @@ export function createApp(
           seconds: config.shutdownTimeoutSeconds,
         });
       await chat.queue.idle();
-      sendThread?.close();
+      await sendThread?.close();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats(), ...(sendThread ? { sendThread: sendThread.stats } : {}) });
     },

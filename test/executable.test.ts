@@ -23,7 +23,8 @@ describe("the compiled executable", () => {
     );
     writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./inject.ts"]\n`);
     writeFileSync(join(cwd, ".env"), "PARLEY_INSTANCE_NAME=from-dotenv\nPARLEY_PASSWORD_MIN_LENGTH=100\n");
-    server = await spawnServer([binary], { cwd, env: {} });
+    // The send thread on whatever the machine: its module must load from inside the binary.
+    server = await spawnServer([binary], { cwd, env: { PARLEY_SEND_THREAD: "on" } });
   }, 120_000);
 
   afterAll(async () => {
@@ -72,7 +73,8 @@ describe("the compiled executable", () => {
       inviteCode: invite.code,
     });
     expect(reg.status).toBe(201);
-    expect((await reg.json()).user.username).toBe("bea");
+    const bea = (await reg.json()) as { user: { id: string; username: string } };
+    expect(bea.user.username).toBe("bea");
     expect(existsSync(join(cwd, "INJECTED"))).toBe(false);
 
     // The checkpoint thread's module is inside the binary too: a second after these writes it has copied
@@ -83,6 +85,18 @@ describe("the compiled executable", () => {
     };
     await waitFor(async () => (await metric("parley_db_checkpoints_total")) >= 1, "a checkpoint by the thread");
     expect(await metric("parley_db_checkpoint_thread_up")).toBe(1);
+
+    // So is the send thread's: a message is written by it.
+    const group = await (
+      await post("/api/v1/conversations", { type: "group", title: "G", memberIds: [bea.user.id] }, token)
+    ).json();
+    const sent = await post(
+      `/api/v1/conversations/${group.conversation.id}/messages`,
+      { clientId: "exe-1", text: "from the thread" },
+      token,
+    );
+    expect(sent.status).toBe(201);
+    expect(await metric("parley_send_thread_batches_total")).toBeGreaterThanOrEqual(1);
 
     // Libraries loaded on first use (WebAuthn here, push and mail alike) are inside the binary as well.
     const passkeyOptions = await post("/api/v1/auth/passkey/options", {});

@@ -46,6 +46,10 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
       authRateLimit: "10000",
       sendRate: "100000",
       logLevel: "info",
+      // Every in-process test writes its plain sends through the send thread (chat/send-thread.ts), the path
+      // with the most to get wrong; the event loop's own path is what servers spawned by tests use (auto is
+      // off on the test machines' two cores) and what the work budgets measure.
+      sendThread: "on",
       ...overrides,
     },
   });

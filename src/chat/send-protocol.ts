@@ -35,7 +35,9 @@ export type ToThread =
   | { type: "open"; path: string; busyTimeoutMs: number; handshakeMs: number; seen: SharedArrayBuffer }
   /** indexedSeq: where message search's index stands, as committed (the event loop's batches move it too). */
   | { type: "batch"; id: number; plans: SendPlan[]; indexedSeq: number }
-  | { type: "certify"; id: number };
+  | { type: "certify"; id: number }
+  /** The server stops: the connection is closed, then the thread ends. */
+  | { type: "close" };
 
 export type FromThread =
   | { type: "opened" }
@@ -58,7 +60,8 @@ export type FromThread =
   /** Nothing of the batch was committed. */
   | { type: "failed"; id: number; error: ErrorInfo }
   /** foreign: something other than the thread committed since its last commit. */
-  | { type: "certified"; id: number; foreign: boolean };
+  | { type: "certified"; id: number; foreign: boolean }
+  | { type: "closed" };
 
 export function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof Error) {

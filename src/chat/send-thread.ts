@@ -102,6 +102,9 @@ export class SendThread implements OffThreadWriter<SendPlan, SendOutcome> {
     switch (m.type) {
       case "opened":
         return;
+      case "closed":
+        this.closed?.();
+        return;
       case "open-failed":
         return this.died(threadError(m.error));
       case "locked":
@@ -175,9 +178,16 @@ export class SendThread implements OffThreadWriter<SendPlan, SendOutcome> {
     this.opts.onFatal(err);
   }
 
-  /** When the server stops, after the write queue is idle. */
-  close(): void {
+  private closed: (() => void) | null = null;
+
+  /** When the server stops, after the write queue is idle: the thread closes its connection, then ends. */
+  async close(): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.closed = resolve;
+    this.post({ type: "close" });
+    await Promise.race([promise, new Promise((r) => setTimeout(r, 1000).unref())]);
     this.worker.terminate();
   }
 

@@ -48,7 +48,10 @@ self.onmessage = (e: MessageEvent<ToThread>) => {
   const m = e.data;
   if (m.type === "open") open(m);
   else if (m.type === "batch") batch(m.id, m.plans, m.indexedSeq);
-  else {
+  else if (m.type === "close") {
+    db?.close();
+    post({ type: "closed" });
+  } else {
     const now = dataVersion();
     post({ type: "certified", id: m.id, foreign: now !== lastDataVersion });
     lastDataVersion = now;

@@ -413,7 +413,7 @@ export const settings = {
     default: "auto",
     values: ["auto", "on", "off"],
     description:
-      "Sends of words alone written by a thread of their own, beside the event loop: on, off, or auto (on when the process may use more than one CPU core). It pays where there is a core to spare (docs/performance.md).",
+      "Sends of words alone written by a thread of their own, beside the event loop: on, off, or auto (on when the process may use four CPU cores or more). It can pay only where a core is to spare: on two cores, with the clients beside it, it cost more than it saved (docs/performance.md).",
   },
   writeBatchWaitMs: {
     kind: "int",

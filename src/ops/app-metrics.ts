@@ -4,6 +4,7 @@ import type { PushSender } from "../push/sender.ts";
 import type { Hub } from "../realtime/hub.ts";
 import type { Presence } from "../realtime/presence.ts";
 import type { CheckpointStats } from "../store/checkpoints.ts";
+import type { SendThreadStats } from "../chat/send-thread.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { DiskSpace } from "./disk-space.ts";
 import { Collected, Counter, eventLoopLag, Histogram, LATENCY_BUCKETS, Registry } from "./metrics.ts";
@@ -105,9 +106,29 @@ export function collectFrom(
     push: PushSender;
     disk: DiskSpace;
     checkpoints: CheckpointStats | null;
+    sendThread: SendThreadStats | null;
   },
 ): void {
   const r = m.registry;
+  const sendThread = from.sendThread;
+  if (sendThread) {
+    r.add(
+      new Collected(
+        "parley_send_thread_batches_total",
+        "Batches of sends written by the send thread (PARLEY_SEND_THREAD).",
+        "counter",
+        () => sendThread.batches,
+      ),
+    );
+    r.add(
+      new Collected(
+        "parley_send_thread_cache_clears_total",
+        "Times the send thread's handshake found, or could not rule out, another process's commit around its own, so every row cache was cleared.",
+        "counter",
+        () => sendThread.unverified + sendThread.foreign,
+      ),
+    );
+  }
   const checkpoints = from.checkpoints;
   if (checkpoints) {
     r.add(

@@ -74,6 +74,27 @@ function retriedSend(db: Db, senderId: string, conversationId: string, clientId:
   return { message: toMessageViews(db, [original])[0]!, created: false };
 }
 
+/** A new message's row as a send writes it, stamped now. */
+function newMessage(
+  sender: UserRow,
+  conversationId: string,
+  input: Pick<SendInput, "clientId" | "text" | "replyToId">,
+  forwarded: { id: string; senderId: string } | null,
+): NewMessageFields {
+  const now = Date.now();
+  return {
+    id: newTimeOrderedId(now),
+    conversationId,
+    senderId: sender.id,
+    clientId: input.clientId,
+    text: input.text,
+    replyToId: input.replyToId ?? null,
+    forwardedFromId: forwarded?.id ?? null,
+    forwardedFromSenderId: forwarded?.senderId ?? null,
+    createdAt: now,
+  };
+}
+
 /** The sender as stored now: a socket's copy of its user may predate a rename or a deactivation. */
 function activeSender(db: Db, author: UserRow): UserRow {
   const sender = findUserById(db, author.id);
@@ -119,18 +140,8 @@ export function sendMessage(
       forwarded = { id: original.id, senderId: original.forwardedFromSenderId ?? original.senderId };
       input = { ...input, text: original.text };
     }
-    const now = Date.now();
-    const fields: NewMessageFields = {
-      id: newTimeOrderedId(now),
-      conversationId,
-      senderId: sender.id,
-      clientId: input.clientId,
-      text: input.text,
-      replyToId: input.replyToId ?? null,
-      forwardedFromId: forwarded?.id ?? null,
-      forwardedFromSenderId: forwarded?.senderId ?? null,
-      createdAt: now,
-    };
+    const fields = newMessage(sender, conversationId, input, forwarded);
+    const now = fields.createdAt;
     const inserted = changesOf(connectionOf(tx).query(INSERT_MESSAGE).run(fields));
     // Only the (sender, clientId) index is told to do nothing on a conflict: nothing inserted means a retry.
     if (inserted.changes === 0) return retried()!;
@@ -181,18 +192,7 @@ function plainSend(
       // original by its clientId and finish answers with it.
       if (input.replyToId && !retriedSend(db, sender.id, conversationId, input.clientId))
         findMessage(db, conversationId, input.replyToId, "replyToId");
-      const now = Date.now();
-      fields = {
-        id: newTimeOrderedId(now),
-        conversationId,
-        senderId: sender.id,
-        clientId: input.clientId,
-        text: input.text,
-        replyToId: input.replyToId ?? null,
-        forwardedFromId: null,
-        forwardedFromSenderId: null,
-        createdAt: now,
-      };
+      fields = newMessage(sender, conversationId, input, null);
       mentions = mentionRows(db, fields, can(member.role, "mentionEveryone", subject));
       return {
         message: fields,

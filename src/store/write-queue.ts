@@ -63,6 +63,8 @@ export interface WriteQueue {
   stats(): WriteQueueStats;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
+
 interface Pending {
   job: WriteJob<unknown> | null;
   offThread: OffThreadJob<unknown, unknown, unknown> | null;
@@ -118,7 +120,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     if (pending.length > 0) schedule();
     if (batch.length === 0) return store.durability.resume();
     if (offThread) return flushOffThread(batch);
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+    const outcomes: Outcome[] = [];
     let committed: ReturnType<Store["commitDeferred"]>;
     try {
       committed = store.commitDeferred((tx, afterCommit) => {
@@ -154,20 +156,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     syncing++;
     committed.durable
       .then(
-        () => {
-          for (const effect of committed.effects) {
-            try {
-              effect();
-            } catch (err) {
-              opts.onEffectError?.(err);
-            }
-          }
-          batch.forEach((p, i) => {
-            const o = outcomes[i]!;
-            if (o.ok) p.resolve(o.value);
-            else p.reject(o.err);
-          });
-        },
+        () => answer(batch, outcomes, committed.effects),
         // The sync failed: nothing of the batch may be answered as stored (the server stops: server.ts).
         (err) => batch.forEach((p) => p.reject(err)),
       )
@@ -176,6 +165,22 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
         if (pending.length > 0) schedule();
         settle();
       });
+  }
+
+  /** Once a batch is on disk: what it causes, then each job's answer. */
+  function answer(batch: Pending[], outcomes: Outcome[], effects: (() => void)[]): void {
+    for (const effect of effects) {
+      try {
+        effect();
+      } catch (err) {
+        opts.onEffectError?.(err);
+      }
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.err);
+    });
   }
 
   function counted(batch: Pending[]): void {
@@ -217,29 +222,16 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
         counted(planned);
         stats.offThreadBatches++;
         const effects: (() => void)[] = [];
-        const results = planned.map((p, i) => {
+        const results = planned.map((p, i): Outcome => {
           try {
-            return { ok: true as const, value: p.offThread!.finish(outcomes[i], (cb) => effects.push(cb)) };
+            return { ok: true, value: p.offThread!.finish(outcomes[i], (cb) => effects.push(cb)) };
           } catch (err) {
-            return { ok: false as const, err };
+            return { ok: false, err };
           }
         });
         begun = false;
         return Promise.all([store.durability.endExternal(eventHead), certified]).then(
-          () => {
-            for (const effect of effects) {
-              try {
-                effect();
-              } catch (err) {
-                opts.onEffectError?.(err);
-              }
-            }
-            planned.forEach((p, i) => {
-              const r = results[i]!;
-              if (r.ok) p.resolve(r.value);
-              else p.reject(r.err);
-            });
-          },
+          () => answer(planned, results, effects),
           (err) => planned.forEach((p) => p.reject(err)),
         );
       })
@@ -263,33 +255,20 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     for (const w of waiters) w();
   }
 
-  function run<T>(job: WriteJob<T>, kind = "other"): Promise<T> {
+  function enqueue<T>(kind: string, job: Pick<Pending, "job" | "offThread">): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
-    pending.push({
-      job: job as WriteJob<unknown>,
-      offThread: null,
-      kind,
-      queuedAt: performance.now(),
-      resolve: resolve as (v: unknown) => void,
-      reject,
-    });
+    pending.push({ ...job, kind, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject });
     schedule();
     return promise;
   }
 
+  function run<T>(job: WriteJob<T>, kind = "other"): Promise<T> {
+    return enqueue(kind, { job: job as WriteJob<unknown>, offThread: null });
+  }
+
   function runOffThread<P, O, T>(job: OffThreadJob<P, O, T>, kind = "other"): Promise<T> {
     if (!opts.offThread) return Promise.reject(new Error("this write queue has no other thread to write"));
-    const { promise, resolve, reject } = Promise.withResolvers<T>();
-    pending.push({
-      job: null,
-      offThread: job as OffThreadJob<unknown, unknown, unknown>,
-      kind,
-      queuedAt: performance.now(),
-      resolve: resolve as (v: unknown) => void,
-      reject,
-    });
-    schedule();
-    return promise;
+    return enqueue(kind, { job: null, offThread: job as OffThreadJob<unknown, unknown, unknown> });
   }
   // Every write of the server comes here, the chat domain's and everyone else's (store.write).
   store.useWriter(run);

@@ -27,7 +27,8 @@ export function createLogger(
   base: Fields = {},
 ): Logger {
   const pretty = opts.format === "pretty" || (opts.format === "auto" && Boolean(process.stdout.isTTY));
-  const write = opts.write ?? ((line: string) => process.stdout.write(line + "\n"));
+  const out = opts.write ? { write: opts.write, flush() {} } : stdoutLines();
+  const write = (line: string) => out.write(line);
   const emit = (level: LogLevel, msg: string, fields?: Fields) => {
     if (rank[level] < rank[opts.level]) return;
     const all = clean({ ...base, ...fields });
@@ -39,6 +40,8 @@ export function createLogger(
     } else {
       write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...all }));
     }
+    // A warning or an error goes out at once, with what waits before it: it may be the last line before a stop.
+    if (rank[level] >= rank.warn) out.flush();
   };
   return {
     debug: (m, f) => emit("debug", m, f),
@@ -47,6 +50,38 @@ export function createLogger(
     error: (m, f) => emit("error", m, f),
     child: (fields) => createLogger(opts, { ...base, ...fields }),
   };
+}
+
+let stdout: { write(line: string): void; flush(): void } | null = null;
+
+/**
+ * Lines to stdout written once per turn of the event loop, not once per line: the access log alone made a
+ * write per request, a fifth of what a history page costs under load (docs/performance.md). What waits is
+ * written when the process exits.
+ */
+function stdoutLines(): { write(line: string): void; flush(): void } {
+  if (stdout) return stdout;
+  let lines: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (lines.length === 0) return;
+    const text = lines.join("\n") + "\n";
+    lines = [];
+    process.stdout.write(text);
+  };
+  process.on("exit", flush);
+  stdout = {
+    write(line) {
+      lines.push(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+  return stdout;
 }
 
 function clean(fields: Fields): Fields {

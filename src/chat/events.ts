@@ -3,7 +3,7 @@ import type { UserRow } from "../accounts/sessions.ts";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import { events, messages, users } from "../store/schema.ts";
-import { changesOf, connectionOf } from "../store/prepared.ts";
+import { changesOf, connectionOf, prepared } from "../store/prepared.ts";
 import { INSERT_EVENT } from "./send-sql.ts";
 import { rowCache } from "../store/row-cache.ts";
 import { toMessageViews } from "./message-reads.ts";
@@ -25,6 +25,9 @@ export interface NewEvent {
   userId?: string;
 }
 
+/** Compiled once per connection (the SQL is shared with the send thread). */
+const insertEvent = prepared((db) => connectionOf(db).query(INSERT_EVENT));
+
 /** Appends an event in the caller's transaction; its id is the stream position. */
 export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
   const fields = {
@@ -37,7 +40,7 @@ export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
     createdAt: now,
   };
   // No RETURNING (it costs more than the insert): the row is what was inserted, with its new id.
-  const row = { ...fields, id: changesOf(connectionOf(tx).query(INSERT_EVENT).run(fields)).lastInsertRowid };
+  const row = { ...fields, id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid };
   heads.forget(tx, e.conversationId);
   return row;
 }

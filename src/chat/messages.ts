@@ -64,6 +64,12 @@ const originalOf = prepared((db) =>
     .prepare(),
 );
 
+/** A send's own writes, compiled once per connection (the SQL is shared with the send thread). */
+const sendStatements = prepared((db) => ({
+  insert: connectionOf(db).query(INSERT_MESSAGE),
+  markRead: connectionOf(db).query(MARK_SENDER_READ),
+}));
+
 type Sent = { message: MessageView; created: boolean };
 
 /** A retried send (same sender and clientId): the original, unless that clientId was used elsewhere. */
@@ -142,14 +148,15 @@ export function sendMessage(
     }
     const fields = newMessage(sender, conversationId, input, forwarded);
     const now = fields.createdAt;
-    const inserted = changesOf(connectionOf(tx).query(INSERT_MESSAGE).run(fields));
+    const q = sendStatements(tx);
+    const inserted = changesOf(q.insert.run(fields));
     // Only the (sender, clientId) index is told to do nothing on a conflict: nothing inserted means a retry.
     if (inserted.changes === 0) return retried()!;
     const row: MessageRow = { ...fields, seq: inserted.lastInsertRowid, editedAt: null, deletedAt: null };
     const mentioned = recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: true });
     const files = attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
     // Writing in a conversation means having read it: my own messages never count as unread.
-    connectionOf(tx).query(MARK_SENDER_READ).run({ seq: row.seq, conversationId, userId: sender.id });
+    q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
     const event = appendEvent(
       tx,
       { type: "message.created", conversationId, actorId: sender.id, messageId: row.id },

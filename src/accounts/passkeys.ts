@@ -221,7 +221,7 @@ function requirePasskey(db: Db, userId: string, id: string): PasskeyRow {
   return row;
 }
 
-export async function renamePasskey(store: Store, userId: string, id: string, name: string): Promise<PasskeyView> {
+export function renamePasskey(store: Store, userId: string, id: string, name: string): Promise<PasskeyView> {
   return store.write((tx) => {
     requirePasskey(tx, userId, id);
     return toView(tx.update(passkeys).set({ name }).where(eq(passkeys.id, id)).returning().get()!);

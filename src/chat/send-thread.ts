@@ -59,6 +59,8 @@ export class SendThread implements OffThreadWriter<SendPlan, SendOutcome> {
   private inFlight: InFlight | null = null;
   private certifying: { id: number; resolve(): void } | null = null;
   private closing = false;
+  /** Answers close() once the thread has closed its connection. */
+  private closed: (() => void) | null = null;
   readonly stats: SendThreadStats = { batches: 0, sends: 0, unverified: 0, foreign: 0 };
 
   constructor(
@@ -177,8 +179,6 @@ export class SendThread implements OffThreadWriter<SendPlan, SendOutcome> {
     this.certifying = null;
     this.opts.onFatal(err);
   }
-
-  private closed: (() => void) | null = null;
 
   /** When the server stops, after the write queue is idle: the thread closes its connection, then ends. */
   async close(): Promise<void> {

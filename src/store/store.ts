@@ -11,6 +11,12 @@ import { Checkpoints } from "./checkpoints.ts";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
 
+/** Work inside a transaction; callbacks given to afterCommit run only once it has committed. */
+export type TransactionFn<T> = (tx: Db, afterCommit: (cb: () => void) => void) => T;
+
+/** What serves store.write: the server's write queue (store/write-queue.ts). */
+export type Writer = <T>(fn: TransactionFn<T>, kind?: string) => Promise<T>;
+
 export interface Store {
   readonly db: Db;
   readonly sqlite: Database;
@@ -22,13 +28,13 @@ export interface Store {
    * Runs fn in one transaction. Callbacks given to afterCommit run only once it has committed, so side
    * effects (fan-out, push, mail) never announce a write that rolled back, and their failures never undo it.
    */
-  transaction<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T): T;
+  transaction<T>(fn: TransactionFn<T>): T;
   /**
    * The write queue's group commit: like transaction, but committed without waiting for the disk
    * (store/durability.ts). Returns the result, the afterCommit callbacks (not run: the caller runs them
    * once `durable` resolves), and `durable`, which resolves when the commit is on disk.
    */
-  commitDeferred<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T): {
+  commitDeferred<T>(fn: TransactionFn<T>): {
     result: T;
     effects: (() => void)[];
     durable: Promise<void>;
@@ -39,9 +45,9 @@ export interface Store {
    * its own (short-lived commands). The server writes nothing any other way, so its event loop never waits
    * for SQLite's write lock on its own account (test/write-queue.test.ts).
    */
-  write<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, kind?: string): Promise<T>;
+  write: Writer;
   /** The server's write queue takes every write() from here on. */
-  useWriter(run: <T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, kind?: string) => Promise<T>): void;
+  useWriter(run: Writer): void;
   /** Commits waiting for their sync, the newest event on disk, and a barrier for readers. */
   readonly durability: Durability;
   /** Message search's index, brought up to date by every transaction (store/search-index.ts). */
@@ -226,7 +232,7 @@ export function openStore(
     else throw err;
   });
   /** One transaction, IMMEDIATE, the search index brought up to date last; caches told how it ended. */
-  const run = <T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, pending: (() => void)[]): T => {
+  const run = <T>(fn: TransactionFn<T>, pending: (() => void)[]): T => {
     sqlite.work.transactions++;
     let result: T;
     try {
@@ -274,8 +280,7 @@ export function openStore(
       }
     }
   };
-  let writer: (<T>(fn: (tx: Db, afterCommit: (cb: () => void) => void) => T, kind?: string) => Promise<T>) | null =
-    null;
+  let writer: Writer | null = null;
   // A write outside any transaction committed by itself, unsynced: held behind the barrier like the rest.
   if (syncOffLoop)
     sqlite.onAutocommit = () => {

@@ -1,6 +1,6 @@
-import type { Db, Store } from "./store.ts";
+import type { Store, TransactionFn } from "./store.ts";
 
-export type WriteJob<T> = (tx: Db, afterCommit: (cb: () => void) => void) => T;
+export type WriteJob<T> = TransactionFn<T>;
 
 /**
  * A write made by another thread's connection (chat/send-thread.ts), in two halves on the event loop: `plan`
@@ -63,11 +63,13 @@ export interface WriteQueue {
   stats(): WriteQueueStats;
 }
 
+const isOffThread = (job: Pending["job"]): boolean => typeof job !== "function";
+
 type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
 interface Pending {
-  job: WriteJob<unknown> | null;
-  offThread: OffThreadJob<unknown, unknown, unknown> | null;
+  /** A function runs here, in the batch's transaction; an object is planned here and written by the other thread. */
+  job: WriteJob<unknown> | OffThreadJob<unknown, unknown, unknown>;
   kind: string;
   queuedAt: number;
   resolve(value: unknown): void;
@@ -113,9 +115,9 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     scheduled = false;
     if (syncing > 0) return; // the sync in flight schedules the next batch when it ends
     // A batch is a run of jobs of one kind: written here, or by the other thread.
-    const offThread = pending[0]?.offThread != null;
+    const offThread = pending.length > 0 && isOffThread(pending[0]!.job);
     let n = 0;
-    while (n < pending.length && n < opts.maxBatch && (pending[n]!.offThread != null) === offThread) n++;
+    while (n < pending.length && n < opts.maxBatch && isOffThread(pending[n]!.job) === offThread) n++;
     const batch = pending.splice(0, n);
     if (pending.length > 0) schedule();
     if (batch.length === 0) return store.durability.resume();
@@ -124,8 +126,8 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     let committed: ReturnType<Store["commitDeferred"]>;
     try {
       committed = store.commitDeferred((tx, afterCommit) => {
-        for (const { job: j } of batch) {
-          const job = j!;
+        for (const p of batch) {
+          const job = p.job as WriteJob<unknown>;
           const hooks: (() => void)[] = [];
           savepoint.begin.run();
           let value: unknown;
@@ -203,7 +205,7 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     const plans: unknown[] = [];
     for (const p of batch) {
       try {
-        plans.push(p.offThread!.plan());
+        plans.push((p.job as OffThreadJob<unknown, unknown, unknown>).plan());
         planned.push(p);
       } catch (err) {
         p.reject(err);
@@ -224,7 +226,8 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
         const effects: (() => void)[] = [];
         const results = planned.map((p, i): Outcome => {
           try {
-            return { ok: true, value: p.offThread!.finish(outcomes[i], (cb) => effects.push(cb)) };
+            const job = p.job as OffThreadJob<unknown, unknown, unknown>;
+            return { ok: true, value: job.finish(outcomes[i], (cb) => effects.push(cb)) };
           } catch (err) {
             return { ok: false, err };
           }
@@ -255,20 +258,20 @@ export function createWriteQueue(store: Store, opts: WriteQueueOptions): WriteQu
     for (const w of waiters) w();
   }
 
-  function enqueue<T>(kind: string, job: Pick<Pending, "job" | "offThread">): Promise<T> {
+  function enqueue<T>(kind: string, job: Pending["job"]): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
-    pending.push({ ...job, kind, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject });
+    pending.push({ job, kind, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject });
     schedule();
     return promise;
   }
 
   function run<T>(job: WriteJob<T>, kind = "other"): Promise<T> {
-    return enqueue(kind, { job: job as WriteJob<unknown>, offThread: null });
+    return enqueue(kind, job as WriteJob<unknown>);
   }
 
   function runOffThread<P, O, T>(job: OffThreadJob<P, O, T>, kind = "other"): Promise<T> {
     if (!opts.offThread) return Promise.reject(new Error("this write queue has no other thread to write"));
-    return enqueue(kind, { job: null, offThread: job as OffThreadJob<unknown, unknown, unknown> });
+    return enqueue(kind, job as OffThreadJob<unknown, unknown, unknown>);
   }
   // Every write of the server comes here, the chat domain's and everyone else's (store.write).
   store.useWriter(run);

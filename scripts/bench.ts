@@ -12,7 +12,7 @@ import type { Conn } from "./bench/load.ts";
 import { benchImages } from "./bench/images.ts";
 import { benchSearch, printSearch } from "./bench/search.ts";
 import { measureIdleSockets } from "./bench/idle-sockets.ts";
-import { benchStartup } from "./bench/startup.ts";
+import { benchIdleFloor, benchStartup } from "./bench/startup.ts";
 
 const quick = process.argv.includes("--quick");
 // --profile=DIR writes a CPU profile of the Parley server (markdown too) into DIR when it stops.
@@ -630,6 +630,10 @@ async function printImages(): Promise<void> {
     const s = await benchStartup(exe);
     console.log(
       `\nStarting and idling (the compiled executable, best of 3): first start on a new data folder ${s.firstRunMs.toFixed(0)} ms to the first /healthz, a start on an existing one ${s.warmRunMs.toFixed(0)} ms (target <= 100 ms); idle RSS ${s.idleRssMb.toFixed(1)} MB (target <= 50 MB), of which ${s.anonMb.toFixed(1)} MB private and ${s.fileMb.toFixed(1)} MB pages of the executable file.`,
+    );
+    const floor = await benchIdleFloor();
+    console.log(
+      `The floor (scripts/bench/floor-app.ts: SQLite, HTTP and WebSocket, a password hash and one worker, compiled as Parley is): idle RSS ${floor.idleRssMb.toFixed(1)} MB, of which ${floor.anonMb.toFixed(1)} MB private and ${floor.fileMb.toFixed(1)} MB file pages.`,
     );
     console.log(
       "\nImages (a photo with EXIF and XMP, uploaded to a freshly built executable; best of 3; RSS of the server after it):",

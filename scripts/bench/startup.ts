@@ -22,7 +22,7 @@ function statusMb(pid: number, field: string): number {
 }
 
 /** Starts the executable and polls /healthz on a fixed port until it answers (the start itself is timed). */
-async function start(executable: string, dataDir: string, port: number) {
+async function start(executable: string, dataDir: string, port: number, extraEnv: Record<string, string> = {}) {
   const t0 = performance.now();
   const proc = Bun.spawn([executable], {
     cwd: dataDir,
@@ -33,6 +33,7 @@ async function start(executable: string, dataDir: string, port: number) {
       PARLEY_PORT: String(port),
       PARLEY_HOST: "127.0.0.1",
       PARLEY_LOG_FORMAT: "json",
+      ...extraEnv,
     },
     stdout: "ignore",
     stderr: "ignore",
@@ -98,8 +99,43 @@ export async function benchStartup(executable: string): Promise<Startup> {
   }
 }
 
+/**
+ * Idle RSS of floor-app.ts compiled as Parley is (minified, bytecode): what Bun itself holds for the same
+ * kinds of work (SQLite, HTTP and WebSocket, a password hash, one worker), measured as benchStartup does.
+ */
+export async function benchIdleFloor(): Promise<Pick<Startup, "idleRssMb" | "anonMb" | "fileMb">> {
+  const dir = tempDir("parley-floor-");
+  try {
+    const exe = join(dir, "floor");
+    const entry = join(import.meta.dir, "floor-app.ts");
+    const flags = ["--compile", "--minify", "--bytecode", "--format=esm"]; // as scripts/build.ts builds Parley
+    const build = Bun.spawnSync([process.execPath, "build", ...flags, entry, "--outfile", exe], {
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    if (build.exitCode !== 0) throw new Error("building the floor app failed");
+    const port = await freePort();
+    const { proc } = await start(exe, dir, port, { FLOOR_DIR: dir, FLOOR_PORT: String(port) });
+    try {
+      const setup = await fetch(`http://127.0.0.1:${port}/setup`);
+      if (!setup.ok) throw new Error(`floor setup failed: ${setup.status}`);
+      await Bun.sleep(2000); // the same idle wait as benchStartup's
+      return {
+        idleRssMb: statusMb(proc.pid, "VmRSS"),
+        anonMb: statusMb(proc.pid, "RssAnon"),
+        fileMb: statusMb(proc.pid, "RssFile"),
+      };
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (import.meta.main) {
   const executable = process.argv[2];
   if (!executable) throw new Error("usage: bun scripts/bench/startup.ts <executable>");
-  console.table([await benchStartup(executable)]);
+  console.table([await benchStartup(executable), { ...(await benchIdleFloor()), firstRunMs: NaN, warmRunMs: NaN }]);
 }

@@ -65,10 +65,12 @@ export function startServer(configured: Config, log: Logger): RunningServer {
     lock.release();
     throw err;
   }
-  // With port 0 the default public URL can only name the real port once we listen.
-  const config = configured.publicUrlConfigured
-    ? configured
-    : { ...configured, publicUrl: `http://localhost:${server.port}` };
+  // With port 0 the port, and the default public URL, can only name the real port once we listen.
+  const config = {
+    ...configured,
+    port: server.port!,
+    publicUrl: configured.publicUrlConfigured ? configured.publicUrl : `http://localhost:${server.port}`,
+  };
   // The send thread died: a batch it held was not acknowledged; stop, as after a failed sync (exit 70).
   app = createApp(config, store, log, (err) => {
     log.error("the send thread failed; stopping", { err });

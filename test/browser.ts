@@ -67,3 +67,52 @@ export async function openSignedIn(
   await page.waitForURL(baseUrl + "/");
   return page;
 }
+
+/**
+ * What sticks out sideways on the page as it is now: the page itself scrolling sideways, any element whose box
+ * leaves the viewport, and any box that scrolls sideways inside (code blocks excepted). Content clipped by an
+ * ancestor that hides overflow (an ellipsis) is not counted: its box is, and it is inside. Empty when all fits.
+ */
+export function horizontalOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const vw = document.documentElement.clientWidth;
+    const found: string[] = [];
+    const name = (el: Element) =>
+      el.tagName.toLowerCase() +
+      (el.id ? `#${el.id}` : "") +
+      [...el.classList].map((c) => `.${c}`).join("") +
+      (el.getAttribute("aria-label") ? `[${el.getAttribute("aria-label")}]` : "") +
+      (el.textContent ? ` "${el.textContent.trim().slice(0, 30)}"` : "");
+    if (document.documentElement.scrollWidth > vw)
+      found.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${vw} px viewport`);
+    const clippedOrCode = (el: Element): boolean => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (a.tagName === "PRE") return true;
+        const o = getComputedStyle(a).overflowX;
+        if (o === "hidden" || o === "clip") return true;
+      }
+      return false;
+    };
+    for (const el of document.querySelectorAll("body *")) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const style = getComputedStyle(el);
+      if (el.classList.contains("visually-hidden") || clippedOrCode(el)) continue;
+      if (r.right > vw + 0.5 || r.left < -0.5)
+        found.push(`${name(el)} spans ${Math.round(r.left)}–${Math.round(r.right)} px of ${vw}`);
+      const scrolls = style.overflowX === "auto" || style.overflowX === "scroll";
+      if (scrolls && el.tagName !== "PRE" && el.scrollWidth > el.clientWidth + 1)
+        found.push(`${name(el)} scrolls sideways (${el.scrollWidth} px in ${el.clientWidth})`);
+    }
+    return found;
+  });
+}
+
+/**
+ * A link the web app made for someone else, opened on the test's own server instead: without a public URL the
+ * app names the machine's network address in such links, and tests reach only loopback.
+ */
+export function onTestServer(link: string, baseUrl: string): string {
+  const u = new URL(link);
+  return baseUrl + u.pathname + u.search;
+}

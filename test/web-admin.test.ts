@@ -74,20 +74,30 @@ describe("the admin area", () => {
     if (screenshotDir) await page.screenshot({ path: join(screenshotDir, "admin-server.png") });
   });
 
-  test("people: make admin, deactivate, and a reset link", async () => {
+  test("people: found by name, make admin, deactivate, and a reset link, from each person's menu", async () => {
     await panel.getByRole("tab", { name: "People" }).click();
-    const row = panel.getByRole("list", { name: "Accounts" }).getByRole("listitem").filter({ hasText: "@ben" });
-    await row.getByRole("button", { name: "Make admin" }).click();
-    await row.getByRole("button", { name: "Remove admin" }).waitFor();
-    await row.getByRole("button", { name: "Deactivate" }).click();
-    await row.getByRole("button", { name: "Reactivate" }).waitFor();
+    await panel.getByLabel("Find someone").fill("be");
+    const list = panel.getByRole("list", { name: "Accounts" });
+    const row = list.getByRole("listitem").filter({ hasText: "@ben" });
+    await row.waitFor();
+    expect(await list.getByRole("listitem").count()).toBe(1);
+    const act = async (item: string) => {
+      await row.getByRole("button", { name: "Actions for BEN" }).click();
+      await page.getByRole("menuitem", { name: item }).click();
+    };
+    await act("Make admin");
+    await row.getByText("Admin", { exact: true }).waitFor();
+    await act("Deactivate");
+    await row.getByText("Deactivated", { exact: true }).waitFor();
     expect(
       (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })).status,
     ).toBe(403);
-    await row.getByRole("button", { name: "Reactivate" }).click();
-    await row.getByRole("button", { name: "Reset link" }).click();
+    await act("Reactivate");
+    await row.getByText("Deactivated", { exact: true }).waitFor({ state: "detached" });
+    await act("Password-reset link");
     const link = panel.getByLabel(/Password-reset link for BEN/);
     expect(await link.inputValue()).toContain("/reset-password?token=");
+    await panel.getByLabel("Find someone").fill("");
   });
 
   test("invites: create for three people, then revoke", async () => {
@@ -96,8 +106,20 @@ describe("the admin area", () => {
     await panel.getByRole("button", { name: "Create invite link" }).click();
     const list = panel.getByRole("list", { name: "Invite links" });
     await list.getByText("used 0 of 3").waitFor();
-    await list.getByRole("button", { name: "Revoke" }).first().click();
-    await list.getByText("no longer usable").first().waitFor();
+    // Someone registers with it: the list says who.
+    const newest = (await s.call("GET", "/api/v1/admin/invites", { token: admin.token })).body.invites[0];
+    const reg = await s.call("POST", "/api/v1/auth/register", {
+      body: { username: "carl", password: "carl-password", displayName: "Carl Cole", inviteCode: newest.code },
+    });
+    expect(reg.status).toBe(201);
+    await panel.getByRole("tab", { name: "Groups" }).click();
+    await panel.getByRole("tab", { name: "Invites" }).click();
+    const used = list.getByRole("listitem").filter({ hasText: "used 1 of 3" });
+    await used.getByText("Joined with it: Carl Cole (@carl)").waitFor();
+    // The whole link is there to copy while it works.
+    expect(await used.getByLabel(`Invite link ${newest.code}`).inputValue()).toEndWith(`/register?invite=${newest.code}`);
+    await used.getByRole("button", { name: "Revoke" }).click();
+    await used.getByText("revoked").waitFor();
   });
 
   test("groups: listed with their owner; deleting one removes it for everyone", async () => {

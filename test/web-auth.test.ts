@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { join } from "node:path";
-import { openBrowser, screenshotDir } from "./browser.ts";
+import { openBrowser, screenshotDir, onTestServer } from "./browser.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -72,7 +72,7 @@ describe("the web app in Chromium", () => {
     await menu("Sign out");
     await page.waitForURL(/\/login$/);
 
-    await page.goto(url.replace(s.running.config.publicUrl, s.url));
+    await page.goto(onTestServer(url, s.url));
     await expect(page.getByLabel("Invite code").inputValue()).resolves.toMatch(/^[a-z0-9]+$/);
     await page.getByLabel("Your name").fill("Ben Brown");
     await page.getByLabel("Username").fill("ANA");

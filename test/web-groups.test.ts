@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, signInPage, watchPage, onTestServer } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 
 let s: TestServer;
@@ -76,7 +76,7 @@ describe("groups in the web app", () => {
 
     const other = await (await browser.newContext()).newPage();
     // Signed out, the link asks for a sign-in first and then comes back to the invite.
-    await other.goto(url.replace(s.running.config.publicUrl, s.url));
+    await other.goto(onTestServer(url, s.url));
     await other.waitForURL(/\/login/);
     await signIn(other, "nina");
     await other.getByRole("heading", { name: "Join Garden club" }).waitFor();

@@ -52,9 +52,14 @@ describe("presence, typing and receipts in the web app", () => {
   });
 
   test("mute and mark as unread show in the list", async () => {
-    await ben.getByLabel("Mute", { exact: true }).selectOption("forever");
-    await ben.getByRole("button", { name: "Unmute" }).waitFor();
-    await ben.getByRole("button", { name: "Mark as unread" }).click();
+    const menu = async (item: string) => {
+      await ben.getByRole("button", { name: "Conversation menu" }).click();
+      await ben.getByRole("menuitem", { name: item }).click();
+    };
+    await menu("Mute until I unmute");
+    // The header says so in words.
+    await ben.getByRole("img", { name: "Muted until you unmute" }).waitFor();
+    await menu("Mark as unread");
     await ben.waitForURL(s.url + "/");
     const row = ben.getByRole("link", { name: /ANNA/ });
     await row.getByLabel("Marked unread").waitFor();

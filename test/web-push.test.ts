@@ -144,12 +144,20 @@ describe("notifications in the web app", () => {
 
   test("each conversation has its notification level", async () => {
     await page.goto(`${s.url}/c/${conv}`);
-    const select = page.getByLabel("Notifications", { exact: true });
-    expect(await select.inputValue()).toBe("default");
-    await select.selectOption("all");
+    const menuButton = page.getByRole("button", { name: "Conversation menu" });
+    await menuButton.click();
+    // A choice among levels, in words, with the one in force checked.
+    const usual = page.getByRole("menuitemradio", { name: /As usual/ });
+    expect(await usual.getAttribute("aria-checked")).toBe("true");
+    await page.getByRole("menuitemradio", { name: "All messages" }).click();
+    await menuButton.click();
     await page.waitForFunction(
-      () => (document.querySelector("select[aria-label=Notifications]") as HTMLSelectElement).value === "all",
+      () =>
+        [...document.querySelectorAll("[role=menuitemradio][aria-checked=true]")].some(
+          (e) => e.textContent?.includes("All messages"),
+        ),
     );
+    await page.keyboard.press("Escape");
     await expect(
       s.call("GET", `/api/v1/conversations/${conv}`, { token: ben.token }).then((r) => r.body.conversation.pushLevel),
     ).resolves.toBe("all");

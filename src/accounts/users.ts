@@ -6,7 +6,7 @@ import { prepared } from "../store/prepared.ts";
 import { rowCache } from "../store/row-cache.ts";
 import type { Db } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
-import type { AccountView, PublicUser } from "../protocol/views.ts";
+import type { AccountView, AdminAccountView, PublicUser } from "../protocol/views.ts";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -39,6 +39,11 @@ export function toAccountView(u: UserRow): AccountView {
     discoverable: u.discoverable,
     createdAt: toIso(u.createdAt)!,
   };
+}
+
+/** An account in the admins' list: with when it was last active (admins see it even when hidden from others). */
+export function toAdminAccountView(u: UserRow): AdminAccountView {
+  return { ...toAccountView(u), lastSeenAt: toIso(u.lastSeenAt) };
 }
 
 const userById = prepared((db) =>

@@ -1,4 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
+import { inviteRefusal } from "../accounts/invites.ts";
 import type { UserRow } from "../accounts/sessions.ts";
 import { AppError } from "../lib/errors.ts";
 import { randomToken } from "../lib/ids.ts";
@@ -16,14 +17,6 @@ type InviteRow = typeof groupInvites.$inferSelect;
 
 export type { GroupInviteView };
 
-/** Why a link no longer works, in the order a person would want to hear it. */
-function refusal(row: InviteRow, now: number): AppError | null {
-  if (row.revokedAt !== null) return new AppError("INVITE_REVOKED");
-  if (row.expiresAt !== null && row.expiresAt <= now) return new AppError("INVITE_EXPIRED");
-  if (row.maxUses !== null && row.uses >= row.maxUses) return new AppError("INVITE_EXHAUSTED");
-  return null;
-}
-
 function toView(row: InviteRow, publicUrl: string, now = Date.now()): GroupInviteView {
   return {
     code: row.code,
@@ -33,7 +26,7 @@ function toView(row: InviteRow, publicUrl: string, now = Date.now()): GroupInvit
     uses: row.uses,
     expiresAt: toIso(row.expiresAt),
     revoked: row.revokedAt !== null,
-    usable: refusal(row, now) === null,
+    usable: inviteRefusal(row, now) === null,
     createdBy: row.createdBy,
     createdAt: toIso(row.createdAt)!,
   };
@@ -109,7 +102,7 @@ export function previewGroupInvite(db: Db, me: UserRow, code: string): InvitePre
   const { invite, conversation } = findInvite(db, code);
   const mine = findMember(db, conversation.id, me.id);
   if (!mine) {
-    const refused = refusal(invite, Date.now());
+    const refused = inviteRefusal(invite, Date.now());
     if (refused) throw refused;
   }
   const memberCount = db
@@ -136,7 +129,7 @@ export function joinByInvite(
     const mine = findMember(tx, conversation.id, me.id);
     if (mine)
       return { conversation: loadConversationViews(tx, [conversation.id]).get(conversation.id)!, joined: false };
-    const refused = refusal(invite, Date.now());
+    const refused = inviteRefusal(invite, Date.now());
     if (refused) throw refused;
     if (conversation.archivedAt !== null) throw new AppError("GROUP_ARCHIVED");
     tx.update(groupInvites)

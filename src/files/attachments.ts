@@ -16,6 +16,7 @@ import { stripMetadata } from "./image-metadata.ts";
 import type { DiskSpace } from "../ops/disk-space.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
 import { safeFileName, sniffType } from "./sniff.ts";
+import { formatSize } from "../protocol/sizes.ts";
 
 /** What the files domain needs: the database, where bytes go, and the limits. */
 export interface Media {
@@ -109,7 +110,7 @@ export async function receiveUpload(m: Media, me: UserRow, body: IncomingBody): 
   const boundary = boundaryOf(body.contentType);
   const declared = body.declaredBytes;
   if (declared > maxUploadBytes + ENVELOPE_BYTES)
-    throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxUploadBytes} bytes.`);
+    throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${formatSize(maxUploadBytes)}.`);
   requireDiskRoom(m);
   const room = roomLeft(m.store.db, me, userQuotaBytes);
   if (room <= 0 || (Number.isFinite(declared) && declared - ENVELOPE_BYTES > room))
@@ -189,7 +190,7 @@ export async function startPresignedUpload(
   publicUrl: string,
 ): Promise<PresignedUpload> {
   if (input.size > m.limits.maxUploadBytes)
-    throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${m.limits.maxUploadBytes} bytes.`, "size");
+    throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${formatSize(m.limits.maxUploadBytes)}.`, "size");
   requireDiskRoom(m);
   if (input.size > roomLeft(m.store.db, me, m.limits.userQuotaBytes))
     throw new AppError("QUOTA_EXCEEDED", undefined, "size");

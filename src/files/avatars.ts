@@ -15,6 +15,7 @@ import { isFileKey } from "./file-store.ts";
 import { makeAvatar } from "./images.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
 import { sniffType } from "./sniff.ts";
+import { formatSize } from "../protocol/sizes.ts";
 
 /** A picture to crop is never bigger than a phone photo. */
 const MAX_AVATAR_SOURCE_BYTES = 20 * 1024 * 1024;
@@ -25,7 +26,7 @@ export async function storeAvatar(m: Media, body: IncomingBody): Promise<string>
   if (!body.stream) throw new AppError("BAD_REQUEST", "The request has no body.");
   const declared = body.declaredBytes;
   if (declared > MAX_AVATAR_SOURCE_BYTES)
-    throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${MAX_AVATAR_SOURCE_BYTES} bytes.`);
+    throw new AppError("PAYLOAD_TOO_LARGE", `Pictures may be at most ${formatSize(MAX_AVATAR_SOURCE_BYTES)}.`);
   const chunks: Uint8Array[] = [];
   await readFilePart(body.stream, boundaryOf(body.contentType), "file", MAX_AVATAR_SOURCE_BYTES, async (c) => {
     chunks.push(c.slice());

@@ -7,6 +7,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../lib/errors.ts";
 import { randomToken } from "../lib/ids.ts";
+import { formatSize } from "../protocol/sizes.ts";
 
 /** An upload that has fully arrived on local disk but is not in the store yet. */
 export interface TempFile {
@@ -115,7 +116,7 @@ export class TempFiles {
       let size = 0;
       for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
         size += chunk.length;
-        if (size > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxBytes} bytes.`);
+        if (size > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${formatSize(maxBytes)}.`);
         await write(chunk);
       }
     });

@@ -2,6 +2,7 @@
 // memory: the file's bytes go to `sink` chunk by chunk, and the reader stops (and says so) as soon as
 // the file passes `maxBytes`. Other fields are skipped.
 import { AppError } from "../lib/errors.ts";
+import { formatSize } from "../protocol/sizes.ts";
 
 export interface FilePart {
   field: string;
@@ -113,7 +114,7 @@ export async function readFilePart(
         const safe = at === -1 ? Math.max(0, buf.length - delimiter.length) : at;
         if (safe > 0) {
           part!.size += safe;
-          if (part!.size > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${maxBytes} bytes.`);
+          if (part!.size > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${formatSize(maxBytes)}.`);
           await sink(buf.slice(0, safe));
           buf = buf.slice(safe);
         }

@@ -29,6 +29,7 @@ import { pushRoutes } from "./routes/push.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { webRoutes } from "./routes/web.ts";
+import { formatSize } from "../protocol/sizes.ts";
 
 /** Every route group, mounted in one readable list. */
 export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean }) {
@@ -50,7 +51,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   const jsonLimit = bodyLimit({
     maxSize: deps.config.maxJsonBytes,
     onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies may be at most ${deps.config.maxJsonBytes} bytes.`);
+      throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies may be at most ${formatSize(deps.config.maxJsonBytes)}.`);
     },
   });
   // Uploads stream to disk under their own limits (files/attachments.ts); everything else is small JSON.

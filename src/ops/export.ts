@@ -14,6 +14,7 @@ import { toIso } from "../lib/time.ts";
 import { attachments, conversations, members, messages, users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { TarWriter } from "./tar.ts";
+import { formatSize } from "../protocol/sizes.ts";
 
 export type ExportScope = { kind: "user"; userId: string } | { kind: "instance" };
 
@@ -103,7 +104,7 @@ nav a{display:block}.m{margin:6px 0;padding:6px 10px;background:#fff;border-radi
       );
       for (const f of m.files)
         parts.push(
-          `<div class="f"><a href="${escapeHtml(f.path)}">📎 ${escapeHtml(f.name)}</a> (${f.size} bytes)</div>`,
+          `<div class="f"><a href="${escapeHtml(f.path)}">📎 ${escapeHtml(f.name)}</a> (${formatSize(f.size)})</div>`,
         );
       parts.push(`</div>`);
     }

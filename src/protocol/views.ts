@@ -29,6 +29,12 @@ export interface AccountView extends PublicUser {
   createdAt: string;
 }
 
+/** An account as the admins' list shows it. */
+export interface AdminAccountView extends AccountView {
+  /** When the person last had Parley open (written when they leave, and once a minute while there). */
+  lastSeenAt: string | null;
+}
+
 /** What a message carries about its author, so a client renders it without another request. */
 export interface SenderView {
   id: string;
@@ -186,6 +192,27 @@ export interface InstanceView {
   logoUrl: string | null;
 }
 
+/**
+ * How others reach this server, for the admin (GET /api/v1/admin/addresses): with no public URL set, links
+ * say localhost, and `origins` are the addresses of this machine that other devices on its network can use.
+ */
+export interface AddressesView {
+  publicUrl: string;
+  publicUrlConfigured: boolean;
+  /** Listening on a loopback address: only this machine (or a reverse proxy on it) can connect. */
+  localOnly: boolean;
+  hostname: string;
+  /** e.g. "http://192.168.1.20:8080"; empty when the public URL is set. */
+  origins: string[];
+}
+
+/** Who registered with an invite, as the admins' list of invites shows them. */
+export interface InvitedUser {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
 /** An invite to register on this server (admins). */
 export interface InviteView {
   code: string;
@@ -193,6 +220,8 @@ export interface InviteView {
   note: string;
   maxUses: number | null;
   uses: number;
+  /** The accounts made with it, oldest first (empty right after it is made). */
+  usedBy: InvitedUser[];
   expiresAt: string | null;
   revoked: boolean;
   usable: boolean;

@@ -9,10 +9,11 @@ import {
   logoUrl,
   updateInstanceSettings,
 } from "../../accounts/instance-settings.ts";
-import { createInvite, listInvites, revokeInvite, toInviteView } from "../../accounts/invites.ts";
+import { createInvite, inviteUses, listInvites, revokeInvite, toInviteView } from "../../accounts/invites.ts";
 import { createResetLink } from "../../accounts/password-reset.ts";
-import { listUsers, toAccountView } from "../../accounts/users.ts";
+import { listUsers, toAccountView, toAdminAccountView } from "../../accounts/users.ts";
 import { listAllGroups } from "../../chat/conversation-list.ts";
+import { addressesView } from "../../ops/addresses.ts";
 import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAdmin } from "../middleware/session.ts";
@@ -35,7 +36,7 @@ const userPatch = z
 export const adminRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
   .get("/groups", (c) => c.json({ groups: listAllGroups(c.get("deps").store.db) }))
-  .get("/users", (c) => c.json({ users: listUsers(c.get("deps").store.db).map(toAccountView) }))
+  .get("/users", (c) => c.json({ users: listUsers(c.get("deps").store.db).map(toAdminAccountView) }))
   .patch("/users/:id", async (c) => {
     const patch = await readJson(c, userPatch);
     return c.json({ user: toAccountView(await updateUserByAdmin(c.get("deps").store, c.req.param("id"), patch)) });
@@ -47,8 +48,12 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .get("/invites", (c) => {
     const { store, config } = c.get("deps");
-    return c.json({ invites: listInvites(store.db).map((i) => toInviteView(i, config.publicUrl)) });
+    const uses = inviteUses(store.db);
+    return c.json({
+      invites: listInvites(store.db).map((i) => toInviteView(i, config.publicUrl, uses.get(i.code))),
+    });
   })
+  .get("/addresses", (c) => c.json({ addresses: addressesView(c.get("deps").config) }))
   .post("/invites", async (c) => {
     const body = await readJson(c, newInvite);
     const { store, config } = c.get("deps");

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { AppError } from "../../lib/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { formatSize } from "../../protocol/sizes.ts";
 
 /** Liveness and readiness; `draining` turns readiness off during a graceful stop. */
 export function healthRoutes(isDraining: () => boolean) {
@@ -12,7 +13,7 @@ export function healthRoutes(isDraining: () => boolean) {
       if (disk.isBelowFloor())
         throw new AppError(
           "UNAVAILABLE",
-          `The data folder's disk has less free space than PARLEY_MIN_FREE_BYTES (${disk.freeBytes()} bytes left).`,
+          `The data folder's disk has less free space than PARLEY_MIN_FREE_BYTES (${formatSize(disk.freeBytes())} left).`,
         );
       if (!store.isReady())
         throw new AppError("UNAVAILABLE", "The database is not writable or its schema is not current.");

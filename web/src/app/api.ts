@@ -3,6 +3,8 @@
 // (src/protocol/): a field renamed there fails the typecheck here.
 import type {
   AccountView,
+  AddressesView,
+  AdminAccountView,
   AdjustableRight,
   AttachmentView,
   ConversationSummary,
@@ -33,7 +35,7 @@ export type Instance = InstanceView;
 export type Invite = InviteView;
 export type GroupInvite = GroupInviteView;
 export type SessionInfo = SessionView;
-export type { AdjustableRight, Role };
+export type { AddressesView, AdjustableRight, AdminAccountView, Role };
 
 export class ApiError extends Error {
   constructor(

@@ -41,3 +41,18 @@ export function sameDay(a: string, b: string): boolean {
 export function fullTime(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" });
 }
+
+/** For "last seen …": "today at 09:14", "yesterday at 22:03", "Monday at 08:00", or a date. */
+export function lastSeenText(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  const diff = Math.round((day(now) - day(d)) / DAY_MS);
+  const at = `at ${timeOfDay(iso)}`;
+  if (diff <= 0) return `today ${at}`;
+  if (diff === 1) return `yesterday ${at}`;
+  if (diff < 7) return `${d.toLocaleDateString(undefined, { weekday: "long" })} ${at}`;
+  return d.toLocaleDateString(undefined, {
+    day: "numeric",
+    month: "short",
+    ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}),
+  });
+}

@@ -22,13 +22,8 @@ export async function boot(): Promise<void> {
     // /c/<id> to the sign-in screen and lose the address.
     const [inst, user] = await Promise.all([
       api<Instance>("GET", "/instance"),
-      api<{ user: User }>("GET", "/me").then(
-        (r) => r.user,
-        (err) => {
-          if (err instanceof ApiError && err.status === 401) return null;
-          throw err;
-        },
-      ),
+      // Asked so that "nobody" is an answer, not an error in the console of every signed-out page.
+      api<{ user: User | null }>("GET", "/auth/session").then((r) => r.user),
     ]);
     me.value = user;
     instance.value = inst;

@@ -63,8 +63,5 @@ export function takeAttachments(conversationId: string): Attachment[] {
   return done.map((u) => u.attachment!);
 }
 
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
+// One way to write sizes, shared with the server's messages.
+export { formatSize } from "../../../src/protocol/sizes.ts";

@@ -1,18 +1,15 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, type Invite, type User } from "../app/api.ts";
+import { useState } from "preact/hooks";
+import { api } from "../app/api.ts";
 import { fullTime } from "../app/format.ts";
-import { instance, me } from "../app/state.ts";
+import { instance } from "../app/state.ts";
 import { formatSize } from "../app/uploads.ts";
 import { AvatarEditor } from "./avatar-editor.tsx";
 import { Dialog } from "./dialog.tsx";
 import { ExportButton } from "./export-button.tsx";
 import { Form } from "./form.tsx";
+import { InvitesTab, PeopleTab } from "./admin-people.tsx";
+import { useLoad } from "./use-load.ts";
 
-interface AccountRow extends User {
-  deactivated: boolean;
-  deleted: boolean;
-  createdAt: string;
-}
 interface Limits {
   maxUploadBytes: number;
   userQuotaBytes: number;
@@ -59,18 +56,6 @@ export function AdminDialog(props: { onClose: () => void }) {
       </div>
     </Dialog>
   );
-}
-
-function useLoad<T>(load: () => Promise<T>): [T | null, string | null, () => void, (e: Error) => void] {
-  const [value, setValue] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const reload = () =>
-    void load().then(
-      (v) => (setValue(v), setError(null)),
-      (e) => setError(e.message),
-    );
-  useEffect(reload, []);
-  return [value, error, reload, (e) => setError(e.message)];
 }
 
 function ServerTab() {
@@ -163,129 +148,6 @@ function ServerTab() {
       <h3>Export</h3>
       <p class="hint">Everything on this server: people (without passwords), conversations, messages and files.</p>
       <ExportButton path="/admin/export" label="Export everything" />
-    </>
-  );
-}
-
-function PeopleTab() {
-  const [users, error, reload, fail] = useLoad(() =>
-    api<{ users: AccountRow[] }>("GET", "/admin/users").then((r) => r.users),
-  );
-  const [link, setLink] = useState<{ name: string; url: string } | null>(null);
-  if (error)
-    return (
-      <p class="error" role="alert">
-        {error}
-      </p>
-    );
-  if (!users) return <p class="hint">Loading…</p>;
-  const patch = (u: AccountRow, body: object) => api("PATCH", `/admin/users/${u.id}`, body).then(reload, fail);
-  return (
-    <>
-      {link && (
-        <p class="invite">
-          <label>
-            Password-reset link for {link.name} (valid one day)
-            <input readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
-          </label>
-        </p>
-      )}
-      <ul class="sessions" aria-label="Accounts">
-        {users
-          .filter((u) => !u.deleted)
-          .map((u) => (
-            <li key={u.id}>
-              <div>
-                <strong>{u.displayName}</strong>
-                {u.role === "admin" && <span class="badge-label">Admin</span>}
-                {u.deactivated && <span class="badge-label">Deactivated</span>}
-                <small class="hint">
-                  @{u.username} · joined {fullTime(u.createdAt)}
-                </small>
-              </div>
-              {u.id !== me.value?.id && (
-                <span class="row-actions">
-                  <button type="button" onClick={() => patch(u, { role: u.role === "admin" ? "member" : "admin" })}>
-                    {u.role === "admin" ? "Remove admin" : "Make admin"}
-                  </button>
-                  <button type="button" onClick={() => patch(u, { deactivated: !u.deactivated })}>
-                    {u.deactivated ? "Reactivate" : "Deactivate"}
-                  </button>
-                  <button
-                    type="button"
-                    onClick={() =>
-                      api<{ url: string }>("POST", `/admin/users/${u.id}/password-reset`).then(
-                        (r) => setLink({ name: u.displayName, url: r.url }),
-                        fail,
-                      )
-                    }
-                  >
-                    Reset link
-                  </button>
-                </span>
-              )}
-            </li>
-          ))}
-      </ul>
-    </>
-  );
-}
-
-function InvitesTab() {
-  const [invites, error, reload, fail] = useLoad(() =>
-    api<{ invites: Invite[] }>("GET", "/admin/invites").then((r) => r.invites),
-  );
-  if (error)
-    return (
-      <p class="error" role="alert">
-        {error}
-      </p>
-    );
-  if (!invites) return <p class="hint">Loading…</p>;
-  return (
-    <>
-      <Form
-        fields={[
-          {
-            name: "maxUses",
-            label: "How many people may use it",
-            initial: "1",
-            maxLength: 5,
-            hint: "1 to 10,000; valid for seven days.",
-          },
-        ]}
-        submit="Create invite link"
-        onSubmit={async (v) => {
-          await api("POST", "/admin/invites", { maxUses: /^\d+$/.test(v.maxUses!) ? Number(v.maxUses) : v.maxUses });
-          reload();
-        }}
-      />
-      <ul class="sessions" aria-label="Invite links">
-        {invites.map((i) => (
-          <li key={i.code}>
-            <div>
-              <input
-                readOnly
-                value={i.url}
-                aria-label={`Invite link ${i.code}`}
-                onFocus={(e) => e.currentTarget.select()}
-              />
-              <small class="hint">
-                used {i.uses}
-                {i.maxUses !== null ? ` of ${i.maxUses}` : ""} ·{" "}
-                {i.usable ? (i.expiresAt ? `until ${fullTime(i.expiresAt)}` : "no expiry") : "no longer usable"}
-              </small>
-            </div>
-            {i.usable && (
-              <span class="row-actions">
-                <button type="button" onClick={() => api("DELETE", `/admin/invites/${i.code}`).then(reload, fail)}>
-                  Revoke
-                </button>
-              </span>
-            )}
-          </li>
-        ))}
-      </ul>
     </>
   );
 }

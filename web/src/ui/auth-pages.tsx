@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type User } from "../app/api.ts";
+import { api, ApiError, type User } from "../app/api.ts";
 import { instance, me, navigate, signedIn } from "../app/state.ts";
 import { Card, Form, Link, type FieldSpec } from "./form.tsx";
 
@@ -96,25 +96,59 @@ export function LoginPage() {
         onSubmit={async (v) => signedIn((await api<{ user: User }>("POST", "/auth/login", v)).user)}
       >
         <p class="links">
-          {mode !== "closed" && (
+          {/* On an invite-only server an account starts from an invite link, not from here. */}
+          {mode === "open" && (
             <Link href="/register" onNavigate={navigate}>
               Create an account
             </Link>
           )}
-          {instance.value?.features.emailPasswordReset && (
+          {instance.value?.features.emailPasswordReset ? (
             <Link href="/forgot-password" onNavigate={navigate}>
               Forgot your password?
             </Link>
+          ) : (
+            <details class="forgot">
+              <summary>Forgot your password?</summary>
+              <span class="hint">Ask an administrator of this server: they can give you a link to set a new one.</span>
+            </details>
           )}
         </p>
+        {mode === "invite" && <p class="hint">New here? You need an invite link from someone on this server.</p>}
       </Form>
     </Card>
   );
 }
 
+/** The invite in the address, checked as the page opens: null while asking, then whether it works. */
+function useInviteCheck(code: string): { ok: boolean; reason?: string } | null {
+  const [state, setState] = useState<{ ok: boolean; reason?: string } | null>(code ? null : { ok: true });
+  useEffect(() => {
+    if (!code) return;
+    api("GET", `/invites/${encodeURIComponent(code)}`).then(
+      () => setState({ ok: true }),
+      (err: Error) => setState(err instanceof ApiError && err.status < 500 ? { ok: false, reason: err.message } : { ok: true }),
+    );
+  }, [code]);
+  return state;
+}
+
 export function RegisterPage() {
   const mode = instance.value?.registrationMode;
   const invite = new URLSearchParams(location.search).get("invite") ?? "";
+  const check = useInviteCheck(invite);
+  if (invite && check === null) return <Card title="Checking your invite…" />;
+  if (check && !check.ok) {
+    return (
+      <Card title="This invite link does not work" subtitle={check.reason}>
+        <p class="hint">Ask the person who sent it for a new one.</p>
+        <p class="links">
+          <Link href="/login" onNavigate={navigate}>
+            I already have an account
+          </Link>
+        </p>
+      </Card>
+    );
+  }
   if (mode === "closed") {
     return (
       <Card title="Registration is closed" subtitle="Ask the administrator of this server for an account.">

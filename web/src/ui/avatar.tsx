@@ -7,10 +7,22 @@ function hue(id: string): number {
   return h % 360;
 }
 
+/** The first letter or digit of a word, skipping emoji and punctuation ("🎉Party" → "P"). */
+function firstLetter(word: string): string | undefined {
+  return /[\p{L}\p{N}]/u.exec(word)?.[0];
+}
+
+/**
+ * Up to two letters for a picture: first and last word's ("Ana Admin" → "AA"), leaving out words without a
+ * letter ("🎉 Party crew" → "PC"). A name with no letter at all shows its first symbol ("🎉🎉" → "🎉").
+ */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0]!, words.at(-1)!] : words;
-  return letters.map((w) => [...w][0]!.toUpperCase()).join("") || "?";
+  const words = name.trim().split(/\s+/).filter((w) => firstLetter(w) !== undefined);
+  const picked = words.length > 1 ? [words[0]!, words.at(-1)!] : words;
+  const letters = picked.map((w) => firstLetter(w)!.toUpperCase()).join("");
+  if (letters) return letters;
+  const first = new Intl.Segmenter().segment(name.trim())[Symbol.iterator]().next();
+  return first.done ? "?" : first.value.segment;
 }
 
 /** A person's picture, or their initials on their colour until they upload one. */

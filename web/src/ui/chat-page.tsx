@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { openId, totalUnread } from "../app/chats.ts";
 import { status } from "../app/connection.ts";
 import { outbox } from "../app/outbox.ts";
@@ -8,6 +8,7 @@ import { ConversationList } from "./conversation-list.tsx";
 import { ConversationView } from "./conversation-view.tsx";
 import type { DialogName } from "./dialogs.tsx";
 import { lazy } from "./lazy.tsx";
+import { Menu } from "./menu.tsx";
 
 // Dialogs are opened now and then: their code loads when first needed.
 const NewChatDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewChatDialog));
@@ -85,62 +86,34 @@ export function ChatPage() {
   );
 }
 
-/** The account menu: the browser's popover handles opening, Esc and clicks outside. */
+/** The account menu, under the person's own picture. */
 function AccountMenu(props: { onOpen: (d: DialogName) => void }) {
   const user = me.value!;
-  const list = useRef<HTMLDivElement>(null);
-  const [open, setOpen] = useState(false);
-  const chosen = useRef<(() => void) | null>(null);
-  useEffect(() => {
-    const el = list.current!;
-    const toggled = (e: Event) => {
-      const isOpen = (e as ToggleEvent).newState === "open";
-      setOpen(isOpen);
-      if (isOpen) el.querySelector<HTMLButtonElement>("[role=menuitem]")?.focus();
-      // Run the chosen item once the menu is closed and has handed focus back, so a dialog it opens keeps focus.
-      const run = chosen.current;
-      chosen.current = null;
-      if (!isOpen) run?.();
-    };
-    el.addEventListener("toggle", toggled);
-    return () => el.removeEventListener("toggle", toggled);
-  }, []);
-  const item = (label: string, run: () => void) => (
-    <button
-      type="button"
-      role="menuitem"
-      onClick={() => {
-        chosen.current = run;
-        list.current?.hidePopover();
-      }}
-    >
-      {label}
-    </button>
-  );
+  const admin = user.role === "admin";
   return (
-    <div class="menu">
-      <button
-        type="button"
-        class="icon account"
-        aria-label="Account menu"
-        aria-haspopup="menu"
-        aria-expanded={open}
-        popovertarget="account-menu"
-      >
-        <Avatar person={user} size={32} decorative />
-      </button>
-      <div role="menu" id="account-menu" class="menu-list" popover="auto" ref={list}>
+    <Menu
+      label="Account menu"
+      buttonClass="account"
+      header={
         <p class="menu-who">
           Signed in as <strong>{user.displayName}</strong>
           <small class="hint">@{user.username}</small>
         </p>
-        {item("Profile", () => props.onOpen("profile"))}
-        {item("Settings", () => props.onOpen("settings"))}
-        {user.role === "admin" && item("Invite people", () => props.onOpen("invite"))}
-        {user.role === "admin" && item("Administration", () => props.onOpen("admin"))}
-        {item("Sign out", () => void signOut())}
-      </div>
-    </div>
+      }
+      entries={[
+        { label: "Profile", run: () => props.onOpen("profile") },
+        { label: "Settings", run: () => props.onOpen("settings") },
+        ...(admin
+          ? [
+              { label: "Invite people", run: () => props.onOpen("invite") },
+              { label: "Administration", run: () => props.onOpen("admin") },
+            ]
+          : []),
+        { label: "Sign out", run: () => void signOut() },
+      ]}
+    >
+      <Avatar person={user} size={32} decorative />
+    </Menu>
   );
 }
 

@@ -1,24 +1,26 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation, Message, Notice } from "../app/api.ts";
-import { presence, typing, loadReceipts } from "../app/activity.ts";
+import { typing, loadReceipts } from "../app/activity.ts";
 import { jumpTo, loadUntil } from "../app/search.ts";
 import { conversations, markRead, timelines } from "../app/chats.ts";
 import { loadHistory } from "../app/chat-history.ts";
-import { conversationTitle, otherPerson } from "../app/chat-display.ts";
-import { markUnread, setMuted, setPushLevel } from "../app/chat-commands.ts";
-import { dayLabel, fullTime } from "../app/format.ts";
+import { conversationTitle } from "../app/chat-display.ts";
+import { dayLabel } from "../app/format.ts";
 import { firstUnreadId, timelineRows } from "../app/timeline-rows.ts";
 import { useTimelineScroll } from "./timeline-hooks.ts";
 import { outbox } from "../app/outbox.ts";
-import { me, navigate } from "../app/state.ts";
+import { me } from "../app/state.ts";
 import { startUpload } from "../app/uploads.ts";
-import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { Composer } from "./composer.tsx";
+import { ConversationHead } from "./conversation-head.tsx";
 import { lazy } from "./lazy.tsx";
 import { MessageItem, PendingItem } from "./message-item.tsx";
 
 const GroupPanel = lazy(() => import("./group-panel.tsx").then((m) => m.GroupPanel));
 const ForwardDialog = lazy(() => import("./forward-dialog.tsx").then((m) => m.ForwardDialog));
+
+/** How far back a conversation that opens with many unread messages loads to show where they begin. */
+const MAX_LOAD_FOR_UNREAD = 500;
 
 export function ConversationView(props: { id: string }) {
   const c = conversations.value.get(props.id);
@@ -71,7 +73,6 @@ export function ConversationView(props: { id: string }) {
       </section>
     );
   const title = conversationTitle(c);
-  const person = otherPerson(c);
   const t = timelines.value.get(c.id);
   const mine = (t?.messages ?? []).filter((m) => m.sender.id === me.value?.id && !m.deleted);
   return (
@@ -86,85 +87,7 @@ export function ConversationView(props: { id: string }) {
         for (const f of dropped) startUpload(c.id, f);
       }}
     >
-      <header class="conversation-head">
-        <button type="button" class="icon back" aria-label="Back to conversations" onClick={() => navigate("/")}>
-          ←
-        </button>
-        {person ? (
-          <Avatar person={person} size={36} decorative />
-        ) : (
-          <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={36} />
-        )}
-        <div class="head-title">
-          <h2>{title}</h2>
-          <small class="hint">
-            {person ? presenceLine(person.id, person.username) : `${c.members.length} members`}
-          </small>
-        </div>
-        {c.mutedUntil ? (
-          <button
-            type="button"
-            class="icon"
-            aria-label="Unmute"
-            title={c.mutedUntil.startsWith("9999") ? "Muted until you unmute" : `Muted until ${fullTime(c.mutedUntil)}`}
-            onClick={() => void setMuted(c.id, null).catch((err) => setError(err.message))}
-          >
-            🔕
-          </button>
-        ) : (
-          <select
-            class="mute"
-            aria-label="Mute"
-            value=""
-            onChange={(e) => {
-              const v = e.currentTarget.value;
-              if (v) void setMuted(c.id, v === "forever" ? "forever" : Number(v)).catch((err) => setError(err.message));
-            }}
-          >
-            <option value="">🔔</option>
-            <option value="1">Mute for 1 hour</option>
-            <option value="8">Mute for 8 hours</option>
-            <option value="168">Mute for a week</option>
-            <option value="forever">Mute until I unmute</option>
-          </select>
-        )}
-        <select
-          class="mute"
-          aria-label="Notifications"
-          title="Which messages notify you when Parley is not open"
-          value={c.pushLevelDefault ? "default" : c.pushLevel}
-          onChange={(e) => {
-            const v = e.currentTarget.value;
-            void setPushLevel(c.id, v === "default" ? null : (v as "all" | "mentions" | "none")).catch((err) =>
-              setError(err.message),
-            );
-          }}
-        >
-          <option value="default">{`${c.type === "direct" ? "📣" : "@"} Notify: as usual (${c.type === "direct" ? "all messages" : "mentions"})`}</option>
-          <option value="all">📣 Notify: all messages</option>
-          <option value="mentions">@ Notify: mentions only</option>
-          <option value="none">∅ Notify: nothing</option>
-        </select>
-        <button
-          type="button"
-          class="icon"
-          aria-label="Mark as unread"
-          title="Mark as unread"
-          onClick={() =>
-            void markUnread(c.id).then(
-              () => navigate("/"),
-              (err) => setError(err.message),
-            )
-          }
-        >
-          ●
-        </button>
-        {c.type === "group" && (
-          <button type="button" class="icon" aria-label="Group info" title="Group info" onClick={() => setPanel(true)}>
-            ℹ️
-          </button>
-        )}
-      </header>
+      <ConversationHead c={c} onInfo={() => setPanel(true)} onError={setError} />
       {panel && <GroupPanel c={c} onClose={() => setPanel(false)} />}
       {forwarding && <ForwardDialog m={forwarding} onClose={() => setForwarding(null)} />}
       {error && (
@@ -225,12 +148,22 @@ function Timeline(props: {
   useEffect(() => {
     const n = unreadAtOpen.current;
     if (n === null || !t || t.loading) return;
+    // More unread than loaded: load back to the first of them (within reason) so the line is where it belongs.
+    const fromOthers = messages.filter((m) => m.sender.id !== me.value?.id).length;
+    if (n > fromOthers && t.hasOlder && messages.length < MAX_LOAD_FOR_UNREAD) {
+      void loadHistory(c.id, true).catch(() => {});
+      return;
+    }
     unreadAtOpen.current = null;
     setFirstUnread(firstUnreadId(messages, me.value?.id, n));
     if (document.visibilityState === "visible") void markRead(c.id);
   }, [t?.loading, c.id]);
 
-  useEffect(() => scroll.stickToBottom(), [firstUnread]);
+  // Open where the unread messages begin; with nothing unread, at the latest.
+  useLayoutEffect(() => {
+    if (firstUnread) scroll.startAt(scroll.scroller.current?.querySelector(".new-divider") ?? null);
+    else scroll.stickToBottom();
+  }, [firstUnread]);
 
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   const lastOwnId = messages.findLast((m) => m.sender.id === me.value?.id && !m.deleted)?.id;
@@ -302,22 +235,13 @@ function Timeline(props: {
         )}
         <ol>{items}</ol>
       </div>
-      {scroll.unseen > 0 && (
+      {(scroll.unseen > 0 || scroll.away) && (
         <button type="button" class="jump" onClick={scroll.jumpToLatest}>
-          ↓ Jump to latest
+          {scroll.unseen > 0 ? `↓ ${scroll.unseen} new · Jump to latest` : "↓ Jump to latest"}
         </button>
       )}
     </div>
   );
-}
-
-/** "online", "away", "last seen …", or just the username when nothing is known. */
-function presenceLine(userId: string, username: string): string {
-  const p = presence.value.get(userId);
-  if (p?.status === "online") return "online";
-  if (p?.status === "away") return "away";
-  if (p?.lastSeenAt) return `last seen ${fullTime(p.lastSeenAt)}`;
-  return `@${username}`;
 }
 
 function TypingLine(props: { c: Conversation }) {

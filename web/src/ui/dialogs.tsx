@@ -11,6 +11,7 @@ import { Passkeys } from "./passkeys.tsx";
 import { ExportButton } from "./export-button.tsx";
 import { deviceLabel } from "../app/push.ts";
 import { Dialog } from "./dialog.tsx";
+import { AddressHint, ShareLink } from "./share-link.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
 
@@ -326,18 +327,23 @@ export function InviteDialog(props: { onClose: () => void }) {
   const [invite, setInvite] = useState<Invite | null>(null);
   return (
     <Dialog title="Invite someone" onClose={props.onClose}>
-      <p class="hint">A link for one person, valid for seven days.</p>
-      <Form
-        fields={[]}
-        submit="Create invite link"
-        onSubmit={async () => setInvite((await api<{ invite: Invite }>("POST", "/admin/invites", {})).invite)}
-      >
-        {invite && (
-          <p class="invite">
-            <input readOnly value={invite.url} aria-label="Invite link" onFocus={(e) => e.currentTarget.select()} />
-          </p>
-        )}
-      </Form>
+      <p class="hint">A link for one person, valid for seven days. They choose their name and password.</p>
+      {invite ? (
+        <>
+          <ShareLink url={invite.url} label="Invite link" qr />
+          <AddressHint url={invite.url} />
+          <p class="hint">Send it by message or email, or let them scan the code with their phone's camera.</p>
+          <button type="button" onClick={() => setInvite(null)}>
+            Another link
+          </button>
+        </>
+      ) : (
+        <Form
+          fields={[]}
+          submit="Create invite link"
+          onSubmit={async () => setInvite((await api<{ invite: Invite }>("POST", "/admin/invites", {})).invite)}
+        />
+      )}
     </Dialog>
   );
 }

@@ -16,6 +16,7 @@ import { AvatarEditor } from "./avatar-editor.tsx";
 import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
+import { ShareLink } from "./share-link.tsx";
 
 const roleLabel: Record<Role, string> = { owner: "Owner", admin: "Admin", member: "Member" };
 const rank: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
@@ -186,7 +187,7 @@ function InviteLinks(props: { c: Conversation }) {
           .filter((l) => l.usable)
           .map((l) => (
             <li key={l.code}>
-              <input readOnly value={l.url} aria-label="Group invite link" onFocus={(e) => e.currentTarget.select()} />
+              <ShareLink url={l.url} label="Group invite link" />
               <small class="hint">{l.maxUses ? `${l.uses} of ${l.maxUses} used` : `${l.uses} used`}</small>
               <button type="button" onClick={() => api("DELETE", `${base}/${l.code}`).then(load)}>
                 Revoke

@@ -15,10 +15,13 @@ export function useTimelineScroll(opts: {
   const atBottom = useRef(true);
   const beforeLoad = useRef<{ height: number; top: number } | null>(null);
   const [unseen, setUnseen] = useState(0);
+  /** The reader is somewhere above the newest message (a way back down is shown). */
+  const [away, setAway] = useState(false);
 
   useEffect(() => {
     atBottom.current = true;
     setUnseen(0);
+    setAway(false);
   }, [opts.conversationId]);
 
   useLayoutEffect(() => {
@@ -35,6 +38,24 @@ export function useTimelineScroll(opts: {
   return {
     scroller,
     unseen,
+    away,
+    /**
+     * Opens at `el` (the "New messages" line) when going to the bottom would leave it out of sight above,
+     * so the first unread message is where the reader starts; otherwise stays at the bottom.
+     */
+    startAt(el: Element | null) {
+      const box = scroller.current;
+      if (!box) return;
+      const top = el ? el.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop : Infinity;
+      if (top >= box.scrollHeight - box.clientHeight) {
+        atBottom.current = true;
+        box.scrollTop = box.scrollHeight;
+        return;
+      }
+      atBottom.current = false;
+      setAway(true);
+      box.scrollTop = Math.max(0, top - 12);
+    },
     /** Back to the bottom if the reader was there (after something above it changed height). */
     stickToBottom() {
       const el = scroller.current;
@@ -47,6 +68,8 @@ export function useTimelineScroll(opts: {
     onScroll() {
       const el = scroller.current!;
       atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      // A screenful up counts as away: a small scroll is still reading the latest.
+      setAway(el.scrollHeight - el.scrollTop - el.clientHeight > el.clientHeight / 2);
       if (atBottom.current) {
         setUnseen(0);
         opts.onAtBottom();

@@ -1,0 +1,52 @@
+// Which addresses other people's devices can use to reach this server, for the admin who has not set
+// PARLEY_PUBLIC_URL: links made for others would otherwise say "localhost", which only works on this machine.
+// Read from this machine's own network interfaces; nothing is contacted.
+import { hostname, networkInterfaces } from "node:os";
+import type { Config } from "../config/config.ts";
+import type { AddressesView } from "../protocol/views.ts";
+
+type Interfaces = ReturnType<typeof networkInterfaces>;
+
+/**
+ * The origins others may use: one per address of this machine that the server listens on, IPv4 first,
+ * without loopback and link-local addresses (they do not work from another device). Empty when Parley listens
+ * on a loopback address only (behind a reverse proxy on this machine).
+ */
+export function reachableOrigins(host: string, port: number, interfaces: Interfaces = networkInterfaces()): string[] {
+  const all = host === "0.0.0.0" || host === "::" || host === "";
+  const found: { url: string; v6: boolean }[] = [];
+  for (const list of Object.values(interfaces)) {
+    for (const a of list ?? []) {
+      if (a.internal || isLinkLocal(a.address)) continue;
+      const v6 = a.family === "IPv6";
+      // Listening on 0.0.0.0 takes IPv4 only; "::" takes both.
+      if (!(all ? !v6 || host === "::" : a.address === host)) continue;
+      found.push({ url: `http://${v6 ? `[${a.address}]` : a.address}:${port}`, v6 });
+    }
+  }
+  if (!all && found.length === 0 && !isLoopback(host)) found.push({ url: originOf(host, port), v6: host.includes(":") });
+  return [...new Set(found.sort((a, b) => Number(a.v6) - Number(b.v6)).map((f) => f.url))];
+}
+
+function originOf(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host.startsWith("127.") || host === "::1";
+}
+
+function isLinkLocal(address: string): boolean {
+  return address.startsWith("169.254.") || /^fe[89ab]/i.test(address);
+}
+
+/** What the admin is told about reaching this server from elsewhere (GET /api/v1/admin/addresses). */
+export function addressesView(config: Pick<Config, "host" | "port" | "publicUrl" | "publicUrlConfigured">): AddressesView {
+  return {
+    publicUrl: config.publicUrl,
+    publicUrlConfigured: config.publicUrlConfigured,
+    localOnly: isLoopback(config.host),
+    hostname: hostname(),
+    origins: config.publicUrlConfigured ? [] : reachableOrigins(config.host, config.port),
+  };
+}

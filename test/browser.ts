@@ -116,3 +116,9 @@ export function onTestServer(link: string, baseUrl: string): string {
   const u = new URL(link);
   return baseUrl + u.pathname + u.search;
 }
+
+/** Picks an item of the open conversation's menu (group info, mute, notifications, mark as unread). */
+export async function conversationMenu(page: Page, item: string): Promise<void> {
+  await page.getByRole("button", { name: "Conversation menu" }).click();
+  await page.getByRole("menuitem", { name: item }).click();
+}

@@ -81,6 +81,44 @@ describe("invite-only registration (the default)", () => {
     expect(r.body.error.code).toBe("INVALID_INVITE");
   });
 
+  test("the registration screen can ask whether an invite still works, and why not, before anyone types", async () => {
+    const check = (code: string) => s.call("GET", `/api/v1/invites/${encodeURIComponent(code)}`);
+    const fresh = await invite({ maxUses: 1 });
+    const before = s.snapshot();
+    const ok = await check(fresh.code);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ invite: { expiresAt: fresh.expiresAt } });
+    // Asking uses nothing up.
+    expect(s.snapshot()).toBe(before);
+    expect((await s.call("POST", "/api/v1/auth/register", newUser("ivan", { inviteCode: fresh.code }))).status).toBe(
+      201,
+    );
+    expect((await check(fresh.code)).body.error.code).toBe("INVITE_EXHAUSTED");
+    const expired = await invite();
+    s.running.app.deps.store.sqlite.run("UPDATE invites SET expires_at = ? WHERE code = ?", [
+      Date.now() - 1,
+      expired.code,
+    ]);
+    expect(await check(expired.code).then((r) => [r.status, r.body.error.code])).toEqual([410, "INVITE_EXPIRED"]);
+    const revoked = await invite();
+    await s.call("DELETE", `/api/v1/admin/invites/${revoked.code}`, { token: admin });
+    expect(await check(revoked.code).then((r) => [r.status, r.body.error.code])).toEqual([410, "INVITE_REVOKED"]);
+    expect(await check("nosuchcode").then((r) => [r.status, r.body.error.code])).toEqual([404, "INVITE_NOT_FOUND"]);
+    const long = await check("x".repeat(65));
+    expect([long.status, long.body.error.code, long.body.error.field]).toEqual([400, "VALIDATION_FAILED", "code"]);
+  });
+
+  test("the admins' list says who registered with each invite", async () => {
+    const inv = await invite({ maxUses: 3 });
+    await s.call("POST", "/api/v1/auth/register", newUser("joan", { inviteCode: inv.code }));
+    await s.call("POST", "/api/v1/auth/register", newUser("kim", { inviteCode: inv.code }));
+    const listed = (await s.call("GET", "/api/v1/admin/invites", { token: admin })).body.invites;
+    const mine = listed.find((i: any) => i.code === inv.code);
+    expect(mine.usedBy.map((p: any) => p.username)).toEqual(["joan", "kim"]);
+    expect(Object.keys(mine.usedBy[0]).sort()).toEqual(["displayName", "id", "username"]);
+    expect(listed.find((i: any) => i.uses === 0).usedBy).toEqual([]);
+  });
+
   test.each([
     ["maxUses of zero", { maxUses: 0 }, "maxUses"],
     ["maxUses as a string", { maxUses: "3" }, "maxUses"],

@@ -87,6 +87,17 @@ describe("first-run setup", () => {
     expect(me.body.user.id).toBe(r.body.user.id);
     const viaCookie = await s.call("GET", "/api/v1/me", { headers: { cookie: cookieFrom(r.headers) } });
     expect(viaCookie.body.user.username).toBe("ana");
+    // "Who is signed in here" answers 200 either way: a signed-out page load logs no failed request.
+    const session = await s.call("GET", "/api/v1/auth/session", { headers: { cookie: cookieFrom(r.headers) } });
+    expect([session.status, session.body.user.id]).toEqual([200, r.body.user.id]);
+    const nobody = await s.call("GET", "/api/v1/auth/session");
+    expect([nobody.status, nobody.body, nobody.headers.get("cache-control")]).toEqual([
+      200,
+      { user: null },
+      "no-store",
+    ]);
+    const stale = await s.call("GET", "/api/v1/auth/session", { token: "abc.def" });
+    expect([stale.status, stale.body]).toEqual([200, { user: null }]);
   });
 
   test("the password is stored as an argon2id hash, never in clear", () => {

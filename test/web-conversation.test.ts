@@ -9,6 +9,7 @@ let page: Page;
 let cleo: { token: string; user: any };
 let dan: { token: string; user: any };
 let group: any;
+let poetry: any;
 const errors: string[] = [];
 
 const bubbles = (text: string) => page.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
@@ -34,6 +35,19 @@ beforeAll(async () => {
   ).body.conversation;
   // More than two pages of history, all written by Dan before Cleo ever looks.
   for (let i = 1; i <= 130; i++) await say(dan, group.id, `Chapter note ${i}`);
+  // As long, but Cleo has read all but the last three.
+  poetry = (
+    await s.call("POST", "/api/v1/conversations", {
+      token: dan.token,
+      body: { type: "group", title: "Poetry circle", memberIds: [cleo.user.id] },
+    })
+  ).body.conversation;
+  let read = "";
+  for (let i = 1; i <= 130; i++) {
+    const m = await say(dan, poetry.id, `Verse ${i}`);
+    if (i === 127) read = m.id;
+  }
+  await s.call("POST", `/api/v1/conversations/${poetry.id}/read`, { token: cleo.token, body: { messageId: read } });
   browser = await launchBrowser();
   page = await openSignedIn(browser, s.url, "cleo", errors);
 }, 90_000);
@@ -44,33 +58,69 @@ afterAll(async () => {
 });
 
 describe("the conversation view in Chromium", () => {
-  test("opening a busy group shows the newest messages under a New messages line; scrolling up loads older pages", async () => {
+  /** Whether an element is inside the visible part of the timeline. */
+  const inView = (selector: string) =>
+    page.locator(selector).evaluate((el) => {
+      const box = document.querySelector(".timeline")!.getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      return r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+    });
+
+  test("a group with more unread than a page opens at the first unread message, with a way to the latest", async () => {
     const row = page.getByRole("link", { name: /Book club/ });
     await row.getByLabel("99+ unread").or(row.getByLabel("130 unread")).waitFor();
     await row.click();
-    await bubbles("Chapter note 130").waitFor();
+    // It loads back to where the unread begin, and the reader starts there.
+    const first = page.locator(".new-divider + li.message .text");
+    await first.waitFor();
+    expect(await first.textContent()).toBe("Chapter note 1");
     expect(await page.locator(".new-divider").count()).toBe(1);
-    expect(await page.locator(".day").first().textContent()).toBe("Today");
+    expect(await inView(".new-divider")).toBe(true);
+    expect(await inView(".new-divider + li.message")).toBe(true);
+    expect(await page.locator(".timeline li.message").count()).toBe(130);
+    await page.getByRole("button", { name: /Jump to latest/ }).click();
+    await page.waitForFunction(() => {
+      const el = document.querySelector(".timeline")!;
+      return el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    });
+    expect(await bubbles("Chapter note 130").isVisible()).toBe(true);
+    await page.getByRole("button", { name: /Jump to latest/ }).waitFor({ state: "detached" });
+  });
+
+  test("a group with a few unread opens at the newest, under a New messages line; scrolling up loads older pages", async () => {
+    await page.getByRole("link", { name: /Poetry circle/ }).click();
+    await bubbles("Verse 130").waitFor();
+    expect(await inView(".new-divider")).toBe(true);
+    expect(await page.locator(".new-divider + li.message .text").textContent()).toBe("Verse 128");
     expect(
-      await bubbles("Chapter note 1")
-        .filter({ hasText: /Chapter note 1$/ })
+      await bubbles("Verse 1")
+        .filter({ hasText: /Verse 1$/ })
         .count(),
     ).toBe(0);
     // Scrolling to the top asks for older pages until the beginning.
-    for (let i = 0; i < 5 && (await page.getByText("This is the beginning of the conversation.").count()) === 0; i++) {
+    const count = () => page.locator(".timeline li.message").count();
+    while ((await page.getByText("This is the beginning of the conversation.").count()) === 0) {
+      const before = await count();
       await page.locator(".timeline").evaluate((el) => (el.scrollTop = 0));
-      await page.waitForTimeout(300);
+      await page.waitForFunction(
+        (n) =>
+          document.querySelectorAll(".timeline li.message").length > n ||
+          document.body.textContent!.includes("This is the beginning of the conversation."),
+        before,
+      );
     }
-    await page.getByText("This is the beginning of the conversation.").waitFor();
-    expect(await page.locator(".timeline li.message").count()).toBe(130);
+    expect(await count()).toBe(130);
     const texts = await page.locator(".timeline li.message .text").allTextContents();
-    expect(texts[0]).toBe("Chapter note 1");
-    expect(texts.at(-1)).toBe("Chapter note 130");
+    expect(texts[0]).toBe("Verse 1");
+    expect(texts.at(-1)).toBe("Verse 130");
   });
 
   test("a new message while reading old ones offers a jump to the latest", async () => {
+    await page.getByRole("link", { name: /Book club/ }).click();
+    await page.getByRole("heading", { name: "Book club" }).waitFor();
+    await page.locator(".timeline").evaluate((el) => (el.scrollTop = 0));
     await say(dan, group.id, "Fresh from Dan");
-    await page.getByRole("button", { name: /Jump to latest/ }).click();
+    await page.getByRole("button", { name: /1 new · Jump to latest/ }).click();
     await bubbles("Fresh from Dan").waitFor();
     expect(
       await page.locator(".timeline").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight),

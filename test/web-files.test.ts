@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, openSignedIn } from "./browser.ts";
+import { launchBrowser, openSignedIn, conversationMenu } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 import { contains, phonePhoto, pixelAt, SECRET_PLACE } from "./images.ts";
 
@@ -174,7 +174,7 @@ describe("files in the web app", () => {
       })
     ).body.conversation;
     await cleo.getByRole("link", { name: /Campers/ }).click();
-    await cleo.getByRole("button", { name: "Group info" }).click();
+    await conversationMenu(cleo, "Group info");
     const panel = cleo.getByRole("dialog", { name: "Group info" });
     await panel
       .getByLabel("Choose the group's picture")
@@ -187,7 +187,7 @@ describe("files in the web app", () => {
       return Boolean(img?.complete && img.naturalWidth === 256);
     }, group.id);
     await dan.getByRole("link", { name: /Campers/ }).click();
-    await dan.getByRole("button", { name: "Group info" }).click();
+    await conversationMenu(dan, "Group info");
     const theirs = dan.getByRole("dialog", { name: "Group info" });
     await theirs
       .getByText(/members/)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, signInPage, watchPage, onTestServer } from "./browser.ts";
+import { launchBrowser, signInPage, watchPage, onTestServer, conversationMenu } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 
 let s: TestServer;
@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe("groups in the web app", () => {
   test("the owner makes a member an admin in the group panel, and sets the group to announcements", async () => {
-    await page.getByRole("button", { name: "Group info" }).click();
+    await conversationMenu(page, "Group info");
     const miaRow = page.locator(".members li").filter({ hasText: "@mia" });
     await miaRow.getByRole("button", { name: "Make admin" }).click();
     await miaRow.getByText("Admin", { exact: true }).waitFor();
@@ -67,7 +67,7 @@ describe("groups in the web app", () => {
   });
 
   test("an invite link made in the panel lets someone else join from its page", async () => {
-    await page.getByRole("button", { name: "Group info" }).click();
+    await conversationMenu(page, "Group info");
     await page.locator("summary", { hasText: "Invite links" }).click();
     await page.getByRole("button", { name: "Create link" }).click();
     const url = await page.getByLabel("Group invite link").first().inputValue();

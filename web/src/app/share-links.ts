@@ -3,7 +3,6 @@
 // puts in an address that others can use — the one this page was opened at, or one of the machine's own.
 import { signal } from "@preact/signals";
 import { api, type AddressesView } from "./api.ts";
-import { me } from "./state.ts";
 
 function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "");
@@ -15,9 +14,9 @@ export const addresses = signal<AddressesView | null>(null);
 /** The address the admin picked for links, among `origins`. */
 export const chosenOrigin = signal<string | null>(null);
 
-/** Asks the server, once per page, which addresses reach it (admins only; nothing for others). */
+/** Asks the server, once per page, which addresses reach it (admins only: shown where only admins go). */
 export async function loadAddresses(): Promise<void> {
-  if (addresses.value || me.value?.role !== "admin") return;
+  if (addresses.value) return;
   addresses.value = (await api<{ addresses: AddressesView }>("GET", "/admin/addresses")).addresses;
 }
 
@@ -33,13 +32,8 @@ export function shareOrigin(linkOrigin: string, pageOrigin = location.origin): s
 }
 
 /** A link for others with an origin they can use (see shareOrigin). */
-export function shareable(url: string): string {
+export function shareable(url: string, pageOrigin = location.origin): string {
   const u = new URL(url);
-  const origin = shareOrigin(u.origin);
+  const origin = shareOrigin(u.origin, pageOrigin);
   return origin + u.pathname + u.search + u.hash;
-}
-
-/** Whether links for others can only name this machine (nothing better is known): worth a word to the admin. */
-export function onlyLocalLinks(url: string): boolean {
-  return isLoopbackHost(new URL(shareable(url)).hostname);
 }

@@ -33,7 +33,7 @@ export function ShareLink(props: { url: string; label: string; qr?: boolean }) {
           {copied ? "Copied" : "Copy"}
         </button>
       </div>
-      {props.qr && <QrCode text={link} label={`QR code: ${props.label}`} />}
+      {props.qr && <QrCode text={link} label="QR code to scan with a phone" />}
     </div>
   );
 }
@@ -51,9 +51,9 @@ export function AddressHint(props: { url: string }) {
   if (a.localOnly && !fromPage)
     return (
       <p class="hint address-hint">
-        Parley listens on this computer only (<code>PARLEY_HOST</code> is a loopback address), so other devices
-        cannot open this link. Behind a reverse proxy, set <code>PARLEY_PUBLIC_URL</code> to the address people use;
-        to let devices on your network connect directly, start Parley with <code>PARLEY_HOST=0.0.0.0</code>.
+        Parley listens on this computer only (<code>PARLEY_HOST</code> is a loopback address), so other devices cannot
+        open this link. Behind a reverse proxy, set <code>PARLEY_PUBLIC_URL</code> to the address people use; to let
+        devices on your network connect directly, start Parley with <code>PARLEY_HOST=0.0.0.0</code>.
       </p>
     );
   if (a.origins.length === 0 && !fromPage)
@@ -67,8 +67,8 @@ export function AddressHint(props: { url: string }) {
     <div class="hint address-hint">
       <p>
         Parley was not told its public address, so this link uses <strong>{origin}</strong>
-        {fromPage ? ", the address you opened it at" : `, an address of ${a.hostname} on your network`}. People on
-        the same network (Wi-Fi) can open it. To fix the address for good, start Parley with{" "}
+        {fromPage ? ", the address you opened it at" : `, an address of ${a.hostname} on your network`}. People on the
+        same network (Wi-Fi) can open it. To fix the address for good, start Parley with{" "}
         <code>PARLEY_PUBLIC_URL={origin}</code> (or your domain name).
       </p>
       {!fromPage && a.origins.length > 1 && (

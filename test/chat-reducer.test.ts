@@ -2,7 +2,13 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ChatEvent, Conversation, Message } from "../web/src/app/api.ts";
-import { reduceEvent, reduceMessage, type ChatState, type ReduceContext } from "../web/src/app/chat-reducer.ts";
+import {
+  reduceEvent,
+  reduceMessage,
+  reduceProfile,
+  type ChatState,
+  type ReduceContext,
+} from "../web/src/app/chat-reducer.ts";
 
 const ME = "me";
 const person = (id: string) => ({ id, username: id, displayName: id.toUpperCase(), avatarUrl: null });
@@ -88,6 +94,25 @@ const away: ReduceContext = { myId: ME, isBeingRead: () => false };
 const reading: ReduceContext = { myId: ME, isBeingRead: (id) => id === "g1" };
 
 describe("the chat reducer", () => {
+  test("a new name or picture reaches members, the last message and loaded messages; others stay as they were", () => {
+    const fromBen = message("g1", "ben", 1);
+    const mine = message("g1", ME, 2);
+    const other = conversation("g2", { members: [member(ME), member("cid")] });
+    const before = state([conversation("g1", { lastMessage: fromBen }), other], [["g1", [fromBen, mine]]]);
+    const ben = { id: "ben", username: "ben", displayName: "Benjamin", avatarUrl: "/api/v1/avatars/x" };
+    const after = reduceProfile(before, ben);
+    const g1 = after.conversations.get("g1")!;
+    expect(g1.members.find((m) => m.user.id === "ben")!.user).toMatchObject({ displayName: "Benjamin", bio: "" });
+    expect(g1.lastMessage!.sender).toEqual(ben);
+    const [first, second] = after.timelines.get("g1")!.messages;
+    expect(first!.sender).toEqual(ben);
+    expect(second).toBe(mine);
+    // What does not show Ben is not copied.
+    expect(after.conversations.get("g2")).toBe(other);
+    // Told twice, nothing changes the second time.
+    expect(reduceProfile(after, ben)).toBe(after);
+  });
+
   test("a new message from someone else counts as unread and becomes the preview; the same message again counts once", () => {
     const m = message("g1", "ben", 1);
     const once = reduceEvent(state([conversation("g1")]), event("message.created", "g1", { message: m }), away);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
@@ -207,5 +208,42 @@ describe("unread state across devices", () => {
   test("none of it ever reached someone who shares no conversation", () => {
     const heard = carolWatch.frames.filter((f: any) => ["presence", "typing", "receipt", "summary"].includes(f.type));
     expect(heard).toEqual([]);
+  });
+});
+
+describe("profiles", () => {
+  test("a new name and a new picture reach those who share a conversation and my other devices, and nobody else", async () => {
+    const watch = await TestSocket.ready(s.url, ben.token);
+    const otherTab = await TestSocket.ready(s.url, ana.token);
+    await api(ana, "PATCH", "/me", { displayName: "Anna Bell" });
+    const renamed = await until(watch, "profile");
+    expect(renamed.user).toMatchObject({ id: ana.user.id, displayName: "Anna Bell", username: "anna" });
+    expect(Object.keys(renamed.user).sort()).toEqual(["avatarUrl", "bio", "deleted", "displayName", "id", "username"]);
+    expect((await until(otherTab, "profile")).user.displayName).toBe("Anna Bell");
+
+    const form = new FormData();
+    form.append(
+      "file",
+      new File([readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"))], "me.png"),
+    );
+    const res = await fetch(`${s.url}/api/v1/me/avatar`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ana.token}` },
+      body: form,
+    });
+    expect(res.status).toBe(200);
+    const pictured = await until(watch, "profile", (f) => f.user.avatarUrl !== null);
+    expect(pictured.user.avatarUrl).toBe(((await res.json()) as any).user.avatarUrl);
+
+    // A setting others do not see tells nobody.
+    await api(ana, "PATCH", "/me", { sendReadReceipts: false });
+    // Sentinels: pongs come after anything published before them on the same socket.
+    await watch.request({ type: "ping", id: "after-settings" });
+    await carolWatch.request({ type: "ping", id: "profile-sentinel" });
+    expect(frames(watch, "profile")).toHaveLength(2);
+    expect(frames(carolWatch, "profile")).toEqual([]);
+    await api(ana, "PATCH", "/me", { sendReadReceipts: true });
+    watch.close();
+    otherTab.close();
   });
 });

@@ -176,9 +176,23 @@ describe("the conversation view in Chromium", () => {
   test("a new group is made in a dialog: a name, people picked by search, and it opens", async () => {
     await page.getByRole("button", { name: "New group" }).click();
     await page.getByLabel("Group name").fill("Climbing");
+    // The button comes after everything to fill in.
+    const order = await page
+      .getByRole("dialog", { name: "New group" })
+      .evaluate((d) =>
+        [...d.querySelectorAll("input, button.primary")].map((e) => e.getAttribute("name") ?? e.textContent ?? ""),
+      );
+    expect(order).toEqual(["title", "", "Create group"]);
+    // Picked with the keyboard: the arrow moves, Enter picks (and does not submit the form).
     await page.getByLabel("Add members").fill("da");
-    await page.getByRole("button", { name: /DAN/ }).click();
+    await page.getByRole("button", { name: /DAN/ }).waitFor();
+    await page.getByLabel("Add members").press("ArrowDown");
+    await page.getByLabel("Add members").press("Enter");
     await page.getByRole("list", { name: "Members to add" }).getByText("DAN").waitFor();
+    // The box is empty again, and no stale "Nobody found." is left under it.
+    expect(await page.getByLabel("Add members").inputValue()).toBe("");
+    expect(await page.getByText("Nobody found.").count()).toBe(0);
+    expect(await page.getByRole("heading", { name: "Climbing" }).count()).toBe(0);
     await page.getByRole("button", { name: "Create group" }).click();
     await page.getByRole("heading", { name: "Climbing" }).waitFor();
     expect(page.url()).toMatch(/\/c\/[^/]+$/);

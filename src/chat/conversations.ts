@@ -69,6 +69,17 @@ export function listMemberConversationIds(db: Db, userId: string): string[] {
     .map((r) => r.id);
 }
 
+/** Everyone who shares a conversation with the user, once each (the user too, when in any). */
+export function listContactIds(db: Db, userId: string): string[] {
+  return connectionOf(db)
+    .query<{ id: string }, [string]>(
+      `SELECT DISTINCT theirs.user_id AS id FROM members mine
+         JOIN members theirs ON theirs.conversation_id = mine.conversation_id WHERE mine.user_id = ?`,
+    )
+    .all(userId)
+    .map((r) => r.id);
+}
+
 /**
  * People who can be added to a conversation: existing accounts, neither deleted nor deactivated. A
  * deactivated account is invisible to others, so it answers like one that does not exist.

@@ -37,9 +37,15 @@ export async function storeAvatar(m: Media, body: IncomingBody): Promise<string>
   return m.files.put(avatar);
 }
 
-export async function setUserAvatar(m: Media, me: UserRow, picture: IncomingBody | null): Promise<UserRow> {
+export async function setUserAvatar(
+  m: Media,
+  me: UserRow,
+  picture: IncomingBody | null,
+  /** Told the new row once it is committed (others see the new picture at once). */
+  announce: (row: UserRow) => void = () => {},
+): Promise<UserRow> {
   const key = picture ? await storeAvatar(m, picture) : null;
-  const row = await m.store.write((tx) => {
+  const row = await m.store.write((tx, afterCommit) => {
     const updated = tx
       .update(users)
       .set({ avatarKey: key, updatedAt: Date.now() })
@@ -47,6 +53,7 @@ export async function setUserAvatar(m: Media, me: UserRow, picture: IncomingBody
       .returning()
       .get()!;
     forgetUser(tx, me.id);
+    afterCommit(() => announce(updated));
     return updated;
   }, "account");
   if (me.avatarKey && me.avatarKey !== key) await removeUnreferenced(m.store.db, m.files, [me.avatarKey]);

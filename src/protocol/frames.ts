@@ -1,7 +1,7 @@
 // Every frame on /ws, both ways, as discriminated unions on `type`. The server validates incoming frames
 // with the zod schemas in realtime/protocol.ts (checked against these types there) and builds outgoing
 // ones as ServerFrame; the web app sends ClientFrame and narrows what arrives by `type`.
-import type { AccountView, ConversationSummary, EventView, MessageView, PresenceStatus } from "./views.ts";
+import type { AccountView, ConversationSummary, EventView, MessageView, PresenceStatus, PublicUser } from "./views.ts";
 import type { ErrorCode } from "./errors.ts";
 
 /** Optional on every client frame: replies (ack, pong, error) name it. */
@@ -81,6 +81,15 @@ export interface SummaryFrame {
   conversation: ConversationSummary | null;
 }
 
+/**
+ * Someone changed what others see of them (name, about, picture): to everyone who shares a conversation with
+ * them and to their own other devices, so lists, headers and old messages show the new one at once.
+ */
+export interface ProfileFrame {
+  type: "profile";
+  user: PublicUser;
+}
+
 export interface ErrorFrame {
   type: "error";
   id: string | null;
@@ -100,7 +109,8 @@ export type ServerFrame =
   | PresenceFrame
   | TypingFrame
   | ReceiptFrame
-  | SummaryFrame;
+  | SummaryFrame
+  | ProfileFrame;
 
 /** Frames that are not part of the event stream: lost if nobody is connected, not replayed. */
-export type SignalFrame = PresenceFrame | TypingFrame | ReceiptFrame | SummaryFrame;
+export type SignalFrame = PresenceFrame | TypingFrame | ReceiptFrame | SummaryFrame | ProfileFrame;

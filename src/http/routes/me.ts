@@ -7,13 +7,14 @@ import { leaveAllGroups } from "../../chat/members.ts";
 import { removeUnreferenced } from "../../files/attachments.ts";
 import { setUserAvatar } from "../../files/avatars.ts";
 import { deleteOwnSession, listUserSessions } from "../../accounts/sessions.ts";
-import { toAccountView, updateProfile } from "../../accounts/users.ts";
+import { toAccountView } from "../../accounts/users.ts";
 import { AppError } from "../../lib/errors.ts";
 import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { limitAuthAttempt } from "../middleware/auth-rate-limit.ts";
 import { clearSessionCookie, requireAuth } from "../middleware/session.ts";
 import { readJson, incomingBody } from "../validate.ts";
+import { announceProfile, saveProfile } from "../../chat/profiles.ts";
 
 const profilePatch = z.object({
   displayName: f.displayName.optional(),
@@ -31,8 +32,7 @@ export const meRoutes = new Hono<AppEnv>()
   .get("/", (c) => c.json({ user: toAccountView(authOf(c).user) }))
   .patch("/", async (c) => {
     const patch = await readJson(c, profilePatch);
-    const id = authOf(c).user.id;
-    const user = await c.get("deps").store.write((tx) => updateProfile(tx, id, patch), "account");
+    const user = await saveProfile(c.get("deps").chat, authOf(c).user.id, patch);
     return c.json({ user: toAccountView(user) });
   })
   .post("/password", async (c) => {
@@ -57,11 +57,13 @@ export const meRoutes = new Hono<AppEnv>()
   })
   // The picture: a JPEG, PNG or WebP in a multipart body (field "file"); stored as a square WebP.
   .put("/avatar", async (c) => {
-    const user = await setUserAvatar(c.get("deps").media, authOf(c).user, incomingBody(c));
+    const { media, chat } = c.get("deps");
+    const user = await setUserAvatar(media, authOf(c).user, incomingBody(c), (row) => announceProfile(chat, row));
     return c.json({ user: toAccountView(user) });
   })
   .delete("/avatar", async (c) => {
-    const user = await setUserAvatar(c.get("deps").media, authOf(c).user, null);
+    const { media, chat } = c.get("deps");
+    const user = await setUserAvatar(media, authOf(c).user, null, (row) => announceProfile(chat, row));
     return c.json({ user: toAccountView(user) });
   })
   .get("/sessions", (c) => {

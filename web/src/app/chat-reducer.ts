@@ -1,7 +1,7 @@
 // How events and messages change what the user sees, as pure functions: state in, new state and the
 // effects to run out. No signals, no requests, no DOM, so they are tested without a browser
 // (test/chat-reducer.test.ts); chats.ts holds the state and runs the effects.
-import type { ChatEvent, Conversation, Message, Notice } from "./api.ts";
+import type { ChatEvent, Conversation, Message, Notice, Person } from "./api.ts";
 
 export interface Timeline {
   /** Oldest first. */
@@ -185,4 +185,47 @@ export function setTimeline(state: ChatState, id: string, t: Timeline): ChatStat
   const timelines = new Map(state.timelines);
   timelines.set(id, t);
   return { ...state, timelines };
+}
+
+/**
+ * Someone's new name or picture (a "profile" frame): every place that shows them takes it — conversations'
+ * members, last messages, loaded messages and the quotes in them. Unchanged state is returned as it was.
+ */
+export function reduceProfile(state: ChatState, user: Person): ChatState {
+  const fix = <T extends Person>(p: T): T => {
+    if (p.id !== user.id) return p;
+    const changes = pick(user, p);
+    return Object.entries(changes).some(([k, v]) => p[k as keyof T] !== v) ? { ...p, ...changes } : p;
+  };
+  const fixMessage = (m: Message): Message => {
+    const sender = fix(m.sender);
+    return sender === m.sender ? m : { ...m, sender };
+  };
+  let conversations = state.conversations;
+  for (const c of state.conversations.values()) {
+    const members = c.members.map((m) => {
+      const u = fix(m.user);
+      return u === m.user ? m : { ...m, user: u };
+    });
+    const lastMessage = c.lastMessage && fixMessage(c.lastMessage);
+    if (members.every((m, i) => m === c.members[i]) && lastMessage === c.lastMessage) continue;
+    if (conversations === state.conversations) conversations = new Map(conversations);
+    (conversations as Map<string, Conversation>).set(c.id, { ...c, members, lastMessage });
+  }
+  let timelines = state.timelines;
+  for (const [id, t] of state.timelines) {
+    const messages = t.messages.map(fixMessage);
+    if (messages.every((m, i) => m === t.messages[i])) continue;
+    if (timelines === state.timelines) timelines = new Map(timelines);
+    (timelines as Map<string, Timeline>).set(id, { ...t, messages });
+  }
+  return conversations === state.conversations && timelines === state.timelines ? state : { conversations, timelines };
+}
+
+/** The fields of `user` that `shape` has: a sender takes name and picture, a member's user takes all it shows. */
+function pick<T extends Person>(user: Person, shape: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(shape))
+    if (k in user && k !== "id") out[k] = (user as unknown as Record<string, unknown>)[k];
+  return out as Partial<T>;
 }

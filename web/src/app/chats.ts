@@ -1,11 +1,12 @@
 // What the user sees of their conversations, kept current by the event stream.
 import { computed, signal } from "@preact/signals";
-import { api, type ChatEvent, type Conversation, type Message } from "./api.ts";
+import { api, type ChatEvent, type Conversation, type Message, type Person } from "./api.ts";
 import {
   forgetConversation as forgetInState,
   putConversation as putInState,
   reduceEvent,
   reduceMessage,
+  reduceProfile,
   setTimeline as setTimelineInState,
   type ChatState,
   type Reduced,
@@ -184,6 +185,11 @@ export async function markRead(id: string): Promise<void> {
 
 export function myUserId(): string | null {
   return myId;
+}
+
+/** Someone changed their name or picture: lists, headers and loaded messages show the new one. */
+export function applyProfile(user: Person): void {
+  apply({ state: reduceProfile(current(), user), effects: [] });
 }
 
 /** My own state in a conversation changed on another device (read, marked unread, muted). */

@@ -1,5 +1,5 @@
 // Starts and stops everything that lives while someone is signed in: the socket, the chat state, the outbox.
-import type { User } from "./api.ts";
+import type { Person, User } from "./api.ts";
 import {
   confirmDelivery,
   loadPresence,
@@ -12,6 +12,7 @@ import {
 } from "./activity.ts";
 import {
   applyEvent,
+  applyProfile,
   applySummary,
   conversations,
   forgetList,
@@ -28,6 +29,8 @@ import { acknowledged, connectionLost, flush, loadOutbox, refused } from "./outb
 export interface SessionHooks {
   /** The account changed (rename) or the session ended elsewhere. */
   userChanged(user: User | null): void;
+  /** Someone's name or picture changed (mine too, from another device). */
+  profileChanged(user: Person): void;
 }
 
 export async function startSession(user: User, hooks: SessionHooks): Promise<void> {
@@ -67,6 +70,11 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
       else if (frame.type === "typing" && frame.userId !== user.id) onTyping(frame);
       else if (frame.type === "receipt" && frame.userId !== user.id) onReceipt(frame);
       else if (frame.type === "summary" && frame.conversation) applySummary(frame.conversation);
+      else if (frame.type === "profile") {
+        applyProfile(frame.user);
+        // My own, changed on another device: the account menu and profile show it too.
+        hooks.profileChanged(frame.user);
+      }
     },
     ack(id, message) {
       if (id) acknowledged(id);

@@ -1,5 +1,5 @@
 import { signal } from "@preact/signals";
-import { api, ApiError, type Instance, type User } from "./api.ts";
+import { api, ApiError, type Instance, type Person, type User } from "./api.ts";
 import { navigate, path } from "./navigation.ts";
 import { startSession, stopSession } from "./session.ts";
 
@@ -61,6 +61,9 @@ const hooks = {
     // Signed out elsewhere: the router shows the sign-in screen (or keeps a password-reset page open).
     me.value = user;
     remember();
+  },
+  profileChanged(user: Person) {
+    if (me.value?.id === user.id) hooks.userChanged({ ...me.value, ...user });
   },
 };
 

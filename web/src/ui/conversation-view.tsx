@@ -230,10 +230,11 @@ function Timeline(props: {
         {t && !t.hasOlder && messages.length > 0 && (
           <p class="hint start">This is the beginning of the conversation.</p>
         )}
+        <ol>{items}</ol>
+        {/* Under the group's first lines ("You created the group"), where the first message will go. */}
         {t && !t.loading && !t.failed && messages.length === 0 && pending.length === 0 && (
           <p class="hint start">No messages yet. Say hello!</p>
         )}
-        <ol>{items}</ol>
       </div>
       {(scroll.unseen > 0 || scroll.away) && (
         <button type="button" class="jump" onClick={scroll.jumpToLatest}>

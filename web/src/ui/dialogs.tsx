@@ -55,27 +55,35 @@ export function NewGroupDialog(props: { onClose: () => void }) {
           props.onClose();
           navigate(`/c/${c.id}`);
         }}
-      >
-        {chosen.length > 0 && (
-          <ul class="chips" aria-label="Members to add">
-            {chosen.map((p) => (
-              <li key={p.id}>
-                <Avatar person={p} size={22} decorative />
-                {p.displayName}
-                <button
-                  type="button"
-                  class="icon"
-                  aria-label={`Remove ${p.displayName}`}
-                  onClick={() => setChosen(chosen.filter((x) => x.id !== p.id))}
-                >
-                  ✕
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </Form>
-      <PeoplePicker label="Add members" exclude={chosen.map((p) => p.id)} onPick={(p) => setChosen([...chosen, p])} />
+        before={
+          <>
+            <PeoplePicker
+              label="Add members"
+              exclude={chosen.map((p) => p.id)}
+              onPick={(p) => setChosen([...chosen, p])}
+            />
+            {chosen.length > 0 && (
+              <ul class="chips" aria-label="Members to add">
+                {chosen.map((p) => (
+                  <li key={p.id}>
+                    <Avatar person={p} size={22} decorative />
+                    {p.displayName}
+                    <button
+                      type="button"
+                      class="icon"
+                      aria-label={`Remove ${p.displayName}`}
+                      onClick={() => setChosen(chosen.filter((x) => x.id !== p.id))}
+                    >
+                      ✕
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <p class="hint">You can add more people later, or share an invite link from Group info.</p>
+          </>
+        }
+      />
     </Dialog>
   );
 }

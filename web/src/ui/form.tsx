@@ -22,6 +22,8 @@ export function Form(props: {
   fields: FieldSpec[];
   submit: string;
   onSubmit: (values: Record<string, string>) => Promise<void>;
+  /** Shown between the fields and the button (more to fill in that is not a plain field). */
+  before?: ComponentChildren;
   children?: ComponentChildren;
 }) {
   const [busy, setBusy] = useState(false);
@@ -70,6 +72,7 @@ export function Form(props: {
           )}
         </label>
       ))}
+      {props.before}
       {error && !error.field && (
         <p class="error" role="alert">
           {error.message}

@@ -3,23 +3,31 @@ import { api, type Person } from "../app/api.ts";
 import { me } from "../app/state.ts";
 import { Avatar } from "./avatar.tsx";
 
-/** A search box over the instance's people; calls onPick with the one chosen. */
+let pickers = 0;
+
+/**
+ * A search box over the instance's people; calls onPick with the one chosen, by a click or with the keyboard
+ * (arrows move, Enter picks). After a pick the box empties, ready for the next name.
+ */
 export function PeoplePicker(props: {
   onPick: (p: Person) => void;
   exclude?: string[];
   label?: string;
   autoFocus?: boolean;
 }) {
+  const [id] = useState(() => `picker-${++pickers}`);
   const [q, setQ] = useState("");
-  const [found, setFound] = useState<Person[]>([]);
+  // What the list shows is the answer for `answered`: "Nobody found" only once the current words were asked.
+  const [found, setFound] = useState<{ answered: string; people: Person[] }>({ answered: "", people: [] });
+  const [active, setActive] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const query = q.trim();
   useEffect(() => {
-    const query = q.trim();
-    if (!query) return setFound([]);
+    if (!query) return setFound({ answered: "", people: [] });
     let current = true;
     const t = setTimeout(() => {
       api<{ users: Person[] }>("GET", `/search/users?q=${encodeURIComponent(query)}`).then(
-        (r) => current && (setFound(r.users), setError(null)),
+        (r) => current && (setFound({ answered: query, people: r.users }), setActive(0), setError(null)),
         (err) => current && setError(err.message),
       );
     }, 150);
@@ -27,9 +35,25 @@ export function PeoplePicker(props: {
       current = false;
       clearTimeout(t);
     };
-  }, [q]);
+  }, [query]);
   const hidden = new Set([me.value?.id, ...(props.exclude ?? [])]);
-  const people = found.filter((p) => !hidden.has(p.id));
+  const people = query ? found.people.filter((p) => !hidden.has(p.id)) : [];
+  const at = Math.min(active, Math.max(0, people.length - 1));
+  const pick = (p: Person) => {
+    setQ("");
+    setFound({ answered: "", people: [] });
+    props.onPick(p);
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      if (people.length > 0) setActive((at + (e.key === "ArrowDown" ? 1 : people.length - 1)) % people.length);
+    } else if (e.key === "Enter") {
+      // Never submits a surrounding form: Enter here means "this person".
+      e.preventDefault();
+      if (people[at]) pick(people[at]);
+    }
+  };
   return (
     <div class="picker">
       <label class="field">
@@ -38,9 +62,13 @@ export function PeoplePicker(props: {
           type="search"
           value={q}
           onInput={(e) => setQ(e.currentTarget.value)}
+          onKeyDown={onKey}
           placeholder="Name or username"
           autoFocus={props.autoFocus}
           autoComplete="off"
+          aria-autocomplete="list"
+          aria-controls={id}
+          aria-activedescendant={people[at] ? `${id}-${people[at].id}` : undefined}
         />
       </label>
       {error && (
@@ -48,10 +76,15 @@ export function PeoplePicker(props: {
           {error}
         </p>
       )}
-      <ul class="people" aria-label="People found">
-        {people.map((p) => (
+      <ul class="people" id={id} aria-label="People found">
+        {people.map((p, i) => (
           <li key={p.id}>
-            <button type="button" class="person" onClick={() => props.onPick(p)}>
+            <button
+              type="button"
+              id={`${id}-${p.id}`}
+              class={`person${i === at ? " active" : ""}`}
+              onClick={() => pick(p)}
+            >
               <Avatar person={p} size={32} decorative />
               <span>
                 <strong>{p.displayName}</strong> <small>@{p.username}</small>
@@ -59,7 +92,7 @@ export function PeoplePicker(props: {
             </button>
           </li>
         ))}
-        {q.trim() && people.length === 0 && !error && <li class="hint">Nobody found.</li>}
+        {query && found.answered === query && people.length === 0 && !error && <li class="hint">Nobody found.</li>}
       </ul>
     </div>
   );

@@ -33,8 +33,9 @@ export async function launchBrowser(): Promise<Browser> {
 export const screenshotDir = process.env.PARLEY_SCREENSHOTS;
 
 /**
- * Collects what a page reports as broken (script errors, CSP violations) into `errors`, and accepts
- * confirm() dialogs. Failed resource loads are left out: refused requests are answers the app handles.
+ * Collects what a page reports as broken (script errors, CSP violations, and any dialog of the browser's own:
+ * the app asks in its own dialogs) into `errors`. Failed resource loads are left out: refused requests are
+ * answers the app handles.
  */
 export function watchPage(page: Page, errors: string[], who = ""): void {
   const tag = who ? `${who}: ` : "";
@@ -43,7 +44,7 @@ export function watchPage(page: Page, errors: string[], who = ""): void {
     "console",
     (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(tag + m.text()),
   );
-  page.on("dialog", (d) => void d.accept());
+  page.on("dialog", (d) => (errors.push(`${tag}a browser dialog: ${d.message()}`), void d.dismiss()));
 }
 
 /** Signs in through the login screen, as a person would (their password is `<username>-password`). */
@@ -121,4 +122,13 @@ export function onTestServer(link: string, baseUrl: string): string {
 export async function conversationMenu(page: Page, item: string): Promise<void> {
   await page.getByRole("button", { name: "Conversation menu" }).click();
   await page.getByRole("menuitem", { name: item }).click();
+}
+
+/** Answers the app's own "are you sure?" dialog with its action button (see web/src/ui/confirm.tsx). */
+export async function confirmIn(page: Page, action: string): Promise<void> {
+  await page
+    .getByRole("dialog")
+    .filter({ has: page.getByRole("button", { name: "Cancel" }) })
+    .getByRole("button", { name: action, exact: true })
+    .click();
 }

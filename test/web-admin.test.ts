@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
+import { launchBrowser, openSignedIn, screenshotDir, confirmIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer, waitFor } from "./harness.ts";
 
 let s: TestServer;
@@ -117,7 +117,9 @@ describe("the admin area", () => {
     const used = list.getByRole("listitem").filter({ hasText: "used 1 of 3" });
     await used.getByText("Joined with it: Carl Cole (@carl)").waitFor();
     // The whole link is there to copy while it works.
-    expect(await used.getByLabel(`Invite link ${newest.code}`).inputValue()).toEndWith(`/register?invite=${newest.code}`);
+    expect(await used.getByLabel(`Invite link ${newest.code}`).inputValue()).toEndWith(
+      `/register?invite=${newest.code}`,
+    );
     await used.getByRole("button", { name: "Revoke" }).click();
     await used.getByText("revoked").waitFor();
   });
@@ -127,6 +129,7 @@ describe("the admin area", () => {
     const row = panel.getByRole("list", { name: "Groups" }).getByRole("listitem").filter({ hasText: "Choir" });
     await row.getByText(/owner BEN/).waitFor();
     await row.getByRole("button", { name: "Delete" }).click();
+    await confirmIn(page, "Delete group");
     await row.waitFor({ state: "detached" });
     // Deactivation earlier ended Ben's sessions: he signs in again.
     ben.token = (

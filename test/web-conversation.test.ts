@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openSignedIn } from "./browser.ts";
+import { launchBrowser, openSignedIn, confirmIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -118,7 +118,10 @@ describe("the conversation view in Chromium", () => {
   test("a new message while reading old ones offers a jump to the latest", async () => {
     await page.getByRole("link", { name: /Book club/ }).click();
     await page.getByRole("heading", { name: "Book club" }).waitFor();
+    await bubbles("Chapter note 130").waitFor();
     await page.locator(".timeline").evaluate((el) => (el.scrollTop = 0));
+    // Away from the latest: the way back is offered (and the reader is known to be up there).
+    await page.getByRole("button", { name: "↓ Jump to latest" }).waitFor();
     await say(dan, group.id, "Fresh from Dan");
     await page.getByRole("button", { name: /1 new · Jump to latest/ }).click();
     await bubbles("Fresh from Dan").waitFor();
@@ -160,6 +163,15 @@ describe("the conversation view in Chromium", () => {
     const mine = bubbles("Agreed!");
     await mine.hover();
     await mine.getByRole("button", { name: "Delete" }).click();
+    // Asked in the app's own dialog: Cancel keeps it, Delete deletes.
+    await page
+      .getByRole("dialog", { name: "Delete this message for everyone?" })
+      .getByRole("button", { name: "Cancel" })
+      .click();
+    expect(await bubbles("Agreed!").count()).toBe(1);
+    await mine.hover();
+    await mine.getByRole("button", { name: "Delete" }).click();
+    await confirmIn(page, "Delete");
     await page.getByText("This message was deleted.").waitFor();
     expect(await bubbles("Agreed!").count()).toBe(0);
     const { messages } = (

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, CDPSession, Page } from "playwright-core";
 import { join } from "node:path";
-import { launchBrowser, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, screenshotDir, signInPage, watchPage, confirmIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -98,6 +98,7 @@ describe("passkeys in the web app", () => {
     await dialog.locator("summary", { hasText: "Delete my account" }).click();
     await dialog.getByLabel("Type your username (ben) to confirm").fill("ben");
     await dialog.getByRole("button", { name: "Delete my account for good" }).click();
+    await confirmIn(page, "Delete my account");
     await page.waitForURL(/\/login$/);
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await page.getByRole("alert").waitFor();

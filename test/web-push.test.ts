@@ -151,11 +151,10 @@ describe("notifications in the web app", () => {
     expect(await usual.getAttribute("aria-checked")).toBe("true");
     await page.getByRole("menuitemradio", { name: "All messages" }).click();
     await menuButton.click();
-    await page.waitForFunction(
-      () =>
-        [...document.querySelectorAll("[role=menuitemradio][aria-checked=true]")].some(
-          (e) => e.textContent?.includes("All messages"),
-        ),
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("[role=menuitemradio][aria-checked=true]")].some((e) =>
+        e.textContent?.includes("All messages"),
+      ),
     );
     await page.keyboard.press("Escape");
     await expect(

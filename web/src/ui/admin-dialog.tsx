@@ -9,6 +9,7 @@ import { ExportButton } from "./export-button.tsx";
 import { Form } from "./form.tsx";
 import { InvitesTab, PeopleTab } from "./admin-people.tsx";
 import { useLoad } from "./use-load.ts";
+import { confirmAction } from "./confirm.tsx";
 
 interface Limits {
   maxUploadBytes: number;
@@ -180,8 +181,11 @@ function GroupsTab() {
             <button
               type="button"
               onClick={() =>
-                confirm(`Delete the group "${g.title}" and all its messages for everyone?`) &&
-                api("DELETE", `/conversations/${g.id}`).then(reload, fail)
+                void confirmAction({
+                  title: `Delete the group "${g.title}"?`,
+                  text: "All its messages and files go, for everyone. This cannot be undone.",
+                  action: "Delete group",
+                }).then((ok) => void (ok && api("DELETE", `/conversations/${g.id}`).then(reload, fail)))
               }
             >
               Delete

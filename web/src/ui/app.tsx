@@ -2,6 +2,7 @@ import { useEffect } from "preact/hooks";
 import { instance, loadError, me, navigate, path, rememberReturn } from "../app/state.ts";
 import { lazy } from "./lazy.tsx";
 import { Card } from "./form.tsx";
+import { ConfirmHost } from "./confirm.tsx";
 // A signed-in visit needs the chat and not the sign-in screens, and the other way round: each loads apart.
 const auth = () => import("./auth-pages.tsx");
 const SetupPage = lazy(() => auth().then((m) => m.SetupPage));
@@ -47,5 +48,10 @@ export function App() {
   if (loadError.value) return <Card title="Parley is not reachable" subtitle={loadError.value} />;
   if (!target || !here) return null;
   const Page = pages[target];
-  return <Page />;
+  return (
+    <>
+      <Page />
+      <ConfirmHost />
+    </>
+  );
 }

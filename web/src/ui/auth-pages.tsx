@@ -126,7 +126,8 @@ function useInviteCheck(code: string): { ok: boolean; reason?: string } | null {
     if (!code) return;
     api("GET", `/invites/${encodeURIComponent(code)}`).then(
       () => setState({ ok: true }),
-      (err: Error) => setState(err instanceof ApiError && err.status < 500 ? { ok: false, reason: err.message } : { ok: true }),
+      (err: Error) =>
+        setState(err instanceof ApiError && err.status < 500 ? { ok: false, reason: err.message } : { ok: true }),
     );
   }, [code]);
   return state;

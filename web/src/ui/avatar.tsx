@@ -17,7 +17,10 @@ function firstLetter(word: string): string | undefined {
  * letter ("🎉 Party crew" → "PC"). A name with no letter at all shows its first symbol ("🎉🎉" → "🎉").
  */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter((w) => firstLetter(w) !== undefined);
+  const words = name
+    .trim()
+    .split(/\s+/)
+    .filter((w) => firstLetter(w) !== undefined);
   const picked = words.length > 1 ? [words[0]!, words.at(-1)!] : words;
   const letters = picked.map((w) => firstLetter(w)!.toUpperCase()).join("");
   if (letters) return letters;

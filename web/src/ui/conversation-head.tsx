@@ -95,6 +95,8 @@ function personLine(userId: string): string {
 function groupLine(c: Conversation): string {
   const members = `${c.members.length} member${c.members.length === 1 ? "" : "s"}`;
   if (status.value !== "online") return members;
-  const here = c.members.filter((m) => m.user.id !== me.value?.id && presence.value.get(m.user.id)?.status === "online");
+  const here = c.members.filter(
+    (m) => m.user.id !== me.value?.id && presence.value.get(m.user.id)?.status === "online",
+  );
   return here.length > 0 ? `${members}, ${here.length} online` : members;
 }

@@ -14,6 +14,7 @@ import { Dialog } from "./dialog.tsx";
 import { AddressHint, ShareLink } from "./share-link.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
+import { confirmAction } from "./confirm.tsx";
 
 export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite" | "search" | "admin";
 
@@ -157,7 +158,12 @@ function DeleteAccount() {
         ]}
         submit="Delete my account for good"
         onSubmit={async (v) => {
-          if (!confirm("Delete your account? This cannot be undone.")) return;
+          const ok = await confirmAction({
+            title: "Delete your account?",
+            text: "This cannot be undone.",
+            action: "Delete my account",
+          });
+          if (!ok) return;
           await api("DELETE", "/me", { password: v.password });
           await signOut().catch(() => {});
         }}

@@ -17,6 +17,7 @@ import { Dialog } from "./dialog.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
 import { ShareLink } from "./share-link.tsx";
+import { confirmAction } from "./confirm.tsx";
 
 const roleLabel: Record<Role, string> = { owner: "Owner", admin: "Admin", member: "Member" };
 const rank: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
@@ -82,15 +83,13 @@ export function GroupPanel(props: { c: Conversation; onClose: () => void }) {
       <div class="danger">
         <button
           type="button"
-          onClick={() => {
-            if (
-              !confirm(
-                c.myRole === "owner" ? "Leave this group? Someone else will become its owner." : "Leave this group?",
-              )
-            )
-              return;
-            run(leaveConversation(c.id).then(() => navigate("/")));
-          }}
+          onClick={() =>
+            void confirmAction({
+              title: "Leave this group?",
+              text: c.myRole === "owner" ? "Someone else will become its owner." : undefined,
+              action: "Leave group",
+            }).then((ok) => void (ok && run(leaveConversation(c.id).then(() => navigate("/")))))
+          }
         >
           Leave group
         </button>
@@ -99,8 +98,11 @@ export function GroupPanel(props: { c: Conversation; onClose: () => void }) {
             type="button"
             class="destructive"
             onClick={() =>
-              confirm("Delete this group and all its messages for everyone?") &&
-              run(deleteConversation(c.id).then(() => navigate("/")))
+              void confirmAction({
+                title: "Delete this group?",
+                text: "All its messages and files go, for everyone. This cannot be undone.",
+                action: "Delete group",
+              }).then((ok) => void (ok && run(deleteConversation(c.id).then(() => navigate("/")))))
             }
           >
             Delete group
@@ -139,8 +141,11 @@ function MemberRow(props: { c: Conversation; m: Member; run: (p: Promise<unknown
             <button
               type="button"
               onClick={() =>
-                confirm(`Make ${m.user.displayName} the owner? You will be an admin.`) &&
-                run(changeConversation(c.id, "POST", "/transfer", { userId: m.user.id }))
+                void confirmAction({
+                  title: `Make ${m.user.displayName} the owner?`,
+                  text: "You will be an admin of the group.",
+                  action: "Make owner",
+                }).then((ok) => void (ok && run(changeConversation(c.id, "POST", "/transfer", { userId: m.user.id }))))
               }
             >
               Make owner
@@ -150,7 +155,9 @@ function MemberRow(props: { c: Conversation; m: Member; run: (p: Promise<unknown
             <button
               type="button"
               onClick={() =>
-                confirm(`Remove ${m.user.displayName} from the group?`) && run(changeConversation(c.id, "DELETE", sub))
+                void confirmAction({ title: `Remove ${m.user.displayName} from the group?`, action: "Remove" }).then(
+                  (ok) => void (ok && run(changeConversation(c.id, "DELETE", sub))),
+                )
               }
             >
               Remove

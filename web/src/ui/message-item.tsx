@@ -11,6 +11,7 @@ import { formatSize } from "../app/uploads.ts";
 import { Avatar } from "./avatar.tsx";
 import { Dialog } from "./dialog.tsx";
 import { MessageText } from "./message-text.tsx";
+import { confirmAction } from "./confirm.tsx";
 
 /** The quick reactions offered on every message. */
 const QUICK = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -148,7 +149,7 @@ export function MessageItem(props: {
   const mentionsMe = !own && (m.mentions.everyone || m.mentions.userIds.includes(myId));
   const canDelete = own || c.can.deleteOthers;
   const remove = async () => {
-    if (!confirm("Delete this message for everyone?")) return;
+    if (!(await confirmAction({ title: "Delete this message for everyone?", action: "Delete" }))) return;
     try {
       await deleteMessage(m);
     } catch (err) {

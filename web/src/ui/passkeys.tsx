@@ -12,6 +12,7 @@ import {
 import { deviceLabel } from "../app/push.ts";
 import { me } from "../app/state.ts";
 import { Form } from "./form.tsx";
+import { confirmAction } from "./confirm.tsx";
 
 /** The profile's passkeys: add one for this device, rename or remove them, and drop the password if wanted. */
 export function Passkeys() {
@@ -72,7 +73,11 @@ export function Passkeys() {
                     <button
                       type="button"
                       aria-label={`Remove ${p.name}`}
-                      onClick={() => confirm(`Remove the passkey "${p.name}"?`) && run(removePasskey(p.id))}
+                      onClick={() =>
+                        void confirmAction({ title: `Remove the passkey "${p.name}"?`, action: "Remove" }).then(
+                          (ok) => void (ok && run(removePasskey(p.id))),
+                        )
+                      }
                     >
                       Remove
                     </button>

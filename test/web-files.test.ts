@@ -73,6 +73,32 @@ describe("files in the web app", () => {
     await cleo.unroute("**/api/v1/uploads");
   });
 
+  test("an upload the network drops says so, can be tried again, and a failed one goes with the next message", async () => {
+    // The connection fails (a network fault, not an answer from Parley).
+    await cleo.route("**/api/v1/uploads", (r) => r.abort("connectionreset"));
+    const files = cleo.getByRole("list", { name: "Files to send" });
+    await cleo
+      .getByLabel("Files to attach")
+      .setInputFiles({ name: "a.txt", mimeType: "text/plain", buffer: Buffer.from("a") });
+    await files.getByText("Cannot reach the server.").waitFor();
+    await cleo.unroute("**/api/v1/uploads");
+    await files.getByRole("button", { name: "Try again" }).click();
+    await files.getByText("ready").waitFor();
+    await cleo.getByRole("button", { name: "Remove a.txt" }).click();
+    await files.waitFor({ state: "detached" });
+    // Failed again, then a message goes without it: the failed row does not stay behind.
+    await cleo.route("**/api/v1/uploads", (r) => r.abort("connectionreset"));
+    await cleo
+      .getByLabel("Files to attach")
+      .setInputFiles({ name: "b.txt", mimeType: "text/plain", buffer: Buffer.from("b") });
+    await files.getByText("Cannot reach the server.").waitFor();
+    await cleo.unroute("**/api/v1/uploads");
+    await cleo.getByLabel("Message", { exact: true }).fill("Words without the file");
+    await cleo.getByLabel("Message", { exact: true }).press("Enter");
+    await dan.locator(".timeline li.message").filter({ hasText: "Words without the file" }).waitFor();
+    await files.waitFor({ state: "detached" });
+  });
+
   test("files dropped onto the conversation or pasted into the message box are uploaded too", async () => {
     const dataTransfer = await cleo.evaluateHandle(() => {
       const dt = new DataTransfer();

@@ -12,6 +12,8 @@ export interface Upload {
   attachment: Attachment | null;
   error: string | null;
   cancel: () => void;
+  /** Starts a failed upload again from the same file. */
+  retry: () => void;
 }
 
 export const uploads = signal<Upload[]>([]);
@@ -35,6 +37,10 @@ export function startUpload(conversationId: string, file: File): void {
     attachment: null,
     error: null,
     cancel: () => xhr.abort(),
+    retry: () => {
+      removeUpload(key);
+      startUpload(conversationId, file);
+    },
   };
   uploads.value = [...uploads.value, upload];
   xhr.upload.onprogress = (e) => e.lengthComputable && update(key, { progress: e.loaded / e.total });
@@ -56,11 +62,14 @@ export function removeUpload(key: string): void {
   uploads.value = uploads.value.filter((u) => u.key !== key);
 }
 
-/** The finished uploads of a conversation, taken for the message being sent. */
+/**
+ * The finished uploads of a conversation, taken for the message being sent. Failed ones go with them: the
+ * message went without them, and a row saying "failed" under the next one would only puzzle.
+ */
 export function takeAttachments(conversationId: string): Attachment[] {
-  const done = uploads.value.filter((u) => u.conversationId === conversationId && u.attachment);
-  uploads.value = uploads.value.filter((u) => !done.includes(u));
-  return done.map((u) => u.attachment!);
+  const mine = uploads.value.filter((u) => u.conversationId === conversationId && (u.attachment || u.error));
+  uploads.value = uploads.value.filter((u) => !mine.includes(u));
+  return mine.filter((u) => u.attachment).map((u) => u.attachment!);
 }
 
 // One way to write sizes, shared with the server's messages.

@@ -159,7 +159,12 @@ export function Composer(props: {
             <li key={u.key}>
               <span class="upload-name">{u.name}</span> <small class="hint">{formatSize(u.size)}</small>
               {u.error ? (
-                <span class="error">{u.error}</span>
+                <>
+                  <span class="error">{u.error}</span>
+                  <button type="button" class="retry" onClick={u.retry}>
+                    Try again
+                  </button>
+                </>
               ) : u.attachment ? (
                 <small class="hint">ready</small>
               ) : (

@@ -60,6 +60,9 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
     },
     event(e) {
       applyEvent(e);
+      // Someone new to share a conversation with: who of them is here was not in the last answer.
+      if (e.type === "conversation.created" || (e.type === "member.added" && e.user?.id === user.id))
+        void loadPresence().catch(() => {});
       if (e.type === "message.created" && e.message && e.message.sender.id !== user.id) {
         stoppedTyping(e.conversationId, e.message.sender.id);
         confirmDelivery(e.conversationId, e.message.id);

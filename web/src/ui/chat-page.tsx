@@ -63,7 +63,7 @@ export function ChatPage() {
             🔍
           </button>
         </div>
-        <ConversationList openId={id} />
+        <ConversationList openId={id} onInvite={() => setDialog("invite")} />
       </aside>
       <main class="main">
         <ConnectionBanner />

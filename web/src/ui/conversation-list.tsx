@@ -1,16 +1,17 @@
-import { useState } from "preact/hooks";
-import type { Conversation } from "../app/api.ts";
+import { useEffect, useState } from "preact/hooks";
+import { api, type Conversation } from "../app/api.ts";
 import { listLoaded, sortedConversations } from "../app/chats.ts";
 import { conversationTitle, otherPerson } from "../app/chat-display.ts";
 import { listTime } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
-import { navigate, me } from "../app/state.ts";
+import { instance, navigate, me } from "../app/state.ts";
 import { outbox } from "../app/outbox.ts";
 import { presence } from "../app/activity.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
+import { AddressHint } from "./share-link.tsx";
 
 /** Every conversation, most recent first, filtered by the search box. */
-export function ConversationList(props: { openId: string | null }) {
+export function ConversationList(props: { openId: string | null; onInvite: () => void }) {
   const [filter, setFilter] = useState("");
   const q = filter.trim().toLowerCase();
   const shown = sortedConversations.value.filter((c) => !q || matches(c, q));
@@ -25,7 +26,10 @@ export function ConversationList(props: { openId: string | null }) {
           onInput={(e) => setFilter(e.currentTarget.value)}
         />
       </div>
-      {shown.length === 0 && (
+      {shown.length === 0 && !q && listLoaded.value && me.value?.role === "admin" && (
+        <FirstSteps onInvite={props.onInvite} />
+      )}
+      {shown.length === 0 && !(listLoaded.value && !q && me.value?.role === "admin") && (
         <p class="empty hint">
           {q
             ? "No conversation matches."
@@ -40,6 +44,34 @@ export function ConversationList(props: { openId: string | null }) {
         ))}
       </ul>
     </nav>
+  );
+}
+
+/**
+ * An admin with no conversations: when nobody else has an account yet, the way to invite them (and the address
+ * others can use); otherwise how to start talking.
+ */
+function FirstSteps(props: { onInvite: () => void }) {
+  const [alone, setAlone] = useState<boolean | null>(null);
+  useEffect(() => {
+    api<{ users: { deleted: boolean }[] }>("GET", "/admin/users").then(
+      (r) => setAlone(r.users.filter((u) => !u.deleted).length <= 1),
+      () => setAlone(false),
+    );
+  }, []);
+  if (alone === null) return null;
+  if (!alone) return <p class="empty hint">No conversations yet. Start one with New chat or New group.</p>;
+  return (
+    <div class="first-steps">
+      <p>
+        <strong>You are the first one here.</strong> Invite the people you want to talk with: each gets a link to make
+        their own account.
+      </p>
+      <button type="button" class="primary" onClick={props.onInvite}>
+        Invite people
+      </button>
+      {instance.value && <AddressHint url={instance.value.publicUrl} />}
+    </div>
   );
 }
 

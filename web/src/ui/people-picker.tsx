@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Person } from "../app/api.ts";
 import { me } from "../app/state.ts";
 import { Avatar } from "./avatar.tsx";
@@ -21,13 +21,23 @@ export function PeoplePicker(props: {
   const [found, setFound] = useState<{ answered: string; people: Person[] }>({ answered: "", people: [] });
   const [active, setActive] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  // Enter pressed before the answer for these words came: the first person found is picked when it does.
+  const enterFor = useRef<string | null>(null);
   const query = q.trim();
   useEffect(() => {
     if (!query) return setFound({ answered: "", people: [] });
     let current = true;
     const t = setTimeout(() => {
       api<{ users: Person[] }>("GET", `/search/users?q=${encodeURIComponent(query)}`).then(
-        (r) => current && (setFound({ answered: query, people: r.users }), setActive(0), setError(null)),
+        (r) => {
+          if (!current) return;
+          setFound({ answered: query, people: r.users });
+          setActive(0);
+          setError(null);
+          const first = r.users.find((p) => !hidden.has(p.id));
+          if (enterFor.current === query && first) pick(first);
+          enterFor.current = null;
+        },
         (err) => current && setError(err.message),
       );
     }, 150);
@@ -51,7 +61,8 @@ export function PeoplePicker(props: {
     } else if (e.key === "Enter") {
       // Never submits a surrounding form: Enter here means "this person".
       e.preventDefault();
-      if (people[at]) pick(people[at]);
+      if (found.answered === query && people[at]) pick(people[at]);
+      else if (query) enterFor.current = query;
     }
   };
   return (

@@ -108,6 +108,12 @@ describe("groups in the web app", () => {
     await msg.hover();
     await msg.getByRole("button", { name: "Pin" }).click();
     await msg.getByText("📌 Pinned").waitFor();
+    // The pin shows as a bar at the top of the conversation too; pressing it brings the message into view.
+    const bar = page.getByRole("button", { name: /^Pinned message: .*Tomatoes are ripe/ });
+    await bar.waitFor();
+    await page.locator(".timeline").evaluate((el) => (el.scrollTop = 0));
+    await bar.click();
+    await page.locator(".timeline li.message.flash", { hasText: "Tomatoes are ripe" }).waitFor();
     const history = (await api(mia, "GET", `/conversations/${groupId}/messages?limit=1`)).body.messages[0];
     expect(history).toMatchObject({ pinned: true, reactions: [{ emoji: "👍", count: 1, userIds: [olga.user.id] }] });
 

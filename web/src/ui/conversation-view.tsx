@@ -13,6 +13,7 @@ import { me } from "../app/state.ts";
 import { startUpload } from "../app/uploads.ts";
 import { Composer } from "./composer.tsx";
 import { ConversationHead } from "./conversation-head.tsx";
+import { PinnedBar } from "./pinned-bar.tsx";
 import { lazy } from "./lazy.tsx";
 import { MessageItem, PendingItem } from "./message-item.tsx";
 
@@ -88,6 +89,7 @@ export function ConversationView(props: { id: string }) {
       }}
     >
       <ConversationHead c={c} onInfo={() => setPanel(true)} onError={setError} />
+      <PinnedBar c={c} />
       {panel && <GroupPanel c={c} onClose={() => setPanel(false)} />}
       {forwarding && <ForwardDialog m={forwarding} onClose={() => setForwarding(null)} />}
       {error && (

@@ -201,6 +201,8 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
     await pending.getByText("Sending…").waitFor();
     await cleo.reload();
     await cleo.locator(".timeline li.pending").filter({ hasText: text }).getByText("Sending…").waitFor();
+    // Not only the outbox: what was said before shows too, from what this browser kept.
+    await bubbles(cleo, "Hello").waitFor();
     await shot(cleo, "offline-outbox");
 
     await start();

@@ -123,6 +123,30 @@ describe("the first minutes", () => {
       await step(ana, "6-first-group");
       await step(ben, "6-first-group-ben");
 
+      // What Ana's browser kept for reading offline goes when she signs out (a shared computer keeps nothing).
+      const kept = () =>
+        ana.evaluate(
+          () =>
+            new Promise<number>((resolve, reject) => {
+              const req = indexedDB.open("parley");
+              req.onsuccess = () => {
+                const count = req.result.transaction("history").objectStore("history").count();
+                count.onsuccess = () => (req.result.close(), resolve(count.result));
+                count.onerror = () => reject(count.error);
+              };
+              req.onerror = () => reject(req.error);
+            }),
+        );
+      for (const deadline = Date.now() + 10_000; (await kept()) < 2;) {
+        if (Date.now() > deadline) throw new Error("the two conversations were not kept for offline reading");
+        await ana.waitForTimeout(100);
+      }
+      if (isPhone) await ana.getByRole("button", { name: "Back to conversations" }).click();
+      await ana.getByRole("button", { name: "Account menu" }).click();
+      await ana.getByRole("menuitem", { name: "Sign out" }).click();
+      await ana.waitForURL(/\/login$/);
+      expect(await kept()).toBe(0);
+
       expect(errors).toEqual([]);
     }, 90_000);
   }

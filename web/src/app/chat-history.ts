@@ -1,6 +1,7 @@
 // A conversation's history as the user scrolls back: the newest page first, older pages on request.
-import { api, type Message, type Notice } from "./api.ts";
-import { conversationPath, dropTimeline, setTimeline, timelines } from "./chats.ts";
+import { api, ApiError, type Message, type Notice } from "./api.ts";
+import { conversationPath, dropTimeline, myUserId, setTimeline, timelines } from "./chats.ts";
+import { savedHistory } from "./history-cache.ts";
 
 const PAGE = 50;
 
@@ -30,8 +31,18 @@ export async function loadHistory(id: string, older = false): Promise<void> {
     setTimeline(id, { messages: [...earlier, ...now.messages], notices, hasOlder: page.more, loading: false });
   } catch (err) {
     const now = timelines.value.get(id);
+    // Offline on a first page: what this device kept of it shows meanwhile (marked failed, so the next
+    // connection to the server loads it anew: retryFailed).
+    const kept =
+      !older && err instanceof ApiError && err.code === "OFFLINE" && myUserId() && !now?.messages.length
+        ? await savedHistory(myUserId()!, id)
+        : null;
+    if (kept && kept.messages.length > 0) {
+      setTimeline(id, { messages: kept.messages, notices: kept.notices, hasOlder: true, loading: false, failed: true });
+      return;
+    }
     // A first page that failed is marked so: the next connection to the server tries again (retryFailed).
-    if (now) setTimeline(id, { ...now, loading: false, failed: now.messages.length === 0 });
+    if (now) setTimeline(id, { ...now, loading: false, failed: now.failed || now.messages.length === 0 });
     throw err;
   }
 }

@@ -13,6 +13,7 @@ import {
   type ReduceContext,
   type Timeline,
 } from "./chat-reducer.ts";
+import { forgetHistory, saveHistory } from "./history-cache.ts";
 
 export type { Timeline };
 
@@ -55,7 +56,23 @@ export function reset(userId: string | null): void {
 /** Signing out on purpose: the cached list (with message previews) must not stay on a shared computer. */
 export function forgetList(): void {
   clearTimeout(saveTimer);
+  clearTimeout(historyTimer);
   if (myId) localStorage.removeItem(listKey(myId));
+  forgetHistory();
+}
+
+/** Timelines as last written to this device: only those changed since are written again. */
+let savedTimelines: ReadonlyMap<string, Timeline> = new Map();
+let historyTimer: ReturnType<typeof setTimeout> | undefined;
+function rememberTimelines(): void {
+  clearTimeout(historyTimer);
+  historyTimer = setTimeout(() => {
+    if (!myId) return;
+    for (const [id, t] of timelines.value)
+      if (t !== savedTimelines.get(id) && !t.loading && !t.failed && t.messages.length > 0)
+        saveHistory(myId, id, t.messages, t.notices);
+    savedTimelines = timelines.value;
+  }, 1000);
 }
 
 // v2: summaries carry myRole and can; older cached lists are not read.
@@ -120,7 +137,10 @@ function apply({ state, effects }: Reduced): void {
     conversations.value = state.conversations;
     rememberList();
   }
-  if (state.timelines !== timelines.value) timelines.value = state.timelines;
+  if (state.timelines !== timelines.value) {
+    timelines.value = state.timelines;
+    rememberTimelines();
+  }
   for (const effect of effects) {
     if (effect.kind === "refresh") void refreshConversation(effect.conversationId).catch(() => {});
     else void markRead(effect.conversationId);

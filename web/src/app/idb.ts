@@ -1,8 +1,9 @@
 // A small promise wrapper over IndexedDB: the one place the app keeps data that must survive a reload.
 
 const DB_NAME = "parley";
-const VERSION = 1;
-export type StoreName = "outbox";
+// 2: "history" (each conversation's newest page, for reading while offline).
+const VERSION = 2;
+export type StoreName = "outbox" | "history";
 
 let opening: Promise<IDBDatabase> | null = null;
 
@@ -12,6 +13,7 @@ function open(): Promise<IDBDatabase> {
     req.onupgradeneeded = () => {
       const db = req.result;
       if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "clientId" });
+      if (!db.objectStoreNames.contains("history")) db.createObjectStore("history", { keyPath: "conversationId" });
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => {
@@ -40,3 +42,6 @@ export const idbPut = (store: StoreName, value: unknown) =>
   run(store, "readwrite", (s) => s.put(value)).then(() => undefined);
 export const idbDelete = (store: StoreName, key: string) =>
   run(store, "readwrite", (s) => s.delete(key)).then(() => undefined);
+export const idbGet = <T>(store: StoreName, key: string) =>
+  run<T | undefined>(store, "readonly", (s) => s.get(key) as IDBRequest<T | undefined>);
+export const idbClear = (store: StoreName) => run(store, "readwrite", (s) => s.clear()).then(() => undefined);

@@ -19,6 +19,7 @@ import { pushSubscriptions } from "./store/schema.ts";
 import { openStore } from "./store/store.ts";
 import { SchemaTooNewError } from "./store/migrate.ts";
 import { DataDirInUseError } from "./store/data-lock.ts";
+import { addressesView } from "./ops/addresses.ts";
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
@@ -67,6 +68,12 @@ async function serve(args: string[]): Promise<number> {
   });
   if (countUsers(running.app.deps.store.db) === 0)
     log.info(`First run: open ${publicUrl} to create the admin account.`);
+  // Without a public URL, links for others would say localhost: say which addresses they can use instead.
+  const reach = addressesView(running.config);
+  if (!reach.publicUrlConfigured && reach.origins.length > 0)
+    log.info(
+      `Others on your network can open ${reach.origins.join(" or ")}; set PARLEY_PUBLIC_URL to the one they use so that invite links name it.`,
+    );
 
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
   let exitCode = 0;

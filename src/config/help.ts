@@ -1,12 +1,20 @@
-import { settings, type SettingKey } from "./settings.ts";
+import { settingGroups, settings, type SettingKey } from "./settings.ts";
+
+/** What a first install may need to set; everything else has a default that works. */
+const START_HERE = `Start here: with nothing set, Parley serves on port 8080 to your network, keeping its data in ./data.
+Most installs set at most these four:
+  --port / PARLEY_PORT, --data-dir / PARLEY_DATA_DIR,
+  --public-url / PARLEY_PUBLIC_URL (the address people type, e.g. https://chat.example.com: links in
+    invites and emails, passkeys and push use it), and --host / PARLEY_HOST (127.0.0.1 behind a proxy).`;
 
 export function helpText(version: string): string {
-  const rows = (Object.keys(settings) as SettingKey[]).map((key) => {
+  const row = (key: SettingKey) => {
     const s = settings[key];
     const values = "values" in s ? ` (${s.values.join("|")})` : "";
     const def = s.default === "" ? "" : ` [default: ${s.default}]`;
     return `  ${s.flag.padEnd(24)} ${s.env}${values}${def}\n      ${s.description}`;
-  });
+  };
+  const rows = settingGroups.map(([title, keys]) => `${title}:\n${keys.map(row).join("\n")}`);
   return `Parley ${version} — a self-hosted messenger in one executable
 
 Usage:
@@ -30,27 +38,34 @@ Usage:
   parley --help                show this help
   parley --version             print the version
 
-Options (each can also be set by its environment variable; flags win):
-${rows.join("\n")}
+${START_HERE}
+
+Options (each can also be set by its environment variable; flags win), by topic:
+
+${rows.join("\n\n")}
 `;
 }
 
 /** docs/configuration.md, generated so it cannot drift from the code (scripts/gen-docs.ts writes it). */
 export function configMarkdown(): string {
-  const rows = (Object.keys(settings) as SettingKey[]).map((key) => {
+  const row = (key: SettingKey) => {
     const s = settings[key];
     const values = "values" in s ? ` (${s.values.map((v) => `\`${v}\``).join(", ")})` : "";
     return `| \`${s.env}\` | \`${s.flag}\` | ${s.default === "" ? "—" : `\`${s.default}\``} | ${s.description}${values} |`;
-  });
+  };
+  const sections = settingGroups.map(
+    ([title, keys]) =>
+      `## ${title}\n\n| Environment | Flag | Default | What it does |\n|---|---|---|---|\n${keys.map(row).join("\n")}`,
+  );
   return `# Configuration
 
 Every setting can be given as an environment variable or as a flag to \`parley serve\`; a flag wins over
 the environment, and the environment over the default. With nothing set, Parley serves on port 8080 with its
-database in \`./data\`. \`parley --help\` prints the same list.
+database in \`./data\`. \`parley --help\` prints the same list. Most installs set at most four: \`PARLEY_PORT\`,
+\`PARLEY_DATA_DIR\`, \`PARLEY_PUBLIC_URL\` (the address people type: invite links, emails, passkeys and push use
+it) and \`PARLEY_HOST\` (\`127.0.0.1\` behind a reverse proxy on the same machine).
 
-| Environment | Flag | Default | What it does |
-|---|---|---|---|
-${rows.join("\n")}
+${sections.join("\n\n")}
 
 Generated from \`src/config/settings.ts\` by \`bun scripts/gen-docs.ts\`; a test keeps the two in step.
 `;

@@ -21,3 +21,14 @@ export const settings = {
 };
 
 export type SettingKey = keyof typeof settings;
+
+/** The same settings under a heading per facet, for --help and docs/configuration.md. */
+export const settingGroups: [title: string, keys: SettingKey[]][] = [
+  ["Where Parley listens, keeps its data, and logs", Object.keys(serverSettings) as SettingKey[]],
+  ["Accounts: sign-in, sessions, passwords, email", Object.keys(accountsSettings) as SettingKey[]],
+  ["Operations: backups, metrics, the proxy in front, stopping", Object.keys(operationsSettings) as SettingKey[]],
+  ["Files and pictures", Object.keys(filesSettings) as SettingKey[]],
+  ["Web Push notifications", Object.keys(pushSettings) as SettingKey[]],
+  ["Limits per request, socket and person", Object.keys(limitsSettings) as SettingKey[]],
+  ["The database and its writes", Object.keys(databaseSettings) as SettingKey[]],
+];

@@ -84,7 +84,7 @@ export function createApp(
     sendLimit: new KeyedTokenBuckets(config.sendRate, config.sendRate * 2),
     sendThread: sendThread !== null,
   };
-  const presence = new Presence(hub, chat, config.presenceRate);
+  const presence = new Presence(hub, chat, config.presenceRate, config.presenceGraceSeconds * 1000);
   collectFrom(metrics, {
     hub,
     presence,

@@ -50,6 +50,8 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
       // with the most to get wrong; the event loop's own path is what servers spawned by tests use (auto is
       // off on the test machines' two cores) and what the work budgets measure.
       sendThread: "on",
+      // Going offline is told at once here; test/presence-receipts.test.ts tests the grace itself.
+      presenceGraceSeconds: "0",
       ...overrides,
     },
   });

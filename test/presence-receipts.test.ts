@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs, waitFor } from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
@@ -208,6 +208,37 @@ describe("unread state across devices", () => {
   test("none of it ever reached someone who shares no conversation", () => {
     const heard = carolWatch.frames.filter((f: any) => ["presence", "typing", "receipt", "summary"].includes(f.type));
     expect(heard).toEqual([]);
+  });
+});
+
+describe("presence grace", () => {
+  test("a reconnect within the grace tells nobody; staying away is told once the grace is over", async () => {
+    const g = await startTestServer({ presenceGraceSeconds: "1", presenceRate: "1000" });
+    try {
+      const root = await setUp(g);
+      const [x, y] = await Promise.all(["xena", "yuri"].map((n) => addMember(g, root.token, n)));
+      await g.call("POST", "/api/v1/conversations", { token: x!.token, body: { type: "direct", userId: y!.user.id } });
+      const watch = await TestSocket.ready(g.url, y!.token);
+      const first = await TestSocket.ready(g.url, x!.token);
+      await until(watch, "presence", (f) => f.userId === x!.user.id && f.status === "online");
+      // A reload: the socket goes (and the server has seen it go), and another comes at once.
+      first.close();
+      const hub = g.running.app.deps.hub;
+      await waitFor(() => hub.liveSockets(x!.user.id).length === 0, "the first socket to be gone");
+      // Meanwhile a list asked for agrees with what was told: still online.
+      const listed = (await g.call("GET", "/api/v1/presence", { token: y!.token })).body.presence;
+      expect(listed.find((p: any) => p.userId === x!.user.id).status).toBe("online");
+      const second = await TestSocket.ready(g.url, x!.token);
+      second.close();
+      const off = await until(watch, "presence", (f) => f.userId === x!.user.id && f.status === "offline");
+      expect(off.lastSeenAt).toEqual(expect.any(String));
+      // Without the grace the reload would have shown as offline, online, offline.
+      const told = frames(watch, "presence").filter((f: any) => f.userId === x!.user.id);
+      expect(told.map((f: any) => f.status)).toEqual(["online", "offline"]);
+      watch.close();
+    } finally {
+      await g.stop();
+    }
   });
 });
 

@@ -41,6 +41,11 @@ export class Presence {
     private readonly hub: Hub,
     private readonly chat: Chat,
     ratePerSecond = 1000,
+    /**
+     * How long going offline waits before anyone is told (PARLEY_PRESENCE_GRACE_SECONDS): a reconnect within
+     * it (a reload, a phone changing networks) tells nobody anything, since the state told is unchanged.
+     */
+    private readonly offlineGraceMs = 0,
   ) {
     this.minGapMs = 1000 / ratePerSecond;
     hub.onUserChanged = (userId) => this.update(userId);
@@ -54,6 +59,14 @@ export class Presence {
 
   statusOf(userId: string): Status {
     return this.current.get(userId) ?? "offline";
+  }
+
+  /**
+   * What others are shown: while a change waits to be told (the offline grace, or the gap between tellings),
+   * what they were last told, so that a list asked for meanwhile agrees with the frames.
+   */
+  shownStatus(userId: string): Status {
+    return this.queued.has(userId) ? (this.told.get(userId)?.status ?? "offline") : this.statusOf(userId);
   }
 
   /** How long someone has not had the app in front of them: null while online, Infinity when never seen here. */
@@ -83,7 +96,8 @@ export class Presence {
   /** Tells the people who share a conversation, now or once the gap since the last telling has passed. */
   private tellLater(userId: string): void {
     if (this.queued.has(userId)) return;
-    const wait = (this.told.get(userId)?.at ?? -Infinity) + this.minGapMs - Date.now();
+    const grace = this.statusOf(userId) === "offline" ? this.offlineGraceMs : 0;
+    const wait = Math.max(grace, (this.told.get(userId)?.at ?? -Infinity) + this.minGapMs - Date.now());
     if (wait <= 0) return this.tell(userId);
     const timer = setTimeout(() => {
       this.queued.delete(userId);
@@ -128,7 +142,7 @@ export class Presence {
       )
       .all(userId, userId);
     return rows.map((r) => {
-      const status = this.statusOf(r.id);
+      const status = this.shownStatus(r.id);
       return {
         userId: r.id,
         status,

@@ -51,6 +51,16 @@ export const limitsSettings = {
     description:
       "Presence changes (online/away) one connection may send per second, bursts of five times that; a person's changes reach others at most this often, the latest state last.",
   },
+  presenceGraceSeconds: {
+    kind: "int",
+    env: "PARLEY_PRESENCE_GRACE_SECONDS",
+    flag: "--presence-grace-seconds",
+    default: "5",
+    min: 0,
+    max: 300,
+    description:
+      "How long someone whose last connection dropped still shows as online: a phone changing networks or a page reloading reconnects within it, and nobody sees them leave and come back.",
+  },
   wsMaxFrameBytes: {
     kind: "int",
     env: "PARLEY_WS_MAX_FRAME_BYTES",

@@ -45,6 +45,7 @@ beforeAll(async () => {
     clientId: "l2",
     text: "Supercalifragilisticexpialidocious".repeat(4),
   });
+  await api(root.token, "POST", `/conversations/${groupId}/messages`, { clientId: "l3", text: "Mine, to delete" });
   inviteCode = (await api(root.token, "POST", "/admin/invites", {})).invite.code;
   browser = await launchBrowser();
 }, 60_000);
@@ -104,6 +105,11 @@ describe("the web app fits the screen", () => {
       await expectFits(page, `registration at ${width}`);
       await shot(page, `${width}-register`);
 
+      await page.goto(`${s.url}/login`);
+      await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
+      await expectFits(page, `sign-in at ${width}`);
+      await shot(page, `${width}-login`);
+
       await signInPage(page, s.url, "root");
       await page.waitForURL(s.url + "/");
       await page.getByRole("link", { name: new RegExp(LONG_GROUP.slice(0, 20)) }).waitFor();
@@ -123,6 +129,26 @@ describe("the web app fits the screen", () => {
       const lineHeight = await title.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight) || 20);
       expect((await title.boundingBox())!.height).toBeLessThan(lineHeight * 1.5);
       await shot(page, `${width}-group`);
+
+      // A message's actions, the forward dialog and the app's own "are you sure?".
+      // A tap on a phone, a pointer on a desktop: either way its actions show.
+      const mine = page.locator(".timeline li.message", { hasText: "Mine, to delete" });
+      await mine.locator("article").click();
+      await mine.getByRole("button", { name: "Forward" }).click();
+      const forward = page.getByRole("dialog").filter({ hasText: "Forward" });
+      await forward.waitFor();
+      await expectFits(page, `the forward dialog at ${width}`);
+      await shot(page, `${width}-forward`);
+      await page.keyboard.press("Escape");
+      await forward.waitFor({ state: "detached" });
+      await mine.locator("article").click();
+      await mine.getByRole("button", { name: "Delete" }).click();
+      const ask = page.getByRole("dialog", { name: "Delete this message for everyone?" });
+      await ask.waitFor();
+      await expectFits(page, `the confirmation at ${width}`);
+      await shot(page, `${width}-confirm`);
+      await ask.getByRole("button", { name: "Cancel" }).click();
+      await ask.waitFor({ state: "detached" });
 
       await page.getByRole("button", { name: "Conversation menu" }).click();
       await page.getByRole("menuitem", { name: "Group info" }).waitFor();

@@ -1,5 +1,5 @@
 import { signal } from "@preact/signals";
-import { Dialog } from "./dialog.tsx";
+import { lazy } from "./lazy.tsx";
 
 interface Question {
   title: string;
@@ -9,7 +9,7 @@ interface Question {
   resolve: (ok: boolean) => void;
 }
 
-const asked = signal<Question | null>(null);
+export const asked = signal<Question | null>(null);
 
 /**
  * Asks before something that cannot be undone, in the app's own dialog (the browser's confirm() looks like
@@ -23,26 +23,10 @@ export function confirmAction(q: Omit<Question, "resolve">): Promise<boolean> {
   });
 }
 
+// The dialog's code loads with the first question.
+const ConfirmDialog = lazy(() => import("./confirm-dialog.tsx").then((m) => m.ConfirmDialog));
+
 /** Where the question shows: rendered once, by the app. */
 export function ConfirmHost() {
-  const q = asked.value;
-  if (!q) return null;
-  const answer = (ok: boolean) => {
-    if (asked.value !== q) return;
-    asked.value = null;
-    q.resolve(ok);
-  };
-  return (
-    <Dialog title={q.title} onClose={() => answer(false)}>
-      {q.text && <p>{q.text}</p>}
-      <div class="dialog-actions">
-        <button type="button" onClick={() => answer(false)}>
-          Cancel
-        </button>
-        <button type="button" class="primary destructive" onClick={() => answer(true)}>
-          {q.action}
-        </button>
-      </div>
-    </Dialog>
-  );
+  return asked.value ? <ConfirmDialog /> : null;
 }

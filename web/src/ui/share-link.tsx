@@ -1,6 +1,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { addresses, chosenOrigin, loadAddresses, shareable } from "../app/share-links.ts";
-import { QrCode } from "./qr-code.tsx";
+import { lazy } from "./lazy.tsx";
+
+// The QR encoder is only for invite links: it loads when one is shown.
+const QrCode = lazy(() => import("./qr-code.tsx").then((m) => m.QrCode));
 
 /** A link for someone else: shown whole, copied with one press, and as a QR code for a phone when asked. */
 export function ShareLink(props: { url: string; label: string; qr?: boolean }) {

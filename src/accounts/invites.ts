@@ -15,7 +15,12 @@ export type { InviteView };
 export const DEFAULT_INVITE_USES = 1;
 export const DEFAULT_INVITE_TTL = 7 * DAY;
 
-export function toInviteView(row: InviteRow, publicUrl: string, usedBy: InvitedUser[] = [], now = Date.now()): InviteView {
+export function toInviteView(
+  row: InviteRow,
+  publicUrl: string,
+  usedBy: InvitedUser[] = [],
+  now = Date.now(),
+): InviteView {
   return {
     code: row.code,
     url: `${publicUrl}/register?invite=${encodeURIComponent(row.code)}`,

@@ -114,7 +114,8 @@ export async function readFilePart(
         const safe = at === -1 ? Math.max(0, buf.length - delimiter.length) : at;
         if (safe > 0) {
           part!.size += safe;
-          if (part!.size > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${formatSize(maxBytes)}.`);
+          if (part!.size > maxBytes)
+            throw new AppError("PAYLOAD_TOO_LARGE", `Files may be at most ${formatSize(maxBytes)}.`);
           await sink(buf.slice(0, safe));
           buf = buf.slice(safe);
         }

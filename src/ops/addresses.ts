@@ -24,7 +24,8 @@ export function reachableOrigins(host: string, port: number, interfaces: Interfa
       found.push({ url: `http://${v6 ? `[${a.address}]` : a.address}:${port}`, v6 });
     }
   }
-  if (!all && found.length === 0 && !isLoopback(host)) found.push({ url: originOf(host, port), v6: host.includes(":") });
+  if (!all && found.length === 0 && !isLoopback(host))
+    found.push({ url: originOf(host, port), v6: host.includes(":") });
   return [...new Set(found.sort((a, b) => Number(a.v6) - Number(b.v6)).map((f) => f.url))];
 }
 
@@ -41,7 +42,9 @@ function isLinkLocal(address: string): boolean {
 }
 
 /** What the admin is told about reaching this server from elsewhere (GET /api/v1/admin/addresses). */
-export function addressesView(config: Pick<Config, "host" | "port" | "publicUrl" | "publicUrlConfigured">): AddressesView {
+export function addressesView(
+  config: Pick<Config, "host" | "port" | "publicUrl" | "publicUrlConfigured">,
+): AddressesView {
   return {
     publicUrl: config.publicUrl,
     publicUrlConfigured: config.publicUrlConfigured,

@@ -8,7 +8,7 @@ import { Dialog } from "./dialog.tsx";
 import { ExportButton } from "./export-button.tsx";
 import { Form } from "./form.tsx";
 import { InvitesTab, PeopleTab } from "./admin-people.tsx";
-import { useLoad } from "./use-load.ts";
+import { useLoad } from "./use-load.tsx";
 import { confirmAction } from "./confirm.tsx";
 
 interface Limits {
@@ -60,20 +60,19 @@ export function AdminDialog(props: { onClose: () => void }) {
 }
 
 function ServerTab() {
-  const [data, error, reload, fail] = useLoad(() =>
+  const {
+    value: data,
+    waiting,
+    reload,
+    fail,
+  } = useLoad(() =>
     api<{ settings: { instanceName: string; registrationMode: "open" | "invite" | "closed" }; limits: Limits }>(
       "GET",
       "/admin/settings",
     ),
   );
   const [saved, setSaved] = useState(false);
-  if (error)
-    return (
-      <p class="error" role="alert">
-        {error}
-      </p>
-    );
-  if (!data) return <p class="hint">Loading…</p>;
+  if (!data || waiting) return waiting;
   const refreshInstance = () => api<any>("GET", "/instance").then((i) => (instance.value = i));
   const setMode = (registrationMode: string) =>
     api("PATCH", "/admin/settings", { registrationMode }).then(() => (reload(), refreshInstance()), fail);
@@ -154,16 +153,13 @@ function ServerTab() {
 }
 
 function GroupsTab() {
-  const [groups, error, reload, fail] = useLoad(() =>
-    api<{ groups: GroupRow[] }>("GET", "/admin/groups").then((r) => r.groups),
-  );
-  if (error)
-    return (
-      <p class="error" role="alert">
-        {error}
-      </p>
-    );
-  if (!groups) return <p class="hint">Loading…</p>;
+  const {
+    value: groups,
+    waiting,
+    reload,
+    fail,
+  } = useLoad(() => api<{ groups: GroupRow[] }>("GET", "/admin/groups").then((r) => r.groups));
+  if (!groups || waiting) return waiting;
   if (groups.length === 0) return <p class="hint">No groups yet.</p>;
   return (
     <ul class="sessions" aria-label="Groups">

@@ -6,22 +6,19 @@ import { Avatar } from "./avatar.tsx";
 import { Form } from "./form.tsx";
 import { Menu } from "./menu.tsx";
 import { AddressHint, ShareLink } from "./share-link.tsx";
-import { useLoad } from "./use-load.ts";
+import { useLoad } from "./use-load.tsx";
 
 /** Everyone with an account: found by name, with when they were last here, and what an admin may do. */
 export function PeopleTab() {
-  const [users, error, reload, fail] = useLoad(() =>
-    api<{ users: AdminAccountView[] }>("GET", "/admin/users").then((r) => r.users),
-  );
+  const {
+    value: users,
+    waiting,
+    reload,
+    fail,
+  } = useLoad(() => api<{ users: AdminAccountView[] }>("GET", "/admin/users").then((r) => r.users));
   const [filter, setFilter] = useState("");
   const [link, setLink] = useState<{ name: string; url: string } | null>(null);
-  if (error)
-    return (
-      <p class="error" role="alert">
-        {error}
-      </p>
-    );
-  if (!users) return <p class="hint">Loading…</p>;
+  if (!users || waiting) return waiting;
   const patch = (u: AdminAccountView, body: object) => api("PATCH", `/admin/users/${u.id}`, body).then(reload, fail);
   const q = filter.trim().toLowerCase();
   const shown = users.filter(
@@ -91,16 +88,13 @@ export function PeopleTab() {
 
 /** Invite links: made for one or more people, shown whole with who used them, revoked while they work. */
 export function InvitesTab() {
-  const [invites, error, reload, fail] = useLoad(() =>
-    api<{ invites: Invite[] }>("GET", "/admin/invites").then((r) => r.invites),
-  );
-  if (error)
-    return (
-      <p class="error" role="alert">
-        {error}
-      </p>
-    );
-  if (!invites) return <p class="hint">Loading…</p>;
+  const {
+    value: invites,
+    waiting,
+    reload,
+    fail,
+  } = useLoad(() => api<{ invites: Invite[] }>("GET", "/admin/invites").then((r) => r.invites));
+  if (!invites || waiting) return waiting;
   return (
     <>
       <Form

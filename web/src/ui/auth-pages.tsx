@@ -133,6 +133,17 @@ function useInviteCheck(code: string): { ok: boolean; reason?: string } | null {
   return state;
 }
 
+/** Back to signing in, from the registration screens. */
+function HaveAnAccount() {
+  return (
+    <p class="links">
+      <Link href="/login" onNavigate={navigate}>
+        I already have an account
+      </Link>
+    </p>
+  );
+}
+
 export function RegisterPage() {
   const mode = instance.value?.registrationMode;
   const invite = new URLSearchParams(location.search).get("invite") ?? "";
@@ -142,11 +153,7 @@ export function RegisterPage() {
     return (
       <Card title="This invite link does not work" subtitle={check.reason}>
         <p class="hint">Ask the person who sent it for a new one.</p>
-        <p class="links">
-          <Link href="/login" onNavigate={navigate}>
-            I already have an account
-          </Link>
-        </p>
+        <HaveAnAccount />
       </Card>
     );
   }
@@ -182,11 +189,7 @@ export function RegisterPage() {
           signedIn((await api<{ user: User }>("POST", "/auth/register", body)).user);
         }}
       >
-        <p class="links">
-          <Link href="/login" onNavigate={navigate}>
-            I already have an account
-          </Link>
-        </p>
+        <HaveAnAccount />
       </Form>
     </Card>
   );

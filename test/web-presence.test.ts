@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { launchBrowser, openSignedIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
@@ -98,6 +100,32 @@ describe("presence, typing and receipts in the web app", () => {
     ben = await benContext.newPage();
     await ben.goto(s.url + "/");
     await delivery(ana).getByText("✓✓ Delivered").waitFor();
+  });
+
+  test("a new name and picture reach the other side at once: list, header and old messages", async () => {
+    const token = (await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } }))
+      .body.token;
+    await s.call("POST", `/api/v1/conversations/${dm}/messages`, { token, body: { clientId: "b1", text: "Back now" } });
+    await ana.getByRole("link", { name: /BEN/ }).click();
+    await ana.locator(".timeline li.message .sender", { hasText: "BEN" }).first().waitFor();
+    await s.call("PATCH", "/api/v1/me", { token, body: { displayName: "Benjamin Brown" } });
+    await ana.getByRole("heading", { name: "Benjamin Brown" }).waitFor();
+    await ana.getByRole("link", { name: /Benjamin Brown/ }).waitFor();
+    await ana.locator(".timeline li.message .sender", { hasText: "Benjamin Brown" }).first().waitFor();
+    expect(await ana.locator(".timeline li.message .sender", { hasText: /^BEN$/ }).count()).toBe(0);
+    const form = new FormData();
+    form.append(
+      "file",
+      new File([readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"))], "b.png"),
+    );
+    const res = await fetch(`${s.url}/api/v1/me/avatar`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const avatarUrl = ((await res.json()) as any).user.avatarUrl as string;
+    await ana.locator(`.conversation-head img.avatar[src="${avatarUrl}"]`).waitFor();
+    await ana.locator(`.conversations img.avatar[src="${avatarUrl}"]`).waitFor();
   });
 
   test("when someone leaves, the other side sees when they were last seen", async () => {

@@ -103,6 +103,7 @@ function open(): void {
       case "typing":
       case "receipt":
       case "summary":
+      case "profile":
         handlers?.signal(frame);
         break;
     }

@@ -118,6 +118,8 @@ describe("files in messages", () => {
     const big = await upload(ana, "big.bin", new Uint8Array(300_000));
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe("PAYLOAD_TOO_LARGE");
+    // Said as people read sizes (src/protocol/sizes.ts), not as "200000 bytes".
+    expect(big.body.error.message).toBe("Files may be at most 195 KB.");
     // No length given (chunked): counted as it streams in.
     const boundary = "b0undary";
     const stream = new ReadableStream({

@@ -44,8 +44,15 @@ describe("the first minutes", () => {
 
       // The admin opens the new server: it asks for the admin account first.
       const ana = await open("ana");
+      // A signed-out page load asks nothing that fails (no red 401 in the console).
+      const refused: string[] = [];
+      const onResponse = (r: { status(): number; url(): string }) =>
+        r.status() >= 400 && refused.push(`${r.status()} ${r.url()}`);
+      ana.on("response", onResponse);
       await ana.goto(s.url);
       await ana.getByRole("heading", { name: "Welcome to Parley" }).waitFor();
+      ana.off("response", onResponse);
+      expect(refused).toEqual([]);
       await step(ana, "1-setup");
       await ana.getByLabel("Your name").fill("Ana Admin");
       await ana.getByLabel("Username").fill("ana");

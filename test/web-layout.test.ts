@@ -108,6 +108,9 @@ describe("the web app fits the screen", () => {
       await page.goto(`${s.url}/login`);
       await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
       await expectFits(page, `sign-in at ${width}`);
+      // Invite-only (the default): an account starts from an invite link, so the page offers none to make.
+      expect(await page.getByRole("link", { name: "Create an account" }).count()).toBe(0);
+      await page.getByText("You need an invite link").waitFor();
       await shot(page, `${width}-login`);
 
       await signInPage(page, s.url, "root");

@@ -193,6 +193,8 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
     await cleo.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await stop();
     await cleo.locator(".banner.offline").waitFor();
+    // Nobody tells us who comes and goes now: the header does not keep saying "online" (or "last seen").
+    await cleo.locator(".conversation-head small", { hasText: "waiting for the connection…" }).waitFor();
 
     const text = "Written while the server was away";
     await cleo.getByLabel("Message", { exact: true }).fill(text);

@@ -69,6 +69,17 @@ export function loadConfig(
   } catch (err) {
     throw new ConfigError(`${settings.outboundAllowedNetworks.env}: ${(err as Error).message}`);
   }
+  for (const [key, schemes] of [
+    ["stunUrls", ["stun:", "stuns:"]],
+    ["turnUrls", ["turn:", "turns:"]],
+  ] as const) {
+    const bad = iceUrls(raw[key] as string).find((u) => !schemes.some((s) => u.startsWith(s)) || /\s/.test(u));
+    if (bad !== undefined) throw new ConfigError(`${settings[key].env}: "${bad}" is not a ${schemes.join(" or ")} URL`);
+  }
+  if (raw.turnUrls && !raw.turnSecret)
+    throw new ConfigError(
+      `${settings.turnUrls.env} needs ${settings.turnSecret.env} (the TURN server's shared secret)`,
+    );
   raw.dataDir = resolve(raw.dataDir as string);
   return Object.freeze({ ...raw, secureCookies: url.protocol === "https:", publicUrlConfigured }) as Config;
 }
@@ -124,4 +135,12 @@ function parseValue(key: SettingKey, value: string): unknown {
     default:
       return value;
   }
+}
+
+/** A comma-separated list of STUN or TURN URLs, as given. */
+export function iceUrls(list: string): string[] {
+  return list
+    .split(",")
+    .map((u) => u.trim())
+    .filter(Boolean);
 }

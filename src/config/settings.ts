@@ -9,6 +9,7 @@ import { filesSettings } from "./settings/files.ts";
 import { pushSettings } from "./settings/push.ts";
 import { limitsSettings } from "./settings/limits.ts";
 import { databaseSettings } from "./settings/database.ts";
+import { callsSettings } from "./settings/calls.ts";
 
 export const settings = {
   ...serverSettings,
@@ -18,6 +19,7 @@ export const settings = {
   ...pushSettings,
   ...limitsSettings,
   ...databaseSettings,
+  ...callsSettings,
 };
 
 export type SettingKey = keyof typeof settings;
@@ -31,4 +33,5 @@ export const settingGroups: [title: string, keys: SettingKey[]][] = [
   ["Web Push notifications", Object.keys(pushSettings) as SettingKey[]],
   ["Limits per request, socket and person", Object.keys(limitsSettings) as SettingKey[]],
   ["The database and its writes", Object.keys(databaseSettings) as SettingKey[]],
+  ["Calls, and the STUN and TURN servers they may need", Object.keys(callsSettings) as SettingKey[]],
 ];

@@ -46,8 +46,47 @@ export interface ReceiptMarkFrame extends Request {
   messageId: string;
 }
 
+/** Starts a call in a conversation (the startCalls right); joins the one going on if there is one. */
+export interface CallStartFrame extends Request {
+  type: "call.start";
+  conversationId: string;
+  media: "audio" | "video";
+}
+
+/** Joins the conversation's call; `rejoin` takes back this device's place after a dropped connection. */
+export interface CallJoinFrame extends Request {
+  type: "call.join";
+  conversationId: string;
+  rejoin?: string | null;
+}
+
+/** Leaves the call (this device), or declines a direct call that rings. */
+export interface CallLeaveFrame extends Request {
+  type: "call.leave" | "call.decline";
+  conversationId: string;
+}
+
+/** My microphone, camera and screen sharing, shown to everyone in the conversation. */
+export interface CallStateFrame extends Request {
+  type: "call.state";
+  conversationId: string;
+  muted?: boolean;
+  camera?: boolean;
+  sharing?: boolean;
+}
+
+/** Negotiation for another participant of the same call (`to`: their peer id). */
+export interface CallSignalSendFrame extends Request {
+  type: "call.signal";
+  conversationId: string;
+  to: string;
+  data: CallSignalData;
+}
+
+export type CallClientFrame = CallStartFrame | CallJoinFrame | CallLeaveFrame | CallStateFrame | CallSignalSendFrame;
+
 export type ClientFrame =
-  HelloFrame | SendFrame | PingFrame | PresenceChangeFrame | TypingStartFrame | ReceiptMarkFrame;
+  HelloFrame | SendFrame | PingFrame | PresenceChangeFrame | TypingStartFrame | ReceiptMarkFrame | CallClientFrame;
 
 /** Someone's status changed (at most PARLEY_PRESENCE_RATE times a second per person). */
 export interface PresenceFrame {
@@ -90,6 +129,75 @@ export interface ProfileFrame {
   user: PublicUser;
 }
 
+/** One of the ICE servers a browser may use for a call (RTCIceServer). */
+export interface IceServerView {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** Someone in a call, as everyone in the conversation sees them. */
+export interface CallParticipantView {
+  /** This participant's address for signalling: one per device that joined. */
+  peerId: string;
+  userId: string;
+  muted: boolean;
+  camera: boolean;
+  sharing: boolean;
+  joinedAt: string;
+}
+
+/** A call going on in a conversation. */
+export interface CallView {
+  id: string;
+  conversationId: string;
+  media: "audio" | "video";
+  startedBy: string;
+  startedAt: string;
+  participants: CallParticipantView[];
+  /** Members of a direct call who declined it (their devices stop ringing). */
+  declinedBy: string[];
+}
+
+/**
+ * A conversation's call began, changed (someone joined, left, muted, shared) or ended (null): to every
+ * member's sockets, and to a socket once it is live, for each call going on in its conversations.
+ */
+export interface CallFrame {
+  type: "call";
+  conversationId: string;
+  call: CallView | null;
+}
+
+/** The answer to call.start or call.join: this device's peer id in the call, and the ICE servers to use. */
+export interface CallJoinedFrame {
+  type: "call.joined";
+  id: string | null;
+  conversationId: string;
+  peerId: string;
+  iceServers: IceServerView[];
+}
+
+/** WebRTC negotiation between two participants of the same call, relayed as it came. */
+export interface CallSignalData {
+  sdp?: { type: "offer" | "answer"; sdp: string };
+  candidate?: {
+    candidate: string;
+    sdpMid?: string | null;
+    sdpMLineIndex?: number | null;
+    usernameFragment?: string | null;
+  } | null;
+}
+
+export interface CallSignalFrame {
+  type: "call.signal";
+  conversationId: string;
+  /** The sender's peer id, and who they are. */
+  from: string;
+  fromUserId: string;
+  data: CallSignalData;
+}
+
 export interface ErrorFrame {
   type: "error";
   id: string | null;
@@ -110,7 +218,10 @@ export type ServerFrame =
   | TypingFrame
   | ReceiptFrame
   | SummaryFrame
-  | ProfileFrame;
+  | ProfileFrame
+  | CallFrame
+  | CallJoinedFrame
+  | CallSignalFrame;
 
 /** Frames that are not part of the event stream: lost if nobody is connected, not replayed. */
-export type SignalFrame = PresenceFrame | TypingFrame | ReceiptFrame | SummaryFrame | ProfileFrame;
+export type SignalFrame = PresenceFrame | TypingFrame | ReceiptFrame | SummaryFrame | ProfileFrame | CallFrame;

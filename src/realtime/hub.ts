@@ -96,6 +96,9 @@ export class Hub implements ChatPublisher {
     if (wasLive) this.onUserChanged(userId);
   }
 
+  /** Told after people leave a conversation, or it is deleted (calls: realtime/calls.ts). */
+  onMembersLeft: (conversationId: string, userIds: string[] | "everyone") => void = () => {};
+
   publish(event: EventView, change: { join?: string[]; leave?: string[]; only?: string[] } = {}): void {
     const topic = conversationTopic(event.conversationId);
     // Membership changes take effect on every open tab and device before the event goes out, so the
@@ -107,6 +110,8 @@ export class Hub implements ChatPublisher {
     const topics = change.only ? change.only.map(userTopic) : [topic, ...(change.leave ?? []).map(userTopic)];
     for (const t of topics) this.server?.publish(t, frame);
     this.work.publishes += topics.length;
+    if (event.type === "conversation.deleted") this.onMembersLeft(event.conversationId, "everyone");
+    else if (change.leave?.length) this.onMembersLeft(event.conversationId, change.leave);
   }
 
   notify(to: { conversationId?: string; userIds?: string[] }, frame: SignalFrame): void {

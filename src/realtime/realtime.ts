@@ -4,6 +4,7 @@ import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Hub, SocketData } from "./hub.ts";
 import { CloseCode } from "./protocol.ts";
+import { Calls } from "./calls.ts";
 import { createSocketHandlers } from "./socket.ts";
 
 const SLOW_SWEEP_MS = 1000;
@@ -11,6 +12,7 @@ const SESSION_SWEEP_MS = 30_000;
 
 export interface Realtime {
   hub: Hub;
+  calls: Calls;
   websocket: WebSocketHandler<SocketData>;
   /** Closes every socket with "reconnect and resume" and stops the sweeps; called on shutdown. */
   stop(): void;
@@ -18,7 +20,9 @@ export interface Realtime {
 
 /** The hub, its socket handlers, and the sweeps that keep open sockets honest. */
 export function createRealtime(config: Config, chat: Chat, hub: Hub, log: Logger): Realtime {
-  const websocket = createSocketHandlers({ config, chat, hub, log });
+  const calls = new Calls(hub, chat, config, log);
+  hub.onMembersLeft = (conversationId, userIds) => calls.membersLeft(conversationId, userIds);
+  const websocket = createSocketHandlers({ config, chat, hub, calls, log });
   const slow = setInterval(() => hub.closeSlowConsumers(config.wsBufferBytes / 2), SLOW_SWEEP_MS);
   // Sign-outs close their sockets at once; this catches what no request announces: expiry, and
   // changes made by another node or straight in the database.
@@ -27,8 +31,10 @@ export function createRealtime(config: Config, chat: Chat, hub: Hub, log: Logger
   sessions.unref();
   return {
     hub,
+    calls,
     websocket,
     stop() {
+      calls.stop();
       clearInterval(slow);
       clearInterval(sessions);
       hub.closeAll(CloseCode.SHUTTING_DOWN, "server restarting");

@@ -26,6 +26,8 @@ import {
   type ServerFrame,
 } from "./protocol.ts";
 import { conversationTopic } from "./hub.ts";
+import type { Calls } from "./calls.ts";
+import { onCallFrame } from "./call-frames.ts";
 
 const REPLAY_PAGE = 200;
 
@@ -33,6 +35,7 @@ export interface RealtimeDeps {
   config: Config;
   chat: Chat;
   hub: Hub;
+  calls: Calls;
   log: Logger;
 }
 
@@ -63,7 +66,7 @@ export function socketLimits(config: Config) {
 
 /** Bun's WebSocket handlers for /ws: hello → ready → replay of missed events → live; send → ack after commit. */
 export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<SocketData> {
-  const { config, chat, hub, log } = deps;
+  const { config, chat, hub, calls, log } = deps;
   const db = chat.store.db;
 
   function send(ws: Socket, frame: ServerFrame): void {
@@ -119,10 +122,16 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
       if (!page.more) {
         // Same synchronous turn as the last read: no commit can slip between it and the subscription,
         // so nothing is missed and nothing arrives twice.
-        hub.goLive(ws, listMemberConversationIds(db, userId));
+        goLive(ws, listMemberConversationIds(db, userId));
         return;
       }
     }
+  }
+
+  /** Subscribed to its conversations, and told of the calls going on in them. */
+  function goLive(ws: Socket, conversationIds: string[]): void {
+    hub.goLive(ws, conversationIds);
+    calls.greet(ws, conversationIds);
   }
 
   function onHello(ws: Socket, raw: unknown): void {
@@ -155,7 +164,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const head = chat.store.durability.durableHead(() => latestEventId(db));
     send(ws, { type: "ready", user: toAccountView(ws.data.auth.user), lastEventId: String(frame.since ?? head) });
     // A fresh start begins at the head read just now, in this same turn: there is nothing to replay.
-    if (frame.since == null) hub.goLive(ws, listMemberConversationIds(db, ws.data.auth.user.id));
+    if (frame.since == null) goLive(ws, listMemberConversationIds(db, ws.data.auth.user.id));
     else replay(ws, Number(frame.since));
   }
 
@@ -246,6 +255,14 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
           case "delivered":
           case "read":
             return onReceipt(ws, raw, id);
+          case "call.start":
+          case "call.join":
+          case "call.leave":
+          case "call.decline":
+          case "call.state":
+          case "call.signal":
+            live(ws);
+            return onCallFrame(calls, ws, raw, id);
           default:
             throw new AppError(
               "UNKNOWN_FRAME",
@@ -267,6 +284,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     close(ws) {
       ws.data.resumeReplay = null;
       hub.closed(ws);
+      calls.socketClosed(ws);
     },
   };
 }

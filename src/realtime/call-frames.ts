@@ -1,0 +1,115 @@
+// What the call frames on /ws may hold, checked before anything is done with them. Signalling is relayed
+// between browsers, so its shape is checked too (an offer or answer, or an ICE candidate) and its size
+// bounded: the server passes on only what a WebRTC peer could have made.
+import { z } from "zod";
+import { parseWith } from "../lib/parse.ts";
+import type { Calls } from "./calls.ts";
+import type { Socket } from "./hub.ts";
+import type {
+  CallJoinFrame,
+  CallLeaveFrame,
+  CallSignalSendFrame,
+  CallStartFrame,
+  CallStateFrame,
+} from "../protocol/frames.ts";
+
+/** An SDP of a few audio and video tracks is 3–10 KB; this leaves room for many candidates in it. */
+export const MAX_SDP_CHARS = 32_000;
+
+const request = { id: z.string().max(100).nullish() };
+const conversationId = z.string().min(1).max(100);
+const peerId = z.string().min(1).max(64);
+
+export const callStartFrame = z.object({
+  type: z.literal("call.start"),
+  ...request,
+  conversationId,
+  media: z.enum(["audio", "video"]),
+});
+
+export const callJoinFrame = z.object({
+  type: z.literal("call.join"),
+  ...request,
+  conversationId,
+  rejoin: peerId.nullish(),
+});
+
+export const callLeaveFrame = z.object({
+  type: z.enum(["call.leave", "call.decline"]),
+  ...request,
+  conversationId,
+});
+
+export const callStateFrame = z
+  .object({
+    type: z.literal("call.state"),
+    ...request,
+    conversationId,
+    muted: z.boolean().optional(),
+    camera: z.boolean().optional(),
+    sharing: z.boolean().optional(),
+  })
+  .refine((f) => f.muted !== undefined || f.camera !== undefined || f.sharing !== undefined, {
+    message: "Give muted, camera or sharing.",
+    path: ["muted"],
+  });
+
+const sdp = z.object({ type: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(MAX_SDP_CHARS) });
+const candidate = z
+  .object({
+    candidate: z.string().max(1000),
+    sdpMid: z.string().max(64).nullish(),
+    sdpMLineIndex: z.number().int().min(0).max(255).nullish(),
+    usernameFragment: z.string().max(256).nullish(),
+  })
+  .nullable();
+
+export const callSignalFrame = z.object({
+  type: z.literal("call.signal"),
+  ...request,
+  conversationId,
+  to: peerId,
+  data: z
+    .object({ sdp: sdp.optional(), candidate: candidate.optional() })
+    .strict()
+    .refine((d) => (d.sdp === undefined) !== (d.candidate === undefined), {
+      message: "Give either sdp or candidate.",
+    }),
+});
+
+type Accepts<Schema extends z.ZodType, Frame> = z.infer<Schema> extends Frame ? true : never;
+const schemasMatchTheContract: [
+  Accepts<typeof callStartFrame, CallStartFrame>,
+  Accepts<typeof callJoinFrame, CallJoinFrame>,
+  Accepts<typeof callLeaveFrame, CallLeaveFrame>,
+  Accepts<typeof callStateFrame, CallStateFrame>,
+  Accepts<typeof callSignalFrame, CallSignalSendFrame>,
+] = [true, true, true, true, true];
+void schemasMatchTheContract;
+
+/** A call frame from a live socket: checked, then handed to the calls. */
+export function onCallFrame(calls: Calls, ws: Socket, raw: unknown, id: string | null): void {
+  switch ((raw as { type: string }).type) {
+    case "call.start": {
+      const f = parseWith(callStartFrame, raw);
+      return calls.start(ws, id, f.conversationId, f.media);
+    }
+    case "call.join": {
+      const f = parseWith(callJoinFrame, raw);
+      return calls.join(ws, id, f.conversationId, f.rejoin ?? null);
+    }
+    case "call.leave":
+    case "call.decline": {
+      const f = parseWith(callLeaveFrame, raw);
+      return f.type === "call.leave" ? calls.leave(ws, f.conversationId) : calls.decline(ws, f.conversationId);
+    }
+    case "call.state": {
+      const { conversationId, muted, camera, sharing } = parseWith(callStateFrame, raw);
+      return calls.setState(ws, conversationId, { muted, camera, sharing });
+    }
+    case "call.signal": {
+      const f = parseWith(callSignalFrame, raw);
+      return calls.signal(ws, f.conversationId, f.to, f.data);
+    }
+  }
+}

@@ -18,6 +18,7 @@ import { KeyedTokenBuckets } from "./lib/token-bucket.ts";
 import { MINUTE } from "./lib/time.ts";
 import { Hub } from "./realtime/hub.ts";
 import { Presence } from "./realtime/presence.ts";
+import { Calls } from "./realtime/calls.ts";
 import { TempFiles } from "./files/file-store.ts";
 import { createFileStore } from "./files/create-file-store.ts";
 import { sweepFiles, type Media } from "./files/attachments.ts";
@@ -85,9 +86,11 @@ export function createApp(
     sendThread: sendThread !== null,
   };
   const presence = new Presence(hub, chat, config.presenceRate, config.presenceGraceSeconds * 1000);
+  const calls = new Calls(hub, chat, config, log);
   collectFrom(metrics, {
     hub,
     presence,
+    calls,
     queue: chat.queue,
     push: pushSender,
     disk,
@@ -118,7 +121,7 @@ export function createApp(
         log,
       })
     : () => {};
-  const realtime = createRealtime(config, chat, hub, log);
+  const realtime = createRealtime(config, chat, hub, calls, log);
   const deps: Deps = {
     config,
     store,

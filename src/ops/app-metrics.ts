@@ -8,6 +8,7 @@ import type { SendThreadStats } from "../chat/send-thread.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 import type { DiskSpace } from "./disk-space.ts";
 import { Collected, Counter, eventLoopLag, Histogram, LATENCY_BUCKETS, Registry } from "./metrics.ts";
+import type { Calls } from "../realtime/calls.ts";
 
 export interface AppMetrics {
   registry: Registry;
@@ -102,6 +103,7 @@ export function collectFrom(
   from: {
     hub: Hub;
     presence: Presence;
+    calls: Calls;
     queue: WriteQueue;
     push: PushSender;
     disk: DiskSpace;
@@ -192,6 +194,12 @@ export function collectFrom(
       "gauge",
       () => from.presence.onlineCount(),
     ),
+  );
+  r.add(
+    new Collected("parley_calls_active", "Calls going on now.", "gauge", () => from.calls.activeCount),
+  );
+  r.add(
+    new Collected("parley_call_participants", "Devices in calls now.", "gauge", () => from.calls.participantCount),
   );
   r.add(
     new Collected("parley_write_queue_depth", "Writes waiting for their transaction.", "gauge", () =>

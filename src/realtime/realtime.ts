@@ -4,7 +4,7 @@ import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Hub, SocketData } from "./hub.ts";
 import { CloseCode } from "./protocol.ts";
-import { Calls } from "./calls.ts";
+import type { Calls } from "./calls.ts";
 import { createSocketHandlers } from "./socket.ts";
 
 const SLOW_SWEEP_MS = 1000;
@@ -19,8 +19,7 @@ export interface Realtime {
 }
 
 /** The hub, its socket handlers, and the sweeps that keep open sockets honest. */
-export function createRealtime(config: Config, chat: Chat, hub: Hub, log: Logger): Realtime {
-  const calls = new Calls(hub, chat, config, log);
+export function createRealtime(config: Config, chat: Chat, hub: Hub, calls: Calls, log: Logger): Realtime {
   hub.onMembersLeft = (conversationId, userIds) => calls.membersLeft(conversationId, userIds);
   const websocket = createSocketHandlers({ config, chat, hub, calls, log });
   const slow = setInterval(() => hub.closeSlowConsumers(config.wsBufferBytes / 2), SLOW_SWEEP_MS);

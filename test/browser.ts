@@ -23,10 +23,18 @@ export async function openBrowser(): Promise<BrowserContext> {
   });
 }
 
-/** A browser for several people at once: each `newContext()` is a separate profile (cookies, storage). */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * A browser for several people at once: each `newContext()` is a separate profile (cookies, storage). With
+ * `media`, cameras and microphones are Chromium's fake devices (a test pattern and a tone), allowed without a
+ * prompt, for calls.
+ */
+export async function launchBrowser(opts: { media?: boolean } = {}): Promise<Browser> {
+  // Loopback candidates too: calls between two pages of one test connect over 127.0.0.1 (see onlyLoopbackIce).
+  const media = opts.media
+    ? ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection"]
+    : [];
   // Playwright gives every launch a fresh temporary profile of its own.
-  return chromium.launch({ executablePath, headless: true, args });
+  return chromium.launch({ executablePath, headless: true, args: [...args, ...media] });
 }
 
 /** Where screenshots go, for a person to look at (PARLEY_SCREENSHOTS=dir). */
@@ -131,4 +139,17 @@ export async function confirmIn(page: Page, action: string): Promise<void> {
     .filter({ has: page.getByRole("button", { name: "Cancel" }) })
     .getByRole("button", { name: action, exact: true })
     .click();
+}
+
+/**
+ * For a page's init script: ICE candidates from the other side are used only when they are loopback
+ * addresses, so a call between two test pages never goes over this machine's other interfaces.
+ */
+export function onlyLoopbackIce(): void {
+  const add = RTCPeerConnection.prototype.addIceCandidate as (c?: RTCIceCandidateInit | null) => Promise<void>;
+  RTCPeerConnection.prototype.addIceCandidate = function (this: RTCPeerConnection, c?: RTCIceCandidateInit | null) {
+    const address = c?.candidate?.split(" ")[4];
+    if (address && address !== "127.0.0.1" && address !== "::1") return Promise.resolve();
+    return add.call(this, c);
+  } as RTCPeerConnection["addIceCandidate"];
 }

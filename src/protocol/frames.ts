@@ -198,6 +198,9 @@ export interface CallSignalFrame {
   data: CallSignalData;
 }
 
+/** The frames about calls a client receives. */
+export type CallServerFrame = CallFrame | CallJoinedFrame | CallSignalFrame;
+
 export interface ErrorFrame {
   type: "error";
   id: string | null;

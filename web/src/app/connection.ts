@@ -1,6 +1,6 @@
 // The one WebSocket to /ws: hello → ready → events, resuming from the last event id after any drop.
 import { signal } from "@preact/signals";
-import type { ClientFrame, ServerFrame, SignalFrame } from "../../../src/protocol/frames.ts";
+import type { CallServerFrame, ClientFrame, ServerFrame, SignalFrame } from "../../../src/protocol/frames.ts";
 import type { ChatEvent, Message, User } from "./api.ts";
 
 export type ConnectionStatus = "connecting" | "online" | "offline";
@@ -16,8 +16,8 @@ export interface ConnectionHandlers {
   signedOut(): void;
   /** The socket closed; in-flight requests will not be answered on it. */
   dropped(): void;
-  /** Frames outside the event stream: presence, typing, receipt, summary. */
-  signal(frame: SignalFrame): void;
+  /** Frames outside the event stream: presence, typing, receipt, summary, profile, calls. */
+  signal(frame: SignalFrame | CallServerFrame): void;
 }
 
 const PING_EVERY_MS = 25_000;
@@ -104,6 +104,9 @@ function open(): void {
       case "receipt":
       case "summary":
       case "profile":
+      case "call":
+      case "call.joined":
+      case "call.signal":
         handlers?.signal(frame);
         break;
     }

@@ -22,6 +22,7 @@ import {
   upsertMessage,
 } from "./chats.ts";
 import { retryFailed } from "./chat-history.ts";
+import { onCallError, onCallFrame, rejoinAfterReconnect, resetCalls, setCallUser } from "./calls.ts";
 import { connect, disconnect } from "./connection.ts";
 import { refreshPush } from "./push.ts";
 import { acknowledged, connectionLost, flush, loadOutbox, refused } from "./outbox.ts";
@@ -35,6 +36,7 @@ export interface SessionHooks {
 
 export async function startSession(user: User, hooks: SessionHooks): Promise<void> {
   reset(user.id);
+  setCallUser(user.id);
   void refreshPush().catch(() => {});
   await loadOutbox(user.id);
   connect({
@@ -53,6 +55,9 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
         );
       } else retryFailed();
       flush();
+      // The server tells every live socket of the calls going on; this device takes its place back in its own.
+      resetCalls();
+      if (resumed) rejoinAfterReconnect();
       // Presence and receipts are not in the event stream: ask for them anew after every connect.
       resetActivity();
       void loadPresence().catch(() => {});
@@ -73,6 +78,8 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
       else if (frame.type === "typing" && frame.userId !== user.id) onTyping(frame);
       else if (frame.type === "receipt" && frame.userId !== user.id) onReceipt(frame);
       else if (frame.type === "summary" && frame.conversation) applySummary(frame.conversation);
+      else if (frame.type === "call" || frame.type === "call.joined" || frame.type === "call.signal")
+        onCallFrame(frame);
       else if (frame.type === "profile") {
         applyProfile(frame.user);
         // My own, changed on another device: the account menu and profile show it too.
@@ -84,7 +91,8 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
       upsertMessage(message);
     },
     error(id, code, message, retryAfter) {
-      if (id) refused(id, code, message, retryAfter);
+      if (id?.startsWith("call:")) onCallError(message);
+      else if (id) refused(id, code, message, retryAfter);
     },
     signedOut() {
       reset(null);
@@ -96,6 +104,7 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
 
 /** Signing out: the socket closes and what this browser kept of the account's chats is forgotten. */
 export function stopSession(): void {
+  setCallUser(null);
   disconnect();
   forgetList();
   reset(null);

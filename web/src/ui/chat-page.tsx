@@ -9,6 +9,7 @@ import { ConversationView } from "./conversation-view.tsx";
 import type { DialogName } from "./dialogs.tsx";
 import { lazy } from "./lazy.tsx";
 import { Menu } from "./menu.tsx";
+import { CallView, IncomingCalls } from "./call-view.tsx";
 
 // Dialogs are opened now and then: their code loads when first needed.
 const NewChatDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewChatDialog));
@@ -75,6 +76,8 @@ export function ChatPage() {
           </section>
         )}
       </main>
+      <IncomingCalls />
+      <CallView />
       {dialog === "new-chat" && <NewChatDialog onClose={close} />}
       {dialog === "search" && <SearchDialog onClose={close} />}
       {dialog === "admin" && <AdminDialog onClose={close} />}

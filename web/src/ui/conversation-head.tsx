@@ -2,6 +2,7 @@ import type { Conversation } from "../app/api.ts";
 import { presence } from "../app/activity.ts";
 import { conversationTitle, otherPerson } from "../app/chat-display.ts";
 import { markUnread, setMuted, setPushLevel } from "../app/chat-commands.ts";
+import { myCall, startCall } from "../app/calls.ts";
 import { status } from "../app/connection.ts";
 import { fullTime, lastSeenText } from "../app/format.ts";
 import { me, navigate } from "../app/state.ts";
@@ -72,6 +73,28 @@ export function ConversationHead(props: { c: Conversation; onInfo: () => void; o
         <span class="muted-mark" role="img" aria-label={mutedFor} title={mutedFor}>
           🔕
         </span>
+      )}
+      {c.can.startCalls && !myCall.value && (
+        <>
+          <button
+            type="button"
+            class="icon"
+            aria-label="Audio call"
+            title="Audio call"
+            onClick={() => void startCall(c.id, "audio")}
+          >
+            📞
+          </button>
+          <button
+            type="button"
+            class="icon"
+            aria-label="Video call"
+            title="Video call"
+            onClick={() => void startCall(c.id, "video")}
+          >
+            🎥
+          </button>
+        </>
       )}
       <Menu label="Conversation menu" entries={entries}>
         ⋮

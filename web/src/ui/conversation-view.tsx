@@ -14,6 +14,7 @@ import { startUpload } from "../app/uploads.ts";
 import { Composer } from "./composer.tsx";
 import { ConversationHead } from "./conversation-head.tsx";
 import { PinnedBar } from "./pinned-bar.tsx";
+import { CallBar } from "./call-view.tsx";
 import { lazy } from "./lazy.tsx";
 import { MessageItem, PendingItem } from "./message-item.tsx";
 
@@ -89,6 +90,7 @@ export function ConversationView(props: { id: string }) {
       }}
     >
       <ConversationHead c={c} onInfo={() => setPanel(true)} onError={setError} />
+      <CallBar c={c} />
       <PinnedBar c={c} />
       {panel && <GroupPanel c={c} onClose={() => setPanel(false)} />}
       {forwarding && <ForwardDialog m={forwarding} onClose={() => setForwarding(null)} />}

@@ -1,0 +1,129 @@
+// Calls in real Chromium with fake cameras and microphones: a direct video call rings, is answered, and
+// carries audio and video both ways (each side's getStats shows inbound bytes growing); mute is shown to the
+// other side and silences the outbound track; leaving ends a direct call for both.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { join } from "node:path";
+import { launchBrowser, onlyLoopbackIce, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+
+let s: TestServer;
+let browser: Browser;
+let ana: Page, ben: Page;
+const errors: string[] = [];
+
+/** Every RTCPeerConnection the page makes, kept where the test can ask it for statistics. */
+const keepPeerConnections = () => {
+  const Original = window.RTCPeerConnection;
+  (window as any).__pcs = [];
+  window.RTCPeerConnection = class extends Original {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      (window as any).__pcs.push(this);
+    }
+  } as typeof RTCPeerConnection;
+};
+
+/** Bytes received over all of the page's connections, by kind. */
+const inbound = (page: Page) =>
+  page.evaluate(async () => {
+    const sum = { audio: 0, video: 0 };
+    for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((r: any) => {
+        if (r.type === "inbound-rtp" && (r.kind === "audio" || r.kind === "video"))
+          sum[r.kind as "audio" | "video"] += r.bytesReceived ?? 0;
+      });
+    }
+    return sum;
+  });
+
+/** Waits until both audio and video bytes arrive and keep arriving. */
+async function expectMediaFlowing(page: Page): Promise<void> {
+  let first = { audio: 0, video: 0 };
+  for (const deadline = Date.now() + 20_000; ;) {
+    first = await inbound(page);
+    if (first.audio > 0 && first.video > 0) break;
+    if (Date.now() > deadline) throw new Error(`no media arrived: ${JSON.stringify(first)}`);
+    await page.waitForTimeout(200);
+  }
+  for (const deadline = Date.now() + 20_000; ;) {
+    const now = await inbound(page);
+    if (now.audio > first.audio && now.video > first.video) return;
+    if (Date.now() > deadline) throw new Error(`media stopped: ${JSON.stringify([first, now])}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+async function open(username: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  await context.addInitScript(keepPeerConnections);
+  await context.addInitScript(onlyLoopbackIce);
+  const page = await context.newPage();
+  watchPage(page, errors, username);
+  await signInPage(page, s.url, username);
+  await page.waitForURL(s.url + "/");
+  return page;
+}
+
+beforeAll(async () => {
+  s = await startTestServer();
+  const root = await setUp(s);
+  const [a, b] = await Promise.all(["ana1", "ben"].map((n) => addMember(s, root.token, n)));
+  await s.call("POST", "/api/v1/conversations", { token: a!.token, body: { type: "direct", userId: b!.user.id } });
+  browser = await launchBrowser({ media: true });
+  ana = await open("ana1");
+  ben = await open("ben");
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+});
+
+describe("calls in the web app", () => {
+  test("a direct video call rings, is answered, and carries audio and video both ways", async () => {
+    await ana.getByRole("link", { name: /BEN/ }).click();
+    await ana.getByRole("button", { name: "Video call" }).click();
+    await ana
+      .getByRole("region", { name: /Call in BEN/ })
+      .getByText("Waiting for others to join…")
+      .waitFor();
+    const incoming = ben.getByRole("alertdialog", { name: "Incoming call from ANA1" });
+    await incoming.getByText("Video call").waitFor();
+    await incoming.getByRole("button", { name: "Accept" }).click();
+    await incoming.waitFor({ state: "detached" });
+    await ben.getByText("2 in the call").waitFor();
+    await ana.getByText("2 in the call").waitFor();
+    await expectMediaFlowing(ana);
+    await expectMediaFlowing(ben);
+    if (screenshotDir) await ana.screenshot({ path: join(screenshotDir, "call-desktop.png") });
+  });
+
+  test("mute is shown to the other side, and the muted microphone sends nothing but silence", async () => {
+    await ben.getByRole("button", { name: "🎙️ Mute" }).click();
+    await ana.locator(".call-tile").getByRole("img", { name: "muted" }).waitFor();
+    expect(
+      await ben.evaluate(() =>
+        ((window as any).__pcs as RTCPeerConnection[]).flatMap((pc) =>
+          pc
+            .getSenders()
+            .filter((snd) => snd.track?.kind === "audio")
+            .map((snd) => snd.track!.enabled),
+        ),
+      ),
+    ).toEqual([false]);
+    await ben.getByRole("button", { name: "🔇 Unmute" }).click();
+    await ana.locator(".call-tile").getByRole("img", { name: "muted" }).waitFor({ state: "detached" });
+  });
+
+  test("leaving ends a direct call for both, and the camera is released", async () => {
+    await ben.getByRole("button", { name: "Leave" }).click();
+    await ana.getByRole("region", { name: /Call in BEN/ }).waitFor({ state: "detached" });
+    await ben.getByRole("region", { name: /Call in ANA1/ }).waitFor({ state: "detached" });
+    expect(await ana.getByRole("button", { name: "Video call" }).count()).toBe(1);
+  });
+
+  test("ran without script errors", () => {
+    expect(errors).toEqual([]);
+  });
+});

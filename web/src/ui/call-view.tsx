@@ -1,0 +1,174 @@
+import { useEffect, useRef } from "preact/hooks";
+import type { Conversation } from "../app/api.ts";
+import {
+  callError,
+  calls,
+  declineCall,
+  joinCall,
+  leaveCall,
+  myCall,
+  ringing,
+  toggleCamera,
+  toggleMute,
+  toggleScreen,
+  type Remote,
+} from "../app/calls.ts";
+import { conversations } from "../app/chats.ts";
+import { conversationTitle } from "../app/chat-display.ts";
+import { me } from "../app/state.ts";
+import { Avatar } from "./avatar.tsx";
+
+/** A stream shown in a video element (muted for my own, so I do not hear myself). */
+function StreamVideo(props: { stream: MediaStream; self?: boolean; label: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (ref.current && ref.current.srcObject !== props.stream) ref.current.srcObject = props.stream;
+  }, [props.stream]);
+  return <video ref={ref} autoPlay playsInline muted={props.self} aria-label={props.label} />;
+}
+
+function who(c: Conversation | undefined, userId: string) {
+  return c?.members.find((m) => m.user.id === userId)?.user;
+}
+
+/** The call this device is in: everyone's picture, mine small in a corner, and the controls. */
+export function CallView() {
+  const mine = myCall.value;
+  if (!mine) return null;
+  const c = conversations.value.get(mine.conversationId);
+  const call = calls.value.get(mine.conversationId);
+  const state = (peerId: string) => call?.participants.find((p) => p.peerId === peerId);
+  const remotes = [...mine.remotes.values()];
+  return (
+    <section class="call-view" aria-label={`Call in ${c ? conversationTitle(c) : "a conversation"}`}>
+      <header class="call-head">
+        <strong>{c ? conversationTitle(c) : "Call"}</strong>
+        <small>
+          {mine.peerId
+            ? remotes.length === 0
+              ? "Waiting for others to join…"
+              : `${remotes.length + 1} in the call`
+            : "Connecting…"}
+        </small>
+      </header>
+      <div class={`call-grid n${Math.min(remotes.length, 4)}`}>
+        {remotes.map((r) => (
+          <RemoteTile key={r.peerId} r={r} c={c} muted={state(r.peerId)?.muted ?? false} />
+        ))}
+      </div>
+      {mine.local && mine.camera && mine.local.getVideoTracks().length > 0 && (
+        <div class="call-self">
+          <StreamVideo stream={mine.local} self label="You" />
+        </div>
+      )}
+      {mine.error && (
+        <p class="error call-error" role="alert">
+          {mine.error}
+        </p>
+      )}
+      <div class="call-controls" role="toolbar" aria-label="Call controls">
+        <button type="button" aria-pressed={mine.muted} onClick={toggleMute}>
+          {mine.muted ? "🔇 Unmute" : "🎙️ Mute"}
+        </button>
+        {mine.local && mine.local.getVideoTracks().length > 0 && (
+          <button type="button" aria-pressed={!mine.camera} onClick={toggleCamera}>
+            {mine.camera ? "📷 Camera off" : "📷 Camera on"}
+          </button>
+        )}
+        {"getDisplayMedia" in (navigator.mediaDevices ?? {}) && (
+          <button type="button" aria-pressed={mine.screen !== null} onClick={() => void toggleScreen()}>
+            {mine.screen ? "🖥️ Stop sharing" : "🖥️ Share screen"}
+          </button>
+        )}
+        <button type="button" class="primary destructive" onClick={() => void leaveCall()}>
+          Leave
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function RemoteTile(props: { r: Remote; c: Conversation | undefined; muted: boolean }) {
+  const person = who(props.c, props.r.userId);
+  const name = person?.displayName ?? "Someone";
+  const hasVideo = props.r.stream.getVideoTracks().some((t) => t.readyState === "live");
+  return (
+    <figure class="call-tile" data-peer={props.r.peerId}>
+      <StreamVideo stream={props.r.stream} label={`${name}'s video`} />
+      {!hasVideo && person && <Avatar person={person} size={72} decorative />}
+      <figcaption>
+        {name}
+        {props.muted && (
+          <span role="img" aria-label="muted">
+            {" "}
+            🔇
+          </span>
+        )}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** A direct call ringing for me, in whatever conversation: accept or decline, from anywhere in the app. */
+export function IncomingCalls() {
+  const ringingNow = [...calls.value.values()].filter((call) => {
+    const c = conversations.value.get(call.conversationId);
+    return c && ringing(call, c.type === "direct") && myCall.value?.conversationId !== call.conversationId;
+  });
+  const error = callError.value;
+  return (
+    <>
+      {ringingNow.map((call) => {
+        const c = conversations.value.get(call.conversationId)!;
+        const caller = who(c, call.startedBy);
+        return (
+          <div
+            key={call.id}
+            class="incoming-call"
+            role="alertdialog"
+            aria-label={`Incoming call from ${caller?.displayName}`}
+          >
+            {caller && <Avatar person={caller} size={44} decorative />}
+            <span>
+              <strong>{caller?.displayName ?? "Someone"}</strong>
+              <small>{call.media === "video" ? "Video call" : "Audio call"}</small>
+            </span>
+            <button type="button" class="primary" onClick={() => void joinCall(call.conversationId)}>
+              Accept
+            </button>
+            <button type="button" class="destructive" onClick={() => declineCall(call.conversationId)}>
+              Decline
+            </button>
+          </div>
+        );
+      })}
+      {error && (
+        <p class="error banner call-refused" role="alert">
+          {error}{" "}
+          <button type="button" class="icon" aria-label="Dismiss" onClick={() => (callError.value = null)}>
+            ✕
+          </button>
+        </p>
+      )}
+    </>
+  );
+}
+
+/** In a group with a call going on that I am not in: who is there, and Join. */
+export function CallBar(props: { c: Conversation }) {
+  const call = calls.value.get(props.c.id);
+  const mine = myCall.value;
+  if (!call || mine?.conversationId === props.c.id) return null;
+  if (props.c.type === "direct" && ringing(call, true)) return null;
+  const here = call.participants.filter((p) => p.userId !== me.value?.id).length;
+  return (
+    <div class="call-bar" role="status">
+      <span>
+        {call.media === "video" ? "🎥" : "📞"} Call in progress · {here} {here === 1 ? "person" : "people"}
+      </span>
+      <button type="button" class="primary" onClick={() => void joinCall(props.c.id)}>
+        Join
+      </button>
+    </div>
+  );
+}

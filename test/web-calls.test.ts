@@ -9,7 +9,7 @@ import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts
 
 let s: TestServer;
 let browser: Browser;
-let ana: Page, ben: Page;
+let ana: Page, ben: Page, cid: Page;
 const errors: string[] = [];
 
 /** Every RTCPeerConnection the page makes, kept where the test can ask it for statistics. */
@@ -24,32 +24,51 @@ const keepPeerConnections = () => {
   } as typeof RTCPeerConnection;
 };
 
-/** Bytes received over all of the page's connections, by kind. */
-const inbound = (page: Page) =>
+/** Bytes received from each other participant (one open connection each), by kind. */
+const inboundPerPeer = (page: Page) =>
   page.evaluate(async () => {
-    const sum = { audio: 0, video: 0 };
+    const out: { audio: number; video: number }[] = [];
     for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
       if (pc.connectionState === "closed") continue;
+      const sum = { audio: 0, video: 0 };
       (await pc.getStats()).forEach((r: any) => {
         if (r.type === "inbound-rtp" && (r.kind === "audio" || r.kind === "video"))
           sum[r.kind as "audio" | "video"] += r.bytesReceived ?? 0;
       });
+      out.push(sum);
     }
-    return sum;
+    return out;
   });
 
-/** Waits until both audio and video bytes arrive and keep arriving. */
-async function expectMediaFlowing(page: Page): Promise<void> {
-  let first = { audio: 0, video: 0 };
+/**
+ * Waits until audio and video bytes arrive from each of `others` participants, and keep arriving: a polled
+ * condition with a deadline (media has no event to wait on).
+ */
+async function expectMediaFlowing(page: Page, others = 1): Promise<void> {
+  type Bytes = { audio: number; video: number }[];
+  const arrived = (xs: Bytes) => xs.length === others && xs.every((x) => x.audio > 0 && x.video > 0);
+  let first: Bytes = [];
   for (const deadline = Date.now() + 20_000; ;) {
-    first = await inbound(page);
-    if (first.audio > 0 && first.video > 0) break;
-    if (Date.now() > deadline) throw new Error(`no media arrived: ${JSON.stringify(first)}`);
+    first = await inboundPerPeer(page);
+    if (arrived(first)) break;
+    if (Date.now() > deadline)
+      throw new Error(
+        `no media arrived: ${JSON.stringify(first)} ${JSON.stringify(
+          await page.evaluate(() =>
+            ((window as any).__pcs as RTCPeerConnection[]).map((pc) => [
+              pc.connectionState,
+              pc.signalingState,
+              pc.iceConnectionState,
+              pc.getReceivers().length,
+            ]),
+          ),
+        )} ${await page.locator(".call-error").allTextContents()}`,
+      );
     await page.waitForTimeout(200);
   }
   for (const deadline = Date.now() + 20_000; ;) {
-    const now = await inbound(page);
-    if (now.audio > first.audio && now.video > first.video) return;
+    const now = await inboundPerPeer(page);
+    if (now.length === others && now.every((x, i) => x.audio > first[i]!.audio && x.video > first[i]!.video)) return;
     if (Date.now() > deadline) throw new Error(`media stopped: ${JSON.stringify([first, now])}`);
     await page.waitForTimeout(200);
   }
@@ -67,13 +86,18 @@ async function open(username: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ callGraceSeconds: "2" });
   const root = await setUp(s);
-  const [a, b] = await Promise.all(["ana1", "ben"].map((n) => addMember(s, root.token, n)));
+  const [a, b, c] = await Promise.all(["ana1", "ben", "cid"].map((n) => addMember(s, root.token, n)));
   await s.call("POST", "/api/v1/conversations", { token: a!.token, body: { type: "direct", userId: b!.user.id } });
+  await s.call("POST", "/api/v1/conversations", {
+    token: a!.token,
+    body: { type: "group", title: "Band", memberIds: [b!.user.id, c!.user.id] },
+  });
   browser = await launchBrowser({ media: true });
   ana = await open("ana1");
   ben = await open("ben");
+  cid = await open("cid");
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -122,6 +146,30 @@ describe("calls in the web app", () => {
     await ben.getByRole("region", { name: /Call in ANA1/ }).waitFor({ state: "detached" });
     expect(await ana.getByRole("button", { name: "Video call" }).count()).toBe(1);
   });
+
+  test("three in a group call each receive audio and video from both others; a closed page leaves the call", async () => {
+    await ana.getByRole("link", { name: /Band/ }).click();
+    await ana.getByRole("button", { name: "Video call" }).click();
+    await ana.getByText("Waiting for others to join…").waitFor();
+    for (const page of [ben, cid]) {
+      await page.getByRole("link", { name: /Band/ }).click();
+      await page
+        .getByRole("status")
+        .filter({ hasText: "Call in progress" })
+        .getByRole("button", { name: "Join" })
+        .click();
+    }
+    for (const page of [ana, ben, cid]) await page.getByText("3 in the call").waitFor();
+    for (const page of [ana, ben, cid]) await expectMediaFlowing(page, 2);
+    if (screenshotDir) await cid.screenshot({ path: join(screenshotDir, "call-group.png") });
+    // Cid closes his tab: after the grace the others see two in the call.
+    await cid.context().close();
+    for (const page of [ana, ben]) await page.getByText("2 in the call").waitFor({ timeout: 40_000 });
+    await ben.getByRole("button", { name: "Leave" }).click();
+    await ana.getByText("Waiting for others to join…").waitFor();
+    await ana.getByRole("button", { name: "Leave" }).click();
+    await ana.getByRole("region", { name: /Call in Band/ }).waitFor({ state: "detached" });
+  }, 90_000);
 
   test("ran without script errors", () => {
     expect(errors).toEqual([]);

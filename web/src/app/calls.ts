@@ -1,7 +1,8 @@
 // Calls in the browser: which conversations have one going on (from the server's call frames), and the one
 // this device is in — its camera and microphone, and one RTCPeerConnection to every other participant (a
-// full mesh). Negotiation follows WebRTC's "perfect negotiation": either side may offer whenever its tracks
-// change, and when two offers cross, the polite side (the smaller peer id) gives way.
+// full mesh). Negotiation follows WebRTC's "perfect negotiation": the first offer of a pair comes from the
+// impolite side (the larger peer id); after that either side may offer whenever its tracks change, and when
+// two offers cross, the polite side gives way.
 import { signal } from "@preact/signals";
 import type {
   CallJoinedFrame,
@@ -233,6 +234,9 @@ function linkTo(peerId: string, userId: string): Link {
   const conversationId = mine.conversationId;
   const signal = (data: CallSignalData) => sendFrame({ type: "call.signal", conversationId, to: peerId, data });
   pc.onnegotiationneeded = async () => {
+    // The first offer of a pair comes from the impolite side only: two first offers crossing (both learn of
+    // each other at once) would each discard the other's candidates. Later changes may come from either.
+    if (link.polite && !pc.remoteDescription) return;
     try {
       link.makingOffer = true;
       await pc.setLocalDescription();

@@ -140,6 +140,34 @@ describe("calls in the web app", () => {
     await ana.locator(".call-tile").getByRole("img", { name: "muted" }).waitFor({ state: "detached" });
   });
 
+  test("a shared screen arrives as one more video track, and stops when sharing stops", async () => {
+    const videoTracks = (page: Page) =>
+      page.evaluate(
+        () =>
+          ((window as any).__pcs as RTCPeerConnection[])
+            .filter((pc) => pc.connectionState !== "closed")
+            .flatMap((pc) => pc.getReceivers())
+            .filter((r) => r.track.kind === "video" && r.track.readyState === "live" && !r.track.muted).length,
+      );
+    await ana.getByRole("button", { name: "🖥️ Share screen" }).click();
+    await ana.getByRole("button", { name: "🖥️ Stop sharing" }).waitFor();
+    // Everyone sees that Ana shares, and Ben's browser receives a second video track.
+    await ben.locator(".call-tile figcaption", { hasText: "sharing" }).waitFor();
+    // Two video streams now arrive at Ben (camera and screen), each with bytes.
+    await ben.waitForFunction(async () => {
+      let streams = 0;
+      for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+        if (pc.connectionState === "closed") continue;
+        (await pc.getStats()).forEach((r: any) => {
+          if (r.type === "inbound-rtp" && r.kind === "video" && r.bytesReceived > 0) streams++;
+        });
+      }
+      return streams >= 2;
+    });
+    await ana.getByRole("button", { name: "🖥️ Stop sharing" }).click();
+    await ben.locator(".call-tile figcaption", { hasText: "sharing" }).waitFor({ state: "detached" });
+  });
+
   test("leaving ends a direct call for both, and the camera is released", async () => {
     await ben.getByRole("button", { name: "Leave" }).click();
     await ana.getByRole("region", { name: /Call in BEN/ }).waitFor({ state: "detached" });

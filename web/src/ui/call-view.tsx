@@ -53,7 +53,13 @@ export function CallView() {
       </header>
       <div class={`call-grid n${Math.min(remotes.length, 4)}`}>
         {remotes.map((r) => (
-          <RemoteTile key={r.peerId} r={r} c={c} muted={state(r.peerId)?.muted ?? false} />
+          <RemoteTile
+            key={r.peerId}
+            r={r}
+            c={c}
+            muted={state(r.peerId)?.muted ?? false}
+            sharing={state(r.peerId)?.sharing ?? false}
+          />
         ))}
       </div>
       {mine.local && mine.camera && mine.local.getVideoTracks().length > 0 && (
@@ -88,7 +94,7 @@ export function CallView() {
   );
 }
 
-function RemoteTile(props: { r: Remote; c: Conversation | undefined; muted: boolean }) {
+function RemoteTile(props: { r: Remote; c: Conversation | undefined; muted: boolean; sharing: boolean }) {
   const person = who(props.c, props.r.userId);
   const name = person?.displayName ?? "Someone";
   const hasVideo = props.r.stream.getVideoTracks().some((t) => t.readyState === "live");
@@ -98,6 +104,7 @@ function RemoteTile(props: { r: Remote; c: Conversation | undefined; muted: bool
       {!hasVideo && person && <Avatar person={person} size={72} decorative />}
       <figcaption>
         {name}
+        {props.sharing && <span class="hint-on-dark"> · sharing the screen</span>}
         {props.muted && (
           <span role="img" aria-label="muted">
             {" "}

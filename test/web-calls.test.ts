@@ -140,6 +140,47 @@ describe("calls in the web app", () => {
     await ana.locator(".call-tile").getByRole("img", { name: "muted" }).waitFor({ state: "detached" });
   });
 
+  test("the one speaking is marked; another camera and microphone can be chosen mid-call", async () => {
+    // Ana's fake microphone beeps: its level shows on Ben's side as the active speaker.
+    await ben.locator(".call-tile.speaking").waitFor();
+    await ana.getByRole("button", { name: "⚙️ Devices" }).click();
+    const camera = ana.getByLabel("Camera");
+    const cameras = await camera.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const mics = await ana
+      .getByLabel("Microphone")
+      .locator("option")
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const sent = (kind: string) =>
+      ana.evaluate(
+        (k) =>
+          ((window as any).__pcs as RTCPeerConnection[])
+            .filter((pc) => pc.connectionState !== "closed")
+            .flatMap((pc) => pc.getSenders())
+            .filter((snd) => snd.track?.kind === k)
+            .map((snd) => snd.track!.getSettings().deviceId),
+        kind,
+      );
+    const [usedCamera] = await sent("video");
+    const other = cameras.find((id) => id !== usedCamera);
+    if (other) {
+      await camera.selectOption(other);
+      await ana.waitForFunction(
+        (id) =>
+          ((window as any).__pcs as RTCPeerConnection[]).some((pc) =>
+            pc.getSenders().some((snd) => snd.track?.getSettings().deviceId === id),
+          ),
+        other,
+      );
+    }
+    const [usedMic] = await sent("audio");
+    const otherMic = mics.find((id) => id !== usedMic);
+    if (otherMic) await ana.getByLabel("Microphone").selectOption(otherMic);
+    expect(cameras.length + mics.length).toBeGreaterThan(2);
+    // What Ben receives still flows.
+    await expectMediaFlowing(ben);
+    await ana.getByRole("button", { name: "⚙️ Devices" }).click();
+  });
+
   test("a shared screen arrives as one more video track, and stops when sharing stops", async () => {
     const videoTracks = (page: Page) =>
       page.evaluate(

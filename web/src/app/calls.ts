@@ -54,6 +54,48 @@ export function setCallUser(userId: string | null): void {
   if (!userId) void leaveCall();
 }
 
+/** How loud each other participant is now (0–1, from the browser's statistics of what arrives). */
+export async function audioLevels(): Promise<Map<string, number>> {
+  const levels = new Map<string, number>();
+  for (const [peerId, link] of links) {
+    const stats = await link.pc.getStats().catch(() => null);
+    stats?.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
+      if (r.type === "inbound-rtp" && r.kind === "audio" && typeof r.audioLevel === "number")
+        levels.set(peerId, Math.max(levels.get(peerId) ?? 0, r.audioLevel));
+    });
+  }
+  return levels;
+}
+
+/** The speaker chosen for calls ("" = the system's), applied to every participant's sound. */
+export const speakerId = signal("");
+
+/**
+ * Uses another microphone or camera: the new track replaces the old one in every connection (no
+ * renegotiation), and the old one is released.
+ */
+export async function useDevice(kind: "audioinput" | "videoinput", deviceId: string): Promise<void> {
+  const mine = myCall.value;
+  if (!mine?.local) return;
+  const audio = kind === "audioinput";
+  let fresh: MediaStream;
+  try {
+    fresh = await navigator.mediaDevices.getUserMedia(
+      audio ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId } } },
+    );
+  } catch (err) {
+    return update({ error: deviceError(err, audio ? "microphone" : "camera") });
+  }
+  const track = (audio ? fresh.getAudioTracks() : fresh.getVideoTracks())[0]!;
+  const old = (audio ? mine.local.getAudioTracks() : mine.local.getVideoTracks())[0];
+  track.enabled = audio ? !mine.muted : mine.camera;
+  for (const link of links.values())
+    for (const sender of link.pc.getSenders()) if (sender.track === old) await sender.replaceTrack(track);
+  const local = new MediaStream([...mine.local.getTracks().filter((t) => t !== old), track]);
+  old?.stop();
+  update({ local, error: null });
+}
+
 /** Someone else's call that wants an answer here: a direct call ringing for me. */
 export function ringing(call: CallView, direct: boolean): boolean {
   if (!direct || !myUserId || call.startedBy === myUserId) return false;

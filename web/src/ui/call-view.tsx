@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Conversation } from "../app/api.ts";
 import {
   callError,
@@ -7,7 +7,9 @@ import {
   joinCall,
   leaveCall,
   myCall,
+  audioLevels,
   ringing,
+  speakerId,
   toggleCamera,
   toggleMute,
   toggleScreen,
@@ -17,13 +19,22 @@ import { conversations } from "../app/chats.ts";
 import { conversationTitle } from "../app/chat-display.ts";
 import { me } from "../app/state.ts";
 import { Avatar } from "./avatar.tsx";
+import { CallDevices } from "./call-devices.tsx";
 
-/** A stream shown in a video element (muted for my own, so I do not hear myself). */
+/** Above this level (0–1, as WebRTC's statistics report it; a quiet room is around 0.001) someone speaks. */
+const SPEAKING = 0.01;
+
+/** A stream shown in a video element (muted for my own, so I do not hear myself), on the chosen speaker. */
 function StreamVideo(props: { stream: MediaStream; self?: boolean; label: string }) {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     if (ref.current && ref.current.srcObject !== props.stream) ref.current.srcObject = props.stream;
   }, [props.stream]);
+  const sink = speakerId.value;
+  useEffect(() => {
+    const el = ref.current as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+    if (!props.self && el?.setSinkId) void el.setSinkId(sink).catch(() => {});
+  }, [sink]);
   return <video ref={ref} autoPlay playsInline muted={props.self} aria-label={props.label} />;
 }
 
@@ -33,12 +44,17 @@ function who(c: Conversation | undefined, userId: string) {
 
 /** The call this device is in: everyone's picture, mine small in a corner, and the controls. */
 export function CallView() {
-  const mine = myCall.value;
-  if (!mine) return null;
+  return myCall.value ? <CallScreen /> : null;
+}
+
+function CallScreen() {
+  const mine = myCall.value!;
   const c = conversations.value.get(mine.conversationId);
   const call = calls.value.get(mine.conversationId);
   const state = (peerId: string) => call?.participants.find((p) => p.peerId === peerId);
   const remotes = [...mine.remotes.values()];
+  const speaking = useActiveSpeaker(remotes.length > 0);
+  const [devicesOpen, setDevicesOpen] = useState(false);
   return (
     <section class="call-view" aria-label={`Call in ${c ? conversationTitle(c) : "a conversation"}`}>
       <header class="call-head">
@@ -59,6 +75,7 @@ export function CallView() {
             c={c}
             muted={state(r.peerId)?.muted ?? false}
             sharing={state(r.peerId)?.sharing ?? false}
+            speaking={speaking === r.peerId}
           />
         ))}
       </div>
@@ -72,6 +89,7 @@ export function CallView() {
           {mine.error}
         </p>
       )}
+      {devicesOpen && <CallDevices />}
       <div class="call-controls" role="toolbar" aria-label="Call controls">
         <button type="button" aria-pressed={mine.muted} onClick={toggleMute}>
           {mine.muted ? "🔇 Unmute" : "🎙️ Mute"}
@@ -86,6 +104,9 @@ export function CallView() {
             {mine.screen ? "🖥️ Stop sharing" : "🖥️ Share screen"}
           </button>
         )}
+        <button type="button" aria-expanded={devicesOpen} onClick={() => setDevicesOpen(!devicesOpen)}>
+          ⚙️ Devices
+        </button>
         <button type="button" class="primary destructive" onClick={() => void leaveCall()}>
           Leave
         </button>
@@ -94,12 +115,41 @@ export function CallView() {
   );
 }
 
-function RemoteTile(props: { r: Remote; c: Conversation | undefined; muted: boolean; sharing: boolean }) {
+/** Who is loudest now among the others, from their audio levels (asked twice a second), if anyone speaks. */
+function useActiveSpeaker(on: boolean): string | null {
+  const [speaker, setSpeaker] = useState<string | null>(null);
+  useEffect(() => {
+    if (!on) return setSpeaker(null);
+    let current = true;
+    const t = setInterval(() => {
+      void audioLevels().then((levels) => {
+        if (!current) return;
+        let loudest: string | null = null;
+        let level = SPEAKING;
+        for (const [peerId, l] of levels) if (l > level) [loudest, level] = [peerId, l];
+        setSpeaker(loudest);
+      });
+    }, 500);
+    return () => {
+      current = false;
+      clearInterval(t);
+    };
+  }, [on]);
+  return speaker;
+}
+
+function RemoteTile(props: {
+  r: Remote;
+  c: Conversation | undefined;
+  muted: boolean;
+  sharing: boolean;
+  speaking: boolean;
+}) {
   const person = who(props.c, props.r.userId);
   const name = person?.displayName ?? "Someone";
   const hasVideo = props.r.stream.getVideoTracks().some((t) => t.readyState === "live");
   return (
-    <figure class="call-tile" data-peer={props.r.peerId}>
+    <figure class={`call-tile${props.speaking ? " speaking" : ""}`} data-peer={props.r.peerId}>
       <StreamVideo stream={props.r.stream} label={`${name}'s video`} />
       {!hasVideo && person && <Avatar person={person} size={72} decorative />}
       <figcaption>

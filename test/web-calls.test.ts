@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { join } from "node:path";
-import { launchBrowser, onlyLoopbackIce, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { horizontalOverflow, launchBrowser, onlyLoopbackIce, screenshotDir, signInPage, watchPage } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -239,6 +239,32 @@ describe("calls in the web app", () => {
     await ana.getByRole("button", { name: "Leave" }).click();
     await ana.getByRole("region", { name: /Call in Band/ }).waitFor({ state: "detached" });
   }, 90_000);
+
+  test("on a phone the incoming call and the call view fit the screen", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await context.addInitScript(keepPeerConnections);
+    await context.addInitScript(onlyLoopbackIce);
+    const phone = await context.newPage();
+    watchPage(phone, errors, "ben-phone");
+    await signInPage(phone, s.url, "ben");
+    await phone.waitForURL(s.url + "/");
+    await ana.getByRole("link", { name: /BEN/ }).click();
+    await ana.getByRole("button", { name: "Audio call" }).click();
+    const incoming = phone.getByRole("alertdialog", { name: "Incoming call from ANA1" });
+    await incoming.getByText("Audio call").waitFor();
+    expect(await horizontalOverflow(phone)).toEqual([]);
+    if (screenshotDir) await phone.screenshot({ path: join(screenshotDir, "call-phone-incoming.png") });
+    await incoming.getByRole("button", { name: "Accept" }).click();
+    // Ben's desktop stops ringing: he answered on his phone.
+    await ben.getByRole("alertdialog", { name: "Incoming call from ANA1" }).waitFor({ state: "detached" });
+    await phone.getByText("2 in the call").waitFor();
+    await phone.getByRole("button", { name: "⚙️ Devices" }).click();
+    expect(await horizontalOverflow(phone)).toEqual([]);
+    if (screenshotDir) await phone.screenshot({ path: join(screenshotDir, "call-phone.png") });
+    await phone.getByRole("button", { name: "Leave" }).click();
+    await ana.getByRole("region", { name: /Call in BEN/ }).waitFor({ state: "detached" });
+    await context.close();
+  });
 
   test("ran without script errors", () => {
     expect(errors).toEqual([]);

@@ -186,7 +186,7 @@ export function IncomingCalls() {
             aria-label={`Incoming call from ${caller?.displayName}`}
           >
             {caller && <Avatar person={caller} size={44} decorative />}
-            <span>
+            <span class="incoming-who">
               <strong>{caller?.displayName ?? "Someone"}</strong>
               <small>{call.media === "video" ? "Video call" : "Audio call"}</small>
             </span>

@@ -106,6 +106,17 @@ describe("calls", () => {
     // Leaving: the others see it; the last one out ends the call.
     for (const t of [a, b, c]) t.send({ type: "call.leave", conversationId: group });
     await callIn(d, group, (c) => c === null);
+    // The history keeps it, as an event every member receives and a line among the messages.
+    const ended = await d.next((f) => f.type === "event" && f.event.type === "call.ended");
+    expect(ended.event).toMatchObject({ conversationId: group, actorId: ana.user.id });
+    expect(ended.event.call).toMatchObject({ media: "video", answered: true, participants: 3, startedBy: ana.user.id });
+    expect(Date.parse(ended.event.call.endedAt)).toBeGreaterThanOrEqual(Date.parse(ended.event.call.startedAt));
+    const page = (await api(dee, "GET", `/conversations/${group}/messages`)).body;
+    expect(page.notices.find((n: any) => n.type === "call.ended")).toMatchObject({
+      id: ended.event.id,
+      actor: { id: ana.user.id },
+      call: ended.event.call,
+    });
   });
 
   test("people outside the conversation, and members without the right, cannot start, join or signal", async () => {
@@ -247,6 +258,13 @@ describe("calls", () => {
     await callIn(b, dm, (c) => c !== null);
     b.send({ type: "call.decline", conversationId: dm });
     await callIn(a, dm, (c) => c === null);
+    // A declined call is a missed one in the history of both.
+    for (const t of [a, b]) {
+      const missed = await t.next(
+        (f) => f.type === "event" && f.event.type === "call.ended" && f.event.call?.media === "audio",
+      );
+      expect(missed.event.call).toMatchObject({ media: "audio", answered: false, participants: 1 });
+    }
 
     const before = a.frames.length;
     a.send({ type: "call.start", id: "n2", conversationId: dm, media: "audio" });

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { formatSize } from "../src/protocol/sizes.ts";
-import { lastSeenText } from "../web/src/app/format.ts";
+import { callDuration, callLine, lastSeenText } from "../web/src/app/format.ts";
 import { initials } from "../web/src/ui/avatar.tsx";
 import { addresses, chosenOrigin, shareable, shareOrigin } from "../web/src/app/share-links.ts";
 
@@ -89,6 +89,33 @@ describe("links for others", () => {
   test("only the origin changes: path, query and fragment stay", () => {
     expect(shareable("http://localhost:8080/register?invite=abc#x", "http://192.0.2.20:8080")).toBe(
       "http://192.0.2.20:8080/register?invite=abc#x",
+    );
+  });
+});
+
+describe("calls in the history", () => {
+  const at = (min: number) => new Date(Date.UTC(2026, 11, 1, 10, min)).toISOString();
+  const call = (over: object = {}) => ({
+    media: "audio" as const,
+    startedBy: "ana",
+    startedAt: at(0),
+    endedAt: at(12),
+    answered: true,
+    participants: 3,
+    ...over,
+  });
+  test("an answered call says how long and, in a group, how many", () => {
+    expect(callLine(call(), { myId: "ben", direct: false })).toBe("Call · 12 min · 3 people");
+    expect(callLine(call({ media: "video", endedAt: at(0) }), { myId: "ben", direct: true })).toBe(
+      "Video call · less than a minute",
+    );
+    expect(callDuration(65 * 60_000)).toBe("1 h 5 min");
+    expect(callDuration(120 * 60_000)).toBe("2 h");
+  });
+  test("one nobody answered is missed for the others and not answered for the caller", () => {
+    expect(callLine(call({ answered: false }), { myId: "ben", direct: true })).toBe("Missed call");
+    expect(callLine(call({ answered: false, media: "video" }), { myId: "ana", direct: true })).toBe(
+      "Video call not answered",
     );
   });
 });

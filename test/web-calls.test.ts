@@ -214,6 +214,20 @@ describe("calls in the web app", () => {
     await ana.getByRole("region", { name: /Call in BEN/ }).waitFor({ state: "detached" });
     await ben.getByRole("region", { name: /Call in ANA1/ }).waitFor({ state: "detached" });
     expect(await ana.getByRole("button", { name: "Video call" }).count()).toBe(1);
+    // The conversation's history keeps the call.
+    await ana.locator(".timeline li.notice", { hasText: /^Video call · less than a minute$/ }).waitFor();
+  });
+
+  test("a declined call is 'not answered' for the caller and a missed call for the other", async () => {
+    await ana.getByRole("button", { name: "Audio call" }).click();
+    await ben
+      .getByRole("alertdialog", { name: "Incoming call from ANA1" })
+      .getByRole("button", { name: "Decline" })
+      .click();
+    await ana.getByRole("region", { name: /Call in BEN/ }).waitFor({ state: "detached" });
+    await ana.locator(".timeline li.notice", { hasText: "Call not answered" }).waitFor();
+    await ben.getByRole("link", { name: /ANA1/ }).click();
+    await ben.locator(".timeline li.notice", { hasText: "Missed call" }).waitFor();
   });
 
   test("three in a group call each receive audio and video from both others; a closed page leaves the call", async () => {

@@ -8,7 +8,8 @@ import { INSERT_EVENT } from "./send-sql.ts";
 import { rowCache } from "../store/row-cache.ts";
 import { toMessageViews } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
-import type { EventType, EventView } from "../protocol/views.ts";
+import type { CallSummaryView, EventType, EventView } from "../protocol/views.ts";
+import { loadCallSummaries } from "./call-summaries.ts";
 import { loadConversationViews, type ConversationView, type MessageView } from "./views.ts";
 
 export type { EventType, EventView };
@@ -23,10 +24,13 @@ export interface NewEvent {
   subjectUserId?: string;
   /** Someone outside the conversation who must still see this event (the member just removed). */
   userId?: string;
+  /** The call that ended (call.ended). */
+  callId?: string;
 }
 
 /** Compiled once per connection (the SQL is shared with the send thread). */
 const insertEvent = prepared((db) => connectionOf(db).query(INSERT_EVENT));
+const setCallId = prepared((db) => connectionOf(db).query("UPDATE events SET call_id = $callId WHERE id = $id"));
 
 /** Appends an event in the caller's transaction; its id is the stream position. */
 export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
@@ -40,7 +44,9 @@ export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
     createdAt: now,
   };
   // No RETURNING (it costs more than the insert): the row is what was inserted, with its new id.
-  const row = { ...fields, id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid };
+  const row = { ...fields, callId: e.callId ?? null, id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid };
+  // Calls are rare: their id is set apart, so the insert every send shares with the send thread stays as it is.
+  if (row.callId) setCallId(tx).run({ id: row.id, callId: row.callId });
   heads.forget(tx, e.conversationId);
   return row;
 }
@@ -92,11 +98,12 @@ export function listEventRows(
   return db.$client
     .query<EventRow, [string, number, string, number, number, number]>(
       `SELECT e.id, e.type, e.conversation_id AS conversationId, e.user_id AS userId, e.actor_id AS actorId,
-              e.message_id AS messageId, e.subject_user_id AS subjectUserId, e.created_at AS createdAt
+              e.message_id AS messageId, e.subject_user_id AS subjectUserId, e.call_id AS callId,
+              e.created_at AS createdAt
          FROM events e JOIN members m ON m.conversation_id = e.conversation_id AND m.user_id = ?1
         WHERE e.id > ?2 AND e.id <= ?6 AND e.id >= m.from_event_id
        UNION
-       SELECT id, type, conversation_id, user_id, actor_id, message_id, subject_user_id, created_at
+       SELECT id, type, conversation_id, user_id, actor_id, message_id, subject_user_id, call_id, created_at
          FROM events WHERE user_id = ?3 AND id > ?4 AND id <= ?6
        ORDER BY 1 LIMIT ?5`,
     )
@@ -118,6 +125,7 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
   if (userIds.length > 0)
     for (const u of db.select().from(users).where(inArray(users.id, userIds)).all()) people.set(u.id, u);
   const convs = loadConversationViews(db, convIds);
+  const calls = loadCallSummaries(db, unique(rows.map((r) => r.callId)));
 
   return rows.map((r) => {
     const subject = r.subjectUserId ? people.get(r.subjectUserId) : undefined;
@@ -125,13 +133,14 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
       message: r.messageId ? msgs.get(r.messageId) : undefined,
       user: subject ? toPublicUser(subject) : undefined,
       conversation: convs.get(r.conversationId),
+      call: r.callId ? calls.get(r.callId) : undefined,
     });
   });
 }
 
 export function toEventView(
   r: EventRow,
-  parts: { message?: MessageView; user?: PublicUser; conversation?: ConversationView },
+  parts: { message?: MessageView; user?: PublicUser; conversation?: ConversationView; call?: CallSummaryView },
 ): EventView {
   const view: EventView = {
     id: String(r.id),
@@ -143,6 +152,7 @@ export function toEventView(
   if (r.messageId && parts.message) view.message = parts.message;
   if (r.subjectUserId && parts.user) view.user = parts.user;
   if (carriesConversation.has(r.type) && parts.conversation) view.conversation = parts.conversation;
+  if (r.callId && parts.call) view.call = parts.call;
   return view;
 }
 

@@ -218,6 +218,7 @@ function plainSend(
         messageId: row.id,
         subjectUserId: null,
         userId: null,
+        callId: null,
         createdAt: row.createdAt,
       };
       const message: MessageView = {

@@ -6,6 +6,7 @@ import type { Db } from "../store/store.ts";
 import type { NoticeView } from "../protocol/views.ts";
 import { inArray } from "drizzle-orm";
 import { users } from "../store/schema.ts";
+import { loadCallSummaries } from "./call-summaries.ts";
 
 export const NOTICE_TYPES = [
   "conversation.created",
@@ -13,6 +14,7 @@ export const NOTICE_TYPES = [
   "member.added",
   "member.removed",
   "member.role-changed",
+  "call.ended",
 ] as const;
 
 /** A change shown among the messages: the contract's NoticeView. */
@@ -22,10 +24,18 @@ export type Notice = NoticeView;
 export function listNotices(db: Db, conversationId: string, from: number, to: number): Notice[] {
   const rows = db.$client
     .query<
-      { id: number; type: Notice["type"]; createdAt: number; actorId: string | null; subjectId: string | null },
+      {
+        id: number;
+        type: Notice["type"];
+        createdAt: number;
+        actorId: string | null;
+        subjectId: string | null;
+        callId: string | null;
+      },
       [string, number, number]
     >(
-      `SELECT id, type, created_at AS createdAt, actor_id AS actorId, subject_user_id AS subjectId FROM events
+      `SELECT id, type, created_at AS createdAt, actor_id AS actorId, subject_user_id AS subjectId, call_id AS callId
+         FROM events
         WHERE conversation_id = ?1 AND id >= ?2 AND id < ?3
           AND type IN (${NOTICE_TYPES.map((t) => `'${t}'`).join(", ")})
         ORDER BY id`,
@@ -35,11 +45,16 @@ export function listNotices(db: Db, conversationId: string, from: number, to: nu
   const people = new Map<string, PublicUser>();
   if (ids.length > 0)
     for (const u of db.select().from(users).where(inArray(users.id, ids)).all()) people.set(u.id, toPublicUser(u));
-  return rows.map((r) => ({
-    id: String(r.id),
-    type: r.type,
-    actor: r.actorId ? (people.get(r.actorId) ?? null) : null,
-    subject: r.subjectId ? (people.get(r.subjectId) ?? null) : null,
-    createdAt: toIso(r.createdAt)!,
-  }));
+  const calls = loadCallSummaries(db, [...new Set(rows.map((r) => r.callId).filter((x): x is string => x !== null))]);
+  return rows.map((r) => {
+    const call = r.callId ? calls.get(r.callId) : undefined;
+    return {
+      id: String(r.id),
+      type: r.type,
+      actor: r.actorId ? (people.get(r.actorId) ?? null) : null,
+      subject: r.subjectId ? (people.get(r.subjectId) ?? null) : null,
+      createdAt: toIso(r.createdAt)!,
+      ...(call ? { call } : {}),
+    };
+  });
 }

@@ -141,7 +141,21 @@ export type EventType =
   | "message.deleted"
   | "message.reactions"
   | "message.pinned"
-  | "message.unpinned";
+  | "message.unpinned"
+  | "call.ended";
+
+/** A call that happened, as the conversation's history shows it. */
+export interface CallSummaryView {
+  id: string;
+  media: "audio" | "video";
+  startedBy: string | null;
+  startedAt: string;
+  endedAt: string;
+  /** Someone other than the caller joined; a direct call that was not is a missed call. */
+  answered: boolean;
+  /** How many people took part at some point, the caller included. */
+  participants: number;
+}
 
 /** An event as clients see it. Ids are decimal strings that increase with every change. */
 export interface EventView {
@@ -153,16 +167,26 @@ export interface EventView {
   message?: MessageView;
   user?: PublicUser;
   conversation?: ConversationView;
+  /** call.ended: the call as the history shows it. */
+  call?: CallSummaryView;
 }
 
-/** A change to a group shown as a line among its messages ("Ana added Ben"). */
+/** A change shown as a line among the messages ("Ana added Ben", "Call · 12 min · 3 people"). */
 export interface NoticeView {
   /** The event id. */
   id: string;
-  type: "conversation.created" | "conversation.updated" | "member.added" | "member.removed" | "member.role-changed";
+  type:
+    | "conversation.created"
+    | "conversation.updated"
+    | "member.added"
+    | "member.removed"
+    | "member.role-changed"
+    | "call.ended";
   actor: PublicUser | null;
   subject: PublicUser | null;
   createdAt: string;
+  /** call.ended: the call. */
+  call?: CallSummaryView;
 }
 
 export type PresenceStatus = "online" | "away" | "offline";

@@ -3,6 +3,7 @@
 // signalling only, held in memory like presence: a call does not outlive the process, and its participants'
 // browsers simply call again. Every action is checked against the conversation's membership and rights at
 // the moment it is asked; a signal goes only to another participant of the same call.
+import { recordCall, type EndedCall } from "../chat/call-log.ts";
 import { requireAccess, requireMember } from "../chat/conversations.ts";
 import type { Chat } from "../chat/context.ts";
 import { iceServersFor } from "../calls/ice-servers.ts";
@@ -39,6 +40,8 @@ interface Call {
   startedAt: number;
   peers: Map<string, Peer>;
   declinedBy: Set<string>;
+  /** Everyone who took part at some point (the history's "3 people"). */
+  everJoined: Set<string>;
   /** Someone other than the caller joined (a direct call stops ringing and can no longer be missed). */
   answered: boolean;
   ringTimer: Timer | null;
@@ -92,6 +95,7 @@ export class Calls {
       startedAt: Date.now(),
       peers: new Map(),
       declinedBy: new Set(),
+      everJoined: new Set(),
       answered: false,
       ringTimer: null,
     };
@@ -219,6 +223,7 @@ export class Calls {
       dropTimer: null,
     };
     call.peers.set(peer.peerId, peer);
+    call.everJoined.add(userId);
     this.placesOf(ws).set(call.conversationId, peer.peerId);
     call.declinedBy.delete(userId);
     if (userId !== call.startedBy && !call.answered) {
@@ -258,6 +263,18 @@ export class Calls {
       { conversationId: call.conversationId },
       { type: "call", conversationId: call.conversationId, call: null },
     );
+    // The history keeps it: "Call · 12 min · 3 people", or a missed call.
+    const ended: EndedCall = {
+      id: call.id,
+      conversationId: call.conversationId,
+      media: call.media,
+      startedBy: call.startedBy,
+      startedAt: call.startedAt,
+      endedAt: Date.now(),
+      answered: call.answered,
+      participants: call.everJoined.size,
+    };
+    this.chat.background.later("recordCallLater", () => recordCall(this.chat, ended));
   }
 
   private peerOf(ws: Socket, conversationId: string): { call: Call; peer: Peer } {

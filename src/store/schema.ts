@@ -205,6 +205,8 @@ export const events = sqliteTable(
     actorId: text("actor_id"),
     messageId: text("message_id"),
     subjectUserId: text("subject_user_id"),
+    // A call that ended ("call.ended": call_log).
+    callId: text("call_id"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
@@ -215,6 +217,25 @@ export const events = sqliteTable(
     index("events_message_id_idx").on(t.messageId),
   ],
 );
+
+/**
+ * Calls that happened, for the conversation's history ("Call · 12 min · 3 people", "Missed call"). Written
+ * when a call ends; the call itself lives in memory while it lasts (realtime/calls.ts).
+ */
+export const callLog = sqliteTable("call_log", {
+  id: text("id").primaryKey(),
+  conversationId: text("conversation_id")
+    .notNull()
+    .references(() => conversations.id, { onDelete: "cascade" }),
+  media: text("media", { enum: ["audio", "video"] }).notNull(),
+  startedBy: text("started_by"),
+  startedAt: integer("started_at").notNull(),
+  endedAt: integer("ended_at").notNull(),
+  // Someone other than the caller joined.
+  answered: integer("answered", { mode: "boolean" }).notNull(),
+  // How many people took part at some point (the caller included).
+  participants: integer("participants").notNull(),
+});
 
 /** One person's reaction with one emoji to one message; a second tap removes it. */
 export const reactions = sqliteTable(

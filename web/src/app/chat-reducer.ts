@@ -39,6 +39,7 @@ const NOTICE_TYPES = new Set<string>([
   "member.added",
   "member.removed",
   "member.role-changed",
+  "call.ended",
 ]);
 
 export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext): Reduced {
@@ -138,6 +139,7 @@ function withNotice(state: ChatState, e: ChatEvent): ChatState {
     actor: actor ?? null,
     subject: e.user ?? null,
     createdAt: e.createdAt,
+    ...(e.call ? { call: e.call } : {}),
   };
   return setTimeline(state, e.conversationId, { ...t, notices: [...t.notices, notice] });
 }

@@ -56,3 +56,34 @@ export function lastSeenText(iso: string, now = new Date()): string {
     ...(d.getFullYear() !== now.getFullYear() ? { year: "numeric" } : {}),
   });
 }
+
+/** How long a call lasted: "less than a minute", "12 min", "1 h 5 min". */
+export function callDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return "less than a minute";
+  if (minutes < 60) return `${minutes} min`;
+  const rest = minutes % 60;
+  return `${Math.floor(minutes / 60)} h${rest ? ` ${rest} min` : ""}`;
+}
+
+/**
+ * A call in a conversation's history: "Video call · 12 min · 3 people"; one nobody answered is a "Missed
+ * call" for the others and "Call not answered" for whoever made it.
+ */
+export function callLine(
+  call: {
+    media: "audio" | "video";
+    startedBy: string | null;
+    startedAt: string;
+    endedAt: string;
+    answered: boolean;
+    participants: number;
+  },
+  opts: { myId: string | undefined; direct: boolean },
+): string {
+  const kind = call.media === "video" ? "Video call" : "Call";
+  if (!call.answered) return call.startedBy === opts.myId ? `${kind} not answered` : `Missed ${kind.toLowerCase()}`;
+  const parts = [kind, callDuration(Date.parse(call.endedAt) - Date.parse(call.startedAt))];
+  if (!opts.direct) parts.push(`${call.participants} people`);
+  return parts.join(" · ");
+}

@@ -5,7 +5,7 @@ import { jumpTo, loadUntil } from "../app/search.ts";
 import { conversations, markRead, timelines } from "../app/chats.ts";
 import { loadHistory } from "../app/chat-history.ts";
 import { conversationTitle } from "../app/chat-display.ts";
-import { dayLabel } from "../app/format.ts";
+import { callLine, dayLabel } from "../app/format.ts";
 import { firstUnreadId, timelineRows } from "../app/timeline-rows.ts";
 import { useTimelineScroll } from "./timeline-hooks.ts";
 import { outbox } from "../app/outbox.ts";
@@ -173,7 +173,9 @@ function Timeline(props: {
   const lastOwnId = messages.findLast((m) => m.sender.id === me.value?.id && !m.deleted)?.id;
   const order = useMemo(() => new Map(messages.map((m, i) => [m.id, i])), [messages]);
   // Changes to a group show as lines among the messages, where they happened.
-  const rows = timelineRows(messages, c.type === "group" ? (t?.notices ?? []) : [], {
+  // Groups show every change among the messages; a direct chat only its calls.
+  const notices = (t?.notices ?? []).filter((n) => c.type === "group" || n.type === "call.ended");
+  const rows = timelineRows(messages, notices, {
     firstUnreadId: firstUnread,
     noticesAfterLast: !t?.hasOlder || messages.length > 0,
   });
@@ -188,7 +190,7 @@ function Timeline(props: {
       case "notice":
         return (
           <li key={`notice-${row.notice.id}`} class="notice">
-            {noticeText(row.notice, me.value?.id)}
+            {noticeText(row.notice, me.value?.id, c.type === "direct")}
           </li>
         );
       case "new":
@@ -266,7 +268,7 @@ function TypingLine(props: { c: Conversation }) {
   );
 }
 
-function noticeText(n: Notice, myId: string | undefined): string {
+function noticeText(n: Notice, myId: string | undefined, direct: boolean): string {
   const name = (p: Notice["actor"]) => (p ? (p.id === myId ? "You" : p.displayName) : "Someone");
   const actor = name(n.actor);
   const subject = n.subject?.id === myId ? "you" : (n.subject?.displayName ?? "someone");
@@ -284,5 +286,7 @@ function noticeText(n: Notice, myId: string | undefined): string {
       return n.actor
         ? `${actor} changed ${n.subject?.id === myId ? "your" : `${n.subject?.displayName ?? "someone"}'s`} role`
         : `${name(n.subject)} now owns the group`;
+    case "call.ended":
+      return n.call ? callLine(n.call, { myId, direct }) : "Call";
   }
 }

@@ -86,7 +86,15 @@ export function createApp(
     sendThread: sendThread !== null,
   };
   const presence = new Presence(hub, chat, config.presenceRate, config.presenceGraceSeconds * 1000);
-  const calls = new Calls(hub, chat, config, log);
+  const push = new PushNotifier(
+    store.db,
+    pushSender,
+    { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 },
+    { privateMode: config.pushPrivate },
+    background,
+  );
+  publisher.pushWith(push);
+  const calls = new Calls(hub, chat, config, log, (ring) => push.onRing(ring, config.callRingSeconds));
   collectFrom(metrics, {
     hub,
     presence,
@@ -97,14 +105,6 @@ export function createApp(
     checkpoints: store.checkpoints?.stats ?? null,
     sendThread: sendThread?.stats ?? null,
   });
-  const push = new PushNotifier(
-    store.db,
-    pushSender,
-    { isAway: (userId) => (presence.awayForMs(userId) ?? -1) >= config.pushAwaySeconds * 1000 },
-    { privateMode: config.pushPrivate },
-    background,
-  );
-  publisher.pushWith(push);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
   const fileSweep = setInterval(

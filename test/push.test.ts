@@ -399,6 +399,33 @@ describe("Web Push", () => {
     expect(pushes[1]!.headers.topic).toBe(pushes[0]!.headers.topic);
   });
 
+  test("a direct call rings the other person's device with a high-urgency push; unanswered, it becomes a missed call", async () => {
+    const before = pushesTo(benPhone).length;
+    const caller = await TestSocket.ready(p.server.url, u.ana!.token);
+    caller.send({ type: "call.start", id: "c1", conversationId: direct, media: "video" });
+    await caller.next((f) => f.type === "call.joined");
+    const [ring] = (await waitForPushes(benPhone, before + 1)).slice(before);
+    expect(ring!.headers.urgency).toBe("high");
+    expect(Number(ring!.headers.ttl)).toBeLessThanOrEqual(45);
+    expect(await decrypt(benPhone, ring!.body)).toMatchObject({
+      kind: "call",
+      title: "Ana",
+      body: "Video call",
+      url: `/c/${direct}`,
+      tag: `call-${direct}`,
+      ringing: true,
+    });
+    // Ana hangs up before Ben answers: a missed call, in the same notification's place.
+    caller.send({ type: "call.leave", conversationId: direct });
+    const [missed] = (await waitForPushes(benPhone, before + 2)).slice(before + 1);
+    const payload = await decrypt(benPhone, missed!.body);
+    expect(payload).toMatchObject({ kind: "call", title: "Missed video call", body: "Ana", tag: `call-${direct}` });
+    expect(payload.ringing).toBeUndefined();
+    caller.close();
+    // Never the caller.
+    expect(pushesTo(anaPhone)).toHaveLength(0);
+  });
+
   test("subscriptions are listed per device, can be tested and removed; signing out removes that device's", async () => {
     const list = (await p.call("GET", "/api/v1/push/subscriptions", u.ben!.token)).body.subscriptions;
     expect(list).toEqual([

@@ -74,7 +74,7 @@ self.addEventListener("push", (event) => {
         data = null;
       }
       if (!data) data = { kind: "message", url: "/", tag: "parley", title: "Parley", body: "New message", badge: 0 };
-      if (data.private && data.conversationId) data = await privateDetails(data);
+      if (data.private && data.conversationId && data.kind === "message") data = await privateDetails(data);
       if (typeof data.badge === "number" && self.navigator.setAppBadge) {
         await (data.badge > 0 ? self.navigator.setAppBadge(data.badge) : self.navigator.clearAppBadge()).catch(
           () => {},
@@ -85,6 +85,8 @@ self.addEventListener("push", (event) => {
         body: data.body || "",
         tag: data.tag || "parley",
         renotify: true,
+        // A call rings until it is answered, declined or missed (the missed call replaces it: same tag).
+        requireInteraction: data.ringing === true,
         icon: "/icon-192.png",
         badge: "/icon-192.png",
         data: { url: data.url || "/", conversationId: data.conversationId || null },

@@ -8,6 +8,7 @@ import { defaultPushLevel } from "../chat/conversation-list.ts";
 import type { Background } from "../lib/background.ts";
 import { pushSubscriptions } from "../store/schema.ts";
 import { rosterOf } from "../chat/roster.ts";
+import { findUserById } from "../accounts/users.ts";
 import type { ConversationRow } from "../chat/views.ts";
 import type { Db } from "../store/store.ts";
 import { previewText } from "../protocol/message-text.ts";
@@ -21,7 +22,7 @@ export interface Attention {
 
 /** What the service worker gets (web/sw.js). In private mode: no title, sender or words. */
 export interface PushPayload {
-  kind: "message" | "test";
+  kind: "message" | "test" | "call";
   conversationId?: string;
   messageId?: string;
   url: string;
@@ -31,6 +32,8 @@ export interface PushPayload {
   /** Unread messages in all my unmuted conversations, for the app badge. */
   badge: number;
   private: boolean;
+  /** A call ringing now: the notification stays until it is answered, declined or missed. */
+  ringing?: boolean;
 }
 
 const DAY = 24 * 3600;
@@ -50,6 +53,7 @@ export class PushNotifier {
    * (presence). Only when someone is left does anything run later, after the send has been answered.
    */
   onEvent(event: EventView): void {
+    if (event.type === "call.ended" && event.call && !event.call.answered) return this.onMissedCall(event);
     if (event.type !== "message.created" || !event.message) return;
     const message = event.message;
     const roster = rosterOf(this.db, event.conversationId);
@@ -104,6 +108,87 @@ export class PushNotifier {
         urgency: direct ? "high" : "normal",
       };
       this.sender.enqueue(sub, push);
+    }
+  }
+
+  /**
+   * A direct call rings: the other person, when away from the app and not muting the conversation, gets a
+   * high-urgency notification that lasts as long as the ring (PARLEY_CALL_RING_SECONDS).
+   */
+  onRing(call: { conversationId: string; startedBy: string; media: "audio" | "video" }, ringSeconds: number): void {
+    const recipients = this.callRecipients(call.conversationId, call.startedBy, true);
+    if (recipients.length === 0) return;
+    this.background.later("pushLater", () =>
+      this.notifyCall(call.conversationId, call.startedBy, recipients, {
+        title: (caller) => caller,
+        body: call.media === "video" ? "Video call" : "Audio call",
+        privateTitle: "Incoming call",
+        ttl: ringSeconds,
+        urgency: "high",
+        ringing: true,
+      }),
+    );
+  }
+
+  /** A call nobody answered: the others hear of it as a missed call (away or not: they did not pick up). */
+  private onMissedCall(event: EventView): void {
+    const call = event.call!;
+    const startedBy = call.startedBy ?? "";
+    const recipients = this.callRecipients(event.conversationId, startedBy, false);
+    if (recipients.length === 0) return;
+    this.background.later("pushLater", () =>
+      this.notifyCall(event.conversationId, startedBy, recipients, {
+        title: () => (call.media === "video" ? "Missed video call" : "Missed call"),
+        body: "",
+        privateTitle: "Missed call",
+        ttl: DAY,
+        urgency: "normal",
+        bodyFromCaller: true,
+      }),
+    );
+  }
+
+  /** Members with a device, other than the caller, not muting the conversation (and away, when asked). */
+  private callRecipients(conversationId: string, callerId: string, onlyAway: boolean): string[] {
+    const roster = rosterOf(this.db, conversationId);
+    if (!roster) return [];
+    const now = Date.now();
+    return roster.withDevices
+      .filter((m) => m.userId !== callerId && !(m.mutedUntil !== null && m.mutedUntil > now))
+      .filter((m) => !onlyAway || this.attention.isAway(m.userId))
+      .map((m) => m.userId);
+  }
+
+  private notifyCall(
+    conversationId: string,
+    callerId: string,
+    recipients: string[],
+    what: {
+      title: (caller: string) => string;
+      body: string;
+      privateTitle: string;
+      ttl: number;
+      urgency: PushMessage["urgency"];
+      bodyFromCaller?: boolean;
+      ringing?: boolean;
+    },
+  ): void {
+    const caller = findUserById(this.db, callerId)?.displayName ?? "Someone";
+    const subs = this.db.select().from(pushSubscriptions).where(inArray(pushSubscriptions.userId, recipients)).all();
+    for (const sub of subs) {
+      const payload: PushPayload = {
+        kind: "call",
+        conversationId,
+        url: `/c/${conversationId}`,
+        // The missed call replaces the ringing one on the device.
+        tag: `call-${conversationId}`,
+        badge: unreadTotal(this.db, sub.userId),
+        private: this.options.privateMode,
+        title: this.options.privateMode ? what.privateTitle : what.title(caller),
+        body: this.options.privateMode ? "" : what.bodyFromCaller ? caller : what.body,
+        ...(what.ringing ? { ringing: true } : {}),
+      };
+      this.sender.enqueue(sub, { key: `call-${conversationId}`, payload, ttl: what.ttl, urgency: what.urgency });
     }
   }
 

@@ -69,6 +69,12 @@ export class Calls {
     private readonly chat: Chat,
     private readonly config: CallsConfig,
     private readonly log: Logger,
+    /** Told when a direct call starts to ring (push notifications for people away from the app). */
+    private readonly onRing: (call: {
+      conversationId: string;
+      startedBy: string;
+      media: "audio" | "video";
+    }) => void = () => {},
   ) {}
 
   /** Calls going on now, and the people in them (metrics). */
@@ -102,6 +108,7 @@ export class Calls {
     if (call.direct) call.ringTimer = this.timer(this.config.callRingSeconds, () => this.unanswered(call));
     this.calls.set(conversationId, call);
     this.addPeer(ws, id, call);
+    if (call.direct) this.onRing({ conversationId, startedBy: userId, media });
   }
 
   /** Joins the conversation's call; `rejoin` takes back this person's place after a dropped connection. */

@@ -280,6 +280,29 @@ describe("calls in the web app", () => {
     await context.close();
   });
 
+  test("a browser that gives no microphone says so in words, and no call starts", async () => {
+    // A browser without the fake devices: in a headless browser there is no microphone to give.
+    const plain = await launchBrowser();
+    try {
+      const page = await (await plain.newContext()).newPage();
+      watchPage(page, errors, "plain");
+      await signInPage(page, s.url, "cid");
+      await page.waitForURL(s.url + "/");
+      await page.getByRole("link", { name: /Band/ }).click();
+      await page.getByRole("button", { name: "Audio call" }).click();
+      const alert = page.getByRole("alert").filter({ hasText: /microphone/ });
+      await alert.waitFor();
+      expect(await alert.textContent()).toMatch(
+        /No microphone was found on this device\.|Parley may not use your microphone: allow it in the browser's settings for this site, then try again\./,
+      );
+      expect(await page.getByRole("region", { name: /Call in/ }).count()).toBe(0);
+      // Nothing reached the server: no call is going on.
+      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^parley_calls_active 0$/m);
+    } finally {
+      await plain.close();
+    }
+  });
+
   test("ran without script errors", () => {
     expect(errors).toEqual([]);
   });

@@ -255,13 +255,13 @@ describe("calls", () => {
     const [a, b] = await Promise.all([socket(ana), socket(ben)]);
     a.send({ type: "call.start", id: "n1", conversationId: dm, media: "audio" });
     await a.next((f) => f.type === "call.joined" && f.id === "n1");
-    await callIn(b, dm, (c) => c !== null);
+    const ringingCall = (await callIn(b, dm, (c) => c !== null)).call;
     b.send({ type: "call.decline", conversationId: dm });
     await callIn(a, dm, (c) => c === null);
     // A declined call is a missed one in the history of both.
     for (const t of [a, b]) {
       const missed = await t.next(
-        (f) => f.type === "event" && f.event.type === "call.ended" && f.event.call?.media === "audio",
+        (f) => f.type === "event" && f.event.type === "call.ended" && f.event.call?.id === ringingCall.id,
       );
       expect(missed.event.call).toMatchObject({ media: "audio", answered: false, participants: 1 });
     }

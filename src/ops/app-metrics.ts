@@ -195,12 +195,8 @@ export function collectFrom(
       () => from.presence.onlineCount(),
     ),
   );
-  r.add(
-    new Collected("parley_calls_active", "Calls going on now.", "gauge", () => from.calls.activeCount),
-  );
-  r.add(
-    new Collected("parley_call_participants", "Devices in calls now.", "gauge", () => from.calls.participantCount),
-  );
+  r.add(new Collected("parley_calls_active", "Calls going on now.", "gauge", () => from.calls.activeCount));
+  r.add(new Collected("parley_call_participants", "Devices in calls now.", "gauge", () => from.calls.participantCount));
   r.add(
     new Collected("parley_write_queue_depth", "Writes waiting for their transaction.", "gauge", () =>
       from.queue.depth(),

@@ -35,6 +35,16 @@ if (process.argv.includes("--images")) {
   }
   process.exit(0);
 }
+// --calls measures what calls cost: the server's signalling per call, and a browser's 4-person video mesh.
+if (process.argv.includes("--calls")) {
+  const { benchCallSignalling, benchMeshCpu } = await import("./bench/calls.ts");
+  const calls = process.argv.includes("--quick") ? 50 : 250;
+  console.log(`\nCalls: ${calls} group calls of 4 at once (signalling only; media goes between the browsers):`);
+  console.table([await benchCallSignalling(calls, 4)]);
+  console.log("\nA 4-person video call in one Chromium (fake camera and microphone), over 10 s:");
+  console.table([await benchMeshCpu(10)]);
+  process.exit(0);
+}
 if (process.argv.includes("--search")) {
   printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
   process.exit(0);

@@ -20,6 +20,8 @@ export interface Remote {
   peerId: string;
   userId: string;
   stream: MediaStream;
+  /** The path to them dropped: the browsers are looking for another (shown on their picture). */
+  reconnecting: boolean;
 }
 
 export interface MyCall {
@@ -203,6 +205,12 @@ export function onCallError(message: string): void {
 /** The last reason a call could not start or go on, shown until dismissed. */
 export const callError = signal<string | null>(null);
 
+/** This device's network changed (back online, Wi-Fi to mobile data): every path is looked for anew. */
+export function restartPaths(): void {
+  for (const link of links.values()) if (link.pc.connectionState !== "closed") link.pc.restartIce();
+}
+if (typeof window !== "undefined") window.addEventListener("online", restartPaths);
+
 /** After the socket came back: take this device's place in its call again (within the server's grace). */
 export function rejoinAfterReconnect(): void {
   const mine = myCall.value;
@@ -303,14 +311,16 @@ function linkTo(peerId: string, userId: string): Link {
   pc.ontrack = ({ track }) => {
     link.stream.addTrack(track);
     track.onended = () => link.stream.removeTrack(track);
-    putRemote({ peerId, userId, stream: link.stream });
+    putRemote({ peerId, userId, stream: link.stream, reconnecting: false });
   };
-  // A network change: ask for new candidates instead of giving up.
+  // A path that fails (a network change, a relay gone): ask for new candidates instead of giving up.
   pc.oniceconnectionstatechange = () => {
-    if (pc.iceConnectionState === "failed") pc.restartIce();
+    const state = pc.iceConnectionState;
+    if (state === "failed") pc.restartIce();
+    putRemote({ peerId, userId, stream: link.stream, reconnecting: state === "disconnected" || state === "failed" });
   };
   for (const s of [mine.local, mine.screen]) s?.getTracks().forEach((t) => pc.addTrack(t, s));
-  putRemote({ peerId, userId, stream: link.stream });
+  putRemote({ peerId, userId, stream: link.stream, reconnecting: false });
   return link;
 }
 

@@ -155,6 +155,7 @@ function RemoteTile(props: {
       <figcaption>
         {name}
         {props.sharing && <span class="hint-on-dark"> · sharing the screen</span>}
+        {props.r.reconnecting && <span class="hint-on-dark"> · reconnecting…</span>}
         {props.muted && (
           <span role="img" aria-label="muted">
             {" "}
@@ -166,12 +167,42 @@ function RemoteTile(props: {
   );
 }
 
+/** A ring tone while a call rings here: two short tones every two seconds (WebAudio; silent if not allowed). */
+function useRingTone(on: boolean): void {
+  useEffect(() => {
+    if (!on || typeof AudioContext === "undefined") return;
+    const audio = new AudioContext();
+    const ring = () => {
+      void audio.resume().catch(() => {});
+      for (const [at, hz] of [
+        [0, 440],
+        [0.45, 480],
+      ] as const) {
+        const tone = audio.createOscillator();
+        const gain = audio.createGain();
+        tone.frequency.value = hz;
+        gain.gain.value = 0.08;
+        tone.connect(gain).connect(audio.destination);
+        tone.start(audio.currentTime + at);
+        tone.stop(audio.currentTime + at + 0.35);
+      }
+    };
+    ring();
+    const t = setInterval(ring, 2000);
+    return () => {
+      clearInterval(t);
+      void audio.close();
+    };
+  }, [on]);
+}
+
 /** A direct call ringing for me, in whatever conversation: accept or decline, from anywhere in the app. */
 export function IncomingCalls() {
   const ringingNow = [...calls.value.values()].filter((call) => {
     const c = conversations.value.get(call.conversationId);
     return c && ringing(call, c.type === "direct") && myCall.value?.conversationId !== call.conversationId;
   });
+  useRingTone(ringingNow.length > 0);
   const error = callError.value;
   return (
     <>

@@ -153,3 +153,24 @@ export function onlyLoopbackIce(): void {
     return add.call(this, c);
   } as RTCPeerConnection["addIceCandidate"];
 }
+
+/**
+ * A signed-in page of its own browser profile for calls: `setup` runs in the page before the app (keeping
+ * or shaping its RTCPeerConnections), and only loopback ICE candidates are used (onlyLoopbackIce).
+ */
+export async function openForCalls(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  errors: string[],
+  opts: { setup: () => void; viewport?: { width: number; height: number } },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1000, height: 760 } });
+  await context.addInitScript(opts.setup);
+  await context.addInitScript(onlyLoopbackIce);
+  const page = await context.newPage();
+  watchPage(page, errors, username);
+  await signInPage(page, baseUrl, username);
+  await page.waitForURL(baseUrl + "/");
+  return page;
+}

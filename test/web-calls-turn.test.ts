@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import type { Page as PwPage } from "playwright-core";
 import { join } from "node:path";
-import { launchBrowser, onlyLoopbackIce, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, onlyLoopbackIce, signInPage, watchPage, openForCalls } from "./browser.ts";
 import { addMember, setUp, startTestServer, tempDir, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -101,16 +101,7 @@ const path = (page: PwPage) =>
     return null;
   });
 
-async function open(username: string): Promise<PwPage> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-  await context.addInitScript(relayOnly);
-  await context.addInitScript(onlyLoopbackIce);
-  const page = await context.newPage();
-  watchPage(page, errors, username);
-  await signInPage(page, s.url, username);
-  await page.waitForURL(s.url + "/");
-  return page;
-}
+const open = (username: string) => openForCalls(browser, s.url, username, errors, { setup: relayOnly });
 
 beforeAll(async () => {
   const port = await freePort();

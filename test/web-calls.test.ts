@@ -4,7 +4,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { join } from "node:path";
-import { horizontalOverflow, launchBrowser, onlyLoopbackIce, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import {
+  horizontalOverflow,
+  launchBrowser,
+  onlyLoopbackIce,
+  screenshotDir,
+  signInPage,
+  watchPage,
+  openForCalls,
+} from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -74,16 +82,7 @@ async function expectMediaFlowing(page: Page, others = 1): Promise<void> {
   }
 }
 
-async function open(username: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-  await context.addInitScript(keepPeerConnections);
-  await context.addInitScript(onlyLoopbackIce);
-  const page = await context.newPage();
-  watchPage(page, errors, username);
-  await signInPage(page, s.url, username);
-  await page.waitForURL(s.url + "/");
-  return page;
-}
+const open = (username: string) => openForCalls(browser, s.url, username, errors, { setup: keepPeerConnections });
 
 beforeAll(async () => {
   s = await startTestServer({ callGraceSeconds: "2" });
@@ -255,13 +254,10 @@ describe("calls in the web app", () => {
   }, 90_000);
 
   test("on a phone the incoming call and the call view fit the screen", async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    await context.addInitScript(keepPeerConnections);
-    await context.addInitScript(onlyLoopbackIce);
-    const phone = await context.newPage();
-    watchPage(phone, errors, "ben-phone");
-    await signInPage(phone, s.url, "ben");
-    await phone.waitForURL(s.url + "/");
+    const phone = await openForCalls(browser, s.url, "ben", errors, {
+      setup: keepPeerConnections,
+      viewport: { width: 390, height: 844 },
+    });
     await ana.getByRole("link", { name: /BEN/ }).click();
     await ana.getByRole("button", { name: "Audio call" }).click();
     const incoming = phone.getByRole("alertdialog", { name: "Incoming call from ANA1" });
@@ -277,7 +273,7 @@ describe("calls in the web app", () => {
     if (screenshotDir) await phone.screenshot({ path: join(screenshotDir, "call-phone.png") });
     await phone.getByRole("button", { name: "Leave" }).click();
     await ana.getByRole("region", { name: /Call in BEN/ }).waitFor({ state: "detached" });
-    await context.close();
+    await phone.context().close();
   });
 
   test("a browser that gives no microphone says so in words, and no call starts", async () => {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseWith } from "../lib/parse.ts";
 import type { Calls } from "./calls.ts";
 import type { Socket } from "./hub.ts";
+import type { Accepts } from "./protocol.ts";
 import type {
   CallJoinFrame,
   CallLeaveFrame,
@@ -77,7 +78,6 @@ export const callSignalFrame = z.object({
     }),
 });
 
-type Accepts<Schema extends z.ZodType, Frame> = z.infer<Schema> extends Frame ? true : never;
 const schemasMatchTheContract: [
   Accepts<typeof callStartFrame, CallStartFrame>,
   Accepts<typeof callJoinFrame, CallJoinFrame>,

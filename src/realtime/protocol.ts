@@ -82,7 +82,7 @@ export const TYPING_TTL_MS = 6000;
 
 // The frames themselves are the contract's (src/protocol/frames.ts). What these schemas accept must be a
 // frame of that contract: a schema that drifts from it fails the typecheck here.
-type Accepts<Schema extends z.ZodType, Frame> = z.infer<Schema> extends Frame ? true : never;
+export type Accepts<Schema extends z.ZodType, Frame> = z.infer<Schema> extends Frame ? true : never;
 const schemasMatchTheContract: [
   Accepts<typeof helloFrame, HelloFrame>,
   Accepts<typeof sendFrame, SendFrame>,

@@ -1,4 +1,5 @@
 // Dates and times as a chat shows them, in the browser's language and time zone.
+import type { CallSummaryView } from "../../../src/protocol/views.ts";
 
 const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
 const DAY_MS = 86_400_000;
@@ -71,14 +72,7 @@ export function callDuration(ms: number): string {
  * call" for the others and "Call not answered" for whoever made it.
  */
 export function callLine(
-  call: {
-    media: "audio" | "video";
-    startedBy: string | null;
-    startedAt: string;
-    endedAt: string;
-    answered: boolean;
-    participants: number;
-  },
+  call: Omit<CallSummaryView, "id">,
   opts: { myId: string | undefined; direct: boolean },
 ): string {
   const kind = call.media === "video" ? "Video call" : "Call";

@@ -74,28 +74,25 @@ export function ConversationHead(props: { c: Conversation; onInfo: () => void; o
           🔕
         </span>
       )}
-      {c.can.startCalls && !myCall.value && (
-        <>
+      {c.can.startCalls &&
+        !myCall.value &&
+        (
+          [
+            ["audio", "📞", "Audio call"],
+            ["video", "🎥", "Video call"],
+          ] as const
+        ).map(([media, icon, label]) => (
           <button
+            key={media}
             type="button"
             class="icon"
-            aria-label="Audio call"
-            title="Audio call"
-            onClick={() => void startCall(c.id, "audio")}
+            aria-label={label}
+            title={label}
+            onClick={() => void startCall(c.id, media)}
           >
-            📞
+            {icon}
           </button>
-          <button
-            type="button"
-            class="icon"
-            aria-label="Video call"
-            title="Video call"
-            onClick={() => void startCall(c.id, "video")}
-          >
-            🎥
-          </button>
-        </>
-      )}
+        ))}
       <Menu label="Conversation menu" entries={entries}>
         ⋮
       </Menu>

@@ -208,6 +208,30 @@ describe("calls in the web app", () => {
     await ben.locator(".call-tile figcaption", { hasText: "sharing" }).waitFor({ state: "detached" });
   });
 
+  test("when this device's network comes back, the paths are looked for anew (ICE restart) and media goes on", async () => {
+    const ufrags = (page: Page) =>
+      page.evaluate(() =>
+        ((window as any).__pcs as RTCPeerConnection[])
+          .filter((pc) => pc.connectionState !== "closed")
+          .map((pc) => /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? "")?.[1] ?? ""),
+      );
+    const before = await ufrags(ben);
+    await ben.evaluate(() => window.dispatchEvent(new Event("online")));
+    // New ICE credentials on Ben's side: the restart was negotiated with Ana.
+    await ben.waitForFunction(
+      (old) =>
+        ((window as any).__pcs as RTCPeerConnection[])
+          .filter((pc) => pc.connectionState !== "closed")
+          .some((pc, i) => {
+            const now = /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? "")?.[1];
+            return now && now !== old[i] && pc.signalingState === "stable";
+          }),
+      before,
+    );
+    await expectMediaFlowing(ana);
+    await expectMediaFlowing(ben);
+  });
+
   test("leaving ends a direct call for both, and the camera is released", async () => {
     await ben.getByRole("button", { name: "Leave" }).click();
     await ana.getByRole("region", { name: /Call in BEN/ }).waitFor({ state: "detached" });

@@ -137,6 +137,12 @@ describe("calls in the web app", () => {
     ).toEqual([false]);
     await ben.getByRole("button", { name: "🔇 Unmute" }).click();
     await ana.locator(".call-tile").getByRole("img", { name: "muted" }).waitFor({ state: "detached" });
+    // The camera too: Ana sees Ben's picture instead of his video, and then his video again.
+    await ben.getByRole("button", { name: "📷 Camera off" }).click();
+    await ana.locator(".call-tile figcaption", { hasText: "camera off" }).waitFor();
+    await ana.locator(".call-tile .avatar").waitFor();
+    await ben.getByRole("button", { name: "📷 Camera on" }).click();
+    await ana.locator(".call-tile figcaption", { hasText: "camera off" }).waitFor({ state: "detached" });
   });
 
   test("the one speaking is marked; another camera and microphone can be chosen mid-call", async () => {

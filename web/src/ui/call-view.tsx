@@ -25,7 +25,7 @@ import { CallDevices } from "./call-devices.tsx";
 const SPEAKING = 0.01;
 
 /** A stream shown in a video element (muted for my own, so I do not hear myself), on the chosen speaker. */
-function StreamVideo(props: { stream: MediaStream; self?: boolean; label: string }) {
+function StreamVideo(props: { stream: MediaStream; self?: boolean; label: string; hidden?: boolean }) {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     if (ref.current && ref.current.srcObject !== props.stream) ref.current.srcObject = props.stream;
@@ -35,7 +35,17 @@ function StreamVideo(props: { stream: MediaStream; self?: boolean; label: string
     const el = ref.current as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null;
     if (!props.self && el?.setSinkId) void el.setSinkId(sink).catch(() => {});
   }, [sink]);
-  return <video ref={ref} autoPlay playsInline muted={props.self} aria-label={props.label} />;
+  // Hidden, not removed: the same element keeps playing the sound.
+  return (
+    <video
+      ref={ref}
+      autoPlay
+      playsInline
+      muted={props.self}
+      aria-label={props.label}
+      style={props.hidden ? { visibility: "hidden" } : undefined}
+    />
+  );
 }
 
 function who(c: Conversation | undefined, userId: string) {
@@ -75,6 +85,7 @@ function CallScreen() {
             c={c}
             muted={state(r.peerId)?.muted ?? false}
             sharing={state(r.peerId)?.sharing ?? false}
+            camera={state(r.peerId)?.camera ?? true}
             speaking={speaking === r.peerId}
           />
         ))}
@@ -143,19 +154,23 @@ function RemoteTile(props: {
   c: Conversation | undefined;
   muted: boolean;
   sharing: boolean;
+  camera: boolean;
   speaking: boolean;
 }) {
   const person = who(props.c, props.r.userId);
   const name = person?.displayName ?? "Someone";
-  const hasVideo = props.r.stream.getVideoTracks().some((t) => t.readyState === "live");
+  // A camera turned off still sends (black) frames: the picture shows instead, as everyone was told.
+  const hasVideo =
+    (props.camera || props.sharing) && props.r.stream.getVideoTracks().some((t) => t.readyState === "live");
   return (
     <figure class={`call-tile${props.speaking ? " speaking" : ""}`} data-peer={props.r.peerId}>
-      <StreamVideo stream={props.r.stream} label={`${name}'s video`} />
+      <StreamVideo stream={props.r.stream} label={`${name}'s video`} hidden={!hasVideo} />
       {!hasVideo && person && <Avatar person={person} size={72} decorative />}
       <figcaption>
         {name}
         {props.sharing && <span class="hint-on-dark"> · sharing the screen</span>}
         {props.r.reconnecting && <span class="hint-on-dark"> · reconnecting…</span>}
+        {!props.camera && <span class="hint-on-dark"> · camera off</span>}
         {props.muted && (
           <span role="img" aria-label="muted">
             {" "}

@@ -38,6 +38,9 @@ describe("the addresses others can use", () => {
     expect(reachableOrigins("127.0.0.1", 8080, machine)).toEqual([]);
     expect(reachableOrigins("::1", 8080, machine)).toEqual([]);
     expect(reachableOrigins("localhost", 8080, machine)).toEqual([]);
+    // Loopback in its other spellings too.
+    expect(reachableOrigins("::ffff:127.0.0.1", 8080, machine)).toEqual([]);
+    expect(reachableOrigins("0:0:0:0:0:0:0:1", 8080, machine)).toEqual([]);
   });
 });
 

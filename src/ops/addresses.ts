@@ -3,6 +3,7 @@
 // Read from this machine's own network interfaces; nothing is contacted.
 import { hostname, networkInterfaces } from "node:os";
 import type { Config } from "../config/config.ts";
+import { inAnyCidr, parseAddress, parseCidr } from "../lib/ip-address.ts";
 import type { AddressesView } from "../protocol/views.ts";
 
 type Interfaces = ReturnType<typeof networkInterfaces>;
@@ -33,12 +34,21 @@ function originOf(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
+const LOOPBACK = ["127.0.0.0/8", "::1/128"].map((c) => parseCidr(c)!);
+const LINK_LOCAL = ["169.254.0.0/16", "fe80::/10"].map((c) => parseCidr(c)!);
+
+/** In one of the networks, in any spelling of the address (an IPv4 address inside IPv6 included). */
+function isIn(address: string, networks: typeof LOOPBACK): boolean {
+  const bytes = parseAddress(address);
+  return bytes !== null && inAnyCidr(bytes, networks);
+}
+
 function isLoopback(host: string): boolean {
-  return host === "localhost" || host.startsWith("127.") || host === "::1";
+  return host === "localhost" || isIn(host, LOOPBACK);
 }
 
 function isLinkLocal(address: string): boolean {
-  return address.startsWith("169.254.") || /^fe[89ab]/i.test(address);
+  return isIn(address, LINK_LOCAL);
 }
 
 /** What the admin is told about reaching this server from elsewhere (GET /api/v1/admin/addresses). */

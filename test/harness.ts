@@ -1,5 +1,5 @@
 // Starts the real server on a free port with a fresh data folder, and talks to it as a client would.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSession } from "../src/accounts/sessions.ts";
@@ -189,4 +189,17 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await Bun.sleep(10);
   }
+}
+
+/** Sets someone's picture (PUT /api/v1/me/avatar) to the app's own icon, as a browser uploads it. */
+export async function setPicture(baseUrl: string, token: string): Promise<{ status: number; body: any }> {
+  const form = new FormData();
+  const icon = readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"));
+  form.append("file", new File([icon], "picture.png"));
+  const res = await fetch(`${baseUrl}/api/v1/me/avatar`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  return { status: res.status, body: await res.json() };
 }

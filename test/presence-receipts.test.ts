@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { addMember, setUp, startTestServer, type TestServer, type Person, apiAs, waitFor } from "./harness.ts";
+import {
+  addMember,
+  setUp,
+  startTestServer,
+  type TestServer,
+  type Person,
+  apiAs,
+  waitFor,
+  setPicture,
+} from "./harness.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let s: TestServer;
@@ -252,19 +260,10 @@ describe("profiles", () => {
     expect(Object.keys(renamed.user).sort()).toEqual(["avatarUrl", "bio", "deleted", "displayName", "id", "username"]);
     expect((await until(otherTab, "profile")).user.displayName).toBe("Anna Bell");
 
-    const form = new FormData();
-    form.append(
-      "file",
-      new File([readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"))], "me.png"),
-    );
-    const res = await fetch(`${s.url}/api/v1/me/avatar`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ana.token}` },
-      body: form,
-    });
+    const res = await setPicture(s.url, ana.token);
     expect(res.status).toBe(200);
     const pictured = await until(watch, "profile", (f) => f.user.avatarUrl !== null);
-    expect(pictured.user.avatarUrl).toBe(((await res.json()) as any).user.avatarUrl);
+    expect(pictured.user.avatarUrl).toBe(res.body.user.avatarUrl);
 
     // A setting others do not see tells nobody.
     await api(ana, "PATCH", "/me", { sendReadReceipts: false });

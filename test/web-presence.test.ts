@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { launchBrowser, openSignedIn } from "./browser.ts";
-import { addMember, setUp, startTestServer, type TestServer, waitFor } from "./harness.ts";
+import { addMember, setPicture, setUp, startTestServer, type TestServer, waitFor } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
@@ -121,17 +119,7 @@ describe("presence, typing and receipts in the web app", () => {
     await ana.getByRole("link", { name: /Benjamin Brown/ }).waitFor();
     await ana.locator(".timeline li.message .sender", { hasText: "Benjamin Brown" }).first().waitFor();
     expect(await ana.locator(".timeline li.message .sender", { hasText: /^BEN$/ }).count()).toBe(0);
-    const form = new FormData();
-    form.append(
-      "file",
-      new File([readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"))], "b.png"),
-    );
-    const res = await fetch(`${s.url}/api/v1/me/avatar`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${token}` },
-      body: form,
-    });
-    const avatarUrl = ((await res.json()) as any).user.avatarUrl as string;
+    const avatarUrl = (await setPicture(s.url, token)).body.user.avatarUrl as string;
     await ana.locator(`.conversation-head img.avatar[src="${avatarUrl}"]`).waitFor();
     await ana.locator(`.conversations img.avatar[src="${avatarUrl}"]`).waitFor();
   });

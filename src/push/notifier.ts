@@ -120,8 +120,7 @@ export class PushNotifier {
     if (recipients.length === 0) return;
     this.background.later("pushLater", () =>
       this.notifyCall(call.conversationId, call.startedBy, recipients, {
-        title: (caller) => caller,
-        body: call.media === "video" ? "Video call" : "Audio call",
+        words: (caller) => ({ title: caller, body: call.media === "video" ? "Video call" : "Audio call" }),
         privateTitle: "Incoming call",
         ttl: ringSeconds,
         urgency: "high",
@@ -138,12 +137,10 @@ export class PushNotifier {
     if (recipients.length === 0) return;
     this.background.later("pushLater", () =>
       this.notifyCall(event.conversationId, startedBy, recipients, {
-        title: () => (call.media === "video" ? "Missed video call" : "Missed call"),
-        body: "",
+        words: (caller) => ({ title: call.media === "video" ? "Missed video call" : "Missed call", body: caller }),
         privateTitle: "Missed call",
         ttl: DAY,
         urgency: "normal",
-        bodyFromCaller: true,
       }),
     );
   }
@@ -164,16 +161,15 @@ export class PushNotifier {
     callerId: string,
     recipients: string[],
     what: {
-      title: (caller: string) => string;
-      body: string;
+      /** Title and words, given the caller's name (left out in private mode). */
+      words: (caller: string) => { title: string; body: string };
       privateTitle: string;
       ttl: number;
       urgency: PushMessage["urgency"];
-      bodyFromCaller?: boolean;
       ringing?: boolean;
     },
   ): void {
-    const caller = findUserById(this.db, callerId)?.displayName ?? "Someone";
+    const words = what.words(findUserById(this.db, callerId)?.displayName ?? "Someone");
     const subs = this.db.select().from(pushSubscriptions).where(inArray(pushSubscriptions.userId, recipients)).all();
     for (const sub of subs) {
       const payload: PushPayload = {
@@ -184,8 +180,8 @@ export class PushNotifier {
         tag: `call-${conversationId}`,
         badge: unreadTotal(this.db, sub.userId),
         private: this.options.privateMode,
-        title: this.options.privateMode ? what.privateTitle : what.title(caller),
-        body: this.options.privateMode ? "" : what.bodyFromCaller ? caller : what.body,
+        title: this.options.privateMode ? what.privateTitle : words.title,
+        body: this.options.privateMode ? "" : words.body,
         ...(what.ringing ? { ringing: true } : {}),
       };
       this.sender.enqueue(sub, { key: `call-${conversationId}`, payload, ttl: what.ttl, urgency: what.urgency });

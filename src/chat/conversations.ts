@@ -100,6 +100,7 @@ export function openDirect(
   chat: Chat,
   me: UserRow,
   otherId: string,
+  options: { encrypted?: boolean } = {},
 ): Promise<{ conversation: ConversationView; created: boolean }> {
   if (otherId === me.id)
     throw new AppError("VALIDATION_FAILED", "A direct conversation needs another person.", "userId");
@@ -114,10 +115,14 @@ export function openDirect(
     requireActiveUsers(tx, [otherId], "userId");
     try {
       return {
-        conversation: insertConversation(tx, afterCommit, chat, me.id, { type: "direct", title: null, directKey }, [
+        conversation: insertConversation(
+          tx,
+          afterCommit,
+          chat,
           me.id,
-          otherId,
-        ]),
+          { type: "direct", title: null, directKey, encrypted: options.encrypted },
+          [me.id, otherId],
+        ),
         created: true,
       };
     } catch (err) {
@@ -136,7 +141,7 @@ export function openDirect(
 export function createGroup(
   chat: Chat,
   me: UserRow,
-  input: { title: string; description?: string; preset?: Preset; memberIds: string[] },
+  input: { title: string; description?: string; preset?: Preset; memberIds: string[]; encrypted?: boolean },
 ): Promise<ConversationView> {
   const others = [...new Set(input.memberIds)].filter((id) => id !== me.id);
   return chat.queue.run((tx, afterCommit) => {
@@ -147,6 +152,7 @@ export function createGroup(
       description: input.description ?? "",
       permissions: JSON.stringify(presets[input.preset ?? "default"]),
       directKey: null,
+      encrypted: input.encrypted,
     };
     return insertConversation(tx, afterCommit, chat, me.id, fields, [me.id, ...others]);
   });
@@ -163,13 +169,23 @@ function insertConversation(
     directKey: string | null;
     description?: string;
     permissions?: string;
+    /** End-to-end encrypted from the start (e2ee/groups.ts). */
+    encrypted?: boolean;
   },
   memberIds: string[],
 ): ConversationView {
   const now = Date.now();
   const id = newId();
+  const { encrypted, ...columns } = fields;
   tx.insert(conversations)
-    .values({ id, ...fields, createdBy: creatorId, createdAt: now, updatedAt: now })
+    .values({
+      id,
+      ...columns,
+      encryptedAt: encrypted ? now : null,
+      createdBy: creatorId,
+      createdAt: now,
+      updatedAt: now,
+    })
     .run();
   const event = appendEvent(tx, { type: "conversation.created", conversationId: id, actorId: creatorId }, now);
   tx.insert(members)

@@ -8,7 +8,8 @@ import { INSERT_EVENT } from "./send-sql.ts";
 import { rowCache } from "../store/row-cache.ts";
 import { toMessageViews } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
-import type { CallSummaryView, EventType, EventView } from "../protocol/views.ts";
+import type { CallSummaryView, EventType, EventView, HandshakeView } from "../protocol/views.ts";
+import { loadHandshakes } from "../e2ee/handshakes.ts";
 import { loadCallSummaries } from "./call-summaries.ts";
 import { loadConversationViews, type ConversationView, type MessageView } from "./views.ts";
 
@@ -26,11 +27,16 @@ export interface NewEvent {
   userId?: string;
   /** The call that ended (call.ended). */
   callId?: string;
+  /** The encrypted group's Commit (mls.commit). */
+  handshakeId?: number;
 }
 
 /** Compiled once per connection (the SQL is shared with the send thread). */
 const insertEvent = prepared((db) => connectionOf(db).query(INSERT_EVENT));
 const setCallId = prepared((db) => connectionOf(db).query("UPDATE events SET call_id = $callId WHERE id = $id"));
+const setHandshakeId = prepared((db) =>
+  connectionOf(db).query("UPDATE events SET handshake_id = $handshakeId WHERE id = $id"),
+);
 
 /** Appends an event in the caller's transaction; its id is the stream position. */
 export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
@@ -44,9 +50,16 @@ export function appendEvent(tx: Db, e: NewEvent, now: number): EventRow {
     createdAt: now,
   };
   // No RETURNING (it costs more than the insert): the row is what was inserted, with its new id.
-  const row = { ...fields, callId: e.callId ?? null, id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid };
-  // Calls are rare: their id is set apart, so the insert every send shares with the send thread stays as it is.
+  const row = {
+    ...fields,
+    callId: e.callId ?? null,
+    handshakeId: e.handshakeId ?? null,
+    id: changesOf(insertEvent(tx).run(fields)).lastInsertRowid,
+  };
+  // Calls and Commits are rare: their ids are set apart, so the insert every send shares with the send
+  // thread stays as it is.
   if (row.callId) setCallId(tx).run({ id: row.id, callId: row.callId });
+  if (row.handshakeId) setHandshakeId(tx).run({ id: row.id, handshakeId: row.handshakeId });
   heads.forget(tx, e.conversationId);
   return row;
 }
@@ -99,11 +112,12 @@ export function listEventRows(
     .query<EventRow, [string, number, string, number, number, number]>(
       `SELECT e.id, e.type, e.conversation_id AS conversationId, e.user_id AS userId, e.actor_id AS actorId,
               e.message_id AS messageId, e.subject_user_id AS subjectUserId, e.call_id AS callId,
-              e.created_at AS createdAt
+              e.handshake_id AS handshakeId, e.created_at AS createdAt
          FROM events e JOIN members m ON m.conversation_id = e.conversation_id AND m.user_id = ?1
         WHERE e.id > ?2 AND e.id <= ?6 AND e.id >= m.from_event_id
        UNION
-       SELECT id, type, conversation_id, user_id, actor_id, message_id, subject_user_id, call_id, created_at
+       SELECT id, type, conversation_id, user_id, actor_id, message_id, subject_user_id, call_id, handshake_id,
+              created_at
          FROM events WHERE user_id = ?3 AND id > ?4 AND id <= ?6
        ORDER BY 1 LIMIT ?5`,
     )
@@ -126,6 +140,7 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
     for (const u of db.select().from(users).where(inArray(users.id, userIds)).all()) people.set(u.id, u);
   const convs = loadConversationViews(db, convIds);
   const calls = loadCallSummaries(db, unique(rows.map((r) => r.callId)));
+  const shakes = loadHandshakes(db, [...new Set(rows.flatMap((r) => (r.handshakeId ? [r.handshakeId] : [])))]);
 
   return rows.map((r) => {
     const subject = r.subjectUserId ? people.get(r.subjectUserId) : undefined;
@@ -134,13 +149,20 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
       user: subject ? toPublicUser(subject) : undefined,
       conversation: convs.get(r.conversationId),
       call: r.callId ? calls.get(r.callId) : undefined,
+      handshake: r.handshakeId ? shakes.get(r.handshakeId) : undefined,
     });
   });
 }
 
 export function toEventView(
   r: EventRow,
-  parts: { message?: MessageView; user?: PublicUser; conversation?: ConversationView; call?: CallSummaryView },
+  parts: {
+    message?: MessageView;
+    user?: PublicUser;
+    conversation?: ConversationView;
+    call?: CallSummaryView;
+    handshake?: HandshakeView;
+  },
 ): EventView {
   const view: EventView = {
     id: String(r.id),
@@ -153,6 +175,7 @@ export function toEventView(
   if (r.subjectUserId && parts.user) view.user = parts.user;
   if (carriesConversation.has(r.type) && parts.conversation) view.conversation = parts.conversation;
   if (r.callId && parts.call) view.call = parts.call;
+  if (r.handshakeId && parts.handshake) view.handshake = parts.handshake;
   return view;
 }
 
@@ -162,6 +185,7 @@ const carriesConversation = new Set([
   "conversation.updated",
   "member.added",
   "member.role-changed",
+  "conversation.encrypted",
 ]);
 
 function unique(values: (string | null)[]): string[] {

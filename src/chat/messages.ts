@@ -18,9 +18,12 @@ import { findMessage, toMessageViews } from "./message-reads.ts";
 import { forgetExtras } from "./message-versions.ts";
 import { can, requireRight } from "./permissions.ts";
 import { appendEvent, toEventView, type EventRow } from "./events.ts";
+import { MAX_APPLICATION_BYTES, readGroupMessage, type GroupFraming } from "../e2ee/mls-wire.ts";
+import { requireEncryptedSend } from "../e2ee/groups.ts";
 import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
 
 export const MAX_TEXT_BYTES = 16 * 1024;
+const MAX_APPLICATION_BASE64 = Math.ceil(MAX_APPLICATION_BYTES / 3) * 4;
 
 /** Message text: 1 to 16 KiB of valid UTF-8 (no lone surrogates), not only blanks. */
 export const messageText = z
@@ -32,8 +35,19 @@ export const messageText = z
 /** A client-generated id that makes a send idempotent: printable ASCII, e.g. a UUID. */
 export const clientId = z.string().regex(/^[\x21-\x7e]{1,100}$/, "must be 1 to 100 printable ASCII characters");
 
-/** A message needs words, or files, or both; words follow messageText's rules whenever there are any. */
-export function textOrAttachments(v: { text: string; attachmentIds: string[] }, ctx: z.RefinementCtx): void {
+/**
+ * A message needs words, or files, or both; words follow messageText's rules whenever there are any. An
+ * encrypted message has its words (and its files' keys) in its ciphertext, none in the clear.
+ */
+export function textOrAttachments(
+  v: { text: string; attachmentIds: string[]; encrypted?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (v.encrypted !== undefined) {
+    if (v.text !== "")
+      ctx.addIssue({ code: "custom", message: "must be empty: the words are in the ciphertext", path: ["text"] });
+    return;
+  }
   if (v.text === "" && v.attachmentIds.length > 0) return;
   const checked = messageText.safeParse(v.text);
   if (!checked.success)
@@ -45,6 +59,11 @@ export const sendFields = {
   text: z.string().default(""),
   replyToId: z.string().max(100).nullish(),
   attachmentIds: z.array(z.string().min(1).max(100)).max(MAX_ATTACHMENTS).default([]),
+  /** Encrypted conversations: the MLS application message and the device that made it. */
+  encrypted: z
+    .object({ deviceId: z.string().min(1).max(100), ciphertext: z.string().min(1).max(MAX_APPLICATION_BASE64) })
+    .strict()
+    .optional(),
 };
 
 export const sendInput = z.object(sendFields).superRefine(textOrAttachments);
@@ -68,7 +87,15 @@ const originalOf = prepared((db) =>
 const sendStatements = prepared((db) => ({
   insert: connectionOf(db).query(INSERT_MESSAGE),
   markRead: connectionOf(db).query(MARK_SENDER_READ),
+  setCiphertext: connectionOf(db).query(
+    "UPDATE messages SET ciphertext = $ciphertext, sender_device = $deviceId WHERE seq = $seq",
+  ),
 }));
+
+/** Words in the clear may not go into an end-to-end encrypted conversation. */
+function requirePlainAllowed(conversation: { encryptedAt: number | null }): void {
+  if (conversation.encryptedAt !== null) throw new AppError("ENCRYPTION_REQUIRED");
+}
 
 type Sent = { message: MessageView; created: boolean };
 
@@ -121,13 +148,24 @@ export function sendMessage(
   // Per person, not per connection: ten sockets or the HTTP API do not multiply the rate.
   const wait = chat.sendLimit.take(author.id);
   if (wait > 0) return Promise.reject(new AppError("RATE_LIMITED", "Sending too fast; slow down.", undefined, wait));
-  // Words alone (a reply included) are written by the send thread when there is one; files and forwards,
-  // which read and change more, here.
-  if (chat.sendThread && !input.forwardOf && (input.attachmentIds ?? []).length === 0)
+  // Read before the queue: a malformed ciphertext is refused without taking a turn.
+  const framing = input.encrypted
+    ? readGroupMessage(input.encrypted.ciphertext, MAX_APPLICATION_BYTES, "encrypted.ciphertext")
+    : null;
+  // Words alone (a reply included) are written by the send thread when there is one; files, forwards and
+  // encrypted messages, which read and change more, here.
+  if (chat.sendThread && !input.forwardOf && !framing && (input.attachmentIds ?? []).length === 0)
     return chat.queue.runOffThread(plainSend(chat, author, conversationId, input), "send");
   return chat.queue.run((tx, afterCommit) => {
     const sender = activeSender(tx, author);
-    const { member, subject } = requireAccess(tx, conversationId, sender.id, "post");
+    const { member, subject, conversation } = requireAccess(tx, conversationId, sender.id, "post");
+    const encrypted = input.encrypted && framing ? { ...input.encrypted, framing } : null;
+    // A retry of an encrypted send is answered before its epoch is checked: the group may have moved on since.
+    if (encrypted) {
+      const done = retriedSend(tx, sender.id, conversationId, input.clientId);
+      if (done) return done;
+      requireEncryptedSend(tx, sender, conversation, encrypted);
+    } else requirePlainAllowed(conversation);
     const retried = () => retriedSend(tx, sender.id, conversationId, input.clientId);
     // A reply or a forward checks what it points at, which may have gone since a first attempt that
     // succeeded: its retry is answered before those checks. A plain message finds out at the insert.
@@ -143,6 +181,9 @@ export function sendMessage(
       const original = findMessage(tx, input.forwardOf.conversationId, input.forwardOf.messageId, "forwardOf");
       if (original.deletedAt !== null)
         throw new AppError("MESSAGE_NOT_FOUND", "That message was deleted.", "forwardOf");
+      // The server cannot copy words it cannot read: the app sends them again, encrypted or not.
+      if (original.ciphertext !== null)
+        throw new AppError("VALIDATION_FAILED", "An encrypted message cannot be forwarded by the server.", "forwardOf");
       forwarded = { id: original.id, senderId: original.forwardedFromSenderId ?? original.senderId };
       input = { ...input, text: original.text };
     }
@@ -152,7 +193,17 @@ export function sendMessage(
     const inserted = changesOf(q.insert.run(fields));
     // Only the (sender, clientId) index is told to do nothing on a conflict: nothing inserted means a retry.
     if (inserted.changes === 0) return retried()!;
-    const row: MessageRow = { ...fields, seq: inserted.lastInsertRowid, editedAt: null, deletedAt: null };
+    const row: MessageRow = {
+      ...fields,
+      seq: inserted.lastInsertRowid,
+      editedAt: null,
+      deletedAt: null,
+      ciphertext: encrypted?.ciphertext ?? null,
+      senderDevice: encrypted?.deviceId ?? null,
+    };
+    // Apart from the insert the send thread shares: encrypted sends are the rarer kind.
+    if (encrypted)
+      q.setCiphertext.run({ seq: row.seq, ciphertext: encrypted.ciphertext, deviceId: encrypted.deviceId });
     const mentioned = recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: true });
     const files = attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
     // Writing in a conversation means having read it: my own messages never count as unread.
@@ -194,7 +245,8 @@ function plainSend(
   return {
     plan() {
       sender = activeSender(db, author);
-      const { member, subject } = requireAccess(db, conversationId, sender.id, "post");
+      const { member, subject, conversation } = requireAccess(db, conversationId, sender.id, "post");
+      requirePlainAllowed(conversation);
       // A retry of a reply is not held to its target, which may have gone since: the thread finds the
       // original by its clientId and finish answers with it.
       if (input.replyToId && !retriedSend(db, sender.id, conversationId, input.clientId))
@@ -209,7 +261,14 @@ function plainSend(
     finish(outcome, afterCommit) {
       if (outcome.kind === "failed") throw threadError(outcome.error);
       if (outcome.kind === "retry") return retriedSend(db, sender.id, conversationId, input.clientId)!;
-      const row: MessageRow = { ...fields, seq: outcome.seq, editedAt: null, deletedAt: null };
+      const row: MessageRow = {
+        ...fields,
+        seq: outcome.seq,
+        editedAt: null,
+        deletedAt: null,
+        ciphertext: null,
+        senderDevice: null,
+      };
       const event: EventRow = {
         id: outcome.eventId,
         type: "message.created",
@@ -219,6 +278,7 @@ function plainSend(
         subjectUserId: null,
         userId: null,
         callId: null,
+        handshakeId: null,
         createdAt: row.createdAt,
       };
       const message: MessageView = {
@@ -241,7 +301,8 @@ export function editMessage(
   text: string,
 ): Promise<MessageView> {
   return chat.queue.run((tx, afterCommit) => {
-    const { member, subject } = requireAccess(tx, conversationId, me.id, "post");
+    const { member, subject, conversation } = requireAccess(tx, conversationId, me.id, "post");
+    requirePlainAllowed(conversation);
     const found = requireOwnLiveMessage(tx, conversationId, messageId, me.id, "edit");
     if (found.text === text) return toMessageViews(tx, [found])[0]!;
     const now = Date.now();
@@ -269,7 +330,7 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
     const now = Date.now();
     const row = tx
       .update(messages)
-      .set({ text: "", deletedAt: now })
+      .set({ text: "", ciphertext: null, deletedAt: now })
       .where(eq(messages.seq, found.seq))
       .returning()
       .get();

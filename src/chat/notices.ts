@@ -15,6 +15,7 @@ export const NOTICE_TYPES = [
   "member.removed",
   "member.role-changed",
   "call.ended",
+  "conversation.encrypted",
 ] as const;
 
 /** A change shown among the messages: the contract's NoticeView. */

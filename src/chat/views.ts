@@ -38,6 +38,9 @@ export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
     pinned: false,
     forwardedFrom: null,
     attachments: [],
+    ...(m.ciphertext !== null && m.deletedAt === null
+      ? { encrypted: { ciphertext: m.ciphertext, deviceId: m.senderDevice ?? "" } }
+      : {}),
   };
 }
 
@@ -58,6 +61,7 @@ export function loadConversationViews(db: Db, ids: string[]): Map<string, Conver
       createdAt: toIso(c.createdAt)!,
       updatedAt: toIso(c.updatedAt)!,
       members: [],
+      encryptedAt: toIso(c.encryptedAt),
     });
   }
   const rows = db

@@ -29,6 +29,7 @@ import { pushRoutes } from "./routes/push.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { webRoutes } from "./routes/web.ts";
+import { e2eeRoutes, groupRoutes } from "./routes/e2ee.ts";
 import { formatSize } from "../protocol/sizes.ts";
 
 /** Every route group, mounted in one readable list. */
@@ -87,8 +88,10 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/admin", adminRoutes);
   api.route("/conversations/:id/messages", messageRoutes);
   api.route("/conversations/:id/members", memberRoutes);
+  api.route("/conversations/:id/mls", groupRoutes);
   api.route("/conversations", conversationRoutes);
   api.route("/events", eventRoutes);
+  api.route("/e2ee", e2eeRoutes);
   api.route("/search", searchRoutes);
   api.route("/contacts", contactRoutes);
   api.route("/group-invites", groupInviteRoutes);

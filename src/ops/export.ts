@@ -113,6 +113,10 @@ nav a{display:block}.m{margin:6px 0;padding:6px 10px;background:#fff;border-radi
   return parts.join("\n");
 }
 
+/** What an export says in place of an end-to-end encrypted message. */
+export const ENCRYPTED_NOTE =
+  "[End-to-end encrypted: readable only on the members' devices, not by the server or its exports.]";
+
 /** Writes the archive to `out`, reporting progress in bytes written of the total expected. */
 export async function writeExport(
   db: Db,
@@ -165,11 +169,13 @@ export async function writeExport(
           id: m.id,
           senderId: m.senderId,
           sender: name(m.senderId),
-          text: m.text,
+          text: m.ciphertext === null ? m.text : ENCRYPTED_NOTE,
+          // End-to-end encrypted: the server cannot read it, so the export cannot either (nor its files).
+          encrypted: m.ciphertext !== null,
           createdAt: toIso(m.createdAt),
           editedAt: toIso(m.editedAt),
           replyToId: m.replyToId,
-          attachments: (filesByMessage.get(m.id) ?? []).map(fileOf),
+          attachments: m.ciphertext === null ? (filesByMessage.get(m.id) ?? []).map(fileOf) : [],
         })),
     })),
   };

@@ -24,6 +24,8 @@ export interface SendFrame extends Request {
   text?: string;
   replyToId?: string | null;
   attachmentIds?: string[];
+  /** End-to-end encrypted conversations: the MLS application message (base64); `text` stays empty. */
+  encrypted?: { deviceId: string; ciphertext: string };
 }
 
 export interface PingFrame extends Request {

@@ -73,6 +73,11 @@ export interface MessageView {
   /** Set on a forwarded copy: who wrote the original. */
   forwardedFrom: SenderView | null;
   attachments: AttachmentView[];
+  /**
+   * End-to-end encrypted conversations: the MLS application message (base64) and the device that sent it;
+   * `text` is then empty and the words, with the keys of any files, are inside (docs/e2ee.md).
+   */
+  encrypted?: { ciphertext: string; deviceId: string };
 }
 
 export type Role = "owner" | "admin" | "member";
@@ -108,6 +113,8 @@ export interface ConversationView {
   createdAt: string;
   updatedAt: string;
   members: MemberView[];
+  /** When end-to-end encryption was turned on (null: not encrypted). It cannot be turned off. */
+  encryptedAt: string | null;
 }
 
 export type PushLevel = "all" | "mentions" | "none";
@@ -142,7 +149,13 @@ export type EventType =
   | "message.reactions"
   | "message.pinned"
   | "message.unpinned"
-  | "call.ended";
+  | "call.ended"
+  /** End-to-end encryption was turned on (a notice; `conversation` carries encryptedAt). */
+  | "conversation.encrypted"
+  /** The encrypted group moved to its next epoch: `handshake` has the Commit (and Welcome) to process. */
+  | "mls.commit"
+  /** `user`'s devices changed: the group adds or removes some, and people may compare safety numbers again. */
+  | "mls.devices";
 
 /** A call that happened, as the conversation's history shows it. */
 export interface CallSummaryView {
@@ -169,6 +182,62 @@ export interface EventView {
   conversation?: ConversationView;
   /** call.ended: the call as the history shows it. */
   call?: CallSummaryView;
+  /** mls.commit: the Commit. */
+  handshake?: HandshakeView;
+}
+
+/** One device of a person for end-to-end encryption (each browser or app install). */
+export interface DeviceView {
+  id: string;
+  userId: string;
+  name: string;
+  /** Its Ed25519 public key (base64): what safety numbers are made of. */
+  signatureKey: string;
+  createdAt: string;
+  /** My own devices: KeyPackages waiting for groups to add it. */
+  keyPackages?: number;
+}
+
+/** A Commit the delivery service accepted: it moved the group from `epoch` to `epoch + 1`. */
+export interface HandshakeView {
+  epoch: number;
+  /** The committing device. */
+  deviceId: string;
+  /** MLSMessage, base64. */
+  commit: string;
+  /** For the devices it adds (MLSMessage with a Welcome, base64), or null. */
+  welcome: string | null;
+  added: string[];
+  removed: string[];
+  createdAt: string;
+}
+
+/** My key backup: how to tell the key right (`check`) and the key wrapped by a passkey, if any. */
+export interface KeyBackupView {
+  check: string;
+  /** e.g. { "prf:<credential id>": "<wrapped key>" }: opaque to the server. */
+  wrapped: Record<string, string>;
+  updatedAt: string;
+}
+
+/** One message's content in my key backup, encrypted under my backup key. */
+export interface BackupEntryView {
+  messageId: string;
+  data: string;
+}
+
+/** An encrypted conversation's MLS group as the delivery service keeps it. */
+export interface MlsGroupView {
+  conversationId: string;
+  /** The epoch a Commit or message must be for; 0 with no devices: nobody has created the group yet. */
+  epoch: number;
+  devices: { deviceId: string; userId: string; fromEpoch: number }[];
+  /** Devices of members to add, each with a KeyPackage waiting. */
+  pendingAdd: { deviceId: string; userId: string }[];
+  /** Devices of members that have no KeyPackage left: added once they upload more. */
+  waiting: string[];
+  /** Devices to remove (their person left, or they were removed): nobody may send until that is committed. */
+  pendingRemove: string[];
 }
 
 /** A change shown as a line among the messages ("Ana added Ben", "Call · 12 min · 3 people"). */
@@ -181,7 +250,8 @@ export interface NoticeView {
     | "member.added"
     | "member.removed"
     | "member.role-changed"
-    | "call.ended";
+    | "call.ended"
+    | "conversation.encrypted";
   actor: PublicUser | null;
   subject: PublicUser | null;
   createdAt: string;

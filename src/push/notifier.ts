@@ -83,9 +83,12 @@ export class PushNotifier {
     const mentioned = new Set(message.mentions.userIds);
     const everyone = message.mentions.everyone;
     const subs = this.db.select().from(pushSubscriptions).where(inArray(pushSubscriptions.userId, recipients)).all();
-    const words =
-      previewText(message.text) ||
-      (message.attachments.length ? `📎 ${message.attachments.map((a) => a.name).join(", ")}` : "");
+    // End-to-end encrypted: the server has no words to show (and its files' names are the app's own
+    // placeholders); the service worker may decrypt nothing either, so the push says only that there is one.
+    const words = message.encrypted
+      ? "New message"
+      : previewText(message.text) ||
+        (message.attachments.length ? `📎 ${message.attachments.map((a) => a.name).join(", ")}` : "");
     const title = conv.type === "group" ? (conv.title ?? "Group") : message.sender.displayName;
     const body = conv.type === "group" ? `${message.sender.displayName}: ${words}` : words;
     for (const sub of subs) {

@@ -9,6 +9,7 @@ import { deleteGroup, setPermissions, transferOwnership } from "../../chat/membe
 import { listPins, setPinned } from "../../chat/pins.ts";
 import { permissionsInput, presets, type Preset } from "../../chat/permissions.ts";
 import { setGroupAvatar } from "../../files/avatars.ts";
+import { encryptConversation } from "../../e2ee/groups.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
 import { futureDate, readJson, incomingBody } from "../validate.ts";
@@ -19,9 +20,11 @@ const description = humanText("The description", { max: 1000, multiline: true })
 const preset = z.enum(Object.keys(presets) as [Preset, ...Preset[]]);
 
 const newConversation = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("direct"), userId: id }),
+  // encrypted: end-to-end, from the start (or, for a direct chat that exists, from now on).
+  z.object({ type: z.literal("direct"), userId: id, encrypted: z.boolean().default(false) }),
   z.object({
     type: z.literal("group"),
+    encrypted: z.boolean().default(false),
     title,
     description: description.optional(),
     preset: preset.optional(),
@@ -42,7 +45,8 @@ export const conversationRoutes = new Hono<AppEnv>()
     const { user } = authOf(c);
     const { chat } = c.get("deps");
     if (body.type === "direct") {
-      const { conversation, created } = await openDirect(chat, user, body.userId);
+      const { conversation, created } = await openDirect(chat, user, body.userId, body);
+      if (body.encrypted && !created) await encryptConversation(chat, user, conversation.id);
       return c.json({ conversation: findMyConversation(chat.store.db, user.id, conversation.id) }, created ? 201 : 200);
     }
     const conversation = await createGroup(chat, user, body);

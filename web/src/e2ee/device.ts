@@ -1,0 +1,365 @@
+// One device's end-to-end encryption, over Parley's delivery service (docs/e2ee.md): registers the device,
+// keeps KeyPackages waiting, creates and joins groups, follows their Commits in the order the server
+// accepted them, commits the adds and removes that membership asks for, and encrypts and decrypts messages.
+// Storage (a Vault) and the server (a Transport) are given to it: the web app passes IndexedDB and fetch,
+// the tests an in-memory vault and their own client, so both run this same code.
+import type { EventView, MessageView, MlsGroupView } from "../../../src/protocol/views.ts";
+import {
+  applyCommit,
+  commitChanges,
+  decodeOwnKeyPackage,
+  decrypt,
+  encodeOwnKeyPackage,
+  encrypt,
+  epochOf,
+  fromBase64,
+  groupMembers,
+  joinFromWelcome,
+  loadState,
+  newKeyPackages,
+  newSignatureKeys,
+  saveState,
+  startGroup,
+  toBase64,
+  UndecryptableError,
+  type DeviceKeys,
+  type GroupState,
+} from "./mls.ts";
+import { ForgedError, openContent, sealContent, type MessageContent } from "./payload.ts";
+
+/** Where a device keeps its secrets and what it decrypted: string values under string keys. */
+export interface Vault {
+  get(key: string): Promise<string | undefined>;
+  set(entries: Record<string, string>): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** The server's API as the device calls it (paths under /api/v1); errors carry the catalogue's code. */
+export interface Transport {
+  call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a message of an encrypted conversation turned out to be on this device. */
+export type Readable =
+  | { ok: true; content: MessageContent }
+  /** Why not: shown in its place. `retry`: it may still be read when keys arrive (a Commit, the backup). */
+  | { ok: false; reason: string; retry: boolean };
+
+/** Keep this many KeyPackages waiting on the server; make more when fewer are left. */
+const KEY_PACKAGES_TARGET = 20;
+const KEY_PACKAGES_LOW = 8;
+
+interface GroupRecord {
+  /** The group's state, base64 (mls.ts saveState). */
+  state: string;
+  /** The last event of the conversation's log this device processed. */
+  cursor: number;
+}
+
+function messageKey(messageId: string): string {
+  return `msg:${messageId}`;
+}
+
+export class E2eeDevice {
+  private queues = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    readonly keys: DeviceKeys,
+    private readonly vault: Vault,
+    private readonly api: Transport,
+    /** Told when a message's content (or why it cannot be read) is known. */
+    private readonly onReadable: (messageId: string, r: Readable) => void,
+  ) {}
+
+  /** This browser's device: the one kept in the vault if the server still has it, else a new one. */
+  static async open(options: {
+    userId: string;
+    name: string;
+    vault: Vault;
+    api: Transport;
+    onReadable?: (messageId: string, r: Readable) => void;
+  }): Promise<E2eeDevice> {
+    const { vault, api, userId } = options;
+    const saved = await vault.get(`device:${userId}`);
+    if (saved) {
+      const o = JSON.parse(saved) as { deviceId: string; signKey: string; publicKey: string };
+      const mine = await api.call<{ devices: { id: string; keyPackages?: number }[] }>("GET", "/e2ee/devices");
+      const found = mine.devices.find((d) => d.id === o.deviceId);
+      if (found) {
+        const device = new E2eeDevice(
+          { userId, deviceId: o.deviceId, signKey: fromBase64(o.signKey), publicKey: fromBase64(o.publicKey) },
+          vault,
+          api,
+          options.onReadable ?? (() => {}),
+        );
+        if ((found.keyPackages ?? 0) < KEY_PACKAGES_LOW) await device.replenish();
+        return device;
+      }
+    }
+    return E2eeDevice.register(options);
+  }
+
+  private static async register(options: {
+    userId: string;
+    name: string;
+    vault: Vault;
+    api: Transport;
+    onReadable?: (messageId: string, r: Readable) => void;
+  }): Promise<E2eeDevice> {
+    const pair = await newSignatureKeys();
+    // The device names itself (its KeyPackages carry the id, so it must be known before they are made):
+    // 128 random bits, which the server only checks for form and uniqueness.
+    const device = {
+      id: [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    };
+    const keys: DeviceKeys = { userId: options.userId, deviceId: device.id, ...pair };
+    const made = await newKeyPackages(keys, KEY_PACKAGES_TARGET);
+    await options.api.call("POST", "/e2ee/devices", {
+      id: device.id,
+      name: options.name,
+      signatureKey: toBase64(pair.publicKey),
+      keyPackages: made.upload,
+    });
+    const entries: Record<string, string> = {
+      [`device:${options.userId}`]: JSON.stringify({
+        deviceId: device.id,
+        signKey: toBase64(pair.signKey),
+        publicKey: toBase64(pair.publicKey),
+      }),
+    };
+    for (const kp of made.keep) entries[`kp:${kp.ref}`] = encodeOwnKeyPackage(kp);
+    await options.vault.set(entries);
+    return new E2eeDevice(keys, options.vault, options.api, options.onReadable ?? (() => {}));
+  }
+
+  get id(): string {
+    return this.keys.deviceId;
+  }
+
+  /** More KeyPackages for the server to hand out, kept here until a Welcome uses one. */
+  async replenish(): Promise<void> {
+    const made = await newKeyPackages(this.keys, KEY_PACKAGES_TARGET);
+    const entries: Record<string, string> = {};
+    for (const kp of made.keep) entries[`kp:${kp.ref}`] = encodeOwnKeyPackage(kp);
+    await this.vault.set(entries);
+    await this.api.call("POST", `/e2ee/devices/${this.id}/key-packages`, { keyPackages: made.upload });
+  }
+
+  /** One thing at a time per conversation: Commits and messages must be processed in order. */
+  private serial<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(conversationId) ?? Promise.resolve();
+    const next = prev.then(work, work);
+    this.queues.set(
+      conversationId,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
+  private async loadGroup(conversationId: string): Promise<{ state: GroupState | null; cursor: number }> {
+    const raw = await this.vault.get(`group:${conversationId}`);
+    if (!raw) return { state: null, cursor: 0 };
+    const rec = JSON.parse(raw) as GroupRecord;
+    return { state: rec.state ? loadState(fromBase64(rec.state)) : null, cursor: rec.cursor };
+  }
+
+  private groupEntry(conversationId: string, state: GroupState | null, cursor: number): Record<string, string> {
+    return {
+      [`group:${conversationId}`]: JSON.stringify({
+        state: state ? toBase64(saveState(state)) : "",
+        cursor,
+      } satisfies GroupRecord),
+    };
+  }
+
+  /** Brings this device up to where its group is: every Commit and message since it last looked. */
+  sync(conversationId: string): Promise<void> {
+    return this.serial(conversationId, async () => {
+      await this.syncNow(conversationId);
+    });
+  }
+
+  private async syncNow(conversationId: string): Promise<{ state: GroupState | null; cursor: number }> {
+    let { state, cursor } = await this.loadGroup(conversationId);
+    for (;;) {
+      const page = await this.api.call<{ events: EventView[]; more: boolean }>(
+        "GET",
+        `/conversations/${conversationId}/mls/log?after=${cursor}&limit=200`,
+      );
+      for (const e of page.events) {
+        state = await this.process(conversationId, state, e);
+        cursor = Number(e.id);
+      }
+      await this.vault.set(this.groupEntry(conversationId, state, cursor));
+      if (!page.more) return { state, cursor };
+    }
+  }
+
+  /** One event of the log; the state after it. */
+  private async process(conversationId: string, state: GroupState | null, e: EventView): Promise<GroupState | null> {
+    if (e.type === "mls.commit" && e.handshake) {
+      const h = e.handshake;
+      if (!state) {
+        if (!h.added.includes(this.id) || !h.welcome) return null;
+        const joined = await joinFromWelcome(h.welcome, (ref) => this.keptPackage(ref));
+        if (!joined) return null;
+        await this.vault.delete(`kp:${joined.used}`);
+        return joined.state;
+      }
+      // A group started over (every device had been removed) with this device in it again: join anew.
+      if (h.epoch === 0 && h.added.includes(this.id) && h.welcome) {
+        const joined = await joinFromWelcome(h.welcome, (ref) => this.keptPackage(ref));
+        if (!joined) return state;
+        await this.vault.delete(`kp:${joined.used}`);
+        return joined.state;
+      }
+      if (h.epoch !== epochOf(state)) return state;
+      if (h.deviceId === this.id) return state;
+      return applyCommit(state, h.commit);
+    }
+    if (e.type === "message.created" && e.message?.encrypted)
+      await this.readOne(conversationId, state, e.message, (s) => (state = s));
+    return state;
+  }
+
+  /** A KeyPackage this device made that no Welcome has used yet. */
+  private async keptPackage(ref: string) {
+    const raw = await this.vault.get(`kp:${ref}`);
+    return raw ? decodeOwnKeyPackage(raw) : undefined;
+  }
+
+  private async readOne(
+    conversationId: string,
+    state: GroupState | null,
+    m: MessageView,
+    setState: (s: GroupState) => void,
+  ): Promise<void> {
+    const known = await this.vault.get(messageKey(m.id));
+    if (known) return;
+    let r: Readable;
+    if (m.encrypted!.deviceId === this.id) {
+      // My own: MLS cannot decrypt what it sent; what I sent was kept under its clientId.
+      const sent = await this.vault.get(`sent:${m.clientId}`);
+      r = sent
+        ? { ok: true, content: JSON.parse(sent) as MessageContent }
+        : { ok: false, reason: "Sent from this device before it kept a copy.", retry: true };
+    } else if (!state) {
+      r = { ok: false, reason: "Sent before this device joined the conversation.", retry: true };
+    } else {
+      try {
+        const out = await decrypt(state, m.encrypted!.ciphertext);
+        setState(out.state);
+        const keys = new Map(groupMembers(out.state).map((g) => [g.deviceId, g.signatureKey]));
+        const content = await openContent(
+          out.plaintext,
+          { conversationId, clientId: m.clientId, deviceId: m.encrypted!.deviceId },
+          (d) => keys.get(d),
+        );
+        r = { ok: true, content };
+      } catch (err) {
+        if (err instanceof UndecryptableError || err instanceof ForgedError)
+          r = { ok: false, reason: err.message, retry: err instanceof UndecryptableError && err.kind === "epoch" };
+        else throw err;
+      }
+    }
+    if (r.ok) await this.vault.set({ [messageKey(m.id)]: JSON.stringify(r.content) });
+    else await this.vault.set({ [messageKey(m.id)]: JSON.stringify({ unreadable: r.reason }) });
+    this.onReadable(m.id, r);
+  }
+
+  /** What this device knows of a message: its content, why it cannot be read, or nothing yet. */
+  async readable(messageId: string): Promise<Readable | undefined> {
+    const raw = await this.vault.get(messageKey(messageId));
+    if (!raw) return undefined;
+    const o = JSON.parse(raw) as MessageContent | { unreadable: string };
+    return "unreadable" in o ? { ok: false, reason: o.unreadable, retry: false } : { ok: true, content: o };
+  }
+
+  /**
+   * Makes the group match the conversation: creates it if nobody has, adds the devices of members that are
+   * waiting, removes those of people who left. Another device committing first is not a failure: this one
+   * catches up and looks again.
+   */
+  reconcile(conversationId: string): Promise<void> {
+    return this.serial(conversationId, async () => {
+      await this.reconcileNow(conversationId);
+    });
+  }
+
+  private async reconcileNow(conversationId: string): Promise<GroupState | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let { state, cursor } = await this.syncNow(conversationId);
+      const group = await this.api.call<{ group: MlsGroupView }>("GET", `/conversations/${conversationId}/mls`);
+      const g = group.group;
+      const mineInGroup = g.devices.some((d) => d.deviceId === this.id);
+      const startsOver = g.devices.every((d) => g.pendingRemove.includes(d.deviceId));
+      if (!startsOver && (!mineInGroup || !state)) return state; // others will add this device
+      const fresh = startsOver;
+      const add = g.pendingAdd.filter((d) => d.deviceId !== this.id).map((d) => d.deviceId);
+      const remove = fresh ? [] : g.pendingRemove;
+      if (!fresh && add.length === 0 && remove.length === 0) return state;
+      let base = state;
+      if (fresh) base = await startGroup(conversationId, this.keys);
+      let claimed: { deviceId: string; keyPackage: string }[] = [];
+      if (add.length > 0) {
+        const c = await this.api.call<{ keyPackages: { deviceId: string; keyPackage: string }[] }>(
+          "POST",
+          `/conversations/${conversationId}/mls/claim`,
+          { deviceId: this.id, deviceIds: add },
+        );
+        claimed = c.keyPackages;
+      }
+      const made = await commitChanges(base!, { add: claimed.map((c) => c.keyPackage), remove });
+      try {
+        await this.api.call("POST", `/conversations/${conversationId}/mls/commits`, {
+          deviceId: this.id,
+          epoch: fresh ? 0 : epochOf(base!),
+          commit: made.commit,
+          welcome: made.welcome,
+          added: claimed.map((c) => c.deviceId),
+          removed: remove,
+        });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === "MLS_STALE_EPOCH") continue;
+        throw err;
+      }
+      // Accepted: the Commit is in the log after the cursor; this device is already past it.
+      state = made.state;
+      await this.vault.set(this.groupEntry(conversationId, state, cursor));
+      return state;
+    }
+    throw new Error("The encrypted group kept changing; try again.");
+  }
+
+  /**
+   * The encrypted form of a message for the conversation's group at its current epoch, after committing
+   * any removal due (the server accepts no message while one waits).
+   */
+  seal(
+    conversationId: string,
+    clientId: string,
+    content: MessageContent,
+  ): Promise<{ deviceId: string; ciphertext: string }> {
+    return this.serial(conversationId, async () => {
+      const state = await this.reconcileNow(conversationId);
+      if (!state) throw new Error("This device is not in the conversation's encrypted group yet.");
+      const plaintext = await sealContent(this.keys, { conversationId, clientId }, content);
+      const out = await encrypt(state, plaintext);
+      const { cursor } = await this.loadGroup(conversationId);
+      await this.vault.set({
+        ...this.groupEntry(conversationId, out.state, cursor),
+        [`sent:${clientId}`]: JSON.stringify(content),
+      });
+      return { deviceId: this.id, ciphertext: out.ciphertext };
+    });
+  }
+}

@@ -40,6 +40,7 @@ function conversation(id: string, over: Partial<Conversation> = {}): Conversatio
     createdAt: "2026-01-01T00:00:00.000Z",
     updatedAt: "2026-01-01T00:00:00.000Z",
     members: [member(ME, "owner"), member("ben")],
+    encryptedAt: null,
     lastMessage: null,
     unreadCount: 0,
     mentionCount: 0,

@@ -20,14 +20,22 @@ export async function openDirect(userId: string): Promise<Conversation> {
   return conversation;
 }
 
-export async function createGroup(title: string, memberIds: string[]): Promise<Conversation> {
+export async function createGroup(title: string, memberIds: string[], encrypted = false): Promise<Conversation> {
   const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", {
     type: "group",
     title,
     memberIds,
+    encrypted,
   });
   putConversation(conversation);
   return conversation;
+}
+
+/** Turns end-to-end encryption on for a conversation, for good. */
+export async function encryptConversation(id: string): Promise<void> {
+  await api("POST", `${conversationPath(id)}/mls/enable`);
+  const { conversation } = await api<{ conversation: Conversation }>("GET", conversationPath(id));
+  putConversation(conversation);
 }
 
 export async function editMessage(m: Message, text: string): Promise<void> {

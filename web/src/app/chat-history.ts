@@ -2,6 +2,7 @@
 import { api, ApiError, type Message, type Notice } from "./api.ts";
 import { conversationPath, dropTimeline, myUserId, setTimeline, timelines } from "./chats.ts";
 import { savedHistory } from "./history-cache.ts";
+import { followEncrypted } from "./e2ee.ts";
 
 const PAGE = 50;
 
@@ -29,6 +30,7 @@ export async function loadHistory(id: string, older = false): Promise<void> {
       (a, b) => Number(a.id) - Number(b.id),
     );
     setTimeline(id, { messages: [...earlier, ...now.messages], notices, hasOlder: page.more, loading: false });
+    if (earlier.some((m) => m.encrypted)) followEncrypted(id, earlier);
   } catch (err) {
     const now = timelines.value.get(id);
     // Offline on a first page: what this device kept of it shows meanwhile (marked failed, so the next

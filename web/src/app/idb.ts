@@ -2,8 +2,9 @@
 
 const DB_NAME = "parley";
 // 2: "history" (each conversation's newest page, for reading while offline).
-const VERSION = 2;
-export type StoreName = "outbox" | "history";
+// 3: "e2ee" (this device's encryption keys and what it decrypted, sealed: e2ee/vault.ts).
+const VERSION = 3;
+export type StoreName = "outbox" | "history" | "e2ee";
 
 let opening: Promise<IDBDatabase> | null = null;
 
@@ -14,6 +15,7 @@ function open(): Promise<IDBDatabase> {
       const db = req.result;
       if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "clientId" });
       if (!db.objectStoreNames.contains("history")) db.createObjectStore("history", { keyPath: "conversationId" });
+      if (!db.objectStoreNames.contains("e2ee")) db.createObjectStore("e2ee");
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => {
@@ -38,8 +40,20 @@ function run<T>(store: StoreName, mode: IDBTransactionMode, fn: (s: IDBObjectSto
 }
 
 export const idbAll = <T>(store: StoreName) => run<T[]>(store, "readonly", (s) => s.getAll() as IDBRequest<T[]>);
-export const idbPut = (store: StoreName, value: unknown) =>
-  run(store, "readwrite", (s) => s.put(value)).then(() => undefined);
+export const idbPut = (store: StoreName, value: unknown, key?: string) =>
+  run(store, "readwrite", (s) => s.put(value, key)).then(() => undefined);
+/** Several values under their keys in one transaction: all kept, or none. */
+export const idbPutAll = (store: StoreName, entries: [string, unknown][]) =>
+  open().then(
+    (db) =>
+      new Promise<void>((resolve, reject) => {
+        const tx = db.transaction(store, "readwrite");
+        const s = tx.objectStore(store);
+        for (const [k, v] of entries) s.put(v, k);
+        tx.oncomplete = () => resolve();
+        tx.onerror = tx.onabort = () => reject(tx.error);
+      }),
+  );
 export const idbDelete = (store: StoreName, key: string) =>
   run(store, "readwrite", (s) => s.delete(key)).then(() => undefined);
 export const idbGet = <T>(store: StoreName, key: string) =>

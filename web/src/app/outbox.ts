@@ -7,6 +7,7 @@ import { isRetryable } from "../../../src/protocol/errors.ts";
 import type { ClientFrame } from "../../../src/protocol/frames.ts";
 import { sendFrame } from "./connection.ts";
 import { idbAll, idbDelete, idbPut } from "./idb.ts";
+import { sealMessage } from "./e2ee.ts";
 
 export interface Outgoing {
   clientId: string;
@@ -16,6 +17,8 @@ export interface Outgoing {
   replyToId: string | null;
   /** Files uploaded already, sent with the message. */
   attachments?: Attachment[];
+  /** An end-to-end encrypted conversation: sealed by this device right before each attempt (app/e2ee.ts). */
+  encrypted?: boolean;
   createdAt: string;
   /** sending: waiting for the server (also while offline) · failed: refused; the user may retry or discard. */
   state: "sending" | "failed";
@@ -49,6 +52,7 @@ export function queueMessage(
   text: string,
   replyToId: string | null,
   attachments: Attachment[] = [],
+  encrypted = false,
 ): Outgoing {
   const item: Outgoing = {
     clientId: crypto.randomUUID(),
@@ -57,6 +61,7 @@ export function queueMessage(
     text,
     replyToId,
     attachments,
+    ...(encrypted ? { encrypted } : {}),
     createdAt: new Date().toISOString(),
     state: "sending",
   };
@@ -79,10 +84,35 @@ export function flush(): void {
       ...(o.replyToId ? { replyToId: o.replyToId } : {}),
       ...(o.attachments?.length ? { attachmentIds: o.attachments.map((a) => a.id) } : {}),
     };
+    if (o.encrypted) {
+      sendSealed(o, frame);
+      continue;
+    }
     if (!sendFrame(frame)) return;
     inFlight.add(o.clientId);
   }
 }
+
+/**
+ * An encrypted conversation's message goes as ciphertext for the group's current epoch: sealed at each
+ * attempt, because a Commit in between makes an older sealing stale (the server refuses it).
+ */
+function sendSealed(o: Outgoing, frame: Extract<ClientFrame, { type: "send" }>): void {
+  inFlight.add(o.clientId);
+  sealMessage(o.conversationId, o.clientId, { text: o.text, files: [] }).then(
+    (encrypted) => {
+      if (!inFlight.has(o.clientId)) return;
+      if (!sendFrame({ ...frame, text: "", encrypted })) inFlight.delete(o.clientId);
+    },
+    (err: unknown) => {
+      if (!inFlight.delete(o.clientId)) return;
+      update(o.clientId, { state: "failed", error: err instanceof Error ? err.message : String(err) });
+    },
+  );
+}
+
+/** Refusals of an encrypted message that sealing it again, after catching up with the group, overcomes. */
+const RESEAL = new Set(["MLS_STALE_EPOCH", "MLS_REMOVAL_PENDING", "NOT_IN_GROUP"]);
 
 export function acknowledged(clientId: string): void {
   inFlight.delete(clientId);
@@ -93,6 +123,10 @@ export function acknowledged(clientId: string): void {
 
 export function refused(clientId: string, code: string, message: string, retryAfter?: number): void {
   if (!inFlight.delete(clientId)) return;
+  if (RESEAL.has(code) && outbox.value.find((o) => o.clientId === clientId)?.encrypted) {
+    flush();
+    return;
+  }
   // The error catalogue says which refusals retrying can overcome; the others need the user: show and wait.
   if (!isRetryable(code)) {
     update(clientId, { state: "failed", error: message });

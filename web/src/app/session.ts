@@ -26,6 +26,7 @@ import { onCallError, onCallFrame, rejoinAfterReconnect, resetCalls, setCallUser
 import { connect, disconnect } from "./connection.ts";
 import { refreshPush } from "./push.ts";
 import { acknowledged, connectionLost, flush, loadOutbox, refused } from "./outbox.ts";
+import { followEncrypted, onEncryptedEvent, setE2eeUser } from "./e2ee.ts";
 
 export interface SessionHooks {
   /** The account changed (rename) or the session ended elsewhere. */
@@ -37,6 +38,7 @@ export interface SessionHooks {
 export async function startSession(user: User, hooks: SessionHooks): Promise<void> {
   reset(user.id);
   setCallUser(user.id);
+  setE2eeUser(user.id);
   void refreshPush().catch(() => {});
   await loadOutbox(user.id);
   connect({
@@ -65,6 +67,7 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
     },
     event(e) {
       applyEvent(e);
+      onEncryptedEvent(e, conversations.value.get(e.conversationId));
       // Someone new to share a conversation with: who of them is here was not in the last answer.
       if (e.type === "conversation.created" || (e.type === "member.added" && e.user?.id === user.id))
         void loadPresence().catch(() => {});
@@ -89,6 +92,7 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
     ack(id, message) {
       if (id) acknowledged(id);
       upsertMessage(message);
+      if (message.encrypted) followEncrypted(message.conversationId, [message]);
     },
     error(id, code, message, retryAfter) {
       if (id?.startsWith("call:")) onCallError(message);
@@ -105,6 +109,7 @@ export async function startSession(user: User, hooks: SessionHooks): Promise<voi
 /** Signing out: the socket closes and what this browser kept of the account's chats is forgotten. */
 export function stopSession(): void {
   setCallUser(null);
+  setE2eeUser(null);
   disconnect();
   forgetList();
   reset(null);

@@ -22,9 +22,19 @@ function update(key: string, patch: Partial<Upload>): void {
   uploads.value = uploads.value.map((u) => (u.key === key ? { ...u, ...patch } : u));
 }
 
-/** Starts uploading a file for a conversation's next message. XHR, because fetch cannot report upload progress. */
-export function startUpload(conversationId: string, file: File): void {
+/**
+ * Starts uploading a file for a conversation's next message. XHR, because fetch cannot report upload progress.
+ * Not in an end-to-end encrypted conversation (`encrypted`): the bytes would reach the server in the clear,
+ * and the app does not encrypt files yet, so it refuses them there before a byte leaves.
+ */
+export function startUpload(conversationId: string, file: File, encrypted = false): void {
   const key = crypto.randomUUID();
+  if (encrypted) {
+    const refused = { key, conversationId, name: file.name || "pasted-file", size: file.size, progress: 0 };
+    const error = "Files cannot be sent in encrypted conversations yet.";
+    uploads.value = [...uploads.value, { ...refused, attachment: null, error, cancel: () => {}, retry: () => {} }];
+    return;
+  }
   const xhr = new XMLHttpRequest();
   const form = new FormData();
   form.append("file", file, file.name || "pasted-file");

@@ -4,6 +4,8 @@ import { iAmTyping } from "../app/activity.ts";
 import { editMessage } from "../app/chat-commands.ts";
 import { previewText } from "../app/markdown.ts";
 import { queueMessage } from "../app/outbox.ts";
+import { isEncrypted } from "../app/e2ee.ts";
+import { conversations } from "../app/chats.ts";
 import { checkSend } from "../app/compose.ts";
 import { useAutoGrow, useDraft, useMentions } from "./composer-hooks.ts";
 import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";
@@ -56,6 +58,7 @@ export function Composer(props: {
   const mine = uploads.value.filter((u) => u.conversationId === conversationId);
   const uploading = mine.some((u) => !u.attachment && !u.error);
   const filesReady = mine.some((u) => u.attachment);
+  const encrypted = isEncrypted(conversations.value.get(conversationId));
 
   const submit = async () => {
     const check = checkSend(draft.text, { editing: Boolean(editing), uploading, filesReady });
@@ -74,7 +77,7 @@ export function Composer(props: {
       }
       return;
     }
-    queueMessage(conversationId, check.text, replyTo?.id ?? null, takeAttachments(conversationId));
+    queueMessage(conversationId, check.text, replyTo?.id ?? null, takeAttachments(conversationId), encrypted);
     change("");
     props.onReply(null);
   };
@@ -190,11 +193,11 @@ export function Composer(props: {
           hidden
           aria-label="Files to attach"
           onChange={(e) => {
-            for (const f of e.currentTarget.files ?? []) startUpload(conversationId, f);
+            for (const f of e.currentTarget.files ?? []) startUpload(conversationId, f, encrypted);
             e.currentTarget.value = "";
           }}
         />
-        {!editing && (
+        {!editing && !encrypted && (
           <button
             type="button"
             class="icon attach"
@@ -235,7 +238,7 @@ export function Composer(props: {
             const pasted = [...(e.clipboardData?.files ?? [])];
             if (pasted.length === 0 || editing) return;
             e.preventDefault();
-            for (const f of pasted) startUpload(conversationId, f);
+            for (const f of pasted) startUpload(conversationId, f, encrypted);
           }}
         />
         <button

@@ -1,7 +1,8 @@
 import type { Conversation } from "../app/api.ts";
 import { presence } from "../app/activity.ts";
 import { conversationTitle, otherPerson } from "../app/chat-display.ts";
-import { markUnread, setMuted, setPushLevel } from "../app/chat-commands.ts";
+import { encryptConversation, markUnread, setMuted, setPushLevel } from "../app/chat-commands.ts";
+import { confirmAction } from "./confirm.tsx";
 import { myCall, startCall } from "../app/calls.ts";
 import { status } from "../app/connection.ts";
 import { fullTime, lastSeenText } from "../app/format.ts";
@@ -49,6 +50,19 @@ export function ConversationHead(props: { c: Conversation; onInfo: () => void; o
           mute("Mute for a week", 168),
           mute("Mute until I unmute", "forever"),
         ]),
+    ...(!c.encryptedAt && (c.type === "direct" || c.can.editInfo)
+      ? [
+          {
+            label: "Turn on end-to-end encryption…",
+            run: () =>
+              void confirmAction({
+                title: "Turn on end-to-end encryption?",
+                text: "From now on, only members' devices can read new messages; the server cannot. This cannot be turned off, and everyone sees that you turned it on.",
+                action: "Turn on",
+              }).then((ok) => (ok ? encryptConversation(c.id) : undefined), fail),
+          },
+        ]
+      : []),
     { kind: "heading", label: "Notify me when Parley is closed" },
     notify(`As usual (${usual})`, "default"),
     notify("All messages", "all"),
@@ -66,7 +80,14 @@ export function ConversationHead(props: { c: Conversation; onInfo: () => void; o
         <GroupAvatar id={c.id} title={title} avatarUrl={c.avatarUrl} size={36} />
       )}
       <div class="head-title">
-        <h2 title={title}>{title}</h2>
+        <h2 title={title}>
+          {c.encryptedAt && (
+            <span class="lock" role="img" aria-label="End-to-end encrypted" title="End-to-end encrypted">
+              🔒
+            </span>
+          )}
+          {title}
+        </h2>
         <small class="hint">{person ? personLine(person.id) : groupLine(c)}</small>
       </div>
       {mutedFor && (

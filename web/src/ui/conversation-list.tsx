@@ -6,6 +6,7 @@ import { listTime } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
 import { instance, navigate, me } from "../app/state.ts";
 import { outbox } from "../app/outbox.ts";
+import { isEncrypted, wordsOf } from "../app/e2ee.ts";
 import { presence } from "../app/activity.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { AddressHint } from "./share-link.tsx";
@@ -94,7 +95,8 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
   else if (last) {
     const who = last.sender.id === me.value?.id ? "You: " : c.type === "group" ? `${last.sender.displayName}: ` : "";
     const files = last.attachments?.length ? `📎 ${last.attachments.map((f) => f.name).join(", ")}` : "";
-    preview = last.deleted ? `${who}message deleted` : who + (previewText(last.text) || files);
+    const words = last.encrypted ? wordsOf(last) || "🔒 Encrypted message" : last.text;
+    preview = last.deleted ? `${who}message deleted` : who + (previewText(words) || files);
   }
   const href = `/c/${c.id}`;
   return (
@@ -121,7 +123,14 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
         </span>
         <span class="row-main">
           <span class="row-top">
-            <span class="row-title">{title}</span>
+            <span class="row-title">
+              {isEncrypted(c) && (
+                <span class="lock" role="img" aria-label="End-to-end encrypted" title="End-to-end encrypted">
+                  🔒
+                </span>
+              )}
+              {title}
+            </span>
             {last && <time dateTime={last.createdAt}>{listTime(last.createdAt)}</time>}
           </span>
           <span class="row-bottom">

@@ -11,6 +11,7 @@ import { useTimelineScroll } from "./timeline-hooks.ts";
 import { outbox } from "../app/outbox.ts";
 import { me } from "../app/state.ts";
 import { startUpload } from "../app/uploads.ts";
+import { isEncrypted } from "../app/e2ee.ts";
 import { Composer } from "./composer.tsx";
 import { ConversationHead } from "./conversation-head.tsx";
 import { PinnedBar } from "./pinned-bar.tsx";
@@ -86,7 +87,7 @@ export function ConversationView(props: { id: string }) {
         const dropped = [...(e.dataTransfer?.files ?? [])];
         if (dropped.length === 0 || c.can.post === false) return;
         e.preventDefault();
-        for (const f of dropped) startUpload(c.id, f);
+        for (const f of dropped) startUpload(c.id, f, isEncrypted(c));
       }}
     >
       <ConversationHead c={c} onInfo={() => setPanel(true)} onError={setError} />
@@ -288,5 +289,7 @@ function noticeText(n: Notice, myId: string | undefined, direct: boolean): strin
         : `${name(n.subject)} now owns the group`;
     case "call.ended":
       return n.call ? callLine(n.call, { myId, direct }) : "Call";
+    case "conversation.encrypted":
+      return `${actor} turned on end-to-end encryption. Messages from now on can be read only on members' devices.`;
   }
 }

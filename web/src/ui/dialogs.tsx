@@ -43,6 +43,7 @@ export function NewChatDialog(props: { onClose: () => void }) {
 
 export function NewGroupDialog(props: { onClose: () => void }) {
   const [chosen, setChosen] = useState<Person[]>([]);
+  const [encrypted, setEncrypted] = useState(false);
   return (
     <Dialog title="New group" onClose={props.onClose}>
       <Form
@@ -52,6 +53,7 @@ export function NewGroupDialog(props: { onClose: () => void }) {
           const c = await createGroup(
             v.title!,
             chosen.map((p) => p.id),
+            encrypted,
           );
           props.onClose();
           navigate(`/c/${c.id}`);
@@ -82,6 +84,11 @@ export function NewGroupDialog(props: { onClose: () => void }) {
               </ul>
             )}
             <p class="hint">You can add more people later, or share an invite link from Group info.</p>
+            <label class="check">
+              <input type="checkbox" checked={encrypted} onChange={(e) => setEncrypted(e.currentTarget.checked)} />
+              End-to-end encrypted: only members' devices can read messages, not the server. This cannot be turned off
+              later.
+            </label>
           </>
         }
       />

@@ -11,6 +11,7 @@ import { formatSize } from "../app/uploads.ts";
 import { Avatar } from "./avatar.tsx";
 import { Dialog } from "./dialog.tsx";
 import { MessageText } from "./message-text.tsx";
+import { readables, wordsOf } from "../app/e2ee.ts";
 import { confirmAction } from "./confirm.tsx";
 
 /** The quick reactions offered on every message. */
@@ -103,13 +104,21 @@ function Attachments(props: { list: Message["attachments"] }) {
   );
 }
 
+/** An end-to-end encrypted message as this device reads it: its words, why it cannot, or that it is at it. */
+function SealedText(props: { m: Message }) {
+  const r = readables.value.get(props.m.id);
+  if (!r) return <p class="sealed hint">🔒 Decrypting…</p>;
+  if (!r.ok) return <p class="sealed undecryptable">🔒 This message can't be decrypted on this device: {r.reason}</p>;
+  return r.content.text ? <MessageText text={r.content.text} /> : null;
+}
+
 function ReplyQuote(props: { m: Message | null }) {
   return (
     <blockquote class="reply-quote">
       {props.m ? (
         <>
           <strong>{props.m.sender.displayName}</strong>{" "}
-          {props.m.deleted ? "deleted message" : previewText(props.m.text).slice(0, 140)}
+          {props.m.deleted ? "deleted message" : previewText(wordsOf(props.m)).slice(0, 140)}
         </>
       ) : (
         "an earlier message"
@@ -184,7 +193,13 @@ export function MessageItem(props: {
             <p class="forwarded hint">↪ Forwarded from {m.forwardedFrom.displayName}</p>
           )}
           {m.replyToId && !m.deleted && <ReplyQuote m={props.replied} />}
-          {m.deleted ? <p class="deleted">This message was deleted.</p> : m.text && <MessageText text={m.text} />}
+          {m.deleted ? (
+            <p class="deleted">This message was deleted.</p>
+          ) : m.encrypted ? (
+            <SealedText m={m} />
+          ) : (
+            m.text && <MessageText text={m.text} />
+          )}
           {!m.deleted && m.attachments.length > 0 && <Attachments list={m.attachments} />}
           {m.reactions.length > 0 && (
             <div class="reactions" role="group" aria-label="Reactions">

@@ -1,0 +1,80 @@
+// End-to-end encrypted conversations in the app: which messages this device could read (a signal the
+// timeline renders from), sealing outgoing messages, and keeping the device in step with events. The MLS
+// code (e2ee/runtime.ts) is its own chunk, loaded with the first encrypted conversation.
+import { signal } from "@preact/signals";
+import type { ChatEvent, Conversation, Message } from "./api.ts";
+import type { MessageContent, Readable } from "../e2ee/runtime.ts";
+
+/** What this device made of each encrypted message it has seen, by message id. */
+export const readables = signal<ReadonlyMap<string, Readable>>(new Map());
+
+let userId: string | null = null;
+const load = () => import("../e2ee/runtime.ts");
+
+function shown(messageId: string, r: Readable): void {
+  const next = new Map(readables.value);
+  next.set(messageId, r);
+  readables.value = next;
+}
+
+async function device() {
+  if (!userId) throw new Error("not signed in");
+  return (await load()).deviceFor(userId, shown);
+}
+
+/** Who is signed in here (null: nobody); what was read stays with the device, not the page. */
+export function setE2eeUser(id: string | null): void {
+  if (id !== userId) readables.value = new Map();
+  userId = id;
+}
+
+export function isEncrypted(c: Pick<Conversation, "encryptedAt"> | undefined): boolean {
+  return !!c?.encryptedAt;
+}
+
+/** The words of a message as this device shows them: its own text, or what decrypting it gave. */
+export function wordsOf(m: Message): string {
+  if (!m.encrypted) return m.text;
+  const r = readables.value.get(m.id);
+  return r?.ok ? r.content.text : "";
+}
+
+/**
+ * Brings the device up to date with an encrypted conversation and shows what it read: on opening it, and
+ * on every event that changes its group or brings a message. Membership changes make the group follow.
+ */
+export function followEncrypted(conversationId: string, messages: readonly Message[] = []): void {
+  void (async () => {
+    const d = await device();
+    await d.reconcile(conversationId);
+    for (const m of messages) {
+      if (!m.encrypted || readables.value.has(m.id)) continue;
+      const r = await d.readable(m.id);
+      shown(m.id, r ?? { ok: false, reason: "Sent before this device joined the conversation.", retry: true });
+    }
+  })().catch((err) => console.warn("encryption:", err));
+}
+
+/** Events that concern an encrypted conversation's group or bring it a message. */
+export function onEncryptedEvent(e: ChatEvent, c: Conversation | undefined): void {
+  if (!isEncrypted(c ?? e.conversation)) return;
+  const moves = [
+    "message.created",
+    "mls.commit",
+    "member.added",
+    "member.removed",
+    "mls.devices",
+    "conversation.encrypted",
+    "conversation.created",
+  ];
+  if (moves.includes(e.type)) followEncrypted(e.conversationId);
+}
+
+/** The encrypted form of an outgoing message (the outbox sends it in place of the words). */
+export async function sealMessage(
+  conversationId: string,
+  clientId: string,
+  content: MessageContent,
+): Promise<{ deviceId: string; ciphertext: string }> {
+  return (await device()).seal(conversationId, clientId, content);
+}

@@ -65,6 +65,12 @@ describe("end-to-end encrypted conversations", () => {
     await Promise.all([anaDev.device.sync(group), benDev.device.sync(group)]);
     expect(anaDev.read.get(reply.id)).toMatchObject({ ok: true, content: { text: "Hi both, Cid here" } });
     expect(benDev.read.get(reply.id)).toMatchObject({ ok: true, content: { text: "Hi both, Cid here" } });
+    // History pages carry the ciphertext (and no words) as the log does.
+    const page = (await api(ben, "GET", `/conversations/${group}/messages?limit=50`)).body.messages;
+    expect(page.map((m: any) => [m.text, m.encrypted?.deviceId])).toEqual([
+      ["", cidDev.device.id],
+      ["", anaDev.device.id],
+    ]);
     // Ana's own message is hers to read again on her device.
     await anaDev.device.sync(group);
     expect(await anaDev.device.readable(hello.id)).toMatchObject({ ok: true, content: { text: "Hello from Ana" } });

@@ -24,7 +24,7 @@ export function findMessage(db: Db, conversationId: string, messageId: string, f
 export const MESSAGE_COLUMNS = `seq, id, conversation_id AS conversationId, sender_id AS senderId, client_id AS clientId,
   text, reply_to_id AS replyToId, forwarded_from_id AS forwardedFromId,
   forwarded_from_sender_id AS forwardedFromSenderId, created_at AS createdAt, edited_at AS editedAt,
-  deleted_at AS deletedAt`;
+  deleted_at AS deletedAt, ciphertext, sender_device AS senderDevice`;
 
 /**
  * Message rows as clients see them: senders and who a forward came from taken from the users cache, then

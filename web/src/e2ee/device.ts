@@ -65,6 +65,16 @@ interface GroupRecord {
   cursor: number;
 }
 
+/** Whose device, its name in device lists, where it keeps things and how it reaches the server. */
+export interface DeviceOptions {
+  userId: string;
+  name: string;
+  vault: Vault;
+  api: Transport;
+  /** Told when a message's content (or why it cannot be read) is known. */
+  onReadable?: (messageId: string, r: Readable) => void;
+}
+
 function messageKey(messageId: string): string {
   return `msg:${messageId}`;
 }
@@ -81,13 +91,7 @@ export class E2eeDevice {
   ) {}
 
   /** This browser's device: the one kept in the vault if the server still has it, else a new one. */
-  static async open(options: {
-    userId: string;
-    name: string;
-    vault: Vault;
-    api: Transport;
-    onReadable?: (messageId: string, r: Readable) => void;
-  }): Promise<E2eeDevice> {
+  static async open(options: DeviceOptions): Promise<E2eeDevice> {
     const { vault, api, userId } = options;
     const saved = await vault.get(`device:${userId}`);
     if (saved) {
@@ -108,13 +112,7 @@ export class E2eeDevice {
     return E2eeDevice.register(options);
   }
 
-  private static async register(options: {
-    userId: string;
-    name: string;
-    vault: Vault;
-    api: Transport;
-    onReadable?: (messageId: string, r: Readable) => void;
-  }): Promise<E2eeDevice> {
+  private static async register(options: DeviceOptions): Promise<E2eeDevice> {
     const pair = await newSignatureKeys();
     // The device names itself (its KeyPackages carry the id, so it must be known before they are made):
     // 128 random bits, which the server only checks for form and uniqueness.

@@ -3,6 +3,7 @@
 import { api as http, ApiError as HttpError } from "../app/api.ts";
 import { ApiError, E2eeDevice, type Readable, type Transport } from "./device.ts";
 import { idbVault } from "./vault.ts";
+import { deviceLabel } from "../app/push.ts";
 import type { MessageContent } from "./payload.ts";
 
 const transport: Transport = {
@@ -23,38 +24,13 @@ let owner: string | null = null;
 export function deviceFor(userId: string, onReadable: (messageId: string, r: Readable) => void): Promise<E2eeDevice> {
   if (owner !== userId || !device) {
     owner = userId;
-    const name = deviceName();
+    const name = deviceLabel();
     device = E2eeDevice.open({ userId, name, vault: idbVault, api: transport, onReadable });
     device.catch(() => {
       device = null;
     });
   }
   return device;
-}
-
-function deviceName(): string {
-  const ua = navigator.userAgent;
-  const browser = /Firefox\//.test(ua)
-    ? "Firefox"
-    : /Edg\//.test(ua)
-      ? "Edge"
-      : /Chrom/.test(ua)
-        ? "Chrome"
-        : /Safari\//.test(ua)
-          ? "Safari"
-          : "Browser";
-  const os = /Android/.test(ua)
-    ? "Android"
-    : /iPhone|iPad/.test(ua)
-      ? "iOS"
-      : /Mac OS/.test(ua)
-        ? "macOS"
-        : /Windows/.test(ua)
-          ? "Windows"
-          : /Linux/.test(ua)
-            ? "Linux"
-            : "";
-  return os ? `${browser} on ${os}` : browser;
 }
 
 export type { MessageContent, Readable };

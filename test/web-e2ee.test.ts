@@ -1,0 +1,108 @@
+// End-to-end encrypted conversations in real Chromium: three people's browsers (each a device with keys in
+// its own IndexedDB) create an encrypted group in the app, read each other's messages, and a ciphertext
+// altered on the server shows as undecryptable, never as words.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { addMember, setUp, startTestServer, type Person, type TestServer } from "./harness.ts";
+
+let s: TestServer;
+let browser: Browser;
+let ana: Page, ben: Page, cid: Page;
+const errors: string[] = [];
+const bubbles = (pg: Page, text: string) => pg.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
+
+async function signedIn(username: string, width = 1200): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width, height: 800 } })).newPage();
+  watchPage(page, errors, username);
+  await signInPage(page, s.url, username);
+  await page.waitForURL(/\/$/);
+  return page;
+}
+
+beforeAll(async () => {
+  s = await startTestServer();
+  const root = await setUp(s);
+  (await Promise.all(["ana1", "ben", "cid"].map((n) => addMember(s, root.token, n)))) as unknown as Person[];
+  browser = await launchBrowser();
+  [ana, ben, cid] = await Promise.all([signedIn("ana1"), signedIn("ben"), signedIn("cid", 390)]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+});
+
+describe("encrypted conversations in the web app", () => {
+  test("three people create an encrypted group in the app and read each other's messages", async () => {
+    await ana.getByRole("button", { name: "New group" }).click();
+    await ana.getByLabel("Group name").fill("Secret garden");
+    for (const name of ["ben", "cid"]) {
+      await ana.getByLabel("Add members").fill(name);
+      await ana.getByRole("button", { name: new RegExp(name.toUpperCase()) }).waitFor();
+      await ana.getByLabel("Add members").press("ArrowDown");
+      await ana.getByLabel("Add members").press("Enter");
+      await ana.getByRole("list", { name: "Members to add" }).getByText(name.toUpperCase()).waitFor();
+    }
+    await ana.getByLabel(/End-to-end encrypted/).check();
+    await ana.getByRole("button", { name: "Create group" }).click();
+    await ana
+      .getByRole("heading", { name: /Secret garden/ })
+      .getByLabel("End-to-end encrypted")
+      .waitFor();
+    for (const p of [ben, cid]) await p.getByRole("link", { name: /Secret garden/ }).click();
+    const say = async (p: Page, text: string) => {
+      await p.getByRole("textbox", { name: /Message/ }).fill(text);
+      await p.keyboard.press("Enter");
+    };
+    await say(ana, "Only we can read this");
+    for (const p of [ana, ben, cid]) await bubbles(p, "Only we can read this").waitFor();
+    await say(cid, "Cid agrees");
+    await say(ben, "Ben too");
+    for (const p of [ana, ben, cid]) {
+      await bubbles(p, "Cid agrees").waitFor();
+      await bubbles(p, "Ben too").waitFor();
+    }
+    // The server has only ciphertext.
+    const stored = s.running.app.deps.store.db.$client
+      .query<{ text: string; ciphertext: string | null }, []>("SELECT text, ciphertext FROM messages")
+      .all();
+    expect(stored.length).toBe(3);
+    for (const m of stored) {
+      expect(m.text).toBe("");
+      expect(m.ciphertext).not.toBeNull();
+    }
+    // The list shows the lock and the words this device read.
+    await ben
+      .getByRole("link", { name: /Secret garden/ })
+      .getByLabel("End-to-end encrypted")
+      .waitFor();
+  });
+
+  test("a ciphertext altered by the server is reported as undecryptable, not shown", async () => {
+    const sqlite = s.running.app.deps.store.db.$client;
+    const say = async (p: Page, text: string) => {
+      await p.getByRole("textbox", { name: /Message/ }).fill(text);
+      await p.keyboard.press("Enter");
+    };
+    // Ben's page is closed while the server alters Ana's next message, so his device meets only the altered one.
+    const benUrl = ben.url();
+    await ben.goto("about:blank");
+    await say(ana, "Tamper-proof words");
+    await bubbles(ana, "Tamper-proof words").waitFor();
+    await s.idle();
+    const row = sqlite
+      .query<{ id: string; ciphertext: string }, []>("SELECT id, ciphertext FROM messages ORDER BY seq DESC LIMIT 1")
+      .get()!;
+    const bytes = Buffer.from(row.ciphertext, "base64");
+    bytes[bytes.length - 3]! ^= 0x01;
+    sqlite.run("UPDATE messages SET ciphertext = ? WHERE id = ?", [bytes.toString("base64"), row.id]);
+    await ben.goto(benUrl);
+    await ben.getByText(/can't be decrypted on this device/).waitFor();
+    expect(await ben.getByText("Tamper-proof words").count()).toBe(0);
+  });
+
+  test("ran without script errors", () => {
+    expect(errors).toEqual([]);
+  });
+});

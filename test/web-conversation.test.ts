@@ -194,7 +194,7 @@ describe("the conversation view in Chromium", () => {
       .evaluate((d) =>
         [...d.querySelectorAll("input, button.primary")].map((e) => e.getAttribute("name") ?? e.textContent ?? ""),
       );
-    expect(order).toEqual(["title", "", "Create group"]);
+    expect(order).toEqual(["title", "", "encrypted", "Create group"]);
     // Picked with the keyboard: the arrow moves, Enter picks (and does not submit the form).
     await page.getByLabel("Add members").fill("da");
     await page.getByRole("button", { name: /DAN/ }).waitFor();

@@ -2,6 +2,8 @@
 // its own IndexedDB) create an encrypted group in the app, read each other's messages, and a ciphertext
 // altered on the server shows as undecryptable, never as words.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, signInPage, watchPage } from "./browser.ts";
 import { addMember, setUp, startTestServer, type Person, type TestServer } from "./harness.ts";
@@ -77,6 +79,40 @@ describe("encrypted conversations in the web app", () => {
       .getByRole("link", { name: /Secret garden/ })
       .getByLabel("End-to-end encrypted")
       .waitFor();
+  });
+
+  test("a picture sent in the encrypted group is encrypted before upload and shown decrypted to the others", async () => {
+    const icon = readFileSync(join(import.meta.dir, "..", "web", "public", "icon-192.png"));
+    const chooser = ben.waitForEvent("filechooser");
+    await ben.getByRole("button", { name: "Attach files" }).click();
+    await (await chooser).setFiles({ name: "garden.png", mimeType: "image/png", buffer: icon });
+    // Encrypted, uploaded, ready: a message sent while a file is still going up would be refused.
+    await ben.locator(".uploads li", { hasText: "garden.png" }).getByText("ready").waitFor();
+    await ben.getByRole("textbox", { name: /Message/ }).fill("Our garden");
+    await ben.keyboard.press("Enter");
+    for (const p of [ana, cid]) {
+      const bubble = bubbles(p, "Our garden");
+      await bubble.getByRole("button", { name: "Open image garden.png" }).waitFor();
+      // The picture shown is the decrypted one: its pixels loaded from a blob the page made.
+      await p.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>("img[alt='garden.png']")].some(
+          (i) => i.complete && i.naturalWidth === 192,
+        ),
+      );
+    }
+    // The server holds a file it cannot open, under a name that says nothing.
+    const stored = s.running.app.deps.store.db.$client
+      .query<{ name: string; type: string; storage_key: string }, []>(
+        "SELECT name, type, storage_key FROM attachments WHERE message_id IS NOT NULL",
+      )
+      .all();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ name: "encrypted", type: "application/octet-stream" });
+    const onDisk = readdirSync(s.dataDir, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => readFileSync(join(f.parentPath, f.name)));
+    const sample = icon.subarray(100, 164);
+    expect(onDisk.some((bytes) => bytes.includes(sample))).toBe(false);
   });
 
   test("a ciphertext altered by the server is reported as undecryptable, not shown", async () => {

@@ -2,7 +2,7 @@
 // lost connection or a server restart never loses them; every retry reuses the same clientId, so the
 // server stores each message once however often it is sent.
 import { signal } from "@preact/signals";
-import type { Attachment } from "./api.ts";
+import type { SentAttachment } from "./uploads.ts";
 import { isRetryable } from "../../../src/protocol/errors.ts";
 import type { ClientFrame } from "../../../src/protocol/frames.ts";
 import { sendFrame } from "./connection.ts";
@@ -15,8 +15,8 @@ export interface Outgoing {
   conversationId: string;
   text: string;
   replyToId: string | null;
-  /** Files uploaded already, sent with the message. */
-  attachments?: Attachment[];
+  /** Files uploaded already, sent with the message (encrypted conversations: with what opens them). */
+  attachments?: SentAttachment[];
   /** An end-to-end encrypted conversation: sealed by this device right before each attempt (app/e2ee.ts). */
   encrypted?: boolean;
   createdAt: string;
@@ -51,7 +51,7 @@ export function queueMessage(
   conversationId: string,
   text: string,
   replyToId: string | null,
-  attachments: Attachment[] = [],
+  attachments: SentAttachment[] = [],
   encrypted = false,
 ): Outgoing {
   const item: Outgoing = {
@@ -99,7 +99,8 @@ export function flush(): void {
  */
 function sendSealed(o: Outgoing, frame: Extract<ClientFrame, { type: "send" }>): void {
   inFlight.add(o.clientId);
-  sealMessage(o.conversationId, o.clientId, { text: o.text, files: [] }).then(
+  const files = (o.attachments ?? []).flatMap((a) => (a.sealed ? [a.sealed] : []));
+  sealMessage(o.conversationId, o.clientId, { text: o.text, files }).then(
     (encrypted) => {
       if (!inFlight.has(o.clientId)) return;
       if (!sendFrame({ ...frame, text: "", encrypted })) inFlight.delete(o.clientId);

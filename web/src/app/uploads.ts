@@ -1,9 +1,13 @@
 // Files on their way up: each upload reports progress and can be cancelled; done ones wait to be sent.
 import { signal } from "@preact/signals";
 import type { Attachment } from "./api.ts";
+import { sealFile } from "../e2ee/files.ts";
+import type { SealedFile } from "../e2ee/payload.ts";
 
 export interface Upload {
   key: string;
+  /** Encrypted conversations: how to open the uploaded bytes (its key travels in the message). */
+  sealed?: Omit<SealedFile, "attachmentId">;
   conversationId: string;
   name: string;
   size: number;
@@ -24,22 +28,34 @@ function update(key: string, patch: Partial<Upload>): void {
 
 /**
  * Starts uploading a file for a conversation's next message. XHR, because fetch cannot report upload progress.
- * Not in an end-to-end encrypted conversation (`encrypted`): the bytes would reach the server in the clear,
- * and the app does not encrypt files yet, so it refuses them there before a byte leaves.
+ * In an end-to-end encrypted conversation (`encrypted`) the file is encrypted here first (e2ee/files.ts):
+ * the server gets bytes it cannot open.
  */
 export function startUpload(conversationId: string, file: File, encrypted = false): void {
-  const key = crypto.randomUUID();
   if (encrypted) {
-    const refused = { key, conversationId, name: file.name || "pasted-file", size: file.size, progress: 0 };
-    const error = "Files cannot be sent in encrypted conversations yet.";
-    uploads.value = [...uploads.value, { ...refused, attachment: null, error, cancel: () => {}, retry: () => {} }];
+    void sealFile(file).then(
+      ({ upload, sealed }) => send(conversationId, file, upload, sealed),
+      () => send(conversationId, file, file, undefined, "This file could not be encrypted."),
+    );
     return;
   }
+  send(conversationId, file, file);
+}
+
+function send(
+  conversationId: string,
+  file: File,
+  bytes: File,
+  sealed?: Omit<SealedFile, "attachmentId">,
+  failed?: string,
+): void {
+  const key = crypto.randomUUID();
   const xhr = new XMLHttpRequest();
   const form = new FormData();
-  form.append("file", file, file.name || "pasted-file");
+  form.append("file", bytes, bytes.name || "pasted-file");
   const upload: Upload = {
     key,
+    ...(sealed ? { sealed } : {}),
     conversationId,
     name: file.name || "pasted-file",
     size: file.size,
@@ -49,10 +65,11 @@ export function startUpload(conversationId: string, file: File, encrypted = fals
     cancel: () => xhr.abort(),
     retry: () => {
       removeUpload(key);
-      startUpload(conversationId, file);
+      startUpload(conversationId, file, sealed !== undefined || failed !== undefined);
     },
   };
-  uploads.value = [...uploads.value, upload];
+  uploads.value = [...uploads.value, failed ? { ...upload, error: failed } : upload];
+  if (failed) return;
   xhr.upload.onprogress = (e) => e.lengthComputable && update(key, { progress: e.loaded / e.total });
   xhr.onload = () => {
     let body: any = null;
@@ -76,11 +93,18 @@ export function removeUpload(key: string): void {
  * The finished uploads of a conversation, taken for the message being sent. Failed ones go with them: the
  * message went without them, and a row saying "failed" under the next one would only puzzle.
  */
-export function takeAttachments(conversationId: string): Attachment[] {
+export function takeAttachments(conversationId: string): SentAttachment[] {
   const mine = uploads.value.filter((u) => u.conversationId === conversationId && (u.attachment || u.error));
   uploads.value = uploads.value.filter((u) => !mine.includes(u));
-  return mine.filter((u) => u.attachment).map((u) => u.attachment!);
+  return mine
+    .filter((u) => u.attachment)
+    .map((u) =>
+      u.sealed ? { ...u.attachment!, sealed: { ...u.sealed, attachmentId: u.attachment!.id } } : u.attachment!,
+    );
 }
+
+/** A finished upload as a message takes it; an encrypted conversation's with what opens it. */
+export type SentAttachment = Attachment & { sealed?: SealedFile };
 
 // One way to write sizes, shared with the server's messages.
 export { formatSize } from "../../../src/protocol/sizes.ts";

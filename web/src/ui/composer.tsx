@@ -197,7 +197,7 @@ export function Composer(props: {
             e.currentTarget.value = "";
           }}
         />
-        {!editing && !encrypted && (
+        {!editing && (
           <button
             type="button"
             class="icon attach"

@@ -85,7 +85,12 @@ export function NewGroupDialog(props: { onClose: () => void }) {
             )}
             <p class="hint">You can add more people later, or share an invite link from Group info.</p>
             <label class="check">
-              <input type="checkbox" checked={encrypted} onChange={(e) => setEncrypted(e.currentTarget.checked)} />
+              <input
+                type="checkbox"
+                name="encrypted"
+                checked={encrypted}
+                onChange={(e) => setEncrypted(e.currentTarget.checked)}
+              />
               End-to-end encrypted: only members' devices can read messages, not the server. This cannot be turned off
               later.
             </label>

@@ -14,6 +14,9 @@ export class MemoryVault implements Vault {
   async delete(key: string) {
     this.data.delete(key);
   }
+  async list(prefix: string): Promise<[string, string][]> {
+    return [...this.data].filter(([k]) => k.startsWith(prefix));
+  }
 }
 
 export function transportFor(s: () => TestServer, p: Person): Transport {

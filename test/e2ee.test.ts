@@ -13,6 +13,8 @@ import { openDevice, sendSealed, type TestDevice } from "./e2ee-client.ts";
 let s: TestServer;
 let ana: Person, ben: Person, cid: Person, dee: Person;
 let group: string;
+/** The first message, sent before anyone set up a key backup. */
+let hello: any;
 let anaDev: TestDevice, benDev: TestDevice, cidDev: TestDevice;
 const api = apiAs(() => s);
 
@@ -54,7 +56,7 @@ describe("end-to-end encrypted conversations", () => {
     );
     expect(g.pendingAdd).toEqual([]);
 
-    const hello = await sendSealed(s, ana, anaDev, group, "Hello from Ana");
+    hello = await sendSealed(s, ana, anaDev, group, "Hello from Ana");
     expect(hello.text).toBe("");
     expect(hello.encrypted.deviceId).toBe(anaDev.device.id);
     await Promise.all([benDev.device.sync(group), cidDev.device.sync(group)]);
@@ -221,6 +223,44 @@ describe("end-to-end encrypted conversations", () => {
     const log = (await api(ana, "GET", `/conversations/${group}/mls/log`)).body.events;
     const adds = log.filter((e: any) => e.type === "mls.commit" && e.handshake.added.includes(deeDev.device.id));
     expect(adds).toHaveLength(1);
+  });
+
+  test("a member's second device joins and reads onward, and reads earlier history once given the recovery key", async () => {
+    const recovery = await anaDev.device.setUpBackup();
+    expect(recovery).toMatch(/^([A-Z2-7]{4} ){12}[A-Z2-7]{4}$/);
+    await anaDev.device.backedUp();
+    const laptop = await openDevice(() => s, ana);
+    expect(laptop.device.id).not.toBe(anaDev.device.id);
+    expect((await groupOf(ben)).pendingAdd.map((d: any) => d.deviceId)).toEqual([laptop.device.id]);
+    await benDev.device.reconcile(group);
+    const onward = await sendSealed(s, ben, benDev, group, "For both of Ana's devices");
+    await laptop.device.sync(group);
+    expect(laptop.read.get(onward.id)).toMatchObject({ ok: true, content: { text: "For both of Ana's devices" } });
+    // Earlier messages were never sent to this device: it says so instead of showing them...
+    const before = { ok: false, reason: "Sent before this device joined the conversation.", retry: false };
+    expect(await laptop.device.readable(hello.id)).toEqual(before);
+    // ...a wrong recovery key is refused and changes nothing...
+    await expect(laptop.device.useRecoveryKey("AAAA ".repeat(13), [group])).rejects.toThrow("not your recovery key");
+    await expect(laptop.device.useRecoveryKey("too short", [group])).rejects.toThrow("52 letters");
+    expect(await laptop.device.readable(hello.id)).toEqual(before);
+    // ...and the right one (typed in lower case, with dashes) opens the history from the backup.
+    await laptop.device.useRecoveryKey(recovery.toLowerCase().replaceAll(" ", "-"), [group]);
+    expect(await laptop.device.readable(hello.id)).toEqual({
+      ok: true,
+      content: { text: "Hello from Ana", files: [] },
+    });
+    expect(laptop.read.get(hello.id)).toMatchObject({ ok: true });
+    // The backup is opaque to the server: the words are nowhere in its files.
+    await s.idle();
+    const needle = Buffer.from("Hello from Ana");
+    for (const f of readdirSync(s.dataDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()))
+      expect(readFileSync(join(f.parentPath, f.name)).includes(needle)).toBe(false);
+    // Someone else cannot read or write Ana's backup, nor add entries for messages they cannot see.
+    expect((await api(ben, "GET", "/e2ee/backup")).body.error.code).toBe("BACKUP_NOT_FOUND");
+    const stranger = await api(dee, "POST", "/e2ee/backup/entries", {
+      entries: [{ messageId: hello.id, data: "AAAA" }],
+    });
+    expect(stranger.body.error.code).toBe("BACKUP_NOT_FOUND");
   });
 
   test("a ciphertext altered on the server is reported as undecryptable, never shown", async () => {

@@ -58,4 +58,6 @@ export const idbDelete = (store: StoreName, key: string) =>
   run(store, "readwrite", (s) => s.delete(key)).then(() => undefined);
 export const idbGet = <T>(store: StoreName, key: string) =>
   run<T | undefined>(store, "readonly", (s) => s.get(key) as IDBRequest<T | undefined>);
+export const idbKeys = (store: StoreName) =>
+  run<IDBValidKey[]>(store, "readonly", (s) => s.getAllKeys()).then((keys) => keys.map(String));
 export const idbClear = (store: StoreName) => run(store, "readwrite", (s) => s.clear()).then(() => undefined);

@@ -26,12 +26,22 @@ import {
   type GroupState,
 } from "./mls.ts";
 import { ForgedError, openContent, sealContent, type MessageContent } from "./payload.ts";
+import {
+  deriveBackupKey,
+  newRecoveryKey,
+  openEntry,
+  parseRecoveryKey,
+  sealEntry,
+  type BackupKey,
+} from "./backup-key.ts";
 
 /** Where a device keeps its secrets and what it decrypted: string values under string keys. */
 export interface Vault {
   get(key: string): Promise<string | undefined>;
   set(entries: Record<string, string>): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Every entry whose key starts with the prefix. */
+  list(prefix: string): Promise<[string, string][]>;
 }
 
 /** The server's API as the device calls it (paths under /api/v1); errors carry the catalogue's code. */
@@ -81,6 +91,11 @@ function messageKey(messageId: string): string {
 
 export class E2eeDevice {
   private queues = new Map<string, Promise<unknown>>();
+  /** The key backup's key, once this device has it (set up here, or a recovery key typed in). */
+  private backup: BackupKey | null = null;
+  /** Read messages not yet in the backup, and the upload of them under way (backupLater). */
+  private toBackUp: { messageId: string; content: string }[] = [];
+  private backingUp: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly keys: DeviceKeys,
@@ -106,6 +121,7 @@ export class E2eeDevice {
           options.onReadable ?? (() => {}),
         );
         if ((found.keyPackages ?? 0) < KEY_PACKAGES_LOW) await device.replenish();
+        await device.loadBackupKey();
         return device;
       }
     }
@@ -198,7 +214,10 @@ export class E2eeDevice {
         cursor = Number(e.id);
       }
       await this.vault.set(this.groupEntry(conversationId, state, cursor));
-      if (!page.more) return { state, cursor };
+      if (!page.more) {
+        void this.backupLater();
+        return { state, cursor };
+      }
     }
   }
 
@@ -269,9 +288,106 @@ export class E2eeDevice {
         else throw err;
       }
     }
-    if (r.ok) await this.vault.set({ [messageKey(m.id)]: JSON.stringify(r.content) });
-    else await this.vault.set({ [messageKey(m.id)]: JSON.stringify({ unreadable: r.reason }) });
+    if (r.ok) {
+      await this.vault.set({ [messageKey(m.id)]: JSON.stringify(r.content) });
+      if (this.backup) this.toBackUp.push({ messageId: m.id, content: JSON.stringify(r.content) });
+    } else await this.vault.set({ [messageKey(m.id)]: JSON.stringify({ unreadable: r.reason }) });
     this.onReadable(m.id, r);
+  }
+
+  private async loadBackupKey(): Promise<void> {
+    const kept = await this.vault.get(`backup:${this.keys.userId}`);
+    const bytes = kept ? parseRecoveryKey(kept) : null;
+    this.backup = bytes ? await deriveBackupKey(bytes) : null;
+  }
+
+  /** Whether this device can write to (and read from) the key backup. */
+  get hasBackupKey(): boolean {
+    return this.backup !== null;
+  }
+
+  /**
+   * Sets up the key backup under a new recovery key (replacing an older backup) and puts in it everything
+   * this device has read; answers the recovery key, for the person to keep.
+   */
+  async setUpBackup(): Promise<string> {
+    const recovery = newRecoveryKey();
+    const k = await deriveBackupKey(parseRecoveryKey(recovery)!);
+    await this.api.call("PUT", "/e2ee/backup", { check: k.check });
+    await this.vault.set({ [`backup:${this.keys.userId}`]: recovery });
+    this.backup = k;
+    for (const [key, value] of await this.vault.list("msg:"))
+      if (!value.startsWith('{"unreadable"')) this.toBackUp.push({ messageId: key.slice(4), content: value });
+    await this.backupLater();
+    return recovery;
+  }
+
+  /**
+   * Takes a recovery key typed in: checked against the server's check value (a mistyped key is refused, never
+   * used to write), kept, then used to read earlier history of these conversations from the backup.
+   */
+  async useRecoveryKey(typed: string, conversationIds: string[]): Promise<void> {
+    const bytes = parseRecoveryKey(typed);
+    if (!bytes) throw new Error("A recovery key is 52 letters and digits.");
+    const k = await deriveBackupKey(bytes);
+    const { backup } = await this.api.call<{ backup: { check: string } }>("GET", "/e2ee/backup");
+    if (backup.check !== k.check) throw new Error("That is not your recovery key.");
+    await this.vault.set({ [`backup:${this.keys.userId}`]: typed.toUpperCase().replace(/[\s-]/g, "") });
+    this.backup = k;
+    for (const id of conversationIds) await this.restore(id);
+  }
+
+  /** Reads a conversation's earlier messages from the backup, for those this device could not read itself. */
+  private async restore(conversationId: string): Promise<void> {
+    let before = "";
+    for (;;) {
+      const page = await this.api.call<{ entries: { messageId: string; data: string }[]; more: boolean }>(
+        "GET",
+        `/e2ee/backup/entries?conversationId=${encodeURIComponent(conversationId)}&limit=200${before}`,
+      );
+      for (const e of page.entries) {
+        const known = await this.readable(e.messageId);
+        if (known?.ok) continue;
+        const opened = await openEntry(this.backup!, e.messageId, e.data);
+        if (!opened) continue;
+        const content = JSON.parse(opened) as MessageContent;
+        await this.vault.set({ [messageKey(e.messageId)]: opened });
+        this.onReadable(e.messageId, { ok: true, content });
+      }
+      if (!page.more || page.entries.length === 0) return;
+      before = `&before=${encodeURIComponent(page.entries.at(-1)!.messageId)}`;
+    }
+  }
+
+  /**
+   * Puts what was read since the last time into the backup, sealed under its key. After each sync; failures
+   * are logged and the entries kept for the next time. Awaited by tests through backedUp().
+   */
+  private backupLater(): Promise<void> {
+    if (!this.backup || this.toBackUp.length === 0) return this.backingUp;
+    const k = this.backup;
+    const batch = this.toBackUp.splice(0);
+    this.backingUp = this.backingUp.then(async () => {
+      try {
+        for (let i = 0; i < batch.length; i += 200) {
+          const entries = await Promise.all(
+            batch
+              .slice(i, i + 200)
+              .map(async (b) => ({ messageId: b.messageId, data: await sealEntry(k, b.messageId, b.content) })),
+          );
+          await this.api.call("POST", "/e2ee/backup/entries", { entries });
+        }
+      } catch (err) {
+        console.warn("key backup: backupLater failed; will try again", err);
+        this.toBackUp.unshift(...batch);
+      }
+    });
+    return this.backingUp;
+  }
+
+  /** Resolves once what was read so far is in the backup (or its upload failed and was logged). */
+  backedUp(): Promise<void> {
+    return this.backupLater();
   }
 
   /** What this device knows of a message: its content, why it cannot be read, or nothing yet. */

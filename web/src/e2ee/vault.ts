@@ -2,7 +2,7 @@
 // non-extractable, so the keys and messages kept here cannot be read from the stored bytes alone, and the
 // wrapping key itself can be used by this origin's code but never exported. (ts-mls needs the MLS private
 // keys as bytes, so they cannot be non-extractable themselves: they are kept wrapped instead.)
-import { idbGet, idbPut, idbPutAll, idbDelete } from "../app/idb.ts";
+import { idbGet, idbKeys, idbPut, idbPutAll, idbDelete } from "../app/idb.ts";
 import type { Vault } from "./device.ts";
 
 interface Sealed {
@@ -60,5 +60,14 @@ export const idbVault: Vault = {
   },
   async delete(name) {
     await idbDelete("e2ee", `v:${name}`);
+  },
+  async list(prefix) {
+    const names = (await idbKeys("e2ee")).filter((k) => k.startsWith(`v:${prefix}`)).map((k) => k.slice(2));
+    const out: [string, string][] = [];
+    for (const name of names) {
+      const value = await idbVault.get(name);
+      if (value !== undefined) out.push([name, value]);
+    }
+    return out;
   },
 };

@@ -237,7 +237,7 @@ describe("end-to-end encrypted conversations", () => {
     await laptop.device.sync(group);
     expect(laptop.read.get(onward.id)).toMatchObject({ ok: true, content: { text: "For both of Ana's devices" } });
     // Earlier messages were never sent to this device: it says so instead of showing them...
-    const before = { ok: false, reason: "Sent before this device joined the conversation.", retry: false };
+    const before = { ok: false, reason: "Sent before this device joined the conversation.", retry: false } as const;
     expect(await laptop.device.readable(hello.id)).toEqual(before);
     // ...a wrong recovery key is refused and changes nothing...
     await expect(laptop.device.useRecoveryKey("AAAA ".repeat(13), [group])).rejects.toThrow("not your recovery key");

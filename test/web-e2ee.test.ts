@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, signInPage, watchPage } from "./browser.ts";
-import { addMember, setUp, startTestServer, type Person, type TestServer } from "./harness.ts";
+import { conversationMenu, launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { addMember, setUp, startTestServer, waitFor, type Person, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
@@ -20,6 +20,14 @@ async function signedIn(username: string, width = 1200): Promise<Page> {
   await signInPage(page, s.url, username);
   await page.waitForURL(/\/$/);
   return page;
+}
+
+/** The safety number a page shows for the person of that name (conversation menu › Safety numbers). */
+async function numberOn(p: Page, withName: string): Promise<string> {
+  await conversationMenu(p, "Safety numbers");
+  const n = (await p.getByLabel(`Safety number with ${withName}`).textContent())!;
+  await p.keyboard.press("Escape");
+  return n;
 }
 
 beforeAll(async () => {
@@ -136,6 +144,58 @@ describe("encrypted conversations in the web app", () => {
     await ben.goto(benUrl);
     await ben.getByText(/can't be decrypted on this device/).waitFor();
     expect(await ben.getByText("Tamper-proof words").count()).toBe(0);
+  });
+
+  test("a second device of Ana's joins and reads onward, and reads earlier history once given the recovery key", async () => {
+    const sqlite = s.running.app.deps.store.db.$client;
+    const settings = async (p: Page) => {
+      await p.getByRole("button", { name: "Account menu" }).click();
+      await p.getByRole("menuitem", { name: "Settings" }).click();
+      await p.getByText("End-to-end encryption").click();
+    };
+    await settings(ana);
+    await ana.getByRole("button", { name: "Set up key backup" }).click();
+    const recovery = (await ana.getByLabel("Recovery key").textContent())!.trim();
+    expect(recovery).toMatch(/^([A-Z2-7]{4} ){12}[A-Z2-7]{4}$/);
+    await ana.keyboard.press("Escape");
+    // What Ana's browser had read goes into the backup (one entry per message, sealed).
+    const sent = sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM messages").get()!.n;
+    await waitFor(
+      () => sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM key_backup_entries").get()!.n === sent,
+      "the backup to hold every message",
+    );
+
+    const numberBefore = await numberOn(ben, "ANA1");
+    const laptop = await signedIn("ana1");
+    await laptop.getByRole("link", { name: /Secret garden/ }).click();
+    // The others are told Ana's devices changed, and their devices add the new one.
+    // (A person's first device is no change to warn of: this is the only such line.)
+    await ben.getByText("ANA1's devices changed").waitFor();
+    await ben.getByRole("textbox", { name: /Message/ }).fill("Hello, Ana's laptop");
+    await ben.keyboard.press("Enter");
+    await bubbles(laptop, "Hello, Ana's laptop").waitFor();
+    // Earlier messages say why they cannot be read here...
+    await laptop
+      .getByText(/can't be decrypted on this device: Sent before this device joined/)
+      .first()
+      .waitFor();
+    // ...until the recovery key opens them from the backup.
+    await settings(laptop);
+    await laptop.getByLabel("Recovery key").fill(recovery.toLowerCase());
+    await laptop.getByRole("button", { name: "Read earlier messages" }).click();
+    await laptop.getByText("Your earlier messages are readable on this device.").waitFor();
+    await laptop.keyboard.press("Escape");
+    await bubbles(laptop, "Only we can read this").waitFor();
+    await bubbles(laptop, "Cid agrees").waitFor();
+    // Ben's safety number with Ana took in her new device.
+    expect(await numberOn(ben, "ANA1")).not.toBe(numberBefore);
+  });
+
+  test("both sides see the same safety number for their pair", async () => {
+    const seenByBen = await numberOn(ben, "ANA1");
+    expect(seenByBen).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(await numberOn(ana, "BEN")).toBe(seenByBen);
+    expect(await numberOn(cid, "BEN")).not.toBe(seenByBen);
   });
 
   test("ran without script errors", () => {

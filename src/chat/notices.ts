@@ -4,19 +4,12 @@ import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import type { Db } from "../store/store.ts";
 import type { NoticeView } from "../protocol/views.ts";
+import { NOTICE_TYPES } from "../protocol/notices.ts";
 import { inArray } from "drizzle-orm";
 import { users } from "../store/schema.ts";
 import { loadCallSummaries } from "./call-summaries.ts";
 
-export const NOTICE_TYPES = [
-  "conversation.created",
-  "conversation.updated",
-  "member.added",
-  "member.removed",
-  "member.role-changed",
-  "call.ended",
-  "conversation.encrypted",
-] as const;
+export { NOTICE_TYPES };
 
 /** A change shown among the messages: the contract's NoticeView. */
 export type Notice = NoticeView;

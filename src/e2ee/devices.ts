@@ -3,6 +3,7 @@
 import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
 import { AppError } from "../lib/errors.ts";
+import { toPublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import type { DeviceView } from "../protocol/views.ts";
 import { conversations, devices, groupDevices, keyPackages, members } from "../store/schema.ts";
@@ -46,10 +47,19 @@ async function checkKeyPackages(device: Pick<DeviceRow, "id" | "userId" | "signa
 }
 
 /**
- * Tells everyone who shares an encrypted conversation with the person that their devices changed: the
- * group's devices add or remove the device, and the web app shows a warning until people compare again.
+ * Tells everyone who shares an encrypted conversation with the person that their devices changed, so the
+ * group's devices add or remove the device: `mls.devices` (shown as a warning, until people compare safety
+ * numbers again) when a person who had devices adds or removes one, `mls.pending` (not shown) for a first.
  */
-function announceDevices(tx: Db, afterCommit: (cb: () => void) => void, chat: Chat, userId: string, now: number) {
+function announceDevices(
+  tx: Db,
+  afterCommit: (cb: () => void) => void,
+  chat: Chat,
+  user: UserRow,
+  now: number,
+  type: "mls.devices" | "mls.pending",
+) {
+  const userId = user.id;
   const encrypted = tx
     .select({ id: members.conversationId })
     .from(members)
@@ -57,12 +67,8 @@ function announceDevices(tx: Db, afterCommit: (cb: () => void) => void, chat: Ch
     .where(and(eq(members.userId, userId), sql`${conversations.encryptedAt} IS NOT NULL`))
     .all();
   for (const { id } of encrypted) {
-    const event = appendEvent(
-      tx,
-      { type: "mls.devices", conversationId: id, actorId: userId, subjectUserId: userId },
-      now,
-    );
-    afterCommit(() => chat.publisher.publish(toEventView(event, {})));
+    const event = appendEvent(tx, { type, conversationId: id, actorId: userId, subjectUserId: userId }, now);
+    afterCommit(() => chat.publisher.publish(toEventView(event, { user: toPublicUser(user) })));
   }
 }
 
@@ -93,7 +99,7 @@ export async function registerDevice(
     tx.insert(keyPackages)
       .values(input.keyPackages.map((data) => ({ deviceId: id, data, createdAt: now })))
       .run();
-    announceDevices(tx, afterCommit, chat, me.id, now);
+    announceDevices(tx, afterCommit, chat, me, now, active === 0 ? "mls.pending" : "mls.devices");
     return toDeviceView(row, input.keyPackages.length);
   });
 }
@@ -166,7 +172,7 @@ export function removeDevice(chat: Chat, me: UserRow, deviceId: string): Promise
     const now = Date.now();
     tx.update(devices).set({ removedAt: now }).where(eq(devices.id, deviceId)).run();
     tx.delete(keyPackages).where(eq(keyPackages.deviceId, deviceId)).run();
-    announceDevices(tx, afterCommit, chat, me.id, now);
+    announceDevices(tx, afterCommit, chat, me, now, "mls.devices");
   });
 }
 

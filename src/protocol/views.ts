@@ -2,6 +2,7 @@
 // imports from the rest of the server, so the web app can `import type` them without pulling server code
 // into its bundle. The server's mappers (chat/views.ts, accounts/users.ts...) return these types and the web
 // app reads them, so renaming a field on one side fails `npm run typecheck` on the other.
+import type { NoticeType } from "./notices.ts";
 
 /** Someone as others see them: members, senders, search results. */
 export interface PublicUser {
@@ -155,7 +156,9 @@ export type EventType =
   /** The encrypted group moved to its next epoch: `handshake` has the Commit (and Welcome) to process. */
   | "mls.commit"
   /** `user`'s devices changed: the group adds or removes some, and people may compare safety numbers again. */
-  | "mls.devices";
+  | "mls.devices"
+  /** `user` has a first device: the group adds it (nothing changed that people compared). */
+  | "mls.pending";
 
 /** A call that happened, as the conversation's history shows it. */
 export interface CallSummaryView {
@@ -244,14 +247,7 @@ export interface MlsGroupView {
 export interface NoticeView {
   /** The event id. */
   id: string;
-  type:
-    | "conversation.created"
-    | "conversation.updated"
-    | "member.added"
-    | "member.removed"
-    | "member.role-changed"
-    | "call.ended"
-    | "conversation.encrypted";
+  type: NoticeType;
   actor: PublicUser | null;
   subject: PublicUser | null;
   createdAt: string;

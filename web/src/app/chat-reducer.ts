@@ -2,6 +2,7 @@
 // effects to run out. No signals, no requests, no DOM, so they are tested without a browser
 // (test/chat-reducer.test.ts); chats.ts holds the state and runs the effects.
 import type { ChatEvent, Conversation, Message, Notice, Person } from "./api.ts";
+import { NOTICE_TYPES as NOTICES } from "../../../src/protocol/notices.ts";
 
 export interface Timeline {
   /** Oldest first. */
@@ -33,14 +34,7 @@ export interface Reduced {
   effects: Effect[];
 }
 
-const NOTICE_TYPES = new Set<string>([
-  "conversation.created",
-  "conversation.updated",
-  "member.added",
-  "member.removed",
-  "member.role-changed",
-  "call.ended",
-]);
+const NOTICE_TYPES = new Set<string>(NOTICES);
 
 export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext): Reduced {
   const effects: Effect[] = [];

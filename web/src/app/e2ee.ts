@@ -64,6 +64,7 @@ export function onEncryptedEvent(e: ChatEvent, c: Conversation | undefined): voi
     "member.added",
     "member.removed",
     "mls.devices",
+    "mls.pending",
     "conversation.encrypted",
     "conversation.created",
   ];
@@ -77,4 +78,20 @@ export async function sealMessage(
   content: MessageContent,
 ): Promise<{ deviceId: string; ciphertext: string }> {
   return (await device()).seal(conversationId, clientId, content);
+}
+
+/** This browser's device: its id, and whether it holds the key backup's key. */
+export async function thisDevice(): Promise<{ id: string; hasBackupKey: boolean }> {
+  const d = await device();
+  return { id: d.id, hasBackupKey: d.hasBackupKey };
+}
+
+/** Sets up the key backup on this device; answers the recovery key to keep. */
+export async function setUpBackup(): Promise<string> {
+  return (await device()).setUpBackup();
+}
+
+/** Uses a recovery key typed in to read the earlier history of these conversations. */
+export async function useRecoveryKey(key: string, conversationIds: string[]): Promise<void> {
+  await (await device()).useRecoveryKey(key, conversationIds);
 }

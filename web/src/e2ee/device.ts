@@ -64,6 +64,9 @@ export type Readable =
   /** Why not: shown in its place. `retry`: it may still be read when keys arrive (a Commit, the backup). */
   | { ok: false; reason: string; retry: boolean };
 
+/** Refusals that mean another device changed the group first. */
+const LOST_RACE = new Set(["MLS_STALE_EPOCH", "DEVICE_NOT_FOUND"]);
+
 /** Keep this many KeyPackages waiting on the server; make more when fewer are left. */
 const KEY_PACKAGES_TARGET = 20;
 const KEY_PACKAGES_LOW = 8;
@@ -424,16 +427,16 @@ export class E2eeDevice {
       let base = state;
       if (fresh) base = await startGroup(conversationId, this.keys);
       let claimed: { deviceId: string; keyPackage: string }[] = [];
-      if (add.length > 0) {
-        const c = await this.api.call<{ keyPackages: { deviceId: string; keyPackage: string }[] }>(
-          "POST",
-          `/conversations/${conversationId}/mls/claim`,
-          { deviceId: this.id, deviceIds: add },
-        );
-        claimed = c.keyPackages;
-      }
-      const made = await commitChanges(base!, { add: claimed.map((c) => c.keyPackage), remove });
       try {
+        if (add.length > 0) {
+          const c = await this.api.call<{ keyPackages: { deviceId: string; keyPackage: string }[] }>(
+            "POST",
+            `/conversations/${conversationId}/mls/claim`,
+            { deviceId: this.id, deviceIds: add },
+          );
+          claimed = c.keyPackages;
+        }
+        const made = await commitChanges(base!, { add: claimed.map((c) => c.keyPackage), remove });
         await this.api.call("POST", `/conversations/${conversationId}/mls/commits`, {
           deviceId: this.id,
           epoch: fresh ? 0 : epochOf(base!),
@@ -442,12 +445,13 @@ export class E2eeDevice {
           added: claimed.map((c) => c.deviceId),
           removed: remove,
         });
+        state = made.state;
       } catch (err) {
-        if (err instanceof ApiError && err.code === "MLS_STALE_EPOCH") continue;
+        // Another device got there first (it committed, or added the device being claimed): catch up, look again.
+        if (err instanceof ApiError && LOST_RACE.has(err.code)) continue;
         throw err;
       }
       // Accepted: the Commit is in the log after the cursor; this device is already past it.
-      state = made.state;
       await this.vault.set(this.groupEntry(conversationId, state, cursor));
       return state;
     }

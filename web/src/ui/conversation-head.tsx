@@ -14,7 +14,12 @@ import { Menu, type MenuEntry } from "./menu.tsx";
  * The top of an open conversation: back (on a phone), picture, a name that stays on one line, who is there,
  * and one menu that says in words what it does (group info, mark as unread, mute, notifications).
  */
-export function ConversationHead(props: { c: Conversation; onInfo: () => void; onError: (m: string) => void }) {
+export function ConversationHead(props: {
+  c: Conversation;
+  onInfo: () => void;
+  onSafety: () => void;
+  onError: (m: string) => void;
+}) {
   const { c } = props;
   const title = conversationTitle(c);
   const person = otherPerson(c);
@@ -50,6 +55,7 @@ export function ConversationHead(props: { c: Conversation; onInfo: () => void; o
           mute("Mute for a week", 168),
           mute("Mute until I unmute", "forever"),
         ]),
+    ...(c.encryptedAt ? [{ label: "Safety numbers", run: props.onSafety }] : []),
     ...(!c.encryptedAt && (c.type === "direct" || c.can.editInfo)
       ? [
           {

@@ -20,6 +20,7 @@ import { lazy } from "./lazy.tsx";
 import { MessageItem, PendingItem } from "./message-item.tsx";
 
 const GroupPanel = lazy(() => import("./group-panel.tsx").then((m) => m.GroupPanel));
+const SafetyDialog = lazy(() => import("./safety-dialog.tsx").then((m) => m.SafetyDialog));
 const ForwardDialog = lazy(() => import("./forward-dialog.tsx").then((m) => m.ForwardDialog));
 
 /** How far back a conversation that opens with many unread messages loads to show where they begin. */
@@ -31,12 +32,14 @@ export function ConversationView(props: { id: string }) {
   const [editing, setEditing] = useState<Message | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [panel, setPanel] = useState(false);
+  const [safety, setSafety] = useState(false);
   const [forwarding, setForwarding] = useState<Message | null>(null);
 
   useEffect(() => {
     setReplyTo(null);
     setEditing(null);
     setPanel(false);
+    setSafety(false);
     void loadReceipts(props.id).catch(() => {});
   }, [props.id]);
 
@@ -90,10 +93,11 @@ export function ConversationView(props: { id: string }) {
         for (const f of dropped) startUpload(c.id, f, isEncrypted(c));
       }}
     >
-      <ConversationHead c={c} onInfo={() => setPanel(true)} onError={setError} />
+      <ConversationHead c={c} onInfo={() => setPanel(true)} onSafety={() => setSafety(true)} onError={setError} />
       <CallBar c={c} />
       <PinnedBar c={c} />
       {panel && <GroupPanel c={c} onClose={() => setPanel(false)} />}
+      {safety && <SafetyDialog c={c} onClose={() => setSafety(false)} />}
       {forwarding && <ForwardDialog m={forwarding} onClose={() => setForwarding(null)} />}
       {error && (
         <p class="error banner" role="alert">
@@ -289,6 +293,8 @@ function noticeText(n: Notice, myId: string | undefined, direct: boolean): strin
         : `${name(n.subject)} now owns the group`;
     case "call.ended":
       return n.call ? callLine(n.call, { myId, direct }) : "Call";
+    case "mls.devices":
+      return `${same ? name(n.subject) : subject}'s devices changed. If you compare safety numbers, compare them again.`;
     case "conversation.encrypted":
       return `${actor} turned on end-to-end encryption. Messages from now on can be read only on members' devices.`;
   }

@@ -15,6 +15,7 @@ import { AddressHint, ShareLink } from "./share-link.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
 import { confirmAction } from "./confirm.tsx";
+import { lazy } from "./lazy.tsx";
 
 export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite" | "search" | "admin";
 
@@ -286,6 +287,7 @@ export function SettingsDialog(props: { onClose: () => void }) {
   return (
     <Dialog title="Settings" onClose={props.onClose}>
       <Privacy />
+      <Encryption />
       <fieldset class="choices">
         <legend>Theme</legend>
         {options.map((o) => (
@@ -302,6 +304,19 @@ export function SettingsDialog(props: { onClose: () => void }) {
         ))}
       </fieldset>
     </Dialog>
+  );
+}
+
+// The encryption code loads only when someone opens this section.
+const EncryptionSettings = lazy(() => import("./encryption-settings.tsx").then((m) => m.EncryptionSettings));
+
+function Encryption() {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="choices" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>End-to-end encryption</summary>
+      {open && <EncryptionSettings />}
+    </details>
   );
 }
 

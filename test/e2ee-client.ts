@@ -19,15 +19,22 @@ export class MemoryVault implements Vault {
   }
 }
 
-export function transportFor(s: () => TestServer, p: Person): Transport {
+/** A device's transport over any client that answers status and parsed body; errors carry their code. */
+export function transportOf(
+  call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>,
+): Transport {
   return {
     async call(method, path, body) {
-      const r = await s().call(method, `/api/v1${path}`, { token: p.token, body });
+      const r = await call(method, path, body);
       if (r.status >= 400)
         throw new ApiError(r.body?.error?.code ?? "UNKNOWN", r.body?.error?.message ?? String(r.status));
       return r.body;
     },
   };
+}
+
+export function transportFor(s: () => TestServer, p: Person): Transport {
+  return transportOf((method, path, body) => s().call(method, `/api/v1${path}`, { token: p.token, body }));
 }
 
 /** A device of someone's, and what it has read so far (by message id). */

@@ -9,6 +9,8 @@ import { makeCertificate } from "./certificates.ts";
 import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
+import { MemoryVault, transportOf } from "./e2ee-client.ts";
+import { E2eeDevice } from "../web/src/e2ee/device.ts";
 
 const root = join(import.meta.dir, "..");
 const subtle = crypto.subtle;
@@ -301,6 +303,38 @@ describe("Web Push", () => {
       private: false,
     });
     expect(pushesTo(anaPhone)).toHaveLength(0);
+  });
+
+  test("a message in an end-to-end encrypted chat pushes only that there is one: none of its words", async () => {
+    const chat = (
+      await p.call("POST", "/api/v1/conversations", u.ben!.token, {
+        type: "direct",
+        userId: u.cat!.id,
+        encrypted: true,
+      })
+    ).body.conversation.id;
+    const [benDev] = await Promise.all(
+      (["ben", "cat"] as const).map((who) =>
+        E2eeDevice.open({
+          userId: u[who]!.id,
+          name: who,
+          vault: new MemoryVault(),
+          api: transportOf((m, path, body) => p.call(m, `/api/v1${path}`, u[who]!.token, body)),
+        }),
+      ),
+    );
+    await benDev!.reconcile(chat);
+    const marker = `marker-${crypto.randomUUID()}`;
+    const clientId = crypto.randomUUID();
+    const encrypted = await benDev!.seal(chat, clientId, { text: `meet at ${marker}`, files: [] });
+    const before = pushesTo(catPhone).length;
+    const sent = await p.call("POST", `/api/v1/conversations/${chat}/messages`, u.ben!.token, { clientId, encrypted });
+    expect(sent.status).toBe(201);
+    const pushes = await waitForPushes(catPhone, before + 1);
+    const payload = await decrypt(catPhone, pushes.at(-1)!.body);
+    expect(payload).toMatchObject({ kind: "message", title: "BEN", body: "New message", conversationId: chat });
+    expect(JSON.stringify(payload)).not.toContain(marker);
+    expect(JSON.stringify(payload)).not.toContain("meet at");
   });
 
   test("someone with the app open gets no push; muted and 'nothing' get none; groups default to mentions", async () => {

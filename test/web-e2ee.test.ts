@@ -6,12 +6,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { conversationMenu, launchBrowser, signInPage, watchPage } from "./browser.ts";
-import { addMember, setUp, startTestServer, waitFor, type Person, type TestServer } from "./harness.ts";
+import { addMember, apiAs, setUp, startTestServer, waitFor, type Person, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
 let ana: Page, ben: Page, cid: Page;
+let people: Person[];
 const errors: string[] = [];
+const api = apiAs(() => s);
 const bubbles = (pg: Page, text: string) => pg.locator(".timeline li.message:not(.pending)").filter({ hasText: text });
 
 async function signedIn(username: string, width = 1200): Promise<Page> {
@@ -33,7 +35,7 @@ async function numberOn(p: Page, withName: string): Promise<string> {
 beforeAll(async () => {
   s = await startTestServer();
   const root = await setUp(s);
-  (await Promise.all(["ana1", "ben", "cid"].map((n) => addMember(s, root.token, n)))) as unknown as Person[];
+  people = (await Promise.all(["ana1", "ben", "cid"].map((n) => addMember(s, root.token, n)))) as unknown as Person[];
   browser = await launchBrowser();
   [ana, ben, cid] = await Promise.all([signedIn("ana1"), signedIn("ben"), signedIn("cid", 390)]);
 }, 60_000);
@@ -196,6 +198,33 @@ describe("encrypted conversations in the web app", () => {
     expect(seenByBen).toMatch(/^(\d{5} ){11}\d{5}$/);
     expect(await numberOn(ana, "BEN")).toBe(seenByBen);
     expect(await numberOn(cid, "BEN")).not.toBe(seenByBen);
+  });
+
+  test("a member removed from the group receives nothing it can decrypt after the removal", async () => {
+    const [anaP, benP, cidP] = people as [Person, Person, Person];
+    const group = s.running.app.deps.store.db.$client
+      .query<{ id: string }, []>("SELECT id FROM conversations WHERE title = 'Secret garden'")
+      .get()!.id;
+    // Everything Cid's browser receives from now on, on a fresh connection.
+    const frames: string[] = [];
+    cid.on("websocket", (ws) => ws.on("framereceived", (f) => frames.push(String(f.payload))));
+    await cid.reload();
+    await bubbles(cid, "Ben too").waitFor();
+    expect((await api(anaP, "DELETE", `/conversations/${group}/members/${cidP.user.id}`)).status).toBe(204);
+    await ben.getByRole("textbox", { name: /Message/ }).fill("After Cid left");
+    await ben.keyboard.press("Enter");
+    await bubbles(ana, "After Cid left").waitFor();
+    const after = s.running.app.deps.store.db.$client
+      .query<{ id: string; ciphertext: string }, []>("SELECT id, ciphertext FROM messages ORDER BY seq DESC LIMIT 1")
+      .get()!;
+    // A message to Cid sent after it: once it is in, anything of the group's would have been too.
+    const dm = (await api(benP, "POST", "/conversations", { type: "direct", userId: cidP.user.id })).body.conversation
+      .id;
+    await api(benP, "POST", `/conversations/${dm}/messages`, { clientId: "sentinel", text: "sentinel for Cid" });
+    await waitFor(() => frames.some((f) => f.includes("sentinel for Cid")), "the sentinel to reach Cid");
+    expect(frames.some((f) => f.includes(after.id) || f.includes(after.ciphertext.slice(0, 40)))).toBe(false);
+    // The removal Commit reached the others' devices; Cid's client saw at most that it was removed.
+    expect(frames.some((f) => f.includes('"member.removed"'))).toBe(true);
   });
 
   test("ran without script errors", () => {

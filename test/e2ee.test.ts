@@ -226,9 +226,9 @@ describe("end-to-end encrypted conversations", () => {
   });
 
   test("a member's second device joins and reads onward, and reads earlier history once given the recovery key", async () => {
-    const recovery = await anaDev.device.setUpBackup();
+    const recovery = await anaDev.device.backup.setUp();
     expect(recovery).toMatch(/^([A-Z2-7]{4} ){12}[A-Z2-7]{4}$/);
-    await anaDev.device.backedUp();
+    await anaDev.device.backup.backupLater();
     const laptop = await openDevice(() => s, ana);
     expect(laptop.device.id).not.toBe(anaDev.device.id);
     expect((await groupOf(ben)).pendingAdd.map((d: any) => d.deviceId)).toEqual([laptop.device.id]);
@@ -240,11 +240,13 @@ describe("end-to-end encrypted conversations", () => {
     const before = { ok: false, reason: "Sent before this device joined the conversation.", retry: false } as const;
     expect(await laptop.device.readable(hello.id)).toEqual(before);
     // ...a wrong recovery key is refused and changes nothing...
-    await expect(laptop.device.useRecoveryKey("AAAA ".repeat(13), [group])).rejects.toThrow("not your recovery key");
-    await expect(laptop.device.useRecoveryKey("too short", [group])).rejects.toThrow("52 letters");
+    await expect(laptop.device.backup.useRecoveryKey("AAAA ".repeat(13), [group])).rejects.toThrow(
+      "not your recovery key",
+    );
+    await expect(laptop.device.backup.useRecoveryKey("too short", [group])).rejects.toThrow("52 letters");
     expect(await laptop.device.readable(hello.id)).toEqual(before);
     // ...and the right one (typed in lower case, with dashes) opens the history from the backup.
-    await laptop.device.useRecoveryKey(recovery.toLowerCase().replaceAll(" ", "-"), [group]);
+    await laptop.device.backup.useRecoveryKey(recovery.toLowerCase().replaceAll(" ", "-"), [group]);
     expect(await laptop.device.readable(hello.id)).toEqual({
       ok: true,
       content: { text: "Hello from Ana", files: [] },

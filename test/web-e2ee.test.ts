@@ -200,6 +200,20 @@ describe("encrypted conversations in the web app", () => {
     expect(await numberOn(cid, "BEN")).not.toBe(seenByBen);
   });
 
+  test("search finds words of encrypted messages on the device that read them, and opens the message", async () => {
+    await ben.getByRole("button", { name: "Search messages" }).click();
+    const dialog = ben.getByRole("dialog", { name: "Search messages" });
+    await dialog.getByLabel("Words to find").fill("cid AGREES");
+    const here = dialog.getByRole("list", { name: "Results in encrypted conversations" });
+    await here.getByText("Cid agrees").waitFor();
+    await dialog.getByText("Encrypted conversations are searched on this device").waitFor();
+    // The server found nothing: it has no words of encrypted messages.
+    expect(await dialog.getByRole("list", { name: "Search results" }).count()).toBe(0);
+    await here.getByRole("button").first().click();
+    // The conversation opens at that message and lights it up.
+    await ben.locator(".flash", { hasText: "Cid agrees" }).waitFor();
+  });
+
   test("a member removed from the group receives nothing it can decrypt after the removal", async () => {
     const [anaP, benP, cidP] = people as [Person, Person, Person];
     const group = s.running.app.deps.store.db.$client

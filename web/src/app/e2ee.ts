@@ -3,7 +3,7 @@
 // code (e2ee/runtime.ts) is its own chunk, loaded with the first encrypted conversation.
 import { signal } from "@preact/signals";
 import type { ChatEvent, Conversation, Message } from "./api.ts";
-import type { MessageContent, Readable } from "../e2ee/runtime.ts";
+import type { KeptMessage, MessageContent, Readable } from "../e2ee/runtime.ts";
 
 /** What this device made of each encrypted message it has seen, by message id. */
 export const readables = signal<ReadonlyMap<string, Readable>>(new Map());
@@ -83,15 +83,20 @@ export async function sealMessage(
 /** This browser's device: its id, and whether it holds the key backup's key. */
 export async function thisDevice(): Promise<{ id: string; hasBackupKey: boolean }> {
   const d = await device();
-  return { id: d.id, hasBackupKey: d.hasBackupKey };
+  return { id: d.id, hasBackupKey: d.backup.ready };
 }
 
 /** Sets up the key backup on this device; answers the recovery key to keep. */
 export async function setUpBackup(): Promise<string> {
-  return (await device()).setUpBackup();
+  return (await device()).backup.setUp();
 }
 
 /** Uses a recovery key typed in to read the earlier history of these conversations. */
 export async function useRecoveryKey(key: string, conversationIds: string[]): Promise<void> {
-  await (await device()).useRecoveryKey(key, conversationIds);
+  await (await device()).backup.useRecoveryKey(key, conversationIds);
+}
+
+/** Messages this device read whose words hold every word asked, newest first (kept-messages.ts). */
+export async function searchKept(q: string, filter: (m: KeptMessage) => boolean): Promise<KeptMessage[]> {
+  return (await device()).kept.search(q, filter);
 }

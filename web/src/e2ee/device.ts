@@ -26,14 +26,8 @@ import {
   type GroupState,
 } from "./mls.ts";
 import { ForgedError, openContent, sealContent, type MessageContent } from "./payload.ts";
-import {
-  deriveBackupKey,
-  newRecoveryKey,
-  openEntry,
-  parseRecoveryKey,
-  sealEntry,
-  type BackupKey,
-} from "./backup-key.ts";
+import { KeptMessages } from "./kept-messages.ts";
+import { KeyBackup } from "./key-backup.ts";
 
 /** Where a device keeps its secrets and what it decrypted: string values under string keys. */
 export interface Vault {
@@ -88,17 +82,12 @@ export interface DeviceOptions {
   onReadable?: (messageId: string, r: Readable) => void;
 }
 
-function messageKey(messageId: string): string {
-  return `msg:${messageId}`;
-}
-
 export class E2eeDevice {
   private queues = new Map<string, Promise<unknown>>();
-  /** The key backup's key, once this device has it (set up here, or a recovery key typed in). */
-  private backup: BackupKey | null = null;
-  /** Read messages not yet in the backup, and the upload of them under way (backupLater). */
-  private toBackUp: { messageId: string; content: string }[] = [];
-  private backingUp: Promise<void> = Promise.resolve();
+  /** What this device read (its only copy: MLS decrypts a message once). */
+  readonly kept: KeptMessages;
+  /** The key backup, once this device has its key (set up here, or a recovery key typed in). */
+  readonly backup: KeyBackup;
 
   private constructor(
     readonly keys: DeviceKeys,
@@ -106,7 +95,10 @@ export class E2eeDevice {
     private readonly api: Transport,
     /** Told when a message's content (or why it cannot be read) is known. */
     private readonly onReadable: (messageId: string, r: Readable) => void,
-  ) {}
+  ) {
+    this.kept = new KeptMessages(vault);
+    this.backup = new KeyBackup(keys.userId, vault, api, this.kept, onReadable);
+  }
 
   /** This browser's device: the one kept in the vault if the server still has it, else a new one. */
   static async open(options: DeviceOptions): Promise<E2eeDevice> {
@@ -124,7 +116,7 @@ export class E2eeDevice {
           options.onReadable ?? (() => {}),
         );
         if ((found.keyPackages ?? 0) < KEY_PACKAGES_LOW) await device.replenish();
-        await device.loadBackupKey();
+        await device.backup.load();
         return device;
       }
     }
@@ -218,7 +210,7 @@ export class E2eeDevice {
       }
       await this.vault.set(this.groupEntry(conversationId, state, cursor));
       if (!page.more) {
-        void this.backupLater();
+        void this.backup.backupLater();
         return { state, cursor };
       }
     }
@@ -263,8 +255,7 @@ export class E2eeDevice {
     m: MessageView,
     setState: (s: GroupState) => void,
   ): Promise<void> {
-    const known = await this.vault.get(messageKey(m.id));
-    if (known) return;
+    if (await this.kept.has(m.id)) return;
     let r: Readable;
     if (m.encrypted!.deviceId === this.id) {
       // My own: MLS cannot decrypt what it sent; what I sent was kept under its clientId.
@@ -291,114 +282,14 @@ export class E2eeDevice {
         else throw err;
       }
     }
-    if (r.ok) {
-      await this.vault.set({ [messageKey(m.id)]: JSON.stringify(r.content) });
-      if (this.backup) this.toBackUp.push({ messageId: m.id, content: JSON.stringify(r.content) });
-    } else await this.vault.set({ [messageKey(m.id)]: JSON.stringify({ unreadable: r.reason }) });
+    const kept = await this.kept.keep(m, r);
+    if (kept) this.backup.add(kept);
     this.onReadable(m.id, r);
   }
 
-  private async loadBackupKey(): Promise<void> {
-    const kept = await this.vault.get(`backup:${this.keys.userId}`);
-    const bytes = kept ? parseRecoveryKey(kept) : null;
-    this.backup = bytes ? await deriveBackupKey(bytes) : null;
-  }
-
-  /** Whether this device can write to (and read from) the key backup. */
-  get hasBackupKey(): boolean {
-    return this.backup !== null;
-  }
-
-  /**
-   * Sets up the key backup under a new recovery key (replacing an older backup) and puts in it everything
-   * this device has read; answers the recovery key, for the person to keep.
-   */
-  async setUpBackup(): Promise<string> {
-    const recovery = newRecoveryKey();
-    const k = await deriveBackupKey(parseRecoveryKey(recovery)!);
-    await this.api.call("PUT", "/e2ee/backup", { check: k.check });
-    await this.vault.set({ [`backup:${this.keys.userId}`]: recovery });
-    this.backup = k;
-    for (const [key, value] of await this.vault.list("msg:"))
-      if (!value.startsWith('{"unreadable"')) this.toBackUp.push({ messageId: key.slice(4), content: value });
-    await this.backupLater();
-    return recovery;
-  }
-
-  /**
-   * Takes a recovery key typed in: checked against the server's check value (a mistyped key is refused, never
-   * used to write), kept, then used to read earlier history of these conversations from the backup.
-   */
-  async useRecoveryKey(typed: string, conversationIds: string[]): Promise<void> {
-    const bytes = parseRecoveryKey(typed);
-    if (!bytes) throw new Error("A recovery key is 52 letters and digits.");
-    const k = await deriveBackupKey(bytes);
-    const { backup } = await this.api.call<{ backup: { check: string } }>("GET", "/e2ee/backup");
-    if (backup.check !== k.check) throw new Error("That is not your recovery key.");
-    await this.vault.set({ [`backup:${this.keys.userId}`]: typed.toUpperCase().replace(/[\s-]/g, "") });
-    this.backup = k;
-    for (const id of conversationIds) await this.restore(id);
-  }
-
-  /** Reads a conversation's earlier messages from the backup, for those this device could not read itself. */
-  private async restore(conversationId: string): Promise<void> {
-    let before = "";
-    for (;;) {
-      const page = await this.api.call<{ entries: { messageId: string; data: string }[]; more: boolean }>(
-        "GET",
-        `/e2ee/backup/entries?conversationId=${encodeURIComponent(conversationId)}&limit=200${before}`,
-      );
-      for (const e of page.entries) {
-        const known = await this.readable(e.messageId);
-        if (known?.ok) continue;
-        const opened = await openEntry(this.backup!, e.messageId, e.data);
-        if (!opened) continue;
-        const content = JSON.parse(opened) as MessageContent;
-        await this.vault.set({ [messageKey(e.messageId)]: opened });
-        this.onReadable(e.messageId, { ok: true, content });
-      }
-      if (!page.more || page.entries.length === 0) return;
-      before = `&before=${encodeURIComponent(page.entries.at(-1)!.messageId)}`;
-    }
-  }
-
-  /**
-   * Puts what was read since the last time into the backup, sealed under its key. After each sync; failures
-   * are logged and the entries kept for the next time. Awaited by tests through backedUp().
-   */
-  private backupLater(): Promise<void> {
-    if (!this.backup || this.toBackUp.length === 0) return this.backingUp;
-    const k = this.backup;
-    const batch = this.toBackUp.splice(0);
-    this.backingUp = this.backingUp.then(async () => {
-      try {
-        for (let i = 0; i < batch.length; i += 200) {
-          const entries = await Promise.all(
-            batch
-              .slice(i, i + 200)
-              .map(async (b) => ({ messageId: b.messageId, data: await sealEntry(k, b.messageId, b.content) })),
-          );
-          await this.api.call("POST", "/e2ee/backup/entries", { entries });
-        }
-      } catch (err) {
-        console.warn("key backup: backupLater failed; will try again", err);
-        this.toBackUp.unshift(...batch);
-      }
-    });
-    return this.backingUp;
-  }
-
-  /** Resolves once what was read so far is in the backup (or its upload failed and was logged). */
-  backedUp(): Promise<void> {
-    return this.backupLater();
-  }
-
   /** What this device knows of a message: its content, why it cannot be read, or nothing yet. */
-  async readable(messageId: string): Promise<Readable | undefined> {
-    const raw = await this.vault.get(messageKey(messageId));
-    if (!raw) return undefined;
-    const o = JSON.parse(raw) as MessageContent | { unreadable: string };
-    return "unreadable" in o ? { ok: false, reason: o.unreadable, retry: false } : { ok: true, content: o };
+  readable(messageId: string): Promise<Readable | undefined> {
+    return this.kept.get(messageId);
   }
 
   /**

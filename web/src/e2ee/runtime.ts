@@ -34,3 +34,4 @@ export function deviceFor(userId: string, onReadable: (messageId: string, r: Rea
 }
 
 export type { MessageContent, Readable };
+export type { KeptMessage } from "./kept-messages.ts";

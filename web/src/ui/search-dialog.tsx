@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { conversations } from "../app/chats.ts";
 import { conversationTitle } from "../app/chat-display.ts";
 import { fullTime } from "../app/format.ts";
-import { jumpTo, searchMessages, type SearchFilters, type SearchHit } from "../app/search.ts";
+import { jumpTo, searchHere, searchMessages, type SearchFilters, type SearchHit } from "../app/search.ts";
 import { navigate } from "../app/state.ts";
 import { Dialog } from "./dialog.tsx";
 
@@ -20,14 +20,34 @@ function Snippet(props: { hit: SearchHit }) {
   return <span class="snippet">{parts}</span>;
 }
 
+function Result(props: { hit: SearchHit; title: string; onOpen: (h: SearchHit) => void }) {
+  const h = props.hit;
+  return (
+    <li>
+      <button type="button" onClick={() => props.onOpen(h)}>
+        <span class="result-head">
+          <strong>{props.title}</strong>
+          <small class="hint">
+            {h.message.sender.displayName} · {fullTime(h.message.createdAt)}
+          </small>
+        </span>
+        <Snippet hit={h} />
+      </button>
+    </li>
+  );
+}
+
 /** Search my messages: words, then optional filters; a result opens the conversation at that message. */
 export function SearchDialog(props: { onClose: () => void }) {
   const [q, setQ] = useState("");
   const [filters, setFilters] = useState<SearchFilters>({});
   const [hits, setHits] = useState<SearchHit[] | null>(null);
+  // Encrypted conversations, searched on this device (the server has no words of theirs).
+  const [here, setHere] = useState<SearchHit[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const list = [...conversations.value.values()];
+  const hasEncrypted = list.some((c) => c.encryptedAt);
   const people = useMemo(() => {
     const seen = new Map<string, string>();
     const chosen = filters.conversationId ? list.filter((c) => c.id === filters.conversationId) : list;
@@ -46,6 +66,7 @@ export function SearchDialog(props: { onClose: () => void }) {
         (r) => (setHits(r.results), setMore(r.more), setError(null)),
         (e) => setError(e.message),
       );
+      searchHere(q, filters).then(setHere, (e: Error) => setError(e.message));
     }, 250);
     return () => clearTimeout(timer);
   }, [q, filters]);
@@ -133,21 +154,21 @@ export function SearchDialog(props: { onClose: () => void }) {
           {error}
         </p>
       )}
-      {hits && hits.length === 0 && <p class="hint">No messages found.</p>}
+      {hasEncrypted && (
+        <p class="hint">🔒 Encrypted conversations are searched on this device, in what it could read.</p>
+      )}
+      {here.length > 0 && (
+        <ul class="search-results" aria-label="Results in encrypted conversations">
+          {here.map((h) => (
+            <Result key={h.message.id} hit={h} title={`🔒 ${titleOf(h)}`} onOpen={open} />
+          ))}
+        </ul>
+      )}
+      {hits && hits.length === 0 && here.length === 0 && <p class="hint">No messages found.</p>}
       {hits && hits.length > 0 && (
         <ul class="search-results" aria-label="Search results">
           {hits.map((h) => (
-            <li key={h.message.id}>
-              <button type="button" onClick={() => open(h)}>
-                <span class="result-head">
-                  <strong>{titleOf(h)}</strong>
-                  <small class="hint">
-                    {h.message.sender.displayName} · {fullTime(h.message.createdAt)}
-                  </small>
-                </span>
-                <Snippet hit={h} />
-              </button>
-            </li>
+            <Result key={h.message.id} hit={h} title={titleOf(h)} onOpen={open} />
           ))}
         </ul>
       )}

@@ -45,6 +45,17 @@ if (process.argv.includes("--calls")) {
   console.table([await benchMeshCpu(10)]);
   process.exit(0);
 }
+// --e2ee measures end-to-end encryption: per message, per Commit by group size, and the code it loads.
+if (process.argv.includes("--e2ee")) {
+  const { benchBundle, benchCommits, benchMessages } = await import("./bench/e2ee.ts");
+  console.log("\nEncrypted messages between two devices (200 characters each):");
+  console.table(await benchMessages(process.argv.includes("--quick") ? 100 : 1000));
+  console.log("\nCommits by group size (devices):");
+  console.table(await benchCommits([2, 10, 50]));
+  console.log("\nThe web app's code that loads with the first encrypted conversation:");
+  console.table(await benchBundle());
+  process.exit(0);
+}
 if (process.argv.includes("--search")) {
   printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
   process.exit(0);

@@ -80,7 +80,8 @@ export function ConversationView(props: { id: string }) {
     );
   const title = conversationTitle(c);
   const t = timelines.value.get(c.id);
-  const mine = (t?.messages ?? []).filter((m) => m.sender.id === me.value?.id && !m.deleted);
+  // What ↑ offers to edit: encrypted messages are not edited (the server would need a new ciphertext).
+  const mine = (t?.messages ?? []).filter((m) => m.sender.id === me.value?.id && !m.deleted && !m.encrypted);
   return (
     <section
       class="conversation"

@@ -336,9 +336,18 @@ export function MessageItem(props: {
             <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => props.onReply(m)}>
               ↩
             </button>
-            <button type="button" class="icon" aria-label="Forward" title="Forward" onClick={() => props.onForward(m)}>
-              ↪
-            </button>
+            {/* The server cannot copy an encrypted message, and editing one would need a new ciphertext. */}
+            {!m.encrypted && (
+              <button
+                type="button"
+                class="icon"
+                aria-label="Forward"
+                title="Forward"
+                onClick={() => props.onForward(m)}
+              >
+                ↪
+              </button>
+            )}
             {c.can.pin && (
               <button
                 type="button"
@@ -350,7 +359,7 @@ export function MessageItem(props: {
                 📌
               </button>
             )}
-            {own && (
+            {own && !m.encrypted && (
               <button type="button" class="icon" aria-label="Edit" title="Edit" onClick={() => props.onEdit(m)}>
                 ✎
               </button>

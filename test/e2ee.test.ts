@@ -3,6 +3,7 @@
 // else's KeyPackage, malformed or oversized MLS, non-members, plain words) leaving nothing stored. The
 // devices are the web app's own code (web/src/e2ee/device.ts) with an in-memory vault.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createBackup } from "../src/ops/backup.ts";
@@ -184,11 +185,11 @@ describe("end-to-end encrypted conversations", () => {
   });
 
   test("a removed member's device can read nothing sent after the removal; sends wait for the removal's Commit", async () => {
-    const cidBefore = cidDev.vault.data.get(`group:${group}`)!;
+    const cidBefore = cidDev.vault.data.get(cidDev.device.groupKey(group))!;
     expect((await api(ana, "DELETE", `/conversations/${group}/members/${cid.user.id}`)).status).toBe(204);
     expect((await groupOf(ana)).pendingRemove).toEqual([cidDev.device.id]);
     // A message sealed in the epoch that still holds Cid's device is refused by the server...
-    const benState = loadState(fromBase64(JSON.parse(benDev.vault.data.get(`group:${group}`)!).state));
+    const benState = loadState(fromBase64(JSON.parse(benDev.vault.data.get(benDev.device.groupKey(group))!).state));
     const early = await encrypt(benState, new TextEncoder().encode("too early"));
     const refused = await api(ben, "POST", `/conversations/${group}/messages`, {
       clientId: "too-early",
@@ -263,6 +264,70 @@ describe("end-to-end encrypted conversations", () => {
       entries: [{ messageId: hello.id, data: "AAAA" }],
     });
     expect(stranger.body.error.code).toBe("BACKUP_NOT_FOUND");
+  });
+
+  test("bounded fuzz: mutated Commits, KeyPackages and ciphertexts get clear 4xx refusals and change nothing", async () => {
+    const log = (await api(ana, "GET", `/conversations/${group}/mls/log`)).body.events;
+    const commit = log.find((e: any) => e.type === "mls.commit").handshake.commit as string;
+    const kp = (await newKeyPackages(benDev.device.keys, 1)).upload[0]!;
+    const sealed = await anaDev.device.seal(group, "fuzz", { text: "fuzz", files: [] });
+    const epoch = (await groupOf(ana)).epoch;
+    const mutate = (b64: string, edits: { at: number; xor: number }[], cut: number, extra: number[]) => {
+      const bytes = [...fromBase64(b64)];
+      for (const e of edits) bytes[e.at % bytes.length]! ^= e.xor;
+      const kept = bytes.slice(0, Math.max(1, bytes.length - cut));
+      return Buffer.from([...kept, ...extra]).toString("base64");
+    };
+    const codes = new Set<string>();
+    const stored: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("commit", "keyPackage", "ciphertext"),
+        fc.array(fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }), { maxLength: 4 }),
+        fc.nat({ max: 40 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 8 }),
+        async (what, edits, cut, extra) => {
+          if (edits.length === 0 && cut === 0 && extra.length === 0) return;
+          const before = s.snapshot();
+          const r =
+            what === "commit"
+              ? await api(ana, "POST", `/conversations/${group}/mls/commits`, {
+                  deviceId: anaDev.device.id,
+                  epoch,
+                  commit: mutate(commit, edits, cut, extra),
+                })
+              : what === "keyPackage"
+                ? await api(ben, "POST", `/e2ee/devices/${benDev.device.id}/key-packages`, {
+                    keyPackages: [mutate(kp, edits, cut, extra)],
+                  })
+                : await api(ana, "POST", `/conversations/${group}/messages`, {
+                    clientId: `fuzz-${crypto.randomUUID()}`,
+                    encrypted: { deviceId: anaDev.device.id, ciphertext: mutate(sealed.ciphertext, edits, cut, extra) },
+                  });
+          // A ciphertext's body is not the server's to check (only its framing): one that still frames as
+          // this group's message at this epoch is stored, and readers must report it undecryptable. Anything
+          // else is refused with a code of the catalogue, never a 5xx, and changes nothing.
+          if (what === "ciphertext" && r.status === 201) {
+            stored.push(r.body.message.id);
+            return;
+          }
+          expect(r.status).toBeGreaterThanOrEqual(400);
+          expect(r.status).toBeLessThan(500);
+          codes.add(r.body.error.code);
+          expect(s.snapshot()).toBe(before);
+        },
+      ),
+      { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+    );
+    expect(
+      [...codes].every((c) =>
+        ["MLS_INVALID", "MLS_STALE_EPOCH", "KEY_PACKAGE_NOT_YOURS", "VALIDATION_FAILED"].includes(c),
+      ),
+    ).toBe(true);
+    expect(codes.has("MLS_INVALID")).toBe(true);
+    // Nothing that was stored shows as words on a reader's device.
+    await benDev.device.sync(group);
+    for (const id of stored) expect(benDev.read.get(id)).toMatchObject({ ok: false });
   });
 
   test("a ciphertext altered on the server is reported as undecryptable, never shown", async () => {

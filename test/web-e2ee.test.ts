@@ -214,6 +214,25 @@ describe("encrypted conversations in the web app", () => {
     await ben.locator(".flash", { hasText: "Cid agrees" }).waitFor();
   });
 
+  test("a direct chat made encrypted from New chat: the lock shows on both sides and they read each other", async () => {
+    await ana.getByRole("button", { name: "New chat" }).click();
+    await ana
+      .getByRole("dialog", { name: "New chat" })
+      .getByRole("checkbox", { name: /End-to-end encrypted/ })
+      .check();
+    await ana.getByLabel("Who do you want to talk to?").fill("cid");
+    await ana.getByRole("button", { name: /CID/ }).click();
+    await ana.getByRole("heading", { name: /CID/ }).getByLabel("End-to-end encrypted").waitFor();
+    await ana.getByRole("textbox", { name: /Message/ }).fill("Just between us");
+    await ana.keyboard.press("Enter");
+    await cid.goto(s.url + "/");
+    await cid.getByRole("link", { name: /ANA1/ }).getByLabel("End-to-end encrypted").waitFor();
+    await cid.getByRole("link", { name: /ANA1/ }).click();
+    await bubbles(cid, "Just between us").waitFor();
+    if (process.env.PARLEY_SCREENSHOTS)
+      await cid.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/e2ee-phone.png` });
+  });
+
   test("a member removed from the group receives nothing it can decrypt after the removal", async () => {
     const [anaP, benP, cidP] = people as [Person, Person, Person];
     const group = s.running.app.deps.store.db.$client
@@ -222,9 +241,11 @@ describe("encrypted conversations in the web app", () => {
     // Everything Cid's browser receives from now on, on a fresh connection.
     const frames: string[] = [];
     cid.on("websocket", (ws) => ws.on("framereceived", (f) => frames.push(String(f.payload))));
-    await cid.reload();
+    await cid.goto(s.url + "/");
+    await cid.getByRole("link", { name: /Secret garden/ }).click();
     await bubbles(cid, "Ben too").waitFor();
     expect((await api(anaP, "DELETE", `/conversations/${group}/members/${cidP.user.id}`)).status).toBe(204);
+    await ana.getByRole("link", { name: /Secret garden/ }).click();
     await ben.getByRole("textbox", { name: /Message/ }).fill("After Cid left");
     await ben.keyboard.press("Enter");
     await bubbles(ana, "After Cid left").waitFor();

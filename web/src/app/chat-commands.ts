@@ -11,10 +11,12 @@ import {
   upsertMessage,
 } from "./chats.ts";
 
-export async function openDirect(userId: string): Promise<Conversation> {
+/** Opens (or creates) my direct chat with someone; `encrypted` turns end-to-end encryption on for it. */
+export async function openDirect(userId: string, encrypted = false): Promise<Conversation> {
   const { conversation } = await api<{ conversation: Conversation }>("POST", "/conversations", {
     type: "direct",
     userId,
+    ...(encrypted ? { encrypted } : {}),
   });
   putConversation(conversation);
   return conversation;

@@ -100,3 +100,8 @@ export async function useRecoveryKey(key: string, conversationIds: string[]): Pr
 export async function searchKept(q: string, filter: (m: KeptMessage) => boolean): Promise<KeptMessage[]> {
   return (await device()).kept.search(q, filter);
 }
+
+/** This browser's device was removed (from another device): the next message registers a new one. */
+export async function deviceRemoved(): Promise<void> {
+  (await load()).forgetDevice();
+}

@@ -7,7 +7,7 @@ import { isRetryable } from "../../../src/protocol/errors.ts";
 import type { ClientFrame } from "../../../src/protocol/frames.ts";
 import { sendFrame } from "./connection.ts";
 import { idbAll, idbDelete, idbPut } from "./idb.ts";
-import { sealMessage } from "./e2ee.ts";
+import { deviceRemoved, sealMessage } from "./e2ee.ts";
 
 export interface Outgoing {
   clientId: string;
@@ -113,7 +113,7 @@ function sendSealed(o: Outgoing, frame: Extract<ClientFrame, { type: "send" }>):
 }
 
 /** Refusals of an encrypted message that sealing it again, after catching up with the group, overcomes. */
-const RESEAL = new Set(["MLS_STALE_EPOCH", "MLS_REMOVAL_PENDING", "NOT_IN_GROUP"]);
+const RESEAL = new Set(["MLS_STALE_EPOCH", "MLS_REMOVAL_PENDING", "NOT_IN_GROUP", "DEVICE_NOT_FOUND"]);
 
 export function acknowledged(clientId: string): void {
   inFlight.delete(clientId);
@@ -125,7 +125,9 @@ export function acknowledged(clientId: string): void {
 export function refused(clientId: string, code: string, message: string, retryAfter?: number): void {
   if (!inFlight.delete(clientId)) return;
   if (RESEAL.has(code) && outbox.value.find((o) => o.clientId === clientId)?.encrypted) {
-    flush();
+    // This browser's device was removed from another one: a new device is registered and added first.
+    if (code === "DEVICE_NOT_FOUND") void deviceRemoved().then(flush);
+    else flush();
     return;
   }
   // The error catalogue says which refusals retrying can overcome; the others need the user: show and wait.

@@ -29,34 +29,8 @@ import { ForgedError, openContent, sealContent, type MessageContent } from "./pa
 import { KeptMessages } from "./kept-messages.ts";
 import { KeyBackup } from "./key-backup.ts";
 
-/** Where a device keeps its secrets and what it decrypted: string values under string keys. */
-export interface Vault {
-  get(key: string): Promise<string | undefined>;
-  set(entries: Record<string, string>): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** Every entry whose key starts with the prefix. */
-  list(prefix: string): Promise<[string, string][]>;
-}
-
-/** The server's API as the device calls it (paths under /api/v1); errors carry the catalogue's code. */
-export interface Transport {
-  call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** What a message of an encrypted conversation turned out to be on this device. */
-export type Readable =
-  | { ok: true; content: MessageContent }
-  /** Why not: shown in its place. `retry`: it may still be read when keys arrive (a Commit, the backup). */
-  | { ok: false; reason: string; retry: boolean };
+import { ApiError, type Readable, type Transport, type Vault } from "./ports.ts";
+export { ApiError, type Readable, type Transport, type Vault };
 
 /** Refusals that mean another device changed the group first. */
 const LOST_RACE = new Set(["MLS_STALE_EPOCH", "DEVICE_NOT_FOUND"]);
@@ -174,8 +148,13 @@ export class E2eeDevice {
     return next;
   }
 
+  /** Where this device keeps a group's state: per device, so a new device of the same browser starts clean. */
+  groupKey(conversationId: string): string {
+    return `group:${this.id}:${conversationId}`;
+  }
+
   private async loadGroup(conversationId: string): Promise<{ state: GroupState | null; cursor: number }> {
-    const raw = await this.vault.get(`group:${conversationId}`);
+    const raw = await this.vault.get(this.groupKey(conversationId));
     if (!raw) return { state: null, cursor: 0 };
     const rec = JSON.parse(raw) as GroupRecord;
     return { state: rec.state ? loadState(fromBase64(rec.state)) : null, cursor: rec.cursor };
@@ -183,7 +162,7 @@ export class E2eeDevice {
 
   private groupEntry(conversationId: string, state: GroupState | null, cursor: number): Record<string, string> {
     return {
-      [`group:${conversationId}`]: JSON.stringify({
+      [this.groupKey(conversationId)]: JSON.stringify({
         state: state ? toBase64(saveState(state)) : "",
         cursor,
       } satisfies GroupRecord),
@@ -220,20 +199,10 @@ export class E2eeDevice {
   private async process(conversationId: string, state: GroupState | null, e: EventView): Promise<GroupState | null> {
     if (e.type === "mls.commit" && e.handshake) {
       const h = e.handshake;
-      if (!state) {
-        if (!h.added.includes(this.id) || !h.welcome) return null;
-        const joined = await joinFromWelcome(h.welcome, (ref) => this.keptPackage(ref));
-        if (!joined) return null;
-        await this.vault.delete(`kp:${joined.used}`);
-        return joined.state;
-      }
-      // A group started over (every device had been removed) with this device in it again: join anew.
-      if (h.epoch === 0 && h.added.includes(this.id) && h.welcome) {
-        const joined = await joinFromWelcome(h.welcome, (ref) => this.keptPackage(ref));
-        if (!joined) return state;
-        await this.vault.delete(`kp:${joined.used}`);
-        return joined.state;
-      }
+      // Added by this Commit: join from its Welcome (also when a group started over with this device in it).
+      if (h.welcome && h.added.includes(this.id) && (!state || h.epoch === 0))
+        return (await this.join(h.welcome)) ?? state;
+      if (!state) return null;
       if (h.epoch !== epochOf(state)) return state;
       if (h.deviceId === this.id) return state;
       return applyCommit(state, h.commit);
@@ -241,6 +210,24 @@ export class E2eeDevice {
     if (e.type === "message.created" && e.message?.encrypted)
       await this.readOne(conversationId, state, e.message, (s) => (state = s));
     return state;
+  }
+
+  /** Joins a group from a Welcome made for one of this device's KeyPackages; then makes more if few are left. */
+  private async join(welcome: string): Promise<GroupState | null> {
+    const joined = await joinFromWelcome(welcome, (ref) => this.keptPackage(ref));
+    if (!joined) return null;
+    await this.vault.delete(`kp:${joined.used}`);
+    void this.replenishLater();
+    return joined.state;
+  }
+
+  /** More KeyPackages when others have claimed most of them (after each join); logged when it fails. */
+  private replenishLater(): Promise<void> {
+    return (async () => {
+      const mine = await this.api.call<{ devices: { id: string; keyPackages?: number }[] }>("GET", "/e2ee/devices");
+      const left = mine.devices.find((d) => d.id === this.id)?.keyPackages ?? 0;
+      if (left < KEY_PACKAGES_LOW) await this.replenish();
+    })().catch((err) => console.warn("encryption: replenishLater failed", err));
   }
 
   /** A KeyPackage this device made that no Welcome has used yet. */

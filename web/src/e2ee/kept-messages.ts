@@ -3,7 +3,7 @@
 // not be read. MLS lets a device decrypt a message once: this is the only copy it will have.
 import type { MessageView, SenderView } from "../../../src/protocol/views.ts";
 import type { MessageContent } from "./payload.ts";
-import type { Readable, Vault } from "./device.ts";
+import type { Readable, Vault } from "./ports.ts";
 
 /** A message this device read. */
 export interface KeptMessage {

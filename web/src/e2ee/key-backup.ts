@@ -1,6 +1,6 @@
 // A device's side of the key backup (backup-key.ts has the keys): setting it up, taking a recovery key typed
 // in, sealing what the device reads into the backup (backupLater), and reading earlier history back from it.
-import type { Transport, Vault, Readable } from "./device.ts";
+import type { Transport, Vault, Readable } from "./ports.ts";
 import type { KeptMessage, KeptMessages } from "./kept-messages.ts";
 import {
   deriveBackupKey,

@@ -33,5 +33,10 @@ export function deviceFor(userId: string, onReadable: (messageId: string, r: Rea
   return device;
 }
 
+/** The server no longer knows this device (removed from another one): the next use registers a new one. */
+export function forgetDevice(): void {
+  device = null;
+}
+
 export type { MessageContent, Readable };
 export type { KeptMessage } from "./kept-messages.ts";

@@ -21,9 +21,10 @@ export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "in
 
 export function NewChatDialog(props: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
+  const [encrypted, setEncrypted] = useState(false);
   const pick = async (p: Person) => {
     try {
-      const c = await openDirect(p.id);
+      const c = await openDirect(p.id, encrypted);
       props.onClose();
       navigate(`/c/${c.id}`);
     } catch (err) {
@@ -33,12 +34,28 @@ export function NewChatDialog(props: { onClose: () => void }) {
   return (
     <Dialog title="New chat" onClose={props.onClose}>
       <PeoplePicker onPick={pick} autoFocus label="Who do you want to talk to?" />
+      <EncryptedChoice checked={encrypted} onChange={setEncrypted} />
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
     </Dialog>
+  );
+}
+
+/** "End-to-end encrypted" for a new chat or group, saying what it means and that it stays. */
+function EncryptedChoice(props: { checked: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        name="encrypted"
+        checked={props.checked}
+        onChange={(e) => props.onChange(e.currentTarget.checked)}
+      />
+      End-to-end encrypted: only members' devices can read messages, not the server. This cannot be turned off later.
+    </label>
   );
 }
 
@@ -85,16 +102,7 @@ export function NewGroupDialog(props: { onClose: () => void }) {
               </ul>
             )}
             <p class="hint">You can add more people later, or share an invite link from Group info.</p>
-            <label class="check">
-              <input
-                type="checkbox"
-                name="encrypted"
-                checked={encrypted}
-                onChange={(e) => setEncrypted(e.currentTarget.checked)}
-              />
-              End-to-end encrypted: only members' devices can read messages, not the server. This cannot be turned off
-              later.
-            </label>
+            <EncryptedChoice checked={encrypted} onChange={setEncrypted} />
           </>
         }
       />

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { createBackup } from "../src/ops/backup.ts";
 import { decrypt, encrypt, loadState, fromBase64, newKeyPackages, newSignatureKeys } from "../web/src/e2ee/mls.ts";
 import { addMember, apiAs, setUp, startTestServer, tempDir, type Person, type TestServer } from "./harness.ts";
-import { openDevice, sendSealed, type TestDevice } from "./e2ee-client.ts";
+import { MemoryVault, openDevice, sendSealed, transportFor, type TestDevice } from "./e2ee-client.ts";
+import { E2eeDevice } from "../web/src/e2ee/device.ts";
 
 let s: TestServer;
 let ana: Person, ben: Person, cid: Person, dee: Person;
@@ -328,6 +329,40 @@ describe("end-to-end encrypted conversations", () => {
     // Nothing that was stored shows as words on a reader's device.
     await benDev.device.sync(group);
     for (const id of stored) expect(benDev.read.get(id)).toMatchObject({ ok: false });
+  });
+
+  test("a Commit accepted while the page closed before its answer: the device takes the state it kept", async () => {
+    const root = (await s.call("POST", "/api/v1/auth/login", { body: { username: "ana", password: "ana-password-1" } }))
+      .body;
+    const eve = (await addMember(s, root.token, "eve")) as unknown as Person;
+    const chat = (await api(eve, "POST", "/conversations", { type: "direct", userId: ana.user.id, encrypted: true }))
+      .body.conversation.id;
+    // Eve's browser: the server accepts its Commit, and the answer never arrives (the tab was closed).
+    const vault = new MemoryVault();
+    const plain = transportFor(() => s, eve);
+    const cut: typeof plain = {
+      async call(method, path, body) {
+        const answer = await plain.call(method, path, body);
+        if (path.endsWith("/mls/commits")) throw new Error("the page closed");
+        return answer;
+      },
+    };
+    const first = await E2eeDevice.open({ userId: eve.user.id, name: "Eve's phone", vault, api: cut });
+    await expect(first.reconcile(chat)).rejects.toThrow("the page closed");
+    expect((await api(eve, "GET", `/conversations/${chat}/mls`)).body.group.epoch).toBe(1);
+    // Opened again: the log brings its own Commit back, and it takes the state it kept before sending.
+    const read = new Map<string, unknown>();
+    const again = await E2eeDevice.open({
+      userId: eve.user.id,
+      name: "Eve's phone",
+      vault,
+      api: plain,
+      onReadable: (id, r) => read.set(id, r),
+    });
+    expect(again.id).toBe(first.id);
+    const msg = await sendSealed(s, ana, anaDev, chat, "Can you read me, Eve?");
+    await again.sync(chat);
+    expect(read.get(msg.id)).toMatchObject({ ok: true, content: { text: "Can you read me, Eve?" } });
   });
 
   test("a ciphertext altered on the server is reported as undecryptable, never shown", async () => {

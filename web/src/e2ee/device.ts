@@ -202,6 +202,9 @@ export class E2eeDevice {
       // Added by this Commit: join from its Welcome (also when a group started over with this device in it).
       if (h.welcome && h.added.includes(this.id) && (!state || h.epoch === 0))
         return (await this.join(h.welcome)) ?? state;
+      // My own Commit, accepted while this page was closing before it kept the state it leads to.
+      if (h.deviceId === this.id && (!state || h.epoch === 0 || h.epoch === epochOf(state)))
+        return (await this.pendingCommit(conversationId, h.commit)) ?? state;
       if (!state) return null;
       if (h.epoch !== epochOf(state)) return state;
       if (h.deviceId === this.id) return state;
@@ -210,6 +213,20 @@ export class E2eeDevice {
     if (e.type === "message.created" && e.message?.encrypted)
       await this.readOne(conversationId, state, e.message, (s) => (state = s));
     return state;
+  }
+
+  private pendingKey(conversationId: string): string {
+    return `pending:${this.id}:${conversationId}`;
+  }
+
+  /** The state a Commit of mine leads to, kept before it was sent, if this is that Commit. */
+  private async pendingCommit(conversationId: string, commit: string): Promise<GroupState | null> {
+    const raw = await this.vault.get(this.pendingKey(conversationId));
+    if (!raw) return null;
+    const pending = JSON.parse(raw) as { commit: string; state: string };
+    if (pending.commit !== commit) return null;
+    await this.vault.delete(this.pendingKey(conversationId));
+    return loadState(fromBase64(pending.state));
   }
 
   /** Joins a group from a Welcome made for one of this device's KeyPackages; then makes more if few are left. */
@@ -315,6 +332,14 @@ export class E2eeDevice {
           claimed = c.keyPackages;
         }
         const made = await commitChanges(base!, { add: claimed.map((c) => c.keyPackage), remove });
+        // Kept before it is sent: if the server accepts it and this page closes before the answer, the log
+        // brings the Commit back and the state it leads to is here (pendingCommit).
+        await this.vault.set({
+          [this.pendingKey(conversationId)]: JSON.stringify({
+            commit: made.commit,
+            state: toBase64(saveState(made.state)),
+          }),
+        });
         await this.api.call("POST", `/conversations/${conversationId}/mls/commits`, {
           deviceId: this.id,
           epoch: fresh ? 0 : epochOf(base!),
@@ -325,12 +350,16 @@ export class E2eeDevice {
         });
         state = made.state;
       } catch (err) {
+        // Refused: the Commit is not in the log. Any other failure (no answer) may hide an acceptance: the
+        // state it leads to stays kept until the log says.
+        if (err instanceof ApiError) await this.vault.delete(this.pendingKey(conversationId));
         // Another device got there first (it committed, or added the device being claimed): catch up, look again.
         if (err instanceof ApiError && LOST_RACE.has(err.code)) continue;
         throw err;
       }
       // Accepted: the Commit is in the log after the cursor; this device is already past it.
       await this.vault.set(this.groupEntry(conversationId, state, cursor));
+      await this.vault.delete(this.pendingKey(conversationId));
       return state;
     }
     throw new Error("The encrypted group kept changing; try again.");

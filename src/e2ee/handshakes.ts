@@ -2,7 +2,7 @@
 import { inArray } from "drizzle-orm";
 import { toIso } from "../lib/time.ts";
 import type { HandshakeView } from "../protocol/views.ts";
-import { handshakes } from "../store/schema.ts";
+import { handshakes } from "../store/e2ee-schema.ts";
 import type { Db } from "../store/store.ts";
 
 export function toHandshakeView(row: typeof handshakes.$inferSelect): HandshakeView {

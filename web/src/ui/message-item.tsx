@@ -1,5 +1,5 @@
 // One message in a timeline: its author, words, files, reactions and actions; and a message still in the outbox.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { Conversation, Message } from "../app/api.ts";
 import { receipts } from "../app/activity.ts";
 import { deleteMessage, earlierVersions, setPinned, toggleReaction, type Version } from "../app/chat-commands.ts";
@@ -7,13 +7,11 @@ import { fullTime, timeOfDay } from "../app/format.ts";
 import { previewText } from "../app/markdown.ts";
 import { discard, retry, type Outgoing } from "../app/outbox.ts";
 import { me } from "../app/state.ts";
-import { formatSize } from "../app/uploads.ts";
 import { Avatar } from "./avatar.tsx";
-import { Dialog } from "./dialog.tsx";
 import { MessageText } from "./message-text.tsx";
-import { readables, wordsOf } from "../app/e2ee.ts";
-import { openFile } from "../e2ee/files.ts";
-import type { SealedFile } from "../e2ee/payload.ts";
+import { wordsOf } from "../app/e2ee.ts";
+import { Attachments } from "./attachments.tsx";
+import { SealedMessage } from "./sealed-message.tsx";
 import { confirmAction } from "./confirm.tsx";
 
 /** The quick reactions offered on every message. */
@@ -54,110 +52,6 @@ function Delivery(props: { state: ReturnType<typeof deliveryState> }) {
       </button>
       {open && <span class="readers">: {title}</span>}
     </small>
-  );
-}
-
-const IMAGE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
-
-/** Pictures as previews that open larger; any other file as a card to download. */
-/** Images keep their place while loading: a box of their proportions, at most 320×240. */
-function previewBox(a: Message["attachments"][number]) {
-  if (!a.width || !a.height) return undefined;
-  const k = Math.min(1, 320 / a.width, 240 / a.height);
-  return { width: `${Math.round(a.width * k)}px`, height: `${Math.round(a.height * k)}px` };
-}
-
-function Attachments(props: { list: Message["attachments"] }) {
-  const [open, setOpen] = useState<Message["attachments"][number] | null>(null);
-  return (
-    <div class="attachments">
-      {props.list.map((a) =>
-        IMAGE.has(a.type) ? (
-          <button
-            key={a.id}
-            type="button"
-            class="image-preview"
-            aria-label={`Open image ${a.name}`}
-            onClick={() => setOpen(a)}
-          >
-            <img src={a.thumbnailUrl ?? a.url} alt={a.name} loading="lazy" style={previewBox(a)} />
-          </button>
-        ) : (
-          <a key={a.id} class="file-card" href={a.url} download={a.name}>
-            <span aria-hidden="true">📄</span>
-            <span>
-              <strong>{a.name}</strong>
-              <small class="hint">{formatSize(a.size)}</small>
-            </span>
-          </a>
-        ),
-      )}
-      {open && (
-        <Dialog title={open.name} onClose={() => setOpen(null)} wide>
-          <img class="lightbox" src={open.url} alt={open.name} />
-          <p>
-            <a href={open.url} download={open.name}>
-              Download ({formatSize(open.size)})
-            </a>
-          </p>
-        </Dialog>
-      )}
-    </div>
-  );
-}
-
-/** An end-to-end encrypted message as this device reads it: its words and files, why it cannot, or that it is at it. */
-function SealedMessage(props: { m: Message }) {
-  const r = readables.value.get(props.m.id);
-  if (!r) return <p class="sealed hint">🔒 Decrypting…</p>;
-  if (!r.ok) return <p class="sealed undecryptable">🔒 This message can't be decrypted on this device: {r.reason}</p>;
-  return (
-    <>
-      {r.content.text && <MessageText text={r.content.text} />}
-      {r.content.files.length > 0 && <SealedFiles m={props.m} files={r.content.files} />}
-    </>
-  );
-}
-
-/** An encrypted message's files, fetched and decrypted here; shown as any file once they are. */
-function SealedFiles(props: { m: Message; files: SealedFile[] }) {
-  const [opened, setOpened] = useState<{ list: Message["attachments"]; failed: number } | null>(null);
-  useEffect(() => {
-    let urls: string[] = [];
-    let live = true;
-    void Promise.all(
-      props.files.map(async (f) => {
-        const stored = props.m.attachments.find((a) => a.id === f.attachmentId);
-        if (!stored) return null;
-        const res = await fetch(stored.url, { credentials: "same-origin" });
-        if (!res.ok) return null;
-        const blob = await openFile(await res.arrayBuffer(), f).catch(() => null);
-        if (!blob) return null;
-        const url = URL.createObjectURL(blob);
-        urls.push(url);
-        return { ...stored, name: f.name, type: f.type, size: f.size, url, thumbnailUrl: null };
-      }),
-    ).then((all) => {
-      if (!live) return;
-      const list = all.filter((a) => a !== null);
-      setOpened({ list, failed: all.length - list.length });
-    });
-    return () => {
-      live = false;
-      for (const u of urls) URL.revokeObjectURL(u);
-      urls = [];
-    };
-  }, [props.m.id]);
-  if (!opened) return <p class="sealed hint">🔒 Decrypting files…</p>;
-  return (
-    <>
-      {opened.list.length > 0 && <Attachments list={opened.list} />}
-      {opened.failed > 0 && (
-        <p class="sealed undecryptable">
-          🔒 {opened.failed === 1 ? "A file" : `${opened.failed} files`} of this message can't be decrypted.
-        </p>
-      )}
-    </>
   );
 }
 

@@ -94,6 +94,9 @@ export async function passkeyRegistrationOptions(store: Store, user: UserRow, rp
     attestationType: "none",
     excludeCredentials: existing.map((p) => ({ id: p.id, transports: JSON.parse(p.transports) })),
     authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+    // PRF (hmac-secret) must be asked for when a passkey is made: later it can unlock the person's key
+    // backup for end-to-end encrypted conversations (web/src/e2ee/passkey-unlock.ts), where supported.
+    extensions: { prf: {} } as AuthenticationExtensionsClientInputs,
   });
   await store.write((tx) => keepChallenge(tx, options.challenge, "register", user.id), "account");
   return options;

@@ -1,6 +1,6 @@
 // A conversation's history as the user scrolls back: the newest page first, older pages on request.
 import { api, ApiError, type Message, type Notice } from "./api.ts";
-import { conversationPath, dropTimeline, myUserId, setTimeline, timelines } from "./chats.ts";
+import { conversationPath, conversations, dropTimeline, myUserId, setTimeline, timelines } from "./chats.ts";
 import { savedHistory } from "./history-cache.ts";
 import { followEncrypted } from "./e2ee.ts";
 
@@ -30,7 +30,8 @@ export async function loadHistory(id: string, older = false): Promise<void> {
       (a, b) => Number(a.id) - Number(b.id),
     );
     setTimeline(id, { messages: [...earlier, ...now.messages], notices, hasOlder: page.more, loading: false });
-    if (earlier.some((m) => m.encrypted)) followEncrypted(id, earlier);
+    // An encrypted conversation: this device registers (if new), joins or catches up, and reads the page.
+    if (conversations.value.get(id)?.encryptedAt || earlier.some((m) => m.encrypted)) followEncrypted(id, earlier);
   } catch (err) {
     const now = timelines.value.get(id);
     // Offline on a first page: what this device kept of it shows meanwhile (marked failed, so the next

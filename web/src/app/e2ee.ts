@@ -105,3 +105,15 @@ export async function searchKept(q: string, filter: (m: KeptMessage) => boolean)
 export async function deviceRemoved(): Promise<void> {
   (await load()).forgetDevice();
 }
+
+/** Lets a passkey (with PRF) unlock the key backup on a new device. */
+export async function protectWithPasskey(): Promise<void> {
+  const { wrapWithPasskey } = await import("../e2ee/passkey-unlock.ts");
+  await (await device()).backup.protect(wrapWithPasskey);
+}
+
+/** Unlocks the key backup on this device with a passkey, then reads these conversations' earlier history. */
+export async function unlockWithPasskey(conversationIds: string[]): Promise<void> {
+  const { unwrapWithPasskey } = await import("../e2ee/passkey-unlock.ts");
+  await (await device()).backup.unlock(unwrapWithPasskey, conversationIds);
+}

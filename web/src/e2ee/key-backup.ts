@@ -57,6 +57,24 @@ export class KeyBackup {
   }
 
   /**
+   * Lets something else unlock the backup too (a passkey's PRF output wrapping the recovery key): `wrap`
+   * answers the entry to keep; the server stores it with the others, opaque.
+   */
+  async protect(wrap: (recovery: string) => Promise<[string, string]>): Promise<void> {
+    const recovery = await this.vault.get(`backup:${this.userId}`);
+    if (!recovery || !this.key) throw new Error("This device has no key backup to protect.");
+    const [name, data] = await wrap(recovery);
+    const { backup } = await this.api.call<{ backup: { wrapped: Record<string, string> } }>("GET", "/e2ee/backup");
+    await this.api.call("PUT", "/e2ee/backup", { check: this.key.check, wrapped: { ...backup.wrapped, [name]: data } });
+  }
+
+  /** Unlocks the backup with what `unwrap` gives back from its wrapped entries, then reads the history. */
+  async unlock(unwrap: (wrapped: Record<string, string>) => Promise<string>, conversationIds: string[]): Promise<void> {
+    const { backup } = await this.api.call<{ backup: { wrapped: Record<string, string> } }>("GET", "/e2ee/backup");
+    await this.useRecoveryKey(await unwrap(backup.wrapped), conversationIds);
+  }
+
+  /**
    * A recovery key typed in: checked against the server's check value (a mistyped key is refused, never used
    * to write), kept, then used to read the earlier history of these conversations.
    */

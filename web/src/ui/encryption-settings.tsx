@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError } from "../app/api.ts";
 import type { DeviceView } from "../../../src/protocol/views.ts";
 import { conversations } from "../app/chats.ts";
-import { setUpBackup, thisDevice, useRecoveryKey } from "../app/e2ee.ts";
+import { protectWithPasskey, setUpBackup, thisDevice, unlockWithPasskey, useRecoveryKey } from "../app/e2ee.ts";
 import { fullTime } from "../app/format.ts";
 import { confirmAction } from "./confirm.tsx";
 import { useLoad } from "./use-load.tsx";
@@ -13,9 +13,9 @@ async function load() {
   const [{ devices }, device, backup] = await Promise.all([
     api<{ devices: DeviceView[] }>("GET", "/e2ee/devices"),
     thisDevice(),
-    api("GET", "/e2ee/backup").then(
-      () => true,
-      (e) => (e instanceof ApiError && e.code === "BACKUP_NOT_FOUND" ? false : Promise.reject(e)),
+    api<{ backup: { wrapped: Record<string, string> } }>("GET", "/e2ee/backup").then(
+      (r) => r.backup,
+      (e) => (e instanceof ApiError && e.code === "BACKUP_NOT_FOUND" ? null : Promise.reject(e)),
     ),
   ]);
   return { devices, device, backup };
@@ -67,7 +67,20 @@ export function EncryptionSettings() {
           </button>
         </>
       ) : device.hasBackupKey ? (
-        <p class="hint">This device keeps your encrypted messages in your key backup.</p>
+        <>
+          <p class="hint">This device keeps your encrypted messages in your key backup.</p>
+          <button
+            type="button"
+            onClick={() =>
+              void protectWithPasskey().then(
+                () => (setNote("Your passkey can now unlock your backup on a new device."), reload()),
+                (err: Error) => setNote(err.message),
+              )
+            }
+          >
+            Let a passkey unlock it too
+          </button>
+        </>
       ) : backup ? (
         <form
           onSubmit={(e) => {
@@ -91,6 +104,19 @@ export function EncryptionSettings() {
           <button type="submit" class="primary">
             Read earlier messages
           </button>
+          {Object.keys(backup.wrapped).some((k) => k.startsWith("prf:")) && (
+            <button
+              type="button"
+              onClick={() =>
+                void unlockWithPasskey(encrypted).then(
+                  () => (setNote("Your earlier messages are readable on this device."), reload()),
+                  (err: Error) => setNote(err.message),
+                )
+              }
+            >
+              Unlock with a passkey
+            </button>
+          )}
         </form>
       ) : (
         <>

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { conversationMenu, launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { conversationMenu, horizontalOverflow, launchBrowser, signInPage, watchPage } from "./browser.ts";
 import { addMember, apiAs, setUp, startTestServer, waitFor, type Person, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -231,6 +231,23 @@ describe("encrypted conversations in the web app", () => {
     await bubbles(cid, "Just between us").waitFor();
     if (process.env.PARLEY_SCREENSHOTS)
       await cid.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/e2ee-phone.png` });
+    // On a phone, the encryption screens fit: safety numbers and Settings › End-to-end encryption.
+    const shot = (name: string) =>
+      process.env.PARLEY_SCREENSHOTS && cid.screenshot({ path: `${process.env.PARLEY_SCREENSHOTS}/${name}.png` });
+    expect(await horizontalOverflow(cid)).toEqual([]);
+    await conversationMenu(cid, "Safety numbers");
+    await cid.getByLabel("Safety number with ANA1").waitFor();
+    expect(await horizontalOverflow(cid)).toEqual([]);
+    await shot("e2ee-safety-phone");
+    await cid.keyboard.press("Escape");
+    await cid.getByRole("button", { name: "Back to conversations" }).click();
+    await cid.getByRole("button", { name: "Account menu" }).click();
+    await cid.getByRole("menuitem", { name: "Settings" }).click();
+    await cid.getByText("End-to-end encryption").click();
+    await cid.getByRole("list", { name: "Your devices" }).getByText("(this device)").waitFor();
+    expect(await horizontalOverflow(cid)).toEqual([]);
+    await shot("e2ee-settings-phone");
+    await cid.keyboard.press("Escape");
   });
 
   test("a member removed from the group receives nothing it can decrypt after the removal", async () => {

@@ -1,6 +1,9 @@
 // The key backup's key: a recovery key people write down (32 random bytes as 13 groups of 4 letters and
 // digits), from which the browser derives the AES key that seals backup entries and a check value the
 // server keeps to tell a mistyped key from the right one. The server never sees either key.
+import { toBase64 } from "./base64.ts";
+import { openText, sealText } from "./sealed-text.ts";
+
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const utf8 = new TextEncoder();
 
@@ -64,40 +67,15 @@ export async function deriveBackupKey(recovery: Uint8Array<ArrayBuffer>): Promis
     "decrypt",
   ]);
   const check = new Uint8Array(await crypto.subtle.deriveBits(params("backup check"), base, 256));
-  return { key, check: btoa(String.fromCharCode(...check)) };
+  return { key, check: toBase64(check) };
 }
 
 /** One message's content sealed for the backup; the message id is bound in. */
-export async function sealEntry(k: BackupKey, messageId: string, content: string): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv, additionalData: utf8.encode(messageId) },
-      k.key,
-      utf8.encode(content),
-    ),
-  );
-  const all = new Uint8Array(12 + data.length);
-  all.set(iv);
-  all.set(data, 12);
-  let s = "";
-  for (let i = 0; i < all.length; i += 0x8000) s += String.fromCharCode(...all.subarray(i, i + 0x8000));
-  return btoa(s);
+export function sealEntry(k: BackupKey, messageId: string, content: string): Promise<string> {
+  return sealText(k.key, content, messageId);
 }
 
 /** An entry's content, or null if it is not this message's or not under this key. */
-export async function openEntry(k: BackupKey, messageId: string, data: string): Promise<string | null> {
-  try {
-    const bin = atob(data);
-    const all = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) all[i] = bin.charCodeAt(i);
-    const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: all.subarray(0, 12), additionalData: utf8.encode(messageId) },
-      k.key,
-      all.subarray(12),
-    );
-    return new TextDecoder().decode(plain);
-  } catch {
-    return null;
-  }
+export function openEntry(k: BackupKey, messageId: string, data: string): Promise<string | null> {
+  return openText(k.key, data, messageId);
 }

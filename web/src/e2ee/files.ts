@@ -2,22 +2,10 @@
 // own (AES-256-GCM), which travels only inside the signed, MLS-encrypted message (payload.ts SealedFile).
 // The server stores bytes it cannot open under a name that says nothing ("encrypted").
 import type { SealedFile } from "./payload.ts";
+import { fromBase64, toBase64 } from "./base64.ts";
 
 /** What the server is told a sealed file is called: the real name is in the message. */
 export const SEALED_NAME = "encrypted";
-
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function unb64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** The file encrypted, ready to upload, and what the message must carry to open it (without its id yet). */
 export async function sealFile(file: File): Promise<{ upload: File; sealed: Omit<SealedFile, "attachmentId"> }> {
@@ -31,15 +19,15 @@ export async function sealFile(file: File): Promise<{ upload: File; sealed: Omit
       name: file.name || "pasted-file",
       type: file.type || "application/octet-stream",
       size: file.size,
-      key: b64(raw),
-      iv: b64(iv),
+      key: toBase64(raw),
+      iv: toBase64(iv),
     },
   };
 }
 
 /** The file's bytes back, as a Blob of its real type; throws if they were altered (GCM checks them whole). */
 export async function openFile(bytes: ArrayBuffer, sealed: SealedFile): Promise<Blob> {
-  const key = await crypto.subtle.importKey("raw", unb64(sealed.key), "AES-GCM", false, ["decrypt"]);
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(sealed.iv) }, key, bytes);
+  const key = await crypto.subtle.importKey("raw", fromBase64(sealed.key), "AES-GCM", false, ["decrypt"]);
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(sealed.iv) }, key, bytes);
   return new Blob([plain], { type: sealed.type });
 }

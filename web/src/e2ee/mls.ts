@@ -27,6 +27,9 @@ import {
 } from "ts-mls";
 import { defaultClientConfig } from "ts-mls/clientConfig.js";
 import { decodeKeyPackage, encodeKeyPackage, makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import { fromBase64, toBase64 } from "./base64.ts";
+
+export { fromBase64, toBase64 };
 
 /** The server's one suite (src/e2ee/mls-wire.ts says why): X25519, AES-128-GCM, SHA-256, Ed25519. */
 const CIPHER_SUITE = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519";
@@ -57,19 +60,6 @@ export interface OwnKeyPackage {
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
-
-export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-export function fromBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** The credential identity of a device, as the server checks it: `${userId}/${deviceId}`. */
 export function identityOf(userId: string, deviceId: string): string {

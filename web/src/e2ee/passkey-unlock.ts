@@ -3,24 +3,12 @@
 // and that secret wraps the recovery key. The server keeps the wrapped key (opaque) under the passkey's id;
 // only that passkey, asked on this site, can unwrap it. No server round trip proves anything here: the
 // secret itself is the proof.
+import { fromBase64url } from "./base64.ts";
+import { openText, sealText } from "./sealed-text.ts";
+
 const SALT = new TextEncoder().encode("parley key backup prf salt v1");
 const PREFIX = "prf:";
 const utf8 = new TextEncoder();
-
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-function unb64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-function fromB64url(s: string): Uint8Array<ArrayBuffer> {
-  return unb64(s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4));
-}
 
 async function wrappingKey(prfOutput: ArrayBuffer): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey("raw", prfOutput, "HKDF", false, ["deriveKey"]);
@@ -45,7 +33,7 @@ async function askPasskey(allow: string[]): Promise<{ id: string; output: ArrayB
     publicKey: {
       challenge: crypto.getRandomValues(new Uint8Array(32)),
       userVerification: "required",
-      allowCredentials: allow.map((id) => ({ type: "public-key" as const, id: fromB64url(id) })),
+      allowCredentials: allow.map((id) => ({ type: "public-key" as const, id: fromBase64url(id) })),
       extensions: { prf: { eval: { first: SALT } } } as AuthenticationExtensionsClientInputs,
     },
   })) as PublicKeyCredential | null;
@@ -59,14 +47,7 @@ async function askPasskey(allow: string[]): Promise<{ id: string; output: ArrayB
 /** Wraps the recovery key with a passkey the person picks: the entry to keep in the backup's `wrapped`. */
 export async function wrapWithPasskey(recovery: string): Promise<[string, string]> {
   const { id, output } = await askPasskey([]);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await wrappingKey(output), utf8.encode(recovery)),
-  );
-  const all = new Uint8Array(12 + data.length);
-  all.set(iv);
-  all.set(data, 12);
-  return [PREFIX + id, b64(all)];
+  return [PREFIX + id, await sealText(await wrappingKey(output), recovery, PREFIX + id)];
 }
 
 /** The passkeys that can unlock the backup (their ids), from its `wrapped` entries. */
@@ -81,15 +62,7 @@ export async function unwrapWithPasskey(wrapped: Record<string, string>): Promis
   const { id, output } = await askPasskey(passkeysOf(wrapped));
   const entry = wrapped[PREFIX + id];
   if (!entry) throw new Error("That passkey does not unlock your backup.");
-  const all = unb64(entry);
-  try {
-    const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: all.subarray(0, 12) },
-      await wrappingKey(output),
-      all.subarray(12),
-    );
-    return new TextDecoder().decode(plain);
-  } catch {
-    throw new Error("That passkey does not unlock your backup.");
-  }
+  const recovery = await openText(await wrappingKey(output), entry, PREFIX + id);
+  if (recovery === null) throw new Error("That passkey does not unlock your backup.");
+  return recovery;
 }

@@ -1,5 +1,5 @@
 // Real headless Chromium (Debian's package) driven by playwright-core.
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
 import { tempDir } from "./harness.ts";
 
 const executablePath = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
@@ -173,4 +173,28 @@ export async function openForCalls(
   await signInPage(page, baseUrl, username);
   await page.waitForURL(baseUrl + "/");
   return page;
+}
+
+/**
+ * A DevTools virtual authenticator on the page, standing in for a phone's or laptop's platform passkeys
+ * (resident keys, user verification, presence answered by itself); `prf` adds WebAuthn's PRF extension.
+ */
+export async function virtualAuthenticator(
+  page: Page,
+  opts: { prf?: boolean } = {},
+): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      ...(opts.prf ? { hasPrf: true } : {}),
+    },
+  });
+  return { cdp, authenticatorId };
 }

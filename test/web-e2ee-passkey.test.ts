@@ -4,7 +4,7 @@
 // host name, so the browser uses http://localhost:<port>. Ana's device is the app's own code in the test.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, CDPSession, Page } from "playwright-core";
-import { launchBrowser, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, signInPage, virtualAuthenticator, watchPage } from "./browser.ts";
 import { addMember, apiAs, setUp, startTestServer, waitFor, type Person, type TestServer } from "./harness.ts";
 import { openDevice, sendSealed, type TestDevice } from "./e2ee-client.ts";
 
@@ -46,19 +46,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
   watchPage(page, errors, "ben");
-  cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-      hasPrf: true,
-    },
-  });
+  ({ cdp } = await virtualAuthenticator(page, { prf: true }));
   await signInPage(page, base, "ben");
   await page.waitForURL(base + "/");
 }, 60_000);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, CDPSession, Page } from "playwright-core";
 import { join } from "node:path";
-import { launchBrowser, screenshotDir, signInPage, watchPage, confirmIn } from "./browser.ts";
+import { launchBrowser, screenshotDir, signInPage, watchPage, confirmIn, virtualAuthenticator } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -29,20 +29,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
   watchPage(page, errors, "ben");
-  cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  authenticatorId = (
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    })
-  ).authenticatorId;
+  ({ cdp, authenticatorId } = await virtualAuthenticator(page));
   await signInPage(page, base, "ben");
   await page.waitForURL(base + "/");
 }, 60_000);

@@ -75,6 +75,9 @@ describe("end-to-end encrypted conversations", () => {
       ["", cidDev.device.id],
       ["", anaDev.device.id],
     ]);
+    // The server's search has nothing of them, and says how many encrypted conversations it left out.
+    const search = (await api(ben, "GET", "/search/messages?q=Hello")).body;
+    expect(search).toEqual({ results: [], more: false, encryptedLeftOut: 1 });
     // Ana's own message is hers to read again on her device.
     await anaDev.device.sync(group);
     expect(await anaDev.device.readable(hello.id)).toMatchObject({ ok: true, content: { text: "Hello from Ana" } });

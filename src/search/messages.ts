@@ -73,7 +73,28 @@ function splitSnippet(marked: string): { snippet: string; highlights: [number, n
  * the last word taken as a prefix (someone still typing it): prefixes of common words cost more, as FTS5
  * merges every word that starts with them (its prefix indexes cover 2 and 3 letters).
  */
-export function searchMessages(db: Db, userId: string, s: MessageSearch): { results: SearchHit[]; more: boolean } {
+export function searchMessages(
+  db: Db,
+  userId: string,
+  s: MessageSearch,
+): { results: SearchHit[]; more: boolean; encryptedLeftOut?: number } {
+  const found = searchText(db, userId, s);
+  // End-to-end encrypted conversations have no words here (their messages' text is empty): say how many
+  // were left out, so a client knows to search them on the device.
+  const leftOut = encryptedConversationCount(db, userId, s.conversationId);
+  return leftOut > 0 ? { ...found, encryptedLeftOut: leftOut } : found;
+}
+
+function encryptedConversationCount(db: Db, userId: string, only: string | undefined): number {
+  return db.$client
+    .query<{ n: number }, [string, string | null]>(
+      `SELECT count(*) AS n FROM members m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.user_id = ?1 AND c.encrypted_at IS NOT NULL AND (?2 IS NULL OR c.id = ?2)`,
+    )
+    .get(userId, only ?? null)!.n;
+}
+
+function searchText(db: Db, userId: string, s: MessageSearch): { results: SearchHit[]; more: boolean } {
   const exact = ftsQuery(s.q);
   if (!exact) return { results: [], more: false };
   // My conversations, named inside the FTS query: the index intersects the words with them.

@@ -279,6 +279,29 @@ describe("encrypted conversations in the web app", () => {
     expect(frames.some((f) => f.includes('"member.removed"'))).toBe(true);
   });
 
+  test("signing out removes this browser's device and wipes its keys and what it read", async () => {
+    const [, , cidP] = people as [Person, Person, Person];
+    expect((await api(cidP, "GET", "/e2ee/devices")).body.devices).toHaveLength(1);
+    const stored = () =>
+      cid.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const req = indexedDB.open("parley");
+            req.onsuccess = () => {
+              const count = req.result.transaction("e2ee").objectStore("e2ee").count();
+              count.onsuccess = () => (resolve(count.result), req.result.close());
+            };
+          }),
+      );
+    expect(await stored()).toBeGreaterThan(0);
+    await cid.goto(s.url + "/");
+    await cid.getByRole("button", { name: "Account menu" }).click();
+    await cid.getByRole("menuitem", { name: "Sign out" }).click();
+    await cid.waitForURL(/\/login$/);
+    expect((await api(cidP, "GET", "/e2ee/devices")).body.devices).toEqual([]);
+    expect(await stored()).toBe(0);
+  });
+
   test("ran without script errors", () => {
     expect(errors).toEqual([]);
   });

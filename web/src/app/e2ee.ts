@@ -2,14 +2,17 @@
 // timeline renders from), sealing outgoing messages, and keeping the device in step with events. The MLS
 // code (e2ee/runtime.ts) is its own chunk, loaded with the first encrypted conversation.
 import { signal } from "@preact/signals";
-import type { ChatEvent, Conversation, Message } from "./api.ts";
+import { api, type ChatEvent, type Conversation, type Message } from "./api.ts";
+import { idbClear } from "./idb.ts";
+import { forgetWrappingKey, idbVault } from "../e2ee/vault.ts";
 import type { KeptMessage, MessageContent, Readable } from "../e2ee/runtime.ts";
 
 /** What this device made of each encrypted message it has seen, by message id. */
 export const readables = signal<ReadonlyMap<string, Readable>>(new Map());
 
 let userId: string | null = null;
-const load = () => import("../e2ee/runtime.ts");
+let loaded = false;
+const load = () => ((loaded = true), import("../e2ee/runtime.ts"));
 
 function shown(messageId: string, r: Readable): void {
   const next = new Map(readables.value);
@@ -116,4 +119,20 @@ export async function protectWithPasskey(): Promise<void> {
 export async function unlockWithPasskey(conversationIds: string[]): Promise<void> {
   const { unwrapWithPasskey } = await import("../e2ee/passkey-unlock.ts");
   await (await device()).backup.unlock(unwrapWithPasskey, conversationIds);
+}
+
+/**
+ * Signing out: this browser's device leaves every encrypted conversation (removed on the server, so the others
+ * commit its removal) and its keys and everything it read are wiped from this browser. Signing in again makes
+ * a new device, which reads earlier messages from the key backup. Failures are ignored: signing out goes on.
+ */
+export async function forgetEncryption(): Promise<void> {
+  const id = userId;
+  if (!id) return;
+  const kept = await idbVault.get(`device:${id}`).catch(() => undefined);
+  if (kept) await api("DELETE", `/e2ee/devices/${(JSON.parse(kept) as { deviceId: string }).deviceId}`).catch(() => {});
+  await idbClear("e2ee").catch(() => {});
+  forgetWrappingKey();
+  if (loaded) (await load()).forgetDevice();
+  readables.value = new Map();
 }

@@ -1,4 +1,5 @@
 import { signal } from "@preact/signals";
+import { forgetEncryption } from "./e2ee.ts";
 import { api, ApiError, type Instance, type Person, type User } from "./api.ts";
 import { navigate, path } from "./navigation.ts";
 import { startSession, stopSession } from "./session.ts";
@@ -85,6 +86,8 @@ export function signedIn(user: User): void {
 }
 
 export async function signOut(): Promise<void> {
+  // While the session still works: this browser's encryption device is removed with it.
+  await forgetEncryption();
   stopSession();
   await api("POST", "/auth/logout");
   me.value = null;

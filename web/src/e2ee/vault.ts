@@ -24,6 +24,11 @@ function wrappingKey(): Promise<CryptoKey> {
   return wrapping;
 }
 
+/** The store was cleared (signing out): the next use makes a new wrapping key. */
+export function forgetWrappingKey(): void {
+  wrapping = undefined;
+}
+
 const utf8 = new TextEncoder();
 
 async function seal(key: CryptoKey, name: string, value: string): Promise<Sealed> {

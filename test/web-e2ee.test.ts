@@ -250,6 +250,22 @@ describe("encrypted conversations in the web app", () => {
     await cid.keyboard.press("Escape");
   });
 
+  test("offline, a reload still shows the encrypted messages this browser read", async () => {
+    await ben.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await ben.goto(s.url + "/");
+    await ben.getByRole("link", { name: /Secret garden/ }).click();
+    await bubbles(ben, "Cid agrees").waitFor();
+    await ben.context().setOffline(true);
+    await ben.reload();
+    await bubbles(ben, "Cid agrees").waitFor();
+    await bubbles(ben, "Only we can read this").waitFor();
+    await ben.context().setOffline(false);
+    await ben.locator(".banner.offline").waitFor({ state: "detached" });
+    // The socket's failed attempts while offline are the browser's expected complaints, not the app's errors.
+    const offline = errors.filter((e) => e.includes("ERR_INTERNET_DISCONNECTED"));
+    errors.splice(0, errors.length, ...errors.filter((e) => !offline.includes(e)));
+  });
+
   test("a member removed from the group receives nothing it can decrypt after the removal", async () => {
     const [anaP, benP, cidP] = people as [Person, Person, Person];
     const group = s.running.app.deps.store.db.$client

@@ -42,6 +42,8 @@ export async function loadHistory(id: string, older = false): Promise<void> {
         : null;
     if (kept && kept.messages.length > 0) {
       setTimeline(id, { messages: kept.messages, notices: kept.notices, hasOlder: true, loading: false, failed: true });
+      // Encrypted messages show what this device read of them (kept in its vault).
+      if (kept.messages.some((m) => m.encrypted)) followEncrypted(id, kept.messages);
       return;
     }
     // A first page that failed is marked so: the next connection to the server tries again (retryFailed).

@@ -49,12 +49,19 @@ export function wordsOf(m: Message): string {
 export function followEncrypted(conversationId: string, messages: readonly Message[] = []): void {
   void (async () => {
     const d = await device();
+    // What this device read already shows at once (offline too); the rest after catching up with the group.
+    const show = async (final: boolean) => {
+      for (const m of messages) {
+        if (!m.encrypted || readables.value.has(m.id)) continue;
+        const r = await d.readable(m.id);
+        if (r) shown(m.id, r);
+        else if (final)
+          shown(m.id, { ok: false, reason: "Sent before this device joined the conversation.", retry: true });
+      }
+    };
+    await show(false);
     await d.reconcile(conversationId);
-    for (const m of messages) {
-      if (!m.encrypted || readables.value.has(m.id)) continue;
-      const r = await d.readable(m.id);
-      shown(m.id, r ?? { ok: false, reason: "Sent before this device joined the conversation.", retry: true });
-    }
+    await show(true);
   })().catch((err) => console.warn("encryption:", err));
 }
 

@@ -80,17 +80,24 @@ export class E2eeDevice {
     const saved = await vault.get(`device:${userId}`);
     if (saved) {
       const o = JSON.parse(saved) as { deviceId: string; signKey: string; publicKey: string };
-      const mine = await api.call<{ devices: { id: string; keyPackages?: number }[] }>("GET", "/e2ee/devices");
+      const device = new E2eeDevice(
+        { userId, deviceId: o.deviceId, signKey: fromBase64(o.signKey), publicKey: fromBase64(o.publicKey) },
+        vault,
+        api,
+        options.onReadable ?? (() => {}),
+      );
+      await device.backup.load();
+      let mine: { devices: { id: string; keyPackages?: number }[] };
+      try {
+        mine = await api.call("GET", "/e2ee/devices");
+      } catch (err) {
+        // No server (offline): this device as kept still shows what it read; it syncs once back.
+        if (!(err instanceof ApiError) || err.code === "OFFLINE") return device;
+        throw err;
+      }
       const found = mine.devices.find((d) => d.id === o.deviceId);
       if (found) {
-        const device = new E2eeDevice(
-          { userId, deviceId: o.deviceId, signKey: fromBase64(o.signKey), publicKey: fromBase64(o.publicKey) },
-          vault,
-          api,
-          options.onReadable ?? (() => {}),
-        );
         if ((found.keyPackages ?? 0) < KEY_PACKAGES_LOW) await device.replenish();
-        await device.backup.load();
         return device;
       }
     }

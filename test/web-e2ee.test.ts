@@ -250,7 +250,7 @@ describe("encrypted conversations in the web app", () => {
     await cid.keyboard.press("Escape");
   });
 
-  test("offline, a reload still shows the encrypted messages this browser read", async () => {
+  test("offline, a reload shows the encrypted messages this browser read, and what is written waits sealed", async () => {
     await ben.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await ben.goto(s.url + "/");
     await ben.getByRole("link", { name: /Secret garden/ }).click();
@@ -259,9 +259,28 @@ describe("encrypted conversations in the web app", () => {
     await ben.reload();
     await bubbles(ben, "Cid agrees").waitFor();
     await bubbles(ben, "Only we can read this").waitFor();
+    // Written while offline: it waits in the outbox, whose words are kept sealed, never plain in the browser.
+    await ben.getByRole("textbox", { name: /Message/ }).fill("Written offline, sealed");
+    await ben.keyboard.press("Enter");
+    await ben.locator(".timeline li.pending", { hasText: "Written offline, sealed" }).waitFor();
+    const kept = await ben.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const req = indexedDB.open("parley");
+          req.onsuccess = () => {
+            const all = req.result.transaction("outbox").objectStore("outbox").getAll();
+            all.onsuccess = () => (resolve(JSON.stringify(all.result)), req.result.close());
+          };
+        }),
+    );
+    expect(kept).toContain('"encrypted":true');
+    expect(kept).not.toContain("Written offline");
+    await ben.reload();
+    await ben.locator(".timeline li.pending", { hasText: "Written offline, sealed" }).waitFor();
     await ben.context().setOffline(false);
     await ben.locator(".banner.offline").waitFor({ state: "detached" });
     // The socket's failed attempts while offline are the browser's expected complaints, not the app's errors.
+    await bubbles(ben, "Written offline, sealed").waitFor();
     const offline = errors.filter((e) => e.includes("ERR_INTERNET_DISCONNECTED"));
     errors.splice(0, errors.length, ...errors.filter((e) => !offline.includes(e)));
   });

@@ -5,9 +5,10 @@ import { signal } from "@preact/signals";
 import type { SentAttachment } from "./uploads.ts";
 import { isRetryable } from "../../../src/protocol/errors.ts";
 import type { ClientFrame } from "../../../src/protocol/frames.ts";
-import { sendFrame } from "./connection.ts";
+import { sendFrame, status } from "./connection.ts";
 import { idbAll, idbDelete, idbPut } from "./idb.ts";
 import { deviceRemoved, sealMessage } from "./e2ee.ts";
+import { idbVault } from "../e2ee/vault.ts";
 
 export interface Outgoing {
   clientId: string;
@@ -37,14 +38,38 @@ function set(items: Outgoing[]): void {
 
 function save(item: Outgoing): void {
   // If IndexedDB is unavailable (some private modes), the message still goes out; it just won't survive a reload.
-  idbPut("outbox", item).catch(() => {});
+  if (!item.encrypted) return void idbPut("outbox", item).catch(() => {});
+  // An encrypted conversation's words (and its files' keys) are kept sealed, in the device's vault, never plain.
+  const { text, attachments, ...rest } = item;
+  void idbVault
+    .set({ [draftKey(item.clientId)]: JSON.stringify({ text, attachments }) })
+    .then(() => idbPut("outbox", { ...rest, text: "" }))
+    .catch(() => {});
+}
+
+const draftKey = (clientId: string) => `outbox:${clientId}`;
+
+function forget(clientId: string): void {
+  idbDelete("outbox", clientId).catch(() => {});
+  idbVault.delete(draftKey(clientId)).catch(() => {});
 }
 
 export async function loadOutbox(userId: string): Promise<void> {
   owner = userId;
   inFlight.clear();
-  const stored = await idbAll<Outgoing>("outbox").catch(() => []);
-  set(stored.filter((o) => o.userId === userId));
+  const stored = (await idbAll<Outgoing>("outbox").catch(() => [])).filter((o) => o.userId === userId);
+  const items: Outgoing[] = [];
+  for (const o of stored) {
+    if (!o.encrypted) {
+      items.push(o);
+      continue;
+    }
+    // Its words were kept sealed; gone with the vault (signing out wipes it), the message goes too.
+    const draft = await idbVault.get(draftKey(o.clientId)).catch(() => undefined);
+    if (draft) items.push({ ...o, ...(JSON.parse(draft) as Pick<Outgoing, "text" | "attachments">) });
+    else forget(o.clientId);
+  }
+  set(items);
 }
 
 export function queueMessage(
@@ -98,6 +123,8 @@ export function flush(): void {
  * attempt, because a Commit in between makes an older sealing stale (the server refuses it).
  */
 function sendSealed(o: Outgoing, frame: Extract<ClientFrame, { type: "send" }>): void {
+  // Sealing needs the group as the server has it: only once connected (flush runs again then).
+  if (status.value !== "online") return;
   inFlight.add(o.clientId);
   const files = (o.attachments ?? []).flatMap((a) => (a.sealed ? [a.sealed] : []));
   sealMessage(o.conversationId, o.clientId, { text: o.text, files }).then(
@@ -107,6 +134,8 @@ function sendSealed(o: Outgoing, frame: Extract<ClientFrame, { type: "send" }>):
     },
     (err: unknown) => {
       if (!inFlight.delete(o.clientId)) return;
+      // The connection went while sealing: the next connection sends it, as any message waiting.
+      if ((err as { code?: string }).code === "OFFLINE") return;
       update(o.clientId, { state: "failed", error: err instanceof Error ? err.message : String(err) });
     },
   );
@@ -118,7 +147,7 @@ const RESEAL = new Set(["MLS_STALE_EPOCH", "MLS_REMOVAL_PENDING", "NOT_IN_GROUP"
 export function acknowledged(clientId: string): void {
   inFlight.delete(clientId);
   if (!outbox.value.some((o) => o.clientId === clientId)) return;
-  idbDelete("outbox", clientId).catch(() => {});
+  forget(clientId);
   set(outbox.value.filter((o) => o.clientId !== clientId));
 }
 
@@ -152,7 +181,7 @@ export function retry(clientId: string): void {
 
 export function discard(clientId: string): void {
   inFlight.delete(clientId);
-  idbDelete("outbox", clientId).catch(() => {});
+  forget(clientId);
   set(outbox.value.filter((o) => o.clientId !== clientId));
 }
 

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
-import { passkeys, passwordResets, pushSubscriptions, users } from "../store/schema.ts";
+import { passwordResets, pushSubscriptions, users } from "../store/schema.ts";
+import { passkeys } from "../store/passkey-schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { hashPassword, requireAcceptablePassword, verifyPassword } from "./passwords.ts";
 import { countPasskeys } from "./passkeys.ts";

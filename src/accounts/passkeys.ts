@@ -5,7 +5,8 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simp
 import { and, asc, eq, lt } from "drizzle-orm";
 import { AppError } from "../lib/errors.ts";
 import { toIso } from "../lib/time.ts";
-import { passkeys, users, webauthnChallenges } from "../store/schema.ts";
+import { users } from "../store/schema.ts";
+import { passkeys, webauthnChallenges } from "../store/passkey-schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { getInstanceSettings } from "./instance-settings.ts";
 import type { AuthPolicy, SignedIn } from "./registration.ts";

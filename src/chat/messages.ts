@@ -160,19 +160,16 @@ export function sendMessage(
     const sender = activeSender(tx, author);
     const { member, subject, conversation } = requireAccess(tx, conversationId, sender.id, "post");
     const encrypted = input.encrypted && framing ? { ...input.encrypted, framing } : null;
-    // A retry of an encrypted send is answered before its epoch is checked: the group may have moved on since.
-    if (encrypted) {
-      const done = retriedSend(tx, sender.id, conversationId, input.clientId);
-      if (done) return done;
-      requireEncryptedSend(tx, sender, conversation, encrypted);
-    } else requirePlainAllowed(conversation);
     const retried = () => retriedSend(tx, sender.id, conversationId, input.clientId);
-    // A reply or a forward checks what it points at, which may have gone since a first attempt that
-    // succeeded: its retry is answered before those checks. A plain message finds out at the insert.
-    if (input.replyToId || input.forwardOf) {
+    // A reply or a forward checks what it points at, and an encrypted message its epoch, all of which may
+    // have changed since a first attempt that succeeded: its retry is answered before those checks. A plain
+    // message finds out at the insert.
+    if (encrypted || input.replyToId || input.forwardOf) {
       const done = retried();
       if (done) return done;
     }
+    if (encrypted) requireEncryptedSend(tx, sender, conversation, encrypted);
+    else requirePlainAllowed(conversation);
     if (input.replyToId) findMessage(tx, conversationId, input.replyToId, "replyToId");
     let forwarded: { id: string; senderId: string } | null = null;
     if (input.forwardOf) {

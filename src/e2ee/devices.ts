@@ -7,10 +7,11 @@ import { toPublicUser } from "../accounts/users.ts";
 import { toIso } from "../lib/time.ts";
 import type { DeviceView } from "../protocol/views.ts";
 import { conversations, members } from "../store/schema.ts";
-import { devices, groupDevices, keyPackages } from "../store/e2ee-schema.ts";
+import { devices, keyPackages } from "../store/e2ee-schema.ts";
 import type { Db } from "../store/store.ts";
 import type { Chat } from "../chat/context.ts";
 import { appendEvent, toEventView } from "../chat/events.ts";
+import { listContactIds } from "../chat/conversations.ts";
 import { readKeyPackage } from "./mls-wire.ts";
 
 export type DeviceRow = typeof devices.$inferSelect;
@@ -139,20 +140,7 @@ export function listMyDevices(db: Db, me: UserRow): DeviceView[] {
  */
 export function listDevicesOf(db: Db, me: UserRow, userIds: string[]): DeviceView[] {
   if (userIds.length === 0) return [];
-  const mine = db
-    .select({ id: members.conversationId })
-    .from(members)
-    .where(eq(members.userId, me.id))
-    .all()
-    .map((r) => r.id);
-  const reachable = new Set([me.id]);
-  if (mine.length > 0)
-    for (const r of db
-      .selectDistinct({ userId: members.userId })
-      .from(members)
-      .where(and(inArray(members.conversationId, mine), inArray(members.userId, userIds)))
-      .all())
-      reachable.add(r.userId);
+  const reachable = new Set([me.id, ...listContactIds(db, me.id)]);
   if (userIds.some((id) => !reachable.has(id))) throw new AppError("USER_NOT_FOUND", undefined, "userIds");
   return db
     .select()
@@ -203,9 +191,4 @@ export function claimKeyPackages(
     out.push({ deviceId, keyPackage: kp.data });
   }
   return { keyPackages: out, missing };
-}
-
-/** Devices of one person in a group (for the group's own bookkeeping when they leave). */
-export function groupDevicesOf(tx: Db, conversationId: string): (typeof groupDevices.$inferSelect)[] {
-  return tx.select().from(groupDevices).where(eq(groupDevices.conversationId, conversationId)).all();
 }

@@ -6,18 +6,11 @@ import {
   getCiphersuiteFromName,
   getCiphersuiteImpl,
   type CiphersuiteImpl,
-  type CiphersuiteName,
   type MLSMessage,
 } from "ts-mls";
 import { verifyKeyPackage } from "ts-mls/keyPackage.js";
 import { AppError } from "../lib/errors.ts";
-
-/**
- * The one cipher suite Parley's groups use (RFC 9420 §17.1, suite 1): X25519, AES-128-GCM, SHA-256, Ed25519,
- * all in the browser's Web Crypto, so the web app loads no extra primitives. Why not a post-quantum suite:
- * ML-KEM adds ~1 KB per KeyPackage and a second library; revisit when browsers ship it natively.
- */
-export const CIPHER_SUITE: CiphersuiteName = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519";
+import { CIPHER_SUITE, deviceIdentity } from "../protocol/e2ee.ts";
 
 /** A Commit with its Welcome and the ratchet tree of a group of ~200 devices; its base64 fits the JSON limit. */
 export const MAX_HANDSHAKE_BYTES = 128 * 1024;
@@ -116,9 +109,4 @@ export async function readKeyPackage(
     throw new AppError("KEY_PACKAGE_NOT_YOURS", undefined, field);
   if (!(await verifyKeyPackage(kp, (await cipherSuite()).signature)))
     throw new AppError("MLS_INVALID", `${field} is not signed by the key it carries.`, field);
-}
-
-/** The MLS credential identity of a device: who it belongs to, and which of theirs it is. */
-export function deviceIdentity(userId: string, deviceId: string): string {
-  return `${userId}/${deviceId}`;
 }

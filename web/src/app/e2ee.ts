@@ -66,19 +66,20 @@ export function followEncrypted(conversationId: string, messages: readonly Messa
 }
 
 /** Events that concern an encrypted conversation's group or bring it a message. */
+const MOVES = new Set<string>([
+  "message.created",
+  "mls.commit",
+  "member.added",
+  "member.removed",
+  "mls.devices",
+  "mls.pending",
+  "conversation.encrypted",
+  "conversation.created",
+]);
+
 export function onEncryptedEvent(e: ChatEvent, c: Conversation | undefined): void {
   if (!isEncrypted(c ?? e.conversation)) return;
-  const moves = [
-    "message.created",
-    "mls.commit",
-    "member.added",
-    "member.removed",
-    "mls.devices",
-    "mls.pending",
-    "conversation.encrypted",
-    "conversation.created",
-  ];
-  if (moves.includes(e.type)) followEncrypted(e.conversationId);
+  if (MOVES.has(e.type)) followEncrypted(e.conversationId);
 }
 
 /** The encrypted form of an outgoing message (the outbox sends it in place of the words). */

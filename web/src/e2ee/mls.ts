@@ -28,11 +28,9 @@ import {
 import { defaultClientConfig } from "ts-mls/clientConfig.js";
 import { decodeKeyPackage, encodeKeyPackage, makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { fromBase64, toBase64 } from "./base64.ts";
+import { CIPHER_SUITE, deviceIdentity } from "../../../src/protocol/e2ee.ts";
 
 export { fromBase64, toBase64 };
-
-/** The server's one suite (src/e2ee/mls-wire.ts says why): X25519, AES-128-GCM, SHA-256, Ed25519. */
-const CIPHER_SUITE = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519";
 
 let suitePromise: Promise<CiphersuiteImpl> | undefined;
 export function cipherSuite(): Promise<CiphersuiteImpl> {
@@ -61,11 +59,6 @@ export interface OwnKeyPackage {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-/** The credential identity of a device, as the server checks it: `${userId}/${deviceId}`. */
-export function identityOf(userId: string, deviceId: string): string {
-  return `${userId}/${deviceId}`;
-}
-
 function parseIdentity(identity: Uint8Array): { userId: string; deviceId: string } | null {
   const m = /^([^/]+)\/([^/]+)$/.exec(fromUtf8.decode(identity));
   return m ? { userId: m[1]!, deviceId: m[2]! } : null;
@@ -84,7 +77,7 @@ export async function newKeyPackages(
   const cs = await cipherSuite();
   const credential = {
     credentialType: "basic" as const,
-    identity: utf8.encode(identityOf(device.userId, device.deviceId)),
+    identity: utf8.encode(deviceIdentity(device.userId, device.deviceId)),
   };
   const upload: string[] = [];
   const keep: OwnKeyPackage[] = [];
@@ -214,14 +207,6 @@ export class UndecryptableError extends Error {
   }
 }
 
-/** The framing in the clear of a group message: its epoch and what it is. */
-export function framingOf(b64: string): { epoch: number; contentType: string } {
-  const m = decodeMessage(b64);
-  if (m.wireformat !== "mls_private_message")
-    throw new UndecryptableError("malformed", "Not an encrypted group message.");
-  return { epoch: Number(m.privateMessage.epoch), contentType: m.privateMessage.contentType };
-}
-
 /** Processes another device's Commit: the group moves to its next epoch. */
 export async function applyCommit(state: GroupState, commitB64: string): Promise<GroupState> {
   const cs = await cipherSuite();
@@ -282,10 +267,4 @@ export function loadState(bytes: Uint8Array): GroupState {
   const decoded = decodeGroupState(bytes, 0);
   if (!decoded) throw new Error("damaged group state");
   return { ...decoded[0], clientConfig: defaultClientConfig };
-}
-
-/** Who sent a decrypted message: the device at the sender's leaf. */
-export function senderOf(state: GroupState, leaf: number): { userId: string; deviceId: string } | null {
-  const m = groupMembers(state).find((g) => g.leaf === leaf);
-  return m ? { userId: m.userId, deviceId: m.deviceId } : null;
 }

@@ -263,16 +263,20 @@ describe("encrypted conversations in the web app", () => {
     await ben.getByRole("textbox", { name: /Message/ }).fill("Written offline, sealed");
     await ben.keyboard.press("Enter");
     await ben.locator(".timeline li.pending", { hasText: "Written offline, sealed" }).waitFor();
-    const kept = await ben.evaluate(
-      () =>
-        new Promise<string>((resolve) => {
-          const req = indexedDB.open("parley");
-          req.onsuccess = () => {
-            const all = req.result.transaction("outbox").objectStore("outbox").getAll();
-            all.onsuccess = () => (resolve(JSON.stringify(all.result)), req.result.close());
-          };
-        }),
-    );
+    const outboxStore = () =>
+      ben.evaluate(
+        () =>
+          new Promise<string>((resolve) => {
+            const req = indexedDB.open("parley");
+            req.onsuccess = () => {
+              const all = req.result.transaction("outbox").objectStore("outbox").getAll();
+              all.onsuccess = () => (resolve(JSON.stringify(all.result)), req.result.close());
+            };
+          }),
+      );
+    // The outbox keeps it once its sealed words are in the vault (written one after the other).
+    let kept = "";
+    await waitFor(async () => (kept = await outboxStore()).includes('"encrypted":true'), "the outbox to keep it");
     expect(kept).toContain('"encrypted":true');
     expect(kept).not.toContain("Written offline");
     await ben.reload();

@@ -74,6 +74,6 @@ const cmd = [
 if (target) cmd.push(`--target=${targets[target].bun}`, `--compile-executable-path=${runtimeFor(target)}`);
 // The checkpoint and send threads' modules are entry points of their own: a Worker loads each from inside
 // the executable (src/lib/resources.ts).
-cmd.push("src/main.ts", "src/store/checkpoint-worker.ts", "src/chat/send-worker.ts");
+cmd.push("src/main.ts", "src/store/checkpoint-worker.ts", "src/chat/send-worker.ts", "src/store/remote/link-worker.ts");
 run(cmd);
 console.log(`built ${outfile}`);

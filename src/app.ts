@@ -63,8 +63,10 @@ export function createApp(
   const background = new Background(log);
   // auto: on with four cores or more (availableParallelism follows the CPUs the process may use). On two,
   // measured with its clients beside it, the thread cost more than it saved (docs/performance.md).
+  // Never with a libSQL server (several nodes): a second connection there is a second writer on a primary
+  // that serializes its writers anyway.
   const sendThread =
-    config.sendThread === "on" || (config.sendThread === "auto" && availableParallelism() >= 4)
+    !config.databaseUrl && (config.sendThread === "on" || (config.sendThread === "auto" && availableParallelism() >= 4))
       ? new SendThread(store, join(config.dataDir, "parley.db"), { busyTimeoutMs: config.dbBusyTimeoutMs, onFatal })
       : null;
   const chat: Chat = {

@@ -5,8 +5,10 @@ import type { Logger } from "./lib/log.ts";
 import type { SocketData } from "./realtime/hub.ts";
 import { socketLimits } from "./realtime/socket.ts";
 import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { lockDataDir } from "./store/data-lock.ts";
 import { openStore, type Store } from "./store/store.ts";
+import { openRemoteStore } from "./store/remote/remote-store.ts";
 
 export interface RunningServer {
   server: Server<SocketData>;
@@ -24,21 +26,23 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   const lock = lockDataDir(configured.dataDir);
   let store: Store;
   try {
-    store = openStore(configured.dataDir, {
-      onAfterCommitError: (err) => log.error("after-commit hook failed", { err }),
-      busyTimeoutMs: configured.dbBusyTimeoutMs,
-      // After a failed fsync the kernel may have dropped the pages it could not write: what is on disk is
-      // unknown, and going on could acknowledge a message that is not there. Stop at once (a supervisor
-      // restarts the server; SQLite recovers the database to its last synced commit, and clients resend
-      // what was not acknowledged, which their client ids make safe).
-      onSyncFailed: (err) => {
-        log.error("the database log could not be synced to disk; stopping", { err });
-        process.exit(70);
-      },
-      checkpoints: { onError: (msg, err) => log.error(msg, { err }) },
-      // No fsync on the event loop: a sign-in on an SD card would otherwise hold every socket for it.
-      syncOffLoop: true,
-    });
+    store = configured.databaseUrl
+      ? openClusterStore(configured, log)
+      : openStore(configured.dataDir, {
+          onAfterCommitError: (err) => log.error("after-commit hook failed", { err }),
+          busyTimeoutMs: configured.dbBusyTimeoutMs,
+          // After a failed fsync the kernel may have dropped the pages it could not write: what is on disk is
+          // unknown, and going on could acknowledge a message that is not there. Stop at once (a supervisor
+          // restarts the server; SQLite recovers the database to its last synced commit, and clients resend
+          // what was not acknowledged, which their client ids make safe).
+          onSyncFailed: (err) => {
+            log.error("the database log could not be synced to disk; stopping", { err });
+            process.exit(70);
+          },
+          checkpoints: { onError: (msg, err) => log.error(msg, { err }) },
+          // No fsync on the event loop: a sign-in on an SD card would otherwise hold every socket for it.
+          syncOffLoop: true,
+        });
   } catch (err) {
     lock.release();
     throw err;
@@ -101,4 +105,20 @@ export function startServer(configured: Config, log: Logger): RunningServer {
     })());
 
   return { server, app, config, url: `http://${host}:${server.port}`, stop };
+}
+
+/** The store of a node in a cluster: the libSQL server named by PARLEY_DATABASE_URL (store/remote/). */
+function openClusterStore(config: Config, log: Logger): Store {
+  const store = openRemoteStore({
+    url: config.databaseUrl,
+    authToken: config.databaseAuthToken || null,
+    replicaPath: config.databaseReplica ? resolve(config.dataDir, config.databaseReplica) : null,
+    timeoutMs: config.databaseTimeoutMs,
+    onAfterCommitError: (err) => log.error("after-commit hook failed", { err }),
+  });
+  log.info("database: libSQL server", {
+    url: config.databaseUrl,
+    replica: config.databaseReplica || null,
+  });
+  return store;
 }

@@ -7,6 +7,7 @@ import { insertUser } from "../src/accounts/users.ts";
 import { loadConfig, type ConfigInput } from "../src/config/config.ts";
 import { createLogger } from "../src/lib/log.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
+import { startSqld } from "./services.ts";
 
 export interface Reply<T = any> {
   status: number;
@@ -37,6 +38,9 @@ export function tempDir(prefix = "parley-test-"): string {
 
 export async function startTestServer(overrides: ConfigInput = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? join(tempDir(), "data");
+  // PARLEY_TEST_CLUSTER=1 runs a test file's servers each on a libSQL server of its own (multi-node's store).
+  const sqld = process.env.PARLEY_TEST_CLUSTER && !overrides.databaseUrl ? await startSqld() : null;
+  if (sqld) overrides = { ...overrides, databaseUrl: sqld.url };
   const config = loadConfig({
     env: {},
     overrides: {
@@ -89,8 +93,9 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .all()
-        // The search indexes (FTS5 tables and their shadow tables) are derived from the tables kept here.
-        .filter(({ name }) => !/_fts($|_)/.test(name));
+        // The search indexes (FTS5 tables and their shadow tables) are derived from the tables kept here; the
+        // cluster clock moves with every transaction of a node, refused ones too (store/cluster-schema.ts).
+        .filter(({ name }) => !/_fts($|_)/.test(name) && name !== "cluster_clock");
       // last_seen_at follows sockets coming and going in the background (presence), not requests.
       const rows = (name: string) =>
         sqlite
@@ -112,6 +117,7 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
       if (stopped) return;
       stopped = true;
       await running.stop();
+      await sqld?.stop();
       rmSync(join(dataDir, ".."), { recursive: true, force: true });
     },
   };

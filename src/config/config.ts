@@ -80,6 +80,12 @@ export function loadConfig(
     throw new ConfigError(
       `${settings.turnUrls.env} needs ${settings.turnSecret.env} (the TURN server's shared secret)`,
     );
+  if (raw.databaseUrl && !/^(wss?|https?|libsql):\/\/[^\s/]+/.test(raw.databaseUrl as string))
+    throw new ConfigError(
+      `${settings.databaseUrl.env} must be a ws://, wss://, http://, https:// or libsql:// URL of a libSQL server`,
+    );
+  if (raw.databaseReplica && !raw.databaseUrl)
+    throw new ConfigError(`${settings.databaseReplica.env} needs ${settings.databaseUrl.env} (the server it copies)`);
   raw.dataDir = resolve(raw.dataDir as string);
   return Object.freeze({ ...raw, secureCookies: url.protocol === "https:", publicUrlConfigured }) as Config;
 }

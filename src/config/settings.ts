@@ -10,6 +10,7 @@ import { pushSettings } from "./settings/push.ts";
 import { limitsSettings } from "./settings/limits.ts";
 import { databaseSettings } from "./settings/database.ts";
 import { callsSettings } from "./settings/calls.ts";
+import { clusterSettings } from "./settings/cluster.ts";
 
 export const settings = {
   ...serverSettings,
@@ -20,6 +21,7 @@ export const settings = {
   ...limitsSettings,
   ...databaseSettings,
   ...callsSettings,
+  ...clusterSettings,
 };
 
 export type SettingKey = keyof typeof settings;
@@ -34,4 +36,5 @@ export const settingGroups: [title: string, keys: SettingKey[]][] = [
   ["Limits per request, socket and person", Object.keys(limitsSettings) as SettingKey[]],
   ["The database and its writes", Object.keys(databaseSettings) as SettingKey[]],
   ["Calls, and the STUN and TURN servers they may need", Object.keys(callsSettings) as SettingKey[]],
+  ["Several nodes: the shared database and the bus", Object.keys(clusterSettings) as SettingKey[]],
 ];

@@ -19,6 +19,8 @@ export class AppError extends Error {
 /** Seconds a client is told to wait after a fault of the machine; retried sends then find it recovered. */
 const STORAGE_FULL_RETRY_SECONDS = 30;
 const DATABASE_BUSY_RETRY_SECONDS = 2;
+/** The libSQL server of a cluster stopped answering (store/remote/remote-database.ts's UNREACHABLE). */
+const DATABASE_UNREACHABLE = "PARLEY_DATABASE_UNREACHABLE";
 
 /**
  * Failures of the machine rather than of the request: a full disk (ENOSPC, SQLite's SQLITE_FULL) and a
@@ -33,6 +35,8 @@ export function faultToAppError(err: unknown): AppError | null {
     return new AppError("STORAGE_FULL", undefined, undefined, STORAGE_FULL_RETRY_SECONDS);
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
     return new AppError("DATABASE_BUSY", undefined, undefined, DATABASE_BUSY_RETRY_SECONDS);
+  if (code === DATABASE_UNREACHABLE)
+    return new AppError("DATABASE_UNAVAILABLE", undefined, undefined, DATABASE_BUSY_RETRY_SECONDS);
   return null;
 }
 
@@ -48,7 +52,12 @@ export function refuseOnFault(
 ): unknown {
   const fault = faultToAppError(err);
   if (!fault) return err;
-  const what = fault.code === "STORAGE_FULL" ? "disk full" : "database busy";
+  const what =
+    fault.code === "STORAGE_FULL"
+      ? "disk full"
+      : fault.code === "DATABASE_BUSY"
+        ? "database busy"
+        : "database unreachable";
   log.warn(`${what}: ${refused} refused`, { ...fields, cause: String((err as Error).message) });
   return fault;
 }

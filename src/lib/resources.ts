@@ -26,3 +26,8 @@ export const checkpointWorkerPath = isCompiled
 export const sendWorkerPath = isCompiled
   ? join(import.meta.dir, "chat", "send-worker.ts")
   : join(checkout, "src", "chat", "send-worker.ts");
+
+/** The database link thread (store/remote/link-worker.ts, several nodes only): an entry point like the above. */
+export const linkWorkerPath = isCompiled
+  ? join(import.meta.dir, "store", "remote", "link-worker.ts")
+  : join(checkout, "src", "store", "remote", "link-worker.ts");

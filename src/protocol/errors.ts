@@ -82,6 +82,11 @@ export const errorCatalogue = {
   INTERNAL: { status: 500, message: "Something went wrong on the server.", retry: true },
   UNAVAILABLE: { status: 503, message: "The server is not ready.", retry: true },
   DATABASE_BUSY: { status: 503, message: "The server is busy; try again in a moment.", retry: true },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: "The server cannot reach its database; try again in a moment.",
+    retry: true,
+  },
   STORAGE_FULL: {
     status: 507,
     message: "The server's disk is full; nothing was stored. Try again later.",

@@ -35,7 +35,8 @@ export class Durability {
   private newestHead: number;
 
   constructor(
-    private readonly walPath: string,
+    /** The WAL to sync; null when a commit is durable once made (a libSQL server's: store/remote/). */
+    private readonly walPath: string | null,
     initialHead: number,
     /** A sync that failed leaves the disk's state unknown: the server must stop (see app wiring). */
     private readonly onSyncFailed: (err: unknown) => void,
@@ -196,6 +197,7 @@ export class Durability {
    * is open, restarting it from the top after a checkpoint, never replacing it.
    */
   private async syncWal(): Promise<void> {
+    if (this.walPath === null) return;
     this.wal ??= await open(this.walPath, "r");
     await this.wal.datasync();
   }

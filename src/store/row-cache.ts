@@ -21,7 +21,14 @@ export class CacheRegistry {
   private dataVersion = -1;
   private checkedThisTurn = false;
 
-  constructor(private readonly sqlite: Database) {}
+  constructor(
+    private readonly sqlite: Database,
+    /**
+     * False on a connection to a libSQL server (several nodes): data_version says nothing about other
+     * nodes there; the cluster clock clears the caches instead (store/remote/remote-store.ts).
+     */
+    private readonly watchOtherWriters = true,
+  ) {}
 
   register(cache: { clear(): void }): void {
     this.caches.add(cache);
@@ -47,7 +54,7 @@ export class CacheRegistry {
 
   /** Before a cached read: clears everything when another process committed since the last look. */
   checkOtherWriters(): void {
-    if (this.checkedThisTurn || this.paused) return;
+    if (this.checkedThisTurn || this.paused || !this.watchOtherWriters) return;
     this.checkedThisTurn = true;
     setImmediate(() => (this.checkedThisTurn = false));
     this.lookNow();

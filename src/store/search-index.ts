@@ -57,6 +57,12 @@ export class SearchIndex {
     this.pending = null;
   }
 
+  /** Another node may have indexed since: read where the index stands (inside the transaction about to write). */
+  reload(): void {
+    this.pending = null;
+    this.indexed = this.readProgress();
+  }
+
   rolledBack(): void {
     this.pending = null;
     this.indexed = this.readProgress();

@@ -231,9 +231,91 @@ export function openStore(
     if (opts.onSyncFailed) opts.onSyncFailed(err);
     else throw err;
   });
+  // Messages written into the file by other means (a generated benchmark database) become searchable.
+  sqlite.transaction(() => searchIndex.catchUp()).immediate();
+  searchIndex.committed();
+  const checkpoints = opts.checkpoints
+    ? new Checkpoints(
+        join(dataDir, "parley.db"),
+        sqlite,
+        opts.checkpoints.onError,
+        opts.checkpoints.delayMs,
+        opts.checkpoints.idleThreadMs,
+      )
+    : null;
+  return storeOver({
+    db,
+    sqlite,
+    work: sqlite.work,
+    caches: sqlite.rowCaches,
+    durability,
+    checkpoints,
+    searchIndex,
+    eventHead,
+    onAfterCommitError: opts.onAfterCommitError,
+    // A write outside any transaction committed by itself, unsynced: held behind the barrier like the rest.
+    onAutocommit: syncOffLoop ? (hook) => (sqlite.onAutocommit = hook) : null,
+    // Committed with synchronous=NORMAL, unless every commit is synced off the loop anyway; with FULL the
+    // commit synced the WAL (and any group commit still waiting).
+    deferCommit: syncOffLoop
+      ? (commit) => commit()
+      : (commit) => {
+          sqlite.run("PRAGMA synchronous = NORMAL");
+          try {
+            return commit();
+          } finally {
+            sqlite.run("PRAGMA synchronous = FULL");
+          }
+        },
+    commitsSynced: syncOffLoop,
+    isReady() {
+      try {
+        sqlite.run("BEGIN IMMEDIATE");
+        sqlite.run("ROLLBACK");
+        return isSchemaCurrent(sqlite, migrations);
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      checkpoints?.close();
+      void durability.close();
+      sqlite.close();
+    },
+  });
+}
+
+/** What a store is made of: its connection and the parts around it (this file; store/remote/remote-store.ts). */
+export interface StoreParts {
+  db: Db;
+  sqlite: Database;
+  work: WorkCounters;
+  caches: CacheRegistry;
+  durability: Durability;
+  checkpoints: Checkpoints | null;
+  searchIndex: SearchIndex;
+  /** The newest event id, read after a commit. */
+  eventHead(): number;
+  onAfterCommitError?: (err: unknown) => void;
+  /** Installs the hook told after a write made outside any transaction (null: such writes are not held back). */
+  onAutocommit: ((hook: () => void) => void) | null;
+  /** Runs the commit of a group commit, which is synced afterwards (durability). */
+  deferCommit<T>(commit: () => T): T;
+  /**
+   * True when every commit, transaction() included, is synced off the loop and what it causes waits for
+   * that; false when transaction() commits synced (synchronous=FULL) and runs what it causes at once.
+   */
+  commitsSynced: boolean;
+  isReady(): boolean;
+  close(): void;
+}
+
+/** The Store around a connection: transactions, group commits, write routing (the same for every kind). */
+export function storeOver(parts: StoreParts): Store {
+  const { db, sqlite, durability, searchIndex, checkpoints, caches, eventHead } = parts;
   /** One transaction, IMMEDIATE, the search index brought up to date last; caches told how it ended. */
   const run = <T>(fn: TransactionFn<T>, pending: (() => void)[]): T => {
-    sqlite.work.transactions++;
+    parts.work.transactions++;
     let result: T;
     try {
       // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred transaction
@@ -249,50 +331,35 @@ export function openStore(
         { behavior: "immediate" },
       );
     } catch (err) {
-      sqlite.rowCaches.rolledBack();
+      caches.rolledBack();
       searchIndex.rolledBack();
       throw err;
     }
-    sqlite.rowCaches.committed();
+    caches.committed();
     searchIndex.committed();
     checkpoints?.committed();
     return result;
   };
-  // Messages written into the file by other means (a generated benchmark database) become searchable.
-  sqlite.transaction(() => searchIndex.catchUp()).immediate();
-  searchIndex.committed();
-  const checkpoints = opts.checkpoints
-    ? new Checkpoints(
-        join(dataDir, "parley.db"),
-        sqlite,
-        opts.checkpoints.onError,
-        opts.checkpoints.delayMs,
-        opts.checkpoints.idleThreadMs,
-      )
-    : null;
-
   const runEffects = (effects: (() => void)[]) => {
     for (const cb of effects) {
       try {
         cb();
       } catch (err) {
-        opts.onAfterCommitError?.(err);
+        parts.onAfterCommitError?.(err);
       }
     }
   };
   let writer: Writer | null = null;
-  // A write outside any transaction committed by itself, unsynced: held behind the barrier like the rest.
-  if (syncOffLoop)
-    sqlite.onAutocommit = () => {
-      if (writer) sqlite.work.outsideWriter++;
-      durability.autocommitted();
-    };
+  parts.onAutocommit?.(() => {
+    if (writer) parts.work.outsideWriter++;
+    durability.autocommitted();
+  });
 
   return {
     db,
     sqlite,
-    work: sqlite.work,
-    caches: sqlite.rowCaches,
+    work: parts.work,
+    caches,
     durability,
     checkpoints,
     searchIndex,
@@ -308,10 +375,10 @@ export function openStore(
       writer = run;
     },
     transaction(fn) {
-      if (writer) sqlite.work.outsideWriter++;
+      if (writer) parts.work.outsideWriter++;
       const pending: (() => void)[] = [];
       const result = run(fn, pending);
-      if (syncOffLoop) {
+      if (parts.commitsSynced) {
         // What it causes waits for its sync; if that fails, the server stops (onSyncFailed) and it never runs.
         durability.deferredCommit(eventHead()).then(
           () => runEffects(pending),
@@ -326,30 +393,10 @@ export function openStore(
     },
     commitDeferred(fn) {
       const effects: (() => void)[] = [];
-      if (syncOffLoop) return { result: run(fn, effects), effects, durable: durability.deferredCommit(eventHead()) };
-      // NORMAL in WAL mode: the commit writes the WAL without an fsync; durability syncs it off the loop.
-      sqlite.run("PRAGMA synchronous = NORMAL");
-      let result;
-      try {
-        result = run(fn, effects);
-      } finally {
-        sqlite.run("PRAGMA synchronous = FULL");
-      }
+      const result = parts.deferCommit(() => run(fn, effects));
       return { result, effects, durable: durability.deferredCommit(eventHead()) };
     },
-    isReady() {
-      try {
-        sqlite.run("BEGIN IMMEDIATE");
-        sqlite.run("ROLLBACK");
-        return isSchemaCurrent(sqlite, migrations);
-      } catch {
-        return false;
-      }
-    },
-    close() {
-      checkpoints?.close();
-      void durability.close();
-      sqlite.close();
-    },
+    isReady: parts.isReady,
+    close: parts.close,
   };
 }

@@ -29,6 +29,8 @@ import { SendThread } from "./chat/send-thread.ts";
 import { createCommitEffects } from "./commit-effects.ts";
 import { Background } from "./lib/background.ts";
 import { DiskSpace } from "./ops/disk-space.ts";
+import { ClusterNode } from "./cluster/cluster.ts";
+import type { RemoteStore } from "./store/remote/remote-store.ts";
 
 export interface App {
   fetch: ReturnType<typeof createRouter>["fetch"];
@@ -59,7 +61,10 @@ export function createApp(
   const pushPolicy = pushOutboundPolicy(config);
   const pushSender = new PushSender(store, vapid, pushPolicy, log);
   const metrics = createMetrics();
-  const publisher = createCommitEffects({ hub, metrics, log });
+  // A node of a cluster: a libSQL store and a bus (config.ts refuses a bus without the shared database).
+  const cluster = config.busUrl ? new ClusterNode(config.busUrl, store as RemoteStore, hub, log) : null;
+  void cluster?.start(5000);
+  const publisher = createCommitEffects({ hub, metrics, log, cluster });
   const background = new Background(log);
   // auto: on with four cores or more (availableParallelism follows the CPUs the process may use). On two,
   // measured with its clients beside it, the thread cost more than it saved (docs/performance.md).
@@ -77,6 +82,7 @@ export function createApp(
       maxBatch: config.writeBatchMax,
       waitMs: config.writeBatchWaitMs,
       onCommit(size, jobs) {
+        cluster?.committed();
         metrics.batchSize.observe(size);
         for (const j of jobs) if (j.kind === "send") metrics.sendCommitSeconds.observe(j.seconds);
       },
@@ -172,6 +178,7 @@ export function createApp(
         });
       await chat.queue.idle();
       await sendThread?.close();
+      cluster?.stop();
       // How well group commit shared the fsyncs over this run; the benchmark reads it too.
       log.info("write queue", { ...chat.queue.stats(), ...(sendThread ? { sendThread: sendThread.stats } : {}) });
     },

@@ -6,19 +6,27 @@ import type { Logger } from "./lib/log.ts";
 import type { AppMetrics } from "./ops/app-metrics.ts";
 import type { PushNotifier } from "./push/notifier.ts";
 import type { Hub } from "./realtime/hub.ts";
+import type { ClusterNode } from "./cluster/cluster.ts";
 
 export interface CommitEffects extends ChatPublisher {
   /** Push is built after presence, which needs the chat domain that needs this publisher. */
   pushWith(notifier: PushNotifier): void;
 }
 
-export function createCommitEffects(deps: { hub: Hub; metrics: AppMetrics; log: Logger }): CommitEffects {
-  const { hub, metrics, log } = deps;
+export function createCommitEffects(deps: {
+  hub: Hub;
+  metrics: AppMetrics;
+  log: Logger;
+  /** A node of a cluster hands events and signals to the cluster (cluster/cluster.ts), which delivers them here too. */
+  cluster: ClusterNode | null;
+}): CommitEffects {
+  const { hub, metrics, log, cluster } = deps;
   let push: PushNotifier | undefined;
   return {
     publish(event, change) {
       const started = performance.now();
-      hub.publish(event, change);
+      if (cluster) cluster.publish(event, change ?? {});
+      else hub.publish(event, change);
       if (event.type === "message.created") {
         metrics.fanoutSeconds.observe((performance.now() - started) / 1000);
         metrics.messagesSent.inc();
@@ -31,7 +39,7 @@ export function createCommitEffects(deps: { hub: Hub; metrics: AppMetrics; log: 
         log.error("push for a committed event failed", { eventId: event.id, err });
       }
     },
-    notify: (to, frame) => hub.notify(to, frame),
+    notify: (to, frame) => (cluster ? cluster.notify(to, frame) : hub.notify(to, frame)),
     pushWith(notifier) {
       push = notifier;
     },

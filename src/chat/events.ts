@@ -124,6 +124,43 @@ export function listEventRows(
     .all(userId, since, userId, since, limit, until);
 }
 
+/**
+ * What a stored event changes in who hears its conversation, as its publisher said when it committed
+ * (chat/members.ts, chat/conversations.ts): for a node of a cluster that reads it from the store instead
+ * (cluster/sequencer.ts). A conversation just created is joined by whoever is in it now.
+ */
+export function publishedChange(db: Db, row: EventRow): { join?: string[]; leave?: string[]; only?: string[] } {
+  switch (row.type) {
+    case "conversation.created":
+      return {
+        join: db.$client
+          .query<{ id: string }, [string]>("SELECT user_id AS id FROM members WHERE conversation_id = ?")
+          .all(row.conversationId)
+          .map((m) => m.id),
+      };
+    case "member.added":
+      return row.subjectUserId ? { join: [row.subjectUserId] } : {};
+    case "member.removed":
+      return row.userId ? { leave: [row.userId] } : {};
+    case "conversation.deleted":
+      return row.userId ? { leave: [row.userId], only: [row.userId] } : {};
+    default:
+      return {};
+  }
+}
+
+/** Every event after `since` up to `until`, whoever it is for, oldest first (a node filling a gap). */
+export function listAllEventRows(db: Db, since: number, until: number, limit: number): EventRow[] {
+  return db.$client
+    .query<EventRow, [number, number, number]>(
+      `SELECT id, type, conversation_id AS conversationId, user_id AS userId, actor_id AS actorId,
+              message_id AS messageId, subject_user_id AS subjectUserId, call_id AS callId,
+              handshake_id AS handshakeId, created_at AS createdAt
+         FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
+    )
+    .all(since, until, limit);
+}
+
 /** Turns stored events into what clients see, loading what they refer to in a few batched queries. */
 export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
   const messageIds = unique(rows.map((r) => r.messageId));

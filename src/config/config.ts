@@ -86,6 +86,17 @@ export function loadConfig(
     );
   if (raw.databaseReplica && !raw.databaseUrl)
     throw new ConfigError(`${settings.databaseReplica.env} needs ${settings.databaseUrl.env} (the server it copies)`);
+  if (raw.busUrl && !/^rediss?:\/\/\S+$/.test(raw.busUrl as string))
+    throw new ConfigError(`${settings.busUrl.env} must be a redis:// or rediss:// URL`);
+  if (raw.busUrl && !raw.databaseUrl)
+    throw new ConfigError(
+      `${settings.busUrl.env} is for several nodes, which share one database: set ${settings.databaseUrl.env} too`,
+    );
+  // Each node's data folder is its own: a file uploaded through one node must be served by every other.
+  if (raw.busUrl && raw.storage !== "s3")
+    throw new ConfigError(
+      `several nodes (${settings.busUrl.env}) need ${settings.storage.env}=s3: a node's data folder is its own, and every node must serve every file`,
+    );
   raw.dataDir = resolve(raw.dataDir as string);
   return Object.freeze({ ...raw, secureCookies: url.protocol === "https:", publicUrlConfigured }) as Config;
 }

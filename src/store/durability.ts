@@ -50,7 +50,17 @@ export class Durability {
    * reach the socket live, after it), otherwise no bound.
    */
   replayBound(): number {
-    return this.pending() ? this.head : Number.MAX_SAFE_INTEGER;
+    return Math.min(this.pending() ? this.head : Number.MAX_SAFE_INTEGER, this.visible());
+  }
+
+  /**
+   * What else bounds what may be shown: on a node of a cluster, the newest event it has handed to its
+   * sockets (cluster/sequencer.ts), since what is newer reaches them live.
+   */
+  private visible: () => number = () => Number.MAX_SAFE_INTEGER;
+
+  limitVisibleTo(bound: () => number): void {
+    this.visible = bound;
   }
 
   /** True when the event is on disk (every event up to the newest synced one is). */
@@ -60,7 +70,7 @@ export class Durability {
 
   /** The stream's head as a client may be told it: the newest event on disk. */
   durableHead(latest: () => number): number {
-    return this.pending() ? this.head : latest();
+    return Math.min(this.pending() ? this.head : latest(), this.visible());
   }
 
   /** True while some commit waits for its sync, or one is being made by another thread (beginExternal). */

@@ -37,4 +37,13 @@ export const clusterSettings = {
     description:
       "How long a statement waits for the libSQL server. Past it the request fails with a retryable 503 DATABASE_UNAVAILABLE, /readyz reports not ready, and later statements fail at once until the server answers again (checked four times a second).",
   },
+  busUrl: {
+    kind: "string",
+    env: "PARLEY_BUS_URL",
+    flag: "--bus-url",
+    default: "",
+    secret: true,
+    description:
+      "The Redis server the nodes of a cluster tell each other through, e.g. redis://:password@10.0.0.5:6379 (rediss:// for TLS). Needs PARLEY_DATABASE_URL and PARLEY_STORAGE=s3: every node must see every file. Keep Redis private to the nodes: what it carries is trusted.",
+  },
 } as const satisfies Record<string, SettingDef>;

@@ -289,10 +289,10 @@ export class RemoteDatabase {
     return Object.assign(run, { deferred: run, immediate: run, exclusive: run });
   }
 
-  /** A read from the primary itself, never the replica (which may be behind): the first row, or null. */
-  readPrimary(sql: string): Record<string, Value> | null {
-    const r = this.execute(sql, [], "rows", true);
-    return r.rows.length > 0 ? toObject(r.columns, r.rows[0]!) : null;
+  /** A read from the primary itself, never the replica (which may be behind). */
+  readPrimary(sql: string, params: Binding[] = []): Record<string, Value>[] {
+    const r = this.execute(sql, params, "rows", true);
+    return r.rows.map((row) => toObject(r.columns, row));
   }
 
   /** A ping that waits for the primary even during an outage (readiness). */

@@ -25,6 +25,10 @@ export interface RemoteStore extends Store {
   clockVersion(): number;
   /** Is the primary answering right now (without waiting for it)? */
   reachable(): boolean;
+  /** A read from the primary itself, never the replica (which may be behind). */
+  readPrimary(sql: string, params?: (string | number)[]): Record<string, unknown>[];
+  /** The replica syncs before its next read (what is about to be read was committed elsewhere just now). */
+  catchUpReplica(): void;
 }
 
 export interface RemoteStoreOptions extends Omit<RemoteOptions, "workerPath"> {
@@ -115,7 +119,8 @@ export function openRemoteStore(opts: RemoteStoreOptions): RemoteStore {
     onAutocommit: (hook) => (sqlite.onAutocommit = hook),
     deferCommit: (commit) => commit(),
     commitsSynced: true,
-    isReady: () => sqlite.ping() && isSchemaCurrent(connection, migrations),
+    // During an outage it answers at once (the link's probe knows); otherwise the primary must answer now.
+    isReady: () => sqlite.reachable && sqlite.ping() && isSchemaCurrent(connection, migrations),
     close() {
       if (clockTimer) clearInterval(clockTimer);
       void durability.close();
@@ -127,13 +132,15 @@ export function openRemoteStore(opts: RemoteStoreOptions): RemoteStore {
     foreignCommit: noteForeign,
     clockVersion: () => known,
     reachable: () => sqlite.reachable,
+    readPrimary: (sql, params) => sqlite.readPrimary(sql, params),
+    catchUpReplica: () => sqlite.replicaStale(),
   };
 }
 
 /** The clock's version, from the replica when there is one; from the primary itself when fromPrimary is given. */
 function readClock(connection: Database, fromPrimary?: RemoteDatabase): number {
   const sql = "SELECT version FROM cluster_clock WHERE id = 1";
-  if (fromPrimary) return (fromPrimary.readPrimary(sql)?.version as number | undefined) ?? 0;
+  if (fromPrimary) return (fromPrimary.readPrimary(sql)[0]?.version as number | undefined) ?? 0;
   return connection.query<{ version: number }, []>(sql).get()?.version ?? 0;
 }
 

@@ -1,0 +1,137 @@
+// Several nodes in one test process: a real libSQL server (sqld), a real Redis as the bus, a real S3 bucket
+// (s3rver), and three Parley nodes on loopback ports, with people's sockets spread over them.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import S3rver from "s3rver";
+import { addMember, setUp, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
+import { haveSqld, startRedis, startSqld, type Service } from "./services.ts";
+import { TestSocket } from "./ws-client.ts";
+
+let sqld: Service;
+let redis: Service;
+let s3rver: S3rver;
+let s3Port: number;
+const nodes: TestServer[] = [];
+let ana: { token: string; user: any };
+let ben: { token: string; user: any };
+let cat: { token: string; user: any };
+let groupId: string;
+
+async function startNode(): Promise<TestServer> {
+  return startTestServer({
+    databaseUrl: sqld.url,
+    busUrl: redis.url,
+    storage: "s3",
+    s3Endpoint: `http://127.0.0.1:${s3Port}`,
+    s3Bucket: "parley",
+    s3AccessKeyId: "S3RVER",
+    s3SecretAccessKey: "S3RVER",
+    sendThread: "off",
+  });
+}
+
+beforeAll(async () => {
+  if (!haveSqld) throw new Error("sqld is missing: run scripts/install-test-deps.sh");
+  [sqld, redis] = await Promise.all([startSqld(), startRedis()]);
+  s3rver = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    directory: tempDir("parley-s3-"),
+    silent: true,
+    configureBuckets: [{ name: "parley" }],
+  });
+  s3Port = (await s3rver.run()).port;
+  nodes.push(await startNode(), await startNode(), await startNode());
+  ana = await setUp(nodes[0]!);
+  ben = await addMember(nodes[1]!, ana.token, "ben");
+  cat = await addMember(nodes[2]!, ana.token, "cat");
+  const g = await nodes[0]!.call("POST", "/api/v1/conversations", {
+    token: ana.token,
+    body: { type: "group", title: "Everyone", memberIds: [ben.user.id, cat.user.id] },
+  });
+  expect(g.status).toBe(201);
+  groupId = g.body.conversation.id;
+});
+
+afterAll(async () => {
+  for (const n of nodes) await n.stop();
+  await redis?.stop();
+  await sqld?.stop();
+  s3rver?.close();
+});
+
+let seq = 0;
+const cid = () => `c-${Date.now()}-${++seq}`;
+
+describe("a cluster of three nodes", () => {
+  test("messages sent on any node reach the members on every node, live, with the sender's name, once and in order", async () => {
+    const people = [ana, ben, cat];
+    const sockets = await Promise.all(people.map((p, i) => TestSocket.ready(nodes[i]!.url, p.token)));
+    const sent: string[] = [];
+    for (let round = 0; round < 5; round++)
+      for (const [i, p] of people.entries()) {
+        const text = `round ${round} from ${p.user.username}`;
+        const r = await nodes[i]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+          token: p.token,
+          body: { clientId: cid(), text },
+        });
+        expect(r.status).toBe(201);
+        sent.push(text);
+      }
+    for (const s of sockets) {
+      const got = await s.waitForEvents(sent.length, "message.created", 10_000);
+      expect(got.map((e) => e.message.text)).toEqual(sent);
+      expect(got.every((e) => typeof e.message.sender?.displayName === "string")).toBe(true);
+      const ids = s.events().map((e) => Number(e.id));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    // A sentinel after everything: nothing more (no duplicate) arrived before it.
+    const r = await nodes[1]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+      token: ben.token,
+      body: { clientId: cid(), text: "sentinel" },
+    });
+    expect(r.status).toBe(201);
+    for (const s of sockets) {
+      await s.next((f) => f.type === "event" && f.event.message?.text === "sentinel", 10_000);
+      expect(s.events("message.created").length).toBe(sent.length + 1);
+      s.close();
+    }
+  });
+
+  test("a member removed on one node stops hearing the group on another at once", async () => {
+    const catSocket = await TestSocket.ready(nodes[2]!.url, cat.token);
+    const r = await nodes[0]!.call("DELETE", `/api/v1/conversations/${groupId}/members/${cat.user.id}`, {
+      token: ana.token,
+    });
+    expect(r.status).toBe(204);
+    await catSocket.next((f) => f.type === "event" && f.event.type === "member.removed", 10_000);
+    const after = await nodes[1]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+      token: ben.token,
+      body: { clientId: cid(), text: "cat must not see this" },
+    });
+    expect(after.status).toBe(201);
+    // Cat's own direct conversation as the sentinel: created after the message above, so it arrives after it.
+    const d = await nodes[1]!.call("POST", "/api/v1/conversations", {
+      token: ben.token,
+      body: { type: "direct", userId: cat.user.id },
+    });
+    expect(d.status).toBe(201);
+    await catSocket.next((f) => f.type === "event" && f.event.type === "conversation.created", 10_000);
+    expect(catSocket.events("message.created").some((e) => e.message.text === "cat must not see this")).toBe(false);
+    catSocket.close();
+  });
+
+  test("a session revoked on one node no longer works on another", async () => {
+    const login = await nodes[0]!.call("POST", "/api/v1/auth/login", {
+      body: { username: "ben", password: "ben-password" },
+    });
+    expect(login.status).toBe(200);
+    const token = login.body.token as string;
+    expect((await nodes[2]!.call("GET", "/api/v1/me", { token })).status).toBe(200);
+    expect((await nodes[1]!.call("POST", "/api/v1/auth/logout", { token })).status).toBe(204);
+    await waitFor(
+      async () => (await nodes[2]!.call("GET", "/api/v1/me", { token })).status === 401,
+      "the revocation on node 3",
+    );
+  });
+});

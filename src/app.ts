@@ -144,6 +144,7 @@ export function createApp(
     push: { notifier: push, sender: pushSender, publicKey: vapid.publicKey, policy: pushPolicy },
     mailer: createMailer(config.smtpUrl, config.smtpFrom, log),
     contactLimit: new RateLimiter(config.contactMatchRateLimit, MINUTE),
+    cluster,
     authLimits: {
       byAddress: new RateLimiter(config.authRateLimit, MINUTE),
       byUsername: new RateLimiter(config.authRateLimit, MINUTE),

@@ -134,4 +134,48 @@ describe("a cluster of three nodes", () => {
       "the revocation on node 3",
     );
   });
+
+  test("Redis killed and restarted under load: every acked message reaches every member once, and the bus is subscribed again", async () => {
+    const people = [ana, ben];
+    const sockets = await Promise.all(people.map((p, i) => TestSocket.ready(nodes[i]!.url, p.token)));
+    const acked: string[] = [];
+    let sending = true;
+    const load = (async () => {
+      for (let i = 0; sending; i++) {
+        const n = i % 2;
+        const text = `load ${i}`;
+        const r = await nodes[n]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+          token: people[n]!.token,
+          body: { clientId: cid(), text },
+        });
+        if (r.status === 201) acked.push(text);
+      }
+    })();
+    const busOf = (i: number) => nodes[i]!.running.app.deps.cluster!;
+    await waitFor(() => acked.length >= 10, "sends before the kill");
+    const resubscriptions = busOf(1).busStats.resubscriptions;
+    await redis.kill();
+    const duringOutage = acked.length;
+    await waitFor(() => acked.length >= duringOutage + 10, "sends while Redis is down");
+    await redis.restart();
+    await waitFor(() => busOf(1).busStats.resubscriptions > resubscriptions, "node 2's bus subscribed again", 15_000);
+    const receivedBefore = busOf(1).busStats.received;
+    await waitFor(() => busOf(1).busStats.received > receivedBefore + 5, "messages over the bus again");
+    sending = false;
+    await load;
+    const r = await nodes[0]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+      token: ana.token,
+      body: { clientId: cid(), text: "after redis" },
+    });
+    expect(r.status).toBe(201);
+    for (const s of sockets) {
+      await s.next((f) => f.type === "event" && f.event.message?.text === "after redis", 15_000);
+      const texts = s.events("message.created").map((e) => e.message.text);
+      expect(texts.filter((t) => t.startsWith("load "))).toEqual(acked);
+      const ids = s.events().map((e) => Number(e.id));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      s.close();
+    }
+  });
 });

@@ -4,120 +4,149 @@
 // node fills gaps from the store (cluster/sequencer.ts); signals (typing, presence, call signalling) are
 // moments that may be lost like a dropped frame.
 //
-// Bun's client reconnects by itself but does not subscribe again on the new connection. So the subscriber
-// is ours to mend: on every connect after the first it subscribes again (after dropping whatever
-// subscription the client may still believe it has, so a listener is never registered twice), and tells the
-// node, which then checks the stream's head for what went by meanwhile.
+// Whether a subscription survives a reconnection is the client's business, and Bun's has not always kept it
+// (nor said when it reconnected). So the bus checks its own subscription: every second it publishes an echo
+// that only it listens for; when its echo has not come back for a while, the subscriber is replaced by a
+// new client with a new subscription (never a second listener on the old one, which would deliver every
+// message twice), and the node is told, so it checks the stream's head for what went by meanwhile.
 import { RedisClient } from "bun";
+import { randomBytes } from "node:crypto";
 import type { Logger } from "../lib/log.ts";
 
 export const BUS_CHANNEL = "parley:cluster";
 
-const RETRY_MS = 500;
+/** Echoes start with this; nodes ignore everyone's. */
+const ECHO = "\u0000echo:";
+const ECHO_EVERY_MS = 1000;
+/** An echo missing this long means the subscription is gone. */
+const ECHO_LOST_MS = 2500;
+
+const clientOptions = { enableOfflineQueue: false, maxRetries: 0, connectionTimeout: 2000 };
 
 export class Bus {
   private readonly pub: RedisClient;
-  private sub: RedisClient;
+  private pubConnecting = false;
+  private sub: RedisClient | null = null;
   private closed = false;
-  private subscribed = false;
+  private subscribing: Promise<boolean> | null = null;
+  private readonly echo = ECHO + randomBytes(8).toString("hex");
+  private lastEcho = 0;
   private everSubscribed = false;
-  private retry: Timer | null = null;
+  private readonly timer: Timer;
   /** Messages published, received, and given up (a publish that failed: the gap fill covers events). */
-  readonly stats = { published: 0, received: 0, publishFailures: 0, reconnects: 0 };
+  readonly stats = { published: 0, received: 0, publishFailures: 0, resubscriptions: 0 };
 
   constructor(
     private readonly url: string,
     private readonly log: Logger,
-    /** Each message from the channel, as published (our own included: the caller skips those). */
+    /** Each message from the channel (the node skips its own). */
     private readonly onMessage: (text: string) => void,
-    /** The subscription is back after a disconnection: whatever was published meanwhile is lost. */
+    /** Subscribed again after losing the subscription: whatever was published meanwhile is lost. */
     private readonly onResubscribed: () => void,
   ) {
-    this.pub = new RedisClient(url, { enableOfflineQueue: false, maxRetries: 4_000_000_000 });
-    this.sub = this.subscriber();
+    this.pub = new RedisClient(url, clientOptions);
+    this.connectPub();
+    this.timer = setInterval(() => this.check(), ECHO_EVERY_MS);
+    this.timer.unref();
   }
 
-  /** Connected and subscribed now. */
+  /** Subscribed, with an echo back recently. */
   get up(): boolean {
-    return this.subscribed && this.sub.connected && this.pub.connected;
+    return this.sub !== null && Date.now() - this.lastEcho < ECHO_LOST_MS;
   }
 
-  private subscriber(): RedisClient {
-    const sub = new RedisClient(this.url, { enableOfflineQueue: false, maxRetries: 4_000_000_000 });
-    sub.onconnect = () => void this.subscribe(sub);
-    sub.onclose = (err) => {
-      if (this.closed || sub !== this.sub) return;
-      if (this.subscribed)
-        this.log.warn("cluster bus disconnected; reconnecting", { err: String(err?.message ?? err) });
-      this.subscribed = false;
-      // The client gave up (or was never connected): a new one, later.
-      this.later();
-    };
-    return sub;
+  /** Resolves once subscribed (true), or when this attempt failed (false: the checks keep trying). */
+  start(): Promise<boolean> {
+    return this.subscribe();
   }
 
-  /** Resolves once subscribed the first time (start-up waits for it, bounded by the caller). */
-  async start(): Promise<void> {
-    await this.subscribe(this.sub);
+  private subscribe(): Promise<boolean> {
+    return (this.subscribing ??= this.newSubscriber().finally(() => (this.subscribing = null)));
   }
 
-  private async subscribe(sub: RedisClient): Promise<void> {
-    if (this.closed || sub !== this.sub || this.subscribed) return;
+  private async newSubscriber(): Promise<boolean> {
+    const old = this.sub;
+    this.sub = null;
+    old?.close();
+    if (this.closed) return false;
+    const sub = new RedisClient(this.url, clientOptions);
     try {
-      if (!sub.connected) await sub.connect();
-      // A subscription the client kept from before the disconnection would deliver each message twice.
-      await sub.unsubscribe(BUS_CHANNEL).catch(() => {});
+      await sub.connect();
       await sub.subscribe(BUS_CHANNEL, (message) => {
+        if (sub !== this.sub) return; // a replaced client's last words
+        if (message.startsWith(ECHO)) {
+          if (message === this.echo) this.lastEcho = Date.now();
+          return;
+        }
         this.stats.received++;
         this.onMessage(message);
       });
     } catch (err) {
+      sub.close();
       if (!this.closed) this.log.warn("cluster bus: subscribing failed; trying again", { err: String(err) });
-      this.later();
-      return;
+      return false;
     }
-    this.subscribed = true;
-    const again = this.everSubscribed;
-    this.everSubscribed = true;
-    if (again) {
-      this.stats.reconnects++;
+    if (this.closed) {
+      sub.close();
+      return false;
+    }
+    this.sub = sub;
+    this.lastEcho = Date.now();
+    if (this.everSubscribed) {
+      this.stats.resubscriptions++;
       this.log.info("cluster bus subscribed again");
       this.onResubscribed();
     }
+    this.everSubscribed = true;
+    return true;
   }
 
-  private later(): void {
-    if (this.closed || this.retry) return;
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      if (this.closed || this.subscribed) return;
-      if (!this.sub.connected) {
-        this.sub.onclose = null;
-        this.sub.close();
-        this.sub = this.subscriber();
-      }
-      void this.subscribe(this.sub);
-    }, RETRY_MS);
-    this.retry.unref();
+  private check(): void {
+    if (this.closed || this.subscribing) return;
+    if (this.sub && Date.now() - this.lastEcho > ECHO_LOST_MS) {
+      this.log.warn("cluster bus: the subscription stopped answering; subscribing again");
+      void this.subscribe();
+      return;
+    }
+    if (!this.sub) {
+      void this.subscribe();
+      return;
+    }
+    this.send(this.echo, false);
   }
 
   /** Fire and forget: a message that cannot be published is lost (counted); events are filled from the store. */
   publish(text: string): void {
+    this.send(text, true);
+  }
+
+  private send(text: string, counted: boolean): void {
     if (!this.pub.connected) {
-      this.stats.publishFailures++;
-      // The client reconnects by itself on the next command; ask for it without waiting.
-      void this.pub.connect().catch(() => {});
+      if (counted) this.stats.publishFailures++;
+      this.connectPub();
       return;
     }
-    this.stats.published++;
-    this.pub.publish(BUS_CHANNEL, text).catch(() => this.stats.publishFailures++);
+    if (counted) this.stats.published++;
+    this.pub.publish(BUS_CHANNEL, text).catch(() => {
+      if (counted) this.stats.publishFailures++;
+    });
+  }
+
+  /** (Re)connects the publisher in the background: Bun's client reconnects when asked to. */
+  private connectPub(): void {
+    if (this.pubConnecting || this.closed) return;
+    this.pubConnecting = true;
+    this.pub
+      .connect()
+      .catch(() => {})
+      .finally(() => (this.pubConnecting = false));
   }
 
   close(): void {
     this.closed = true;
-    if (this.retry) clearTimeout(this.retry);
-    this.sub.onclose = null;
-    this.sub.close();
+    clearInterval(this.timer);
+    this.sub?.close();
+    this.sub = null;
     this.pub.close();
   }
 }

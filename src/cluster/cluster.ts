@@ -66,7 +66,7 @@ export class ClusterNode {
   /** Resolves once the bus is subscribed, or after timeoutMs (the node then starts and keeps trying). */
   async start(timeoutMs: number): Promise<void> {
     const late = Bun.sleep(timeoutMs).then(() => "late" as const);
-    if ((await Promise.race([this.bus.start().then(() => "ok" as const), late])) === "late")
+    if ((await Promise.race([this.bus.start().then((ok) => (ok ? "ok" : "late")), late])) === "late")
       this.log.warn("cluster bus not reachable yet; starting anyway (events are filled from the database)");
   }
 

@@ -18,6 +18,8 @@ import type { OutboundPolicy } from "../lib/outbound.ts";
 import type { DiskSpace } from "../ops/disk-space.ts";
 
 /** Everything the HTTP layer is given; built once in app.ts. */
+import type { ClusterNode } from "../cluster/cluster.ts";
+
 export interface Deps {
   config: Config;
   store: Store;
@@ -37,6 +39,8 @@ export interface Deps {
   authLimits: { byAddress: RateLimiter; byUsername: RateLimiter };
   /** Contact matching, per person. */
   contactLimit: RateLimiter;
+  /** This node's place in a cluster (PARLEY_BUS_URL), or null for a node on its own. */
+  cluster: ClusterNode | null;
 }
 
 export interface Auth {

@@ -178,4 +178,37 @@ describe("a cluster of three nodes", () => {
       s.close();
     }
   });
+
+  test("the libSQL server stopped for a moment: sends fail with a retryable error, nothing acked is lost, and service comes back by itself", async () => {
+    const benSocket = await TestSocket.ready(nodes[1]!.url, ben.token);
+    const acked: string[] = [];
+    const refused: string[] = [];
+    const send = async (n: number, text: string) => {
+      const r = await nodes[n]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+        token: [ana, ben][n]!.token,
+        body: { clientId: cid(), text },
+      });
+      if (r.status === 201) acked.push(text);
+      else {
+        expect(r.status).toBe(503);
+        expect(r.body.error.code).toBe("DATABASE_UNAVAILABLE");
+        expect(r.headers.get("retry-after")).toBeTruthy();
+        refused.push(text);
+      }
+    };
+    for (let i = 0; i < 5; i++) await send(i % 2, `before ${i}`);
+    await sqld.kill();
+    for (let i = 0; i < 5; i++) await send(i % 2, `during ${i}`);
+    expect(refused.length).toBe(5);
+    expect((await nodes[0]!.call("GET", "/readyz")).status).toBe(503);
+    await sqld.restart();
+    await waitFor(async () => (await nodes[0]!.call("GET", "/readyz")).status === 200, "node 1 ready again", 15_000);
+    await waitFor(async () => (await nodes[1]!.call("GET", "/readyz")).status === 200, "node 2 ready again", 15_000);
+    for (let i = 0; i < 5; i++) await send(i % 2, `after ${i}`);
+    expect(acked.length).toBe(10);
+    await benSocket.next((f) => f.type === "event" && f.event.message?.text === "after 4", 15_000);
+    const texts = benSocket.events("message.created").map((e) => e.message.text);
+    expect(texts).toEqual(acked);
+    benSocket.close();
+  });
 });

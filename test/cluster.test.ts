@@ -1,15 +1,13 @@
 // Several nodes in one test process: a real libSQL server (sqld), a real Redis as the bus, a real S3 bucket
 // (s3rver), and three Parley nodes on loopback ports, with people's sockets spread over them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import S3rver from "s3rver";
-import { addMember, setUp, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
-import { haveSqld, startRedis, startSqld, type Service } from "./services.ts";
+import { addMember, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
+import { haveSqld, startBucket, startRedis, startSqld, type Service } from "./services.ts";
 import { TestSocket } from "./ws-client.ts";
 
 let sqld: Service;
 let redis: Service;
-let s3rver: S3rver;
-let s3Port: number;
+let bucket: Awaited<ReturnType<typeof startBucket>>;
 const nodes: TestServer[] = [];
 let ana: { token: string; user: any };
 let ben: { token: string; user: any };
@@ -20,11 +18,7 @@ async function startNode(): Promise<TestServer> {
   return startTestServer({
     databaseUrl: sqld.url,
     busUrl: redis.url,
-    storage: "s3",
-    s3Endpoint: `http://127.0.0.1:${s3Port}`,
-    s3Bucket: "parley",
-    s3AccessKeyId: "S3RVER",
-    s3SecretAccessKey: "S3RVER",
+    ...bucket.settings,
     sendThread: "off",
   });
 }
@@ -32,14 +26,7 @@ async function startNode(): Promise<TestServer> {
 beforeAll(async () => {
   if (!haveSqld) throw new Error("sqld is missing: run scripts/install-test-deps.sh");
   [sqld, redis] = await Promise.all([startSqld(), startRedis()]);
-  s3rver = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    directory: tempDir("parley-s3-"),
-    silent: true,
-    configureBuckets: [{ name: "parley" }],
-  });
-  s3Port = (await s3rver.run()).port;
+  bucket = await startBucket();
   nodes.push(await startNode(), await startNode(), await startNode());
   ana = await setUp(nodes[0]!);
   ben = await addMember(nodes[1]!, ana.token, "ben");
@@ -56,7 +43,7 @@ afterAll(async () => {
   for (const n of nodes) await n.stop();
   await redis?.stop();
   await sqld?.stop();
-  s3rver?.close();
+  await bucket?.close();
 });
 
 let seq = 0;

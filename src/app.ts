@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { PushSender } from "./push/sender.ts";
 import { pushOutboundPolicy } from "./push/push-hosts.ts";
-import { loadVapidKeys, vapidSubject } from "./push/vapid.ts";
+import { loadSharedVapidKeys, loadVapidKeys, vapidSubject } from "./push/vapid.ts";
 import type { Config } from "./config/config.ts";
 import type { Deps } from "./http/context.ts";
 import { createRouter } from "./http/router.ts";
@@ -57,7 +57,8 @@ export function createApp(
   const files = createFileStore(config, temps);
   const disk = new DiskSpace(config.dataDir, config.minFreeBytes, log);
   const media: Media = { store, files, temps, disk, limits: config };
-  const vapid = { ...loadVapidKeys(config.dataDir), subject: vapidSubject(config.pushContact, config.publicUrl) };
+  const keys = config.databaseUrl ? loadSharedVapidKeys(store.db, config.dataDir) : loadVapidKeys(config.dataDir);
+  const vapid = { ...keys, subject: vapidSubject(config.pushContact, config.publicUrl) };
   const pushPolicy = pushOutboundPolicy(config);
   const pushSender = new PushSender(store, vapid, pushPolicy, log);
   const metrics = createMetrics();
@@ -102,6 +103,11 @@ export function createApp(
     background,
   );
   publisher.pushWith(push);
+  if (cluster) {
+    presence.spanNodes(cluster.presence);
+    cluster.presence.onChange = (userId) => presence.recompute(userId);
+    cluster.presence.ownStatuses = () => presence.localStatuses();
+  }
   const calls = new Calls(hub, chat, config, log, (ring) => push.onRing(ring, config.callRingSeconds));
   collectFrom(metrics, {
     hub,

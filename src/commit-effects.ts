@@ -40,6 +40,7 @@ export function createCommitEffects(deps: {
       }
     },
     notify: (to, frame) => (cluster ? cluster.notify(to, frame) : hub.notify(to, frame)),
+    relay: (to, frame) => cluster?.relay(to, frame),
     pushWith(notifier) {
       push = notifier;
     },

@@ -5,7 +5,7 @@ import { countUsers } from "./accounts/users.ts";
 import { createLogger } from "./lib/log.ts";
 import { version } from "./lib/version.ts";
 import { startServer } from "./server.ts";
-import { writeKeys } from "./push/vapid.ts";
+import { writeKeys, writeSharedKeys } from "./push/vapid.ts";
 import { createBackup, progressBar, restoreBackup } from "./ops/backup.ts";
 import { runAdminCommand } from "./ops/admin-cli.ts";
 import { writeExport } from "./ops/export.ts";
@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { pushSubscriptions } from "./store/schema.ts";
-import { openStore } from "./store/store.ts";
+import { openCommandStore } from "./store/configured-store.ts";
 import { SchemaTooNewError } from "./store/migrate.ts";
 import { DataDirInUseError } from "./store/data-lock.ts";
 import { addressesView } from "./ops/addresses.ts";
@@ -111,12 +111,15 @@ async function pushCommand(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig({ args: rest });
-  const store = openStore(config.dataDir);
+  const store = openCommandStore(config);
   try {
-    writeKeys(config.dataDir);
+    if (config.databaseUrl) writeSharedKeys(store.db);
+    else writeKeys(config.dataDir);
     const removed = store.db.delete(pushSubscriptions).returning({ id: pushSubscriptions.id }).all().length;
+    const where = config.databaseUrl ? "the cluster's database" : `${config.dataDir}/vapid.json`;
+    const restart = config.databaseUrl ? "every node" : "Parley";
     process.stdout.write(
-      `New VAPID keys written to ${config.dataDir}/vapid.json; ${removed} subscription(s) removed. Restart Parley.\n`,
+      `New VAPID keys written to ${where}; ${removed} subscription(s) removed. Restart ${restart}.\n`,
     );
     return 0;
   } finally {
@@ -170,7 +173,7 @@ async function exportCommand(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig({ args: rest });
-  const store = openStore(config.dataDir);
+  const store = openCommandStore(config);
   try {
     const user = username ? findUserByUsername(store.db, username) : undefined;
     if (username && !user) {

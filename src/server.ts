@@ -5,10 +5,9 @@ import type { Logger } from "./lib/log.ts";
 import type { SocketData } from "./realtime/hub.ts";
 import { socketLimits } from "./realtime/socket.ts";
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
 import { lockDataDir } from "./store/data-lock.ts";
 import { openStore, type Store } from "./store/store.ts";
-import { openRemoteStore } from "./store/remote/remote-store.ts";
+import { openClusterStore } from "./store/configured-store.ts";
 
 export interface RunningServer {
   server: Server<SocketData>;
@@ -27,7 +26,7 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   let store: Store;
   try {
     store = configured.databaseUrl
-      ? openClusterStore(configured, log)
+      ? openLoggedClusterStore(configured, log)
       : openStore(configured.dataDir, {
           onAfterCommitError: (err) => log.error("after-commit hook failed", { err }),
           busyTimeoutMs: configured.dbBusyTimeoutMs,
@@ -107,18 +106,8 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   return { server, app, config, url: `http://${host}:${server.port}`, stop };
 }
 
-/** The store of a node in a cluster: the libSQL server named by PARLEY_DATABASE_URL (store/remote/). */
-function openClusterStore(config: Config, log: Logger): Store {
-  const store = openRemoteStore({
-    url: config.databaseUrl,
-    authToken: config.databaseAuthToken || null,
-    replicaPath: config.databaseReplica ? resolve(config.dataDir, config.databaseReplica) : null,
-    timeoutMs: config.databaseTimeoutMs,
-    onAfterCommitError: (err) => log.error("after-commit hook failed", { err }),
-  });
-  log.info("database: libSQL server", {
-    url: config.databaseUrl,
-    replica: config.databaseReplica || null,
-  });
+function openLoggedClusterStore(config: Config, log: Logger): Store {
+  const store = openClusterStore(config, log);
+  log.info("database: libSQL server", { url: config.databaseUrl, replica: config.databaseReplica || null });
   return store;
 }

@@ -122,6 +122,48 @@ describe("a cluster of three nodes", () => {
     );
   });
 
+  test("every node signs pushes with the one VAPID key kept in the database, so a subscription made on one works from all", async () => {
+    const keys = await Promise.all(
+      nodes.map(async (n) => (await n.call("GET", "/api/v1/push/vapid-public-key", { token: ana.token })).body.key),
+    );
+    expect(typeof keys[0]).toBe("string");
+    expect(new Set(keys).size).toBe(1);
+    // A node started later reads the same key back rather than making its own.
+    const late = await startNode();
+    expect((await late.call("GET", "/api/v1/push/vapid-public-key", { token: ana.token })).body.key).toBe(keys[0]);
+    await late.stop();
+  });
+
+  test("presence is one across the nodes: online while any node has a socket of theirs, offline once the last one closes", async () => {
+    const watch = await TestSocket.ready(nodes[1]!.url, ben.token);
+    const anaStatuses = () => watch.frames.filter((f) => f.type === "presence" && f.userId === ana.user.id);
+    const here = await TestSocket.ready(nodes[0]!.url, ana.token);
+    await watch.next((f) => f.type === "presence" && f.userId === ana.user.id && f.status === "online", 10_000);
+    const askedOnNode3 = async () =>
+      (await nodes[2]!.call("GET", "/api/v1/presence", { token: ben.token })).body.presence.find(
+        (p: any) => p.userId === ana.user.id,
+      )?.status;
+    await waitFor(async () => (await askedOnNode3()) === "online", "node 3 showing Ana online");
+    // A second device on node 3; its typing notice crosses the bus after its presence did.
+    const there = await TestSocket.ready(nodes[2]!.url, ana.token);
+    there.send({ type: "typing", conversationId: groupId });
+    await watch.next((f) => f.type === "typing" && f.userId === ana.user.id, 10_000);
+    here.close();
+    await waitFor(() => ![...nodes[0]!.running.app.deps.presence.localStatuses()].length, "node 1 saw the close");
+    // A message committed on node 1 after it announced the close: when Ben has it, he has had that word too.
+    const r = await nodes[0]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+      token: ana.token,
+      body: { clientId: cid(), text: "still here on my phone" },
+    });
+    expect(r.status).toBe(201);
+    await watch.next((f) => f.type === "event" && f.event.message?.text === "still here on my phone", 10_000);
+    expect(anaStatuses().map((f) => f.status)).toEqual(["online"]);
+    there.close();
+    await watch.next((f) => f.type === "presence" && f.userId === ana.user.id && f.status === "offline", 10_000);
+    await waitFor(async () => (await askedOnNode3()) === "offline", "node 3 showing Ana offline");
+    watch.close();
+  });
+
   test("Redis killed and restarted under load: every acked message reaches every member once, and the bus is subscribed again", async () => {
     const people = [ana, ben];
     const sockets = await Promise.all(people.map((p, i) => TestSocket.ready(nodes[i]!.url, p.token)));

@@ -22,6 +22,11 @@ export interface ChatPublisher {
    * conversation's connected members, or to some people's own topics. Lost if nobody is connected.
    */
   notify(to: { conversationId?: string; userIds?: string[] }, frame: SignalFrame): void;
+  /**
+   * A frame this node's sockets already had (typing, sent to all but the typing socket): for the sockets on
+   * the other nodes of a cluster. Nothing on a single node.
+   */
+  relay(to: { conversationId?: string; userIds?: string[] }, frame: SignalFrame): void;
 }
 
 export interface Chat {

@@ -11,14 +11,19 @@ import type { Hub } from "../realtime/hub.ts";
 import type { RemoteStore } from "../store/remote/remote-store.ts";
 import { Bus } from "./bus.ts";
 import { Sequencer, type Change } from "./sequencer.ts";
+import { PeerPresence, type PresenceMessage } from "./peer-presence.ts";
 
 type To = { conversationId?: string; userIds?: string[] };
 
-/** What travels on the bus: an event with the cluster clock after its commit, a signal, or a commit's clock alone. */
+/**
+ * What travels on the bus: an event with the cluster clock after its commit, a signal, a commit's clock
+ * alone, or a word on who is online (cluster/peer-presence.ts). `n` is the sending node.
+ */
 type BusMessage =
   | { n: string; t: "e"; v: number; e: EventView; c: Change }
   | { n: string; t: "s"; to: To; f: SignalFrame }
-  | { n: string; t: "c"; v: number };
+  | { n: string; t: "c"; v: number }
+  | ({ n: string } & PresenceMessage);
 
 const HEAD_CHECK_MS = 1000;
 
@@ -26,6 +31,8 @@ export class ClusterNode {
   /** Unique per process: a node's own messages come back to it from the channel and are skipped. */
   readonly id = `${hostname()}-${randomBytes(4).toString("hex")}`;
   readonly sequencer: Sequencer;
+  /** Who is online on the other nodes (realtime/presence.ts combines it with this node's sockets). */
+  readonly presence = new PeerPresence(this.id, (msg) => this.send({ n: this.id, ...msg }));
   private readonly bus: Bus;
   private readonly timer: Timer;
 
@@ -59,7 +66,10 @@ export class ClusterNode {
       (text) => this.received(text),
       () => this.sequencer.checkHead(),
     );
-    this.timer = setInterval(() => this.sequencer.checkHead(), HEAD_CHECK_MS);
+    this.timer = setInterval(() => {
+      this.sequencer.checkHead();
+      this.presence.beat();
+    }, HEAD_CHECK_MS);
     this.timer.unref();
   }
 
@@ -87,6 +97,11 @@ export class ClusterNode {
   /** A signal for sockets wherever they are. */
   notify(to: To, frame: SignalFrame): void {
     this.hub.notify(to, frame);
+    this.relay(to, frame);
+  }
+
+  /** A signal for the sockets on the other nodes only (this node's had it already). */
+  relay(to: To, frame: SignalFrame): void {
     this.send({ n: this.id, t: "s", to, f: frame });
   }
 
@@ -108,6 +123,7 @@ export class ClusterNode {
       return;
     }
     if (msg.n === this.id) return;
+    this.presence.heard(msg.n);
     switch (msg.t) {
       case "e":
         this.store.foreignCommit(msg.v);
@@ -119,10 +135,17 @@ export class ClusterNode {
       case "s":
         this.hub.notify(msg.to, msg.f);
         return;
+      case "p":
+      case "h":
+      case "p?":
+      case "pa":
+        this.presence.received(msg.n, msg);
+        return;
     }
   }
 
   stop(): void {
+    this.presence.goodbye();
     clearInterval(this.timer);
     this.sequencer.stop();
     this.bus.close();

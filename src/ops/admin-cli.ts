@@ -12,7 +12,8 @@ import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
 import { users } from "../store/schema.ts";
-import { openStore, type Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
+import { openCommandStore } from "../store/configured-store.ts";
 
 export const ADMIN_USAGE = `usage: parley admin <command> [options]
   create-user <username> [--display-name NAME] [--admin]   a new account, with a link to set its password
@@ -52,7 +53,7 @@ export async function runAdminCommand(
   const makeAdmin = take(args, "--admin", false) === true;
   const positional = args.length > 0 && !args[0]!.startsWith("-") ? args.shift() : undefined;
   const config = loadConfig({ args });
-  const store = openStore(config.dataDir);
+  const store = openCommandStore(config);
   try {
     switch (command) {
       case "create-user": {

@@ -114,6 +114,9 @@ export class Hub implements ChatPublisher {
     else if (change.leave?.length) this.onMembersLeft(event.conversationId, change.leave);
   }
 
+  /** One process: no other node to relay to. */
+  relay(): void {}
+
   notify(to: { conversationId?: string; userIds?: string[] }, frame: SignalFrame): void {
     const text = JSON.stringify(frame);
     this.work.serializations++;

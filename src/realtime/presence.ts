@@ -10,7 +10,22 @@ import type { PresenceFrame } from "../protocol/frames.ts";
 import type { PresenceStatus } from "../protocol/views.ts";
 import type { Hub } from "./hub.ts";
 
+const rank = { offline: 0, away: 1, online: 2 } as const;
+/** The better of two statuses: online over away over offline. */
+export const best = (a: Status, b: Status): Status => (rank[a] >= rank[b] ? a : b);
+
 export type Status = PresenceStatus;
+
+/**
+ * The other nodes of a cluster (cluster/peer-presence.ts): a person is shown online when any node has them
+ * online. Each node tells its own sockets from that combined status.
+ */
+export interface PresenceElsewhere {
+  /** The best status a person has on other nodes. */
+  statusOf(userId: string): Status;
+  /** This node's own status for a person changed. */
+  announce(userId: string, status: Status): void;
+}
 
 /** While someone stays online, their last-seen time is written at most this often. */
 const LAST_SEEN_EVERY_MS = 60_000;
@@ -23,6 +38,9 @@ export interface PresenceView {
 }
 
 export class Presence {
+  /** From this node's own sockets. */
+  private readonly local = new Map<string, Exclude<Status, "offline">>();
+  /** What is shown: the local status combined with the other nodes' (the same map without a cluster). */
   private readonly current = new Map<string, Exclude<Status, "offline">>();
   private readonly written = new Map<string, number>();
   /** When each person's current status began (absent: offline since before this process started). */
@@ -31,6 +49,7 @@ export class Presence {
   private readonly told = new Map<string, { status: Status; at: number }>();
   private readonly queued = new Map<string, Timer>();
   private readonly minGapMs: number;
+  private elsewhere: PresenceElsewhere | null = null;
 
   /**
    * @param ratePerSecond how often one person's changes may reach others (PARLEY_PRESENCE_RATE). Each
@@ -49,6 +68,16 @@ export class Presence {
   ) {
     this.minGapMs = 1000 / ratePerSecond;
     hub.onUserChanged = (userId) => this.update(userId);
+  }
+
+  /** A node of a cluster: others' statuses count too, and this node's changes are told to them. */
+  spanNodes(elsewhere: PresenceElsewhere): void {
+    this.elsewhere = elsewhere;
+  }
+
+  /** This node's own statuses (for another node that asks for them all). */
+  localStatuses(): Iterable<[string, Exclude<Status, "offline">]> {
+    return this.local.entries();
   }
 
   onlineCount(): number {
@@ -79,17 +108,28 @@ export class Presence {
   update(userId: string): void {
     const sockets = this.hub.liveSockets(userId);
     const status: Status = sockets.length === 0 ? "offline" : sockets.some((s) => !s.data.away) ? "online" : "away";
-    if (status === this.statusOf(userId)) return;
-    if (status === "offline") this.current.delete(userId);
-    else this.current.set(userId, status);
+    if (status === (this.local.get(userId) ?? "offline")) return;
+    if (status === "offline") this.local.delete(userId);
+    else this.local.set(userId, status);
     const now = Date.now();
-    this.since.set(userId, now);
-    // Going offline is always written; coming and going while online, at most once a minute.
+    // Going offline here is always written; coming and going while online, at most once a minute.
     if (status === "offline" || now - (this.written.get(userId) ?? 0) >= LAST_SEEN_EVERY_MS) {
       this.written.set(userId, now);
       this.chat.background.later("recordLastSeenLater", () => recordLastSeen(this.chat.queue, userId, now));
       if (status === "offline") this.written.delete(userId);
     }
+    this.elsewhere?.announce(userId, status);
+    this.recompute(userId);
+  }
+
+  /** The shown status from this node's and the other nodes'; a change is told (at its pace). */
+  recompute(userId: string): void {
+    const local = this.local.get(userId) ?? "offline";
+    const status = this.elsewhere ? best(local, this.elsewhere.statusOf(userId)) : local;
+    if (status === this.statusOf(userId)) return;
+    if (status === "offline") this.current.delete(userId);
+    else this.current.set(userId, status);
+    this.since.set(userId, Date.now());
     this.tellLater(userId);
   }
 

@@ -204,10 +204,9 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
     const typedAt = (ws.data.typedAt ??= new Map());
     if (now - (typedAt.get(conversationId) ?? 0) < 2000) return;
     typedAt.set(conversationId, now);
-    ws.publish(
-      conversationTopic(conversationId),
-      JSON.stringify({ type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS } satisfies ServerFrame),
-    );
+    const frame = { type: "typing", conversationId, userId, expiresInMs: TYPING_TTL_MS } satisfies ServerFrame;
+    ws.publish(conversationTopic(conversationId), JSON.stringify(frame));
+    chat.publisher.relay({ conversationId }, frame);
   }
 
   function onReceipt(ws: Socket, raw: unknown, id: string | null): void {

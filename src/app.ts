@@ -3,6 +3,7 @@ import type { Chat } from "./chat/context.ts";
 import { PushNotifier } from "./push/notifier.ts";
 import { collectFrom, createMetrics } from "./ops/app-metrics.ts";
 import { scheduleBackups } from "./ops/backup.ts";
+import { snapshotterFor } from "./ops/cluster-snapshot.ts";
 import { Exports } from "./ops/export.ts";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -121,8 +122,12 @@ export function createApp(
   });
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
+  // In a cluster, only the node holding the jobs lease runs the cluster's jobs (cluster/leases.ts).
+  const jobsAreMine = () => !cluster || cluster.jobs.held;
   const fileSweep = setInterval(
-    () => background.later("sweepFilesLater", () => sweepFiles(store, files, ttlMs)),
+    () => {
+      if (jobsAreMine()) background.later("sweepFilesLater", () => sweepFiles(store, files, ttlMs));
+    },
     Math.min(3600_000, ttlMs),
   );
   fileSweep.unref();
@@ -133,6 +138,8 @@ export function createApp(
         everySeconds: config.backupEverySeconds,
         keep: config.backupKeep,
         log,
+        snapshotInto: snapshotterFor(config),
+        isMine: jobsAreMine,
       })
     : () => {};
   const realtime = createRealtime(config, chat, hub, calls, log);

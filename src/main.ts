@@ -7,6 +7,7 @@ import { version } from "./lib/version.ts";
 import { startServer } from "./server.ts";
 import { writeKeys, writeSharedKeys } from "./push/vapid.ts";
 import { createBackup, progressBar, restoreBackup } from "./ops/backup.ts";
+import { snapshotterFor } from "./ops/cluster-snapshot.ts";
 import { runAdminCommand } from "./ops/admin-cli.ts";
 import { writeExport } from "./ops/export.ts";
 import { TempFiles } from "./files/file-store.ts";
@@ -135,7 +136,7 @@ async function backupCommand(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig({ args: rest });
-  const result = await createBackup(config.dataDir, resolve(file), progressBar("backup"));
+  const result = await createBackup(config.dataDir, resolve(file), progressBar("backup"), snapshotterFor(config));
   for (const m of result.missing) process.stderr.write(`warning: ${m} was deleted while the backup ran\n`);
   process.stdout.write(
     `Backed up ${config.dataDir} to ${file}: ${result.files} files, ${(result.bytes / 2 ** 20).toFixed(1)} MB.\n`,

@@ -1,7 +1,10 @@
 // Several nodes in one test process: a real libSQL server (sqld), a real Redis as the bus, a real S3 bucket
 // (s3rver), and three Parley nodes on loopback ports, with people's sockets spread over them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addMember, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { restoreBackup } from "../src/ops/backup.ts";
+import { addMember, ADMIN, setUp, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
 import { haveSqld, startBucket, startRedis, startSqld, type Service } from "./services.ts";
 import { TestSocket } from "./ws-client.ts";
 
@@ -14,12 +17,17 @@ let ben: { token: string; user: any };
 let cat: { token: string; user: any };
 let groupId: string;
 
+/** Where every node would write its scheduled backups (only the holder of the jobs lease does). */
+const backups = tempDir("parley-cluster-backups-");
+
 async function startNode(): Promise<TestServer> {
   return startTestServer({
     databaseUrl: sqld.url,
     busUrl: redis.url,
     ...bucket.settings,
     sendThread: "off",
+    backupDir: backups,
+    backupEverySeconds: "1",
   });
 }
 
@@ -239,5 +247,56 @@ describe("a cluster of three nodes", () => {
     const texts = benSocket.events("message.created").map((e) => e.message.text);
     expect(texts).toEqual(acked);
     benSocket.close();
+  });
+
+  // Last: it stops one of the nodes.
+  test("one node runs the cluster's jobs; its backups restore into a single node, and another node takes over when it stops", async () => {
+    const holders = () => nodes.filter((n) => n.running.app.deps.cluster!.jobs.held);
+    await waitFor(() => holders().length === 1, "one holder of the jobs lease");
+    const holder = holders()[0]!;
+    const written = (n: TestServer) => n.logs.filter((l) => l.includes('"backup written"')).length;
+    const marker = await nodes[1]!.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+      token: ben.token,
+      body: { clientId: cid(), text: "kept in the backup" },
+    });
+    expect(marker.status).toBe(201);
+    const before = nodes.map(written);
+    // Two more backups: the second began after the message was committed.
+    await waitFor(() => written(holder) >= before[nodes.indexOf(holder)]! + 2, "two scheduled backups", 15_000);
+    for (const [i, n] of nodes.entries()) if (n !== holder) expect(written(n)).toBe(before[i]!);
+
+    const newest = readdirSync(backups)
+      .filter((f) => f.endsWith(".tar"))
+      .sort()
+      .at(-1)!;
+    const dataDir = join(tempDir("parley-restored-"), "data");
+    restoreBackup(join(backups, newest), dataDir, false);
+    const single = await startTestServer({ dataDir, sendThread: "off" });
+    try {
+      const login = await single.call("POST", "/api/v1/auth/login", { body: ADMIN });
+      expect(login.status).toBe(200);
+      const token = login.body.token as string;
+      const page = await single.call("GET", `/api/v1/conversations/${groupId}/messages?limit=100`, { token });
+      expect(page.status).toBe(200);
+      expect(page.body.messages.some((m: any) => m.text === "kept in the backup")).toBe(true);
+      // The full-text index came along (rebuilt from the messages).
+      const found = await single.call("GET", "/api/v1/search/messages?q=backup", { token });
+      expect(found.body.results.map((r: any) => r.message.text)).toContain("kept in the backup");
+      // And it takes new messages.
+      const next = await single.call("POST", `/api/v1/conversations/${groupId}/messages`, {
+        token,
+        body: { clientId: cid(), text: "after the restore" },
+      });
+      expect(next.status).toBe(201);
+    } finally {
+      await single.stop();
+    }
+
+    nodes.splice(nodes.indexOf(holder), 1);
+    await holder.stop();
+    await waitFor(() => holders().length === 1, "another node holding the jobs lease", 10_000);
+    const next = holders()[0]!;
+    const had = written(next);
+    await waitFor(() => written(next) > had, "a backup by the new holder", 15_000);
   });
 });

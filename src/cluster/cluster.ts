@@ -12,6 +12,7 @@ import type { RemoteStore } from "../store/remote/remote-store.ts";
 import { Bus } from "./bus.ts";
 import { Sequencer, type Change } from "./sequencer.ts";
 import { PeerPresence, type PresenceMessage } from "./peer-presence.ts";
+import { JOBS_LEASE, Lease } from "./leases.ts";
 
 type To = { conversationId?: string; userIds?: string[] };
 
@@ -33,6 +34,8 @@ export class ClusterNode {
   readonly sequencer: Sequencer;
   /** Who is online on the other nodes (realtime/presence.ts combines it with this node's sockets). */
   readonly presence = new PeerPresence(this.id, (msg) => this.send({ n: this.id, ...msg }));
+  /** Held by the one node that runs the cluster's background jobs (cluster/leases.ts). */
+  readonly jobs: Lease;
   private readonly bus: Bus;
   private readonly timer: Timer;
 
@@ -66,15 +69,18 @@ export class ClusterNode {
       (text) => this.received(text),
       () => this.sequencer.checkHead(),
     );
+    this.jobs = new Lease(store, JOBS_LEASE, this.id, log);
     this.timer = setInterval(() => {
       this.sequencer.checkHead();
       this.presence.beat();
+      this.jobs.tick();
     }, HEAD_CHECK_MS);
     this.timer.unref();
   }
 
   /** Resolves once the bus is subscribed, or after timeoutMs (the node then starts and keeps trying). */
   async start(timeoutMs: number): Promise<void> {
+    this.jobs.tick();
     const late = Bun.sleep(timeoutMs).then(() => "late" as const);
     if ((await Promise.race([this.bus.start().then((ok) => (ok ? "ok" : "late")), late])) === "late")
       this.log.warn("cluster bus not reachable yet; starting anyway (events are filled from the database)");
@@ -147,6 +153,7 @@ export class ClusterNode {
   stop(): void {
     this.presence.goodbye();
     clearInterval(this.timer);
+    this.jobs.release();
     this.sequencer.stop();
     this.bus.close();
   }

@@ -41,21 +41,26 @@ export async function createBackup(
   dataDir: string,
   out: string,
   progress: Progress = () => {},
+  /** How the database gets into the archive when it is not the data folder's file (a cluster's: cluster-snapshot.ts). */
+  snapshotInto?: (file: string) => Promise<unknown>,
 ): Promise<{ files: number; bytes: number; missing: string[] }> {
   const dbPath = join(dataDir, "parley.db");
-  if (!existsSync(dbPath)) throw new Error(`no Parley database in ${dataDir}`);
+  if (!snapshotInto && !existsSync(dbPath)) throw new Error(`no Parley database in ${dataDir}`);
   const work = join(dirname(out), `.parley-backup-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true, mode: 0o700 });
   try {
     const snapshot = join(work, "parley.db");
-    const source = new Database(dbPath);
-    try {
-      source.run("PRAGMA busy_timeout = 10000");
-      // One read transaction: every commit before it is in, none after it.
-      source.run(`VACUUM INTO '${snapshot.replaceAll("'", "''")}'`);
-    } finally {
-      source.close();
+    if (snapshotInto) await snapshotInto(snapshot);
+    else {
+      const source = new Database(dbPath);
+      try {
+        source.run("PRAGMA busy_timeout = 10000");
+        // One read transaction: every commit before it is in, none after it.
+        source.run(`VACUUM INTO '${snapshot.replaceAll("'", "''")}'`);
+      } finally {
+        source.close();
+      }
     }
     const entries: { name: string; path: string; size: number; mtime: number }[] = [
       { name: "parley.db", path: snapshot, size: statSync(snapshot).size, mtime: Date.now() },
@@ -190,15 +195,19 @@ export function scheduleBackups(opts: {
   everySeconds: number;
   keep: number;
   log: Logger;
+  /** A cluster's database (see createBackup). */
+  snapshotInto?: (file: string) => Promise<unknown>;
+  /** False on the nodes of a cluster that do not hold its jobs lease (cluster/leases.ts). */
+  isMine?: () => boolean;
 }): () => void {
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   let running = false;
   const timer = setInterval(async () => {
-    if (running) return;
+    if (running || opts.isMine?.() === false) return;
     running = true;
     try {
       const name = `parley-${new Date().toISOString().replace(/[:.]/g, "-")}.tar`;
-      const result = await createBackup(opts.dataDir, join(opts.dir, name));
+      const result = await createBackup(opts.dataDir, join(opts.dir, name), undefined, opts.snapshotInto);
       const archives = readdirSync(opts.dir)
         .filter((f) => /^parley-.*\.tar$/.test(f))
         .sort();

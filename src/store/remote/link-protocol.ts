@@ -62,3 +62,6 @@ export interface LinkInit {
   /** Word 0: the id of the newest reply posted (the event loop waits on it). */
   signal: Int32Array;
 }
+
+/** The WebSocket address of a libSQL server given as ws(s)://, http(s):// or libsql:// (Turso's TLS spelling). */
+export const wsUrlOf = (url: string) => url.replace(/^libsql:/, "wss:").replace(/^http(s?):/, "ws$1:");

@@ -5,12 +5,11 @@
 // reply, so nothing here needs a queue.
 import { workerData, type MessagePort } from "node:worker_threads";
 import * as hrana from "@libsql/hrana-client";
-import type { Args, LinkInit, LinkReply, LinkRequest, Value } from "./link-protocol.ts";
+import { wsUrlOf, type Args, type LinkInit, type LinkReply, type LinkRequest, type Value } from "./link-protocol.ts";
 
 const init = workerData as LinkInit & { port: MessagePort };
 const port = init.port;
-// libsql:// is a TLS server (Turso's spelling): wss.
-const wsUrl = init.url.replace(/^libsql:/, "wss:").replace(/^http(s?):/, "ws$1:");
+const wsUrl = wsUrlOf(init.url);
 const httpUrl = wsUrl.replace(/^ws(s?):/, "http$1:");
 
 let client: hrana.WsClient | null = null;

@@ -31,6 +31,7 @@ import { createCommitEffects } from "./commit-effects.ts";
 import { Background } from "./lib/background.ts";
 import { DiskSpace } from "./ops/disk-space.ts";
 import { ClusterNode } from "./cluster/cluster.ts";
+import { collectCluster } from "./cluster/cluster-metrics.ts";
 import type { RemoteStore } from "./store/remote/remote-store.ts";
 
 export interface App {
@@ -120,6 +121,7 @@ export function createApp(
     checkpoints: store.checkpoints?.stats ?? null,
     sendThread: sendThread?.stats ?? null,
   });
+  if (config.databaseUrl) collectCluster(metrics.registry, store as RemoteStore, cluster);
   // Uploads never sent are removed after PARLEY_UNSENT_UPLOAD_TTL_SECONDS; checked hourly, or sooner.
   const ttlMs = config.unsentUploadTtlSeconds * 1000;
   // In a cluster, only the node holding the jobs lease runs the cluster's jobs (cluster/leases.ts).

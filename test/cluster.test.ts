@@ -54,6 +54,12 @@ afterAll(async () => {
   await bucket?.close();
 });
 
+/** One value from a node's /metrics (it answers loopback). */
+async function metric(node: TestServer, name: string): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+}
+
 let seq = 0;
 const cid = () => `c-${Date.now()}-${++seq}`;
 
@@ -238,11 +244,16 @@ describe("a cluster of three nodes", () => {
     for (let i = 0; i < 5; i++) await send(i % 2, `during ${i}`);
     expect(refused.length).toBe(5);
     expect((await nodes[0]!.call("GET", "/readyz")).status).toBe(503);
+    // The stall shows in /metrics and in the log, not only in failed sends.
+    expect(await metric(nodes[0]!, "parley_db_reachable")).toBe(0);
+    await waitFor(() => nodes[0]!.logs.some((l) => l.includes("database server unreachable")), "the outage logged");
     await sqld.restart();
     await waitFor(async () => (await nodes[0]!.call("GET", "/readyz")).status === 200, "node 1 ready again", 15_000);
     await waitFor(async () => (await nodes[1]!.call("GET", "/readyz")).status === 200, "node 2 ready again", 15_000);
     for (let i = 0; i < 5; i++) await send(i % 2, `after ${i}`);
     expect(acked.length).toBe(10);
+    expect(await metric(nodes[0]!, "parley_db_reachable")).toBe(1);
+    expect(await metric(nodes[0]!, "parley_db_link_calls_total")).toBeGreaterThan(0);
     await benSocket.next((f) => f.type === "event" && f.event.message?.text === "after 4", 15_000);
     const texts = benSocket.events("message.created").map((e) => e.message.text);
     expect(texts).toEqual(acked);

@@ -130,6 +130,15 @@ export class ClusterNode {
     }
     if (msg.n === this.id) return;
     this.presence.heard(msg.n);
+    try {
+      this.handle(msg);
+    } catch (err) {
+      // The store may be away (an outage seen here first): what was missed is filled from it later.
+      this.log.error("cluster bus: a message could not be handled", { type: msg.t, err });
+    }
+  }
+
+  private handle(msg: BusMessage): void {
     switch (msg.t) {
       case "e":
         this.store.foreignCommit(msg.v);

@@ -138,10 +138,12 @@ export class Presence {
     if (this.queued.has(userId)) return;
     const grace = this.statusOf(userId) === "offline" ? this.offlineGraceMs : 0;
     const wait = Math.max(grace, (this.told.get(userId)?.at ?? -Infinity) + this.minGapMs - Date.now());
-    if (wait <= 0) return this.tell(userId);
+    // Telling reads the database (who shares a conversation), which may fail (a cluster's primary away):
+    // as named background work, a failure is logged and the next change tells again.
+    if (wait <= 0) return this.chat.background.later("tellPresenceLater", () => this.tell(userId));
     const timer = setTimeout(() => {
       this.queued.delete(userId);
-      this.tell(userId);
+      this.chat.background.later("tellPresenceLater", () => this.tell(userId));
     }, wait);
     timer.unref();
     this.queued.set(userId, timer);
@@ -152,9 +154,11 @@ export class Presence {
     const now = Date.now();
     // A flap that ended where it began tells nobody anything. (One entry per person seen: bounded by accounts.)
     if ((this.told.get(userId)?.status ?? "offline") === status) return;
-    this.told.set(userId, { status, at: now });
+    // Read first: when the database fails, nothing counts as told and the next change tells again.
     const db = this.chat.store.db;
     const user = findUserById(db, userId);
+    const conversationIds = user ? listMemberConversationIds(db, userId) : [];
+    this.told.set(userId, { status, at: now });
     if (!user) return;
     const frame: PresenceFrame = {
       type: "presence",
@@ -162,7 +166,7 @@ export class Presence {
       status,
       lastSeenAt: user.hideLastSeen ? null : toIso(this.since.get(userId) ?? now),
     };
-    for (const conversationId of listMemberConversationIds(db, userId)) this.hub.notify({ conversationId }, frame);
+    for (const conversationId of conversationIds) this.hub.notify({ conversationId }, frame);
   }
 
   /** Stops waiting announcements (shutdown). */

@@ -16,6 +16,11 @@ export function openClusterStore(config: Config, log: Logger | null): Store {
     replicaPath: config.databaseReplica ? resolve(config.dataDir, config.databaseReplica) : null,
     timeoutMs: config.databaseTimeoutMs,
     onAfterCommitError: (err) => log?.error("after-commit hook failed", { err }),
+    // Sends fail fast with DATABASE_UNAVAILABLE meanwhile, and /readyz says not ready.
+    onReachable: (up) =>
+      up
+        ? log?.info("database server reachable again", { url: config.databaseUrl })
+        : log?.error("database server unreachable; sends fail until it answers", { url: config.databaseUrl }),
   });
 }
 

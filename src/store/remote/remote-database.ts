@@ -105,8 +105,21 @@ class Link {
     return Atomics.load(this.signal, 1) === 1;
   }
 
+  /** Round trips to the thread and the time the event loop spent waiting on them (metrics: link latency). */
+  readonly stats = { calls: 0, waitSeconds: 0 };
+
   call(req: Request, failFast = true): LinkReply {
     if (failFast && !this.up) return this.unreachable(0, "the database server is unreachable (reconnecting)");
+    const started = performance.now();
+    try {
+      return this.roundTrip(req);
+    } finally {
+      this.stats.calls++;
+      this.stats.waitSeconds += (performance.now() - started) / 1000;
+    }
+  }
+
+  private roundTrip(req: Request): LinkReply {
     const id = ++this.nextId;
     this.port.postMessage({ ...req, id } as LinkRequest);
     // The thread bounds every request by the timeout; the margin covers a thread that is itself stuck.
@@ -287,6 +300,11 @@ export class RemoteDatabase {
       }
     };
     return Object.assign(run, { deferred: run, immediate: run, exclusive: run });
+  }
+
+  /** Round trips to the link thread and the time spent waiting on them. */
+  get linkStats(): { calls: number; waitSeconds: number } {
+    return this.link.stats;
   }
 
   /** A read from the primary itself, never the replica (which may be behind). */

@@ -29,6 +29,8 @@ export interface RemoteStore extends Store {
   readPrimary(sql: string, params?: (string | number)[]): Record<string, unknown>[];
   /** The replica syncs before its next read (what is about to be read was committed elsewhere just now). */
   catchUpReplica(): void;
+  /** Round trips to the link thread and the time the event loop waited on them (metrics). */
+  linkStats(): { calls: number; waitSeconds: number };
 }
 
 export interface RemoteStoreOptions extends Omit<RemoteOptions, "workerPath"> {
@@ -36,6 +38,8 @@ export interface RemoteStoreOptions extends Omit<RemoteOptions, "workerPath"> {
   onAfterCommitError?: (err: unknown) => void;
   /** How often the clock is read outside transactions (ms); 0: never (short-lived commands). */
   clockCheckMs?: number;
+  /** The primary stopped or started answering (seen by the clock check): the server logs it. */
+  onReachable?: (up: boolean) => void;
 }
 
 const MIGRATE_ATTEMPTS = 5;
@@ -93,9 +97,11 @@ export function openRemoteStore(opts: RemoteStoreOptions): RemoteStore {
     known = version;
     foreign();
   };
+  let wasReachable = true;
   const clockTimer =
     (opts.clockCheckMs ?? 1000) > 0
       ? setInterval(() => {
+          if (sqlite.reachable !== wasReachable) opts.onReachable?.((wasReachable = sqlite.reachable));
           if (!sqlite.reachable || sqlite.inTransaction) return;
           try {
             noteForeign(readClock(connection, sqlite));
@@ -134,6 +140,7 @@ export function openRemoteStore(opts: RemoteStoreOptions): RemoteStore {
     reachable: () => sqlite.reachable,
     readPrimary: (sql, params) => sqlite.readPrimary(sql, params),
     catchUpReplica: () => sqlite.replicaStale(),
+    linkStats: () => sqlite.linkStats,
   };
 }
 

@@ -86,6 +86,9 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   const stop = () =>
     (stopping ??= (async () => {
       app.startDraining();
+      // In a cluster, the load balancer stops sending new connections here before the sockets are told to
+      // reconnect, so that they reconnect elsewhere rather than here (PARLEY_DRAIN_SECONDS).
+      if (config.drainSeconds > 0) await Bun.sleep(config.drainSeconds * 1000);
       // Sockets first: clients hear "reconnect and resume" (4000) and go to another node or wait for us.
       await app.stopRealtime();
       const graceful = server.stop(false);

@@ -144,3 +144,26 @@ export async function startBucket(): Promise<{ settings: Record<string, string>;
     close: () => s3rver.close(),
   };
 }
+
+export const haveHaproxy = Bun.which("haproxy") !== null;
+
+/** HAProxy from Debian with the shipped configuration (scripts/deploy/haproxy.cfg) in front of these node ports. */
+export function startHaproxy(nodePorts: number[]): Promise<Service> {
+  const config = join(import.meta.dir, "..", "scripts", "deploy", "haproxy.cfg");
+  return freePort().then((port) =>
+    service(
+      (p) =>
+        Bun.spawn(["haproxy", "-db", "-f", config], {
+          env: {
+            PATH: process.env.PATH ?? "",
+            PARLEY_LB_BIND: `127.0.0.1:${p}`,
+            ...Object.fromEntries(nodePorts.map((n, i) => [`PARLEY_NODE${i + 1}`, `127.0.0.1:${n}`])),
+          },
+          stdout: "ignore",
+          stderr: "ignore",
+        }),
+      "http",
+      port,
+    ),
+  );
+}

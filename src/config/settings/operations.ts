@@ -53,4 +53,14 @@ export const operationsSettings = {
     max: 600,
     description: "On SIGTERM/SIGINT, how long to let in-flight requests finish before closing anyway.",
   },
+  drainSeconds: {
+    kind: "int",
+    env: "PARLEY_DRAIN_SECONDS",
+    flag: "--drain-seconds",
+    default: "0",
+    min: 0,
+    max: 300,
+    description:
+      "On SIGTERM/SIGINT, how long /readyz says 503 before sockets are closed: time for a load balancer to stop sending this node new connections (3 with scripts/deploy/haproxy.cfg). 0 on a single node.",
+  },
 } as const satisfies Record<string, SettingDef>;

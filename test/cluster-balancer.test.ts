@@ -11,6 +11,7 @@ import { makeCertificate } from "./certificates.ts";
 import { ADMIN, tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
+import { ResumingClient } from "./resuming-client.ts";
 import {
   freePort,
   haveHaproxy,
@@ -92,65 +93,6 @@ async function call(base: string, method: string, path: string, token?: string, 
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-/**
- * A client as the web app is one: its socket goes through the balancer, and when it closes (a node killed
- * or draining) it connects again and resumes from the last event it had.
- */
-class ResumingClient {
-  readonly events: any[] = [];
-  reconnects = 0;
-  private since: string | undefined;
-  private stopped = false;
-  private ws: WebSocket | null = null;
-
-  constructor(
-    private readonly person: Person,
-    /** The balancer it goes through. */
-    private readonly via = balancer.url,
-  ) {}
-
-  /** Resolves once the first connection is ready. */
-  start(): Promise<void> {
-    return new Promise((ready) => this.open(ready));
-  }
-
-  private open(ready: () => void): void {
-    const ws = new WebSocket(this.via.replace(/^http/, "ws") + "/ws", {
-      headers: { authorization: `Bearer ${this.person.token}` },
-    } as any);
-    this.ws = ws;
-    ws.onopen = () =>
-      ws.send(
-        JSON.stringify({ type: "hello", token: this.person.token, ...(this.since ? { since: this.since } : {}) }),
-      );
-    ws.onmessage = (e) => {
-      const f = JSON.parse(String(e.data));
-      if (f.type === "ready") {
-        this.since ??= f.lastEventId;
-        ready();
-      } else if (f.type === "event") {
-        this.events.push(f.event);
-        this.since = f.event.id;
-      }
-    };
-    ws.onclose = () => {
-      if (this.stopped) return;
-      this.reconnects++;
-      // A client's backoff before it tries again (the web app's is longer and grows).
-      setTimeout(() => this.open(() => {}), 100);
-    };
-  }
-
-  texts(): string[] {
-    return this.events.filter((e) => e.type === "message.created").map((e) => e.message.text);
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.ws?.close();
-  }
 }
 
 /** Sends through the balancer until stopped; a send is repeated with its clientId until acknowledged. */
@@ -271,7 +213,7 @@ afterAll(async () => {
 
 describe("three nodes behind HAProxy", () => {
   test("a node SIGKILLed under load: its clients reconnect through the balancer and resume; every acked message reaches everyone once", async () => {
-    const clients = [ana, ben, dan, eve].map((p) => new ResumingClient(p));
+    const clients = [ana, ben, dan, eve].map((p) => new ResumingClient(p.token, balancer.url));
     await Promise.all(clients.map((c) => c.start()));
     const loads = [sendLoad(ana, groupId, "ana"), sendLoad(ben, groupId, "ben")];
     await waitFor(() => loads.every((l) => l.acked.length >= 10), "sends before the kill");
@@ -303,7 +245,7 @@ describe("three nodes behind HAProxy", () => {
   }, 90_000);
 
   test("every node restarted in turn under load (SIGTERM, drained, started again): nothing acked is lost or doubled", async () => {
-    const clients = [ana, ben, dan, eve].map((p) => new ResumingClient(p));
+    const clients = [ana, ben, dan, eve].map((p) => new ResumingClient(p.token, balancer.url));
     await Promise.all(clients.map((c) => c.start()));
     const loads = [sendLoad(dan, groupId, "dan"), sendLoad(eve, groupId, "eve")];
     for (const node of nodes) {
@@ -366,7 +308,7 @@ describe("three nodes behind HAProxy", () => {
     // Cat opens the app on one node: no node pushes while it is open.
     const queued = async () =>
       (await Promise.all(nodes.map((n) => nodeMetric(n, "parley_push_queued_total")))).reduce((a, b) => a + b, 0);
-    const app = new ResumingClient(cat);
+    const app = new ResumingClient(cat.token, balancer.url);
     await app.start();
     await waitFor(catShownOn(nodes, "online"), "Cat online on every node");
     const before = await queued();
@@ -386,7 +328,7 @@ describe("three nodes behind nginx", () => {
   test("a node SIGKILLed under load: nginx moves its clients to the next node; every acked message reaches everyone once", async () => {
     const nginx = await startNginx(nodes.map((n) => n.port));
     try {
-      const clients = [ana, ben, dan, eve].map((p) => new ResumingClient(p, nginx.url));
+      const clients = [ana, ben, dan, eve].map((p) => new ResumingClient(p.token, nginx.url));
       await Promise.all(clients.map((c) => c.start()));
       const loads = [sendLoad(ana, groupId, "nginx-ana", nginx.url), sendLoad(eve, groupId, "nginx-eve", nginx.url)];
       await waitFor(() => loads.every((l) => l.acked.length >= 10), "sends before the kill");

@@ -1,6 +1,6 @@
 // `npm run bench`: Parley against a ceiling (Bun pub/sub with no persistence, no auth) in the same run.
 // Not a test: it prints tables; docs/performance.md records a run and the machine it ran on.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { createSession } from "../src/accounts/sessions.ts";
@@ -13,6 +13,7 @@ import { benchImages } from "./bench/images.ts";
 import { benchSearch, printSearch } from "./bench/search.ts";
 import { measureIdleSockets } from "./bench/idle-sockets.ts";
 import { benchIdleFloor, benchStartup } from "./bench/startup.ts";
+import { cpuTicks, pct, rssKb } from "./bench/proc-stats.ts";
 
 const quick = process.argv.includes("--quick");
 // --profile=DIR writes a CPU profile of the Parley server (markdown too) into DIR when it stops.
@@ -54,6 +55,22 @@ if (process.argv.includes("--e2ee")) {
   console.table(await benchCommits([2, 10, 50]));
   console.log("\nThe web app's code that loads with the first encrypted conversation:");
   console.table(await benchBundle());
+  process.exit(0);
+}
+// --cluster compares one node on its file with one on a libSQL server and three with Redis (and replicas), and
+// times a node's failure behind HAProxy (scripts/bench/cluster.ts).
+if (process.argv.includes("--cluster")) {
+  const { benchFailover, benchSetup, setups } = await import("./bench/cluster.ts");
+  const q = process.argv.includes("--quick");
+  const load = { people: 12, senders: 4, seconds: q ? 3 : 10 };
+  console.log(
+    `\nSeveral nodes: ${load.people} people in a group, ${load.senders} of them sending as fast as answered, ${load.seconds} s (latency in ms, send → delivery):`,
+  );
+  const rows = [];
+  for (const setup of setups) rows.push(await benchSetup(setup, load));
+  console.table(rows);
+  console.log("\nA node SIGKILLed behind HAProxy: its clients' outage, socket closed → ready on another node (ms):");
+  console.table([await benchFailover(30)]);
   process.exit(0);
 }
 if (process.argv.includes("--search")) {
@@ -110,16 +127,6 @@ const split = <T>(items: T[]) => workers.map((_, w) => items.filter((__, i) => i
 const all = (cmd: (w: number) => object) => Promise.all(workers.map((wk, w) => wk.call(cmd(w))));
 
 // ---- measurements -----------------------------------------------------------------------------
-function rssKb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-}
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
-}
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
-}
 function merge(parts: { samples: number[] }[]): number[] {
   return parts.flatMap((p) => p.samples).sort((a, b) => a - b);
 }

@@ -105,12 +105,8 @@ export function createApp(
     background,
   );
   publisher.pushWith(push);
-  if (cluster) {
-    presence.spanNodes(cluster.presence);
-    cluster.presence.onChange = (userId) => presence.recompute(userId);
-    cluster.presence.ownStatuses = () => presence.localStatuses();
-  }
   const calls = new Calls(hub, chat, config, log, (ring) => push.onRing(ring, config.callRingSeconds));
+  cluster?.attach(presence, calls);
   collectFrom(metrics, {
     hub,
     presence,

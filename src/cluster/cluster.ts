@@ -8,11 +8,16 @@ import { listAllEventRows, publishedChange, renderEvents } from "../chat/events.
 import type { Logger } from "../lib/log.ts";
 import type { SignalFrame } from "../protocol/frames.ts";
 import type { Hub } from "../realtime/hub.ts";
+import type { Presence } from "../realtime/presence.ts";
+import type { Calls } from "../realtime/calls.ts";
+import { parseCallFrame, runCallFrame } from "../realtime/call-frames.ts";
+import { errorFrameOf } from "../realtime/socket.ts";
 import type { RemoteStore } from "../store/remote/remote-store.ts";
 import { Bus } from "./bus.ts";
 import { Sequencer, type Change } from "./sequencer.ts";
 import { PeerPresence, type PresenceMessage } from "./peer-presence.ts";
 import { JOBS_LEASE, Lease } from "./leases.ts";
+import { CallRouter, type CallMessage } from "./call-routing.ts";
 
 type To = { conversationId?: string; userIds?: string[] };
 
@@ -24,7 +29,8 @@ type BusMessage =
   | { n: string; t: "e"; v: number; e: EventView; c: Change }
   | { n: string; t: "s"; to: To; f: SignalFrame }
   | { n: string; t: "c"; v: number }
-  | ({ n: string } & PresenceMessage);
+  | ({ n: string } & PresenceMessage)
+  | ({ n: string } & CallMessage);
 
 const HEAD_CHECK_MS = 1000;
 
@@ -34,6 +40,8 @@ export class ClusterNode {
   readonly sequencer: Sequencer;
   /** Who is online on the other nodes (realtime/presence.ts combines it with this node's sockets). */
   readonly presence = new PeerPresence(this.id, (msg) => this.send({ n: this.id, ...msg }));
+  /** Calls held by other nodes, and this node's calls for their sockets (cluster/call-routing.ts). */
+  readonly calls: CallRouter;
   /** Held by the one node that runs the cluster's background jobs (cluster/leases.ts). */
   readonly jobs: Lease;
   private readonly bus: Bus;
@@ -70,12 +78,33 @@ export class ClusterNode {
       () => this.sequencer.checkHead(),
     );
     this.jobs = new Lease(store, JOBS_LEASE, this.id, log);
+    this.calls = new CallRouter(this.id, store, hub, (msg) => this.send({ n: this.id, ...msg }), log);
+    this.presence.onNodeLost = (node) => this.calls.nodeLost(node);
     this.timer = setInterval(() => {
       this.sequencer.checkHead();
       this.presence.beat();
       this.jobs.tick();
+      this.calls.tick();
     }, HEAD_CHECK_MS);
     this.timer.unref();
+  }
+
+  /** Presence and calls span the nodes: this node's are told of the others' and answer for their sockets. */
+  attach(presence: Presence, calls: Calls): void {
+    presence.spanNodes(this.presence);
+    this.presence.onChange = (userId) => presence.recompute(userId);
+    this.presence.ownStatuses = () => presence.localStatuses();
+    calls.spanNodes(this.calls);
+    // A frame of another node's socket, carried out here: its errors go back to that socket as frames.
+    this.calls.run = (ws, frame, id) => {
+      try {
+        runCallFrame(calls, ws, parseCallFrame(frame), id);
+      } catch (err) {
+        ws.send(JSON.stringify(errorFrameOf(err, id, this.log)));
+      }
+    };
+    this.calls.closeStandIn = (ws) => calls.socketClosed(ws);
+    this.calls.hasCall = (conversationId) => calls.has(conversationId);
   }
 
   /** Resolves once the bus is subscribed, or after timeoutMs (the node then starts and keeps trying). */
@@ -155,6 +184,12 @@ export class ClusterNode {
       case "p?":
       case "pa":
         this.presence.received(msg.n, msg);
+        return;
+      case "ca":
+      case "cf":
+      case "cd":
+      case "cx":
+        this.calls.received(msg.n, msg);
         return;
     }
   }

@@ -39,15 +39,7 @@ export class Lease {
     const had = this.held;
     let got = false;
     try {
-      // One statement: ours if nobody has it, it is already ours, or its holder let it end.
-      got =
-        this.store.readPrimary(
-          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-            WHERE leases.holder = excluded.holder OR leases.expires_at < ?
-           RETURNING holder`,
-          [this.name, this.holder, now + LEASE_MS, now],
-        ).length > 0;
+      got = takeLease(this.store, this.name, this.holder, now) === this.holder;
     } catch (err) {
       // The primary is unreachable: the lease runs out here as it does everywhere else.
       if (had) this.log.warn("cluster lease not renewed", { lease: this.name, err: String(err) });
@@ -67,13 +59,31 @@ export class Lease {
   release(): void {
     if (this.heldUntil === 0) return;
     this.heldUntil = 0;
-    try {
-      this.store.readPrimary(`DELETE FROM leases WHERE name = ? AND holder = ? RETURNING name`, [
-        this.name,
-        this.holder,
-      ]);
-    } catch {
-      // Unreachable: it ends by itself.
-    }
+    releaseLease(this.store, this.name, this.holder);
+  }
+}
+
+/**
+ * Takes a lease, or renews one held, for LEASE_MS from now; answers who holds it afterwards. One statement
+ * takes it when nobody has it, it is already ours, or its holder let it end.
+ */
+export function takeLease(store: RemoteStore, name: string, holder: string, now = Date.now()): string {
+  const took = store.readPrimary(
+    `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE leases.holder = excluded.holder OR leases.expires_at < ?
+     RETURNING holder`,
+    [name, holder, now + LEASE_MS, now],
+  );
+  if (took.length > 0) return holder;
+  return (store.readPrimary("SELECT holder FROM leases WHERE name = ?", [name])[0]?.holder as string) ?? holder;
+}
+
+/** Gives a lease up, if still ours (another node may take it at once); an unreachable primary lets it end. */
+export function releaseLease(store: RemoteStore, name: string, holder: string): void {
+  try {
+    store.readPrimary("DELETE FROM leases WHERE name = ? AND holder = ? RETURNING name", [name, holder]);
+  } catch {
+    // It ends by itself.
   }
 }

@@ -39,6 +39,8 @@ export class PeerPresence implements PresenceElsewhere {
   private version = 0;
   /** A person's status on other nodes changed (presence recomputes and tells this node's sockets). */
   onChange: (userId: string) => void = () => {};
+  /** A node went silent for NODE_LOST_MS (its calls are over: cluster/call-routing.ts). */
+  onNodeLost: (node: string) => void = () => {};
   /** This node's own statuses, for a node that asks for them all. */
   ownStatuses: () => Iterable<[string, Shown]> = () => [];
 
@@ -67,6 +69,7 @@ export class PeerPresence implements PresenceElsewhere {
       if (now - peer.heard > NODE_LOST_MS) {
         this.peers.delete(node);
         for (const userId of peer.users.keys()) this.onChange(userId);
+        this.onNodeLost(node);
       }
   }
 

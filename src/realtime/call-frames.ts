@@ -3,7 +3,6 @@
 // bounded: the server passes on only what a WebRTC peer could have made.
 import { z } from "zod";
 import { parseWith } from "../lib/parse.ts";
-import type { Calls } from "./calls.ts";
 import type { Socket } from "./hub.ts";
 import type { Accepts } from "./protocol.ts";
 import type {
@@ -87,29 +86,65 @@ const schemasMatchTheContract: [
 ] = [true, true, true, true, true];
 void schemasMatchTheContract;
 
-/** A call frame from a live socket: checked, then handed to the calls. */
-export function onCallFrame(calls: Calls, ws: Socket, raw: unknown, id: string | null): void {
+/** What the frames ask of the calls (realtime/calls.ts), named here so that this module needs only the shape. */
+export interface CallActions {
+  runsElsewhere(ws: Socket, frame: CallClientFrame, id: string | null): boolean;
+  start(ws: Socket, id: string | null, conversationId: string, media: "audio" | "video"): void;
+  join(ws: Socket, id: string | null, conversationId: string, rejoin: string | null): void;
+  leave(ws: Socket, conversationId: string): void;
+  decline(ws: Socket, conversationId: string): void;
+  setState(ws: Socket, conversationId: string, patch: { muted?: boolean; camera?: boolean; sharing?: boolean }): void;
+  signal(ws: Socket, conversationId: string, to: string, data: CallSignalSendFrame["data"]): void;
+}
+
+/** A call frame, checked. */
+export type CallClientFrame =
+  | z.infer<typeof callStartFrame>
+  | z.infer<typeof callJoinFrame>
+  | z.infer<typeof callLeaveFrame>
+  | z.infer<typeof callStateFrame>
+  | z.infer<typeof callSignalFrame>;
+
+export function parseCallFrame(raw: unknown): CallClientFrame {
   switch ((raw as { type: string }).type) {
-    case "call.start": {
-      const f = parseWith(callStartFrame, raw);
-      return calls.start(ws, id, f.conversationId, f.media);
-    }
-    case "call.join": {
-      const f = parseWith(callJoinFrame, raw);
-      return calls.join(ws, id, f.conversationId, f.rejoin ?? null);
-    }
+    case "call.start":
+      return parseWith(callStartFrame, raw);
+    case "call.join":
+      return parseWith(callJoinFrame, raw);
     case "call.leave":
-    case "call.decline": {
-      const f = parseWith(callLeaveFrame, raw);
-      return f.type === "call.leave" ? calls.leave(ws, f.conversationId) : calls.decline(ws, f.conversationId);
-    }
-    case "call.state": {
-      const { conversationId, muted, camera, sharing } = parseWith(callStateFrame, raw);
-      return calls.setState(ws, conversationId, { muted, camera, sharing });
-    }
-    case "call.signal": {
-      const f = parseWith(callSignalFrame, raw);
+    case "call.decline":
+      return parseWith(callLeaveFrame, raw);
+    case "call.state":
+      return parseWith(callStateFrame, raw);
+    default:
+      return parseWith(callSignalFrame, raw);
+  }
+}
+
+/**
+ * A call frame from a live socket: checked, then handed to the calls — of this node, or, in a cluster, of
+ * the node that holds the conversation's call (cluster/call-routing.ts).
+ */
+export function onCallFrame(calls: CallActions, ws: Socket, raw: unknown, id: string | null): void {
+  const frame = parseCallFrame(raw);
+  if (calls.runsElsewhere(ws, frame, id)) return;
+  runCallFrame(calls, ws, frame, id);
+}
+
+/** Carries out a checked call frame for a socket (here, or on another node for whom this node holds the call). */
+export function runCallFrame(calls: CallActions, ws: Socket, f: CallClientFrame, id: string | null): void {
+  switch (f.type) {
+    case "call.start":
+      return calls.start(ws, id, f.conversationId, f.media);
+    case "call.join":
+      return calls.join(ws, id, f.conversationId, f.rejoin ?? null);
+    case "call.leave":
+      return calls.leave(ws, f.conversationId);
+    case "call.decline":
+      return calls.decline(ws, f.conversationId);
+    case "call.state":
+      return calls.setState(ws, f.conversationId, { muted: f.muted, camera: f.camera, sharing: f.sharing });
+    case "call.signal":
       return calls.signal(ws, f.conversationId, f.to, f.data);
-    }
   }
 }

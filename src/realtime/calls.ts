@@ -14,6 +14,7 @@ import type { Logger } from "../lib/log.ts";
 import { TokenBucket } from "../lib/token-bucket.ts";
 import type { CallFrame, CallSignalData, CallView, ServerFrame } from "../protocol/frames.ts";
 import type { Hub, Socket } from "./hub.ts";
+import type { CallClientFrame } from "./call-frames.ts";
 
 /** Signalling a socket may send: a renegotiation is a handful of frames, ICE gathering a few dozen. */
 const SIGNALS_PER_SECOND = 50;
@@ -47,6 +48,27 @@ interface Call {
   ringTimer: Timer | null;
 }
 
+/**
+ * The other nodes of a cluster (cluster/call-routing.ts). A conversation's call is held by one node: the one
+ * where it started (a lease on the primary settles two starting at once). Frames of sockets on other nodes
+ * are carried out there, and what it tells them comes back to their sockets.
+ */
+export interface CallsElsewhere {
+  /**
+   * When another node holds (or, for a start, takes first) the conversation's call: the frame is sent there
+   * and true is answered. False: this node carries it out (and, for a start, now holds the call).
+   */
+  forward(ws: Socket, frame: CallClientFrame, id: string | null): boolean;
+  /** A call frame this node's sockets had: for the other nodes' sockets, and who holds the call. */
+  announce(frame: CallFrame): void;
+  /** This node's call in the conversation ended: its hold is given up. */
+  ended(conversationId: string): void;
+  /** A socket of this node closed: the nodes holding its calls are told. */
+  socketClosed(ws: Socket): void;
+  /** The calls other nodes hold in these conversations (a socket going live hears of them). */
+  framesFor(conversationIds: string[]): CallFrame[];
+}
+
 export type CallsConfig = Pick<
   Config,
   | "callMaxParticipants"
@@ -63,6 +85,7 @@ export class Calls {
   /** The calls each socket is in (conversation id → peer id), to find its places when it closes. */
   private readonly bySocket = new WeakMap<Socket, Map<string, string>>();
   private readonly signalBuckets = new WeakMap<Socket, TokenBucket>();
+  private elsewhere: CallsElsewhere | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -76,6 +99,22 @@ export class Calls {
       media: "audio" | "video";
     }) => void = () => {},
   ) {}
+
+  /** A node of a cluster: calls held by other nodes are reached through them. */
+  spanNodes(elsewhere: CallsElsewhere): void {
+    this.elsewhere = elsewhere;
+  }
+
+  /** In a cluster: whether the frame was sent to the node that holds the conversation's call. */
+  runsElsewhere(ws: Socket, frame: CallClientFrame, id: string | null): boolean {
+    if (!this.elsewhere || this.calls.has(frame.conversationId)) return false;
+    return this.elsewhere.forward(ws, frame, id);
+  }
+
+  /** Whether this node holds a call in the conversation. */
+  has(conversationId: string): boolean {
+    return this.calls.has(conversationId);
+  }
 
   /** Calls going on now, and the people in them (metrics). */
   get activeCount(): number {
@@ -176,6 +215,7 @@ export class Calls {
 
   /** A socket closed: its places are kept for the grace, then given up. */
   socketClosed(ws: Socket): void {
+    this.elsewhere?.socketClosed(ws);
     const places = this.bySocket.get(ws);
     if (!places) return;
     this.bySocket.delete(ws);
@@ -197,6 +237,7 @@ export class Calls {
       const call = this.calls.get(conversationId);
       if (call) this.sendTo(ws, this.frame(call));
     }
+    for (const frame of this.elsewhere?.framesFor(conversationIds) ?? []) this.sendTo(ws, frame);
   }
 
   /** People left or were removed from a conversation (or it was deleted: everyone): they leave its call. */
@@ -211,6 +252,9 @@ export class Calls {
   /** Shutdown: timers stop; the calls end with the process (clients see their sockets close). */
   stop(): void {
     for (const call of this.calls.values()) {
+      // The other nodes' sockets hear that it is over (this node's are closing).
+      this.elsewhere?.announce({ type: "call", conversationId: call.conversationId, call: null });
+      this.elsewhere?.ended(call.conversationId);
       if (call.ringTimer) clearTimeout(call.ringTimer);
       for (const p of call.peers.values()) if (p.dropTimer) clearTimeout(p.dropTimer);
     }
@@ -266,10 +310,8 @@ export class Calls {
       if (p.dropTimer) clearTimeout(p.dropTimer);
       if (p.ws) this.bySocket.get(p.ws)?.delete(call.conversationId);
     }
-    this.hub.notify(
-      { conversationId: call.conversationId },
-      { type: "call", conversationId: call.conversationId, call: null },
-    );
+    this.tell({ type: "call", conversationId: call.conversationId, call: null });
+    this.elsewhere?.ended(call.conversationId);
     // The history keeps it: "Call · 12 min · 3 people", or a missed call.
     const ended: EndedCall = {
       id: call.id,
@@ -299,7 +341,13 @@ export class Calls {
   }
 
   private announce(call: Call): void {
-    this.hub.notify({ conversationId: call.conversationId }, this.frame(call));
+    this.tell(this.frame(call));
+  }
+
+  /** To the conversation's sockets, here and on the other nodes. */
+  private tell(frame: CallFrame): void {
+    this.hub.notify({ conversationId: frame.conversationId }, frame);
+    this.elsewhere?.announce(frame);
   }
 
   private frame(call: Call): CallFrame {

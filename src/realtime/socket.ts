@@ -28,6 +28,7 @@ import {
 import { conversationTopic } from "./hub.ts";
 import type { Calls } from "./calls.ts";
 import { onCallFrame } from "./call-frames.ts";
+import type { ErrorFrame } from "../protocol/frames.ts";
 
 const REPLAY_PAGE = 200;
 
@@ -64,6 +65,22 @@ export function socketLimits(config: Config) {
   };
 }
 
+/** What a socket is told when its frame failed: the catalogue's code, or INTERNAL (logged) for anything else. */
+export function errorFrameOf(err: unknown, id: string | null, log: Logger): ErrorFrame {
+  err = refuseOnFault(err, log, "frame", { requestId: id });
+  if (err instanceof AppError)
+    return {
+      type: "error",
+      id,
+      code: err.code,
+      message: err.message,
+      ...(err.field ? { field: err.field } : {}),
+      ...(err.retryAfterSeconds ? { retryAfter: err.retryAfterSeconds } : {}),
+    };
+  log.error("websocket frame failed", { requestId: id, err });
+  return { type: "error", id, code: "INTERNAL", message: errorCatalogue.INTERNAL.message };
+}
+
 /** Bun's WebSocket handlers for /ws: hello → ready → replay of missed events → live; send → ack after commit. */
 export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<SocketData> {
   const { config, chat, hub, calls, log } = deps;
@@ -78,20 +95,7 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   }
 
   function sendError(ws: Socket, id: string | null, err: unknown): void {
-    err = refuseOnFault(err, log, "frame", { requestId: id });
-    if (err instanceof AppError) {
-      send(ws, {
-        type: "error",
-        id,
-        code: err.code,
-        message: err.message,
-        ...(err.field ? { field: err.field } : {}),
-        ...(err.retryAfterSeconds ? { retryAfter: err.retryAfterSeconds } : {}),
-      });
-      return;
-    }
-    log.error("websocket frame failed", { requestId: id, err });
-    send(ws, { type: "error", id, code: "INTERNAL", message: errorCatalogue.INTERNAL.message });
+    send(ws, errorFrameOf(err, id, log));
   }
 
   /** Sends missed events page by page, pausing whenever the socket's buffer is full, then goes live. */

@@ -329,6 +329,27 @@ describe("a cluster of three nodes", () => {
     benSocket.close();
   });
 
+  test("three processes writing at once all commit: a write lock another node holds is asked for again, not failed", async () => {
+    const writers = [0, 1, 2].map(() =>
+      Bun.spawn([process.execPath, join(import.meta.dir, "fixtures", "cluster-writer.ts"), sqld.url, "150"], {
+        stdout: "pipe",
+        stderr: "pipe",
+      }),
+    );
+    const outs = await Promise.all(
+      writers.map(async (w) => [
+        await w.exited,
+        (await new Response(w.stdout).text()).trim(),
+        await new Response(w.stderr).text(),
+      ]),
+    );
+    for (const [code, out, err] of outs) expect([code, out, err]).toEqual([0, "150", ""]);
+    const row = await nodes[0]!.running.app.deps.store.sqlite
+      .query<{ value: string }, []>("SELECT value FROM instance_settings WHERE key = 'test-writes'")
+      .get();
+    expect(Number(row!.value)).toBe(449);
+  });
+
   // Last: it stops one of the nodes.
   test("one node runs the cluster's jobs; its backups restore into a single node, and another node takes over when it stops", async () => {
     const holders = () => nodes.filter((n) => n.running.app.deps.cluster!.jobs.held);

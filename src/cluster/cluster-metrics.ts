@@ -22,6 +22,11 @@ export function collectCluster(r: Registry, store: RemoteStore, cluster: Cluster
     "Time the event loop spent waiting on the database link (divided by the calls: the mean round trip).",
     () => store.linkStats().waitSeconds,
   );
+  counter(
+    "parley_db_busy_retries_total",
+    "Transactions that found another node holding the primary's write lock and asked again.",
+    () => store.linkStats().busyRetries,
+  );
   if (!cluster) return;
   gauge("parley_cluster_bus_up", "1 while this node's bus subscription answers its own echo.", () =>
     cluster.busUp ? 1 : 0,

@@ -211,8 +211,30 @@ export class RemoteDatabase {
   /** Told after a write outside any transaction: the store wraps none, so this is a slip to count. */
   onAutocommit: (() => void) | null = null;
 
-  constructor(opts: RemoteOptions) {
+  /** BEGINs refused because another node held the write lock, and tried again (metrics). */
+  busyRetries = 0;
+
+  constructor(private readonly opts: RemoteOptions) {
     this.link = new Link(opts);
+  }
+
+  /**
+   * Takes the primary's write lock. Another node may hold it: the server's own wait (SQLite's busy handler)
+   * sleeps in growing steps and then answers SQLITE_BUSY, so the lock is asked for again after a millisecond
+   * or two, within the statement timeout, rather than failing the whole batch of writes.
+   */
+  private begin(): void {
+    const deadline = performance.now() + this.opts.timeoutMs;
+    for (;;) {
+      try {
+        this.exec("BEGIN IMMEDIATE");
+        return;
+      } catch (err) {
+        if ((err as RemoteSqlError).code !== "SQLITE_BUSY" || performance.now() > deadline) throw err;
+        this.busyRetries++;
+        Bun.sleepSync(1 + Math.random() * 2);
+      }
+    }
   }
 
   get reachable(): boolean {
@@ -289,7 +311,7 @@ export class RemoteDatabase {
           throw err;
         }
       }
-      this.exec("BEGIN IMMEDIATE");
+      this.begin();
       try {
         const result = fn(...args);
         this.exec("COMMIT");
@@ -302,9 +324,9 @@ export class RemoteDatabase {
     return Object.assign(run, { deferred: run, immediate: run, exclusive: run });
   }
 
-  /** Round trips to the link thread and the time spent waiting on them. */
-  get linkStats(): { calls: number; waitSeconds: number } {
-    return this.link.stats;
+  /** Round trips to the link thread, the time spent waiting on them, and BEGINs asked again. */
+  get linkStats(): { calls: number; waitSeconds: number; busyRetries: number } {
+    return { ...this.link.stats, busyRetries: this.busyRetries };
   }
 
   /** A read from the primary itself, never the replica (which may be behind). */

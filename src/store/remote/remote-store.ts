@@ -30,7 +30,7 @@ export interface RemoteStore extends Store {
   /** The replica syncs before its next read (what is about to be read was committed elsewhere just now). */
   catchUpReplica(): void;
   /** Round trips to the link thread and the time the event loop waited on them (metrics). */
-  linkStats(): { calls: number; waitSeconds: number };
+  linkStats(): { calls: number; waitSeconds: number; busyRetries: number };
 }
 
 export interface RemoteStoreOptions extends Omit<RemoteOptions, "workerPath"> {

@@ -329,6 +329,21 @@ describe("a cluster of three nodes", () => {
     benSocket.close();
   });
 
+  test("the command line given the cluster's settings acts on the cluster's database", async () => {
+    const r = Bun.spawnSync(
+      [process.execPath, join(import.meta.dir, "..", "src", "main.ts"), "admin", "create-user", "zed"],
+      {
+        env: { PATH: process.env.PATH ?? "", PARLEY_DATABASE_URL: sqld.url, PARLEY_DATA_DIR: tempDir("parley-cli-") },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect([r.exitCode, r.stderr.toString()]).toEqual([0, ""]);
+    expect(r.stdout.toString()).toContain('Created member "zed"');
+    const users = await nodes[2]!.call("GET", "/api/v1/admin/users", { token: ana.token });
+    expect(users.body.users.map((u: any) => u.username)).toContain("zed");
+  });
+
   test("three processes writing at once all commit: a write lock another node holds is asked for again, not failed", async () => {
     const writers = [0, 1, 2].map(() =>
       Bun.spawn([process.execPath, join(import.meta.dir, "fixtures", "cluster-writer.ts"), sqld.url, "150"], {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Server } from "bun";
 import { settings, type SettingKey } from "../src/config/settings.ts";
 import { makeCertificate } from "./certificates.ts";
-import { ADMIN, tempDir, waitFor } from "./harness.ts";
+import { ADMIN, callAt, tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
 import { ResumingClient } from "./resuming-client.ts";
@@ -82,18 +82,7 @@ interface Person {
   id: string;
 }
 
-async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = callAt;
 
 /** Sends through the balancer until stopped; a send is repeated with its clientId until acknowledged. */
 function sendLoad(from: Person, conversationId: string, prefix: string, via = balancer.url) {

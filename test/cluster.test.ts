@@ -5,13 +5,14 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { restoreBackup } from "../src/ops/backup.ts";
 import { addMember, ADMIN, setUp, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
-import { haveSqld, startBucket, startRedis, startSqld, type Service } from "./services.ts";
+import type { Service } from "./services.ts";
+import { startCluster, type InProcessCluster } from "./cluster-nodes.ts";
 import { TestSocket } from "./ws-client.ts";
 
+let cluster: InProcessCluster;
 let sqld: Service;
 let redis: Service;
-let bucket: Awaited<ReturnType<typeof startBucket>>;
-const nodes: TestServer[] = [];
+let nodes: TestServer[];
 let ana: { token: string; user: any };
 let ben: { token: string; user: any };
 let cat: { token: string; user: any };
@@ -20,23 +21,9 @@ let groupId: string;
 /** Where every node would write its scheduled backups (only the holder of the jobs lease does). */
 const backups = tempDir("parley-cluster-backups-");
 
-async function startNode(): Promise<TestServer> {
-  return startTestServer({
-    databaseUrl: sqld.url,
-    busUrl: redis.url,
-    ...bucket.settings,
-    sendThread: "off",
-    backupDir: backups,
-    backupEverySeconds: "1",
-    callGraceSeconds: "1",
-  });
-}
-
 beforeAll(async () => {
-  if (!haveSqld) throw new Error("sqld is missing: run scripts/install-test-deps.sh");
-  [sqld, redis] = await Promise.all([startSqld(), startRedis()]);
-  bucket = await startBucket();
-  nodes.push(await startNode(), await startNode(), await startNode());
+  cluster = await startCluster(3, { backupDir: backups, backupEverySeconds: "1" });
+  ({ sqld, redis, nodes } = cluster);
   ana = await setUp(nodes[0]!);
   ben = await addMember(nodes[1]!, ana.token, "ben");
   cat = await addMember(nodes[2]!, ana.token, "cat");
@@ -49,10 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const n of nodes) await n.stop();
-  await redis?.stop();
-  await sqld?.stop();
-  await bucket?.close();
+  await cluster?.stop();
 });
 
 /** One value from a node's /metrics (it answers loopback). */
@@ -144,7 +128,7 @@ describe("a cluster of three nodes", () => {
     expect(typeof keys[0]).toBe("string");
     expect(new Set(keys).size).toBe(1);
     // A node started later reads the same key back rather than making its own.
-    const late = await startNode();
+    const late = await cluster.startNode();
     expect((await late.call("GET", "/api/v1/push/vapid-public-key", { token: ana.token })).body.key).toBe(keys[0]);
     await late.stop();
   });
@@ -177,74 +161,6 @@ describe("a cluster of three nodes", () => {
     await watch.next((f) => f.type === "presence" && f.userId === ana.user.id && f.status === "offline", 10_000);
     await waitFor(async () => (await askedOnNode3()) === "offline", "node 3 showing Ana offline");
     watch.close();
-  });
-
-  test("a call held by one node is seen, joined and signalled from the others, and ends for everyone once", async () => {
-    const made = await nodes[0]!.call("POST", "/api/v1/conversations", {
-      token: ana.token,
-      body: { type: "group", title: "Call", memberIds: [ben.user.id, cat.user.id] },
-    });
-    const conv = made.body.conversation.id as string;
-    const [a, b] = await Promise.all([
-      TestSocket.ready(nodes[0]!.url, ana.token),
-      TestSocket.ready(nodes[1]!.url, ben.token),
-    ]);
-    const callOf = (t: TestSocket, match: (call: any) => boolean) =>
-      t.next((f) => f.type === "call" && f.conversationId === conv && match(f.call), 10_000);
-    const offer = { sdp: { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" } };
-    a.send({ type: "call.start", id: "s1", conversationId: conv, media: "audio" });
-    const joinedA = await a.next((f) => f.type === "call.joined" && f.id === "s1", 10_000);
-    const seen = await callOf(b, (c) => c?.participants.length === 1);
-    b.send({ type: "call.join", id: "j1", conversationId: conv });
-    const joinedB = await b.next((f) => f.type === "call.joined" && f.id === "j1", 10_000);
-    await callOf(a, (c) => c?.participants.length === 2);
-    b.send({ type: "call.signal", conversationId: conv, to: joinedA.peerId, data: offer });
-    const relayed = await a.next((f) => f.type === "call.signal", 10_000);
-    expect([relayed.from, relayed.fromUserId, relayed.data]).toEqual([joinedB.peerId, ben.user.id, offer]);
-    a.send({ type: "call.signal", conversationId: conv, to: joinedB.peerId, data: offer });
-    expect((await b.next((f) => f.type === "call.signal", 10_000)).from).toBe(joinedA.peerId);
-    // Refusals of the holding node come back to the socket that asked, on its own node.
-    b.send({ type: "call.signal", id: "x1", conversationId: conv, to: "not-a-peer", data: offer });
-    expect((await b.next((f) => f.type === "error" && f.id === "x1", 10_000)).code).toBe("PEER_NOT_FOUND");
-    // A socket going live on a third node hears of the call, and a start there joins it.
-    const c = await TestSocket.ready(nodes[2]!.url, cat.token);
-    expect((await callOf(c, (call) => call !== null)).call.id).toBe(seen.call.id);
-    c.send({ type: "call.start", id: "s2", conversationId: conv, media: "audio" });
-    await c.next((f) => f.type === "call.joined" && f.id === "s2", 10_000);
-    expect((await callOf(a, (call) => call?.participants.length === 3)).call.id).toBe(seen.call.id);
-    // Cat's socket closes: her place is kept for the grace, then given up by the holding node.
-    c.close();
-    await callOf(a, (call) => call?.participants.length === 2);
-    for (const t of [a, b]) t.send({ type: "call.leave", conversationId: conv });
-    await callOf(b, (call) => call === null);
-    const ended = await b.next((f) => f.type === "event" && f.event.type === "call.ended", 10_000);
-    expect(ended.event.call).toMatchObject({ answered: true, participants: 3 });
-    a.close();
-    b.close();
-  });
-
-  test("two nodes starting a call in one conversation at once make one call", async () => {
-    const made = await nodes[0]!.call("POST", "/api/v1/conversations", {
-      token: ana.token,
-      body: { type: "direct", userId: ben.user.id },
-    });
-    const conv = made.body.conversation.id as string;
-    const [a, b] = await Promise.all([
-      TestSocket.ready(nodes[0]!.url, ana.token),
-      TestSocket.ready(nodes[1]!.url, ben.token),
-    ]);
-    a.send({ type: "call.start", id: "sa", conversationId: conv, media: "video" });
-    b.send({ type: "call.start", id: "sb", conversationId: conv, media: "video" });
-    await a.next((f) => f.type === "call.joined" && f.id === "sa", 10_000);
-    await b.next((f) => f.type === "call.joined" && f.id === "sb", 10_000);
-    const both = (t: TestSocket) =>
-      t.next((f) => f.type === "call" && f.conversationId === conv && f.call?.participants.length === 2, 10_000);
-    const [fa, fb] = await Promise.all([both(a), both(b)]);
-    expect(fa.call.id).toBe(fb.call.id);
-    a.send({ type: "call.leave", conversationId: conv });
-    await b.next((f) => f.type === "call" && f.conversationId === conv && f.call === null, 10_000);
-    a.close();
-    b.close();
   });
 
   test("Redis killed and restarted under load: every acked message reaches every member once, and the bus is subscribed again", async () => {

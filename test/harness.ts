@@ -32,6 +32,26 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** A JSON request to a server at base (http://host:port) as its clients make it, with an optional bearer token. */
+export async function callAt(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<Reply> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
 export function tempDir(prefix = "parley-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

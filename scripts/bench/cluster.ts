@@ -10,7 +10,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { settings, type SettingKey } from "../../src/config/settings.ts";
-import { tempDir, waitFor } from "../../test/harness.ts";
+import { callAt, tempDir, waitFor } from "../../test/harness.ts";
 import { spawnServer, type ChildServer } from "../../test/process.ts";
 import { ResumingClient } from "../../test/resuming-client.ts";
 import { freePort, startBucket, startHaproxy, startRedis, startSqld, type Service } from "../../test/services.ts";
@@ -110,17 +110,11 @@ async function stopNodes(nodes: NodeProc[]): Promise<void> {
   }
 }
 
+/** A request that must succeed (the benchmark measures, it does not test refusals). */
 async function call(base: string, method: string, path: string, token?: string, body?: unknown): Promise<any> {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.status === 204 ? null : res.json();
+  const r = await callAt(base, method, path, token, body);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }
 
 /** An admin and `people - 1` members registered through the API, all in one group. */

@@ -2,7 +2,8 @@
 # Installs what the test suite needs beyond npm packages: Debian's Chromium for the browser tests, and
 # a colour emoji font so emoji in the screenshots look as they do on people's devices, and openssl for the
 # push tests' self-signed certificate, promtool (Debian's prometheus package) to validate /metrics, and
-# qemu-user-static with the arm64 C library to run the arm64 executable as a Raspberry Pi's CPU, and
+# qemu-user-static with the arm64 C library (and libgcc, which libSQL's native module needs) to run the arm64
+# executable as a Raspberry Pi's CPU, and
 # systemd-analyze to check the service unit, and strace to make the disk slow or failing on purpose
 # (test/durability.test.ts), and coturn (turnserver) to relay a call through TURN (test/web-calls-turn.test.ts),
 # and redis-server, haproxy and nginx for the multi-node tests (test/cluster*.test.ts), whose libSQL server
@@ -14,6 +15,7 @@ bash "$(dirname "${BASH_SOURCE[0]}")/install-sqld.sh"
 emoji_font=/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && command -v openssl >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 \
   && command -v qemu-aarch64-static >/dev/null 2>&1 && [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] \
+  && [ -e /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 ] \
   && command -v systemd-analyze >/dev/null 2>&1 && command -v strace >/dev/null 2>&1 \
   && command -v turnserver >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 \
   && command -v haproxy >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1; then exit 0; fi
@@ -39,6 +41,7 @@ command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
 command -v qemu-aarch64-static >/dev/null 2>&1 || packages+=(qemu-user-static)
 [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || packages+=(libc6-arm64-cross)
+[ -e /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 ] || packages+=(libgcc-s1-arm64-cross)
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 command -v strace >/dev/null 2>&1 || packages+=(strace)
 command -v turnserver >/dev/null 2>&1 || packages+=(coturn)

@@ -5,6 +5,7 @@
 // reply, so nothing here needs a queue.
 import { workerData, type MessagePort } from "node:worker_threads";
 import * as hrana from "@libsql/hrana-client";
+import { provideLibsqlNative } from "./libsql-native.ts";
 import { wsUrlOf, type Args, type LinkInit, type LinkReply, type LinkRequest, type Value } from "./link-protocol.ts";
 
 const init = workerData as LinkInit & { port: MessagePort };
@@ -46,10 +47,11 @@ async function replicaReady(): Promise<Replica> {
   if (!replica) {
     let createClient: typeof import("@libsql/client").createClient;
     try {
+      provideLibsqlNative();
       ({ createClient } = await import("@libsql/client"));
     } catch (err) {
-      // Its SQLite is a native module of @libsql/client's, installed by npm beside the source; the
-      // executable does not carry it (docs/operations.md, "Several nodes").
+      // Its SQLite is a native module of @libsql/client's: installed by npm beside the source, embedded in
+      // the executable for linux-x64 and linux-arm64 (store/remote/libsql-native.ts).
       throw Object.assign(
         new Error(`the embedded replica needs libSQL's native module, which cannot be loaded here (${String(err)})`),
         { code: "PARLEY_REPLICA_UNAVAILABLE" },

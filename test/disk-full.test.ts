@@ -9,7 +9,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { TempFiles } from "../src/files/file-store.ts";
 import { LocalFiles } from "../src/files/local-store.ts";
-import { tempDir } from "./harness.ts";
+import { callAt, tempDir } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
 
@@ -90,18 +90,8 @@ describe.skipIf(!mounted)("a full disk", () => {
   let server: ChildServer;
   let ana: { token: string; user: { id: string } };
   let group: string;
-  const call = async (method: string, path: string, body?: unknown, token = ana?.token) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, path: string, body?: unknown, token = ana?.token) =>
+    callAt(server.url, method, path, token, body);
   const upload = async (bytes: Uint8Array, name: string) => {
     const form = new FormData();
     form.append("file", new File([bytes as Uint8Array<ArrayBuffer>], name));

@@ -9,6 +9,28 @@ import { spawnServer, type ChildServer } from "./process.ts";
 const root = join(import.meta.dir, "..");
 const binary = join(root, "dist", "parley");
 
+/** An executable as a node on a fresh libSQL server with a replica in its data folder; `check` talks to it. */
+async function onReplicaNode(cmd: string[], check: (url: string) => Promise<void>): Promise<void> {
+  const sqld = await startSqld();
+  const dir = tempDir("parley-bin-replica-");
+  const node = await spawnServer(cmd, {
+    cwd: dir,
+    env: { PARLEY_DATABASE_URL: sqld.url, PARLEY_DATABASE_REPLICA: "replica.db" },
+  }).catch(async (err) => {
+    await sqld.stop();
+    throw err;
+  });
+  try {
+    await check(node.url);
+    expect(existsSync(join(dir, "data", "replica.db"))).toBe(true);
+  } finally {
+    node.proc.kill("SIGTERM");
+    await node.exited;
+    await sqld.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("the compiled executable", () => {
   let cwd: string;
   let server: ChildServer;
@@ -124,41 +146,25 @@ describe("the compiled executable", () => {
   });
 
   test("keeps an embedded replica of a libSQL server: libSQL's native module is inside the executable", async () => {
-    const sqld = await startSqld();
-    const dir = tempDir("parley-bin-replica-");
-    const node = await spawnServer([binary], {
-      cwd: dir,
-      env: { PARLEY_DATABASE_URL: sqld.url, PARLEY_DATABASE_REPLICA: "replica.db" },
-    });
-    try {
-      const api = async (method: string, path: string, token?: string, body?: unknown) =>
-        callAt(node.url, method, path, token, body);
-      const admin = await api("POST", "/api/v1/setup", undefined, ADMIN);
+    await onReplicaNode([binary], async (url) => {
+      const admin = await callAt(url, "POST", "/api/v1/setup", undefined, ADMIN);
       expect(admin.status).toBe(201);
-      const note = await api("POST", "/api/v1/conversations", admin.body.token, {
+      const token = admin.body.token;
+      const note = await callAt(url, "POST", "/api/v1/conversations", token, {
         type: "group",
         title: "Notes",
         memberIds: [],
       });
       const id = note.body.conversation.id;
-      expect(
-        (
-          await api("POST", `/api/v1/conversations/${id}/messages`, admin.body.token, {
-            clientId: "r1",
-            text: "via the replica",
-          })
-        ).status,
-      ).toBe(201);
+      const sent = await callAt(url, "POST", `/api/v1/conversations/${id}/messages`, token, {
+        clientId: "r1",
+        text: "via the replica",
+      });
+      expect(sent.status).toBe(201);
       // Read back outside any transaction: from the replica, synced after the write.
-      const page = await api("GET", `/api/v1/conversations/${id}/messages`, admin.body.token);
+      const page = await callAt(url, "GET", `/api/v1/conversations/${id}/messages`, token);
       expect(page.body.messages.map((m: any) => m.text)).toEqual(["via the replica"]);
-      expect(existsSync(join(dir, "data", "replica.db"))).toBe(true);
-    } finally {
-      node.proc.kill("SIGTERM");
-      await node.exited;
-      await sqld.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   test("npm run build:arm64 cross-compiles a 64-bit ARM executable", () => {
@@ -201,31 +207,13 @@ describe("the compiled executable", () => {
   }, 120_000);
 
   test("the arm64 executable keeps an embedded replica too (its libSQL module, under qemu-user-static)", async () => {
-    const sqld = await startSqld();
-    const dir = tempDir("parley-arm64-replica-");
-    const pi = await spawnServer(
-      [
-        "qemu-aarch64-static",
-        "-L",
-        "/usr/aarch64-linux-gnu",
-        "-cpu",
-        "cortex-a53",
-        join(root, "dist", "parley-linux-arm64"),
-      ],
-      { cwd: dir, env: { PARLEY_DATABASE_URL: sqld.url, PARLEY_DATABASE_REPLICA: "replica.db" } },
-    );
-    try {
-      const admin = await callAt(pi.url, "POST", "/api/v1/setup", undefined, ADMIN);
+    const qemu = ["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu", "-cpu", "cortex-a53"];
+    await onReplicaNode([...qemu, join(root, "dist", "parley-linux-arm64")], async (url) => {
+      const admin = await callAt(url, "POST", "/api/v1/setup", undefined, ADMIN);
       expect(admin.status).toBe(201);
-      const list = await callAt(pi.url, "GET", "/api/v1/conversations", admin.body.token);
+      const list = await callAt(url, "GET", "/api/v1/conversations", admin.body.token);
       expect([list.status, list.body.conversations]).toEqual([200, []]);
-      expect(existsSync(join(dir, "data", "replica.db"))).toBe(true);
-    } finally {
-      pi.proc.kill("SIGTERM");
-      await pi.exited;
-      await sqld.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 
   test("/readyz says the embedded migrations are applied", async () => {

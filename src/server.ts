@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { lockDataDir } from "./store/data-lock.ts";
 import { openStore, type Store } from "./store/store.ts";
 import { openClusterStore } from "./store/configured-store.ts";
+import { readTlsPair, watchTlsPair, type TlsPair } from "./http/tls-files.ts";
 
 export interface RunningServer {
   server: Server<SocketData>;
@@ -48,10 +49,12 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   }
   let app: App | undefined;
   let server: Server<SocketData>;
-  try {
-    server = Bun.serve<SocketData>({
-      port: configured.port,
+  const listen = (port: number, pair: TlsPair | null) =>
+    Bun.serve<SocketData>({
+      port,
       hostname: configured.host,
+      // With TLS, a new certificate is a new listener on the same port beside the old one (see below).
+      ...(pair ? { tls: { cert: pair.cert, key: pair.key }, reusePort: true } : {}),
       fetch: (req, srv) => app!.fetch(req, srv),
       // The handlers belong to the app, built below; Bun needs the limits now.
       websocket: {
@@ -63,6 +66,11 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       },
       development: false,
     });
+  let redirect: Server<undefined> | null = null;
+  try {
+    const pair = configured.tls === "files" ? readTlsPair(configured.tlsCert, configured.tlsKey) : null;
+    server = listen(configured.port, pair);
+    if (configured.httpPort) redirect = redirectToHttps(configured.host, configured.httpPort, server.port!);
   } catch (err) {
     store.close();
     lock.release();
@@ -72,7 +80,9 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   const config = {
     ...configured,
     port: server.port!,
-    publicUrl: configured.publicUrlConfigured ? configured.publicUrl : `http://localhost:${server.port}`,
+    publicUrl: configured.publicUrlConfigured
+      ? configured.publicUrl
+      : `${configured.tls === "off" ? "http" : "https"}://localhost:${server.port}`,
   };
   // The send thread died: a batch it held was not acknowledged; stop, as after a failed sync (exit 70).
   app = createApp(config, store, log, (err) => {
@@ -80,6 +90,25 @@ export function startServer(configured: Config, log: Logger): RunningServer {
     process.exit(70);
   });
   app.deps.hub.attach(server);
+  // A renewed certificate: Bun cannot change a listener's certificate, so a second listener with the new
+  // one opens on the same port (SO_REUSEPORT) and the old one stops listening. New connections get the new
+  // certificate; open ones, WebSockets included, stay where they are until they close.
+  const listeners = new Set([server]);
+  let current = server;
+  const stopWatching =
+    config.tls === "files"
+      ? watchTlsPair(config.tlsCert, config.tlsKey, config.tlsCheckSeconds, log, (pair) => {
+          const next = listen(config.port, pair);
+          app!.deps.hub.attach(next);
+          listeners.add(next);
+          const old = current;
+          current = next;
+          void old.stop(false).then(() => {
+            listeners.delete(old);
+            app!.deps.hub.detach(old);
+          });
+        })
+      : () => {};
   const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
   let stopping: Promise<void> | undefined;
 
@@ -91,13 +120,15 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       if (config.drainSeconds > 0) await Bun.sleep(config.drainSeconds * 1000);
       // Sockets first: clients hear "reconnect and resume" (4000) and go to another node or wait for us.
       await app.stopRealtime();
-      const graceful = server.stop(false);
+      stopWatching();
+      redirect?.stop(true);
+      const graceful = Promise.all([...listeners].map((l) => l.stop(false)));
       const timeout = new Promise<"timeout">((r) =>
         setTimeout(r, config.shutdownTimeoutSeconds * 1000, "timeout").unref(),
       );
       if ((await Promise.race([graceful, timeout])) === "timeout") {
         log.warn("in-flight requests did not finish in time; closing them", { seconds: config.shutdownTimeoutSeconds });
-        await server.stop(true);
+        await Promise.all([...listeners].map((l) => l.stop(true)));
       }
       await Promise.race([app.deps.mailer?.idle(), timeout]);
       // The last commits' sync (a failed one has already stopped the process).
@@ -106,11 +137,28 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       lock.release();
     })());
 
-  return { server, app, config, url: `http://${host}:${server.port}`, stop };
+  const scheme = config.tls === "off" ? "http" : "https";
+  return { server, app, config, url: `${scheme}://${host}:${server.port}`, stop };
 }
 
 function openLoggedClusterStore(config: Config, log: Logger): Store {
   const store = openClusterStore(config, log);
   log.info("database: libSQL server", { url: config.databaseUrl, replica: config.databaseReplica || null });
   return store;
+}
+
+/** PARLEY_HTTP_PORT: plain HTTP that sends everyone to the same address over HTTPS on PARLEY_PORT. */
+function redirectToHttps(hostname: string, port: number, httpsPort: number): Server<undefined> {
+  return Bun.serve({
+    port,
+    hostname,
+    development: false,
+    fetch(req) {
+      const url = new URL(req.url);
+      url.protocol = "https:";
+      url.port = httpsPort === 443 ? "" : String(httpsPort);
+      // A permanent redirect that keeps the method and body (a form posted over plain HTTP is posted again).
+      return new Response(null, { status: 308, headers: { location: url.href } });
+    },
+  });
 }

@@ -25,7 +25,9 @@ describe("systemd unit", () => {
       "ProtectSystem=strict",
       "ProtectHome=true",
       "PrivateTmp=true",
-      "CapabilityBoundingSet=",
+      // No privilege but binding 443 and 80 (PARLEY_TLS).
+      "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+      "AmbientCapabilities=CAP_NET_BIND_SERVICE",
       "SystemCallFilter=@system-service",
       "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
       "KillSignal=SIGTERM",

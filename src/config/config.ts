@@ -43,7 +43,7 @@ export function loadConfig(
   const port = raw.port as number;
   let publicUrl = raw.publicUrl as string;
   const publicUrlConfigured = publicUrl !== "";
-  if (!publicUrlConfigured) publicUrl = `http://localhost:${port}`;
+  if (!publicUrlConfigured) publicUrl = `${raw.tls === "off" ? "http" : "https"}://localhost:${port}`;
   let url: URL;
   try {
     url = new URL(publicUrl);
@@ -97,6 +97,14 @@ export function loadConfig(
     throw new ConfigError(
       `several nodes (${settings.busUrl.env}) need ${settings.storage.env}=s3: a node's data folder is its own, and every node must serve every file`,
     );
+  if (raw.tls === "files" && (!raw.tlsCert || !raw.tlsKey))
+    throw new ConfigError(
+      `${settings.tls.env}=files needs ${settings.tlsCert.env} and ${settings.tlsKey.env} (the certificate and its key, PEM)`,
+    );
+  if (raw.httpPort && raw.tls === "off")
+    throw new ConfigError(`${settings.httpPort.env} redirects to HTTPS: it needs ${settings.tls.env}`);
+  if (raw.httpPort && raw.httpPort === raw.port)
+    throw new ConfigError(`${settings.httpPort.env} must differ from ${settings.port.env}`);
   raw.dataDir = resolve(raw.dataDir as string);
   return Object.freeze({ ...raw, secureCookies: url.protocol === "https:", publicUrlConfigured }) as Config;
 }

@@ -11,9 +11,11 @@ import { limitsSettings } from "./settings/limits.ts";
 import { databaseSettings } from "./settings/database.ts";
 import { callsSettings } from "./settings/calls.ts";
 import { clusterSettings } from "./settings/cluster.ts";
+import { tlsSettings } from "./settings/tls.ts";
 
 export const settings = {
   ...serverSettings,
+  ...tlsSettings,
   ...accountsSettings,
   ...operationsSettings,
   ...filesSettings,
@@ -29,6 +31,7 @@ export type SettingKey = keyof typeof settings;
 /** The same settings under a heading per facet, for --help and docs/configuration.md. */
 export const settingGroups: [title: string, keys: SettingKey[]][] = [
   ["Where Parley listens, keeps its data, and logs", Object.keys(serverSettings) as SettingKey[]],
+  ["HTTPS from Parley itself", Object.keys(tlsSettings) as SettingKey[]],
   ["Accounts: sign-in, sessions, passwords, email", Object.keys(accountsSettings) as SettingKey[]],
   ["Operations: backups, metrics, the proxy in front, stopping", Object.keys(operationsSettings) as SettingKey[]],
   ["Files and pictures", Object.keys(filesSettings) as SettingKey[]],

@@ -40,7 +40,7 @@ export const userTopic = (id: string) => `user:${id}`;
  * one topic per conversation and one per user, never a global topic, so only members receive anything.
  */
 export class Hub implements ChatPublisher {
-  private server: Server<SocketData> | null = null;
+  private servers: Server<SocketData>[] = [];
   private readonly byUser = new Map<string, Set<Socket>>();
   private readonly open = new Set<Socket>();
   /** Frames turned into JSON and handed to Bun's pub/sub, since start: the work budgets read them. */
@@ -50,8 +50,17 @@ export class Hub implements ChatPublisher {
 
   constructor(private readonly log: Logger) {}
 
+  /**
+   * A listener whose sockets hear what is published. Several while a certificate is changed: the new
+   * listener takes new connections and the old one keeps its sockets until they close (server.ts).
+   */
   attach(server: Server<SocketData>): void {
-    this.server = server;
+    this.servers.push(server);
+  }
+
+  /** A listener that closed its last connection. */
+  detach(server: Server<SocketData>): void {
+    this.servers = this.servers.filter((s) => s !== server);
   }
 
   opened(ws: Socket): void {
@@ -108,7 +117,7 @@ export class Hub implements ChatPublisher {
     const frame = JSON.stringify({ type: "event", event } satisfies ServerFrame);
     this.work.serializations++;
     const topics = change.only ? change.only.map(userTopic) : [topic, ...(change.leave ?? []).map(userTopic)];
-    for (const t of topics) this.server?.publish(t, frame);
+    for (const server of this.servers) for (const t of topics) server.publish(t, frame);
     this.work.publishes += topics.length;
     if (event.type === "conversation.deleted") this.onMembersLeft(event.conversationId, "everyone");
     else if (change.leave?.length) this.onMembersLeft(event.conversationId, change.leave);
@@ -124,7 +133,7 @@ export class Hub implements ChatPublisher {
       ...(to.conversationId ? [conversationTopic(to.conversationId)] : []),
       ...(to.userIds ?? []).map(userTopic),
     ];
-    for (const t of topics) this.server?.publish(t, text);
+    for (const server of this.servers) for (const t of topics) server.publish(t, text);
     this.work.publishes += topics.length;
   }
 
@@ -135,7 +144,9 @@ export class Hub implements ChatPublisher {
 
   /** Sockets subscribed to a conversation now: how many a message event was handed to. */
   subscribers(conversationId: string): number {
-    return this.server?.subscriberCount(conversationTopic(conversationId)) ?? 0;
+    let n = 0;
+    for (const server of this.servers) n += server.subscriberCount(conversationTopic(conversationId));
+    return n;
   }
 
   /** The live sockets of a user (after their replay), for presence. */

@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import { createApp, type App } from "./app.ts";
-import type { Config } from "./config/config.ts";
+import { ConfigError, type Config } from "./config/config.ts";
+import { settings } from "./config/settings.ts";
 import type { Logger } from "./lib/log.ts";
 import type { SocketData } from "./realtime/hub.ts";
 import { socketLimits } from "./realtime/socket.ts";
@@ -69,6 +70,9 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   let redirect: Server<undefined> | null = null;
   try {
     const pair = configured.tls === "files" ? readTlsPair(configured.tlsCert, configured.tlsKey) : null;
+    // SO_REUSEPORT would let this listener share the port with another process that set it too (another
+    // Parley with TLS): make sure nobody holds it.
+    if (pair && configured.port !== 0) assertPortFree(configured.host, configured.port);
     server = listen(configured.port, pair);
     if (configured.httpPort) redirect = redirectToHttps(configured.host, configured.httpPort, server.port!);
   } catch (err) {
@@ -161,4 +165,12 @@ function redirectToHttps(hostname: string, port: number, httpsPort: number): Ser
       return new Response(null, { status: 308, headers: { location: url.href } });
     },
   });
+}
+
+function assertPortFree(hostname: string, port: number): void {
+  try {
+    Bun.listen({ hostname, port, socket: { data() {} } }).stop(true);
+  } catch {
+    throw new ConfigError(`port ${port} on ${hostname} is in use by another program (${settings.port.env})`);
+  }
 }

@@ -159,6 +159,26 @@ describe("certificate files that cannot be used stop the start with a clear erro
     expect(() => readTlsPair(join(other, "cert.pem"), join(other, "key.pem"), later)).toThrow("ended on");
   });
 
+  test("a port another server holds is refused even when it shares ports (the listeners' port is theirs alone)", async () => {
+    // Another server that shares ports as Parley's listeners do: the kernel would split connections between them.
+    const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, reusePort: true, fetch: () => new Response("other") });
+    try {
+      const err = await startTestServer({
+        tls: "files",
+        tlsCert: join(next, "cert.pem"),
+        tlsKey: join(next, "key.pem"),
+        port: String(taken.port),
+      }).then(
+        () => null,
+        (e) => e as Error,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err!.message).toBe(`port ${taken.port} on 127.0.0.1 is in use by another program (PARLEY_PORT)`);
+    } finally {
+      taken.stop(true);
+    }
+  });
+
   test("TLS settings that do not fit together", () => {
     expect(() => config({ tls: "files" })).toThrow(ConfigError);
     expect(() => config({ tls: "files" })).toThrow("PARLEY_TLS=files needs PARLEY_TLS_CERT and PARLEY_TLS_KEY");

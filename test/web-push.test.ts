@@ -61,8 +61,18 @@ beforeAll(async () => {
       if (r) resolve(r.registrationId);
     });
   });
+  // A push delivered to a registration whose worker is not yet activated can be dropped without a word:
+  // the first push waits for an activated version of it.
+  const activated = new Set<string>();
+  const versionActivated = Promise.withResolvers<void>();
+  cdp.on("ServiceWorker.workerVersionUpdated", (e: any) => {
+    for (const v of e.versions) if (v.status === "activated") activated.add(v.registrationId);
+    if (registrationId && activated.has(registrationId)) versionActivated.resolve();
+  });
   await cdp.send("ServiceWorker.enable");
   registrationId = await registered;
+  if (activated.has(registrationId)) versionActivated.resolve();
+  await versionActivated.promise;
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

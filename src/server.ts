@@ -68,25 +68,27 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       development: false,
     });
   let redirect: Server<undefined> | null = null;
+  let listening: Server<SocketData> | null = null;
   try {
     const pair = configured.tls === "files" ? readTlsPair(configured.tlsCert, configured.tlsKey) : null;
     // SO_REUSEPORT would let this listener share the port with another process that set it too (another
     // Parley with TLS): make sure nobody holds it.
     if (pair && configured.port !== 0) assertPortFree(configured.host, configured.port);
-    server = listen(configured.port, pair);
+    server = listening = listen(configured.port, pair);
     if (configured.httpPort) redirect = redirectToHttps(configured.host, configured.httpPort, server.port!);
   } catch (err) {
+    // The redirect's port may be taken after the main one was bound: nothing stays listening.
+    listening?.stop(true);
     store.close();
     lock.release();
     throw err;
   }
   // With port 0 the port, and the default public URL, can only name the real port once we listen.
+  const scheme = configured.tls === "off" ? "http" : "https";
   const config = {
     ...configured,
     port: server.port!,
-    publicUrl: configured.publicUrlConfigured
-      ? configured.publicUrl
-      : `${configured.tls === "off" ? "http" : "https"}://localhost:${server.port}`,
+    publicUrl: configured.publicUrlConfigured ? configured.publicUrl : `${scheme}://localhost:${server.port}`,
   };
   // The send thread died: a batch it held was not acknowledged; stop, as after a failed sync (exit 70).
   app = createApp(config, store, log, (err) => {
@@ -141,7 +143,6 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       lock.release();
     })());
 
-  const scheme = config.tls === "off" ? "http" : "https";
   return { server, app, config, url: `${scheme}://${host}:${server.port}`, stop };
 }
 

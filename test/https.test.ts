@@ -179,6 +179,28 @@ describe("certificate files that cannot be used stop the start with a clear erro
     }
   });
 
+  test("a redirect port that is taken stops the start and leaves nothing listening", async () => {
+    const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const main = await freePort();
+    try {
+      const err = await startTestServer({
+        tls: "files",
+        tlsCert: join(next, "cert.pem"),
+        tlsKey: join(next, "key.pem"),
+        port: String(main),
+        httpPort: String(taken.port),
+      }).then(
+        () => null,
+        (e) => e as Error,
+      );
+      expect(err).not.toBeNull();
+      // The HTTPS port it had bound first is free again.
+      Bun.listen({ hostname: "127.0.0.1", port: main, socket: { data() {} } }).stop(true);
+    } finally {
+      taken.stop(true);
+    }
+  });
+
   test("TLS settings that do not fit together", () => {
     expect(() => config({ tls: "files" })).toThrow(ConfigError);
     expect(() => config({ tls: "files" })).toThrow("PARLEY_TLS=files needs PARLEY_TLS_CERT and PARLEY_TLS_KEY");

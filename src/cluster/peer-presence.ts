@@ -83,9 +83,9 @@ export class PeerPresence implements PresenceElsewhere {
     this.peerOf(node, now).heard = now;
   }
 
+  /** A presence message from a node (the node has already been marked as heard from: `heard`). */
   received(node: string, msg: PresenceMessage, now = Date.now()): void {
     const peer = this.peerOf(node, now);
-    peer.heard = now;
     switch (msg.t) {
       case "p": {
         // Applied even out of turn (it is the newest word on that person); the rest is asked for.

@@ -12,3 +12,13 @@ export function makeCertificate(dir: string, altName: string): void {
   );
   if (r.exitCode !== 0) throw new Error(`openssl failed: ${r.stderr.toString()}`);
 }
+
+/** An HTTPS server on a free loopback port with the certificate made in dir (makeCertificate). */
+export function serveHttps(dir: string, fetch: (req: Request) => Response | Promise<Response>) {
+  return Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    tls: { cert: Bun.file(join(dir, "cert.pem")), key: Bun.file(join(dir, "key.pem")) },
+    fetch,
+  });
+}

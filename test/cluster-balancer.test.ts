@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { settings, type SettingKey } from "../src/config/settings.ts";
-import { makeCertificate } from "./certificates.ts";
+import { makeCertificate, serveHttps } from "./certificates.ts";
 import { ADMIN, callAt, tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
@@ -144,15 +144,10 @@ beforeAll(async () => {
   if (!haveHaproxy || !haveNginx) throw new Error("haproxy or nginx is missing: run scripts/install-test-deps.sh");
   certDir = tempDir("parley-balancer-push-");
   makeCertificate(certDir, "IP:127.0.0.1");
-  pushService = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    tls: { cert: Bun.file(join(certDir, "cert.pem")), key: Bun.file(join(certDir, "key.pem")) },
-    fetch(req) {
-      const path = new URL(req.url).pathname;
-      pushes.set(path, (pushes.get(path) ?? 0) + 1);
-      return new Response(null, { status: 201 });
-    },
+  pushService = serveHttps(certDir, (req) => {
+    const path = new URL(req.url).pathname;
+    pushes.set(path, (pushes.get(path) ?? 0) + 1);
+    return new Response(null, { status: 201 });
   });
   [sqld, redis, bucket] = await Promise.all([startSqld(), startRedis(), startBucket()]);
   for (let i = 0; i < 3; i++) nodes.push({ port: await freePort(), dir: tempDir("parley-node-"), server: null });

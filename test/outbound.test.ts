@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkUrl, OutboundRefused, resolveTarget, type OutboundPolicy } from "../src/lib/outbound.ts";
 import { parseCidr } from "../src/lib/ip-address.ts";
-import { makeCertificate } from "./certificates.ts";
+import { makeCertificate, serveHttps } from "./certificates.ts";
 import { setUp, startTestServer, tempDir, type TestServer, waitFor } from "./harness.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -181,17 +181,12 @@ describe("connecting through the guard", () => {
     certDir = tempDir("parley-outbound-cert-");
     makeCertificate(certDir, "DNS:push.example.test");
     other = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => (otherHits++, new Response("inside")) });
-    tls = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      tls: { cert: Bun.file(join(certDir, "cert.pem")), key: Bun.file(join(certDir, "key.pem")) },
-      fetch(req) {
-        const path = new URL(req.url).pathname;
-        seen.push({ host: req.headers.get("host"), path });
-        if (path === "/redirect")
-          return new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/` } });
-        return new Response("x".repeat(100_000), { status: 201 });
-      },
+    tls = serveHttps(certDir, (req) => {
+      const path = new URL(req.url).pathname;
+      seen.push({ host: req.headers.get("host"), path });
+      if (path === "/redirect")
+        return new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/` } });
+      return new Response("x".repeat(100_000), { status: 201 });
     });
   });
   afterAll(() => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { makeCertificate } from "./certificates.ts";
+import { makeCertificate, serveHttps } from "./certificates.ts";
 import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 import { TestSocket } from "./ws-client.ts";
@@ -215,18 +215,13 @@ async function waitForPushes(d: Device, n: number, timeoutMs = 10_000): Promise<
 beforeAll(() => {
   certDir = tempDir("parley-push-cert-");
   makeCertificate(certDir, "IP:127.0.0.1");
-  service = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    tls: { cert: Bun.file(join(certDir, "cert.pem")), key: Bun.file(join(certDir, "key.pem")) },
-    async fetch(req) {
-      const path = new URL(req.url).pathname;
-      received.push({ path, headers: Object.fromEntries(req.headers), body: new Uint8Array(await req.arrayBuffer()) });
-      if (delays.has(path)) await Bun.sleep(delays.get(path)!);
-      const queue = answers.get(path) ?? [201];
-      const status = queue.length > 1 ? queue.shift()! : queue[0]!;
-      return new Response(null, { status });
-    },
+  service = serveHttps(certDir, async (req) => {
+    const path = new URL(req.url).pathname;
+    received.push({ path, headers: Object.fromEntries(req.headers), body: new Uint8Array(await req.arrayBuffer()) });
+    if (delays.has(path)) await Bun.sleep(delays.get(path)!);
+    const queue = answers.get(path) ?? [201];
+    const status = queue.length > 1 ? queue.shift()! : queue[0]!;
+    return new Response(null, { status });
   });
 });
 afterAll(() => {

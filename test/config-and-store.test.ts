@@ -50,6 +50,20 @@ describe("configuration", () => {
     [{}, ["--colour", "red"], /unknown option --colour/],
     [{}, ["--port"], /--port needs a value/],
     [{ PARLEY_PASSWORD_MIN_LENGTH: "4" }, [], /between 8 and 128/],
+    // Several nodes: a bus needs the shared database and a shared bucket; a replica needs its server.
+    [{ PARLEY_BUS_URL: "redis://127.0.0.1:6379" }, [], /share one database: set PARLEY_DATABASE_URL too/],
+    [
+      { PARLEY_BUS_URL: "redis://127.0.0.1:6379", PARLEY_DATABASE_URL: "ws://127.0.0.1:8080" },
+      [],
+      /several nodes \(PARLEY_BUS_URL\) need PARLEY_STORAGE=s3: a node's data folder is its own/,
+    ],
+    [
+      { PARLEY_BUS_URL: "http://127.0.0.1:6379", PARLEY_DATABASE_URL: "ws://127.0.0.1:8080" },
+      [],
+      /redis:\/\/ or rediss:\/\//,
+    ],
+    [{ PARLEY_DATABASE_URL: "postgres://127.0.0.1" }, [], /URL of a libSQL server/],
+    [{ PARLEY_DATABASE_REPLICA: "replica.db" }, [], /needs PARLEY_DATABASE_URL/],
   ])("refuses %j %j with a clear message", (env, args, message) => {
     expect(() => loadConfig({ env, args })).toThrow(ConfigError);
     expect(() => loadConfig({ env, args })).toThrow(message);

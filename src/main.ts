@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
 async function serve(args: string[]): Promise<number> {
   const config = loadConfig({ args });
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
-  const running = startServer(config, log);
+  const running = await startServer(config, log);
   const { publicUrl } = running.config;
   log.info(`Parley ${version} listening`, {
     address: `${config.host}:${running.server.port}`,

@@ -9,7 +9,8 @@ import { mkdirSync } from "node:fs";
 import { lockDataDir } from "./store/data-lock.ts";
 import { openStore, type Store } from "./store/store.ts";
 import { openClusterStore } from "./store/configured-store.ts";
-import { readTlsPair, watchTlsPair, type TlsPair } from "./http/tls-files.ts";
+import { openCertificateSource, type CertificateSource } from "./tls/source.ts";
+import type { TlsPair } from "./tls/pair.ts";
 
 export interface RunningServer {
   server: Server<SocketData>;
@@ -18,11 +19,13 @@ export interface RunningServer {
   config: Config;
   /** The address it listens on, for logs and tests (the public URL may differ). */
   url: string;
+  /** Where the HTTPS certificate comes from (PARLEY_TLS); null for plain HTTP. */
+  certificates: CertificateSource | null;
   /** Graceful stop: refuse new work, let in-flight requests finish (bounded), then close the database. */
   stop(): Promise<void>;
 }
 
-export function startServer(configured: Config, log: Logger): RunningServer {
+export async function startServer(configured: Config, log: Logger): Promise<RunningServer> {
   mkdirSync(configured.dataDir, { recursive: true, mode: 0o700 });
   const lock = lockDataDir(configured.dataDir);
   let store: Store;
@@ -67,15 +70,17 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       },
       development: false,
     });
-  let redirect: Server<undefined> | null = null;
+  let plain: Server<undefined> | null = null;
   let listening: Server<SocketData> | null = null;
+  let certificates: CertificateSource | null = null;
   try {
-    const pair = configured.tls === "files" ? readTlsPair(configured.tlsCert, configured.tlsKey) : null;
+    certificates = await openCertificateSource(configured, log);
+    const pair = certificates?.initial ?? null;
     // SO_REUSEPORT would let this listener share the port with another process that set it too (another
     // Parley with TLS): make sure nobody holds it.
     if (pair && configured.port !== 0) assertPortFree(configured.host, configured.port);
     server = listening = listen(configured.port, pair);
-    if (configured.httpPort) redirect = redirectToHttps(configured.host, configured.httpPort, server.port!);
+    if (configured.httpPort) plain = servePlainHttp(configured.host, configured.httpPort, server.port!, certificates!);
   } catch (err) {
     // The redirect's port may be taken after the main one was bound: nothing stays listening.
     listening?.stop(true);
@@ -101,20 +106,17 @@ export function startServer(configured: Config, log: Logger): RunningServer {
   // certificate; open ones, WebSockets included, stay where they are until they close.
   const listeners = new Set([server]);
   let current = server;
-  const stopWatching =
-    config.tls === "files"
-      ? watchTlsPair(config.tlsCert, config.tlsKey, config.tlsCheckSeconds, log, (pair) => {
-          const next = listen(config.port, pair);
-          app!.deps.hub.attach(next);
-          listeners.add(next);
-          const old = current;
-          current = next;
-          void old.stop(false).then(() => {
-            listeners.delete(old);
-            app!.deps.hub.detach(old);
-          });
-        })
-      : () => {};
+  certificates?.start((pair) => {
+    const next = listen(config.port, pair);
+    app!.deps.hub.attach(next);
+    listeners.add(next);
+    const old = current;
+    current = next;
+    void old.stop(false).then(() => {
+      listeners.delete(old);
+      app!.deps.hub.detach(old);
+    });
+  });
   const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
   let stopping: Promise<void> | undefined;
 
@@ -126,8 +128,8 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       if (config.drainSeconds > 0) await Bun.sleep(config.drainSeconds * 1000);
       // Sockets first: clients hear "reconnect and resume" (4000) and go to another node or wait for us.
       await app.stopRealtime();
-      stopWatching();
-      redirect?.stop(true);
+      certificates?.stop();
+      plain?.stop(true);
       const graceful = Promise.all([...listeners].map((l) => l.stop(false)));
       const timeout = new Promise<"timeout">((r) =>
         setTimeout(r, config.shutdownTimeoutSeconds * 1000, "timeout").unref(),
@@ -143,7 +145,7 @@ export function startServer(configured: Config, log: Logger): RunningServer {
       lock.release();
     })());
 
-  return { server, app, config, url: `${scheme}://${host}:${server.port}`, stop };
+  return { server, app, config, url: `${scheme}://${host}:${server.port}`, certificates, stop };
 }
 
 function openLoggedClusterStore(config: Config, log: Logger): Store {
@@ -152,13 +154,23 @@ function openLoggedClusterStore(config: Config, log: Logger): Store {
   return store;
 }
 
-/** PARLEY_HTTP_PORT: plain HTTP that sends everyone to the same address over HTTPS on PARLEY_PORT. */
-function redirectToHttps(hostname: string, port: number, httpsPort: number): Server<undefined> {
+/**
+ * PARLEY_HTTP_PORT: plain HTTP that sends everyone to the same address over HTTPS on PARLEY_PORT, after
+ * what the certificate's source answers there itself (the CA's HTTP-01 checks, the local CA's trust page).
+ */
+function servePlainHttp(
+  hostname: string,
+  port: number,
+  httpsPort: number,
+  certificates: CertificateSource,
+): Server<undefined> {
   return Bun.serve({
     port,
     hostname,
     development: false,
     fetch(req) {
+      const answer = certificates.answerPlain(req);
+      if (answer) return answer;
       const url = new URL(req.url);
       url.protocol = "https:";
       url.port = httpsPort === 443 ? "" : String(httpsPort);

@@ -1,7 +1,7 @@
 // parley backup / restore with the real CLI, against a server that keeps writing during the backup.
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, waitFor } from "./harness.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
@@ -94,6 +94,11 @@ describe("backup and restore", () => {
     // More than a page of history (the restore below reads 50), written while the backup is taken.
     await waitFor(() => acked.length > 60, "the writer to have a page of messages acked");
     ackedBefore = [...acked];
+    // What Parley keeps of its own HTTPS (a local CA every device trusts, an ACME account) goes along; other
+    // files in that folder do not.
+    mkdirSync(join(data, "tls"), { recursive: true, mode: 0o700 });
+    writeFileSync(join(data, "tls", "local-ca.key"), "the authority's key\n", { mode: 0o600 });
+    writeFileSync(join(data, "tls", "notes.txt"), "not Parley's");
     const backup = cli(["backup", archive, "--data-dir", data]);
     expect(await backup.exited).toBe(0);
     expect(await new Response(backup.stdout).text()).toContain("Backed up");
@@ -142,6 +147,9 @@ describe("backup and restore", () => {
       headers: { authorization: `Bearer ${login.body.token}` },
     });
     expect(await file.text()).toBe("the minutes");
+    expect(readFileSync(join(fresh, "tls", "local-ca.key"), "utf8")).toBe("the authority's key\n");
+    expect(statSync(join(fresh, "tls", "local-ca.key")).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(fresh, "tls", "notes.txt"))).toBe(false);
   }, 60_000);
 
   test("scheduled backups: one per interval, the oldest deleted past the number kept", async () => {

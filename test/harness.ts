@@ -81,7 +81,7 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
   });
   const logs: string[] = [];
   const log = createLogger({ format: "json", level: config.logLevel, write: (l) => logs.push(l) });
-  const running = startServer(config, log);
+  const running = await startServer(config, log);
   const { url } = running;
   const sqlite = running.app.deps.store.sqlite;
   let stopped = false;

@@ -46,7 +46,7 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-async function service(start: (port: number) => Subprocess, scheme: string, port?: number): Promise<Service> {
+export async function service(start: (port: number) => Subprocess, scheme: string, port?: number): Promise<Service> {
   port ??= await freePort();
   const p = port;
   let proc = start(p);

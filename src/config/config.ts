@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { parseNetworks } from "../lib/outbound.ts";
 import { settings, type SettingKey } from "./settings.ts";
@@ -101,6 +102,10 @@ export function loadConfig(
     throw new ConfigError(
       `${settings.tls.env}=files needs ${settings.tlsCert.env} and ${settings.tlsKey.env} (the certificate and its key, PEM)`,
     );
+  if (raw.tls === "acme") checkAcme(raw, publicUrlConfigured ? url : null);
+  for (const name of listNames(raw.tlsNames as string))
+    if (!isHostName(name) && !isIP(name))
+      throw new ConfigError(`${settings.tlsNames.env}: "${name}" is neither a host name nor an IP address`);
   if (raw.httpPort && raw.tls === "off")
     throw new ConfigError(`${settings.httpPort.env} redirects to HTTPS: it needs ${settings.tls.env}`);
   if (raw.httpPort && raw.httpPort === raw.port)
@@ -108,6 +113,34 @@ export function loadConfig(
   raw.dataDir = resolve(raw.dataDir as string);
   return Object.freeze({ ...raw, secureCookies: url.protocol === "https:", publicUrlConfigured }) as Config;
 }
+
+/** ACME certifies the public URL's domain, checked through the plain HTTP port (HTTP-01). */
+function checkAcme(raw: Record<string, unknown>, url: URL | null): void {
+  const tls = `${settings.tls.env}=acme`;
+  if (!url || url.protocol !== "https:" || !isHostName(url.hostname) || !url.hostname.includes("."))
+    throw new ConfigError(
+      `${tls} needs ${settings.publicUrl.env} with the domain to certify, e.g. https://chat.example.com`,
+    );
+  if (!raw.httpPort)
+    throw new ConfigError(
+      `${tls} needs ${settings.httpPort.env} (80, or a port that port 80 of the domain reaches): the CA checks the domain there`,
+    );
+  if (!/^https:\/\/\S+$/.test(raw.acmeDirectory as string))
+    throw new ConfigError(`${settings.acmeDirectory.env} must be an https:// URL`);
+  if (raw.acmeEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw.acmeEmail as string))
+    throw new ConfigError(`${settings.acmeEmail.env} must be an email address`);
+}
+
+/** PARLEY_TLS_NAMES as a list. */
+export function listNames(value: string): string[] {
+  return value
+    .split(",")
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+const isHostName = (name: string) =>
+  name.length <= 253 && name.split(".").every((label) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i.test(label)) && !isIP(name);
 
 function parseFlags(args: string[]): Partial<Record<SettingKey, string>> {
   const byFlag = new Map<string, SettingKey>();

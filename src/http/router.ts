@@ -41,7 +41,11 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
     await next();
   });
   app.use(accessLog);
-  app.use(securityHeaders(deps.config.secureCookies));
+  // HSTS where HTTPS is certain to stay: a public domain, with Parley's ACME certificate or behind a proxy
+  // with an https public URL. Not with its own local CA (the trust page must stay reachable over plain
+  // HTTP on a device that has not trusted it yet) nor with certificate files (whose future Parley cannot know).
+  const { tls, secureCookies } = deps.config;
+  app.use(securityHeaders(tls === "acme" || (tls === "off" && secureCookies)));
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
 
   app.route("/", healthRoutes(lifecycle.isDraining));

@@ -19,6 +19,7 @@ import {
 import { dirname, join, relative } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { BLOCK, TarWriter } from "./tar.ts";
+import { TLS_BACKUP_NAME } from "../tls/folder.ts";
 
 export interface Progress {
   (done: number, total: number): void;
@@ -65,7 +66,10 @@ export async function createBackup(
     const entries: { name: string; path: string; size: number; mtime: number }[] = [
       { name: "parley.db", path: snapshot, size: statSync(snapshot).size, mtime: Date.now() },
     ];
-    for (const extra of ["vapid.json"]) {
+    // The push keys, and the HTTPS certificates Parley made or obtained itself (a restored local CA is the one
+    // every device already trusts).
+    const tls = listFiles(join(dataDir, "tls")).map((p) => relative(dataDir, p));
+    for (const extra of ["vapid.json", ...tls.filter((name) => TLS_BACKUP_NAME.test(name))]) {
       const p = join(dataDir, extra);
       if (existsSync(p)) entries.push({ name: extra, path: p, size: statSync(p).size, mtime: statSync(p).mtimeMs });
     }
@@ -140,7 +144,10 @@ function unpack(archive: string, dataDir: string, progress: Progress): { files: 
       const size = parseInt(new TextDecoder().decode(head.subarray(124, 136)).replace(/\0.*$/s, "").trim(), 8);
       // Only what a backup holds, and never a path that climbs out of the folder.
       if (
-        !/^(parley\.db|vapid\.json|files\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64})$/.test(name) ||
+        !(
+          /^(parley\.db|vapid\.json|files\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64})$/.test(name) ||
+          TLS_BACKUP_NAME.test(name)
+        ) ||
         !Number.isFinite(size)
       )
         throw new Error(`unexpected entry "${name}": not a Parley backup`);

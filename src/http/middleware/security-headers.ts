@@ -4,7 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
  * Strict defaults for every response. Scripts and styles come only from our own origin, so an injected
  * string can never run; nothing may frame the app (clickjacking); referrers never leave the origin.
  */
-export function securityHeaders(https: boolean) {
+export function securityHeaders(hsts: boolean) {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
@@ -22,8 +22,8 @@ export function securityHeaders(https: boolean) {
     xFrameOptions: "DENY",
     xContentTypeOptions: "nosniff",
     crossOriginOpenerPolicy: "same-origin",
-    // HSTS over plain HTTP is ignored by browsers, and would be wrong on a LAN-only install.
-    strictTransportSecurity: https ? "max-age=31536000" : false,
+    // HSTS over plain HTTP is ignored by browsers, and would be wrong on a LAN-only install (see router.ts).
+    strictTransportSecurity: hsts ? "max-age=31536000" : false,
     // A route that sets its own (downloads: a sandboxing CSP) keeps it.
     overwrite: false,
   });

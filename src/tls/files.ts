@@ -2,21 +2,11 @@
 // their files, checked before use, and looked at again every PARLEY_TLS_CHECK_SECONDS. A changed pair that is
 // valid is handed over (server.ts serves it to new connections without a restart); one that is not — a key
 // of another certificate, a half-written file, an expired certificate — is logged and the pair in use stays.
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { ConfigError } from "../config/config.ts";
+import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
-
-export interface TlsPair {
-  cert: string;
-  key: string;
-  /** The server certificate's subject and end, for the log. */
-  subject: string;
-  notAfter: Date;
-}
-
-/** A pair that cannot be used: at start-up it stops Parley with this message, as a bad setting does. */
-export class TlsFileError extends ConfigError {}
+import type { CertificateSource } from "./source.ts";
+import { checkPair, TlsFileError, type TlsPair } from "./pair.ts";
 
 /** Reads and checks a pair: PEM, the key matches the first certificate, and it has not ended. */
 export function readTlsPair(certPath: string, keyPath: string, now = new Date()): TlsPair {
@@ -27,25 +17,7 @@ export function readTlsPair(certPath: string, keyPath: string, now = new Date())
       throw new TlsFileError(`the ${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
     }
   };
-  const cert = read(certPath, "certificate");
-  const key = read(keyPath, "key");
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(cert);
-  } catch {
-    throw new TlsFileError(`${certPath} is not a PEM certificate`);
-  }
-  let privateKey;
-  try {
-    privateKey = createPrivateKey(key);
-  } catch {
-    throw new TlsFileError(`${keyPath} is not a PEM private key (an encrypted key cannot be used)`);
-  }
-  if (!x509.checkPrivateKey(privateKey))
-    throw new TlsFileError(`${keyPath} is not the key of the certificate in ${certPath}`);
-  const notAfter = new Date(x509.validTo);
-  if (notAfter <= now) throw new TlsFileError(`the certificate in ${certPath} ended on ${notAfter.toISOString()}`);
-  return { cert, key, subject: x509.subject.replaceAll("\n", ", "), notAfter };
+  return checkPair(read(certPath, "certificate"), read(keyPath, "key"), certPath, keyPath, now);
 }
 
 /** Looks at the files every `everySeconds`; a valid changed pair goes to `onChange`. */
@@ -81,4 +53,17 @@ export function watchTlsPair(
   }, everySeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+export function openFiles(config: Config, log: Logger): CertificateSource {
+  let stop = () => {};
+  return {
+    initial: readTlsPair(config.tlsCert, config.tlsKey),
+    start(onChange) {
+      stop = watchTlsPair(config.tlsCert, config.tlsKey, config.tlsCheckSeconds, log, onChange);
+    },
+    stop: () => stop(),
+    idle: async () => {},
+    answerPlain: () => null,
+  };
 }

@@ -10,7 +10,7 @@ import { lockDataDir } from "./store/data-lock.ts";
 import { openStore, type Store } from "./store/store.ts";
 import { openClusterStore } from "./store/configured-store.ts";
 import { openCertificateSource, type CertificateSource } from "./tls/source.ts";
-import type { TlsPair } from "./tls/pair.ts";
+import { openListeners, type Listeners } from "./http/listeners.ts";
 
 export interface RunningServer {
   server: Server<SocketData>;
@@ -52,14 +52,14 @@ export async function startServer(configured: Config, log: Logger): Promise<Runn
     throw err;
   }
   let app: App | undefined;
-  let server: Server<SocketData>;
-  const listen = (port: number, pair: TlsPair | null) =>
-    Bun.serve<SocketData>({
-      port,
-      hostname: configured.host,
-      // With TLS, a new certificate is a new listener on the same port beside the old one (see below).
-      ...(pair ? { tls: { cert: pair.cert, key: pair.key }, reusePort: true } : {}),
-      fetch: (req, srv) => app!.fetch(req, srv),
+  let listeners: Listeners;
+  let certificates: CertificateSource | null = null;
+  try {
+    certificates = await openCertificateSource(configured, log);
+    listeners = openListeners({
+      config: configured,
+      certificates,
+      fetch: (req, listener) => app!.fetch(req, listener),
       // The handlers belong to the app, built below; Bun needs the limits now.
       websocket: {
         ...socketLimits(configured),
@@ -68,22 +68,9 @@ export async function startServer(configured: Config, log: Logger): Promise<Runn
         drain: (ws) => app!.websocket.drain!(ws),
         close: (ws, code, reason) => app!.websocket.close!(ws, code, reason),
       },
-      development: false,
+      log,
     });
-  let plain: Server<undefined> | null = null;
-  let listening: Server<SocketData> | null = null;
-  let certificates: CertificateSource | null = null;
-  try {
-    certificates = await openCertificateSource(configured, log);
-    const pair = certificates?.initial ?? null;
-    // SO_REUSEPORT would let this listener share the port with another process that set it too (another
-    // Parley with TLS): make sure nobody holds it.
-    if (pair && configured.port !== 0) assertPortFree(configured.host, configured.port);
-    server = listening = listen(configured.port, pair);
-    if (configured.httpPort) plain = servePlainHttp(configured.host, configured.httpPort, server.port!, certificates!);
   } catch (err) {
-    // The redirect's port may be taken after the main one was bound: nothing stays listening.
-    listening?.stop(true);
     store.close();
     lock.release();
     throw err;
@@ -92,32 +79,24 @@ export async function startServer(configured: Config, log: Logger): Promise<Runn
   const scheme = configured.tls === "off" ? "http" : "https";
   const config = {
     ...configured,
-    port: server.port!,
-    publicUrl: configured.publicUrlConfigured ? configured.publicUrl : `${scheme}://localhost:${server.port}`,
+    port: listeners.port,
+    publicUrl: configured.publicUrlConfigured ? configured.publicUrl : `${scheme}://localhost:${listeners.port}`,
   };
   // The send thread died: a batch it held was not acknowledged; stop, as after a failed sync (exit 70).
   app = createApp(config, store, log, (err) => {
     log.error("the send thread failed; stopping", { err });
     process.exit(70);
   });
-  app.deps.hub.attach(server);
-  // A renewed certificate: Bun cannot change a listener's certificate, so a second listener with the new
-  // one opens on the same port (SO_REUSEPORT) and the old one stops listening. New connections get the new
-  // certificate; open ones, WebSockets included, stay where they are until they close.
-  const listeners = new Set([server]);
-  let current = server;
-  certificates?.start((pair) => {
-    const next = listen(config.port, pair);
-    app!.deps.hub.attach(next);
-    listeners.add(next);
-    const old = current;
-    current = next;
-    void old.stop(false).then(() => {
-      listeners.delete(old);
-      app!.deps.hub.detach(old);
-    });
-  });
-  const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "localhost" : server.hostname;
+  const [server] = listeners.serving;
+  for (const listener of listeners.serving) app.deps.hub.attach(listener);
+  certificates?.start((pair) =>
+    listeners.swap(
+      pair,
+      (next) => app!.deps.hub.attach(next),
+      (old) => app!.deps.hub.detach(old),
+    ),
+  );
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   let stopping: Promise<void> | undefined;
 
   const stop = () =>
@@ -129,14 +108,14 @@ export async function startServer(configured: Config, log: Logger): Promise<Runn
       // Sockets first: clients hear "reconnect and resume" (4000) and go to another node or wait for us.
       await app.stopRealtime();
       certificates?.stop();
-      plain?.stop(true);
-      const graceful = Promise.all([...listeners].map((l) => l.stop(false)));
+      listeners.stopAccepting();
+      const graceful = Promise.all([...listeners.serving].map((l) => l.stop(false)));
       const timeout = new Promise<"timeout">((r) =>
         setTimeout(r, config.shutdownTimeoutSeconds * 1000, "timeout").unref(),
       );
       if ((await Promise.race([graceful, timeout])) === "timeout") {
         log.warn("in-flight requests did not finish in time; closing them", { seconds: config.shutdownTimeoutSeconds });
-        await Promise.all([...listeners].map((l) => l.stop(true)));
+        await Promise.all([...listeners.serving].map((l) => l.stop(true)));
       }
       await Promise.race([app.deps.mailer?.idle(), timeout]);
       // The last commits' sync (a failed one has already stopped the process).
@@ -145,45 +124,11 @@ export async function startServer(configured: Config, log: Logger): Promise<Runn
       lock.release();
     })());
 
-  return { server, app, config, url: `${scheme}://${host}:${server.port}`, certificates, stop };
+  return { server: server!, app, config, url: `${scheme}://${host}:${config.port}`, certificates, stop };
 }
 
 function openLoggedClusterStore(config: Config, log: Logger): Store {
   const store = openClusterStore(config, log);
   log.info("database: libSQL server", { url: config.databaseUrl, replica: config.databaseReplica || null });
   return store;
-}
-
-/**
- * PARLEY_HTTP_PORT: plain HTTP that sends everyone to the same address over HTTPS on PARLEY_PORT, after
- * what the certificate's source answers there itself (the CA's HTTP-01 checks, the local CA's trust page).
- */
-function servePlainHttp(
-  hostname: string,
-  port: number,
-  httpsPort: number,
-  certificates: CertificateSource,
-): Server<undefined> {
-  return Bun.serve({
-    port,
-    hostname,
-    development: false,
-    fetch(req) {
-      const answer = certificates.answerPlain(req);
-      if (answer) return answer;
-      const url = new URL(req.url);
-      url.protocol = "https:";
-      url.port = httpsPort === 443 ? "" : String(httpsPort);
-      // A permanent redirect that keeps the method and body (a form posted over plain HTTP is posted again).
-      return new Response(null, { status: 308, headers: { location: url.href } });
-    },
-  });
-}
-
-function assertPortFree(hostname: string, port: number): void {
-  try {
-    Bun.listen({ hostname, port, socket: { data() {} } }).stop(true);
-  } catch {
-    throw new ConfigError(`port ${port} on ${hostname} is in use by another program (${settings.port.env})`);
-  }
 }

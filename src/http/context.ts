@@ -50,8 +50,17 @@ export interface Auth {
   via: "cookie" | "bearer";
 }
 
+/**
+ * What routes use of the listener a request came through: Bun's server, or (PARLEY_TLS=local) a view of it
+ * that names the device behind the port front (http/listeners.ts).
+ */
+export interface Listener {
+  requestIP(req: Request): { address: string; port: number } | null;
+  upgrade(req: Request, options: { data: SocketData }): boolean;
+}
+
 export type AppEnv = {
-  Bindings: Server<SocketData> | undefined;
+  Bindings: Listener | undefined;
   Variables: {
     requestId: string;
     deps: Deps;

@@ -29,6 +29,7 @@ import { pushRoutes } from "./routes/push.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { webRoutes } from "./routes/web.ts";
+import { trustRoutes } from "./routes/trust.ts";
 import { e2eeRoutes, groupRoutes } from "./routes/e2ee.ts";
 import { formatSize } from "../protocol/sizes.ts";
 
@@ -109,6 +110,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   app.route("/api/v1", api);
   app.all("/api/*", notFoundResponse);
 
+  app.route("/", trustRoutes);
   app.route("/", webRoutes(deps.log));
   app.notFound(notFoundResponse);
   return app;

@@ -1,6 +1,7 @@
 // Exports: a person's own data (what they may see: their account, the conversations they are in, those
 // conversations' messages and files), or the whole instance for an admin. One tar archive with data.json
 // (for programs), files/ and index.html (a static page that opens in any browser, offline, with no script).
+import { escapeHtml } from "../lib/html.ts";
 import { asc, eq, inArray, isNull, and } from "drizzle-orm";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -23,9 +24,6 @@ interface FileEntry {
   key: string;
   size: number;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** What goes into the archive, read in one go from the database. */
 function collect(db: Db, scope: ExportScope) {

@@ -276,7 +276,7 @@ export interface InstanceView {
   publicUrl: string;
   setupRequired: boolean;
   registrationMode: "open" | "invite" | "closed";
-  features: { emailPasswordReset: boolean };
+  features: { emailPasswordReset: boolean; trustPage: boolean };
   passwordMinLength: number;
   /** The server's logo, public (shown before anyone signs in). */
   logoUrl: string | null;

@@ -118,3 +118,12 @@ export async function issueByAuthority(authority: Pem, names: string[], days: nu
   });
   return { cert: cert.toString("pem") + "\n", key: await keyPem(keys.privateKey) };
 }
+
+/** The names and networks (CIDR) an authority made by makeAuthority may vouch for. */
+export async function permittedNames(authority: string): Promise<string[]> {
+  const [x509, { NameConstraints }, { AsnConvert }] = await load();
+  const extension = new x509.X509Certificate(authority).getExtension(NAME_CONSTRAINTS);
+  if (!extension) return [];
+  const constraints = AsnConvert.parse(extension.value, NameConstraints);
+  return (constraints.permittedSubtrees ?? []).map((t) => t.base.dNSName ?? t.base.iPAddress ?? "").filter(Boolean);
+}

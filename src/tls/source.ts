@@ -17,7 +17,7 @@ export interface CertificateSource {
    * What this mode answers over plain HTTP before the redirect to HTTPS: the CA's HTTP-01 checks (acme),
    * the trust page (local). Null: redirect.
    */
-  answerPlain(req: Request): Response | Promise<Response> | null;
+  answerPlain(req: Request, httpsPort: number): Response | null;
 }
 
 export async function openCertificateSource(config: Config, log: Logger): Promise<CertificateSource | null> {
@@ -28,5 +28,7 @@ export async function openCertificateSource(config: Config, log: Logger): Promis
       return (await import("./files.ts")).openFiles(config, log);
     case "acme":
       return (await import("./acme.ts")).openAcme(config, log);
+    case "local":
+      return (await import("./local-ca.ts")).openLocalCa(config, log);
   }
 }

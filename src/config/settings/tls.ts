@@ -7,7 +7,7 @@ export const tlsSettings = {
     env: "PARLEY_TLS",
     flag: "--tls",
     default: "off",
-    values: ["off", "files", "acme"],
+    values: ["off", "files", "acme", "local"],
     description:
       "HTTPS on PARLEY_PORT: off (plain HTTP; a reverse proxy in front does TLS); acme (a certificate for PARLEY_PUBLIC_URL's domain from Let's Encrypt or PARLEY_ACME_DIRECTORY, renewed by itself; needs PARLEY_HTTP_PORT reachable as port 80); local (a home network: Parley's own certificate authority, which each device trusts once from the page /trust, also offered over plain HTTP on the same port); or files (the certificate and key in PARLEY_TLS_CERT and PARLEY_TLS_KEY, taken up again when they change, without a restart).",
   },

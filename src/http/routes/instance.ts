@@ -19,7 +19,8 @@ export const instanceRoutes = new Hono<AppEnv>()
       publicUrl: config.publicUrl,
       setupRequired: countUsers(store.db) === 0,
       registrationMode: settings.registrationMode,
-      features: { emailPasswordReset: mailer !== null },
+      // trustPage: this server has its own certificate authority, which devices trust from /trust.
+      features: { emailPasswordReset: mailer !== null, trustPage: config.tls === "local" },
       passwordMinLength: config.passwordMinLength,
       logoUrl: logoUrl(getLogoKey(store.db)),
     });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type User } from "../app/api.ts";
 import { instance, me, navigate, signedIn } from "../app/state.ts";
+import { connectionTrusted } from "../app/secure-origin.ts";
 import { Card, Form, Link, type FieldSpec } from "./form.tsx";
 
 const usernameField: FieldSpec = {
@@ -38,12 +39,36 @@ export function SetupPage() {
       title={`Welcome to ${instance.value?.name ?? "Parley"}`}
       subtitle="Create the administrator account. You will invite everyone else."
     >
+      <ConnectionNotice />
       <Form
         fields={[displayNameField, usernameField, newPasswordField()]}
         submit="Create admin account"
         onSubmit={async (v) => signedIn((await api<{ user: User }>("POST", "/setup", v)).user)}
       />
     </Card>
+  );
+}
+
+/**
+ * Said before signing in when the browser does not trust the connection: with Parley's own certificate
+ * authority, a link to the page that sets this device up; otherwise what an administrator can do.
+ */
+function ConnectionNotice() {
+  if (connectionTrusted.value) return null;
+  return (
+    <p class="connection-notice" role="note">
+      {instance.value?.features.trustPage ? (
+        <>
+          This device does not trust this server's certificate yet, so passkeys and notifications cannot work here.{" "}
+          <a href="/trust">Set up this device</a>
+        </>
+      ) : (
+        <>
+          This connection is not secure (no HTTPS): passkeys, notifications and installing the app cannot work. An
+          administrator can turn HTTPS on (PARLEY_TLS; see the README).
+        </>
+      )}
+    </p>
   );
 }
 
@@ -86,6 +111,7 @@ export function LoginPage() {
   return (
     <Card title={`Sign in to ${instance.value?.name ?? "Parley"}`}>
       {instance.value?.logoUrl && <img class="card-logo" src={instance.value.logoUrl} alt="" />}
+      <ConnectionNotice />
       <PasskeySignIn />
       <Form
         fields={[

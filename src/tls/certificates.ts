@@ -100,17 +100,20 @@ export async function makeAuthority(commonName: string, permitted: string[], yea
   return { cert: cert.toString("pem") + "\n", key: await keyPem(keys.privateKey) };
 }
 
-/** A server certificate for `names`, signed by the authority, valid `days`. */
-export async function issueByAuthority(authority: Pem, names: string[], days: number, now = new Date()): Promise<Pem> {
+/** A server certificate for `names`, signed by the authority, valid over `validity`. */
+export async function issueByAuthority(
+  authority: Pem,
+  names: string[],
+  validity: { from: Date; to: Date },
+): Promise<Pem> {
   const [x509] = await load();
   const ca = new x509.X509Certificate(authority.cert);
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.create({
     subject: `CN=${names[0]}`,
     issuer: ca.subject,
-    // A minute back: a device whose clock is a little behind still accepts it at once.
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + days * DAY),
+    notBefore: validity.from,
+    notAfter: validity.to,
     publicKey: keys.publicKey,
     signingKey: await signingKey(authority.key),
     signingAlgorithm: ecdsa,

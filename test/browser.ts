@@ -1,5 +1,6 @@
 // Real headless Chromium (Debian's package) driven by playwright-core.
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
 import { tempDir } from "./harness.ts";
 
 const executablePath = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
@@ -28,13 +29,42 @@ export async function openBrowser(): Promise<BrowserContext> {
  * `media`, cameras and microphones are Chromium's fake devices (a test pattern and a tone), allowed without a
  * prompt, for calls.
  */
-export async function launchBrowser(opts: { media?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(
+  opts: {
+    media?: boolean;
+    /** A home folder of its own: its NSS database (~/.pki/nssdb) is the certificates the browser trusts. */
+    home?: string;
+    /** Names to reach on this machine, e.g. "parley.test" for 127.0.0.1 (Chromium's --host-resolver-rules). */
+    names?: string[];
+  } = {},
+): Promise<Browser> {
   // Loopback candidates too: calls between two pages of one test connect over 127.0.0.1 (see onlyLoopbackIce).
   const media = opts.media
     ? ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection"]
     : [];
+  const names = opts.names ? [`--host-resolver-rules=${opts.names.map((n) => `MAP ${n} 127.0.0.1`).join(",")}`] : [];
   // Playwright gives every launch a fresh temporary profile of its own.
-  return chromium.launch({ executablePath, headless: true, args: [...args, ...media] });
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [...args, ...media, ...names],
+    ...(opts.home ? { env: { ...process.env, HOME: opts.home } } : {}),
+  });
+}
+
+/** A home folder whose NSS database trusts exactly one certificate authority (PEM file), for launchBrowser. */
+export function homeTrusting(authorityFile: string): string {
+  const home = tempDir("parley-home-");
+  const db = `sql:${home}/.pki/nssdb`;
+  mkdirSync(`${home}/.pki/nssdb`, { recursive: true });
+  for (const step of [
+    ["certutil", "-d", db, "-N", "--empty-password"],
+    ["certutil", "-d", db, "-A", "-t", "C,,", "-n", "parley", "-i", authorityFile],
+  ]) {
+    const r = Bun.spawnSync(step, { stderr: "pipe" });
+    if (r.exitCode !== 0) throw new Error(`${step.join(" ")}: ${r.stderr.toString()}`);
+  }
+  return home;
 }
 
 /** Where screenshots go, for a person to look at (PARLEY_SCREENSHOTS=dir). */

@@ -99,7 +99,9 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
         headers["content-type"] ??= "application/json";
         body = JSON.stringify(opts.body);
       }
-      const res = await fetch(url + path, { method, headers, body, redirect: "manual" });
+      // A server with TLS is asked without checking its certificate: the HTTPS tests check it themselves.
+      const tls = url.startsWith("https:") ? { tls: { rejectUnauthorized: false } } : {};
+      const res = await fetch(url + path, { method, headers, body, redirect: "manual", ...tls } as RequestInit);
       const text = await res.text();
       let parsed: unknown = text;
       try {

@@ -42,7 +42,11 @@ export function answerTrustPage(
       });
     case "/trust/check":
       // Reached over HTTPS only when this device accepts the certificate: that is the answer.
-      return new Response(null, { status: 204, headers: { ...STATIC, "access-control-allow-origin": "*" } });
+      // Fetched by the page over plain HTTP: another origin, which may see that it answered and nothing more.
+      return new Response(null, {
+        status: 204,
+        headers: { ...STATIC, "cross-origin-resource-policy": "cross-origin" },
+      });
     case "/trust/trust.css":
       return new Response(CSS, { headers: { ...STATIC, "content-type": "text/css; charset=utf-8" } });
     case "/trust/trust.js":

@@ -63,7 +63,7 @@ async function serve(args: string[]): Promise<number> {
   const running = await startServer(config, log);
   const { publicUrl } = running.config;
   log.info(`Parley ${version} listening`, {
-    address: `${config.host}:${running.server.port}`,
+    address: `${config.host}:${running.config.port}`,
     publicUrl,
     dataDir: config.dataDir,
   });

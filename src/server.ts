@@ -1,9 +1,6 @@
-import type { Server } from "bun";
 import { createApp, type App } from "./app.ts";
-import { ConfigError, type Config } from "./config/config.ts";
-import { settings } from "./config/settings.ts";
+import type { Config } from "./config/config.ts";
 import type { Logger } from "./lib/log.ts";
-import type { SocketData } from "./realtime/hub.ts";
 import { socketLimits } from "./realtime/socket.ts";
 import { mkdirSync } from "node:fs";
 import { lockDataDir } from "./store/data-lock.ts";
@@ -13,7 +10,6 @@ import { openCertificateSource, type CertificateSource } from "./tls/source.ts";
 import { openListeners, type Listeners } from "./http/listeners.ts";
 
 export interface RunningServer {
-  server: Server<SocketData>;
   app: App;
   /** The settings in force (the public URL names the real port when port 0 was asked for). */
   config: Config;
@@ -87,7 +83,6 @@ export async function startServer(configured: Config, log: Logger): Promise<Runn
     log.error("the send thread failed; stopping", { err });
     process.exit(70);
   });
-  const [server] = listeners.serving;
   for (const listener of listeners.serving) app.deps.hub.attach(listener);
   certificates?.start((pair) =>
     listeners.swap(
@@ -124,7 +119,7 @@ export async function startServer(configured: Config, log: Logger): Promise<Runn
       lock.release();
     })());
 
-  return { server: server!, app, config, url: `${scheme}://${host}:${config.port}`, certificates, stop };
+  return { app, config, url: `${scheme}://${host}:${config.port}`, certificates, stop };
 }
 
 function openLoggedClusterStore(config: Config, log: Logger): Store {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN, callAt, tempDir, waitFor } from "./harness.ts";
-import { startSqld } from "./services.ts";
+import { freePort, startSqld } from "./services.ts";
 import { phonePhoto, pixelAt } from "./images.ts";
 import { spawnServer, type ChildServer } from "./process.ts";
 
@@ -165,6 +166,54 @@ describe("the compiled executable", () => {
       const page = await callAt(url, "GET", `/api/v1/conversations/${id}/messages`, token);
       expect(page.body.messages.map((m: any) => m.text)).toEqual(["via the replica"]);
     });
+  }, 60_000);
+
+  test("makes its own certificate authority and serves HTTPS with it (PARLEY_TLS=local): the X.509 code is inside", async () => {
+    const dir = tempDir("parley-bin-tls-");
+    const node = await spawnServer([binary], { cwd: dir, env: { PARLEY_TLS: "local" } });
+    try {
+      const port = new URL(node.url).port;
+      const trust = await fetch(`http://127.0.0.1:${port}/trust`);
+      expect(trust.status).toBe(200);
+      const ca = readFileSync(join(dir, "data", "tls", "local-ca.crt"), "utf8");
+      expect(await trust.text()).toContain(new X509Certificate(ca).fingerprint256);
+      const health = await fetch(`https://127.0.0.1:${port}/healthz`, {
+        tls: { rejectUnauthorized: false },
+      } as RequestInit);
+      expect(await health.json()).toEqual({ status: "ok" });
+    } finally {
+      node.proc.kill("SIGTERM");
+      await node.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("asks an ACME CA for a certificate (PARLEY_TLS=acme): the ACME client is inside", async () => {
+    const dir = tempDir("parley-bin-acme-");
+    // No CA answers there: the attempt fails as a request, not as a module that cannot load.
+    const [closed, httpPort] = await Promise.all([freePort(), freePort()]);
+    const node = await spawnServer([binary], {
+      cwd: dir,
+      env: {
+        PARLEY_TLS: "acme",
+        PARLEY_PUBLIC_URL: "https://chat.parley.test",
+        PARLEY_HTTP_PORT: String(httpPort),
+        PARLEY_ACME_DIRECTORY: `https://127.0.0.1:${closed}/dir`,
+      },
+    });
+    try {
+      await waitFor(() => node.lines.some((l) => l.includes("could not be renewed")), "the failed attempt in the log");
+      const failure = JSON.parse(node.lines.find((l) => l.includes("could not be renewed"))!);
+      expect(failure.err).toContain("ECONNREFUSED");
+      const health = await fetch(`https://127.0.0.1:${new URL(node.url).port}/healthz`, {
+        tls: { rejectUnauthorized: false },
+      } as RequestInit);
+      expect(health.status).toBe(200);
+    } finally {
+      node.proc.kill("SIGTERM");
+      await node.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   test("npm run build:arm64 cross-compiles a 64-bit ARM executable", () => {

@@ -151,6 +151,8 @@ describe("renewal", () => {
 
     const failures = () => s.logs.filter((l) => l.includes("could not be renewed")).map((l) => JSON.parse(l));
     await waitFor(() => failures().length >= 2, "two failed attempts in the log");
+    // The cause, as the network gave it.
+    expect(failures()[0].err).toContain("ECONNREFUSED");
     expect(failures()[0].nextAttemptSeconds).toBe(1);
     expect(failures()[1].nextAttemptSeconds).toBe(2);
     expect(failures()[0].inUseUntil).toBe(new X509Certificate(old.cert).validToDate.toISOString());

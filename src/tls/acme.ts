@@ -26,12 +26,24 @@ const STAND_IN_DAYS = 30;
 let library: Promise<typeof import("acme-client")> | undefined;
 /** Loaded only with PARLEY_TLS=acme (it brings axios and node-forge). */
 function acmeClient(config: Config) {
-  return (library ??= import("acme-client").then((acme) => {
+  return (library ??= Promise.all([import("acme-client"), import("axios")]).then(([acme, { default: axios }]) => {
     // One attempt per request: a dead or failing CA is tried again by the renewal's own back-off (logged),
     // not for a minute and more inside the library with nothing in the log.
     // (acmeSettings is acme-client's own addition to its axios instance, src/axios.js; not in its types.)
     (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings.retryMaxAttempts =
       0;
+    // acme-client 5.4 reads the response of an error it does not retry, and a network error has none: it
+    // throws "undefined is not an object (response.config)" instead of the cause. An error without its
+    // request config it passes on as it is, so the log says what happened (ECONNREFUSED, a TLS failure).
+    const http = axios.getAdapter("http");
+    acme.axios.defaults.adapter = async (request) => {
+      try {
+        return await http(request);
+      } catch (err) {
+        if (err instanceof axios.AxiosError && !err.response) err.config = undefined;
+        throw err;
+      }
+    };
     // A private ACME server (step-ca) whose own HTTPS certificate comes from a CA of its own.
     if (config.acmeCa) acme.axios.defaults.httpsAgent = new Agent({ ca: readFileSync(config.acmeCa, "utf8") });
     return acme;

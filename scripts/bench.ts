@@ -73,6 +73,18 @@ if (process.argv.includes("--cluster")) {
   console.table([await benchFailover(30)]);
   process.exit(0);
 }
+// --tls compares the send path over plain HTTP, HTTPS from Bun and HTTPS through the local mode's port front.
+if (process.argv.includes("--tls")) {
+  const { benchTls } = await import("./bench/tls.ts");
+  const seconds = process.argv.includes("--quick") ? 3 : 10;
+  console.log(
+    `\nHTTPS: 12 people in a group, 4 sending over WebSockets as fast as acked, ${seconds} s (latency in ms):`,
+  );
+  const rows = [];
+  for (const setup of ["plain", "files", "local"] as const) rows.push(await benchTls(setup, seconds));
+  console.table(rows);
+  process.exit(0);
+}
 if (process.argv.includes("--search")) {
   printSearch(await benchSearch(quickSearch() ? 100_000 : 1_000_000));
   process.exit(0);

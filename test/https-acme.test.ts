@@ -206,5 +206,10 @@ describe("acme settings", () => {
     expect(config({ ...ok, acmeDirectory: "http://ca.example.com/dir" })).toThrow("must be an https:// URL");
     expect(config({ ...ok, acmeEmail: "not an address" })).toThrow("must be an email address");
     expect(config({ ...ok, acmeEmail: "me@example.com" })().acmeEmail).toBe("me@example.com");
+    // One node only: several have HTTPS at their balancer (or the same certificate files on each).
+    const cluster = { databaseUrl: "ws://127.0.0.1:1", busUrl: "redis://127.0.0.1:1", storage: "s3" };
+    const s3 = { s3Bucket: "b", s3AccessKeyId: "k", s3SecretAccessKey: "s" };
+    expect(config({ ...ok, ...cluster, ...s3 })).toThrow("PARLEY_TLS=acme is for one node");
+    expect(config({ ...cluster, ...s3, tls: "local" })).toThrow("PARLEY_TLS=local is for one node");
   });
 });

@@ -103,6 +103,12 @@ export function loadConfig(
       `${settings.tls.env}=files needs ${settings.tlsCert.env} and ${settings.tlsKey.env} (the certificate and its key, PEM)`,
     );
   if (raw.tls === "acme") checkAcme(raw, publicUrlConfigured ? url : null);
+  // Each node would get a certificate (or an authority) of its own: the CA's check, or a device's trust,
+  // would reach one node of several. Several nodes have HTTPS at their balancer, or the same files.
+  if (raw.busUrl && (raw.tls === "acme" || raw.tls === "local"))
+    throw new ConfigError(
+      `${settings.tls.env}=${raw.tls} is for one node; several nodes (${settings.busUrl.env}) have HTTPS at their load balancer, or ${settings.tls.env}=files with the same certificate on each`,
+    );
   for (const name of listNames(raw.tlsNames as string))
     if (!isHostName(name) && !isIP(name))
       throw new ConfigError(`${settings.tlsNames.env}: "${name}" is neither a host name nor an IP address`);

@@ -228,3 +228,32 @@ export async function virtualAuthenticator(
   });
   return { cdp, authenticatorId };
 }
+
+/**
+ * The page's service worker registration for `origin`, once a version of it is activated (a push delivered
+ * to one not yet activated can be dropped without a word), and a DevTools session to deliver pushes with
+ * (ServiceWorker.deliverPushMessage).
+ */
+export async function activatedServiceWorker(
+  page: Page,
+  origin: string,
+): Promise<{ cdp: CDPSession; registrationId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  const registered = Promise.withResolvers<string>();
+  cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => {
+    const r = e.registrations.find((x: any) => x.scopeURL.startsWith(origin) && !x.isDeleted);
+    if (r) registered.resolve(r.registrationId);
+  });
+  const activated = new Set<string>();
+  const activation = Promise.withResolvers<void>();
+  let registrationId = "";
+  cdp.on("ServiceWorker.workerVersionUpdated", (e: any) => {
+    for (const v of e.versions) if (v.status === "activated") activated.add(v.registrationId);
+    if (registrationId && activated.has(registrationId)) activation.resolve();
+  });
+  await cdp.send("ServiceWorker.enable");
+  registrationId = await registered.promise;
+  if (activated.has(registrationId)) activation.resolve();
+  await activation.promise;
+  return { cdp, registrationId };
+}

@@ -13,6 +13,7 @@ import { selfSigned } from "../src/tls/certificates.ts";
 import { ADMIN, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
 import { startPebble, type Pebble } from "./pebble.ts";
 import { freePort } from "./services.ts";
+import { TestSocket } from "./ws-client.ts";
 
 const DOMAIN = "chat.parley.test";
 const DAY = 86_400_000;
@@ -166,12 +167,7 @@ describe("renewal", () => {
     const token = (await call(old.cert, "/api/v1/setup", ADMIN)).body.token as string;
     const notes = { type: "group", title: "Notes", memberIds: [] };
     const conversationId = (await call(old.cert, "/api/v1/conversations", notes, token)).body.conversation.id as string;
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { tls: { ca: old.cert } } as any);
-    const frames: any[] = [];
-    ws.onmessage = (e) => frames.push(JSON.parse(String(e.data)));
-    await new Promise((r) => (ws.onopen = r));
-    ws.send(JSON.stringify({ type: "hello", token }));
-    await waitFor(() => frames.some((f) => f.type === "ready"), "the socket ready");
+    const socket = await TestSocket.ready(`https://127.0.0.1:${port}`, token, undefined, { ca: old.cert });
 
     await pebble.server.restart();
     await waitFor(async () => fromPebble(await served(port)), "the renewed certificate served", 30_000);
@@ -182,12 +178,10 @@ describe("renewal", () => {
     const message = { clientId: "r1", text: "renewed" };
     const sent = await call(root, `/api/v1/conversations/${conversationId}/messages`, message, token);
     expect(sent.status).toBe(201);
-    await waitFor(
-      () => frames.some((f) => f.type === "event" && f.event.message?.text === "renewed"),
-      "the message on the socket opened before the renewal",
-    );
-    expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.close();
+    // The socket opened before the renewal hears it.
+    await socket.next((f) => f.type === "event" && f.event.message?.text === "renewed");
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    socket.close();
   });
 });
 

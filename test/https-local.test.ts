@@ -12,6 +12,7 @@ import { connect } from "node:tls";
 import { issueByAuthority } from "../src/tls/certificates.ts";
 import { ADMIN, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
 import { freePort } from "./services.ts";
+import { TestSocket } from "./ws-client.ts";
 
 const servers: TestServer[] = [];
 afterAll(async () => {
@@ -242,12 +243,7 @@ describe("renewal", () => {
     const notes = { type: "group", title: "Notes", memberIds: [] };
     const conversationId = (await send(s, "/api/v1/conversations", { method: "POST", body: notes, token })).body
       .conversation.id as string;
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { tls: { rejectUnauthorized: false } } as any);
-    const frames: any[] = [];
-    ws.onmessage = (e) => frames.push(JSON.parse(String(e.data)));
-    await new Promise((r) => (ws.onopen = r));
-    ws.send(JSON.stringify({ type: "hello", token }));
-    await waitFor(() => frames.some((f) => f.type === "ready"), "the socket ready");
+    const socket = await TestSocket.ready(`https://127.0.0.1:${port}`, token, undefined, { rejectUnauthorized: false });
 
     await waitFor(async () => (await served(port)) !== short.cert, "a new certificate served", 15_000);
     const renewed = await served(port);
@@ -260,11 +256,9 @@ describe("renewal", () => {
       token,
     });
     expect(sent.status).toBe(201);
-    await waitFor(
-      () => frames.some((f) => f.type === "event" && f.event.message?.text === "after the renewal"),
-      "the message on the socket opened before the renewal",
-    );
-    expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.close();
+    // The socket opened before the renewal hears it.
+    await socket.next((f) => f.type === "event" && f.event.message?.text === "after the renewal");
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    socket.close();
   });
 });

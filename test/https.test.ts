@@ -12,6 +12,7 @@ import { TlsFileError } from "../src/tls/pair.ts";
 import { makeCertificate } from "./certificates.ts";
 import { ADMIN, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
 import { freePort } from "./services.ts";
+import { TestSocket } from "./ws-client.ts";
 
 const dir = tempDir("parley-https-");
 const certPath = join(dir, "cert.pem");
@@ -84,12 +85,7 @@ describe("HTTPS from certificate files", () => {
     const conversationId = notes.body.conversation.id as string;
 
     // A socket opened on the first certificate.
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { tls: { ca: pem(certPath) } } as any);
-    const frames: any[] = [];
-    ws.onmessage = (e) => frames.push(JSON.parse(String(e.data)));
-    await new Promise((r) => (ws.onopen = r));
-    ws.send(JSON.stringify({ type: "hello", token }));
-    await waitFor(() => frames.some((f) => f.type === "ready"), "the socket ready");
+    const socket = await TestSocket.ready(`https://127.0.0.1:${port}`, token, undefined, { ca: pem(certPath) });
 
     // A renewal: the key first, then the certificate (a watcher may see the pair half-written in between).
     copyFileSync(join(next, "key.pem"), keyPath);
@@ -103,12 +99,10 @@ describe("HTTPS from certificate files", () => {
       text: "after the renewal",
     });
     expect(sent.status).toBe(201);
-    await waitFor(
-      () => frames.some((f) => f.type === "event" && f.event.message?.text === "after the renewal"),
-      "the message on the socket opened before the renewal",
-    );
-    expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.close();
+    // The socket opened before the renewal hears it.
+    await socket.next((f) => f.type === "event" && f.event.message?.text === "after the renewal");
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    socket.close();
   });
 
   test("a pair that cannot be used is logged and the certificate in use keeps serving", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import {
+  activatedServiceWorker,
   homeTrusting,
   horizontalOverflow,
   launchBrowser,
@@ -100,21 +101,7 @@ describe("a device that trusts Parley's own authority", () => {
 
   test("receives a Web Push through its service worker", async () => {
     await page.context().grantPermissions(["notifications"], { origin: base });
-    const cdp = await page.context().newCDPSession(page);
-    const registration = Promise.withResolvers<string>();
-    const activated = Promise.withResolvers<void>();
-    let id = "";
-    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => {
-      const r = e.registrations.find((x: any) => x.scopeURL.startsWith(base) && !x.isDeleted);
-      if (r) registration.resolve((id = r.registrationId));
-    });
-    cdp.on("ServiceWorker.workerVersionUpdated", (e: any) => {
-      if (e.versions.some((v: any) => v.status === "activated" && (!id || v.registrationId === id)))
-        activated.resolve();
-    });
-    await cdp.send("ServiceWorker.enable");
-    const registrationId = await registration.promise;
-    await activated.promise;
+    const { cdp, registrationId } = await activatedServiceWorker(page, base);
     await cdp.send("ServiceWorker.deliverPushMessage", {
       origin: base,
       registrationId,

@@ -3,7 +3,7 @@
 // fills it in from Parley. The profile lists the devices that get notifications.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, CDPSession, Page } from "playwright-core";
-import { launchBrowser, openSignedIn } from "./browser.ts";
+import { activatedServiceWorker, launchBrowser, openSignedIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -54,25 +54,7 @@ beforeAll(async () => {
   page = await openSignedIn(browser, s.url, "ben", errors);
   await page.context().grantPermissions(["notifications"], { origin: s.url });
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  cdp = await page.context().newCDPSession(page);
-  const registered = new Promise<string>((resolve) => {
-    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => {
-      const r = e.registrations.find((x: any) => x.scopeURL.startsWith(s.url) && !x.isDeleted);
-      if (r) resolve(r.registrationId);
-    });
-  });
-  // A push delivered to a registration whose worker is not yet activated can be dropped without a word:
-  // the first push waits for an activated version of it.
-  const activated = new Set<string>();
-  const versionActivated = Promise.withResolvers<void>();
-  cdp.on("ServiceWorker.workerVersionUpdated", (e: any) => {
-    for (const v of e.versions) if (v.status === "activated") activated.add(v.registrationId);
-    if (registrationId && activated.has(registrationId)) versionActivated.resolve();
-  });
-  await cdp.send("ServiceWorker.enable");
-  registrationId = await registered;
-  if (activated.has(registrationId)) versionActivated.resolve();
-  await versionActivated.promise;
+  ({ cdp, registrationId } = await activatedServiceWorker(page, s.url));
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

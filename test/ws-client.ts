@@ -21,16 +21,19 @@ export class TestSocket {
     ws.onclose = (e) => resolve({ code: e.code, reason: e.reason });
   }
 
-  /** Opens a socket to the server at baseUrl (http://...), with optional auth header, cookie or Origin. */
+  /**
+   * Opens a socket to the server at baseUrl (http://... or https://...), with optional auth header, cookie,
+   * Origin, or TLS options (`{ ca }`: the certificate to trust).
+   */
   static async connect(
     baseUrl: string,
-    opts: { token?: string; cookie?: string; origin?: string } = {},
+    opts: { token?: string; cookie?: string; origin?: string; tls?: Record<string, unknown> } = {},
   ): Promise<TestSocket> {
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.cookie) headers.cookie = opts.cookie;
     if (opts.origin) headers.origin = opts.origin;
-    const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + "/ws", { headers } as any);
+    const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + "/ws", { headers, tls: opts.tls } as any);
     const socket = new TestSocket(ws);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     ws.onopen = () => resolve();
@@ -40,8 +43,13 @@ export class TestSocket {
   }
 
   /** Connects with the token in the first frame and waits for ready. */
-  static async ready(baseUrl: string, token: string, since?: string): Promise<TestSocket> {
-    const s = await TestSocket.connect(baseUrl);
+  static async ready(
+    baseUrl: string,
+    token: string,
+    since?: string,
+    tls?: Record<string, unknown>,
+  ): Promise<TestSocket> {
+    const s = await TestSocket.connect(baseUrl, { tls });
     s.send({ type: "hello", token, ...(since !== undefined ? { since } : {}) });
     await s.next((f) => f.type === "ready");
     return s;

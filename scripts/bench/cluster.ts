@@ -118,7 +118,10 @@ async function call(base: string, method: string, path: string, token?: string, 
 }
 
 /** An admin and `people - 1` members registered through the API, all in one group. */
-async function seat(base: string, people: number): Promise<{ tokens: string[]; ids: string[]; groupId: string }> {
+export async function seat(
+  base: string,
+  people: number,
+): Promise<{ tokens: string[]; ids: string[]; groupId: string }> {
   const admin = await call(base, "POST", "/api/v1/setup", undefined, {
     username: "ana",
     password: "bench-password-1",

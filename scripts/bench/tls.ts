@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { makeCertificate } from "../../test/certificates.ts";
 import { tempDir } from "../../test/harness.ts";
 import { spawnServer, type ChildServer } from "../../test/process.ts";
+import { seat } from "./cluster.ts";
 import { cpuTicks, pct, rssKb } from "./proc-stats.ts";
 
 export interface TlsRow {
@@ -20,20 +21,6 @@ export interface TlsRow {
 
 const root = join(import.meta.dir, "..", "..");
 const insecure = { tls: { rejectUnauthorized: false } };
-
-async function call(base: string, method: string, path: string, token?: string, body?: unknown): Promise<any> {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    ...insecure,
-  } as RequestInit);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 function socket(base: string, token: string, onFrame: (f: any) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -71,29 +58,8 @@ export async function benchTls(setup: "plain" | "files" | "local", seconds: numb
   });
   const base = setup === "plain" ? server.url : server.url.replace("http:", "https:");
   try {
-    const people = 12;
+    const { tokens, groupId: group } = await seat(base, 12);
     const senders = 4;
-    const admin = await call(base, "POST", "/api/v1/setup", undefined, {
-      username: "ana",
-      password: "bench-password-1",
-      displayName: "Ana",
-    });
-    const tokens = [admin.token as string];
-    const ids: string[] = [];
-    for (let i = 1; i < people; i++) {
-      const { invite } = await call(base, "POST", "/api/v1/admin/invites", tokens[0], {});
-      const r = await call(base, "POST", "/api/v1/auth/register", undefined, {
-        username: `bench${i}`,
-        password: "bench-password-1",
-        displayName: `Bench ${i}`,
-        inviteCode: invite.code,
-      });
-      tokens.push(r.token);
-      ids.push(r.user.id);
-    }
-    const group = (
-      await call(base, "POST", "/api/v1/conversations", tokens[0], { type: "group", title: "Bench", memberIds: ids })
-    ).conversation.id as string;
     let measuring = false;
     const latencies: number[] = [];
     let answered = 0;

@@ -16,7 +16,7 @@ import type { Logger } from "../lib/log.ts";
 import { selfSigned } from "./certificates.ts";
 import { readIfThere, tlsFolder, writePrivate } from "./folder.ts";
 import { checkPair, namesOf, type TlsPair } from "./pair.ts";
-import { keepRenewed, type Renewal } from "./renewal.ts";
+import { renewedSource } from "./renewal.ts";
 import type { CertificateSource } from "./source.ts";
 
 const CHALLENGE_PATH = "/.well-known/acme-challenge/";
@@ -61,14 +61,13 @@ export async function openAcme(config: Config, log: Logger): Promise<Certificate
     `acme-account-${createHash("sha256").update(config.acmeDirectory).digest("hex").slice(0, 12)}.key`,
   );
   const tokens = new Map<string, string>();
-  let pair = loadStored(certPath, keyPath, domain, log);
-  let standIn = pair === null;
-  if (!pair) {
+  const stored = loadStored(certPath, keyPath, domain, log);
+  let standIn: TlsPair | null = null;
+  if (!stored) {
     const made = await selfSigned([domain], STAND_IN_DAYS);
-    pair = checkPair(made.cert, made.key, "the stand-in certificate", "its key");
+    standIn = checkPair(made.cert, made.key, "the stand-in certificate", "its key");
     log.warn("TLS: no certificate from the CA yet; serving a self-signed stand-in until it comes", { domain });
   }
-  let renewal: Renewal | undefined;
 
   const obtain = async (): Promise<TlsPair> => {
     const acme = await acmeClient(config);
@@ -105,25 +104,13 @@ export async function openAcme(config: Config, log: Logger): Promise<Certificate
     return issued;
   };
 
-  return {
-    initial: pair,
-    start(onChange) {
-      renewal = keepRenewed({
-        what: "ACME",
-        current: () => pair!,
-        dueAnyway: () => standIn,
-        renew: obtain,
-        onRenewed: (next) => {
-          pair = next;
-          standIn = false;
-          onChange(next);
-        },
-        checkSeconds: config.tlsCheckSeconds,
-        log,
-      });
-    },
-    stop: () => renewal?.stop(),
-    idle: async () => renewal?.idle(),
+  return renewedSource({
+    what: "ACME",
+    initial: stored ?? standIn!,
+    dueAnyway: (current) => current === standIn,
+    renew: obtain,
+    checkSeconds: config.tlsCheckSeconds,
+    log,
     answerPlain(req) {
       const path = new URL(req.url).pathname;
       if (!path.startsWith(CHALLENGE_PATH)) return null;
@@ -132,7 +119,7 @@ export async function openAcme(config: Config, log: Logger): Promise<Certificate
         ? new Response(answer, { headers: { "content-type": "text/plain" } })
         : new Response("no such challenge", { status: 404 });
     },
-  };
+  });
 }
 
 /** The certificate kept from last time, if it is whole, for this domain and not ended. */

@@ -16,7 +16,7 @@ import type { Logger } from "../lib/log.ts";
 import { issueByAuthority, makeAuthority, permittedNames, type Pem } from "./certificates.ts";
 import { readIfThere, tlsFolder, writePrivate } from "./folder.ts";
 import { checkPair, namesOf, type TlsPair } from "./pair.ts";
-import { keepRenewed, type Renewal } from "./renewal.ts";
+import { renewedSource } from "./renewal.ts";
 import type { CertificateSource } from "./source.ts";
 import { answerTrustPage } from "./trust-page.ts";
 
@@ -66,35 +66,22 @@ export async function openLocalCa(config: Config, log: Logger): Promise<Certific
     writePrivate(certPath, made.cert);
     return pair;
   };
+  const namesChanged = (pair: TlsPair) => !sameNames(namesOf(pair.cert), wanted());
   let pair = loadServerCertificate(certPath, keyPath, authority.cert) ?? (await issue());
-  const namesChanged = () => !sameNames(namesOf(pair.cert), wanted());
-  if (namesChanged()) pair = await issue();
+  if (namesChanged(pair)) pair = await issue();
   log.info("TLS: serving a certificate of this server's own authority", {
     names: namesOf(pair.cert).join(","),
     authority: new X509Certificate(authority.cert).fingerprint256,
   });
-  let renewal: Renewal | undefined;
-
-  return {
+  return renewedSource({
+    what: "local CA",
     initial: pair,
-    start(onChange) {
-      renewal = keepRenewed({
-        what: "local CA",
-        current: () => pair,
-        dueAnyway: namesChanged,
-        renew: issue,
-        onRenewed: (next) => {
-          pair = next;
-          onChange(next);
-        },
-        checkSeconds: config.tlsCheckSeconds,
-        log,
-      });
-    },
-    stop: () => renewal?.stop(),
-    idle: async () => renewal?.idle(),
+    dueAnyway: namesChanged,
+    renew: issue,
+    checkSeconds: config.tlsCheckSeconds,
+    log,
     answerPlain: (req, httpsPort) => answerTrustPage(req, authority.cert, { plain: true, httpsPort }),
-  };
+  });
 }
 
 async function loadOrMakeAuthority(config: Config, log: Logger): Promise<Pem> {

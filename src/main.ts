@@ -75,6 +75,11 @@ async function serve(args: string[]): Promise<number> {
     log.info(
       `Others on your network can open ${reach.origins.join(" or ")}; set PARLEY_PUBLIC_URL to the one they use so that invite links name it.`,
     );
+  // With its own authority, a device that does not trust it yet starts from plain HTTP on the same port.
+  if (config.tls === "local" && reach.origins.length > 0)
+    log.info(
+      `HTTPS with this server's own certificate authority: on each device, open ${reach.origins.map((o) => o.replace("https:", "http:")).join(" or ")} once to trust it.`,
+    );
 
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
   let exitCode = 0;

@@ -23,6 +23,11 @@ const machine = {
 describe("the addresses others can use", () => {
   test("listening on every IPv4 address: each of the machine's, without loopback and link-local", () => {
     expect(reachableOrigins("0.0.0.0", 8080, machine)).toEqual(["http://192.0.2.20:8080", "http://198.51.100.7:8080"]);
+    // With HTTPS from Parley itself (PARLEY_TLS), the same addresses over https.
+    expect(reachableOrigins("0.0.0.0", 8443, machine, "https")).toEqual([
+      "https://192.0.2.20:8443",
+      "https://198.51.100.7:8443",
+    ]);
   });
 
   test("listening on :: takes IPv6 as well, IPv4 first", () => {

@@ -186,6 +186,21 @@ describe("renewal", () => {
 });
 
 describe("acme settings", () => {
+  test("a private CA's certificate that cannot be read stops the start, naming the file", async () => {
+    const missing = join(tempDir(), "missing-ca.pem");
+    const err = await startTestServer({
+      tls: "acme",
+      publicUrl: `https://${DOMAIN}`,
+      httpPort: String(await freePort()),
+      acmeCa: missing,
+    }).then(
+      () => null,
+      (e) => e as Error,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.message).toBe(`the certificate authority (PARLEY_ACME_CA) ${missing} cannot be read (ENOENT)`);
+  });
+
   const config = (overrides: Record<string, string>) => () =>
     loadConfig({ env: {}, overrides: { port: "443", dataDir: tempDir(), tls: "acme", ...overrides } });
 

@@ -13,7 +13,12 @@ type Interfaces = ReturnType<typeof networkInterfaces>;
  * without loopback and link-local addresses (they do not work from another device). Empty when Parley listens
  * on a loopback address only (behind a reverse proxy on this machine).
  */
-export function reachableOrigins(host: string, port: number, interfaces: Interfaces = networkInterfaces()): string[] {
+export function reachableOrigins(
+  host: string,
+  port: number,
+  interfaces: Interfaces = networkInterfaces(),
+  scheme: "http" | "https" = "http",
+): string[] {
   const all = host === "0.0.0.0" || host === "::" || host === "";
   const found: { url: string; v6: boolean }[] = [];
   for (const list of Object.values(interfaces)) {
@@ -22,16 +27,16 @@ export function reachableOrigins(host: string, port: number, interfaces: Interfa
       const v6 = a.family === "IPv6";
       // Listening on 0.0.0.0 takes IPv4 only; "::" takes both.
       if (!(all ? !v6 || host === "::" : a.address === host)) continue;
-      found.push({ url: `http://${v6 ? `[${a.address}]` : a.address}:${port}`, v6 });
+      found.push({ url: `${scheme}://${v6 ? `[${a.address}]` : a.address}:${port}`, v6 });
     }
   }
   if (!all && found.length === 0 && !isLoopback(host))
-    found.push({ url: originOf(host, port), v6: host.includes(":") });
+    found.push({ url: originOf(scheme, host, port), v6: host.includes(":") });
   return [...new Set(found.sort((a, b) => Number(a.v6) - Number(b.v6)).map((f) => f.url))];
 }
 
-function originOf(host: string, port: number): string {
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+function originOf(scheme: string, host: string, port: number): string {
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 const LOOPBACK = ["127.0.0.0/8", "::1/128"].map((c) => parseCidr(c)!);
@@ -53,13 +58,15 @@ function isLinkLocal(address: string): boolean {
 
 /** What the admin is told about reaching this server from elsewhere (GET /api/v1/admin/addresses). */
 export function addressesView(
-  config: Pick<Config, "host" | "port" | "publicUrl" | "publicUrlConfigured">,
+  config: Pick<Config, "host" | "port" | "publicUrl" | "publicUrlConfigured" | "tls">,
 ): AddressesView {
   return {
     publicUrl: config.publicUrl,
     publicUrlConfigured: config.publicUrlConfigured,
     localOnly: isLoopback(config.host),
     hostname: hostname(),
-    origins: config.publicUrlConfigured ? [] : reachableOrigins(config.host, config.port),
+    origins: config.publicUrlConfigured
+      ? []
+      : reachableOrigins(config.host, config.port, undefined, config.tls === "off" ? "http" : "https"),
   };
 }

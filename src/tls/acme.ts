@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import { selfSigned } from "./certificates.ts";
+import { readTlsFile } from "./files.ts";
 import { readIfThere, tlsFolder, writePrivate } from "./folder.ts";
 import { checkPair, namesOf, type TlsPair } from "./pair.ts";
 import { renewedSource } from "./renewal.ts";
@@ -51,6 +52,8 @@ function acmeClient(config: Config) {
 }
 
 export async function openAcme(config: Config, log: Logger): Promise<CertificateSource> {
+  // Read now so that a wrong path stops the start, rather than every attempt later.
+  if (config.acmeCa) readTlsFile(config.acmeCa, "certificate authority (PARLEY_ACME_CA)");
   const domain = new URL(config.publicUrl).hostname;
   const dir = tlsFolder(config.dataDir);
   const certPath = join(dir, `acme-${domain}.crt`);

@@ -10,14 +10,17 @@ import { checkPair, TlsFileError, type TlsPair } from "./pair.ts";
 
 /** Reads and checks a pair: PEM, the key matches the first certificate, and it has not ended. */
 export function readTlsPair(certPath: string, keyPath: string, now = new Date()): TlsPair {
-  const read = (path: string, what: string) => {
-    try {
-      return readFileSync(path, "utf8");
-    } catch (err) {
-      throw new TlsFileError(`the ${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
-    }
-  };
-  return checkPair(read(certPath, "certificate"), read(keyPath, "key"), certPath, keyPath, now);
+  const cert = readTlsFile(certPath, "certificate");
+  return checkPair(cert, readTlsFile(keyPath, "key"), certPath, keyPath, now);
+}
+
+/** A file a TLS setting names; one that cannot be read stops the start with a message naming it. */
+export function readTlsFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new TlsFileError(`the ${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
 }
 
 /** Looks at the files every `everySeconds`; a valid changed pair goes to `onChange`. */

@@ -3,6 +3,7 @@
 // refuses the authority's address constraints, which browsers, curl and Node honour); one port that serves
 // HTTPS and, over plain HTTP, the trust page; a certificate remade when due while open sockets stay.
 import { afterAll, describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
@@ -212,6 +213,39 @@ describe("one port for HTTPS and the trust page", () => {
     } as RequestInit);
     const digest = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
     expect(digest(new Uint8Array(await down.arrayBuffer()))).toBe(digest(data));
+  });
+});
+
+describe("the port front and what arrives on it", () => {
+  test("any bytes, cut anywhere, on either side of the first byte: the port keeps answering both ways", async () => {
+    const s = await startLocal();
+    const port = s.running.config.port;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ minLength: 1, maxLength: 2048 }),
+          // Looks like a TLS handshake, then is not.
+          fc.uint8Array({ maxLength: 2048 }).map((rest) => Uint8Array.of(0x16, 0x03, 0x01, ...rest)),
+          fc.string({ maxLength: 200 }).map((t) => new TextEncoder().encode(`GET /${t} HTTP/1.1\r\n`)),
+        ),
+        fc.boolean(),
+        async (bytes, waitForAnswer) => {
+          const closed = Promise.withResolvers<void>();
+          const socket = await Bun.connect({
+            hostname: "127.0.0.1",
+            port,
+            socket: { data() {}, close: () => closed.resolve(), error: () => closed.resolve() },
+          });
+          socket.write(bytes);
+          socket.end();
+          if (waitForAnswer) await closed.promise;
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect((await send(s, "/healthz")).body).toEqual({ status: "ok" });
+    expect((await fetch(`http://127.0.0.1:${port}/trust`)).status).toBe(200);
+    expect(s.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
   });
 });
 

@@ -51,6 +51,7 @@ export function startPortFront(opts: {
   const pass = (from: Socket<Side>, to: Socket<Side>, data: Uint8Array) => {
     if (to.data.waiting.length > 0) {
       to.data.waiting.push(data.slice());
+      from.pause();
       return;
     }
     const sent = to.write(data);
@@ -118,8 +119,8 @@ export function startPortFront(opts: {
           error: (socket) => closeBoth(socket),
         },
       });
-      // The client left while the joined connection opened.
-      if (client.data.gone) {
+      // The client left, or the listener already closed the joined connection, while it opened.
+      if (client.data.gone || client.data.closing) {
         upstream.end();
         return;
       }

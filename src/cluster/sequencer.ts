@@ -79,10 +79,14 @@ export class Sequencer {
     this.fillTimer.unref();
   }
 
-  /** Named for the log: reads what is missing before the first waiting id (or up to `upTo`) from the store. */
+  /**
+   * Named for the log: reads from the store everything after what was handed out, up to the newest waiting
+   * id (or `upTo`), in one go. Not only up to the first waiting id: when two nodes' events alternate and the
+   * bus lost a stretch, every other id is missing, and filling one gap per grace would fall behind for good.
+   */
   private fillLater_(upTo?: number): void {
-    const firstWaiting = this.waiting.size > 0 ? Math.min(...this.waiting.keys()) : null;
-    const until = firstWaiting !== null ? firstWaiting - 1 : (upTo ?? this.delivered);
+    const lastWaiting = this.waiting.size > 0 ? Math.max(...this.waiting.keys()) : this.delivered;
+    const until = Math.max(lastWaiting, upTo ?? this.delivered);
     if (until <= this.delivered) return this.drain();
     this.stats.fills++;
     try {
@@ -99,6 +103,8 @@ export class Sequencer {
         // Ids the store does not have up to `until` (a page short of the limit) were never committed or are gone.
         if (page.length < FILL_PAGE) this.delivered = until;
       }
+      // What waited up to here came from the store instead.
+      for (const id of this.waiting.keys()) if (id <= this.delivered) this.waiting.delete(id);
     } catch (err) {
       this.stats.fillFailures++;
       this.log.warn("filling a gap in the event stream failed; trying again", { from: this.delivered, until, err });

@@ -38,7 +38,8 @@ export const conversationPath = (id: string) => `/conversations/${encodeURICompo
 export const messagePath = (m: Message) => `${conversationPath(m.conversationId)}/messages/${encodeURIComponent(m.id)}`;
 const path = conversationPath;
 
-const activity = (c: Conversation) => c.lastMessage?.createdAt ?? c.createdAt;
+/** When a conversation last had something happen: its last message, or its creation. */
+export const activity = (c: Conversation) => c.lastMessage?.createdAt ?? c.createdAt;
 
 let myId: string | null = null;
 /** Events that arrive while the list loads wait for it, so the load cannot overwrite them. */

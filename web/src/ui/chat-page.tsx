@@ -19,6 +19,7 @@ const SettingsDialog = lazy(() => import("./dialogs.tsx").then((m) => m.Settings
 const InviteDialog = lazy(() => import("./dialogs.tsx").then((m) => m.InviteDialog));
 const AdminDialog = lazy(() => import("./admin-dialog.tsx").then((m) => m.AdminDialog));
 const SearchDialog = lazy(() => import("./search-dialog.tsx").then((m) => m.SearchDialog));
+const QuickSwitcher = lazy(() => import("./quick-switcher.tsx").then((m) => m.QuickSwitcher));
 
 /** The signed-in app: conversations beside the open one on wide screens, one at a time on phones. */
 export function ChatPage() {
@@ -36,6 +37,17 @@ export function ChatPage() {
         () => {},
       );
   }, [totalUnread.value]);
+  // Ctrl+K (⌘K on a Mac), from anywhere, even while typing a message: the quick switcher.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey || e.key.toLowerCase() !== "k") return;
+      e.preventDefault();
+      // Not over another dialog (or itself).
+      if (!document.querySelector("dialog[open]")) setDialog("switch");
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
   const close = () => setDialog(null);
   return (
     <div class={`chat${id ? " has-open" : ""}`}>
@@ -58,7 +70,7 @@ export function ChatPage() {
             type="button"
             class="icon"
             aria-label="Search messages"
-            title="Search messages"
+            title="Search messages (Ctrl+K: go to a conversation)"
             onClick={() => setDialog("search")}
           >
             🔍
@@ -80,6 +92,7 @@ export function ChatPage() {
       <CallView />
       {dialog === "new-chat" && <NewChatDialog onClose={close} />}
       {dialog === "search" && <SearchDialog onClose={close} />}
+      {dialog === "switch" && <QuickSwitcher onClose={close} />}
       {dialog === "admin" && <AdminDialog onClose={close} />}
       {dialog === "new-group" && <NewGroupDialog onClose={close} />}
       {dialog === "profile" && <ProfileDialog onClose={close} />}

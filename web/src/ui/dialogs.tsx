@@ -17,7 +17,7 @@ import { PeoplePicker } from "./people-picker.tsx";
 import { confirmAction } from "./confirm.tsx";
 import { lazy } from "./lazy.tsx";
 
-export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite" | "search" | "admin";
+export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite" | "search" | "switch" | "admin";
 
 export function NewChatDialog(props: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);

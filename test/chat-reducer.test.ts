@@ -131,6 +131,26 @@ describe("the chat reducer", () => {
     expect(r.effects).toEqual([{ kind: "markRead", conversationId: "g1" }]);
   });
 
+  test("a message I would be told of, in a chat I am not reading, asks for the sound; nothing else does", () => {
+    const chimes = (c: Conversation, m: Message, ctx = away) =>
+      reduceMessage(state([c]), m, true, ctx).effects.filter((e) => e.kind === "chime").length;
+    const all = conversation("g1", { pushLevel: "all" });
+    expect(chimes(all, message("g1", "ben", 1))).toBe(1);
+    // Read as it arrives, mine, already there (not new), muted, or a level that leaves it out: no sound.
+    expect(chimes(all, message("g1", "ben", 2), reading)).toBe(0);
+    expect(chimes(all, message("g1", ME, 3))).toBe(0);
+    expect(reduceMessage(state([all]), message("g1", "ben", 4), false, away).effects).toEqual([]);
+    expect(
+      chimes(conversation("g1", { pushLevel: "all", mutedUntil: "2999-01-01T00:00:00.000Z" }), message("g1", "ben", 5)),
+    ).toBe(0);
+    expect(chimes(conversation("g1", { pushLevel: "none" }), message("g1", "ben", 6))).toBe(0);
+    // "Mentions": when it names me, or everyone.
+    const mentions = conversation("g1", { pushLevel: "mentions" });
+    expect(chimes(mentions, message("g1", "ben", 7))).toBe(0);
+    expect(chimes(mentions, message("g1", "ben", 8, { mentions: { userIds: [ME], everyone: false } }))).toBe(1);
+    expect(chimes(mentions, message("g1", "ben", 9, { mentions: { userIds: [], everyone: true } }))).toBe(1);
+  });
+
   test("an edit replaces the message in its loaded timeline without counting it again", () => {
     const m = message("g1", "ben", 1);
     const s = state([conversation("g1", { lastMessage: m, unreadCount: 1 })], [["g1", [m]]]);

@@ -27,7 +27,11 @@ export interface ReduceContext {
 }
 
 /** Work the state holder does after a change: ask the server for my side of a conversation, or mark it read. */
-export type Effect = { kind: "refresh"; conversationId: string } | { kind: "markRead"; conversationId: string };
+export type Effect =
+  | { kind: "refresh"; conversationId: string }
+  | { kind: "markRead"; conversationId: string }
+  /** A message I should hear about while the app is open: it plays the short sound (if this device wants it). */
+  | { kind: "chime"; conversationId: string };
 
 export interface Reduced {
   state: ChatState;
@@ -112,9 +116,18 @@ export function reduceMessage(state: ChatState, m: Message, isNew: boolean, ctx:
     unreadCount = 0; // writing in a conversation means having read it
   else if (fresh && !reading) unreadCount++;
   next = putConversation(next, { ...c, lastMessage, unreadCount });
-  const effects: Effect[] =
-    fresh && m.sender.id !== ctx.myId && reading ? [{ kind: "markRead", conversationId: m.conversationId }] : [];
+  const effects: Effect[] = [];
+  if (fresh && m.sender.id !== ctx.myId) {
+    if (reading) effects.push({ kind: "markRead", conversationId: m.conversationId });
+    else if (wantsToHear(c, m, ctx.myId)) effects.push({ kind: "chime", conversationId: m.conversationId });
+  }
   return { state: next, effects };
+}
+
+/** What I chose to be told of in a conversation (its push level, and not muted) holds in the open app too. */
+function wantsToHear(c: Conversation, m: Message, myId: string | null): boolean {
+  if (c.mutedUntil || c.pushLevel === "none") return false;
+  return c.pushLevel === "all" || m.mentions.everyone || (myId !== null && m.mentions.userIds.includes(myId));
 }
 
 /** A live change becomes a line in the timeline, if that conversation is loaded. */

@@ -1,4 +1,6 @@
 // What the user sees of their conversations, kept current by the event stream.
+import { chime } from "./chime.ts";
+import { unreadFirst } from "./preferences.ts";
 import { computed, signal } from "@preact/signals";
 import { api, type ChatEvent, type Conversation, type Message, type Person } from "./api.ts";
 import {
@@ -23,9 +25,13 @@ export const timelines = signal<ReadonlyMap<string, Timeline>>(new Map());
 /** The conversation on screen, if any (set by the UI from the address). */
 export const openId = signal<string | null>(null);
 
-export const sortedConversations = computed(() =>
-  [...conversations.value.values()].sort((a, b) => activity(b).localeCompare(activity(a))),
-);
+export const sortedConversations = computed(() => {
+  const first = unreadFirst.value;
+  const unread = (c: Conversation) => Number(first && (c.unreadCount > 0 || Boolean(c.markedUnread)));
+  return [...conversations.value.values()].sort(
+    (a, b) => unread(b) - unread(a) || activity(b).localeCompare(activity(a)),
+  );
+});
 /** For the app badge: unread messages outside muted conversations. */
 export const totalUnread = computed(() =>
   [...conversations.value.values()]
@@ -144,7 +150,8 @@ function apply({ state, effects }: Reduced): void {
   }
   for (const effect of effects) {
     if (effect.kind === "refresh") void refreshConversation(effect.conversationId).catch(() => {});
-    else void markRead(effect.conversationId);
+    else if (effect.kind === "markRead") void markRead(effect.conversationId);
+    else chime();
   }
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { messageSound, unreadFirst } from "../app/preferences.ts";
 import { api, type Invite, type Person, type SessionInfo, type User } from "../app/api.ts";
 import { createGroup, openDirect } from "../app/chat-commands.ts";
 import { fullTime } from "../app/format.ts";
@@ -296,6 +297,25 @@ export function SettingsDialog(props: { onClose: () => void }) {
     <Dialog title="Settings" onClose={props.onClose}>
       <Privacy />
       <Encryption />
+      <fieldset class="choices">
+        <legend>On this device</legend>
+        <label>
+          <input
+            type="checkbox"
+            checked={messageSound.value}
+            onChange={(e) => (messageSound.value = e.currentTarget.checked)}
+          />
+          Play a sound when a message comes in (for chats I am not looking at, as their notifications say)
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={unreadFirst.value}
+            onChange={(e) => (unreadFirst.value = e.currentTarget.checked)}
+          />
+          Unread conversations first
+        </label>
+      </fieldset>
       <fieldset class="choices">
         <legend>Theme</legend>
         {options.map((o) => (

@@ -65,11 +65,32 @@ describe("message Markdown (web/src/app/markdown.ts)", () => {
     }
   });
 
+  test("a named link is http(s) only; its words are shown and its address is the link", () => {
+    expect(parseInline("read [the plan :tada:](https://example.com/plan?x=1) now")).toEqual([
+      { t: "text", v: "read " },
+      { t: "link", href: "https://example.com/plan?x=1", v: "the plan 🎉" },
+      { t: "text", v: " now" },
+    ]);
+    for (const text of ["[x](javascript:alert(1))", "[x](data:text/html,hi)", "[x](//evil.example)", "[](https://a.b)"])
+      expect(parseInline(text).some((n) => n.t === "link" && n.v === "x")).toBe(false);
+  });
+
+  test("lines starting with - or a number make a list, each line an item with its Markdown", () => {
+    expect(parseMessage("To buy:\n- **milk**\n* eggs\n\n3. first\n4) second")).toEqual([
+      { t: "p", c: [{ t: "text", v: "To buy:" }] },
+      { t: "list", start: null, items: [[{ t: "b", c: [{ t: "text", v: "milk" }] }], [{ t: "text", v: "eggs" }]] },
+      { t: "list", start: 3, items: [[{ t: "text", v: "first" }], [{ t: "text", v: "second" }]] },
+    ]);
+    // Not lists: no space after the marker, or emphasis.
+    expect(parseMessage("-5 degrees\n*not a list*").every((b) => b.t === "p")).toBe(true);
+  });
+
   test("emoji shortcodes outside code; unknown ones and prototype names stay as typed", () => {
     expect(parseInline(":smile: :+1: :nope: :constructor:")).toEqual([{ t: "text", v: "😄 👍 :nope: :constructor:" }]);
   });
 
   test("previews drop the markers", () => {
     expect(previewText("**Hi** `there`\n> quoted\n```\ncode\n``` :tada:")).toBe("Hi there quoted code 🎉");
+    expect(previewText("- [the plan](https://example.com)\n2. eggs")).toBe("the plan eggs");
   });
 });

@@ -8,6 +8,8 @@ export function previewText(text: string): string {
   return text
     .replace(/```[\s\S]*?```/g, (m) => m.slice(3, -3).trim())
     .replace(/^>\s?/gm, "")
+    .replace(/^\s*(?:[-*•]|\d{1,6}[.)])\s+/gm, "")
+    .replace(/\[([^\]\n]{1,200})\]\((https?:\/\/[^\s()<>"']+)\)/gi, "$1")
     .replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, "$1")
     .replace(/`([^`]+)`/g, "$1")
     .replace(/:([a-z0-9_+-]{1,32}):/g, (whole, name: string) => emojiFor(name) ?? whole)

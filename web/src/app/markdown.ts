@@ -1,5 +1,6 @@
 // The small, safe Markdown of chat messages: **bold**, *italic* or _italic_, `code`, ``` code blocks ```,
-// > quotes, bare links and :emoji: shortcodes. It produces a tree of plain data that the UI renders as
+// > quotes, "- " and "1. " lists, bare links and [named](https://…) ones (http and https only), and :emoji:
+// shortcodes. It produces a tree of plain data that the UI renders as
 // elements with text children: no HTML string is ever built, so no message can inject markup.
 import { emojiFor } from "../../../src/protocol/emoji.ts";
 
@@ -13,7 +14,15 @@ export type Inline =
   | { t: "link"; href: string; v: string }
   | { t: "br" };
 
-export type Block = { t: "p"; c: Inline[] } | { t: "pre"; v: string } | { t: "quote"; c: Block[] };
+export type Block =
+  | { t: "p"; c: Inline[] }
+  | { t: "pre"; v: string }
+  | { t: "quote"; c: Block[] }
+  /** A list: `start` is the first number of a numbered one, null for bullets. */
+  | { t: "list"; start: number | null; items: Inline[][] };
+
+const BULLET = /^\s*[-*•]\s+/;
+const NUMBERED = /^\s*(\d{1,6})[.)]\s+/;
 
 export function parseMessage(text: string): Block[] {
   const blocks: Block[] = [];
@@ -43,6 +52,14 @@ export function parseMessage(text: string): Block[] {
       while (i < lines.length && /^>\s?/.test(lines[i]!)) quoted.push(lines[i++]!.replace(/^>\s?/, ""));
       i--;
       blocks.push({ t: "quote", c: parseMessage(quoted.join("\n")) });
+    } else if (BULLET.test(line) || NUMBERED.test(line)) {
+      endPara();
+      const marker = BULLET.test(line) ? BULLET : NUMBERED;
+      const start = marker === NUMBERED ? Number(NUMBERED.exec(line)![1]) : null;
+      const items: Inline[][] = [];
+      while (i < lines.length && marker.test(lines[i]!)) items.push(parseInline(lines[i++]!.replace(marker, "")));
+      i--;
+      blocks.push({ t: "list", start, items });
     } else if (line.trim() === "") endPara();
     else para.push(line);
   }
@@ -51,6 +68,8 @@ export function parseMessage(text: string): Block[] {
 }
 
 const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"']+/giy;
+/** [words](https://…): only http and https addresses; anything else stays as typed. */
+const NAMED_LINK = /\[([^\]\n]{1,200})\]\((https?:\/\/[^\s()<>"']+)\)/iy;
 const TRAILING = /[.,;:!?)\]}'"]+$/;
 
 export function parseInline(text: string): Inline[] {
@@ -85,6 +104,16 @@ export function parseInline(text: string): Inline[] {
         pushText();
         out.push({ t: marker === "**" ? "b" : "i", c: parseInline(text.slice(i + marker.length, end)) });
         i = end + marker.length;
+        continue;
+      }
+    }
+    if (ch === "[") {
+      NAMED_LINK.lastIndex = i;
+      const m = NAMED_LINK.exec(text);
+      if (m) {
+        pushText();
+        out.push({ t: "link", href: m[2]!, v: withEmoji(m[1]!) });
+        i += m[0].length;
         continue;
       }
     }

@@ -7,6 +7,7 @@ import { queueMessage } from "../app/outbox.ts";
 import { isEncrypted } from "../app/e2ee.ts";
 import { conversations } from "../app/chats.ts";
 import { checkSend } from "../app/compose.ts";
+import { applyFormat, formatForKey, type Format } from "../app/formatting.ts";
 import { useAutoGrow, useDraft, useMentions } from "./composer-hooks.ts";
 import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";
 
@@ -94,8 +95,24 @@ export function Composer(props: {
     if (next !== null) change(next);
   };
 
+  /** Writes a format's Markdown around the selection and selects what comes next (app/formatting.ts). */
+  const format = (f: Format) => {
+    const el = box.current!;
+    const r = applyFormat(f, el.value, el.selectionStart, el.selectionEnd);
+    el.value = r.value;
+    el.focus();
+    el.setSelectionRange(r.start, r.end);
+    change(r.value);
+  };
+
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.isComposing) return;
+    const shortcut = formatForKey(e);
+    if (shortcut) {
+      e.preventDefault();
+      format(shortcut);
+      return;
+    }
     const { suggestions } = mentions;
     if (suggestions.length > 0) {
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -185,6 +202,7 @@ export function Composer(props: {
           ))}
         </ul>
       )}
+      <FormatBar onFormat={format} />
       <div class="composer-row">
         <input
           ref={fileInput}
@@ -250,5 +268,36 @@ export function Composer(props: {
         </button>
       </div>
     </form>
+  );
+}
+
+const FORMATS: { format: Format; label: string; keys: string; icon: string }[] = [
+  { format: "bold", label: "Bold", keys: "Ctrl+B", icon: "B" },
+  { format: "italic", label: "Italic", keys: "Ctrl+I", icon: "I" },
+  { format: "code", label: "Code", keys: "Ctrl+Shift+C", icon: "</>" },
+  { format: "link", label: "Link", keys: "Ctrl+Shift+U", icon: "🔗" },
+  { format: "list", label: "List", keys: "Ctrl+Shift+8", icon: "•" },
+  { format: "quote", label: "Quote", keys: "Ctrl+Shift+9", icon: "❝" },
+];
+
+/** Bold, italic, code, link, list and quote: buttons that keep the focus in the message box. */
+function FormatBar(props: { onFormat: (f: Format) => void }) {
+  return (
+    <div class="format-bar" role="toolbar" aria-label="Formatting">
+      {FORMATS.map((f) => (
+        <button
+          key={f.format}
+          type="button"
+          class={`icon format-${f.format}`}
+          aria-label={f.label}
+          title={`${f.label} (${f.keys}; ⌘ on a Mac)`}
+          // Pressing must not take the focus (and the selection) from the message box.
+          onMouseDown={(e) => e.preventDefault()}
+          onClick={() => props.onFormat(f.format)}
+        >
+          {f.icon}
+        </button>
+      ))}
+    </div>
   );
 }

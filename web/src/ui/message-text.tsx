@@ -14,6 +14,16 @@ function block(b: Block, i: number): ComponentChildren {
       </pre>
     );
   if (b.t === "quote") return <blockquote key={i}>{b.c.map(block)}</blockquote>;
+  if (b.t === "list") {
+    const items = b.items.map((item, j) => <li key={j}>{item.map(inline)}</li>);
+    return b.start === null ? (
+      <ul key={i}>{items}</ul>
+    ) : (
+      <ol key={i} start={b.start}>
+        {items}
+      </ol>
+    );
+  }
   return <p key={i}>{b.c.map(inline)}</p>;
 }
 

@@ -13,7 +13,7 @@ import {
 const ME = "me";
 const person = (id: string) => ({ id, username: id, displayName: id.toUpperCase(), avatarUrl: null });
 const member = (id: string, role: "owner" | "admin" | "member" = "member") => ({
-  user: { ...person(id), bio: "", deleted: false },
+  user: { ...person(id), bio: "", deleted: false, timeZone: null },
   role,
   joinedAt: "2026-01-01T00:00:00.000Z",
 });
@@ -177,7 +177,7 @@ describe("the chat reducer", () => {
     void [lastMessage, unreadCount, myRole, can, mentionCount, mutedUntil, markedUnread, pushLevel, pushLevelDefault];
     const r = reduceEvent(
       state([]),
-      event("member.added", "g2", { user: { ...person(ME), bio: "", deleted: false }, conversation: shared }),
+      event("member.added", "g2", { user: { ...person(ME), bio: "", deleted: false, timeZone: null }, conversation: shared }),
       away,
     );
     expect(r.state.conversations.get("g2")).toMatchObject({
@@ -195,14 +195,14 @@ describe("the chat reducer", () => {
     const s = state([conversation("g1")], [["g1", [message("g1", "ben", 1)]]]);
     const other = reduceEvent(
       s,
-      event("member.removed", "g1", { user: { ...person("ben"), bio: "", deleted: false } }),
+      event("member.removed", "g1", { user: { ...person("ben"), bio: "", deleted: false, timeZone: null } }),
       away,
     );
     expect(other.state.conversations.get("g1")!.members.map((m) => m.user.id)).toEqual([ME]);
     expect(other.state.timelines.get("g1")!.notices.map((n) => n.type)).toEqual(["member.removed"]);
     const mine = reduceEvent(
       s,
-      event("member.removed", "g1", { user: { ...person(ME), bio: "", deleted: false } }),
+      event("member.removed", "g1", { user: { ...person(ME), bio: "", deleted: false, timeZone: null } }),
       away,
     );
     expect(mine.state.conversations.has("g1")).toBe(false);

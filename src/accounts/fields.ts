@@ -26,3 +26,13 @@ export const password = z
   .max(256, "Passwords have at most 256 characters.");
 
 export const inviteCode = z.string().trim().min(1).max(64);
+
+/** Time zones this runtime knows (IANA names), and UTC. */
+let zones: Set<string> | undefined;
+/** An IANA time zone such as "Europe/Berlin", as a browser reports it. */
+export const timeZone = z
+  .string()
+  .max(64)
+  .refine((zone) => (zones ??= new Set([...Intl.supportedValuesOf("timeZone"), "UTC", "Etc/UTC"])).has(zone), {
+    message: "That is not a time zone (an IANA name such as Europe/Berlin).",
+  });

@@ -24,6 +24,7 @@ export function toPublicUser(u: UserRow): PublicUser {
     avatarUrl: avatarUrl(u.avatarKey),
     bio: u.bio,
     deleted: u.deletedAt !== null,
+    timeZone: u.shareLocalTime ? u.timeZone : null,
   };
 }
 
@@ -37,6 +38,9 @@ export function toAccountView(u: UserRow): AccountView {
     hideLastSeen: u.hideLastSeen,
     sendReadReceipts: u.sendReadReceipts,
     discoverable: u.discoverable,
+    // My own zone, shared or not.
+    timeZone: u.timeZone,
+    shareLocalTime: u.shareLocalTime,
     createdAt: toIso(u.createdAt)!,
   };
 }
@@ -153,6 +157,8 @@ export function updateProfile(
     hideLastSeen?: boolean;
     sendReadReceipts?: boolean;
     discoverable?: boolean;
+    timeZone?: string | null;
+    shareLocalTime?: boolean;
   },
   now = Date.now(),
 ): UserRow {

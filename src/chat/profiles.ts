@@ -20,7 +20,8 @@ export function announceProfile(chat: Chat, user: UserRow): void {
 export function saveProfile(chat: Chat, userId: string, patch: ProfilePatch): Promise<UserRow> {
   return chat.store.write((tx, afterCommit) => {
     const row = updateProfile(tx, userId, patch);
-    if (patch.displayName !== undefined || patch.bio !== undefined) afterCommit(() => announceProfile(chat, row));
+    const seen = [patch.displayName, patch.bio, patch.timeZone, patch.shareLocalTime];
+    if (seen.some((v) => v !== undefined)) afterCommit(() => announceProfile(chat, row));
     return row;
   }, "account");
 }

@@ -13,6 +13,8 @@ export interface PublicUser {
   bio: string;
   /** A deleted account keeps its messages under "Deleted user". */
   deleted: boolean;
+  /** Their time zone (IANA, e.g. "Europe/Berlin") for their local time, when they share it; else null. */
+  timeZone: string | null;
 }
 
 /** What a user sees of themselves, and admins of everyone. */
@@ -27,6 +29,8 @@ export interface AccountView extends PublicUser {
   sendReadReceipts: boolean;
   /** Off: found in people search and contact matching only by exact username. */
   discoverable: boolean;
+  /** Off: others see no time zone (and no local time) of mine. */
+  shareLocalTime: boolean;
   createdAt: string;
 }
 

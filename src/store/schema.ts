@@ -27,6 +27,10 @@ export const users = sqliteTable(
     avatarKey: text("avatar_key"),
     // Off: people search and contact matching find them only by their exact username (search/people.ts).
     discoverable: integer("discoverable", { mode: "boolean" }).notNull().default(true),
+    // Where they are, as their browser says (an IANA zone), for "local time" on their profile card; shown to
+    // others only while shareLocalTime is on.
+    timeZone: text("time_zone"),
+    shareLocalTime: integer("share_local_time", { mode: "boolean" }).notNull().default(true),
     deletedAt: integer("deleted_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

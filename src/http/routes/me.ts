@@ -24,6 +24,8 @@ const profilePatch = z.object({
   hideLastSeen: z.boolean().optional(),
   sendReadReceipts: z.boolean().optional(),
   discoverable: z.boolean().optional(),
+  timeZone: f.timeZone.nullable().optional(),
+  shareLocalTime: z.boolean().optional(),
 });
 
 /** Mounted at /api/v1/me: the signed-in user's own account. */

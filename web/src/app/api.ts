@@ -15,6 +15,7 @@ import type {
   MemberView,
   MessageView,
   NoticeView,
+  PublicUser,
   Role,
   SenderView,
   SessionView,
@@ -25,6 +26,8 @@ export type User = AccountView;
 /** Someone as a message or a member list shows them. */
 export type Person = SenderView;
 export type Member = MemberView;
+/** Someone with their profile: about, and time zone when they share it (members lists, the profile card). */
+export type Profile = PublicUser;
 export type Message = MessageView;
 export type Attachment = AttachmentView;
 /** A conversation as I see it in my list (with my unread, mute and rights). */

@@ -1,4 +1,5 @@
 import { signal } from "@preact/signals";
+import { keepTimeZone } from "./local-time.ts";
 import { forgetEncryption } from "./e2ee.ts";
 import { api, ApiError, type Instance, type Person, type User } from "./api.ts";
 import { navigate, path } from "./navigation.ts";
@@ -40,7 +41,10 @@ export async function boot(): Promise<void> {
   }
   loadError.value = null;
   document.title = instance.value.name;
-  if (me.value) void startSession(me.value, hooks);
+  if (me.value) {
+    void startSession(me.value, hooks);
+    void keepTimeZone(me.value).then((user) => user && hooks.userChanged(user));
+  }
 }
 
 function remember(): void {
@@ -64,7 +68,8 @@ const hooks = {
     remember();
   },
   profileChanged(user: Person) {
-    if (me.value?.id === user.id) hooks.userChanged({ ...me.value, ...user });
+    // What others see of me; my own zone is mine even when they are not shown it.
+    if (me.value?.id === user.id) hooks.userChanged({ ...me.value, ...user, timeZone: me.value.timeZone });
   },
 };
 
@@ -79,6 +84,7 @@ export function signedIn(user: User): void {
   me.value = user;
   remember();
   void startSession(user, hooks);
+  void keepTimeZone(user).then((changed) => changed && hooks.userChanged(changed));
   if (instance.value) instance.value = { ...instance.value, setupRequired: false };
   const back = sessionStorage.getItem(RETURN_KEY);
   sessionStorage.removeItem(RETURN_KEY);

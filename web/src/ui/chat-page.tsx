@@ -10,6 +10,7 @@ import type { DialogName } from "./dialogs.tsx";
 import { lazy } from "./lazy.tsx";
 import { Menu } from "./menu.tsx";
 import { CallView, IncomingCalls } from "./call-view.tsx";
+import { ProfileCard } from "./profile-card.tsx";
 
 // Dialogs are opened now and then: their code loads when first needed.
 const NewChatDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewChatDialog));
@@ -90,6 +91,7 @@ export function ChatPage() {
       </main>
       <IncomingCalls />
       <CallView />
+      <ProfileCard />
       {dialog === "new-chat" && <NewChatDialog onClose={close} />}
       {dialog === "search" && <SearchDialog onClose={close} />}
       {dialog === "switch" && <QuickSwitcher onClose={close} />}

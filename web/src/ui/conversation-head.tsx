@@ -128,7 +128,7 @@ export function ConversationHead(props: {
 }
 
 /** "online", "away", "last seen …", or nothing when it is not known (hidden, or we are not connected). */
-function personLine(userId: string): string {
+export function personLine(userId: string): string {
   // Without a connection nobody tells us who comes and goes: an old "online" would be a guess.
   if (status.value !== "online") return "waiting for the connection…";
   const p = presence.value.get(userId);

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { keepTimeZone } from "../app/local-time.ts";
 import { messageSound, unreadFirst } from "../app/preferences.ts";
 import { api, type Invite, type Person, type SessionInfo, type User } from "../app/api.ts";
 import { createGroup, openDirect } from "../app/chat-commands.ts";
@@ -351,11 +352,16 @@ function Encryption() {
 function Privacy() {
   const user = me.value!;
   const [error, setError] = useState<string | null>(null);
-  const set = (patch: Partial<User>) =>
-    api<{ user: User }>("PATCH", "/me", patch).then(
+  // The box shows the choice at once: an unrelated update of me meanwhile (a profile frame) must not undo
+  // the tick while the server is asked. A refusal puts it back.
+  const set = (patch: Partial<User>) => {
+    const before = me.value!;
+    me.value = { ...before, ...patch };
+    return api<{ user: User }>("PATCH", "/me", patch).then(
       (r) => ((me.value = r.user), setError(null)),
-      (e) => setError(e.message),
+      (e) => ((me.value = before), setError(e.message)),
     );
+  };
   return (
     <fieldset class="choices">
       <legend>Privacy</legend>
@@ -382,6 +388,19 @@ function Privacy() {
           onChange={(e) => void set({ discoverable: e.currentTarget.checked })}
         />
         Let people find me by name (when off, only by my exact username)
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={user.shareLocalTime !== false}
+          onChange={async (e) => {
+            await set({ shareLocalTime: e.currentTarget.checked });
+            // Back on: this browser's zone, if the kept one is another.
+            const changed = me.value && (await keepTimeZone(me.value));
+            if (changed) me.value = changed;
+          }}
+        />
+        Show my local time on my profile
       </label>
       {error && (
         <p class="error" role="alert">

@@ -1,4 +1,5 @@
 // One message in a timeline: its author, words, files, reactions and actions; and a message still in the outbox.
+import { showProfileOf } from "./profile-card.tsx";
 import { useState } from "preact/hooks";
 import type { Conversation, Message } from "../app/api.ts";
 import { receipts } from "../app/activity.ts";
@@ -120,13 +121,22 @@ export function MessageItem(props: {
               {timeOfDay(m.createdAt)}
             </time>
           ) : (
-            <Avatar person={m.sender} size={36} />
+            <button
+              type="button"
+              class="sender-button"
+              aria-label={`${m.sender.displayName}'s profile`}
+              onClick={() => showProfileOf(m)}
+            >
+              <Avatar person={m.sender} size={36} decorative />
+            </button>
           )}
         </div>
         <div class="body">
           {!props.continued && (
             <div class="meta">
-              <strong class="sender">{m.sender.displayName}</strong>
+              <button type="button" class="sender-button" onClick={() => showProfileOf(m)}>
+                <strong class="sender">{m.sender.displayName}</strong>
+              </button>
               <time dateTime={m.createdAt} title={fullTime(m.createdAt)}>
                 {timeOfDay(m.createdAt)}
               </time>

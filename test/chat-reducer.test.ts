@@ -177,7 +177,10 @@ describe("the chat reducer", () => {
     void [lastMessage, unreadCount, myRole, can, mentionCount, mutedUntil, markedUnread, pushLevel, pushLevelDefault];
     const r = reduceEvent(
       state([]),
-      event("member.added", "g2", { user: { ...person(ME), bio: "", deleted: false, timeZone: null }, conversation: shared }),
+      event("member.added", "g2", {
+        user: { ...person(ME), bio: "", deleted: false, timeZone: null },
+        conversation: shared,
+      }),
       away,
     );
     expect(r.state.conversations.get("g2")).toMatchObject({

@@ -2,7 +2,17 @@
 // does, and whether the box can be sent.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { checkSend, insertMention, MAX_MESSAGE_BYTES, mentionAt, mentionSuggestions } from "../web/src/app/compose.ts";
+import {
+  checkSend,
+  emojiAt,
+  emojiSuggestions,
+  insertEmoji,
+  insertMention,
+  MAX_MESSAGE_BYTES,
+  mentionAt,
+  mentionSuggestions,
+} from "../web/src/app/compose.ts";
+import { isOnlyEmoji } from "../web/src/app/markdown.ts";
 
 const people = [
   { username: "ana", displayName: "Ana Admin" },
@@ -46,6 +56,29 @@ describe("writing a message", () => {
         },
       ),
     );
+  });
+
+  test("an emoji is named by ':' and two letters or more after a space or at the start; not in times or links", () => {
+    expect(emojiAt(":ta")).toEqual({ query: "ta", start: 0 });
+    expect(emojiAt("well :thumbs")).toEqual({ query: "thumbs", start: 5 });
+    for (const text of [":t", "at 10:30", "https://x.example:80", "a:tada", "::"]) expect(emojiAt(text)).toBeNull();
+  });
+
+  test("emoji suggestions: shortcodes starting with it, then containing it, one line per emoji, six at most", () => {
+    expect(emojiSuggestions("tad")).toEqual([{ name: "tada", emoji: "🎉" }]);
+    const think = emojiSuggestions("think");
+    expect(think.map((s) => s.emoji)).toEqual(["🤔"]);
+    expect(emojiSuggestions("s").length).toBeLessThanOrEqual(6);
+    expect(emojiSuggestions("zzzz")).toEqual([]);
+    expect(insertEmoji("yay :ta later", { query: "ta", start: 4 }, 7, "🎉")).toEqual({
+      text: "yay 🎉  later",
+      caret: 4 + "🎉".length + 1,
+    });
+  });
+
+  test("one to three emoji alone are shown large; with words, or more of them, they are not", () => {
+    for (const text of ["🎉", " 👍🏽 ", "🇩🇪", ":tada: :rose:", "❤️🔥🎉"]) expect(isOnlyEmoji(text)).toBe(true);
+    for (const text of ["", "hi 🎉", "🎉🎉🎉🎉", "123", ":nope:", "**🎉**"]) expect(isOnlyEmoji(text)).toBe(false);
   });
 
   test("what can be sent: words or finished files, within 16 KB, never while a file is still uploading", () => {

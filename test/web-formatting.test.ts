@@ -94,6 +94,24 @@ describe("formatting a message", () => {
     expect(await last().locator("a").count()).toBe(0);
   });
 
+  test("':' and a few letters offer emoji; Enter puts the emoji in; a message of only emoji shows large", async () => {
+    await box.fill("");
+    await box.pressSequentially(":tad");
+    const list = page.getByRole("listbox", { name: "Emoji" });
+    await list.getByRole("option", { name: /🎉/ }).waitFor();
+    expect(await list.getByRole("option").first().textContent()).toContain(":tada:");
+    await box.press("Enter");
+    expect(await box.inputValue()).toBe("🎉 ");
+    await box.press("Enter");
+    await page.locator(".timeline .text.jumbo", { hasText: "🎉" }).waitFor();
+    // With words it is an ordinary message; a time is not an emoji being named.
+    await box.fill("party at 10:30 🎉");
+    expect(await page.getByRole("listbox", { name: "Emoji" }).count()).toBe(0);
+    await box.press("Enter");
+    await last().getByText("party at 10:30").waitFor();
+    expect(await last().evaluate((el) => el.classList.contains("jumbo"))).toBe(false);
+  });
+
   test("on a phone the toolbar fits beside nothing sideways", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole("toolbar", { name: "Formatting" }).waitFor();

@@ -138,3 +138,8 @@ const table: Record<string, string> = {
 export function emojiFor(name: string): string | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
+
+/** Every shortcode and its emoji, for suggestions as people type ":smi". */
+export function emojiShortcodes(): readonly (readonly [string, string])[] {
+  return Object.entries(table);
+}

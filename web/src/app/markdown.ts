@@ -152,6 +152,16 @@ function wordBoundary(text: string, start: number, end: number, marker: string):
   return !/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after);
 }
 
+/** A message that is nothing but one to three emoji (shortcodes too): shown large, as chat apps do. */
+export function isOnlyEmoji(text: string): boolean {
+  const bare = withEmoji(text.trim()).replace(/\s+/g, "");
+  if (!bare || bare.length > 48) return false;
+  const graphemes = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(bare)];
+  return (
+    graphemes.length <= 3 && graphemes.every((g) => /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(g.segment))
+  );
+}
+
 function withEmoji(text: string): string {
   return text.replace(/:([a-z0-9_+-]{1,32}):/g, (whole, name: string) => emojiFor(name) ?? whole);
 }

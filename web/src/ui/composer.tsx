@@ -8,7 +8,7 @@ import { isEncrypted } from "../app/e2ee.ts";
 import { conversations } from "../app/chats.ts";
 import { checkSend } from "../app/compose.ts";
 import { applyFormat, formatForKey, type Format } from "../app/formatting.ts";
-import { useAutoGrow, useDraft, useMentions } from "./composer-hooks.ts";
+import { useAutoGrow, useCompletions, useDraft } from "./composer-hooks.ts";
 import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";
 
 /**
@@ -30,7 +30,7 @@ export function Composer(props: {
   const box = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const draft = useDraft(conversationId, Boolean(editing));
-  const mentions = useMentions(props.members, Boolean(props.mayMentionEveryone));
+  const completions = useCompletions(props.members, Boolean(props.mayMentionEveryone));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   useAutoGrow(box, draft.text);
@@ -90,8 +90,8 @@ export function Composer(props: {
     } else props.onReply(null);
   };
 
-  const pickMention = (username: string) => {
-    const next = mentions.pick(box.current!, username);
+  const pickCompletion = (index: number) => {
+    const next = completions.pick(box.current!, index);
     if (next !== null) change(next);
   };
 
@@ -113,22 +113,22 @@ export function Composer(props: {
       format(shortcut);
       return;
     }
-    const { suggestions } = mentions;
+    const { suggestions } = completions;
     if (suggestions.length > 0) {
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
-        mentions.move(e.key === "ArrowDown" ? 1 : -1);
+        completions.move(e.key === "ArrowDown" ? 1 : -1);
         return;
       }
       if (e.key === "Enter" || e.key === "Tab") {
         e.preventDefault();
-        pickMention(suggestions[mentions.selected]!.username);
+        pickCompletion(completions.selected);
         return;
       }
       if (e.key === "Escape") {
         e.preventDefault();
         e.stopPropagation();
-        mentions.close();
+        completions.close();
         return;
       }
     }
@@ -226,16 +226,20 @@ export function Composer(props: {
             📎
           </button>
         )}
-        {mentions.suggestions.length > 0 && (
-          <ul class="mention-list" role="listbox" aria-label="People to mention">
-            {mentions.suggestions.map((u, i) => (
+        {completions.suggestions.length > 0 && (
+          <ul
+            class="mention-list"
+            role="listbox"
+            aria-label={completions.kind === "emoji" ? "Emoji" : "People to mention"}
+          >
+            {completions.suggestions.map((c, i) => (
               <li
-                key={u.username}
+                key={c.key}
                 role="option"
-                aria-selected={i === mentions.selected}
-                onMouseDown={(e) => (e.preventDefault(), pickMention(u.username))}
+                aria-selected={i === completions.selected}
+                onMouseDown={(e) => (e.preventDefault(), pickCompletion(i))}
               >
-                <strong>{u.displayName}</strong> <small class="hint">@{u.username}</small>
+                <strong>{c.primary}</strong> <small class="hint">{c.secondary}</small>
               </li>
             ))}
           </ul>
@@ -248,7 +252,7 @@ export function Composer(props: {
           placeholder="Write a message…"
           onInput={(e) => {
             change(e.currentTarget.value);
-            mentions.track(e.currentTarget);
+            completions.track(e.currentTarget);
             if (!editing && e.currentTarget.value.trim()) iAmTyping(conversationId);
           }}
           onKeyDown={onKeyDown}

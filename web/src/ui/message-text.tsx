@@ -1,9 +1,9 @@
 import type { ComponentChildren } from "preact";
-import { parseMessage, type Block, type Inline } from "../app/markdown.ts";
+import { isOnlyEmoji, parseMessage, type Block, type Inline } from "../app/markdown.ts";
 
 /** A message's text with its Markdown, built from elements and text nodes only: never HTML. */
 export function MessageText(props: { text: string }) {
-  return <div class="text">{parseMessage(props.text).map(block)}</div>;
+  return <div class={isOnlyEmoji(props.text) ? "text jumbo" : "text"}>{parseMessage(props.text).map(block)}</div>;
 }
 
 function block(b: Block, i: number): ComponentChildren {

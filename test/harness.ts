@@ -156,6 +156,13 @@ export async function setUp(s: TestServer): Promise<{ token: string; user: any }
   return r.body;
 }
 
+/** A group made by `token`'s user with these members; its id. */
+export async function createGroup(s: TestServer, token: string, title: string, memberIds: string[]): Promise<string> {
+  const r = await s.call("POST", "/api/v1/conversations", { token, body: { type: "group", title, memberIds } });
+  if (r.status !== 201) throw new Error(`group failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.conversation.id;
+}
+
 let counter = 0;
 /** Registers a member through a fresh invite; returns their token and user. */
 export async function addMember(

@@ -3,7 +3,7 @@
 // and changes nothing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, createGroup, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let ana: { token: string; user: { id: string } };
@@ -20,12 +20,7 @@ beforeAll(async () => {
   s = await startTestServer();
   ana = await setUp(s);
   ben = await addMember(s, ana.token, "ben");
-  group = (
-    await s.call("POST", "/api/v1/conversations", {
-      token: ana.token,
-      body: { type: "group", title: "Allotment", memberIds: [ben.user.id] },
-    })
-  ).body.conversation.id;
+  group = await createGroup(s, ana.token, "Allotment", [ben.user.id]);
 });
 afterAll(() => s.stop());
 

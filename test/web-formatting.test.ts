@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { horizontalOverflow, launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, createGroup, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
@@ -21,13 +21,10 @@ beforeAll(async () => {
   s = await startTestServer();
   const ana = await setUp(s);
   const ben = await addMember(s, ana.token, "ben");
-  const group = await s.call("POST", "/api/v1/conversations", {
-    token: ana.token,
-    body: { type: "group", title: "Allotment", memberIds: [ben.user.id] },
-  });
+  const group = await createGroup(s, ana.token, "Allotment", [ben.user.id]);
   browser = await launchBrowser();
   page = await openSignedIn(browser, s.url, "ben", errors);
-  await page.goto(`${s.url}/c/${group.body.conversation.id}`);
+  await page.goto(`${s.url}/c/${group}`);
   box = page.getByRole("textbox", { name: "Message" });
   await box.waitFor();
 }, 60_000);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, signInPage, watchPage } from "./browser.ts";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, createGroup, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
@@ -33,13 +33,7 @@ beforeAll(async () => {
   s = await startTestServer();
   ana = await setUp(s);
   ben = await addMember(s, ana.token, "ben");
-  const group = async (title: string) =>
-    (
-      await s.call("POST", "/api/v1/conversations", {
-        token: ana.token,
-        body: { type: "group", title, memberIds: [ben.user.id] },
-      })
-    ).body.conversation.id as string;
+  const group = (title: string) => createGroup(s, ana.token, title, [ben.user.id]);
   family = await group("Family chat");
   garden = await group("Garden club");
   books = await group("Book club");

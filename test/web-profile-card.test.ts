@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { horizontalOverflow, launchBrowser, screenshotDir, signInPage, watchPage } from "./browser.ts";
-import { addMember, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
+import { addMember, createGroup, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
@@ -30,12 +30,7 @@ beforeAll(async () => {
     token: ana.token,
     body: { timeZone: "Europe/Berlin", bio: "Grows beans.\nAsk me about compost." },
   });
-  group = (
-    await s.call("POST", "/api/v1/conversations", {
-      token: ana.token,
-      body: { type: "group", title: "Allotment", memberIds: [ben.user.id] },
-    })
-  ).body.conversation.id;
+  group = await createGroup(s, ana.token, "Allotment", [ben.user.id]);
   await s.call("POST", `/api/v1/conversations/${group}/messages`, {
     token: ana.token,
     body: { clientId: "a1", text: "The beans are up!" },

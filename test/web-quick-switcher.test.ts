@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { horizontalOverflow, launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
-import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
+import { addMember, createGroup, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let browser: Browser;
@@ -29,13 +29,7 @@ beforeAll(async () => {
   ben = await addMember(s, ana.token, "ben");
   const zoe = await addMember(s, ana.token, "zoe");
   await s.call("PATCH", "/api/v1/me", { token: zoe.token, body: { displayName: "Zoë Ward" } });
-  const group = async (title: string) =>
-    (
-      await s.call("POST", "/api/v1/conversations", {
-        token: ana.token,
-        body: { type: "group", title, memberIds: [ben.user.id] },
-      })
-    ).body.conversation.id as string;
+  const group = (title: string) => createGroup(s, ana.token, title, [ben.user.id]);
   family = await group("Family chat");
   allotment = await group("Allotment");
   await s.call("POST", "/api/v1/conversations", { token: ana.token, body: { type: "direct", userId: ben.user.id } });

@@ -16,7 +16,7 @@ import { ProfileCard } from "./profile-card.tsx";
 const NewChatDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewChatDialog));
 const NewGroupDialog = lazy(() => import("./dialogs.tsx").then((m) => m.NewGroupDialog));
 const ProfileDialog = lazy(() => import("./dialogs.tsx").then((m) => m.ProfileDialog));
-const SettingsDialog = lazy(() => import("./dialogs.tsx").then((m) => m.SettingsDialog));
+const SettingsDialog = lazy(() => import("./settings-dialog.tsx").then((m) => m.SettingsDialog));
 const InviteDialog = lazy(() => import("./dialogs.tsx").then((m) => m.InviteDialog));
 const AdminDialog = lazy(() => import("./admin-dialog.tsx").then((m) => m.AdminDialog));
 const SearchDialog = lazy(() => import("./search-dialog.tsx").then((m) => m.SearchDialog));

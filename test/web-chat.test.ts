@@ -101,7 +101,10 @@ describe("chatting in the web app (two people, two browser profiles)", () => {
   test("they start a direct chat and talk live both ways, each seeing the other's name and avatar", async () => {
     await cleo.getByRole("button", { name: "New chat" }).click();
     await cleo.getByLabel("Who do you want to talk to?").fill("dan");
-    await cleo.getByRole("button", { name: /Dan Diaz/ }).click();
+    await cleo
+      .getByRole("dialog", { name: "New chat" })
+      .getByRole("button", { name: /Dan Diaz/ })
+      .click();
     await cleo.waitForURL(/\/c\/[^/]+$/);
     await cleo.getByRole("heading", { name: "Dan Diaz" }).waitFor();
 

@@ -197,7 +197,7 @@ describe("the conversation view in Chromium", () => {
     expect(order).toEqual(["title", "", "encrypted", "Create group"]);
     // Picked with the keyboard: the arrow moves, Enter picks (and does not submit the form).
     await page.getByLabel("Add members").fill("da");
-    await page.getByRole("button", { name: /DAN/ }).waitFor();
+    await page.getByRole("dialog", { name: "New group" }).getByRole("button", { name: /DAN/ }).waitFor();
     await page.getByLabel("Add members").press("ArrowDown");
     await page.getByLabel("Add members").press("Enter");
     await page.getByRole("list", { name: "Members to add" }).getByText("DAN").waitFor();

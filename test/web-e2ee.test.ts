@@ -221,7 +221,7 @@ describe("encrypted conversations in the web app", () => {
       .getByRole("checkbox", { name: /End-to-end encrypted/ })
       .check();
     await ana.getByLabel("Who do you want to talk to?").fill("cid");
-    await ana.getByRole("button", { name: /CID/ }).click();
+    await ana.getByRole("dialog", { name: "New chat" }).getByRole("button", { name: /CID/ }).click();
     await ana.getByRole("heading", { name: /CID/ }).getByLabel("End-to-end encrypted").waitFor();
     await ana.getByRole("textbox", { name: /Message/ }).fill("Just between us");
     await ana.keyboard.press("Enter");

@@ -113,7 +113,10 @@ describe("the first minutes", () => {
       await ben.getByRole("button", { name: "New group" }).click();
       await ben.getByLabel("Group name").fill("Family");
       await ben.getByLabel("Add members").fill("ana");
-      await ben.getByRole("button", { name: /Ana Admin/ }).click();
+      await ben
+        .getByRole("dialog", { name: "New group" })
+        .getByRole("button", { name: /Ana Admin/ })
+        .click();
       await ben.getByRole("button", { name: "Create group" }).click();
       await ben.getByRole("heading", { name: "Family" }).waitFor();
       // The group's first line comes before the invitation to write.

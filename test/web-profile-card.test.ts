@@ -76,7 +76,7 @@ describe("the profile card", () => {
   test("a click on a picture opens it too, on a phone as well", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${s.url}/c/${group}`);
-    await page.getByRole("button", { name: "Ana Admin's profile" }).click();
+    await page.locator(".message").getByRole("img", { name: "Ana Admin" }).click();
     await card().waitFor();
     expect(await horizontalOverflow(page)).toEqual([]);
     if (screenshotDir) await page.screenshot({ path: join(screenshotDir, "profile-card-phone.png") });

@@ -257,7 +257,16 @@ describe("profiles", () => {
     await api(ana, "PATCH", "/me", { displayName: "Anna Bell" });
     const renamed = await until(watch, "profile");
     expect(renamed.user).toMatchObject({ id: ana.user.id, displayName: "Anna Bell", username: "anna" });
-    expect(Object.keys(renamed.user).sort()).toEqual(["avatarUrl", "bio", "deleted", "displayName", "id", "username"]);
+    // What others may see, nothing more (timeZone is null unless shared).
+    expect(Object.keys(renamed.user).sort()).toEqual([
+      "avatarUrl",
+      "bio",
+      "deleted",
+      "displayName",
+      "id",
+      "timeZone",
+      "username",
+    ]);
     expect((await until(otherTab, "profile")).user.displayName).toBe("Anna Bell");
 
     const res = await setPicture(s.url, ana.token);

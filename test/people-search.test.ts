@@ -38,6 +38,7 @@ describe("people search (GET /api/v1/search/users)", () => {
       avatarUrl: null,
       bio: "",
       deleted: false,
+      timeZone: null,
     });
     expect(names(await s.call("GET", "/api/v1/search/users?q=a%20ADM", { token: admin }))).toEqual(["ana"]);
   });

@@ -150,6 +150,9 @@ describe("calls in the web app", () => {
     await ben.locator(".call-tile.speaking").waitFor();
     await ana.getByRole("button", { name: "⚙️ Devices" }).click();
     const camera = ana.getByLabel("Camera");
+    // The lists fill in once the browser has said which devices there are (a promise after the panel opens).
+    await camera.locator("option").first().waitFor({ state: "attached" });
+    await ana.getByLabel("Microphone").locator("option").first().waitFor({ state: "attached" });
     const cameras = await camera.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     const mics = await ana
       .getByLabel("Microphone")

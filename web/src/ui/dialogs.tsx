@@ -13,6 +13,7 @@ import { Dialog } from "./dialog.tsx";
 import { AddressHint, ShareLink } from "./share-link.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
+import { FindPeople } from "./find-people.tsx";
 import { confirmAction } from "./confirm.tsx";
 
 export type DialogName = "new-chat" | "new-group" | "profile" | "settings" | "invite" | "search" | "switch" | "admin";
@@ -33,6 +34,7 @@ export function NewChatDialog(props: { onClose: () => void }) {
     <Dialog title="New chat" onClose={props.onClose}>
       <PeoplePicker onPick={pick} autoFocus label="Who do you want to talk to?" />
       <EncryptedChoice checked={encrypted} onChange={setEncrypted} />
+      <FindPeople onPick={pick} />
       {error && (
         <p class="error" role="alert">
           {error}

@@ -36,9 +36,24 @@ function set(items: Outgoing[]): void {
   outbox.value = items.toSorted((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
+/**
+ * A copy written at once (localStorage is synchronous), so that a reload right after Enter, before IndexedDB
+ * has committed, still finds the message; dropped once IndexedDB has it. Plain conversations only: an
+ * encrypted one's words are never kept unsealed.
+ */
+const quickKey = (clientId: string) => `parley:outbox:${clientId}`;
+const QUICK_PREFIX = "parley:outbox:";
+
 function save(item: Outgoing): void {
   // If IndexedDB is unavailable (some private modes), the message still goes out; it just won't survive a reload.
-  if (!item.encrypted) return void idbPut("outbox", item).catch(() => {});
+  if (!item.encrypted) {
+    try {
+      localStorage.setItem(quickKey(item.clientId), JSON.stringify(item));
+    } catch {}
+    return void idbPut("outbox", item)
+      .then(() => localStorage.removeItem(quickKey(item.clientId)))
+      .catch(() => {});
+  }
   // An encrypted conversation's words (and its files' keys) are kept sealed, in the device's vault, never plain.
   const { text, attachments, ...rest } = item;
   void idbVault
@@ -50,6 +65,7 @@ function save(item: Outgoing): void {
 const draftKey = (clientId: string) => `outbox:${clientId}`;
 
 function forget(clientId: string): void {
+  localStorage.removeItem(quickKey(clientId));
   idbDelete("outbox", clientId).catch(() => {});
   idbVault.delete(draftKey(clientId)).catch(() => {});
 }
@@ -58,6 +74,16 @@ export async function loadOutbox(userId: string): Promise<void> {
   owner = userId;
   inFlight.clear();
   const stored = (await idbAll<Outgoing>("outbox").catch(() => [])).filter((o) => o.userId === userId);
+  // Written just before the page went away, before IndexedDB had it: kept there now.
+  for (const key of Object.keys(localStorage).filter((k) => k.startsWith(QUICK_PREFIX))) {
+    let o: Outgoing | null = null;
+    try {
+      o = JSON.parse(localStorage.getItem(key) ?? "null");
+    } catch {}
+    if (!o || o.userId !== userId) continue;
+    if (!stored.some((x) => x.clientId === o.clientId)) stored.push(o);
+    save(o);
+  }
   const items: Outgoing[] = [];
   for (const o of stored) {
     if (!o.encrypted) {

@@ -257,3 +257,11 @@ export async function activatedServiceWorker(
   await activation.promise;
   return { cdp, registrationId };
 }
+
+/** The notifications the page's service worker shows now. */
+export function shownNotifications(page: Page): Promise<{ title: string; body: string; tag: string; url: string }[]> {
+  return page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url }));
+  });
+}

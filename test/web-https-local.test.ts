@@ -12,11 +12,12 @@ import {
   horizontalOverflow,
   launchBrowser,
   screenshotDir,
+  shownNotifications,
   signInPage,
   virtualAuthenticator,
   watchPage,
 } from "./browser.ts";
-import { addMember, setUp, startTestServer, tempDir, type TestServer } from "./harness.ts";
+import { addMember, setUp, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
 
 let s: TestServer;
 let base: string;
@@ -116,12 +117,8 @@ describe("a device that trusts Parley's own authority", () => {
         private: false,
       }),
     });
-    const shown = () =>
-      page.evaluate(async () =>
-        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => `${n.title}: ${n.body}`),
-      );
-    const deadline = Date.now() + 10_000;
-    while ((await shown()).length === 0 && Date.now() < deadline) await Bun.sleep(50);
+    const shown = async () => (await shownNotifications(page)).map((n) => `${n.title}: ${n.body}`);
+    await waitFor(async () => (await shown()).length > 0, "the notification shown");
     expect(await shown()).toEqual(["Allotment: Ana: The beans are up!"]);
     expect(errors).toEqual([]);
   });

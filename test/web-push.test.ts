@@ -3,7 +3,7 @@
 // fills it in from Parley. The profile lists the devices that get notifications.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, CDPSession, Page } from "playwright-core";
-import { activatedServiceWorker, launchBrowser, openSignedIn } from "./browser.ts";
+import { activatedServiceWorker, launchBrowser, openSignedIn, shownNotifications } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -15,12 +15,7 @@ let ben: { token: string; user: { id: string } };
 let conv: string;
 const errors: string[] = [];
 
-async function notifications(): Promise<{ title: string; body: string; tag: string; url: string }[]> {
-  return page.evaluate(async () => {
-    const reg = await navigator.serviceWorker.ready;
-    return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url }));
-  });
-}
+const notifications = () => shownNotifications(page);
 
 /** Polls the worker's notifications until `ok` holds (waitForFunction does not await a promise's value). */
 async function until(ok: (n: Awaited<ReturnType<typeof notifications>>) => boolean): Promise<void> {

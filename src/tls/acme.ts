@@ -15,7 +15,7 @@ import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import { selfSigned } from "./certificates.ts";
 import { readTlsFile } from "./files.ts";
-import { readIfThere, tlsFolder, writePrivate } from "./folder.ts";
+import { readIfThere, readStoredPair, tlsFolder, writePrivate } from "./folder.ts";
 import { checkPair, namesOf, type TlsPair } from "./pair.ts";
 import { renewedSource } from "./renewal.ts";
 import type { CertificateSource } from "./source.ts";
@@ -127,12 +127,9 @@ export async function openAcme(config: Config, log: Logger): Promise<Certificate
 
 /** The certificate kept from last time, if it is whole, for this domain and not ended. */
 function loadStored(certPath: string, keyPath: string, domain: string, log: Logger): TlsPair | null {
-  const cert = readIfThere(certPath);
-  const key = readIfThere(keyPath);
-  if (!cert || !key) return null;
   try {
-    const pair = checkPair(cert, key, certPath, keyPath);
-    if (namesOf(cert).includes(domain)) return pair;
+    const pair = readStoredPair(certPath, keyPath);
+    if (!pair || namesOf(pair.cert).includes(domain)) return pair;
     log.warn("TLS: the stored certificate is not for this domain; asking the CA for one", { domain });
   } catch (err) {
     log.warn("TLS: the stored certificate cannot be used; asking the CA for one", { err: (err as Error).message });

@@ -4,6 +4,7 @@
 // backups (ops/backup.ts).
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkPair, type TlsPair } from "./pair.ts";
 
 export function tlsFolder(dataDir: string): string {
   const dir = join(dataDir, "tls");
@@ -20,6 +21,13 @@ export function writePrivate(path: string, text: string): void {
 
 export function readIfThere(path: string): string | null {
   return existsSync(path) ? readFileSync(path, "utf8") : null;
+}
+
+/** A pair kept in the folder: null when either file is not there; a TlsFileError when they cannot be used. */
+export function readStoredPair(certPath: string, keyPath: string): TlsPair | null {
+  const cert = readIfThere(certPath);
+  const key = readIfThere(keyPath);
+  return cert && key ? checkPair(cert, key, certPath, keyPath) : null;
 }
 
 /** The names of the files a backup carries from the folder (and a restore accepts). */

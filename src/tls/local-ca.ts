@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { listNames, type Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import { issueByAuthority, makeAuthority, permittedNames, type Pem } from "./certificates.ts";
-import { readIfThere, tlsFolder, writePrivate } from "./folder.ts";
+import { readIfThere, readStoredPair, tlsFolder, writePrivate } from "./folder.ts";
 import { checkPair, namesOf, type TlsPair } from "./pair.ts";
 import { renewedSource } from "./renewal.ts";
 import type { CertificateSource } from "./source.ts";
@@ -53,7 +53,7 @@ export async function openLocalCa(config: Config, log: Logger): Promise<Certific
   const dir = tlsFolder(config.dataDir);
   const certPath = join(dir, "local-server.crt");
   const keyPath = join(dir, "local-server.key");
-  const permitted = await permittedNames(authority.cert);
+  const permitted = permitter(await permittedNames(authority.cert));
   const wanted = () => reachableNames(config, permitted, log);
 
   const issue = async (): Promise<TlsPair> => {
@@ -86,17 +86,15 @@ export async function openLocalCa(config: Config, log: Logger): Promise<Certific
 
 async function loadOrMakeAuthority(config: Config, log: Logger): Promise<Pem> {
   const files = authorityFiles(config.dataDir);
-  const cert = readIfThere(files.cert);
-  const key = readIfThere(files.key);
-  if (cert && key) {
-    // A damaged or ended authority stops the start: making a new one silently would break every device.
-    const pair = checkPair(cert, key, files.cert, files.key);
+  // A damaged or ended authority stops the start: making a new one silently would break every device.
+  const pair = readStoredPair(files.cert, files.key);
+  if (pair) {
     const left = (pair.notAfter.getTime() - Date.now()) / 86_400_000;
     if (left < 365)
       log.warn("TLS: the local authority ends within a year; see docs/operations.md to make a new one", {
         notAfter: pair.notAfter.toISOString(),
       });
-    return { cert, key };
+    return { cert: pair.cert, key: pair.key };
   }
   const permitted = [
     ...HOME_SUFFIXES,
@@ -123,7 +121,7 @@ function hostNames(): string[] {
  * Every name this server can be reached by that the authority may vouch for: parley.local, localhost, the
  * machine's names, its addresses (not link-local IPv6, which needs a zone no URL carries) and PARLEY_TLS_NAMES.
  */
-function reachableNames(config: Config, permitted: string[], log: Logger): string[] {
+function reachableNames(config: Config, permitted: (name: string) => boolean, log: Logger): string[] {
   const addresses = Object.values(networkInterfaces())
     .flat()
     .filter((a) => a && !(a.family === "IPv6" && a.address.startsWith("fe80:")))
@@ -131,7 +129,7 @@ function reachableNames(config: Config, permitted: string[], log: Logger): strin
   const names = [
     ...new Set(["parley.local", "localhost", ...hostNames(), ...listNames(config.tlsNames), ...addresses]),
   ];
-  const allowed = names.filter((n) => permittedBy(permitted, n));
+  const allowed = names.filter(permitted);
   const left = names.filter((n) => !allowed.includes(n));
   if (left.length > 0 && !warned.has(left.join())) {
     warned.add(left.join());
@@ -144,15 +142,18 @@ function reachableNames(config: Config, permitted: string[], log: Logger): strin
 const warned = new Set<string>();
 
 /** Whether a name is inside the authority's permitted names and networks, as a browser checks it. */
-function permittedBy(permitted: string[], name: string): boolean {
-  const kind = isIP(name);
-  if (kind === 0) return permitted.some((p) => !p.includes("/") && (name === p || name.endsWith(`.${p}`)));
+function permitter(permitted: string[]): (name: string) => boolean {
+  const suffixes = permitted.filter((p) => !p.includes("/"));
   const networks = new BlockList();
   for (const p of permitted.filter((p) => p.includes("/"))) {
     const [base, bits] = p.split("/") as [string, string];
     networks.addSubnet(base, Number(bits), isIP(base) === 6 ? "ipv6" : "ipv4");
   }
-  return networks.check(name, kind === 6 ? "ipv6" : "ipv4");
+  return (name) => {
+    const kind = isIP(name);
+    if (kind === 0) return suffixes.some((p) => name === p || name.endsWith(`.${p}`));
+    return networks.check(name, kind === 6 ? "ipv6" : "ipv4");
+  };
 }
 
 /** The same set of names, however each spells an IPv6 address ("0:0:0:0:0:0:0:1" and "::1"). */
@@ -163,12 +164,9 @@ function sameNames(a: string[], b: string[]): boolean {
 
 /** The server certificate from last time, if whole, signed by this authority and not ended. */
 function loadServerCertificate(certPath: string, keyPath: string, authority: string): TlsPair | null {
-  const cert = readIfThere(certPath);
-  const key = readIfThere(keyPath);
-  if (!cert || !key) return null;
   try {
-    const pair = checkPair(cert, key, certPath, keyPath);
-    return new X509Certificate(cert).verify(new X509Certificate(authority).publicKey) ? pair : null;
+    const pair = readStoredPair(certPath, keyPath);
+    return pair && new X509Certificate(pair.cert).verify(new X509Certificate(authority).publicKey) ? pair : null;
   } catch {
     return null;
   }

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import { api, type Person } from "../app/api.ts";
+import { useRef, useState } from "preact/hooks";
+import type { Person } from "../app/api.ts";
 import { me } from "../app/state.ts";
 import { Avatar } from "./avatar.tsx";
+import { usePeopleSearch } from "./use-people-search.ts";
 
 let pickers = 0;
 
@@ -17,41 +18,22 @@ export function PeoplePicker(props: {
 }) {
   const [id] = useState(() => `picker-${++pickers}`);
   const [q, setQ] = useState("");
-  // What the list shows is the answer for `answered`: "Nobody found" only once the current words were asked.
-  const [found, setFound] = useState<{ answered: string; people: Person[] }>({ answered: "", people: [] });
   const [active, setActive] = useState(0);
-  const [error, setError] = useState<string | null>(null);
   // Enter pressed before the answer for these words came: the first person found is picked when it does.
   const enterFor = useRef<string | null>(null);
   const query = q.trim();
-  useEffect(() => {
-    if (!query) return setFound({ answered: "", people: [] });
-    let current = true;
-    const t = setTimeout(() => {
-      api<{ users: Person[] }>("GET", `/search/users?q=${encodeURIComponent(query)}`).then(
-        (r) => {
-          if (!current) return;
-          setFound({ answered: query, people: r.users });
-          setActive(0);
-          setError(null);
-          const first = r.users.find((p) => !hidden.has(p.id));
-          if (enterFor.current === query && first) pick(first);
-          enterFor.current = null;
-        },
-        (err) => current && setError(err.message),
-      );
-    }, 150);
-    return () => {
-      current = false;
-      clearTimeout(t);
-    };
-  }, [query]);
+  const { found, error } = usePeopleSearch(query, (answer) => {
+    setActive(0);
+    const first = answer.find((p) => !hidden.has(p.id));
+    if (enterFor.current === query && first) pick(first);
+    enterFor.current = null;
+  });
   const hidden = new Set([me.value?.id, ...(props.exclude ?? [])]);
   const people = query ? found.people.filter((p) => !hidden.has(p.id)) : [];
   const at = Math.min(active, Math.max(0, people.length - 1));
   const pick = (p: Person) => {
+    // The box empties, and with it the list.
     setQ("");
-    setFound({ answered: "", people: [] });
     props.onPick(p);
   };
   const onKey = (e: KeyboardEvent) => {

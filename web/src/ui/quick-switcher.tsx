@@ -1,5 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, type Person } from "../app/api.ts";
+import { useState } from "preact/hooks";
+import type { Person } from "../app/api.ts";
 import { openDirect } from "../app/chat-commands.ts";
 import { conversationTitle, otherPerson } from "../app/chat-display.ts";
 import { activity, conversations } from "../app/chats.ts";
@@ -7,6 +7,7 @@ import { me, navigate } from "../app/state.ts";
 import { rankConversations } from "../app/switcher.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { Dialog } from "./dialog.tsx";
+import { usePeopleSearch } from "./use-people-search.ts";
 
 type Item =
   | {
@@ -26,23 +27,10 @@ type Item =
 export function QuickSwitcher(props: { onClose: () => void }) {
   const [q, setQ] = useState("");
   const [active, setActive] = useState(0);
-  const [people, setPeople] = useState<{ for: string; found: Person[] }>({ for: "", found: [] });
-  const [error, setError] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
   const query = q.trim();
-  useEffect(() => {
-    if (!query) return;
-    let current = true;
-    const t = setTimeout(() => {
-      api<{ users: Person[] }>("GET", `/search/users?q=${encodeURIComponent(query)}`).then(
-        (r) => current && (setPeople({ for: query, found: r.users }), setError(null)),
-        (err: Error) => current && setError(err.message),
-      );
-    }, 150);
-    return () => {
-      current = false;
-      clearTimeout(t);
-    };
-  }, [query]);
+  const people = usePeopleSearch(query);
+  const error = failed ?? people.error;
 
   const all = [...conversations.value.values()].map((c) => ({
     id: c.id,
@@ -57,7 +45,7 @@ export function QuickSwitcher(props: { onClose: () => void }) {
   const talkingWith = new Set(all.map((c) => c.person?.id).filter(Boolean));
   const items: Item[] = [
     ...rankConversations(query, all, 8).map((c): Item => ({ kind: "conversation", ...c, unread: c.count })),
-    ...(query && people.for === query ? people.found : [])
+    ...(query && people.found.answered === query ? people.found.people : [])
       .filter((p) => p.id !== me.value?.id && !talkingWith.has(p.id))
       .slice(0, 5)
       .map((person): Item => ({ kind: "person", person })),
@@ -70,7 +58,7 @@ export function QuickSwitcher(props: { onClose: () => void }) {
       props.onClose();
       navigate(`/c/${id}`);
     } catch (err) {
-      setError((err as Error).message);
+      setFailed((err as Error).message);
     }
   };
   const onKey = (e: KeyboardEvent) => {
@@ -141,7 +129,9 @@ export function QuickSwitcher(props: { onClose: () => void }) {
             )}
           </li>
         ))}
-        {query && people.for === query && items.length === 0 && !error && <li class="hint">Nothing found.</li>}
+        {query && people.found.answered === query && items.length === 0 && !error && (
+          <li class="hint">Nothing found.</li>
+        )}
       </ul>
       <p class="hint">↑ ↓ to move, Enter to go, Esc to close. Ctrl+K (⌘K on a Mac) opens this anywhere.</p>
     </Dialog>

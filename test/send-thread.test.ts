@@ -59,6 +59,7 @@ function send(clientId: string, text = clientId) {
       clientId,
       text,
       replyToId: null,
+      threadRootId: null,
       forwardedFromId: null,
       forwardedFromSenderId: null,
       createdAt: now,

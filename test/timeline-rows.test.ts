@@ -12,6 +12,8 @@ const msg = (from: string, when: string): Message => ({
   clientId: `c${n}`,
   text: "hi",
   replyToId: null,
+  threadRootId: null,
+  thread: null,
   createdAt: when,
   editedAt: null,
   deletedAt: null,

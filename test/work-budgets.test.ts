@@ -33,12 +33,13 @@ const BUDGET = {
   // new baseline after the commit, and the thread's own before committing: the handshake that keeps the row
   // caches exact). Still nothing per member.
   sendOnThread: { statements: 13, rowsRead: 6, transactions: 1, serializations: 2, publishes: 1 },
-  // The page, its decoration (reactions, mentions, pins, files: one statement each for the whole page;
+  // The page, its decoration (threads' summaries, reactions, mentions, pins, files: one statement each for
+  // the whole page;
   // forwards come with the page's rows), the notices in its stretch, the conversation's newest event (the
   // page's version: chat/history-pages.ts) and the row caches' data_version check; then what the caches
   // did not hold yet: this reader's session (their first request), and the sender's row (forgotten when
   // their last-seen time was written as they went offline).
-  historyPage: { statements: 12, rowsRead: 57, transactions: 0 },
+  historyPage: { statements: 13, rowsRead: 57, transactions: 0 },
   // The same page read again (by the same reader, whose session is now in memory) while nothing in it
   // changed: the data_version check alone (its version, the conversation's newest event, is held in memory
   // and forgotten by every new event: chat/events.ts).

@@ -24,6 +24,7 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
         role: Role;
         unread: number;
         mentions: number;
+        threadUnread: number;
         mutedUntil: number | null;
         markedUnread: number;
         pushLevel: PushLevel | null;
@@ -31,14 +32,19 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
       },
       [string, string, string | null]
     >(
+      // Thread replies are not the conversation's timeline: they count in threadUnread, for their followers.
       `SELECT m.conversation_id AS id, m.role AS role, m.muted_until AS mutedUntil, m.marked_unread AS markedUnread, m.push_level AS pushLevel,
               (SELECT count(DISTINCT x.id) FROM messages x JOIN mentions n ON n.message_id = x.id
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.sender_id != m.user_id
-                  AND x.deleted_at IS NULL AND (n.user_id = m.user_id OR n.everyone = 1)) AS mentions,
+                  AND x.deleted_at IS NULL AND x.thread_root_id IS NULL AND (n.user_id = m.user_id OR n.everyone = 1)) AS mentions,
               (SELECT count(*) FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
-                  AND x.sender_id != ?1 AND x.deleted_at IS NULL) AS unread,
-              (SELECT max(seq) FROM messages x WHERE x.conversation_id = m.conversation_id AND x.deleted_at IS NULL) AS lastSeq
+                  AND x.sender_id != ?1 AND x.deleted_at IS NULL AND x.thread_root_id IS NULL) AS unread,
+              (SELECT count(*) FROM thread_follows f JOIN messages x ON x.thread_root_id = f.root_id
+                WHERE f.user_id = m.user_id AND f.conversation_id = m.conversation_id AND f.muted = 0
+                  AND x.seq > f.last_read_seq AND x.sender_id != m.user_id AND x.deleted_at IS NULL) AS threadUnread,
+              (SELECT max(seq) FROM messages x
+                WHERE x.conversation_id = m.conversation_id AND x.deleted_at IS NULL AND x.thread_root_id IS NULL) AS lastSeq
          FROM members m WHERE m.user_id = ?2 AND (?3 IS NULL OR m.conversation_id = ?3)`,
     )
     .all(userId, userId, onlyId);
@@ -60,6 +66,7 @@ export function listMyConversations(db: Db, userId: string, onlyId: string | nul
       lastMessage: last.get(r.id) ?? null,
       unreadCount: r.unread,
       mentionCount: r.mentions,
+      threadUnreadCount: r.threadUnread,
       mutedUntil,
       markedUnread: r.markedUnread === 1,
       pushLevel: r.pushLevel ?? defaultPushLevel(view.type),

@@ -8,7 +8,8 @@ import { INSERT_EVENT } from "./send-sql.ts";
 import { rowCache } from "../store/row-cache.ts";
 import { toMessageViews } from "./message-reads.ts";
 import type { Db } from "../store/store.ts";
-import type { CallSummaryView, EventType, EventView, HandshakeView } from "../protocol/views.ts";
+import type { CallSummaryView, EventType, EventView, HandshakeView, ThreadSummary } from "../protocol/views.ts";
+import { emptyThread, threadSummaries } from "./thread-summaries.ts";
 import { loadHandshakes } from "../e2ee/handshakes.ts";
 import { loadCallSummaries } from "./call-summaries.ts";
 import { loadConversationViews, type ConversationView, type MessageView } from "./views.ts";
@@ -178,6 +179,9 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
   const convs = loadConversationViews(db, convIds);
   const calls = loadCallSummaries(db, unique(rows.map((r) => r.callId)));
   const shakes = loadHandshakes(db, [...new Set(rows.flatMap((r) => (r.handshakeId ? [r.handshakeId] : [])))]);
+  // A thread reply's events carry its thread's summary as it is now (like the message itself).
+  const rootIds = unique([...msgs.values()].map((m) => m.threadRootId));
+  const threads = threadSummaries(db, rootIds);
 
   return rows.map((r) => {
     const subject = r.subjectUserId ? people.get(r.subjectUserId) : undefined;
@@ -187,6 +191,7 @@ export function renderEvents(db: Db, rows: EventRow[]): EventView[] {
       conversation: convs.get(r.conversationId),
       call: r.callId ? calls.get(r.callId) : undefined,
       handshake: r.handshakeId ? shakes.get(r.handshakeId) : undefined,
+      thread: threadPart(r, r.messageId ? msgs.get(r.messageId) : undefined, threads),
     });
   });
 }
@@ -199,6 +204,7 @@ export function toEventView(
     conversation?: ConversationView;
     call?: CallSummaryView;
     handshake?: HandshakeView;
+    thread?: EventView["thread"];
   },
 ): EventView {
   const view: EventView = {
@@ -213,6 +219,7 @@ export function toEventView(
   if (carriesConversation.has(r.type) && parts.conversation) view.conversation = parts.conversation;
   if (r.callId && parts.call) view.call = parts.call;
   if (r.handshakeId && parts.handshake) view.handshake = parts.handshake;
+  if (parts.thread && parts.message?.threadRootId === parts.thread.rootId) view.thread = parts.thread;
   return view;
 }
 
@@ -224,6 +231,18 @@ const carriesConversation = new Set([
   "member.role-changed",
   "conversation.encrypted",
 ]);
+
+/** Events about a thread reply itself: they carry the thread's summary. */
+const threadEvents = new Set(["message.created", "message.updated", "message.deleted"]);
+
+function threadPart(
+  r: EventRow,
+  message: MessageView | undefined,
+  threads: Map<string, ThreadSummary>,
+): EventView["thread"] {
+  if (!threadEvents.has(r.type) || !message?.threadRootId) return undefined;
+  return { rootId: message.threadRootId, ...(threads.get(message.threadRootId) ?? emptyThread()) };
+}
 
 function unique(values: (string | null)[]): string[] {
   return [...new Set(values.filter((v): v is string => v !== null))];

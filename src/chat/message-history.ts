@@ -29,12 +29,14 @@ export function listHistory(
   const rows = page.after
     ? sqlite
         .query<MessageRow, [string, number, number]>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
+          `SELECT ${MESSAGE_COLUMNS} FROM messages
+            WHERE conversation_id = ? AND seq > ? AND thread_root_id IS NULL ORDER BY seq ASC LIMIT ?`,
         )
         .all(conversationId, cursor!.seq, page.limit + 1)
     : sqlite
         .query<MessageRow, [string, number, number]>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+          `SELECT ${MESSAGE_COLUMNS} FROM messages
+            WHERE conversation_id = ? AND seq < ? AND thread_root_id IS NULL ORDER BY seq DESC LIMIT ?`,
         )
         .all(conversationId, cursor?.seq ?? Number.MAX_SAFE_INTEGER, page.limit + 1);
   const more = rows.length > page.limit;

@@ -8,6 +8,7 @@ import { AppError } from "../lib/errors.ts";
 import { messages } from "../store/schema.ts";
 import { connectionOf } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
+import { threadSummaries } from "./thread-summaries.ts";
 import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
 
 export function findMessage(db: Db, conversationId: string, messageId: string, field?: string): MessageRow {
@@ -22,13 +23,13 @@ export function findMessage(db: Db, conversationId: string, messageId: string, f
 
 /** The columns of a message row under the names drizzle gives them (MessageRow), for raw statements. */
 export const MESSAGE_COLUMNS = `seq, id, conversation_id AS conversationId, sender_id AS senderId, client_id AS clientId,
-  text, reply_to_id AS replyToId, forwarded_from_id AS forwardedFromId,
+  text, reply_to_id AS replyToId, thread_root_id AS threadRootId, forwarded_from_id AS forwardedFromId,
   forwarded_from_sender_id AS forwardedFromSenderId, created_at AS createdAt, edited_at AS editedAt,
   deleted_at AS deletedAt, ciphertext, sender_device AS senderDevice`;
 
 /**
  * Message rows as clients see them: senders and who a forward came from taken from the users cache, then
- * reactions, mentions, pins and files filled in with one statement each for the whole list (ids passed as
+ * threads' summaries, reactions, mentions, pins and files filled in with one statement each for the whole list (ids passed as
  * one JSON array). Every read that shows messages comes through here.
  */
 export function toMessageViews(db: Db, rows: MessageRow[]): MessageView[] {
@@ -38,6 +39,12 @@ export function toMessageViews(db: Db, rows: MessageRow[]): MessageView[] {
     if (from) view.forwardedFrom = toSenderView(from);
     return view;
   });
+  // A deleted first message keeps its thread: its replies are still there to read.
+  const roots = views.filter((v) => v.threadRootId === null);
+  if (roots.length > 0) {
+    const byRoot = new Map(roots.map((v) => [v.id, v]));
+    for (const [rootId, summary] of threadSummaries(db, [...byRoot.keys()])) byRoot.get(rootId)!.thread = summary;
+  }
   const live = views.filter((v) => !v.deleted);
   if (live.length === 0) return views;
   const sqlite = connectionOf(db);

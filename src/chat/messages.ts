@@ -21,6 +21,8 @@ import { appendEvent, toEventView, type EventRow } from "./events.ts";
 import { MAX_APPLICATION_BYTES, readGroupMessage, type GroupFraming } from "../e2ee/mls-wire.ts";
 import { requireEncryptedSend } from "../e2ee/groups.ts";
 import { toMessageView, toSenderView, type MessageRow, type MessageView } from "./views.ts";
+import { followOnReply, requireThreadRoot, tellFollowersLater } from "./threads.ts";
+import { threadOf, threadSummaries } from "./thread-summaries.ts";
 
 export const MAX_TEXT_BYTES = 16 * 1024;
 const MAX_APPLICATION_BASE64 = Math.ceil(MAX_APPLICATION_BYTES / 3) * 4;
@@ -58,6 +60,7 @@ export const sendFields = {
   clientId,
   text: z.string().default(""),
   replyToId: z.string().max(100).nullish(),
+  threadRootId: z.string().min(1).max(100).nullish(),
   attachmentIds: z.array(z.string().min(1).max(100)).max(MAX_ATTACHMENTS).default([]),
   /** Encrypted conversations: the MLS application message and the device that made it. */
   encrypted: z
@@ -111,7 +114,7 @@ function retriedSend(db: Db, senderId: string, conversationId: string, clientId:
 function newMessage(
   sender: UserRow,
   conversationId: string,
-  input: Pick<SendInput, "clientId" | "text" | "replyToId">,
+  input: Pick<SendInput, "clientId" | "text" | "replyToId" | "threadRootId">,
   forwarded: { id: string; senderId: string } | null,
 ): NewMessageFields {
   const now = Date.now();
@@ -122,6 +125,7 @@ function newMessage(
     clientId: input.clientId,
     text: input.text,
     replyToId: input.replyToId ?? null,
+    threadRootId: input.threadRootId ?? null,
     forwardedFromId: forwarded?.id ?? null,
     forwardedFromSenderId: forwarded?.senderId ?? null,
     createdAt: now,
@@ -152,9 +156,15 @@ export function sendMessage(
   const framing = input.encrypted
     ? readGroupMessage(input.encrypted.ciphertext, MAX_APPLICATION_BYTES, "encrypted.ciphertext")
     : null;
-  // Words alone (a reply included) are written by the send thread when there is one; files, forwards and
-  // encrypted messages, which read and change more, here.
-  if (chat.sendThread && !input.forwardOf && !framing && (input.attachmentIds ?? []).length === 0)
+  // Words alone (a reply included) are written by the send thread when there is one; files, forwards,
+  // thread replies and encrypted messages, which read and change more, here.
+  if (
+    chat.sendThread &&
+    !input.forwardOf &&
+    !input.threadRootId &&
+    !framing &&
+    (input.attachmentIds ?? []).length === 0
+  )
     return chat.queue.runOffThread(plainSend(chat, author, conversationId, input), "send");
   return chat.queue.run((tx, afterCommit) => {
     const sender = activeSender(tx, author);
@@ -164,13 +174,14 @@ export function sendMessage(
     // A reply or a forward checks what it points at, and an encrypted message its epoch, all of which may
     // have changed since a first attempt that succeeded: its retry is answered before those checks. A plain
     // message finds out at the insert.
-    if (encrypted || input.replyToId || input.forwardOf) {
+    if (encrypted || input.replyToId || input.forwardOf || input.threadRootId) {
       const done = retried();
       if (done) return done;
     }
     if (encrypted) requireEncryptedSend(tx, sender, conversation, encrypted);
     else requirePlainAllowed(conversation);
     if (input.replyToId) findMessage(tx, conversationId, input.replyToId, "replyToId");
+    const root = input.threadRootId ? requireThreadRoot(tx, conversationId, input.threadRootId) : null;
     let forwarded: { id: string; senderId: string } | null = null;
     if (input.forwardOf) {
       // I must be able to read the original where it is; a forward of a forward names the first author.
@@ -203,8 +214,10 @@ export function sendMessage(
       q.setCiphertext.run({ seq: row.seq, ciphertext: encrypted.ciphertext, deviceId: encrypted.deviceId });
     const mentioned = recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: true });
     const files = attachToMessage(tx, sender, conversationId, row.id, input.attachmentIds ?? []);
-    // Writing in a conversation means having read it: my own messages never count as unread.
-    q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
+    // Writing in a conversation means having read it: my own messages never count as unread. A thread
+    // reply moves my place in its thread instead.
+    if (root) followOnReply(tx, root, row, mentioned.userIds);
+    else q.markRead.run({ seq: row.seq, conversationId, userId: sender.id });
     const event = appendEvent(
       tx,
       { type: "message.created", conversationId, actorId: sender.id, messageId: row.id },
@@ -219,7 +232,9 @@ export function sendMessage(
       attachments: files,
       forwardedFrom: forwardedFrom ? toSenderView(forwardedFrom) : null,
     };
-    afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
+    const thread = root ? threadOf(tx, root.id) : undefined;
+    afterCommit(() => chat.publisher.publish(toEventView(event, { message, thread })));
+    if (root) afterCommit(() => tellFollowersLater(chat, root.id, conversationId, sender.id));
     return { message, created: true };
   }, "send");
 }
@@ -309,7 +324,8 @@ export function editMessage(
     recordMentions(tx, row, can(member.role, "mentionEveryone", subject), { isNew: false });
     const event = appendEvent(tx, { type: "message.updated", conversationId, actorId: me.id, messageId }, now);
     const message = toMessageViews(tx, [row])[0]!;
-    afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
+    const thread = row.threadRootId ? threadOf(tx, row.threadRootId) : undefined;
+    afterCommit(() => chat.publisher.publish(toEventView(event, { message, thread })));
     return message;
   });
 }
@@ -339,7 +355,10 @@ export function deleteMessage(chat: Chat, me: UserRow, conversationId: string, m
     );
     const event = appendEvent(tx, { type: "message.deleted", conversationId, actorId: me.id, messageId }, now);
     const message = toMessageView(row, found.senderId === me.id ? me : findUserById(tx, found.senderId)!);
-    afterCommit(() => chat.publisher.publish(toEventView(event, { message })));
+    // A deleted first message keeps its thread (summary included); a deleted reply leaves its thread one less.
+    const thread = row.threadRootId ? threadOf(tx, row.threadRootId) : undefined;
+    if (!row.threadRootId) message.thread = threadSummaries(tx, [row.id]).get(row.id) ?? null;
+    afterCommit(() => chat.publisher.publish(toEventView(event, { message, thread })));
   });
 }
 

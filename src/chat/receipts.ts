@@ -133,7 +133,8 @@ function messageAtOrBefore(db: Db, conversationId: string, seq: number): string 
   return (
     db.$client
       .query<{ id: string }, [string, number]>(
-        "SELECT id FROM messages WHERE conversation_id = ? AND seq <= ? AND deleted_at IS NULL ORDER BY seq DESC LIMIT 1",
+        `SELECT id FROM messages WHERE conversation_id = ? AND seq <= ? AND deleted_at IS NULL AND thread_root_id IS NULL
+          ORDER BY seq DESC LIMIT 1`,
       )
       .get(conversationId, seq)?.id ?? null
   );

@@ -8,8 +8,8 @@
  * against ~5, docs/performance.md); the row is what was inserted, with the seq SQLite gave it.
  */
 export const INSERT_MESSAGE = `INSERT INTO messages
-  (id, conversation_id, sender_id, client_id, text, reply_to_id, forwarded_from_id, forwarded_from_sender_id, created_at)
-  VALUES ($id, $conversationId, $senderId, $clientId, $text, $replyToId, $forwardedFromId, $forwardedFromSenderId, $createdAt)
+  (id, conversation_id, sender_id, client_id, text, reply_to_id, thread_root_id, forwarded_from_id, forwarded_from_sender_id, created_at)
+  VALUES ($id, $conversationId, $senderId, $clientId, $text, $replyToId, $threadRootId, $forwardedFromId, $forwardedFromSenderId, $createdAt)
   ON CONFLICT (sender_id, client_id) DO NOTHING`;
 
 /** One event of the ordered stream; its id (the row id) is the stream position. */
@@ -32,6 +32,7 @@ export type NewMessageFields = {
   clientId: string;
   text: string;
   replyToId: string | null;
+  threadRootId: string | null;
   forwardedFromId: string | null;
   forwardedFromSenderId: string | null;
   createdAt: number;

@@ -27,6 +27,9 @@ export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
     // A deleted message keeps its place in history as a tombstone; its words are gone from the database.
     text: m.deletedAt === null ? m.text : "",
     replyToId: m.replyToId,
+    threadRootId: m.threadRootId,
+    // Filled in by toMessageViews, like reactions below.
+    thread: null,
     createdAt: toIso(m.createdAt)!,
     editedAt: toIso(m.editedAt),
     deletedAt: toIso(m.deletedAt),

@@ -14,6 +14,7 @@ import { conversationRoutes } from "./routes/conversations.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { memberRoutes } from "./routes/members.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { threadRoutes } from "./routes/threads.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -92,6 +93,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   api.route("/me", meRoutes);
   api.route("/admin", adminRoutes);
   api.route("/conversations/:id/messages", messageRoutes);
+  api.route("/conversations/:id/threads", threadRoutes);
   api.route("/conversations/:id/members", memberRoutes);
   api.route("/conversations/:id/mls", groupRoutes);
   api.route("/conversations", conversationRoutes);

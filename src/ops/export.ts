@@ -173,6 +173,7 @@ export async function writeExport(
           createdAt: toIso(m.createdAt),
           editedAt: toIso(m.editedAt),
           replyToId: m.replyToId,
+          threadRootId: m.threadRootId,
           attachments: m.ciphertext === null ? (filesByMessage.get(m.id) ?? []).map(fileOf) : [],
         })),
     })),

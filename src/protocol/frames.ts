@@ -23,6 +23,8 @@ export interface SendFrame extends Request {
   clientId: string;
   text?: string;
   replyToId?: string | null;
+  /** A reply in the thread of this message (the conversation's, not itself a thread reply). */
+  threadRootId?: string | null;
   attachmentIds?: string[];
   /** End-to-end encrypted conversations: the MLS application message (base64); `text` stays empty. */
   encrypted?: { deviceId: string; ciphertext: string };

@@ -66,6 +66,10 @@ export interface MessageView {
   clientId: string;
   text: string;
   replyToId: string | null;
+  /** A reply in a thread: the thread's first message. Null for the conversation's own timeline. */
+  threadRootId: string | null;
+  /** A thread's first message: its replies so far (null when it has none). */
+  thread: ThreadSummary | null;
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
@@ -83,6 +87,24 @@ export interface MessageView {
    * `text` is then empty and the words, with the keys of any files, are inside (docs/e2ee.md).
    */
   encrypted?: { ciphertext: string; deviceId: string };
+}
+
+/** What a thread's first message shows: "3 replies · last 5 min ago" and who replied. */
+export interface ThreadSummary {
+  /** Replies not deleted. */
+  replyCount: number;
+  /** Null once no reply is left. */
+  lastReplyAt: string | null;
+  /** Who replied, the most recent first (at most 5). */
+  participantIds: string[];
+}
+
+/** A thread I follow, as my thread list shows it. */
+export interface ThreadView {
+  root: MessageView;
+  /** Replies after my read position in it, not mine. */
+  unreadCount: number;
+  following: boolean;
 }
 
 export type Role = "owner" | "admin" | "member";
@@ -131,8 +153,10 @@ export interface ConversationSummary extends ConversationView {
   /** My role here, and what it lets me do: clients show only the controls that will work. */
   myRole: Role;
   can: Record<Right, boolean>;
-  /** Unread messages that mention me (or everyone). */
+  /** Unread messages that mention me (or everyone). Thread replies count in threadUnreadCount instead. */
   mentionCount: number;
+  /** Unread replies in the threads I follow here. */
+  threadUnreadCount: number;
   /** Muted until then (far in the future: until unmuted); null when not muted. */
   mutedUntil: string | null;
   markedUnread: boolean;
@@ -191,6 +215,8 @@ export interface EventView {
   call?: CallSummaryView;
   /** mls.commit: the Commit. */
   handshake?: HandshakeView;
+  /** A thread reply's message.created, .updated or .deleted: its thread's first message's summary now. */
+  thread?: ThreadSummary & { rootId: string };
 }
 
 /** One device of a person for end-to-end encryption (each browser or app install). */

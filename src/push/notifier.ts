@@ -8,6 +8,7 @@ import { defaultPushLevel } from "../chat/conversation-list.ts";
 import type { Background } from "../lib/background.ts";
 import { pushSubscriptions } from "../store/schema.ts";
 import { rosterOf } from "../chat/roster.ts";
+import { followersOf } from "../chat/threads.ts";
 import { findUserById } from "../accounts/users.ts";
 import type { ConversationRow } from "../chat/views.ts";
 import type { Db } from "../store/store.ts";
@@ -60,9 +61,13 @@ export class PushNotifier {
     if (!roster || roster.withDevices.length === 0) return;
     const now = Date.now();
     const { type } = roster.conversation;
+    // A thread reply reaches those who follow the thread (unless the conversation is muted or set to nothing),
+    // whatever their level: taking part in a thread is asking to hear of it.
+    const followers = message.threadRootId ? new Set(followersOf(this.db, message.threadRootId)) : null;
     const recipients = roster.withDevices.filter((m) => {
       if (m.userId === message.sender.id || (m.mutedUntil !== null && m.mutedUntil > now)) return false;
       const level = m.pushLevel ?? defaultPushLevel(type);
+      if (followers) return followers.has(m.userId) && level !== "none" && this.attention.isAway(m.userId);
       const named = message.mentions.everyone || message.mentions.userIds.includes(m.userId);
       return (level === "all" || (level === "mentions" && named)) && this.attention.isAway(m.userId);
     });
@@ -89,14 +94,16 @@ export class PushNotifier {
       ? "New message"
       : previewText(message.text) ||
         (message.attachments.length ? `📎 ${message.attachments.map((a) => a.name).join(", ")}` : "");
-    const title = conv.type === "group" ? (conv.title ?? "Group") : message.sender.displayName;
+    const place = conv.type === "group" ? (conv.title ?? "Group") : message.sender.displayName;
+    const title = message.threadRootId ? `Thread in ${place}` : place;
     const body = conv.type === "group" ? `${message.sender.displayName}: ${words}` : words;
     for (const sub of subs) {
       const payload: PushPayload = {
         kind: "message",
         conversationId,
         messageId: message.id,
-        url: `/c/${conversationId}`,
+        // A thread reply opens its thread.
+        url: message.threadRootId ? `/c/${conversationId}/thread/${message.threadRootId}` : `/c/${conversationId}`,
         tag: `conversation-${conversationId}`,
         badge: unreadTotal(this.db, sub.userId),
         private: this.options.privateMode,
@@ -206,15 +213,20 @@ export class PushNotifier {
   }
 }
 
-/** Messages from others I have not read, over my unmuted conversations. */
+/** Messages from others I have not read, over my unmuted conversations and the threads I follow in them. */
 export function unreadTotal(db: Db, userId: string): number {
   return (
     db.$client
-      .query<{ n: number }, [string, string, number]>(
-        `SELECT count(*) AS n FROM members mb JOIN messages m ON m.conversation_id = mb.conversation_id
-          WHERE mb.user_id = ?1 AND m.seq > mb.last_read_seq AND m.sender_id != ?2 AND m.deleted_at IS NULL
-            AND (mb.muted_until IS NULL OR mb.muted_until <= ?3)`,
+      .query<{ n: number }, [string, number]>(
+        `SELECT (SELECT count(*) FROM members mb JOIN messages m ON m.conversation_id = mb.conversation_id
+                  WHERE mb.user_id = ?1 AND m.seq > mb.last_read_seq AND m.sender_id != ?1 AND m.deleted_at IS NULL
+                    AND m.thread_root_id IS NULL AND (mb.muted_until IS NULL OR mb.muted_until <= ?2))
+              + (SELECT count(*) FROM thread_follows f
+                   JOIN members mb ON mb.conversation_id = f.conversation_id AND mb.user_id = f.user_id
+                   JOIN messages m ON m.thread_root_id = f.root_id
+                  WHERE f.user_id = ?1 AND f.muted = 0 AND m.seq > f.last_read_seq AND m.sender_id != ?1
+                    AND m.deleted_at IS NULL AND (mb.muted_until IS NULL OR mb.muted_until <= ?2)) AS n`,
       )
-      .get(userId, userId, Date.now())?.n ?? 0
+      .get(userId, Date.now())?.n ?? 0
   );
 }

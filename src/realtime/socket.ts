@@ -175,8 +175,8 @@ export function createSocketHandlers(deps: RealtimeDeps): WebSocketHandler<Socke
   function onSend(ws: Socket, raw: unknown, id: string | null): void {
     live(ws);
     const frame = parseWith(sendFrame, raw);
-    const { conversationId, clientId, text, replyToId, attachmentIds, encrypted } = frame;
-    sendMessage(chat, ws.data.auth!.user, conversationId, { clientId, text, replyToId, attachmentIds, encrypted }).then(
+    const { conversationId, ...input } = frame;
+    sendMessage(chat, ws.data.auth!.user, conversationId, input).then(
       ({ message }) => send(ws, { type: "ack", id, message }),
       (err) => sendError(ws, id, err),
     );

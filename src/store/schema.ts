@@ -186,6 +186,9 @@ export const messages = sqliteTable(
     clientId: text("client_id").notNull(),
     text: text("text").notNull(),
     replyToId: text("reply_to_id"),
+    // A reply in a thread names the thread's first message (in the same conversation, never itself a
+    // thread reply); the conversation's own timeline is the messages without one.
+    threadRootId: text("thread_root_id"),
     // A forwarded copy names the message it came from and who wrote it (the original may be out of reach).
     forwardedFromId: text("forwarded_from_id"),
     forwardedFromSenderId: text("forwarded_from_sender_id"),
@@ -201,6 +204,37 @@ export const messages = sqliteTable(
     // A retried send finds the original instead of writing a second message.
     uniqueIndex("messages_sender_client_id_unique").on(t.senderId, t.clientId),
     index("messages_conversation_seq_idx").on(t.conversationId, t.seq),
+    // A thread's replies in order, and the summaries of a page's roots; most messages have no thread.
+    index("messages_thread_seq_idx")
+      .on(t.threadRootId, t.seq)
+      .where(sql`${t.threadRootId} IS NOT NULL`),
+  ],
+);
+
+/**
+ * Who follows a thread (its first message's author, everyone who replied or was mentioned in it, and
+ * whoever chose to) and how far each has read it: a thread's unread replies and its notifications.
+ */
+export const threadFollows = sqliteTable(
+  "thread_follows",
+  {
+    rootId: text("root_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    // seq of the newest reply they have read; 0 when none.
+    lastReadSeq: integer("last_read_seq").notNull().default(0),
+    // Chose to stop following: kept (not deleted) so a later reply does not follow them again.
+    muted: integer("muted", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.rootId, t.userId] }),
+    index("thread_follows_user_conversation_idx").on(t.userId, t.conversationId),
   ],
 );
 

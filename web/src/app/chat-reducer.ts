@@ -166,6 +166,7 @@ function unknownYet(type: Conversation["type"]): Omit<Conversation, keyof NonNul
     lastMessage: null,
     unreadCount: 0,
     mentionCount: 0,
+    threadUnreadCount: 0,
     mutedUntil: null,
     markedUnread: false,
     myRole: "member",

@@ -65,6 +65,8 @@ export async function searchHere(q: string, f: SearchFilters): Promise<SearchHit
         clientId: "",
         text: "",
         replyToId: null,
+        threadRootId: null,
+        thread: null,
         createdAt: m.createdAt,
         editedAt: null,
         deletedAt: null,

@@ -378,6 +378,32 @@ describe("Web Push", () => {
     expect(bad.status).toBe(400);
   });
 
+  test("a thread reply reaches those who follow the thread, whatever their level, and opens the thread", async () => {
+    await p.call("PUT", `/api/v1/conversations/${group}/notifications`, u.ben!.token, { level: null });
+    const before = { ben: pushesTo(benPhone).length, cat: pushesTo(catPhone).length };
+    // Cat wrote the first message: she follows its thread; Ben (mentions only, not in it) does not.
+    expect(await queuedBy(p, () => say("cat", group, "Which park?"))).toBe(0);
+    const root = (await p.call("GET", `/api/v1/conversations/${group}/messages?limit=1`, u.cat!.token)).body
+      .messages[0];
+    const reply = () =>
+      p.call("POST", `/api/v1/conversations/${group}/messages`, u.ana!.token, {
+        clientId: crypto.randomUUID(),
+        text: "The one by the lake",
+        threadRootId: root.id,
+      });
+    expect(await queuedBy(p, reply)).toBe(1);
+    const pushes = await waitForPushes(catPhone, before.cat + 1);
+    expect(await decrypt(catPhone, pushes.at(-1)!.body)).toMatchObject({
+      title: "Thread in Picnic",
+      body: "Ana: The one by the lake",
+      url: `/c/${group}/thread/${root.id}`,
+    });
+    expect(pushesTo(benPhone).length).toBe(before.ben);
+    // Cat stops following it: the next reply reaches nobody.
+    await p.call("DELETE", `/api/v1/conversations/${group}/threads/${root.id}/follow`, u.cat!.token);
+    expect(await queuedBy(p, reply)).toBe(0);
+  });
+
   test("a push service that says 410 loses the subscription; a 500 is retried until it succeeds", async () => {
     const gone = await device("gone");
     const flaky = await device("flaky");

@@ -19,6 +19,7 @@ import type {
   Role,
   SenderView,
   SessionView,
+  ThreadView,
 } from "../../../src/protocol/views.ts";
 
 /** Me, as the server tells me about myself. */
@@ -35,6 +36,7 @@ export type Conversation = ConversationSummary;
 export type ChatEvent = EventView;
 export type Notice = NoticeView;
 export type Instance = InstanceView;
+export type { ThreadView };
 export type Invite = InviteView;
 export type GroupInvite = GroupInviteView;
 export type SessionInfo = SessionView;

@@ -17,8 +17,12 @@ export interface Timeline {
 
 export interface ChatState {
   conversations: ReadonlyMap<string, Conversation>;
+  /** Conversations' timelines by conversation id, and threads' (first message, then replies) by threadKey. */
   timelines: ReadonlyMap<string, Timeline>;
 }
+
+/** Where a thread's timeline is kept among the conversations' (ids never contain a space). */
+export const threadKey = (rootId: string) => `thread ${rootId}`;
 
 /** What the reducer needs to know about the world: who I am, and whether I am reading a conversation now. */
 export interface ReduceContext {
@@ -84,6 +88,7 @@ export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext):
         next = r.state;
         effects.push(...r.effects);
       }
+      if (e.thread) next = withThreadSummary(next, e.conversationId, e.thread);
       break;
   }
   return { state: next, effects };
@@ -94,7 +99,9 @@ export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext):
  * count. `isNew` is true for message.created events; acks and edits only replace.
  */
 export function reduceMessage(state: ChatState, m: Message, isNew: boolean, ctx: ReduceContext): Reduced {
-  let next = state;
+  if (m.threadRootId) return reduceThreadReply(state, m);
+  // A first message shows in its open thread too.
+  let next = replaceIn(state, threadKey(m.id), m);
   const t = state.timelines.get(m.conversationId);
   let fresh = isNew;
   if (t) {
@@ -122,6 +129,42 @@ export function reduceMessage(state: ChatState, m: Message, isNew: boolean, ctx:
     else if (wantsToHear(c, m, ctx.myId)) effects.push({ kind: "chime", conversationId: m.conversationId });
   }
   return { state: next, effects };
+}
+
+/**
+ * A reply in a thread: it goes to the thread's timeline (when loaded, or loading: the load keeps it), never
+ * the conversation's; its preview and unread count stay as they are (thread unread counts come from the
+ * server: a summary frame). The open thread marks itself read (ui/thread-panel.tsx).
+ */
+function reduceThreadReply(state: ChatState, m: Message): Reduced {
+  const key = threadKey(m.threadRootId!);
+  const t = state.timelines.get(key);
+  if (!t) return { state, effects: [] };
+  const i = t.messages.findIndex((x) => x.id === m.id);
+  const messages = i >= 0 ? t.messages.with(i, m) : insertSorted(t.messages, m);
+  return { state: setTimeline(state, key, { ...t, messages }), effects: [] };
+}
+
+/** A message replaced where it already is in a timeline; nothing changes when it is not there. */
+function replaceIn(state: ChatState, key: string, m: Message): ChatState {
+  const t = state.timelines.get(key);
+  const i = t?.messages.findIndex((x) => x.id === m.id) ?? -1;
+  return t && i >= 0 ? setTimeline(state, key, { ...t, messages: t.messages.with(i, m) }) : state;
+}
+
+/** A thread's new summary ("3 replies") on its first message, wherever that shows. */
+function withThreadSummary(
+  state: ChatState,
+  conversationId: string,
+  thread: NonNullable<ChatEvent["thread"]>,
+): ChatState {
+  const { rootId, ...summary } = thread;
+  let next = state;
+  for (const key of [conversationId, threadKey(rootId)]) {
+    const root = next.timelines.get(key)?.messages.find((m) => m.id === rootId);
+    if (root) next = replaceIn(next, key, { ...root, thread: summary.replyCount > 0 ? summary : null });
+  }
+  return next;
 }
 
 /** What I chose to be told of in a conversation (its push level, and not muted) holds in the open app too. */
@@ -188,6 +231,9 @@ export function forgetConversation(state: ChatState, id: string): ChatState {
   conversations.delete(id);
   const timelines = new Map(state.timelines);
   timelines.delete(id);
+  // Its threads go with it.
+  for (const [key, t] of state.timelines)
+    if (key.startsWith(threadKey("")) && t.messages[0]?.conversationId === id) timelines.delete(key);
   return { conversations, timelines };
 }
 

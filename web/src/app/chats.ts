@@ -13,6 +13,7 @@ import {
   type ChatState,
   type Reduced,
   type ReduceContext,
+  threadKey,
   type Timeline,
 } from "./chat-reducer.ts";
 import { forgetHistory, saveHistory } from "./history-cache.ts";
@@ -32,11 +33,14 @@ export const sortedConversations = computed(() => {
     (a, b) => unread(b) - unread(a) || activity(b).localeCompare(activity(a)),
   );
 });
-/** For the app badge: unread messages outside muted conversations. */
+/** For the app badge: unread messages (and replies in threads I follow) outside muted conversations. */
 export const totalUnread = computed(() =>
   [...conversations.value.values()]
     .filter((c) => !c.mutedUntil)
-    .reduce((n, c) => n + c.unreadCount + (c.markedUnread && c.unreadCount === 0 ? 1 : 0), 0),
+    .reduce(
+      (n, c) => n + c.unreadCount + (c.threadUnreadCount ?? 0) + (c.markedUnread && c.unreadCount === 0 ? 1 : 0),
+      0,
+    ),
 );
 
 /** A conversation's API path; a message's under it. */
@@ -76,7 +80,13 @@ function rememberTimelines(): void {
   historyTimer = setTimeout(() => {
     if (!myId) return;
     for (const [id, t] of timelines.value)
-      if (t !== savedTimelines.get(id) && !t.loading && !t.failed && t.messages.length > 0)
+      if (
+        !id.startsWith(threadKey("")) &&
+        t !== savedTimelines.get(id) &&
+        !t.loading &&
+        !t.failed &&
+        t.messages.length > 0
+      )
         saveHistory(myId, id, t.messages, t.notices);
     savedTimelines = timelines.value;
   }, 1000);
@@ -231,6 +241,7 @@ export function applySummary(c: Conversation): void {
           mentionCount: c.mentionCount,
           mutedUntil: c.mutedUntil,
           markedUnread: c.markedUnread,
+          threadUnreadCount: c.threadUnreadCount,
         }
       : c,
   );

@@ -81,3 +81,12 @@ export function callLine(
   if (!opts.direct) parts.push(`${call.participants} people`);
   return parts.join(" · ");
 }
+
+/** How long ago, for "last reply 5 min ago": "just now", "5 min ago", "3 h ago", then the day as lastSeenText says it. */
+export function agoText(iso: string, now = new Date()): string {
+  const minutes = Math.floor((now.getTime() - new Date(iso).getTime()) / 60_000);
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 12 * 60) return `${Math.floor(minutes / 60)} h ago`;
+  return lastSeenText(iso, now);
+}

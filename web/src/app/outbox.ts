@@ -16,6 +16,8 @@ export interface Outgoing {
   conversationId: string;
   text: string;
   replyToId: string | null;
+  /** A reply in this message's thread. */
+  threadRootId?: string | null;
   /** Files uploaded already, sent with the message (encrypted conversations: with what opens them). */
   attachments?: SentAttachment[];
   /** An end-to-end encrypted conversation: sealed by this device right before each attempt (app/e2ee.ts). */
@@ -104,6 +106,7 @@ export function queueMessage(
   replyToId: string | null,
   attachments: SentAttachment[] = [],
   encrypted = false,
+  threadRootId: string | null = null,
 ): Outgoing {
   const item: Outgoing = {
     clientId: crypto.randomUUID(),
@@ -111,6 +114,7 @@ export function queueMessage(
     conversationId,
     text,
     replyToId,
+    ...(threadRootId ? { threadRootId } : {}),
     attachments,
     ...(encrypted ? { encrypted } : {}),
     createdAt: new Date().toISOString(),
@@ -133,6 +137,7 @@ export function flush(): void {
       clientId: o.clientId,
       text: o.text,
       ...(o.replyToId ? { replyToId: o.replyToId } : {}),
+      ...(o.threadRootId ? { threadRootId: o.threadRootId } : {}),
       ...(o.attachments?.length ? { attachmentIds: o.attachments.map((a) => a.id) } : {}),
     };
     if (o.encrypted) {

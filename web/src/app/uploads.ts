@@ -9,6 +9,8 @@ export interface Upload {
   /** Encrypted conversations: how to open the uploaded bytes (its key travels in the message). */
   sealed?: Omit<SealedFile, "attachmentId">;
   conversationId: string;
+  /** Which composer it waits for: the conversation's (its id) or a thread's (uploadSlot). */
+  slot: string;
   name: string;
   size: number;
   /** 0 to 1. */
@@ -31,19 +33,24 @@ function update(key: string, patch: Partial<Upload>): void {
  * In an end-to-end encrypted conversation (`encrypted`) the file is encrypted here first (e2ee/files.ts):
  * the server gets bytes it cannot open.
  */
-export function startUpload(conversationId: string, file: File, encrypted = false): void {
+export function startUpload(conversationId: string, file: File, encrypted = false, slot = conversationId): void {
   if (encrypted) {
     void sealFile(file).then(
-      ({ upload, sealed }) => send(conversationId, file, upload, sealed),
-      () => send(conversationId, file, file, undefined, "This file could not be encrypted."),
+      ({ upload, sealed }) => send(conversationId, slot, file, upload, sealed),
+      () => send(conversationId, slot, file, file, undefined, "This file could not be encrypted."),
     );
     return;
   }
-  send(conversationId, file, file);
+  send(conversationId, slot, file, file);
 }
+
+/** The composer a file waits for: a conversation's, or one of its threads'. */
+export const uploadSlot = (conversationId: string, threadRootId: string | null) =>
+  threadRootId ? `${conversationId} thread ${threadRootId}` : conversationId;
 
 function send(
   conversationId: string,
+  slot: string,
   file: File,
   bytes: File,
   sealed?: Omit<SealedFile, "attachmentId">,
@@ -57,6 +64,7 @@ function send(
     key,
     ...(sealed ? { sealed } : {}),
     conversationId,
+    slot,
     name: file.name || "pasted-file",
     size: file.size,
     progress: 0,
@@ -65,7 +73,7 @@ function send(
     cancel: () => xhr.abort(),
     retry: () => {
       removeUpload(key);
-      startUpload(conversationId, file, sealed !== undefined || failed !== undefined);
+      startUpload(conversationId, file, sealed !== undefined || failed !== undefined, slot);
     },
   };
   uploads.value = [...uploads.value, failed ? { ...upload, error: failed } : upload];
@@ -90,11 +98,11 @@ export function removeUpload(key: string): void {
 }
 
 /**
- * The finished uploads of a conversation, taken for the message being sent. Failed ones go with them: the
+ * The finished uploads of a composer (uploadSlot), taken for the message being sent. Failed ones go with them: the
  * message went without them, and a row saying "failed" under the next one would only puzzle.
  */
-export function takeAttachments(conversationId: string): SentAttachment[] {
-  const mine = uploads.value.filter((u) => u.conversationId === conversationId && (u.attachment || u.error));
+export function takeAttachments(slot: string): SentAttachment[] {
+  const mine = uploads.value.filter((u) => u.slot === slot && (u.attachment || u.error));
   uploads.value = uploads.value.filter((u) => !mine.includes(u));
   return mine
     .filter((u) => u.attachment)

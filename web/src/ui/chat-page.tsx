@@ -1,8 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
-import { openId, totalUnread } from "../app/chats.ts";
+import { conversations, openId, totalUnread } from "../app/chats.ts";
+import { place, threadsListOpen } from "../app/threads.ts";
+import { ThreadList, ThreadPanel } from "./thread-panel.tsx";
 import { status } from "../app/connection.ts";
 import { outbox } from "../app/outbox.ts";
-import { instance, me, path, signOut } from "../app/state.ts";
+import { instance, me, signOut } from "../app/state.ts";
 import { Avatar } from "./avatar.tsx";
 import { ConversationList } from "./conversation-list.tsx";
 import { ConversationView } from "./conversation-view.tsx";
@@ -24,10 +26,11 @@ const QuickSwitcher = lazy(() => import("./quick-switcher.tsx").then((m) => m.Qu
 
 /** The signed-in app: conversations beside the open one on wide screens, one at a time on phones. */
 export function ChatPage() {
-  const id = path.value.startsWith("/c/") ? decodeURIComponent(path.value.slice(3)) : null;
+  const { conversationId: id, rootId } = place.value;
   const [dialog, setDialog] = useState<DialogName | null>(null);
   useEffect(() => {
     openId.value = id;
+    threadsListOpen.value = false;
   }, [id]);
   useEffect(() => {
     const name = instance.value?.name ?? "Parley";
@@ -81,13 +84,19 @@ export function ChatPage() {
       </aside>
       <main class="main">
         <ConnectionBanner />
-        {id ? (
-          <ConversationView id={id} />
-        ) : (
-          <section class="conversation empty-state">
-            <p class="hint">Pick a conversation, or start a new one.</p>
-          </section>
-        )}
+        <div class={`panes${id && (rootId || threadsListOpen.value) ? " with-side" : ""}`}>
+          {id ? (
+            <ConversationView id={id} />
+          ) : (
+            <section class="conversation empty-state">
+              <p class="hint">Pick a conversation, or start a new one.</p>
+            </section>
+          )}
+          {id && rootId && <ThreadPanel conversationId={id} rootId={rootId} />}
+          {id && !rootId && threadsListOpen.value && conversations.value.get(id) && (
+            <ThreadList c={conversations.value.get(id)!} />
+          )}
+        </div>
       </main>
       <IncomingCalls />
       <CallView />

@@ -9,7 +9,7 @@ import { conversations } from "../app/chats.ts";
 import { checkSend } from "../app/compose.ts";
 import { applyFormat, formatForKey, type Format } from "../app/formatting.ts";
 import { useAutoGrow, useCompletions, useDraft } from "./composer-hooks.ts";
-import { formatSize, removeUpload, startUpload, takeAttachments, uploads } from "../app/uploads.ts";
+import { formatSize, removeUpload, startUpload, takeAttachments, uploadSlot, uploads } from "../app/uploads.ts";
 
 /**
  * Where messages are written. Enter sends, Shift+Enter starts a new line, Up on an empty box edits my
@@ -25,11 +25,16 @@ export function Composer(props: {
   /** For @mention suggestions (groups). */
   members?: Member[];
   mayMentionEveryone?: boolean;
+  /** Writing in a thread: replies go to it; the draft and the files waiting are the thread's own. */
+  threadRootId?: string;
+  placeholder?: string;
 }) {
   const { conversationId, replyTo, editing } = props;
+  const threadRootId = props.threadRootId ?? null;
+  const slot = uploadSlot(conversationId, threadRootId);
   const box = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const draft = useDraft(conversationId, Boolean(editing));
+  const draft = useDraft(slot, Boolean(editing));
   const completions = useCompletions(props.members, Boolean(props.mayMentionEveryone));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -56,7 +61,7 @@ export function Composer(props: {
     setError(null);
   };
 
-  const mine = uploads.value.filter((u) => u.conversationId === conversationId);
+  const mine = uploads.value.filter((u) => u.slot === slot);
   const uploading = mine.some((u) => !u.attachment && !u.error);
   const filesReady = mine.some((u) => u.attachment);
   const encrypted = isEncrypted(conversations.value.get(conversationId));
@@ -78,7 +83,7 @@ export function Composer(props: {
       }
       return;
     }
-    queueMessage(conversationId, check.text, replyTo?.id ?? null, takeAttachments(conversationId), encrypted);
+    queueMessage(conversationId, check.text, replyTo?.id ?? null, takeAttachments(slot), encrypted, threadRootId);
     change("");
     props.onReply(null);
   };
@@ -211,7 +216,7 @@ export function Composer(props: {
           hidden
           aria-label="Files to attach"
           onChange={(e) => {
-            for (const f of e.currentTarget.files ?? []) startUpload(conversationId, f, encrypted);
+            for (const f of e.currentTarget.files ?? []) startUpload(conversationId, f, encrypted, slot);
             e.currentTarget.value = "";
           }}
         />
@@ -248,8 +253,8 @@ export function Composer(props: {
           ref={box}
           rows={1}
           value={draft.text}
-          aria-label={editing ? "Edit message" : "Message"}
-          placeholder="Write a message…"
+          aria-label={editing ? "Edit message" : threadRootId ? "Reply in thread" : "Message"}
+          placeholder={props.placeholder ?? "Write a message…"}
           onInput={(e) => {
             change(e.currentTarget.value);
             completions.track(e.currentTarget);
@@ -260,7 +265,7 @@ export function Composer(props: {
             const pasted = [...(e.clipboardData?.files ?? [])];
             if (pasted.length === 0 || editing) return;
             e.preventDefault();
-            for (const f of pasted) startUpload(conversationId, f, encrypted);
+            for (const f of pasted) startUpload(conversationId, f, encrypted, slot);
           }}
         />
         <button

@@ -9,6 +9,7 @@ import { fullTime, lastSeenText } from "../app/format.ts";
 import { me, navigate } from "../app/state.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { Menu, type MenuEntry } from "./menu.tsx";
+import { closeThread, place, threadsListOpen } from "../app/threads.ts";
 
 /**
  * The top of an open conversation: back (on a phone), picture, a name that stays on one line, who is there,
@@ -120,6 +121,19 @@ export function ConversationHead(props: {
             {icon}
           </button>
         ))}
+      <button
+        type="button"
+        class="icon threads-button"
+        aria-label={c.threadUnreadCount > 0 ? `Threads, ${c.threadUnreadCount} unread` : "Threads"}
+        title="Threads you follow"
+        aria-pressed={threadsListOpen.value}
+        onClick={() => {
+          if (place.value.rootId) closeThread(c.id);
+          threadsListOpen.value = !threadsListOpen.value;
+        }}
+      >
+        🧵{c.threadUnreadCount > 0 && <span class="dot" aria-hidden="true" />}
+      </button>
       <Menu label="Conversation menu" entries={entries}>
         ⋮
       </Menu>

@@ -103,7 +103,7 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
     <li>
       <a
         href={href}
-        class={`row${props.active ? " active" : ""}${c.unreadCount > 0 || c.markedUnread ? " unread" : ""}`}
+        class={`row${props.active ? " active" : ""}${c.unreadCount > 0 || c.markedUnread || c.threadUnreadCount > 0 ? " unread" : ""}`}
         aria-current={props.active ? "page" : undefined}
         onClick={(e) => {
           if (e.ctrlKey || e.metaKey || e.shiftKey) return;
@@ -148,6 +148,15 @@ function ConversationRow(props: { c: Conversation; active: boolean }) {
             {c.unreadCount > 0 && (
               <span class={`badge${c.mutedUntil ? " muted" : ""}`} aria-label={`${c.unreadCount} unread`}>
                 {c.unreadCount > 99 ? "99+" : c.unreadCount}
+              </span>
+            )}
+            {c.threadUnreadCount > 0 && (
+              <span
+                class={`badge thread${c.mutedUntil ? " muted" : ""}`}
+                aria-label={`${c.threadUnreadCount} unread in threads`}
+                title="Unread replies in threads you follow"
+              >
+                🧵{c.threadUnreadCount > 99 ? "99+" : c.threadUnreadCount}
               </span>
             )}
             {c.unreadCount === 0 && c.markedUnread && (

@@ -18,6 +18,7 @@ import { PinnedBar } from "./pinned-bar.tsx";
 import { CallBar } from "./call-view.tsx";
 import { lazy } from "./lazy.tsx";
 import { MessageItem, PendingItem } from "./message-item.tsx";
+import { loadMyThreads, myThreads, openThread } from "../app/threads.ts";
 
 const GroupPanel = lazy(() => import("./group-panel.tsx").then((m) => m.GroupPanel));
 const SafetyDialog = lazy(() => import("./safety-dialog.tsx").then((m) => m.SafetyDialog));
@@ -42,6 +43,13 @@ export function ConversationView(props: { id: string }) {
     setSafety(false);
     void loadReceipts(props.id).catch(() => {});
   }, [props.id]);
+
+  // Which threads here have replies new to me (their lines say "2 new"): asked when there are some, and
+  // again whenever the count changes (a reply, or a read on another device).
+  const threadUnread = c?.threadUnreadCount ?? 0;
+  useEffect(() => {
+    if (threadUnread > 0 || myThreads.value.has(props.id)) void loadMyThreads(props.id).catch(() => {});
+  }, [props.id, threadUnread]);
 
   // Load when opened, and again when the timeline was dropped (a fresh start after a reload or sign-in).
   const loaded = timelines.value.has(props.id);
@@ -136,7 +144,9 @@ function Timeline(props: {
   const messages = t?.messages ?? [];
   const pending = outbox.value.filter(
     (o) =>
-      o.conversationId === c.id && !messages.some((m) => m.clientId === o.clientId && m.sender.id === me.value?.id),
+      o.conversationId === c.id &&
+      !o.threadRootId &&
+      !messages.some((m) => m.clientId === o.clientId && m.sender.id === me.value?.id),
   );
   // Where "New messages" goes: fixed when the conversation opens, from its unread count then.
   const [firstUnread, setFirstUnread] = useState<string | null>(null);
@@ -219,6 +229,7 @@ function Timeline(props: {
             onReply={props.onReply}
             onEdit={props.onEdit}
             onForward={props.onForward}
+            onThread={(root) => openThread(c.id, root.id)}
           />
         );
       }

@@ -4,7 +4,8 @@ import { useState } from "preact/hooks";
 import type { Conversation, Message } from "../app/api.ts";
 import { receipts } from "../app/activity.ts";
 import { deleteMessage, earlierVersions, setPinned, toggleReaction, type Version } from "../app/chat-commands.ts";
-import { fullTime, timeOfDay } from "../app/format.ts";
+import { agoText, fullTime, timeOfDay } from "../app/format.ts";
+import { threadUnread } from "../app/threads.ts";
 import { previewText } from "../app/markdown.ts";
 import { discard, retry, type Outgoing } from "../app/outbox.ts";
 import { me } from "../app/state.ts";
@@ -81,6 +82,8 @@ export function MessageItem(props: {
   onReply: (m: Message) => void;
   onEdit: (m: Message) => void;
   onForward: (m: Message) => void;
+  /** Opens the message's thread; absent inside a thread (threads are one level deep). */
+  onThread?: (m: Message) => void;
 }) {
   const { m, c } = props;
   const myId = me.value?.id ?? "";
@@ -204,6 +207,9 @@ export function MessageItem(props: {
             {m.pinned && <small class="hint">📌 Pinned</small>}
             {own && !m.deleted && props.lastOwn && <Delivery state={deliveryState(c, m, props.order)} />}
           </div>
+          {props.onThread && m.thread && m.thread.replyCount > 0 && (
+            <ThreadLine m={m} c={c} onOpen={() => props.onThread!(m)} />
+          )}
           {versions && (
             <ol class="versions" aria-label="Earlier versions">
               {versions.map((v) => (
@@ -236,6 +242,17 @@ export function MessageItem(props: {
             <button type="button" class="icon" aria-label="Reply" title="Reply" onClick={() => props.onReply(m)}>
               ↩
             </button>
+            {props.onThread && (
+              <button
+                type="button"
+                class="icon"
+                aria-label="Reply in thread"
+                title="Reply in thread"
+                onClick={() => props.onThread!(m)}
+              >
+                🧵
+              </button>
+            )}
             {/* The server cannot copy an encrypted message, and editing one would need a new ciphertext. */}
             {!m.encrypted && (
               <button
@@ -273,6 +290,29 @@ export function MessageItem(props: {
         )}
       </article>
     </li>
+  );
+}
+
+/** Under a thread's first message: "3 replies · last reply 5 min ago", who replied, and whether any is new to me. */
+function ThreadLine(props: { m: Message; c: Conversation; onOpen: () => void }) {
+  const { replyCount, lastReplyAt, participantIds } = props.m.thread!;
+  const unread = threadUnread(props.c.id, props.m.id);
+  const people = participantIds.flatMap((id) => {
+    const member = props.c.members.find((x) => x.user.id === id);
+    return member ? [member.user] : [];
+  });
+  const label = `${replyCount} ${replyCount === 1 ? "reply" : "replies"}`;
+  return (
+    <button type="button" class={`thread-line${unread > 0 ? " unread" : ""}`} onClick={props.onOpen}>
+      <span class="thread-people" aria-hidden="true">
+        {people.slice(0, 3).map((p) => (
+          <Avatar key={p.id} person={p} size={20} decorative />
+        ))}
+      </span>
+      <strong>{label}</strong>
+      {unread > 0 && <span class="badge">{unread} new</span>}
+      {lastReplyAt && <span class="hint">Last reply {agoText(lastReplyAt)}</span>}
+    </button>
   );
 }
 

@@ -3,6 +3,7 @@ import { conversations } from "../app/chats.ts";
 import { conversationTitle } from "../app/chat-display.ts";
 import { fullTime } from "../app/format.ts";
 import { jumpTo, searchHere, searchMessages, type SearchFilters, type SearchHit } from "../app/search.ts";
+import { openThread } from "../app/threads.ts";
 import { navigate } from "../app/state.ts";
 import { Dialog } from "./dialog.tsx";
 
@@ -73,8 +74,10 @@ export function SearchDialog(props: { onClose: () => void }) {
 
   const set = (patch: Partial<SearchFilters>) => setFilters({ ...filters, ...patch });
   const open = (h: SearchHit) => {
-    jumpTo.value = { conversationId: h.conversation.id, messageId: h.message.id };
     props.onClose();
+    // A reply in a thread opens its thread; anything else is found in the conversation's timeline.
+    if (h.message.threadRootId) return openThread(h.conversation.id, h.message.threadRootId);
+    jumpTo.value = { conversationId: h.conversation.id, messageId: h.message.id };
     navigate(`/c/${h.conversation.id}`);
   };
   const titleOf = (h: SearchHit) => {

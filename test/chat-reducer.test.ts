@@ -6,6 +6,7 @@ import {
   reduceEvent,
   reduceMessage,
   reduceProfile,
+  threadKey,
   type ChatState,
   type ReduceContext,
 } from "../web/src/app/chat-reducer.ts";
@@ -213,6 +214,47 @@ describe("the chat reducer", () => {
     );
     expect(mine.state.conversations.has("g1")).toBe(false);
     expect(mine.state.timelines.has("g1")).toBe(false);
+  });
+
+  test("a thread reply goes to its open thread, never the timeline or the counts; its summary reaches the first message", () => {
+    const root = message("g1", ME, 1);
+    const c = conversation("g1", { lastMessage: root });
+    const reply = message("g1", "ben", 2, { threadRootId: root.id });
+    const thread = { rootId: root.id, replyCount: 1, lastReplyAt: reply.createdAt, participantIds: ["ben"] };
+    const withThread = state(
+      [c],
+      [
+        ["g1", [root]],
+        [threadKey(root.id), [root]],
+      ],
+    );
+    const r = reduceEvent(withThread, event("message.created", "g1", { message: reply, thread }), away);
+    expect(r.state.conversations.get("g1")).toMatchObject({ unreadCount: 0, lastMessage: root });
+    expect(r.effects).toEqual([]);
+    const [shown] = r.state.timelines.get("g1")!.messages;
+    expect(shown).toMatchObject({ id: root.id, thread: { replyCount: 1, participantIds: ["ben"] } });
+    expect(r.state.timelines.get(threadKey(root.id))!.messages.map((m) => m.id)).toEqual([root.id, reply.id]);
+    expect(r.state.timelines.get(threadKey(root.id))!.messages[0]!.thread).toMatchObject({ replyCount: 1 });
+    // The same reply again is held once; with the thread not loaded, nothing but the summary changes.
+    const again = reduceEvent(r.state, event("message.created", "g1", { message: reply, thread }), away);
+    expect(again.state.timelines.get(threadKey(root.id))!.messages).toHaveLength(2);
+    const closed = reduceEvent(
+      state([c], [["g1", [root]]]),
+      event("message.created", "g1", { message: reply, thread }),
+      away,
+    );
+    expect([...closed.state.timelines.keys()]).toEqual(["g1"]);
+    // Its last reply deleted: the line goes.
+    const none = { rootId: root.id, replyCount: 0, lastReplyAt: null, participantIds: [] };
+    const gone = reduceEvent(
+      r.state,
+      event("message.deleted", "g1", { message: { ...reply, deleted: true }, thread: none }),
+      away,
+    );
+    expect(gone.state.timelines.get("g1")!.messages[0]!.thread).toBeNull();
+    // Leaving the conversation forgets its threads too.
+    const left = reduceEvent(r.state, event("member.removed", "g1", { user: { ...member(ME).user } }), away);
+    expect(left.state.timelines.size).toBe(0);
   });
 
   test("the state given is never changed: a new state comes back", () => {

@@ -27,6 +27,7 @@ import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import type { Store } from "./store/store.ts";
 import { createWriteQueue } from "./store/write-queue.ts";
 import { SendThread } from "./chat/send-thread.ts";
+import { LinkPreviews, previewOutboundPolicy } from "./previews/link-previews.ts";
 import { createCommitEffects } from "./commit-effects.ts";
 import { Background } from "./lib/background.ts";
 import { DiskSpace } from "./ops/disk-space.ts";
@@ -104,7 +105,9 @@ export function createApp(
     { privateMode: config.pushPrivate },
     background,
   );
-  publisher.pushWith(push);
+  publisher.followWith("push", push);
+  if (config.linkPreviews)
+    publisher.followWith("link preview", new LinkPreviews(chat, previewOutboundPolicy(config), log));
   const calls = new Calls(hub, chat, config, log, (ring) => push.onRing(ring, config.callRingSeconds));
   cluster?.attach(presence, calls);
   collectFrom(metrics, {

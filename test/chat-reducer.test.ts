@@ -67,6 +67,7 @@ function message(conversationId: string, from: string, at: number, over: Partial
     replyToId: null,
     threadRootId: null,
     thread: null,
+    preview: null,
     createdAt: new Date(Date.UTC(2026, 0, 2, 0, 0, at)).toISOString(),
     editedAt: null,
     deletedAt: null,

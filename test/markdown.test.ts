@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseInline, parseMessage, previewText } from "../web/src/app/markdown.ts";
+import fc from "fast-check";
+import { firstLink } from "../src/protocol/message-text.ts";
 
 describe("message Markdown (web/src/app/markdown.ts)", () => {
   test("bold, italic, inline code and line breaks", () => {
@@ -92,5 +94,34 @@ describe("message Markdown (web/src/app/markdown.ts)", () => {
   test("previews drop the markers", () => {
     expect(previewText("**Hi** `there`\n> quoted\n```\ncode\n``` :tada:")).toBe("Hi there quoted code 🎉");
     expect(previewText("- [the plan](https://example.com)\n2. eggs")).toBe("the plan eggs");
+  });
+});
+
+describe("the link a message is previewed by (src/protocol/message-text.ts firstLink)", () => {
+  test("the first http(s) link, bare or named, never one inside code, without trailing punctuation", () => {
+    expect(firstLink("see https://example.com/a, and https://example.com/b")).toBe("https://example.com/a");
+    expect(firstLink("(www.example.org/path).")).toBe("https://www.example.org/path");
+    expect(firstLink("read [the guide](http://example.net/guide) first")).toBe("http://example.net/guide");
+    expect(firstLink("`https://in.code/x` then https://after.code/y")).toBe("https://after.code/y");
+    expect(firstLink("```\nhttps://in.block/\n``` nothing else")).toBeNull();
+    for (const none of ["no link here", "ftp://example.com/file", "javascript:alert(1)", "mailto:a@b.c", "http://"])
+      expect(firstLink(none)).toBeNull();
+    expect(firstLink(`https://example.com/${"a".repeat(2100)}`)).toBeNull();
+  });
+
+  test("whatever the text, it gives an http or https URL that parses, or nothing", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 300 }),
+        fc.constantFrom("", "https://", "http://", "www.", "[x](http://"),
+        (t, pre) => {
+          const link = firstLink(pre + t);
+          if (link === null) return;
+          expect(/^https?:\/\//i.test(link)).toBe(true);
+          expect(() => new URL(link)).not.toThrow();
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

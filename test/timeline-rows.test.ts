@@ -14,6 +14,7 @@ const msg = (from: string, when: string): Message => ({
   replyToId: null,
   threadRootId: null,
   thread: null,
+  preview: null,
   createdAt: when,
   editedAt: null,
   deletedAt: null,

@@ -1,4 +1,4 @@
-// Announcing a change to a message that is not its text (reactions, pins): the decorated message goes out
+// Announcing a change to a message that is not its text (reactions, pins, its link preview): the decorated message goes out
 // as an event after commit.
 import type { Db } from "../store/store.ts";
 import type { Chat } from "./context.ts";
@@ -11,7 +11,7 @@ export function announceMessageChange(
   tx: Db,
   afterCommit: (cb: () => void) => void,
   chat: Chat,
-  type: "message.reactions" | "message.pinned" | "message.unpinned",
+  type: "message.reactions" | "message.pinned" | "message.unpinned" | "message.preview",
   actorId: string,
   row: MessageRow,
 ): MessageView {

@@ -27,9 +27,24 @@ export const MESSAGE_COLUMNS = `seq, id, conversation_id AS conversationId, send
   forwarded_from_sender_id AS forwardedFromSenderId, created_at AS createdAt, edited_at AS editedAt,
   deleted_at AS deletedAt, ciphertext, sender_device AS senderDevice`;
 
+interface PreviewRow {
+  messageId: string;
+  url: string;
+  title: string | null;
+  description: string | null;
+  siteName: string | null;
+  imageKey: string | null;
+  imageWidth: number | null;
+  imageHeight: number | null;
+}
+
+/** Where a message is in the API (its preview's picture is under it). */
+const messagePath = (v: MessageView) =>
+  `/api/v1/conversations/${encodeURIComponent(v.conversationId)}/messages/${encodeURIComponent(v.id)}`;
+
 /**
  * Message rows as clients see them: senders and who a forward came from taken from the users cache, then
- * threads' summaries, reactions, mentions, pins and files filled in with one statement each for the whole list (ids passed as
+ * threads' summaries, reactions, mentions, pins, files and link previews filled in with one statement each for the whole list (ids passed as
  * one JSON array). Every read that shows messages comes through here.
  */
 export function toMessageViews(db: Db, rows: MessageRow[]): MessageView[] {
@@ -85,5 +100,25 @@ export function toMessageViews(db: Db, rows: MessageRow[]): MessageView[] {
     for (const p of pinRows) byId.get(p.messageId)!.pinned = true;
   }
   for (const [messageId, list] of attachmentsOf(db, ids)) byId.get(messageId)!.attachments = list;
+  const previewRows = sqlite
+    .query<PreviewRow, [string]>(
+      `SELECT message_id AS messageId, url, title, description, site_name AS siteName, image_key AS imageKey,
+              image_width AS imageWidth, image_height AS imageHeight
+         FROM link_previews WHERE message_id IN (SELECT value FROM json_each(?)) AND removed = 0`,
+    )
+    .all(ids);
+  for (const p of previewRows) {
+    const v = byId.get(p.messageId)!;
+    v.preview = {
+      url: p.url,
+      title: p.title ?? p.url,
+      description: p.description,
+      siteName: p.siteName,
+      image:
+        p.imageKey && p.imageWidth && p.imageHeight
+          ? { url: `${messagePath(v)}/preview/image`, width: p.imageWidth, height: p.imageHeight }
+          : null,
+    };
+  }
   return views;
 }

@@ -30,6 +30,7 @@ export function toMessageView(m: MessageRow, sender: UserRow): MessageView {
     threadRootId: m.threadRootId,
     // Filled in by toMessageViews, like reactions below.
     thread: null,
+    preview: null,
     createdAt: toIso(m.createdAt)!,
     editedAt: toIso(m.editedAt),
     deletedAt: toIso(m.deletedAt),

@@ -7,6 +7,7 @@ import { accountsSettings } from "./settings/accounts.ts";
 import { operationsSettings } from "./settings/operations.ts";
 import { filesSettings } from "./settings/files.ts";
 import { pushSettings } from "./settings/push.ts";
+import { previewSettings } from "./settings/previews.ts";
 import { limitsSettings } from "./settings/limits.ts";
 import { databaseSettings } from "./settings/database.ts";
 import { callsSettings } from "./settings/calls.ts";
@@ -20,6 +21,7 @@ export const settings = {
   ...operationsSettings,
   ...filesSettings,
   ...pushSettings,
+  ...previewSettings,
   ...limitsSettings,
   ...databaseSettings,
   ...callsSettings,
@@ -36,6 +38,7 @@ export const settingGroups: [title: string, keys: SettingKey[]][] = [
   ["Operations: backups, metrics, the proxy in front, stopping", Object.keys(operationsSettings) as SettingKey[]],
   ["Files and pictures", Object.keys(filesSettings) as SettingKey[]],
   ["Web Push notifications", Object.keys(pushSettings) as SettingKey[]],
+  ["Link previews", Object.keys(previewSettings) as SettingKey[]],
   ["Limits per request, socket and person", Object.keys(limitsSettings) as SettingKey[]],
   ["The database and its writes", Object.keys(databaseSettings) as SettingKey[]],
   ["Calls, and the STUN and TURN servers they may need", Object.keys(callsSettings) as SettingKey[]],

@@ -7,7 +7,7 @@ import { AppError } from "../lib/errors.ts";
 import { hashSecret, newId, randomToken } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
 import { findMember } from "../chat/conversations.ts";
-import { attachments, conversations, users } from "../store/schema.ts";
+import { attachments, conversations, linkPreviews, users } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { toAttachmentView, type AttachmentRow, type AttachmentView } from "./attachment-views.ts";
 import type { FileStore, TempFile, TempFiles } from "./file-store.ts";
@@ -336,10 +336,20 @@ export function requireReadableFile(db: Db, me: UserRow, id: string): Attachment
   return a as AttachmentRow & { storageKey: string };
 }
 
-/** Forgets files deleted with their message (the words and the files go together); returns their keys. */
+/** Forgets files deleted with their message (its attachments and its link preview with its picture); returns their keys. */
 export function dropMessageFiles(tx: Db, messageIds: string[]): string[] {
   if (messageIds.length === 0) return [];
-  return keysOf(tx.delete(attachments).where(inArray(attachments.messageId, messageIds)).returning().all());
+  // A link preview's picture is the message's too.
+  const pictures = tx
+    .delete(linkPreviews)
+    .where(inArray(linkPreviews.messageId, messageIds))
+    .returning({ key: linkPreviews.imageKey })
+    .all()
+    .flatMap((r) => (r.key ? [r.key] : []));
+  return [
+    ...keysOf(tx.delete(attachments).where(inArray(attachments.messageId, messageIds)).returning().all()),
+    ...pictures,
+  ];
 }
 
 const keysOf = (rows: AttachmentRow[]) =>
@@ -371,6 +381,7 @@ function isReferenced(db: Db, key: string): boolean {
       .where(or(eq(attachments.storageKey, key), eq(attachments.thumbKey, key)))
       .get() ??
     db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
+    db.select({ id: linkPreviews.messageId }).from(linkPreviews).where(eq(linkPreviews.imageKey, key)).get() ??
     db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get() ??
     (getLogoKey(db) === key || undefined),
   );

@@ -182,3 +182,24 @@ export async function makeAvatar(type: string, bytes: Uint8Array): Promise<Uint8
     return null;
   }
 }
+
+/**
+ * A link preview's picture: always decoded and encoded again as WebP, at most THUMB_BOX on its longer side,
+ * so nothing of the fetched file but its pixels reaches anyone. Null when it is not a JPEG, PNG or WebP
+ * Parley can read, or too large to decode.
+ */
+export async function makePreviewPicture(
+  type: string,
+  bytes: Uint8Array,
+): Promise<{ bytes: Uint8Array; width: number; height: number } | null> {
+  const header = readImageHeader(type, bytes);
+  if (!header || !DECODABLE.has(type) || header.width * header.height > MAX_PIXELS) return null;
+  try {
+    return await oneAtATime(async () => {
+      const upright = await scaledUpright(type as DecodableType, bytes, header.orientation, THUMB_BOX, false);
+      return { bytes: await encodeWebp(upright), width: upright.width, height: upright.height };
+    });
+  } catch {
+    return null;
+  }
+}

@@ -2,7 +2,8 @@
 // next). Without it, a signed-in user could point Parley at this machine, the LAN or a cloud metadata
 // service and read the answers back through side effects (server-side request forgery).
 //
-// The rules: https only, no user:password@, only the hosts and ports the caller allows; the name is
+// The rules: https only (link previews: http too), no user:password@, only the hosts and ports the caller
+// allows; the name is
 // resolved once, every address it resolves to must be public (or in a network the admin allowed), and the
 // request connects to that checked address with the name kept for TLS and Host, so a DNS answer that
 // changes between the check and the connection (rebinding) cannot redirect it. Redirects are not
@@ -20,6 +21,13 @@ export interface OutboundPolicy {
   allowedNetworks: readonly Cidr[];
   /** DNS; replaced only in tests of the guard itself (the outer boundary Parley does not own). */
   resolve?: (host: string) => Promise<string[]>;
+  /** Schemes allowed; https only unless said. With allowedHosts null, each on its own port (443, 80). */
+  schemes?: readonly ("https:" | "http:")[];
+  /**
+   * Hosts the admin trusts ("wiki.lan", "wiki.lan:8080"): reached on that port (80 or 443 without one)
+   * whatever they resolve to, a private address included. Nothing else is exempt from the address checks.
+   */
+  trustedHosts?: readonly string[];
 }
 
 /** Why a URL was refused; the message is safe to show to whoever gave the URL. */
@@ -52,18 +60,22 @@ export function splitList(list: string): string[] {
 }
 
 /** The checks that need no network: scheme, credentials, host and port. Returns the parsed URL. */
-export function checkUrl(raw: string, policy: Pick<OutboundPolicy, "allowedHosts">): URL {
+export function checkUrl(raw: string, policy: Pick<OutboundPolicy, "allowedHosts" | "schemes" | "trustedHosts">): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new OutboundRefused("is not a URL");
   }
-  if (url.protocol !== "https:") throw new OutboundRefused("must be an https URL");
+  const schemes = policy.schemes ?? ["https:"];
+  if (!(schemes as readonly string[]).includes(url.protocol))
+    throw new OutboundRefused(schemes.length > 1 ? "must be an http or https URL" : "must be an https URL");
   if (url.username || url.password) throw new OutboundRefused("must not carry a user name or password");
-  const port = url.port === "" ? 443 : Number(url.port);
+  const defaultPort = url.protocol === "http:" ? 80 : 443;
+  const port = url.port === "" ? defaultPort : Number(url.port);
   const host = url.hostname.toLowerCase();
-  if (!isAllowedHost(host, port, policy.allowedHosts)) {
+  if (isTrustedHost(host, port, policy.trustedHosts)) return url;
+  if (!isAllowedHost(host, port, policy.allowedHosts, defaultPort)) {
     throw new OutboundRefused(
       policy.allowedHosts === null || port !== 443
         ? "names a port or host that is not allowed"
@@ -73,8 +85,17 @@ export function checkUrl(raw: string, policy: Pick<OutboundPolicy, "allowedHosts
   return url;
 }
 
-function isAllowedHost(host: string, port: number, allowed: readonly string[] | null): boolean {
-  if (allowed === null) return port === 443;
+/** Whether the admin named this host (and port; 80 or 443 when they gave none). */
+function isTrustedHost(host: string, port: number, trusted: readonly string[] | undefined): boolean {
+  return (trusted ?? []).some((entry) => {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry.toLowerCase());
+    if (!m || m[1] !== host) return false;
+    return m[2] === undefined ? port === 80 || port === 443 : Number(m[2]) === port;
+  });
+}
+
+function isAllowedHost(host: string, port: number, allowed: readonly string[] | null, defaultPort = 443): boolean {
+  if (allowed === null) return port === defaultPort;
   return allowed.some((entry) => {
     const e = entry.toLowerCase();
     // "[::1]:8443", "host:8443", "host", "*.host"
@@ -93,6 +114,10 @@ export async function resolveTarget(raw: string, policy: OutboundPolicy): Promis
   const literal = parseAddress(url.hostname);
   const addresses = literal ? [url.hostname.replace(/^\[|\]$/g, "")] : await resolveName(url.hostname, policy);
   if (addresses.length === 0) throw new OutboundRefused("has a host name that does not resolve");
+  const port = url.port === "" ? (url.protocol === "http:" ? 80 : 443) : Number(url.port);
+  // IPv4 first, as many home networks have no working IPv6 route out.
+  const address = addresses.find((a) => !a.includes(":")) ?? addresses[0]!;
+  if (isTrustedHost(url.hostname.toLowerCase(), port, policy.trustedHosts)) return { url, address };
   // Every address, not just the first: a name that also resolves inward is refused as a whole.
   for (const address of addresses) {
     const bytes = parseAddress(address);
@@ -100,7 +125,7 @@ export async function resolveTarget(raw: string, policy: OutboundPolicy): Promis
       throw new OutboundRefused("points to a private, loopback or reserved address");
     }
   }
-  return { url, address: addresses[0]! };
+  return { url, address };
 }
 
 async function resolveName(host: string, policy: OutboundPolicy): Promise<string[]> {

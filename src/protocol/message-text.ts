@@ -16,3 +16,22 @@ export function previewText(text: string): string {
     .replace(/\s+/g, " ")
     .trim();
 }
+
+/** Links longer than this are not previewed (nor are they real pages people share). */
+const MAX_LINK = 2000;
+
+/**
+ * The first http(s) link in a message, as the server previews it: bare (a leading "www." means https) or
+ * [named](https://…), never inside `code`; trailing punctuation is not part of it. Null when there is none.
+ */
+export function firstLink(text: string): string | null {
+  const words = text.replace(/```[\s\S]*?```/g, " ").replace(/`[^`\n]*`/g, " ");
+  const m = /\[[^\]\n]{1,200}\]\((https?:\/\/[^\s()<>"']+)\)|(?:^|[\s(\[])((?:https?:\/\/|www\.)[^\s<>"']+)/i.exec(
+    words,
+  );
+  if (!m) return null;
+  const raw = m[1] ?? m[2]!.replace(/[.,;:!?)\]}'"]+$/, "");
+  const link = /^www\./i.test(raw) ? `https://${raw}` : raw;
+  if (link.length > MAX_LINK || !URL.canParse(link)) return null;
+  return /^https?:$/.test(new URL(link).protocol) ? link : null;
+}

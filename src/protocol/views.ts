@@ -70,6 +70,8 @@ export interface MessageView {
   threadRootId: string | null;
   /** A thread's first message: its replies so far (null when it has none). */
   thread: ThreadSummary | null;
+  /** The first link's page, as the server fetched it (null: none, not yet, or removed by the sender). */
+  preview: LinkPreviewView | null;
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
@@ -87,6 +89,16 @@ export interface MessageView {
    * `text` is then empty and the words, with the keys of any files, are inside (docs/e2ee.md).
    */
   encrypted?: { ciphertext: string; deviceId: string };
+}
+
+/** A link's card: what its page says about itself; the picture re-encoded and served by Parley. */
+export interface LinkPreviewView {
+  /** The link as written in the message. */
+  url: string;
+  title: string;
+  description: string | null;
+  siteName: string | null;
+  image: { url: string; width: number; height: number } | null;
 }
 
 /** What a thread's first message shows: "3 replies · last 5 min ago" and who replied. */
@@ -178,6 +190,8 @@ export type EventType =
   | "message.reactions"
   | "message.pinned"
   | "message.unpinned"
+  /** The message's link preview arrived, changed or was removed: `message` carries it as it is now. */
+  | "message.preview"
   | "call.ended"
   /** End-to-end encryption was turned on (a notice; `conversation` carries encryptedAt). */
   | "conversation.encrypted"

@@ -238,6 +238,27 @@ export const threadFollows = sqliteTable(
   ],
 );
 
+/**
+ * The preview of the first link in a message (title, description, picture), fetched by the server after the
+ * message is written (previews/link-previews.ts). A row with `removed` keeps the sender's "no preview" for
+ * that link, so an edit that keeps it does not bring it back.
+ */
+export const linkPreviews = sqliteTable("link_previews", {
+  messageId: text("message_id")
+    .primaryKey()
+    .references(() => messages.id, { onDelete: "cascade" }),
+  url: text("url").notNull(),
+  title: text("title"),
+  description: text("description"),
+  siteName: text("site_name"),
+  // The picture, re-encoded as WebP (files/images.ts), in the file store under its hash.
+  imageKey: text("image_key"),
+  imageWidth: integer("image_width"),
+  imageHeight: integer("image_height"),
+  removed: integer("removed", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+});
+
 export const events = sqliteTable(
   "events",
   {

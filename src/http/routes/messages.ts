@@ -9,6 +9,8 @@ import { parseWith } from "../../lib/parse.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/session.ts";
 import { readJson } from "../validate.ts";
+import { previewPicture, removePreview } from "../../previews/link-previews.ts";
+import { sendPicture } from "./files.ts";
 
 const cursor = z.string().min(1).max(100);
 const historyQuery = z
@@ -60,6 +62,19 @@ export const messageRoutes = new Hono<AppEnv>()
     c.json({
       versions: listVersions(c.get("deps").store.db, authOf(c).user, c.req.param("id")!, c.req.param("messageId")),
     }),
+  )
+  .delete("/:messageId/preview", async (c) =>
+    c.json({
+      message: await removePreview(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId")),
+    }),
+  )
+  .get("/:messageId/preview/image", (c) =>
+    sendPicture(
+      c,
+      previewPicture(c.get("deps").store.db, authOf(c).user, c.req.param("id")!, c.req.param("messageId")),
+      // Same address for a new picture after an edit: kept a short while only.
+      "private, max-age=300",
+    ),
   )
   .delete("/:messageId", async (c) => {
     await deleteMessage(c.get("deps").chat, authOf(c).user, c.req.param("id")!, c.req.param("messageId"));

@@ -67,6 +67,7 @@ export async function searchHere(q: string, f: SearchFilters): Promise<SearchHit
         replyToId: null,
         threadRootId: null,
         thread: null,
+        preview: null,
         createdAt: m.createdAt,
         editedAt: null,
         deletedAt: null,

@@ -78,6 +78,12 @@ export async function setPinned(m: Message, pinned: boolean): Promise<void> {
   upsertMessage(r.message);
 }
 
+/** Takes the link preview off my message, for everyone. */
+export async function removePreview(m: Message): Promise<void> {
+  const r = await api<{ message: Message }>("DELETE", `${messagePath(m)}/preview`);
+  upsertMessage(r.message);
+}
+
 export async function forwardMessage(m: Message, toConversationId: string): Promise<void> {
   const r = await api<{ message: Message }>("POST", `${conversationPath(toConversationId)}/messages`, {
     clientId: crypto.randomUUID(),

@@ -83,6 +83,7 @@ export function reduceEvent(state: ChatState, e: ChatEvent, ctx: ReduceContext):
     case "message.reactions":
     case "message.pinned":
     case "message.unpinned":
+    case "message.preview":
       if (e.message) {
         const r = reduceMessage(next, e.message, e.type === "message.created", ctx);
         next = r.state;

@@ -13,6 +13,7 @@ import { Avatar } from "./avatar.tsx";
 import { MessageText } from "./message-text.tsx";
 import { wordsOf } from "../app/e2ee.ts";
 import { Attachments } from "./attachments.tsx";
+import { LinkCard } from "./link-card.tsx";
 import { SealedMessage } from "./sealed-message.tsx";
 import { confirmAction } from "./confirm.tsx";
 
@@ -153,6 +154,7 @@ export function MessageItem(props: {
             m.text && <MessageText text={m.text} />
           )}
           {!m.deleted && !m.encrypted && m.attachments.length > 0 && <Attachments list={m.attachments} />}
+          {!m.deleted && m.preview && <LinkCard m={m} own={own} />}
           {m.reactions.length > 0 && (
             <div class="reactions" role="group" aria-label="Reactions">
               {m.reactions.map((r) => {

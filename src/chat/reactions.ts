@@ -9,9 +9,12 @@ import { announceMessageChange } from "./message-changes.ts";
 import { findMessage } from "./message-reads.ts";
 import type { MessageView } from "./views.ts";
 
-/** One emoji, possibly with modifiers and joiners (👍🏽, 👨‍👩‍👧, ❤️), and nothing else. */
+/**
+ * One emoji, possibly with modifiers and joiners (👍🏽, 👨‍👩‍👧, ❤️), or a black flag with the tag sequence of a
+ * region (🏴 England, Scotland, Wales), and nothing else.
+ */
 const EMOJI =
-  /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\uFE0F?\u20E3)(?:[\u{1F3FB}-\u{1F3FF}\uFE0F\u20E3]|\u200D(?:\p{Extended_Pictographic}|\p{Regional_Indicator}))*(?:\p{Regional_Indicator})?[\uFE0F]?$/u;
+  /^(?:\u{1F3F4}[\u{E0061}-\u{E007A}\u{E0030}-\u{E0039}]{2,6}\u{E007F}|(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\uFE0F?\u20E3)(?:[\u{1F3FB}-\u{1F3FF}\uFE0F\u20E3]|\u200D(?:\p{Extended_Pictographic}|\p{Regional_Indicator}))*(?:\p{Regional_Indicator})?[\uFE0F]?)$/u;
 
 export function isEmoji(text: string): boolean {
   return text.length <= 32 && EMOJI.test(text);

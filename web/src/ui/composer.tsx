@@ -9,6 +9,9 @@ import { conversations } from "../app/chats.ts";
 import { checkSend } from "../app/compose.ts";
 import { applyFormat, formatForKey, type Format } from "../app/formatting.ts";
 import { useAutoGrow, useCompletions, useDraft } from "./composer-hooks.ts";
+import { lazy } from "./lazy.tsx";
+
+const EmojiPicker = lazy(() => import("./emoji-picker.tsx").then((m) => m.EmojiPicker));
 import { formatSize, removeUpload, startUpload, takeAttachments, uploadSlot, uploads } from "../app/uploads.ts";
 
 /**
@@ -93,6 +96,16 @@ export function Composer(props: {
       props.onEdit(null);
       draft.restore();
     } else props.onReply(null);
+  };
+
+  const [emojiOpen, setEmojiOpen] = useState(false);
+  /** An emoji from the picker goes where the cursor is (replacing a selection). */
+  const insertEmoji = (emoji: string) => {
+    const el = box.current!;
+    el.setRangeText(emoji, el.selectionStart, el.selectionEnd, "end");
+    change(el.value);
+    setEmojiOpen(false);
+    el.focus();
   };
 
   const pickCompletion = (index: number) => {
@@ -220,6 +233,18 @@ export function Composer(props: {
             e.currentTarget.value = "";
           }}
         />
+        <button
+          type="button"
+          class="icon emoji-toggle"
+          data-emoji-toggle
+          aria-label="Emoji"
+          title="Emoji"
+          aria-expanded={emojiOpen}
+          onClick={() => setEmojiOpen(!emojiOpen)}
+        >
+          😊
+        </button>
+        {emojiOpen && <EmojiPicker label="Emoji picker" onPick={insertEmoji} onClose={() => setEmojiOpen(false)} />}
         {!editing && (
           <button
             type="button"

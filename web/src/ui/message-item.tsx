@@ -14,6 +14,9 @@ import { MessageText } from "./message-text.tsx";
 import { wordsOf } from "../app/e2ee.ts";
 import { Attachments } from "./attachments.tsx";
 import { LinkCard } from "./link-card.tsx";
+import { lazy } from "./lazy.tsx";
+
+const EmojiPicker = lazy(() => import("./emoji-picker.tsx").then((m) => m.EmojiPicker));
 import { SealedMessage } from "./sealed-message.tsx";
 import { confirmAction } from "./confirm.tsx";
 
@@ -91,6 +94,7 @@ export function MessageItem(props: {
   const own = m.sender.id === myId;
   const [error, setError] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
+  const [fullPicker, setFullPicker] = useState(false);
   // Earlier texts of an edited message, for its author and the group's admins.
   const [versions, setVersions] = useState<Version[] | null>(null);
   const loadVersions = () => earlierVersions(m).then(setVersions);
@@ -185,7 +189,25 @@ export function MessageItem(props: {
                   {e}
                 </button>
               ))}
+              <button
+                type="button"
+                class="icon"
+                data-emoji-toggle
+                aria-label="More reactions"
+                title="More reactions"
+                aria-expanded={fullPicker}
+                onClick={() => setFullPicker(!fullPicker)}
+              >
+                ＋
+              </button>
             </div>
+          )}
+          {picking && fullPicker && (
+            <EmojiPicker
+              label="Pick a reaction"
+              onPick={(e) => (setFullPicker(false), react(e))}
+              onClose={() => setFullPicker(false)}
+            />
           )}
           <div class="status">
             {m.editedAt && !m.deleted && (own || c.myRole !== "member") ? (

@@ -17,7 +17,7 @@ export function sniffType(head: Uint8Array): string {
   if (ascii(b, 0, "PK\x03\x04")) return "application/zip";
   if (ascii(b, 4, "ftyp"))
     return ascii(b, 8, "M4A ") ? "audio/mp4" : ascii(b, 8, "qt  ") ? "video/quicktime" : "video/mp4";
-  if (b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return "video/webm";
+  if (b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return webmType(b);
   if (ascii(b, 0, "OggS")) return "audio/ogg";
   if (ascii(b, 0, "ID3") || (b[0] === 0xff && (b[1]! & 0xe0) === 0xe0)) return "audio/mpeg";
   if (ascii(b, 0, "fLaC")) return "audio/flac";
@@ -31,6 +31,15 @@ export function sniffType(head: Uint8Array): string {
   if (/^(<!--[\s\S]*?-->\s*)*<(!doctype html|html|head|body|script)\b/.test(text)) return "text/html";
   if (isText(b)) return "text/plain";
   return "application/octet-stream";
+}
+
+/**
+ * WebM (Matroska): audio alone (a voice note as browsers record it) when its tracks, described near the
+ * start, name only audio codecs (A_OPUS, A_VORBIS); video otherwise.
+ */
+function webmType(b: Uint8Array): string {
+  const head = new TextDecoder("latin1").decode(b);
+  return /A_(?:OPUS|VORBIS)/.test(head) && !/V_[A-Z0-9]/.test(head) ? "audio/webm" : "video/webm";
 }
 
 function isText(b: Uint8Array): boolean {

@@ -60,6 +60,16 @@ export interface AttachmentView {
   thumbnailUrl: string | null;
 }
 
+/** One file in a conversation's "Files and media": the file, and the message that carries it. */
+export interface ConversationFileView {
+  attachment: AttachmentView;
+  messageId: string;
+  /** For a reply in a thread, its thread's first message (to open it there). */
+  threadRootId: string | null;
+  senderId: string;
+  createdAt: string;
+}
+
 export interface MessageView {
   id: string;
   conversationId: string;

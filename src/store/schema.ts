@@ -399,6 +399,8 @@ export const attachments = sqliteTable(
     index("attachments_key_idx").on(t.storageKey),
     index("attachments_owner_idx").on(t.ownerId),
     index("attachments_message_idx").on(t.messageId),
+    // A conversation's "Files and media".
+    index("attachments_conversation_idx").on(t.conversationId),
   ],
 );
 

@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { parseWith } from "../../lib/parse.ts";
+import { conversationFiles } from "../../chat/conversation-files.ts";
 import { z } from "zod";
 import { humanText } from "../../lib/text-policy.ts";
 import { findMyConversation, listMyConversations } from "../../chat/conversation-list.ts";
@@ -38,6 +40,13 @@ const newInvite = z.object({
 });
 
 /** Mounted at /api/v1/conversations. */
+/** A page of a conversation's files: pictures and videos ("media") or the rest ("files"), older than `before`. */
+const filesQuery = z.object({
+  kind: z.enum(["media", "files"]).default("media"),
+  before: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
 export const conversationRoutes = new Hono<AppEnv>()
   .use(requireAuth)
   .post("/", async (c) => {
@@ -127,6 +136,10 @@ export const conversationRoutes = new Hono<AppEnv>()
   .get("/:id/receipts", (c) =>
     c.json({ receipts: listReceipts(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }),
   )
+  .get("/:id/files", (c) => {
+    const page = parseWith(filesQuery, c.req.query());
+    return c.json(conversationFiles(c.get("deps").store.db, authOf(c).user, c.req.param("id"), page));
+  })
   .get("/:id/pins", (c) => c.json({ messages: listPins(c.get("deps").store.db, authOf(c).user, c.req.param("id")) }))
   .put("/:id/pins/:messageId", async (c) =>
     c.json({

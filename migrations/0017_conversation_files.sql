@@ -1,0 +1,1 @@
+CREATE INDEX `attachments_conversation_idx` ON `attachments` (`conversation_id`);

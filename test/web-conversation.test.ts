@@ -145,7 +145,7 @@ describe("the conversation view in Chromium", () => {
   test("replying quotes the message; the server stores the link between them", async () => {
     const target = bubbles("Fresh from Dan");
     await target.hover();
-    await target.getByRole("button", { name: "Reply" }).click();
+    await target.getByRole("button", { name: "Reply", exact: true }).click();
     await page.getByText("Replying to DAN").waitFor();
     await composer().fill("Agreed!");
     await composer().press("Enter");

@@ -21,9 +21,9 @@ const webm = (...codecs: string[]) =>
     ...codecs.flatMap((c) => [0x86, 0x80 | c.length, ...Buffer.from(c)]),
   ]);
 
-const upload = async (p: Person, name: string, data: BlobPart) => {
+const upload = async (p: Person, name: string, data: Uint8Array | string) => {
   const form = new FormData();
-  form.append("file", new File([data], name));
+  form.append("file", new File([data as BlobPart], name));
   const res = await fetch(`${s.url}/api/v1/uploads`, {
     method: "POST",
     headers: { authorization: `Bearer ${p.token}` },

@@ -82,9 +82,9 @@ describe("threads", () => {
 
     const anas = (await api(ana, "GET", `/conversations/${g}/threads`)).body.threads;
     expect(anas[0]).toMatchObject({ root: { id: root.id, thread: { replyCount: 2 } }, unreadCount: 2 });
-    expect((await api(dan, "GET", `/conversations/${g}/threads`)).body.threads.map((t: any) => t.root.id)).not.toContain(
-      root.id,
-    );
+    expect(
+      (await api(dan, "GET", `/conversations/${g}/threads`)).body.threads.map((t: any) => t.root.id),
+    ).not.toContain(root.id);
 
     // Ana's other device hears that she read the first reply.
     const other = await TestSocket.ready(s.url, ana.token);

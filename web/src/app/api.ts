@@ -7,6 +7,7 @@ import type {
   AdminAccountView,
   AdjustableRight,
   AttachmentView,
+  ConversationFileView,
   ConversationSummary,
   EventView,
   GroupInviteView,
@@ -36,7 +37,7 @@ export type Conversation = ConversationSummary;
 export type ChatEvent = EventView;
 export type Notice = NoticeView;
 export type Instance = InstanceView;
-export type { ThreadView };
+export type { ConversationFileView, ThreadView };
 export type Invite = InviteView;
 export type GroupInvite = GroupInviteView;
 export type SessionInfo = SessionView;

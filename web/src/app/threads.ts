@@ -26,11 +26,11 @@ export function placeOf(p: string): { conversationId: string | null; rootId: str
 
 export const place = computed(() => placeOf(path.value));
 
-/** The panel beside the conversation: a thread, or the list of my threads, or nothing. */
-export const threadsListOpen = signal(false);
+/** The panel beside the conversation besides an open thread: my threads, its files and media, or nothing. */
+export const sidePanel = signal<"threads" | "files" | null>(null);
 
 export function openThread(conversationId: string, rootId: string): void {
-  threadsListOpen.value = false;
+  sidePanel.value = null;
   navigate(`/c/${encodeURIComponent(conversationId)}/thread/${encodeURIComponent(rootId)}`);
 }
 

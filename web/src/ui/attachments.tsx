@@ -1,10 +1,9 @@
-// A message's files: pictures as previews that open larger, anything else as a card to download.
-import { useState } from "preact/hooks";
+// A message's files: pictures as previews that open the full-screen viewer, videos and sounds with players
+// of their own (a voice note with its waveform), anything else as a card to download.
 import type { Message } from "../app/api.ts";
+import { isAudio, isPicture, isVideo, openMedia } from "../app/media.ts";
 import { formatSize } from "../app/uploads.ts";
-import { Dialog } from "./dialog.tsx";
-
-const IMAGE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+import { AudioPlayer } from "./audio-player.tsx";
 
 /** Images keep their place while loading: a box of their proportions, at most 320×240. */
 function previewBox(a: Message["attachments"][number]) {
@@ -13,22 +12,28 @@ function previewBox(a: Message["attachments"][number]) {
   return { width: `${Math.round(a.width * k)}px`, height: `${Math.round(a.height * k)}px` };
 }
 
-/** Pictures as previews that open larger; any other file as a card to download. */
-export function Attachments(props: { list: Message["attachments"] }) {
-  const [open, setOpen] = useState<Message["attachments"][number] | null>(null);
+/**
+ * A message's files. `timelineKey` is where the message is shown (a conversation, or a thread): the viewer
+ * moves through that timeline's pictures and videos.
+ */
+export function Attachments(props: { list: Message["attachments"]; timelineKey: string }) {
   return (
     <div class="attachments">
       {props.list.map((a) =>
-        IMAGE.has(a.type) ? (
+        isPicture(a) ? (
           <button
             key={a.id}
             type="button"
             class="image-preview"
             aria-label={`Open image ${a.name}`}
-            onClick={() => setOpen(a)}
+            onClick={() => openMedia(a, props.timelineKey)}
           >
             <img src={a.thumbnailUrl ?? a.url} alt={a.name} loading="lazy" style={previewBox(a)} />
           </button>
+        ) : isVideo(a) ? (
+          <video key={a.id} class="video-inline" src={a.url} controls preload="metadata" aria-label={a.name} />
+        ) : isAudio(a) ? (
+          <AudioPlayer key={a.id} a={a} />
         ) : (
           <a key={a.id} class="file-card" href={a.url} download={a.name}>
             <span aria-hidden="true">📄</span>
@@ -38,16 +43,6 @@ export function Attachments(props: { list: Message["attachments"] }) {
             </span>
           </a>
         ),
-      )}
-      {open && (
-        <Dialog title={open.name} onClose={() => setOpen(null)} wide>
-          <img class="lightbox" src={open.url} alt={open.name} />
-          <p>
-            <a href={open.url} download={open.name}>
-              Download ({formatSize(open.size)})
-            </a>
-          </p>
-        </Dialog>
       )}
     </div>
   );

@@ -1,7 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { conversations, openId, totalUnread } from "../app/chats.ts";
-import { place, threadsListOpen } from "../app/threads.ts";
+import { place, sidePanel } from "../app/threads.ts";
 import { ThreadList, ThreadPanel } from "./thread-panel.tsx";
+import { FilesPanel } from "./files-panel.tsx";
+import { MediaViewer } from "./media-viewer.tsx";
 import { status } from "../app/connection.ts";
 import { outbox } from "../app/outbox.ts";
 import { instance, me, signOut } from "../app/state.ts";
@@ -30,7 +32,7 @@ export function ChatPage() {
   const [dialog, setDialog] = useState<DialogName | null>(null);
   useEffect(() => {
     openId.value = id;
-    threadsListOpen.value = false;
+    sidePanel.value = null;
   }, [id]);
   useEffect(() => {
     const name = instance.value?.name ?? "Parley";
@@ -84,7 +86,7 @@ export function ChatPage() {
       </aside>
       <main class="main">
         <ConnectionBanner />
-        <div class={`panes${id && (rootId || threadsListOpen.value) ? " with-side" : ""}`}>
+        <div class={`panes${id && (rootId || sidePanel.value) ? " with-side" : ""}`}>
           {id ? (
             <ConversationView id={id} />
           ) : (
@@ -93,14 +95,18 @@ export function ChatPage() {
             </section>
           )}
           {id && rootId && <ThreadPanel conversationId={id} rootId={rootId} />}
-          {id && !rootId && threadsListOpen.value && conversations.value.get(id) && (
+          {id && !rootId && sidePanel.value === "threads" && conversations.value.get(id) && (
             <ThreadList c={conversations.value.get(id)!} />
+          )}
+          {id && !rootId && sidePanel.value === "files" && conversations.value.get(id) && (
+            <FilesPanel c={conversations.value.get(id)!} />
           )}
         </div>
       </main>
       <IncomingCalls />
       <CallView />
       <ProfileCard />
+      <MediaViewer />
       {dialog === "new-chat" && <NewChatDialog onClose={close} />}
       {dialog === "search" && <SearchDialog onClose={close} />}
       {dialog === "switch" && <QuickSwitcher onClose={close} />}

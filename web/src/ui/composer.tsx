@@ -10,6 +10,7 @@ import { checkSend } from "../app/compose.ts";
 import { applyFormat, formatForKey, type Format } from "../app/formatting.ts";
 import { useAutoGrow, useCompletions, useDraft } from "./composer-hooks.ts";
 import { lazy } from "./lazy.tsx";
+import { VoiceRecorder } from "./voice-recorder.tsx";
 
 const EmojiPicker = lazy(() => import("./emoji-picker.tsx").then((m) => m.EmojiPicker));
 import { formatSize, removeUpload, startUpload, takeAttachments, uploadSlot, uploads } from "../app/uploads.ts";
@@ -45,6 +46,7 @@ export function Composer(props: {
 
   useEffect(() => {
     setError(null);
+    setVoice(false);
     box.current?.focus();
   }, [conversationId]);
 
@@ -99,6 +101,7 @@ export function Composer(props: {
   };
 
   const [emojiOpen, setEmojiOpen] = useState(false);
+  const [voice, setVoice] = useState(false);
   /** An emoji from the picker goes where the cursor is (replacing a selection). */
   const insertEmoji = (emoji: string) => {
     const el = box.current!;
@@ -221,86 +224,110 @@ export function Composer(props: {
         </ul>
       )}
       <FormatBar onFormat={format} />
-      <div class="composer-row">
-        <input
-          ref={fileInput}
-          type="file"
-          multiple
-          hidden
-          aria-label="Files to attach"
-          onChange={(e) => {
-            for (const f of e.currentTarget.files ?? []) startUpload(conversationId, f, encrypted, slot);
-            e.currentTarget.value = "";
+      {voice ? (
+        <VoiceRecorder
+          conversationId={conversationId}
+          threadRootId={threadRootId}
+          encrypted={encrypted}
+          onDone={(err) => {
+            setVoice(false);
+            if (err) setError(err);
+            box.current?.focus();
           }}
         />
-        <button
-          type="button"
-          class="icon emoji-toggle"
-          data-emoji-toggle
-          aria-label="Emoji"
-          title="Emoji"
-          aria-expanded={emojiOpen}
-          onClick={() => setEmojiOpen(!emojiOpen)}
-        >
-          😊
-        </button>
-        {emojiOpen && <EmojiPicker label="Emoji picker" onPick={insertEmoji} onClose={() => setEmojiOpen(false)} />}
-        {!editing && (
+      ) : (
+        <div class="composer-row">
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            aria-label="Files to attach"
+            onChange={(e) => {
+              for (const f of e.currentTarget.files ?? []) startUpload(conversationId, f, encrypted, slot);
+              e.currentTarget.value = "";
+            }}
+          />
           <button
             type="button"
-            class="icon attach"
-            aria-label="Attach files"
-            title="Attach files"
-            onClick={() => fileInput.current?.click()}
+            class="icon emoji-toggle"
+            data-emoji-toggle
+            aria-label="Emoji"
+            title="Emoji"
+            aria-expanded={emojiOpen}
+            onClick={() => setEmojiOpen(!emojiOpen)}
           >
-            📎
+            😊
           </button>
-        )}
-        {completions.suggestions.length > 0 && (
-          <ul
-            class="mention-list"
-            role="listbox"
-            aria-label={completions.kind === "emoji" ? "Emoji" : "People to mention"}
+          {emojiOpen && <EmojiPicker label="Emoji picker" onPick={insertEmoji} onClose={() => setEmojiOpen(false)} />}
+          {!editing && "MediaRecorder" in window && (
+            <button
+              type="button"
+              class="icon record"
+              aria-label="Record a voice note"
+              title="Record a voice note"
+              onClick={() => (setError(null), setVoice(true))}
+            >
+              🎤
+            </button>
+          )}
+          {!editing && (
+            <button
+              type="button"
+              class="icon attach"
+              aria-label="Attach files"
+              title="Attach files"
+              onClick={() => fileInput.current?.click()}
+            >
+              📎
+            </button>
+          )}
+          {completions.suggestions.length > 0 && (
+            <ul
+              class="mention-list"
+              role="listbox"
+              aria-label={completions.kind === "emoji" ? "Emoji" : "People to mention"}
+            >
+              {completions.suggestions.map((c, i) => (
+                <li
+                  key={c.key}
+                  role="option"
+                  aria-selected={i === completions.selected}
+                  onMouseDown={(e) => (e.preventDefault(), pickCompletion(i))}
+                >
+                  <strong>{c.primary}</strong> <small class="hint">{c.secondary}</small>
+                </li>
+              ))}
+            </ul>
+          )}
+          <textarea
+            ref={box}
+            rows={1}
+            value={draft.text}
+            aria-label={editing ? "Edit message" : threadRootId ? "Reply in thread" : "Message"}
+            placeholder={props.placeholder ?? "Write a message…"}
+            onInput={(e) => {
+              change(e.currentTarget.value);
+              completions.track(e.currentTarget);
+              if (!editing && e.currentTarget.value.trim()) iAmTyping(conversationId);
+            }}
+            onKeyDown={onKeyDown}
+            onPaste={(e) => {
+              const pasted = [...(e.clipboardData?.files ?? [])];
+              if (pasted.length === 0 || editing) return;
+              e.preventDefault();
+              for (const f of pasted) startUpload(conversationId, f, encrypted, slot);
+            }}
+          />
+          <button
+            type="submit"
+            class="primary"
+            disabled={saving || (!draft.text.trim() && (Boolean(editing) || !filesReady))}
           >
-            {completions.suggestions.map((c, i) => (
-              <li
-                key={c.key}
-                role="option"
-                aria-selected={i === completions.selected}
-                onMouseDown={(e) => (e.preventDefault(), pickCompletion(i))}
-              >
-                <strong>{c.primary}</strong> <small class="hint">{c.secondary}</small>
-              </li>
-            ))}
-          </ul>
-        )}
-        <textarea
-          ref={box}
-          rows={1}
-          value={draft.text}
-          aria-label={editing ? "Edit message" : threadRootId ? "Reply in thread" : "Message"}
-          placeholder={props.placeholder ?? "Write a message…"}
-          onInput={(e) => {
-            change(e.currentTarget.value);
-            completions.track(e.currentTarget);
-            if (!editing && e.currentTarget.value.trim()) iAmTyping(conversationId);
-          }}
-          onKeyDown={onKeyDown}
-          onPaste={(e) => {
-            const pasted = [...(e.clipboardData?.files ?? [])];
-            if (pasted.length === 0 || editing) return;
-            e.preventDefault();
-            for (const f of pasted) startUpload(conversationId, f, encrypted, slot);
-          }}
-        />
-        <button
-          type="submit"
-          class="primary"
-          disabled={saving || (!draft.text.trim() && (Boolean(editing) || !filesReady))}
-        >
-          {editing ? "Save" : "Send"}
-        </button>
-      </div>
+            {editing ? "Save" : "Send"}
+          </button>
+        </div>
+      )}
     </form>
   );
 }

@@ -9,7 +9,7 @@ import { fullTime, lastSeenText } from "../app/format.ts";
 import { me, navigate } from "../app/state.ts";
 import { Avatar, GroupAvatar } from "./avatar.tsx";
 import { Menu, type MenuEntry } from "./menu.tsx";
-import { closeThread, place, threadsListOpen } from "../app/threads.ts";
+import { closeThread, place, sidePanel } from "../app/threads.ts";
 
 /**
  * The top of an open conversation: back (on a phone), picture, a name that stays on one line, who is there,
@@ -44,6 +44,13 @@ export function ConversationHead(props: {
   });
   const entries: MenuEntry[] = [
     ...(c.type === "group" ? [{ label: "Group info", run: props.onInfo }] : []),
+    {
+      label: "Files and media",
+      run: () => {
+        if (place.value.rootId) closeThread(c.id);
+        sidePanel.value = "files";
+      },
+    },
     {
       label: "Mark as unread",
       run: () => void markUnread(c.id).then(() => navigate("/"), fail),
@@ -126,10 +133,10 @@ export function ConversationHead(props: {
         class="icon threads-button"
         aria-label={c.threadUnreadCount > 0 ? `Threads, ${c.threadUnreadCount} unread` : "Threads"}
         title="Threads you follow"
-        aria-pressed={threadsListOpen.value}
+        aria-pressed={sidePanel.value === "threads"}
         onClick={() => {
           if (place.value.rootId) closeThread(c.id);
-          threadsListOpen.value = !threadsListOpen.value;
+          sidePanel.value = sidePanel.value === "threads" ? null : "threads";
         }}
       >
         🧵{c.threadUnreadCount > 0 && <span class="dot" aria-hidden="true" />}

@@ -6,6 +6,7 @@ import { receipts } from "../app/activity.ts";
 import { deleteMessage, earlierVersions, setPinned, toggleReaction, type Version } from "../app/chat-commands.ts";
 import { agoText, fullTime, timeOfDay } from "../app/format.ts";
 import { threadUnread } from "../app/threads.ts";
+import { timelineKeyOf } from "../app/media.ts";
 import { previewText } from "../app/markdown.ts";
 import { discard, retry, type Outgoing } from "../app/outbox.ts";
 import { me } from "../app/state.ts";
@@ -157,7 +158,9 @@ export function MessageItem(props: {
           ) : (
             m.text && <MessageText text={m.text} />
           )}
-          {!m.deleted && !m.encrypted && m.attachments.length > 0 && <Attachments list={m.attachments} />}
+          {!m.deleted && !m.encrypted && m.attachments.length > 0 && (
+            <Attachments list={m.attachments} timelineKey={timelineKeyOf(m)} />
+          )}
           {!m.deleted && m.preview && <LinkCard m={m} own={own} />}
           {m.reactions.length > 0 && (
             <div class="reactions" role="group" aria-label="Reactions">

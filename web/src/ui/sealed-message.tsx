@@ -6,6 +6,7 @@ import { readables } from "../app/e2ee.ts";
 import { openFile } from "../e2ee/files.ts";
 import type { SealedFile } from "../e2ee/payload.ts";
 import { Attachments } from "./attachments.tsx";
+import { timelineKeyOf } from "../app/media.ts";
 import { MessageText } from "./message-text.tsx";
 
 /** An end-to-end encrypted message as this device reads it: its words and files, why it cannot, or that it is at it. */
@@ -53,7 +54,7 @@ function SealedFiles(props: { m: Message; files: SealedFile[] }) {
   if (!opened) return <p class="sealed hint">🔒 Decrypting files…</p>;
   return (
     <>
-      {opened.list.length > 0 && <Attachments list={opened.list} />}
+      {opened.list.length > 0 && <Attachments list={opened.list} timelineKey={timelineKeyOf(props.m)} />}
       {opened.failed > 0 && (
         <p class="sealed undecryptable">
           🔒 {opened.failed === 1 ? "A file" : `${opened.failed} files`} of this message can't be decrypted.

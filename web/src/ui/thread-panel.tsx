@@ -19,7 +19,7 @@ import {
   openThread,
   setFollowing,
   threadKey,
-  threadsListOpen,
+  sidePanel,
 } from "../app/threads.ts";
 import { Composer } from "./composer.tsx";
 import { lazy } from "./lazy.tsx";
@@ -182,7 +182,7 @@ export function ThreadList(props: { c: Conversation }) {
           type="button"
           class="icon back-to-chat"
           aria-label="Back to the conversation"
-          onClick={() => (threadsListOpen.value = false)}
+          onClick={() => (sidePanel.value = null)}
         >
           ←
         </button>
@@ -190,12 +190,7 @@ export function ThreadList(props: { c: Conversation }) {
           <h2>Threads</h2>
           <small class="hint">{conversationTitle(c)}</small>
         </div>
-        <button
-          type="button"
-          class="icon close"
-          aria-label="Close threads"
-          onClick={() => (threadsListOpen.value = false)}
-        >
+        <button type="button" class="icon close" aria-label="Close threads" onClick={() => (sidePanel.value = null)}>
           ✕
         </button>
       </header>

@@ -25,7 +25,8 @@ import {
   sendFrame,
   typingFrame,
 } from "../src/realtime/protocol.ts";
-import { ftsQuery } from "../src/search/query.ts";
+import { searchWords } from "../src/search/query.ts";
+import { formsQuery } from "../src/search/word-forms.ts";
 
 const RUNS = { numRuns: 300 };
 const HIDDEN_SAMPLES = [
@@ -351,7 +352,7 @@ describe("frames, bodies and settings from outside", () => {
         ),
         fc.boolean(),
         (q, prefix) => {
-          const fts = ftsQuery(q, prefix);
+          const fts = formsQuery(searchWords(q), prefix);
           if (fts === null) return true;
           db.query("SELECT rowid FROM t WHERE t MATCH ?").all(fts);
           return true;

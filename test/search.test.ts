@@ -55,7 +55,11 @@ describe("message search", () => {
     expect(hit.message.sender.username).toBe("ana");
     // Cat is in the group but not in Ana and Ben's direct conversation; Dan's secret is nobody else's.
     expect(texts(await search(cat, "q=cafe"))).toEqual([]);
-    expect(texts(await search(ben, "q=tomatoes")).sort()).toEqual(["Planting tomatoes and basil this weekend"]);
+    // Word forms: "tomatoes" finds "tomato" too.
+    expect(texts(await search(ben, "q=tomatoes")).sort()).toEqual([
+      "I will bring the tomato seedlings",
+      "Planting tomatoes and basil this weekend",
+    ]);
     expect(texts(await search(dan, "q=tomatoes"))).toEqual(["Secret tomatoes for Dan only"]);
   });
 
@@ -166,6 +170,37 @@ describe("message search", () => {
       expect((await search(ana, `q=${encodeURIComponent(q)}`)).body.results).toEqual([]);
   });
 
+  test("word forms: hiking finds hike and hiked, the word as typed first; a short word is only itself", async () => {
+    await send(ana, group, "We hike the ridge on Saturday");
+    await send(ana, group, "Last year we hiked it in fog");
+    await send(ben, group, "Hiking boots are a must");
+    const r = await search(ben, "q=hiking");
+    expect(texts(r)[0]).toBe("Hiking boots are a must");
+    expect(texts(r).sort()).toEqual([
+      "Hiking boots are a must",
+      "Last year we hiked it in fog",
+      "We hike the ridge on Saturday",
+    ]);
+    expect(texts(await search(ben, "q=hikes")).length).toBe(3);
+    expect(texts(await search(ben, "q=boot"))).toEqual(["Hiking boots are a must"]);
+    // A short word is a word: "the" does not find "then".
+    expect(texts(await search(ben, "q=then"))).toEqual(["Let's meet at the cafe then"]);
+  });
+
+  test("did you mean: a misspelt word is corrected from the words of my own conversations only", async () => {
+    await send(ana, group, "Lunch at the allotment at noon?");
+    const typo = await search(ben, "q=lunhc");
+    expect(typo.body).toMatchObject({ results: [], didYouMean: "lunch" });
+    expect(texts(await search(ben, `q=${typo.body.didYouMean}`))).toEqual(["Lunch at the allotment at noon?"]);
+    // Two words, one right: the other is corrected, and the pair must be found together.
+    expect((await search(ben, "q=lunch%20allotmnet")).body.didYouMean).toBe("lunch allotment");
+    // Dan's secret is in the index, but not in anything Ben may read: never suggested to him.
+    expect((await search(ben, "q=secrt")).body.didYouMean).toBeUndefined();
+    expect((await search(dan, "q=secrt")).body.didYouMean).toBe("secret");
+    // Nothing close: no suggestion.
+    expect((await search(ben, "q=xylophone")).body.didYouMean).toBeUndefined();
+  });
+
   test("bad filters are 400; strangers 401", async () => {
     for (const q of [
       `q=a&from=yesterday`,
@@ -206,6 +241,27 @@ describe("people search and contact matching", () => {
     expect(names(await find("than.sm"))).toEqual(["jonathan.smith"]);
     expect(names(await find("jo"))).toEqual(["jonathan.smith"]);
     expect(names(await find("ben"))[0]).toBe("ben");
+  });
+
+  test("short names have their own rule: anna finds Ana, jon finds John, stefan finds Stephan", async () => {
+    const names = [
+      ["anacruz", "Ana Cruz"],
+      ["jsmith", "John Smith"],
+      ["stephan", "Stephan Berg"],
+      ["mia", "Mia Wong"],
+    ];
+    for (const [username, displayName] of names) {
+      const p = await addMember(s, ana.token, username);
+      await s.call("PATCH", "/api/v1/me", { token: p.token, body: { displayName } });
+    }
+    const people = async (q: string) =>
+      (await s.call("GET", `/api/v1/search/users?q=${q}`, { token: ana.token })).body.users.map(
+        (u: any) => u.displayName,
+      );
+    expect(await people("anna")).toContain("Ana Cruz");
+    expect(await people("jon")).toContain("John Smith");
+    expect(await people("stefan")).toContain("Stephan Berg");
+    expect(await people("anna")).not.toContain("Mia Wong");
   });
 
   test("someone who is not discoverable is found only by their exact username, and never by contact matching", async () => {

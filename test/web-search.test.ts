@@ -62,6 +62,22 @@ describe("search in the web app", () => {
     expect(await target.textContent()).toContain("treasure");
   });
 
+  test("word forms are found, and a misspelt word is offered corrected", async () => {
+    await page.getByRole("button", { name: "Search messages" }).click();
+    const dialog = page.getByRole("dialog", { name: "Search messages" });
+    const words = dialog.getByLabel("Words to find");
+    // "maps" finds "map": another form of the word.
+    await words.fill("maps");
+    const results = dialog.getByRole("list", { name: "Search results" });
+    await results.getByText(/hidden/).waitFor();
+    await words.fill("tresure");
+    await dialog.getByText("No messages found.").waitFor();
+    await dialog.getByRole("button", { name: "treasure" }).click();
+    expect(await words.inputValue()).toBe("treasure");
+    await results.getByText(/hidden/).waitFor();
+    await page.keyboard.press("Escape");
+  });
+
   test("ran without script errors or CSP violations", () => {
     expect(errors).toEqual([]);
   });

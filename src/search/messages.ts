@@ -1,11 +1,14 @@
-// Message search: FTS5 (search/query.ts makes the words literal), only in conversations I am a member of
-// now, with filters, ranked by relevance and then recency, with a snippet and where its matches are.
+// Message search: FTS5 (search/query.ts makes the words literal; search/word-forms.ts adds their forms), only
+// in conversations I am a member of now, with filters, ranked by relevance and then recency, with a snippet
+// and where its matches are; when nothing is found, a did-you-mean from the words of my conversations.
 import { inArray } from "drizzle-orm";
 import { toMessageViews } from "../chat/message-reads.ts";
 import { type MessageView } from "../chat/views.ts";
 import { conversations, messages } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
-import { fold, ftsQuery, searchWords, words } from "./query.ts";
+import { fold, searchWords, words } from "./query.ts";
+import { formsQuery, stem } from "./word-forms.ts";
+import { didYouMean } from "./did-you-mean.ts";
 
 export const MAX_RESULTS = 50;
 
@@ -48,7 +51,13 @@ function relevance(text: string, terms: string[], lastIsPrefix: boolean): number
   const norm = 1.2 * (0.25 + (0.75 * folded.length) / 12);
   let score = 0;
   terms.forEach((t, i) => {
-    const tf = folded.filter((w) => w === t || (lastIsPrefix && i === terms.length - 1 && w.startsWith(t))).length;
+    const root = stem(t);
+    const forms = root !== t || /^[a-z]{4,}$/.test(t);
+    // The word as typed counts fully; another form of it ("hike" for "hiking") a little less.
+    const tf = folded.reduce((n, w) => {
+      if (w === t || (lastIsPrefix && i === terms.length - 1 && w.startsWith(t))) return n + 1;
+      return forms && w.startsWith(root) ? n + 0.7 : n;
+    }, 0);
     score += (tf * 2.2) / (tf + norm);
   });
   return score;
@@ -77,8 +86,13 @@ export function searchMessages(
   db: Db,
   userId: string,
   s: MessageSearch,
-): { results: SearchHit[]; more: boolean; encryptedLeftOut?: number } {
-  const found = searchText(db, userId, s);
+): { results: SearchHit[]; more: boolean; encryptedLeftOut?: number; didYouMean?: string } {
+  let found: { results: SearchHit[]; more: boolean; didYouMean?: string } = searchText(db, userId, s);
+  if (found.results.length === 0 && s.offset === 0) {
+    const finds = (q: string) => searchText(db, userId, { ...s, q, limit: 1 }).results.length > 0;
+    const suggestion = didYouMean(db, searchWords(s.q), finds);
+    if (suggestion) found = { ...found, didYouMean: suggestion };
+  }
   // End-to-end encrypted conversations have no words here (their messages' text is empty): say how many
   // were left out, so a client knows to search them on the device.
   const leftOut = encryptedConversationCount(db, userId, s.conversationId);
@@ -95,8 +109,9 @@ function encryptedConversationCount(db: Db, userId: string, only: string | undef
 }
 
 function searchText(db: Db, userId: string, s: MessageSearch): { results: SearchHit[]; more: boolean } {
-  const exact = ftsQuery(s.q);
-  if (!exact) return { results: [], more: false };
+  const typed = searchWords(s.q);
+  const forms = formsQuery(typed);
+  if (!forms) return { results: [], more: false };
   // My conversations, named inside the FTS query: the index intersects the words with them.
   const mine = s.conversationId
     ? [s.conversationId]
@@ -106,9 +121,9 @@ function searchText(db: Db, userId: string, s: MessageSearch): { results: Search
         .map((r) => r.id);
   if (mine.length === 0) return { results: [], more: false };
   const scope = `conversation_id : (${mine.map((id) => `"${id.replaceAll('"', '""')}"`).join(" OR ")})`;
-  const found = runSearch(db, userId, s, `text : (${exact}) AND ${scope}`, false);
+  const found = runSearch(db, userId, s, `text : (${forms}) AND ${scope}`, false);
   if (found.results.length > 0) return found;
-  return runSearch(db, userId, s, `text : (${ftsQuery(s.q, true)}) AND ${scope}`, true);
+  return runSearch(db, userId, s, `text : (${formsQuery(typed, true)}) AND ${scope}`, true);
 }
 
 function runSearch(

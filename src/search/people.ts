@@ -1,41 +1,21 @@
 // People search (starting a chat, adding members) and contact matching. Substrings and typos are found
 // through the trigram FTS5 index on usernames and display names (migration 0008): candidates share a
 // trigram with the query (or, for queries under three characters, start with it), then an edit distance
-// ranks them: the exact username first, then names starting with the query, then the closest.
+// ranks them: the exact username first, then names starting with the query, then short names that sound the
+// same ("anna" for "Ana"), then the closest.
 // Someone who is not discoverable is found only by their exact username.
 import { inArray } from "drizzle-orm";
 import { toPublicUser, type PublicUser } from "../accounts/users.ts";
 import { users } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { fold } from "./query.ts";
+import { distance } from "./distance.ts";
 
 export const MAX_PEOPLE = 20;
 const CANDIDATES = 300;
 
 /** A LIKE pattern that matches `text` literally: `%`, `_` and `\` stand for themselves. */
 const literal = (text: string) => text.replace(/[\\%_]/g, (ch) => "\\" + ch);
-
-/** Optimal string alignment distance (Levenshtein with transpositions), stopping early past `max`. */
-function distance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
-      row.push(v);
-      best = Math.min(best, v);
-    }
-    if (best > max) return max + 1;
-    prev2 = prev;
-    prev = row;
-  }
-  return prev[b.length]!;
-}
 
 /** How far the query is from the nearest part of a name: a whole word, or the start of one. */
 function closeness(q: string, name: string): number {
@@ -50,6 +30,21 @@ function closeness(q: string, name: string): number {
 
 type Row = typeof users.$inferSelect;
 
+/**
+ * How a short name sounds, roughly: doubled letters once, "ph" as "f", an "h" after a consonant gone. "Anna"
+ * and "Ana", "Jon" and "John", "Stefan" and "Stephan" are each one name; spelling differences in names this
+ * short are too few letters for the edit distance to forgive.
+ */
+export function nameSkeleton(word: string): string {
+  return word
+    .replace(/ph/g, "f")
+    .replace(/([^aeiouh\s])h/g, "$1")
+    .replace(/(.)\1+/g, "$1");
+}
+
+/** Queries up to this long are short names: candidates also come by their first letter. */
+const SHORT_NAME = 7;
+
 function rank(q: string, typed: string, u: Row): number | null {
   const name = fold(u.displayName);
   const username = u.username.toLowerCase();
@@ -57,6 +52,10 @@ function rank(q: string, typed: string, u: Row): number | null {
   if (username === typed) return 0;
   if (!u.discoverable) return null;
   if (username.startsWith(q) || name.startsWith(q) || name.split(/\s+/).some((w) => w.startsWith(q))) return 1;
+  if (q.length <= SHORT_NAME && !q.includes(" ")) {
+    const sound = nameSkeleton(q);
+    if ([username, ...name.split(/\s+/)].some((w) => nameSkeleton(w) === sound)) return 1.5;
+  }
   if (username.includes(q) || name.includes(q)) return 2;
   const d = Math.min(closeness(q, username), closeness(q, name));
   return d <= Math.max(1, Math.floor(q.length / 3)) ? 3 + d : null;
@@ -82,6 +81,17 @@ export function searchPeople(db: Db, query: string, limit = MAX_PEOPLE): PublicU
         "SELECT user_id AS id FROM users_fts WHERE users_fts MATCH ? ORDER BY rank LIMIT ?",
       )
       .all(match, CANDIDATES))
+      ids.add(r.id);
+  }
+  // Short names (rank's nameSkeleton): everyone with a name or username starting with the same letter.
+  if (chars.length <= SHORT_NAME && !q.includes(" ")) {
+    const first = `${literal(chars[0]!)}%`;
+    for (const r of db.$client
+      .query<{ id: string }, [string, string]>(
+        `SELECT id FROM users WHERE lower(username) LIKE ?1 ESCAPE '\\' OR lower(display_name) LIKE ?1 ESCAPE '\\'
+            OR lower(display_name) LIKE ?2 ESCAPE '\\' LIMIT ${CANDIDATES}`,
+      )
+      .all(first, `% ${first}`))
       ids.add(r.id);
   }
   // Short queries, and the exact username, by prefix.

@@ -25,7 +25,7 @@ export async function searchMessages(
   q: string,
   f: SearchFilters,
   offset = 0,
-): Promise<{ results: SearchHit[]; more: boolean }> {
+): Promise<{ results: SearchHit[]; more: boolean; didYouMean?: string }> {
   const params = new URLSearchParams({ q, limit: "20", offset: String(offset) });
   if (f.conversationId) params.set("conversationId", f.conversationId);
   if (f.senderId) params.set("senderId", f.senderId);

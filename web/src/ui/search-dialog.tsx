@@ -47,6 +47,7 @@ export function SearchDialog(props: { onClose: () => void }) {
   const [here, setHere] = useState<SearchHit[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [suggestion, setSuggestion] = useState<string | null>(null);
   const list = [...conversations.value.values()];
   const hasEncrypted = list.some((c) => c.encryptedAt);
   const people = useMemo(() => {
@@ -64,7 +65,7 @@ export function SearchDialog(props: { onClose: () => void }) {
     // Searches as you type, a moment after the last key.
     const timer = setTimeout(() => {
       searchMessages(q, filters).then(
-        (r) => (setHits(r.results), setMore(r.more), setError(null)),
+        (r) => (setHits(r.results), setMore(r.more), setSuggestion(r.didYouMean ?? null), setError(null)),
         (e) => setError(e.message),
       );
       searchHere(q, filters).then(setHere, (e: Error) => setError(e.message));
@@ -167,7 +168,21 @@ export function SearchDialog(props: { onClose: () => void }) {
           ))}
         </ul>
       )}
-      {hits && hits.length === 0 && here.length === 0 && <p class="hint">No messages found.</p>}
+      {hits && hits.length === 0 && here.length === 0 && (
+        <p class="hint">
+          No messages found.
+          {suggestion && (
+            <>
+              {" "}
+              Did you mean{" "}
+              <button type="button" class="link-like" onClick={() => setQ(suggestion)}>
+                {suggestion}
+              </button>
+              ?
+            </>
+          )}
+        </p>
+      )}
       {hits && hits.length > 0 && (
         <ul class="search-results" aria-label="Search results">
           {hits.map((h) => (

@@ -124,13 +124,19 @@ export function startRedis(): Promise<Service> {
 }
 
 /** An S3 bucket named parley (s3rver, in-process), and the settings that point Parley at it. */
-export async function startBucket(): Promise<{ settings: Record<string, string>; close(): Promise<void> }> {
+/** A browser may PUT to the bucket from any origin (what an admin sets up for direct uploads). */
+const OPEN_CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod>
+<AllowedMethod>GET</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>`;
+
+export async function startBucket(
+  opts: { cors?: boolean } = {},
+): Promise<{ settings: Record<string, string>; close(): Promise<void> }> {
   const s3rver = new S3rver({
     port: 0,
     address: "127.0.0.1",
     directory: tempDir("parley-s3-"),
     silent: true,
-    configureBuckets: [{ name: "parley" }],
+    configureBuckets: [{ name: "parley", ...(opts.cors ? { configs: [OPEN_CORS] } : {}) }],
   });
   const { port } = await s3rver.run();
   return {

@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe("files in the web app", () => {
-  test("attach a picture and a document, send them with words; the other side sees a preview, a lightbox and a card", async () => {
+  test("attach a picture and a document, send them with words; the other side sees a preview, the full-screen viewer and a card", async () => {
     await cleo.getByLabel("Files to attach").setInputFiles([
       { name: "icon.png", mimeType: "image/png", buffer: png },
       { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("Bring the tent.\n") },
@@ -56,7 +56,7 @@ describe("files in the web app", () => {
     await msg.getByRole("button", { name: "Open image icon.png" }).click();
     if (process.env.PARLEY_SCREENSHOTS)
       await dan.screenshot({ path: join(process.env.PARLEY_SCREENSHOTS, "files-timeline.png") });
-    await dan.getByRole("dialog", { name: "icon.png" }).getByRole("img", { name: "icon.png" }).waitFor();
+    await dan.getByRole("dialog", { name: "Media viewer" }).getByRole("img", { name: "icon.png" }).waitFor();
     await dan.keyboard.press("Escape");
     expect(await cleo.getByRole("list", { name: "Files to send" }).count()).toBe(0);
   });
@@ -140,12 +140,12 @@ describe("files in the web app", () => {
     await open.click();
     // The original, decoded by Chromium: its orientation survived the removal of the location.
     const full = await dan.waitForFunction(() => {
-      const img = document.querySelector<HTMLImageElement>("dialog .lightbox");
+      const img = document.querySelector<HTMLImageElement>("dialog.media-viewer img");
       return img?.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : null;
     });
     expect(await full.jsonValue()).toEqual([600, 800]);
     const bytes = await dan.evaluate(() =>
-      fetch(document.querySelector<HTMLImageElement>("dialog .lightbox")!.src)
+      fetch(document.querySelector<HTMLImageElement>("dialog.media-viewer img")!.src)
         .then((r) => r.arrayBuffer())
         .then((b) => [...new Uint8Array(b)]),
     );

@@ -33,6 +33,13 @@ import { webRoutes } from "./routes/web.ts";
 import { trustRoutes } from "./routes/trust.ts";
 import { e2eeRoutes, groupRoutes } from "./routes/e2ee.ts";
 import { formatSize } from "../protocol/sizes.ts";
+import type { FileStore } from "../files/file-store.ts";
+
+/** Where the web app sends files itself with S3 storage: the origin of the bucket's presigned URLs. */
+function directUploadOrigin(files: FileStore): string | null {
+  const sample = files.kind === "s3" ? files.presignPut(60) : null;
+  return sample ? new URL(sample.url).origin : null;
+}
 
 /** Every route group, mounted in one readable list. */
 export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean }) {
@@ -47,7 +54,7 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
   // with an https public URL. Not with its own local CA (the trust page must stay reachable over plain
   // HTTP on a device that has not trusted it yet) nor with certificate files (whose future Parley cannot know).
   const { tls, secureCookies } = deps.config;
-  app.use(securityHeaders(tls === "acme" || (tls === "off" && secureCookies)));
+  app.use(securityHeaders(tls === "acme" || (tls === "off" && secureCookies), directUploadOrigin(deps.media.files)));
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
 
   app.route("/", healthRoutes(lifecycle.isDraining));

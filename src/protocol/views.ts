@@ -330,7 +330,7 @@ export interface InstanceView {
   publicUrl: string;
   setupRequired: boolean;
   registrationMode: "open" | "invite" | "closed";
-  features: { emailPasswordReset: boolean; trustPage: boolean };
+  features: { emailPasswordReset: boolean; trustPage: boolean; directUploads: boolean };
   passwordMinLength: number;
   /** The server's logo, public (shown before anyone signs in). */
   logoUrl: string | null;

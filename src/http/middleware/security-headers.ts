@@ -4,14 +4,17 @@ import { secureHeaders } from "hono/secure-headers";
  * Strict defaults for every response. Scripts and styles come only from our own origin, so an injected
  * string can never run; nothing may frame the app (clickjacking); referrers never leave the origin.
  */
-export function securityHeaders(hsts: boolean) {
+export function securityHeaders(hsts: boolean, uploadOrigin: string | null = null) {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
       styleSrc: ["'self'"],
+      // blob: an encrypted conversation's pictures, sounds and videos, decrypted in the browser.
       imgSrc: ["'self'", "data:", "blob:"],
-      connectSrc: ["'self'"],
+      mediaSrc: ["'self'", "blob:"],
+      // The bucket the web app uploads to directly, with S3 storage (its presigned PUTs).
+      connectSrc: ["'self'", "blob:", ...(uploadOrigin ? [uploadOrigin] : [])],
       fontSrc: ["'self'"],
       objectSrc: ["'none'"],
       baseUri: ["'none'"],

@@ -10,7 +10,7 @@ import type { AppEnv } from "../context.ts";
 /** Public runtime facts the web app needs before anyone signs in, so one bundle serves every install. */
 export const instanceRoutes = new Hono<AppEnv>()
   .get("/instance", (c) => {
-    const { store, mailer, config } = c.get("deps");
+    const { store, mailer, config, media } = c.get("deps");
     const settings = getInstanceSettings(store.db);
     c.header("Cache-Control", "no-store");
     return c.json<InstanceView>({
@@ -20,7 +20,12 @@ export const instanceRoutes = new Hono<AppEnv>()
       setupRequired: countUsers(store.db) === 0,
       registrationMode: settings.registrationMode,
       // trustPage: this server has its own certificate authority, which devices trust from /trust.
-      features: { emailPasswordReset: mailer !== null, trustPage: config.tls === "local" },
+      // directUploads: files go from the browser straight to the S3 bucket (presigned), not through Parley.
+      features: {
+        emailPasswordReset: mailer !== null,
+        trustPage: config.tls === "local",
+        directUploads: media.files.kind === "s3",
+      },
       passwordMinLength: config.passwordMinLength,
       logoUrl: logoUrl(getLogoKey(store.db)),
     });

@@ -5,7 +5,9 @@ import { api, ApiError, type Instance, type Person, type User } from "./api.ts";
 import { navigate, path } from "./navigation.ts";
 import { startSession, stopSession } from "./session.ts";
 
-export const instance = signal<Instance | null>(null);
+import { instance } from "./instance.ts";
+
+export { instance };
 export const me = signal<User | null>(null);
 export const loadError = signal<string | null>(null);
 // Where the app is lives in navigation.ts (push notifications open conversations too); kept here for the UI.

@@ -1,6 +1,7 @@
 // Files on their way up: each upload reports progress and can be cancelled; done ones wait to be sent.
 import { signal } from "@preact/signals";
-import type { Attachment } from "./api.ts";
+import { api, type Attachment } from "./api.ts";
+import { instance } from "./instance.ts";
 import { sealFile } from "../e2ee/files.ts";
 import type { SealedFile } from "../e2ee/payload.ts";
 
@@ -57,9 +58,9 @@ function send(
   failed?: string,
 ): void {
   const key = crypto.randomUUID();
-  const xhr = new XMLHttpRequest();
-  const form = new FormData();
-  form.append("file", bytes, bytes.name || "pasted-file");
+  /** The request under way now (the cancel button aborts it). */
+  let active: XMLHttpRequest | null = null;
+  let cancelled = false;
   const upload: Upload = {
     key,
     ...(sealed ? { sealed } : {}),
@@ -70,7 +71,11 @@ function send(
     progress: 0,
     attachment: null,
     error: null,
-    cancel: () => xhr.abort(),
+    cancel: () => {
+      cancelled = true;
+      if (active) active.abort();
+      else removeUpload(key);
+    },
     retry: () => {
       removeUpload(key);
       startUpload(conversationId, file, sealed !== undefined || failed !== undefined, slot);
@@ -78,19 +83,76 @@ function send(
   };
   uploads.value = [...uploads.value, failed ? { ...upload, error: failed } : upload];
   if (failed) return;
+  const done = (attachment: Attachment) => update(key, { progress: 1, attachment });
+  const fail = (message: string) => update(key, { error: message });
+  const through = () => {
+    if (cancelled) return removeUpload(key);
+    active = sendThrough(key, bytes, done, fail);
+  };
+  // With S3 storage the bytes go straight to the bucket, sparing the server's bandwidth; if the bucket
+  // refuses the browser (no CORS rule for this origin), through Parley as always.
+  if (instance.value?.features.directUploads)
+    void sendDirect(key, bytes, (xhr) => (active = xhr)).then(
+      (attachment) => (attachment ? done(attachment) : through()),
+      (err: Error) => (cancelled ? removeUpload(key) : fail(err.message)),
+    );
+  else through();
+}
+
+/** Through Parley: one multipart POST, with progress. */
+function sendThrough(
+  key: string,
+  bytes: File,
+  done: (a: Attachment) => void,
+  fail: (message: string) => void,
+): XMLHttpRequest {
+  const xhr = new XMLHttpRequest();
+  const form = new FormData();
+  form.append("file", bytes, bytes.name || "pasted-file");
   xhr.upload.onprogress = (e) => e.lengthComputable && update(key, { progress: e.loaded / e.total });
   xhr.onload = () => {
     let body: any = null;
     try {
       body = JSON.parse(xhr.responseText);
     } catch {}
-    if (xhr.status === 201) update(key, { progress: 1, attachment: body.attachment });
-    else update(key, { error: body?.error?.message ?? `The server answered ${xhr.status}.` });
+    if (xhr.status === 201) done(body.attachment);
+    else fail(body?.error?.message ?? `The server answered ${xhr.status}.`);
   };
-  xhr.onerror = () => update(key, { error: "Cannot reach the server." });
+  xhr.onerror = () => fail("Cannot reach the server.");
   xhr.onabort = () => removeUpload(key);
   xhr.open("POST", "/api/v1/uploads");
   xhr.send(form);
+  return xhr;
+}
+
+/**
+ * Straight to the bucket: a presigned PUT (with progress), then Parley checks what arrived. Null when the
+ * bucket could not be reached from the browser (the caller goes through Parley instead); the server's
+ * refusals (size, quota) are errors.
+ */
+async function sendDirect(
+  key: string,
+  bytes: File,
+  started: (xhr: XMLHttpRequest) => void,
+): Promise<Attachment | null> {
+  const { attachment, upload } = await api<{ attachment: Attachment; upload: { url: string; method: "PUT" } }>(
+    "POST",
+    "/uploads/presign",
+    { name: bytes.name || "pasted-file", size: bytes.size, ...(bytes.type ? { type: bytes.type } : {}) },
+  );
+  const put = await new Promise<"done" | "unreachable">((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    started(xhr);
+    xhr.upload.onprogress = (e) => e.lengthComputable && update(key, { progress: (0.98 * e.loaded) / e.total });
+    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve("done") : resolve("unreachable"));
+    xhr.onerror = () => resolve("unreachable");
+    xhr.onabort = () => reject(new Error("cancelled"));
+    xhr.open(upload.method, upload.url);
+    xhr.send(bytes);
+  });
+  if (put === "unreachable") return null;
+  return (await api<{ attachment: Attachment }>("POST", `/uploads/${encodeURIComponent(attachment.id)}/complete`))
+    .attachment;
 }
 
 export function removeUpload(key: string): void {

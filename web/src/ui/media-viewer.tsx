@@ -9,19 +9,23 @@ import { formatSize } from "../app/uploads.ts";
 const SWIPE_PX = 50;
 
 export function MediaViewer() {
-  const v = viewer.value;
+  // Only while something is open: an empty <dialog> in the page would still be one to screen readers.
+  return viewer.value ? <ViewerDialog /> : null;
+}
+
+function ViewerDialog() {
+  const v = viewer.value!;
   const ref = useRef<HTMLDialogElement>(null);
   const swipe = useRef<{ x: number; y: number } | null>(null);
-  const open = v !== null;
 
   useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
+    const d = ref.current!;
+    d.showModal();
+    return () => {
+      if (d.open) d.close();
+    };
+  }, []);
 
-  if (!v) return <dialog ref={ref} class="media-viewer" aria-label="Media viewer" />;
   const item = v.items[v.index]!;
   const a = item.attachment;
   return (

@@ -94,44 +94,55 @@ export function startPortFront(opts: {
     joined: false,
   });
 
+  const connect = (client: Socket<Side>, port: number) =>
+    Bun.connect<Side>({
+      hostname: "127.0.0.1",
+      port,
+      data: { ...side(client.data.client), peer: client, joined: true },
+      socket: {
+        open(socket) {
+          joinedBy.set(socket.localPort, client.data.client);
+          socket.setNoDelay(true);
+        },
+        data(socket, data) {
+          if (socket.data.peer) pass(socket, socket.data.peer, data);
+        },
+        drain: flush,
+        close(socket) {
+          joinedBy.delete(socket.localPort);
+          closeBoth(socket);
+        },
+        error: (socket) => closeBoth(socket),
+      },
+    });
+
   const join = async (client: Socket<Side>, first: Uint8Array) => {
-    const port = first[0] === TLS_HANDSHAKE ? securePort : opts.plainPort;
+    const secure = first[0] === TLS_HANDSHAKE;
     client.data.early.push(first.slice());
     client.pause();
-    try {
-      const upstream = await Bun.connect<Side>({
-        hostname: "127.0.0.1",
-        port,
-        data: { ...side(client.data.client), peer: client, joined: true },
-        socket: {
-          open(socket) {
-            joinedBy.set(socket.localPort, client.data.client);
-            socket.setNoDelay(true);
-          },
-          data(socket, data) {
-            if (socket.data.peer) pass(socket, socket.data.peer, data);
-          },
-          drain: flush,
-          close(socket) {
-            joinedBy.delete(socket.localPort);
-            closeBoth(socket);
-          },
-          error: (socket) => closeBoth(socket),
-        },
-      });
-      // The client left, or the listener already closed the joined connection, while it opened.
-      if (client.data.gone || client.data.closing) {
-        upstream.end();
+    let upstream: Socket<Side>;
+    for (let attempt = 0; ; attempt++) {
+      const port = secure ? securePort : opts.plainPort;
+      try {
+        upstream = await connect(client, port);
+        break;
+      } catch (err) {
+        // A renewed certificate's listener took over while this one was being joined: once more, to it.
+        if (secure && attempt === 0 && port !== securePort) continue;
+        opts.log.warn("port front: could not reach the listener", { port, err: (err as Error).message });
+        client.end();
         return;
       }
-      client.data.peer = upstream;
-      // What came before the join goes first.
-      for (const chunk of client.data.early.splice(0)) pass(client, upstream, chunk);
-      client.resume();
-    } catch (err) {
-      opts.log.warn("port front: could not reach the listener", { port, err: (err as Error).message });
-      client.end();
     }
+    // The client left, or the listener already closed the joined connection, while it opened.
+    if (client.data.gone || client.data.closing) {
+      upstream.end();
+      return;
+    }
+    client.data.peer = upstream;
+    // What came before the join goes first.
+    for (const chunk of client.data.early.splice(0)) pass(client, upstream, chunk);
+    client.resume();
   };
 
   const listener: TCPSocketListener<Side> = Bun.listen<Side>({

@@ -53,7 +53,7 @@ export function createResetLink(
 }
 
 /**
- * Mails a reset link when the name or address belongs to an active account with an email. The caller
+ * Mails a reset link when the name or address belongs to an active account with a confirmed email. The caller
  * answers the same way whether or not it did, so the form does not reveal who has an account.
  */
 export async function requestEmailReset(
@@ -65,7 +65,9 @@ export async function requestEmailReset(
   now = Date.now(),
 ): Promise<void> {
   const user = login.includes("@") ? findUserByEmail(store.db, login) : findUserByUsername(store.db, login);
-  if (!user || !user.email || user.deletedAt !== null || user.deactivatedAt !== null) return;
+  // Only to a confirmed address: one typed wrong, or someone else's, must not receive a way in.
+  if (!user || !user.email || user.emailVerifiedAt === null || user.deletedAt !== null || user.deactivatedAt !== null)
+    return;
   const email = user.email;
   const { token } = await store.write((tx) => issueToken(tx, user.id, "email", null, now), "account");
   mailer.sendLater({

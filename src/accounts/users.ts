@@ -32,6 +32,7 @@ export function toAccountView(u: UserRow): AccountView {
   return {
     ...toPublicUser(u),
     email: u.email,
+    emailVerified: u.email !== null && u.emailVerifiedAt !== null,
     role: u.role,
     hasPassword: u.passwordHash !== null,
     deactivated: u.deactivatedAt !== null,
@@ -166,10 +167,13 @@ export function updateProfile(
     const other = findUserByEmail(db, patch.email);
     if (other && other.id !== userId) throw new AppError("EMAIL_TAKEN", undefined, "email");
   }
+  // Another address (or none) is unconfirmed until its own link is opened (accounts/email-verification.ts).
+  const current = patch.email !== undefined ? findUserById(db, userId)?.email : undefined;
+  const changed = patch.email !== undefined && (patch.email ?? "").toLowerCase() !== (current ?? "").toLowerCase();
   try {
     const row = db
       .update(users)
-      .set({ ...patch, updatedAt: now })
+      .set({ ...patch, ...(changed ? { emailVerifiedAt: null } : {}), updatedAt: now })
       .where(eq(users.id, userId))
       .returning()
       .get();

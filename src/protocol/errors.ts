@@ -13,6 +13,10 @@ export const errorCatalogue = {
   WEAK_PASSWORD: { status: 400, message: "The password does not meet the length policy." },
   INVALID_INVITE: { status: 400, message: "The invite code is unknown, expired, revoked or used up." },
   INVALID_RESET_TOKEN: { status: 400, message: "The password-reset link is unknown, expired or already used." },
+  INVALID_VERIFICATION_TOKEN: {
+    status: 400,
+    message: "The confirmation link is unknown, expired, already used, or for an address no longer on the account.",
+  },
   UNAUTHENTICATED: { status: 401, message: "Sign in first.", retry: true },
   INVALID_CREDENTIALS: { status: 401, message: "Wrong username or password." },
   WRONG_PASSWORD: { status: 403, message: "The password is not correct." },

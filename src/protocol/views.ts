@@ -20,6 +20,8 @@ export interface PublicUser {
 /** What a user sees of themselves, and admins of everyone. */
 export interface AccountView extends PublicUser {
   email: string | null;
+  /** The address was confirmed by the link mailed to it: only then is it used for password reset. */
+  emailVerified: boolean;
   role: "admin" | "member";
   /** False for accounts that sign in with passkeys only. */
   hasPassword: boolean;

@@ -11,6 +11,9 @@ export const users = sqliteTable(
     displayName: text("display_name").notNull(),
     bio: text("bio").notNull().default(""),
     email: text("email"),
+    // When the address was confirmed by a link mailed to it; null until then (and after every change of it).
+    // Password reset by mail only goes to a confirmed address.
+    emailVerifiedAt: integer("email_verified_at"),
     // Null once passkeys exist and the user drops the password, or after account deletion.
     passwordHash: text("password_hash"),
     role: text("role", { enum: ["admin", "member"] })
@@ -89,6 +92,21 @@ export const passwordResets = sqliteTable(
     usedAt: integer("used_at"),
   },
   (t) => [index("password_resets_user_id_idx").on(t.userId)],
+);
+
+/** Links mailed to confirm an address: single-use, for that address only, stored as a hash. */
+export const emailVerifications = sqliteTable(
+  "email_verifications",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("email_verifications_user_id_idx").on(t.userId)],
 );
 
 /** Instance-wide settings the admin changes at run time (registration mode, instance name). */

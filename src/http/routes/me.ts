@@ -1,4 +1,7 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import { mailVerification } from "../../accounts/email-verification.ts";
+import { getInstanceSettings } from "../../accounts/instance-settings.ts";
+import type { UserRow } from "../../accounts/sessions.ts";
 import type { SessionView } from "../../protocol/views.ts";
 import { z } from "zod";
 import { changePassword, deleteAccount } from "../../accounts/account.ts";
@@ -28,6 +31,18 @@ const profilePatch = z.object({
   shareLocalTime: z.boolean().optional(),
 });
 
+/** Mails the confirmation link for the user's address (refusing when there is none, or it is confirmed). */
+function mailVerificationFor(c: Context<AppEnv>, user: UserRow): Promise<void> {
+  const { store, mailer, config } = c.get("deps");
+  return mailVerification(store, mailer!, user, config.publicUrl, getInstanceSettings(store.db).instanceName);
+}
+
+/** After the answer: a failure to mail is logged, and the profile offers to send it again. */
+function mailVerificationLater(c: Context<AppEnv>, user: UserRow): void {
+  if (!c.get("deps").mailer) return;
+  c.get("deps").chat.background.later("mailVerificationLater", () => mailVerificationFor(c, user));
+}
+
 /** Mounted at /api/v1/me: the signed-in user's own account. */
 export const meRoutes = new Hono<AppEnv>()
   .use(requireAuth)
@@ -35,7 +50,17 @@ export const meRoutes = new Hono<AppEnv>()
   .patch("/", async (c) => {
     const patch = await readJson(c, profilePatch);
     const user = await saveProfile(c.get("deps").chat, authOf(c).user.id, patch);
+    // A new address gets its confirmation link by itself (when this server can mail).
+    if (patch.email !== undefined && user.email && user.emailVerifiedAt === null) mailVerificationLater(c, user);
     return c.json({ user: toAccountView(user) });
+  })
+  // The confirmation link for my address again (the first one went astray or expired).
+  .post("/email/verification", async (c) => {
+    const { user } = authOf(c);
+    limitAuthAttempt(c, user.username);
+    if (!c.get("deps").mailer) throw new AppError("EMAIL_NOT_CONFIGURED");
+    await mailVerificationFor(c, user);
+    return c.json({ status: "A confirmation link is on its way." }, 202);
   })
   .post("/password", async (c) => {
     const body = await readJson(c, z.object({ currentPassword: f.password.optional(), newPassword: f.password }));

@@ -3,6 +3,7 @@ import { z } from "zod";
 import * as f from "../../accounts/fields.ts";
 import { getInstanceSettings } from "../../accounts/instance-settings.ts";
 import { inspectResetToken, requestEmailReset, resetPassword } from "../../accounts/password-reset.ts";
+import { verifyEmail } from "../../accounts/email-verification.ts";
 import { toPublicUser } from "../../accounts/users.ts";
 import { AppError } from "../../lib/errors.ts";
 import { toIso } from "../../lib/time.ts";
@@ -31,6 +32,13 @@ export const passwordResetRoutes = new Hono<AppEnv>()
     limitAuthAttempt(c);
     const { user, expiresAt } = inspectResetToken(c.get("deps").store, parseWith(token, c.req.param("token")));
     return c.json({ user: toPublicUser(user), expiresAt: toIso(expiresAt) });
+  })
+  // The link mailed to confirm an address; no session needed (it may be opened on another device).
+  .post("/auth/verify-email", async (c) => {
+    limitAuthAttempt(c);
+    const body = await readJson(c, z.object({ token }));
+    const user = await verifyEmail(c.get("deps").store, body.token);
+    return c.json({ email: user.email });
   })
   .post("/auth/password-reset", async (c) => {
     limitAuthAttempt(c);

@@ -10,6 +10,7 @@ const LoginPage = lazy(() => auth().then((m) => m.LoginPage));
 const RegisterPage = lazy(() => auth().then((m) => m.RegisterPage));
 const ForgotPasswordPage = lazy(() => auth().then((m) => m.ForgotPasswordPage));
 const ResetPasswordPage = lazy(() => auth().then((m) => m.ResetPasswordPage));
+const VerifyEmailPage = lazy(() => auth().then((m) => m.VerifyEmailPage));
 const ChatPage = lazy(() => import("./chat-page.tsx").then((m) => m.ChatPage));
 const JoinPage = lazy(() => import("./join-page.tsx").then((m) => m.JoinPage));
 
@@ -19,6 +20,7 @@ const pages = {
   "/register": RegisterPage,
   "/forgot-password": ForgotPasswordPage,
   "/reset-password": ResetPasswordPage,
+  "/verify-email": VerifyEmailPage,
   "/": ChatPage,
   "/c/": ChatPage,
   "/join/": JoinPage,
@@ -30,7 +32,7 @@ const families = ["/c/", "/join/"] as const;
 /** The screen that applies to a path, given whether the server is set up and whether we are signed in. */
 function routeFor(p: string, setupRequired: boolean, signedIn: boolean): keyof typeof pages {
   if (setupRequired) return "/setup";
-  if (p === "/reset-password") return p;
+  if (p === "/reset-password" || p === "/verify-email") return p;
   if (signedIn) return families.find((f) => p.startsWith(f)) ?? "/";
   // Signed out on an invite link: sign in (or register) first, then come back to it.
   if (p.startsWith("/join/")) rememberReturn(p);

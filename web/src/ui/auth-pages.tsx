@@ -281,3 +281,29 @@ export function ResetPasswordPage() {
     </Card>
   );
 }
+
+/** The page a confirmation link opens: the address is confirmed (signed in or not, on any device). */
+export function VerifyEmailPage() {
+  const token = new URLSearchParams(location.search).get("token") ?? "";
+  const [state, setState] = useState<{ email?: string; error?: string }>({});
+  useEffect(() => {
+    api<{ email: string }>("POST", "/auth/verify-email", { token }).then(
+      (r) => {
+        setState({ email: r.email });
+        if (me.value) me.value = { ...me.value, emailVerified: true };
+      },
+      (err: Error) => setState({ error: err.message }),
+    );
+  }, [token]);
+  if (state.error) return <Card title="This link does not work" subtitle={state.error} />;
+  if (!state.email) return <Card title="Confirming your address…" />;
+  return (
+    <Card title="Email address confirmed" subtitle={`A password reset link can now be mailed to ${state.email}.`}>
+      <p class="links">
+        <Link href="/" onNavigate={navigate}>
+          Open Parley
+        </Link>
+      </p>
+    </Card>
+  );
+}

@@ -10,6 +10,7 @@ import { Passkeys } from "./passkeys.tsx";
 import { ExportButton } from "./export-button.tsx";
 import { deviceLabel } from "../app/push.ts";
 import { Dialog } from "./dialog.tsx";
+import { EmailSection } from "./email-section.tsx";
 import { AddressHint, ShareLink } from "./share-link.tsx";
 import { Form } from "./form.tsx";
 import { PeoplePicker } from "./people-picker.tsx";
@@ -146,6 +147,8 @@ export function ProfileDialog(props: { onClose: () => void }) {
           </p>
         )}
       </Form>
+      <h3>Email</h3>
+      <EmailSection />
       <h3>Passkeys</h3>
       <Passkeys />
       <h3>{user.hasPassword ? "Change password" : "Set a password"}</h3>

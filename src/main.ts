@@ -8,6 +8,7 @@ import { startServer } from "./server.ts";
 import { writeKeys, writeSharedKeys } from "./push/vapid.ts";
 import { createBackup, progressBar, restoreBackup } from "./ops/backup.ts";
 import { snapshotterFor } from "./ops/cluster-snapshot.ts";
+import { runImportCommand } from "./ops/import-cli.ts";
 import { runAdminCommand } from "./ops/admin-cli.ts";
 import { writeExport } from "./ops/export.ts";
 import { TempFiles } from "./files/file-store.ts";
@@ -51,6 +52,12 @@ async function main(argv: string[]): Promise<number> {
       );
     case "restore":
       return restoreCommand(rest);
+    case "import":
+      return runImportCommand(
+        rest,
+        (l) => process.stdout.write(l + "\n"),
+        (l) => process.stderr.write(l + "\n"),
+      );
     default:
       process.stderr.write(`parley: unknown command "${command}" (see parley --help)\n`);
       return 2;

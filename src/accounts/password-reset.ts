@@ -25,13 +25,14 @@ function issueToken(
   kind: "link" | "email",
   createdBy: string | null,
   now: number,
+  ttl = kind === "link" ? LINK_TTL : EMAIL_TTL,
 ): { token: string; expiresAt: number } {
   // A new link replaces older unused ones: only the latest one handed out works.
   db.delete(passwordResets)
     .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
     .run();
   const token = randomToken(20);
-  const expiresAt = now + (kind === "link" ? LINK_TTL : EMAIL_TTL);
+  const expiresAt = now + ttl;
   db.insert(passwordResets)
     .values({ id: newId(), tokenHash: hashSecret(token), userId, kind, createdBy, createdAt: now, expiresAt })
     .run();
@@ -44,12 +45,23 @@ export function createResetLink(
   userId: string,
   publicUrl: string,
   now = Date.now(),
+  ttl = LINK_TTL,
 ): Promise<{ url: string; expiresAt: number }> {
-  return store.write((tx) => {
-    requireUser(tx, userId);
-    const { token, expiresAt } = issueToken(tx, userId, "link", adminId, now);
-    return { url: resetUrl(publicUrl, token), expiresAt };
-  }, "account");
+  return store.write((tx) => resetLinkIn(tx, adminId, userId, publicUrl, now, ttl), "account");
+}
+
+/** The same, inside the caller's transaction (an import makes many at once). */
+export function resetLinkIn(
+  tx: Db,
+  adminId: string,
+  userId: string,
+  publicUrl: string,
+  now = Date.now(),
+  ttl = LINK_TTL,
+): { url: string; expiresAt: number } {
+  requireUser(tx, userId);
+  const { token, expiresAt } = issueToken(tx, userId, "link", adminId, now, ttl);
+  return { url: resetUrl(publicUrl, token), expiresAt };
 }
 
 /**

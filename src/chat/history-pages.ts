@@ -54,6 +54,14 @@ function pagesOf(db: Db): Pages {
 }
 
 /**
+ * Drops every page held: for writes that add history without an event of their own (an import brings
+ * in old messages; the pages' versions would not move).
+ */
+export function forgetHistoryPages(db: Db): void {
+  pagesOf(db).clear();
+}
+
+/**
  * The history page as JSON (listHistory's answer), for a current member of the conversation, and the
  * conversation's newest event id: everything the page shows is on disk once that event is.
  */

@@ -32,6 +32,10 @@ Usage:
   parley admin <command> [options]
                                create-user <name> [--admin] [--display-name N], reset-link <name>,
                                promote <name>, demote <name>, invite, registration <mode>
+  parley import slack <export.zip> [--admin NAME] [options]
+                               bring a Slack workspace export in: people (each with a link to
+                               choose a password), public channels, messages, threads, reactions,
+                               files; run again to add only what is new
   parley push rotate-keys [options]
                                make a new VAPID key pair for Web Push; every browser must turn
                                notifications on again (their subscriptions are removed)

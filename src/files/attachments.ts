@@ -122,11 +122,26 @@ export async function receiveUpload(m: Media, me: UserRow, body: IncomingBody): 
   );
   const stored = await ingest(m, temp);
   const row: AttachmentRow = {
-    ...emptyRow(me, safeFileName(result.filename)),
+    ...emptyRow(me.id, safeFileName(result.filename)),
     ...stored,
   };
   await recordStored(m, stored, () => m.store.write((tx) => tx.insert(attachments).values(row).run(), "upload"));
   return toAttachmentView(row);
+}
+
+/**
+ * A file brought in by an import (files/…/in a Slack export): stored and described as an upload would be,
+ * for its owner; the caller writes the row with the message that carries it.
+ */
+export async function storeImportedFile(
+  m: Media,
+  ownerId: string,
+  name: string,
+  bytes: Uint8Array,
+): Promise<AttachmentRow> {
+  requireDiskRoom(m);
+  const stored = await ingest(m, await m.temps.fromBytes(bytes));
+  return { ...emptyRow(ownerId, safeFileName(name)), ...stored };
 }
 
 /**
@@ -152,10 +167,10 @@ async function forgetStored(m: Media, keys: (string | null)[]): Promise<void> {
   await removeUnreferenced(m.store.db, m.files, present).catch(() => {});
 }
 
-function emptyRow(me: UserRow, name: string): AttachmentRow {
+function emptyRow(ownerId: string, name: string): AttachmentRow {
   return {
     id: newId(),
-    ownerId: me.id,
+    ownerId,
     sha256: "",
     size: 0,
     name,
@@ -194,7 +209,7 @@ export async function startPresignedUpload(
   requireDiskRoom(m);
   if (input.size > roomLeft(m.store.db, me, m.limits.userQuotaBytes))
     throw new AppError("QUOTA_EXCEEDED", undefined, "size");
-  const row: AttachmentRow = { ...emptyRow(me, safeFileName(input.name)), size: input.size, status: "pending" };
+  const row: AttachmentRow = { ...emptyRow(me.id, safeFileName(input.name)), size: input.size, status: "pending" };
   const expiresAt = row.createdAt + m.limits.uploadUrlTtlSeconds * 1000;
   const signed = m.files.presignPut(m.limits.uploadUrlTtlSeconds);
   let url: string;

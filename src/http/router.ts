@@ -69,7 +69,8 @@ export function createRouter(deps: Deps, lifecycle: { isDraining: () => boolean 
     },
   });
   // Uploads stream to disk under their own limits (files/attachments.ts); everything else is small JSON.
-  const streamed = /^\/api\/v1\/(uploads|uploads\/[^/]+\/content|me\/avatar|conversations\/[^/]+\/avatar|admin\/logo)$/;
+  const streamed =
+    /^\/api\/v1\/(uploads|uploads\/[^/]+\/content|me\/avatar|conversations\/[^/]+\/avatar|admin\/logo|admin\/imports\/slack)$/;
   api.use((c, next) => (streamed.test(c.req.path) ? next() : jsonLimit(c, next)));
 
   // An answer may show writes whose group commit is not on disk yet (store/durability.ts): it leaves only

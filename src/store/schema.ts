@@ -35,6 +35,8 @@ export const users = sqliteTable(
     timeZone: text("time_zone"),
     shareLocalTime: integer("share_local_time", { mode: "boolean" }).notNull().default(true),
     deletedAt: integer("deleted_at"),
+    // Brought in by an import ("slack:U0123"): a second run of the same import finds it instead of adding it.
+    importedFrom: text("imported_from"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -42,6 +44,7 @@ export const users = sqliteTable(
     // Usernames and emails are unique without regard to case.
     uniqueIndex("users_username_lower_unique").on(sql`lower(${t.username})`),
     uniqueIndex("users_email_lower_unique").on(sql`lower(${t.email})`),
+    uniqueIndex("users_imported_from_unique").on(t.importedFrom),
   ],
 );
 
@@ -136,10 +139,15 @@ export const conversations = sqliteTable(
     encryptedAt: integer("encrypted_at"),
     // The MLS epoch the encrypted group is at: a Commit is accepted only for this epoch (0: no group yet).
     mlsEpoch: integer("mls_epoch").notNull().default(0),
+    // Brought in by an import ("slack:C0123"): a second run adds to it instead of making another.
+    importedFrom: text("imported_from"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("conversations_direct_key_unique").on(t.directKey)],
+  (t) => [
+    uniqueIndex("conversations_direct_key_unique").on(t.directKey),
+    uniqueIndex("conversations_imported_from_unique").on(t.importedFrom),
+  ],
 );
 
 /** Links that let people join a group by themselves. */

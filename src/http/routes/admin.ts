@@ -14,6 +14,7 @@ import { createResetLink } from "../../accounts/password-reset.ts";
 import { listUsers, toAccountView, toAdminAccountView } from "../../accounts/users.ts";
 import { listAllGroups } from "../../chat/conversation-list.ts";
 import { addressesView } from "../../ops/addresses.ts";
+import { importSlackUpload } from "../../ops/slack-import.ts";
 import { toIso } from "../../lib/time.ts";
 import { authOf, type AppEnv } from "../context.ts";
 import { requireAdmin } from "../middleware/session.ts";
@@ -36,6 +37,12 @@ const userPatch = z
 export const adminRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
   .get("/groups", (c) => c.json({ groups: listAllGroups(c.get("deps").store.db) }))
+  // A Slack export (multipart, field "file"): imported, answered with what came over and what did not.
+  .post("/imports/slack", async (c) => {
+    const { media, config, chat } = c.get("deps");
+    const deps = { media, publicUrl: config.publicUrl, adminId: authOf(c).user.id, publisher: chat.publisher };
+    return c.json({ report: await importSlackUpload(deps, incomingBody(c)) });
+  })
   .get("/users", (c) => c.json({ users: listUsers(c.get("deps").store.db).map(toAdminAccountView) }))
   .patch("/users/:id", async (c) => {
     const patch = await readJson(c, userPatch);

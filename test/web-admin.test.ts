@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
 import { readFileSync } from "node:fs";
+import { strToU8, zipSync } from "fflate";
 import { join } from "node:path";
 import { launchBrowser, openSignedIn, screenshotDir, confirmIn } from "./browser.ts";
 import { addMember, setUp, startTestServer, type TestServer, waitFor } from "./harness.ts";
@@ -136,6 +137,52 @@ describe("the admin area", () => {
       await s.call("POST", "/api/v1/auth/login", { body: { username: "ben", password: "ben-password" } })
     ).body.token;
     expect((await s.call("GET", "/api/v1/conversations", { token: ben.token })).body.conversations).toEqual([]);
+  });
+
+  test("import: a Slack export chosen in the admin area comes in, with the report and each new person's link", async () => {
+    const json = (v: unknown) => strToU8(JSON.stringify(v));
+    const zip = zipSync({
+      "users.json": json([
+        { id: "U1", name: "dora", profile: { real_name: "Dora Day" } },
+        { id: "U2", name: "eli", profile: { real_name: "Eli East" } },
+      ]),
+      "channels.json": json([{ id: "C1", name: "hiking", members: ["U1", "U2"] }]),
+      "hiking/2024-05-01.json": json([
+        {
+          type: "message",
+          user: "U1",
+          text: "Sunday?",
+          ts: "1714550400.000100",
+          reactions: [{ name: "tada", users: ["U2"] }],
+        },
+        { type: "message", user: "U2", text: "Yes!", ts: "1714550460.000100", thread_ts: "1714550400.000100" },
+        { type: "message", subtype: "channel_join", user: "U2", text: "joined", ts: "1714550500.000100" },
+      ]),
+    });
+    await panel.getByRole("tab", { name: "Import" }).click();
+    await panel
+      .getByLabel("Slack export (.zip)")
+      .setInputFiles({ name: "slack.zip", mimeType: "application/zip", buffer: Buffer.from(zip) });
+    const report = panel.getByRole("region", { name: "Import report" });
+    await report.waitFor();
+    const text = (await report.textContent())!;
+    expect(text).toContain("2 new, 0 already here");
+    expect(text).toContain("2 brought over (1 in threads)");
+    expect(text).toContain("1 left out: a channel notice (joins, topic and name changes)");
+    expect(await report.getByRole("textbox", { name: "Link for Dora Day" }).inputValue()).toMatch(
+      /\/reset-password\?token=/,
+    );
+    if (screenshotDir) await page.screenshot({ path: join(screenshotDir, "admin-import.png") });
+    // Again: nothing new.
+    await panel
+      .getByLabel("Slack export (.zip)")
+      .setInputFiles({ name: "slack.zip", mimeType: "application/zip", buffer: Buffer.from(zip) });
+    await report.getByText("0 new, 2 already here").waitFor();
+    // A file that is not an export says why.
+    await panel
+      .getByLabel("Slack export (.zip)")
+      .setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+    await panel.getByRole("alert").getByText("The file is not a zip archive.").waitFor();
   });
 
   test("the logo cannot be pointed at another file through the settings; members have no admin area", async () => {

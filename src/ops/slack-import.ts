@@ -31,29 +31,14 @@ import {
   type SlackUser,
 } from "./slack-export.ts";
 import { slackEmoji, slackToMarkdown } from "./slack-text.ts";
+import type { Skipped, SlackImportReport } from "../protocol/views.ts";
 
 /** How long the links to choose a password work: long enough to reach everyone. */
 const LINK_TTL = 14 * DAY;
 /** Messages written per transaction: the server keeps answering between them. */
 const CHUNK = 500;
 
-/** Why something was left out, and how often. */
-export type Skipped = Record<string, number>;
-
-export interface SlackImportReport {
-  people: {
-    created: number;
-    /** Already here: an account with the same confirmed email, or from an earlier run. */
-    existing: number;
-    skipped: Skipped;
-    /** Each new person's link to choose a password (send it to them). */
-    links: { username: string; displayName: string; url: string }[];
-  };
-  groups: { created: number; existing: number; skipped: Skipped };
-  messages: { imported: number; existing: number; threadReplies: number; skipped: Skipped };
-  reactions: { imported: number; skipped: Skipped };
-  files: { imported: number; skipped: Skipped };
-}
+export type { Skipped, SlackImportReport };
 
 export interface ImportDeps {
   media: Media;

@@ -8,6 +8,7 @@ import { Dialog } from "./dialog.tsx";
 import { ExportButton } from "./export-button.tsx";
 import { Form } from "./form.tsx";
 import { InvitesTab, PeopleTab } from "./admin-people.tsx";
+import { ImportTab } from "./admin-import.tsx";
 import { useLoad } from "./use-load.tsx";
 import { confirmAction } from "./confirm.tsx";
 
@@ -29,9 +30,9 @@ interface GroupRow {
   createdAt: string;
 }
 
-type Tab = "server" | "people" | "invites" | "groups";
+type Tab = "server" | "people" | "invites" | "groups" | "import";
 
-/** The admin area: the server's name, logo and registration, its people, invites and groups. */
+/** The admin area: the server's name, logo and registration, its people, invites and groups, and imports. */
 export function AdminDialog(props: { onClose: () => void }) {
   const [tab, setTab] = useState<Tab>("server");
   const tabs: [Tab, string][] = [
@@ -39,6 +40,7 @@ export function AdminDialog(props: { onClose: () => void }) {
     ["people", "People"],
     ["invites", "Invites"],
     ["groups", "Groups"],
+    ["import", "Import"],
   ];
   return (
     <Dialog title="Administration" onClose={props.onClose} wide>
@@ -54,6 +56,7 @@ export function AdminDialog(props: { onClose: () => void }) {
         {tab === "people" && <PeopleTab />}
         {tab === "invites" && <InvitesTab />}
         {tab === "groups" && <GroupsTab />}
+        {tab === "import" && <ImportTab />}
       </div>
     </Dialog>
   );

@@ -8,6 +8,8 @@ export default defineConfig({
     "./src/store/e2ee-schema.ts",
     "./src/store/passkey-schema.ts",
     "./src/store/cluster-schema.ts",
+    "./src/store/message-extras-schema.ts",
+    "./src/store/account-schema.ts",
   ],
   out: "./migrations",
 });

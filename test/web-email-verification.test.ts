@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
 import { startFakeSmtp } from "./fake-smtp.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
@@ -24,10 +24,7 @@ beforeAll(async () => {
   const admin = await setUp(s);
   await addMember(s, admin.token, "ben");
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
-  watchPage(page, errors, "ben");
-  await signInPage(page, s.url, "ben");
-  await page.waitForURL(s.url + "/");
+  page = await openSignedIn(browser, s.url, "ben", errors);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { horizontalOverflow, launchBrowser, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { horizontalOverflow, launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
 import { addMember, createGroup, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -29,10 +29,7 @@ beforeAll(async () => {
     })
   ).body.message;
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
-  watchPage(page, errors, "ben");
-  await signInPage(page, s.url, "ben");
-  await page.waitForURL(s.url + "/");
+  page = await openSignedIn(browser, s.url, "ben", errors);
   await page.goto(`${s.url}/c/${group}`);
 }, 60_000);
 

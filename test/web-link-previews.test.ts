@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Server } from "bun";
 import type { Browser, Page } from "playwright-core";
-import { horizontalOverflow, launchBrowser, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { horizontalOverflow, launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
 import { addMember, createGroup, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
 import { phonePhoto } from "./images.ts";
 
@@ -42,10 +42,7 @@ beforeAll(async () => {
   ben = await addMember(s, ana.token, "ben");
   group = await createGroup(s, ana.token, "Trail crew", [ben.user.id]);
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
-  watchPage(page, errors, "ben");
-  await signInPage(page, s.url, "ben");
-  await page.waitForURL(s.url + "/");
+  page = await openSignedIn(browser, s.url, "ben", errors);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { horizontalOverflow, launchBrowser, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { horizontalOverflow, launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
 import { addMember, createGroup, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
 import { twoColourJpeg } from "./images.ts";
 
@@ -54,10 +54,7 @@ beforeAll(async () => {
   expect(clip.type).toBe("video/webm");
   await sendFiles(ana.token, "a clip", [clip.id]);
   browser = await launchBrowser({ media: true });
-  page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
-  watchPage(page, errors, "ben");
-  await signInPage(page, s.url, "ben");
-  await page.waitForURL(s.url + "/");
+  page = await openSignedIn(browser, s.url, "ben", errors);
   await page.goto(`${s.url}/c/${group}`);
 }, 60_000);
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { horizontalOverflow, launchBrowser, screenshotDir, signInPage, watchPage } from "./browser.ts";
+import { horizontalOverflow, launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
 import { addMember, createGroup, setUp, startTestServer, waitFor, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -37,10 +37,7 @@ beforeAll(async () => {
   root = await say("Route for Saturday: ridge or valley?");
   await say("Also: who has the first-aid kit?");
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
-  watchPage(page, errors, "ben");
-  await signInPage(page, s.url, "ben");
-  await page.waitForURL(s.url + "/");
+  page = await openSignedIn(browser, s.url, "ben", errors);
 }, 60_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import type { Chat } from "./context.ts";
 import { announceUpdate, findMember, requireAccess, requireActiveUsers } from "./conversations.ts";
 import { forgetRoster } from "./roster.ts";
 import { appendEvent, toEventView } from "./events.ts";
-import { dropMessageFiles, removeUnreferenced } from "../files/attachments.ts";
+import { dropMessageFiles, removeUnreferenced } from "../files/file-cleanup.ts";
 import { forgetExtras } from "./message-versions.ts";
 import {
   outranks,

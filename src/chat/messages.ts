@@ -12,7 +12,8 @@ import { INSERT_MESSAGE, MARK_SENDER_READ, type NewMessageFields } from "./send-
 import { threadError, type SendOutcome, type SendPlan } from "./send-protocol.ts";
 import type { Chat } from "./context.ts";
 import { requireAccess } from "./conversations.ts";
-import { attachToMessage, dropMessageFiles, MAX_ATTACHMENTS, removeUnreferenced } from "../files/attachments.ts";
+import { attachToMessage, MAX_ATTACHMENTS } from "../files/attachments.ts";
+import { dropMessageFiles, removeUnreferenced } from "../files/file-cleanup.ts";
 import { mentionRows, mentionsView, recordMentions, type MentionRow } from "./mentions.ts";
 import { findMessage, toMessageViews } from "./message-reads.ts";
 import { forgetExtras } from "./message-versions.ts";

@@ -1,13 +1,12 @@
 // Uploads and the messages that carry them: how files arrive (direct or presigned), who may fetch them,
 // and when their bytes go.
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { UserRow } from "../accounts/sessions.ts";
-import { getLogoKey } from "../accounts/instance-settings.ts";
 import { AppError } from "../lib/errors.ts";
 import { hashSecret, newId, randomToken } from "../lib/ids.ts";
 import { toIso } from "../lib/time.ts";
 import { findMember } from "../chat/conversations.ts";
-import { attachments, conversations, linkPreviews, users } from "../store/schema.ts";
+import { attachments } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { toAttachmentView, type AttachmentRow, type AttachmentView } from "./attachment-views.ts";
 import type { FileStore, TempFile, TempFiles } from "./file-store.ts";
@@ -15,6 +14,7 @@ import { describeImage } from "./images.ts";
 import { stripMetadata } from "./image-metadata.ts";
 import type { DiskSpace } from "../ops/disk-space.ts";
 import { boundaryOf, readFilePart } from "./multipart.ts";
+import { removeUnreferenced } from "./file-cleanup.ts";
 import { safeFileName, sniffType } from "./sniff.ts";
 import { formatSize } from "../protocol/sizes.ts";
 
@@ -349,66 +349,4 @@ export function requireReadableFile(db: Db, me: UserRow, id: string): Attachment
     (a.conversationId === null ? a.ownerId === me.id : Boolean(findMember(db, a.conversationId, me.id)));
   if (!allowed) throw new AppError("FORBIDDEN", "You cannot see this file.");
   return a as AttachmentRow & { storageKey: string };
-}
-
-/** Forgets files deleted with their message (its attachments and its link preview with its picture); returns their keys. */
-export function dropMessageFiles(tx: Db, messageIds: string[]): string[] {
-  if (messageIds.length === 0) return [];
-  // A link preview's picture is the message's too.
-  const pictures = tx
-    .delete(linkPreviews)
-    .where(inArray(linkPreviews.messageId, messageIds))
-    .returning({ key: linkPreviews.imageKey })
-    .all()
-    .flatMap((r) => (r.key ? [r.key] : []));
-  return [
-    ...keysOf(tx.delete(attachments).where(inArray(attachments.messageId, messageIds)).returning().all()),
-    ...pictures,
-  ];
-}
-
-const keysOf = (rows: AttachmentRow[]) =>
-  rows.flatMap((r) => [r.storageKey, r.thumbKey]).filter((k): k is string => k !== null);
-
-/**
- * Uploads no message carries after `olderThanMs` are removed (a presigned one still in its bucket
- * included), and bytes nothing refers to any more go with them.
- */
-export async function sweepFiles(store: Store, files: FileStore, olderThanMs: number): Promise<number> {
-  const stale = await store.write(
-    (tx) =>
-      tx
-        .delete(attachments)
-        .where(and(isNull(attachments.messageId), lt(attachments.createdAt, Date.now() - olderThanMs)))
-        .returning()
-        .all(),
-    "sweep",
-  );
-  return removeUnreferenced(store.db, files, keysOf(stale));
-}
-
-/** Whether any file, preview or avatar still uses these bytes (the same bytes are stored once). */
-function isReferenced(db: Db, key: string): boolean {
-  return Boolean(
-    db
-      .select({ id: attachments.id })
-      .from(attachments)
-      .where(or(eq(attachments.storageKey, key), eq(attachments.thumbKey, key)))
-      .get() ??
-    db.select({ id: users.id }).from(users).where(eq(users.avatarKey, key)).get() ??
-    db.select({ id: linkPreviews.messageId }).from(linkPreviews).where(eq(linkPreviews.imageKey, key)).get() ??
-    db.select({ id: conversations.id }).from(conversations).where(eq(conversations.avatarKey, key)).get() ??
-    (getLogoKey(db) === key || undefined),
-  );
-}
-
-export async function removeUnreferenced(db: Db, files: FileStore, keys: string[]): Promise<number> {
-  let removed = 0;
-  for (const key of new Set(keys)) {
-    if (!isReferenced(db, key)) {
-      await files.remove(key);
-      removed++;
-    }
-  }
-  return removed;
 }

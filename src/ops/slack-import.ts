@@ -31,7 +31,7 @@ import {
   type SlackUser,
 } from "./slack-export.ts";
 import { slackEmoji, slackToMarkdown } from "./slack-text.ts";
-import type { Skipped, SlackImportReport } from "../protocol/views.ts";
+import type { Skipped, SlackImportReport } from "../protocol/imports.ts";
 
 /** How long the links to choose a password work: long enough to reach everyone. */
 const LINK_TTL = 14 * DAY;

@@ -9,7 +9,7 @@ import { requireAccess } from "../chat/conversations.ts";
 import { announceMessageChange } from "../chat/message-changes.ts";
 import { findMessage } from "../chat/message-reads.ts";
 import type { MessageView } from "../chat/views.ts";
-import { removeUnreferenced } from "../files/attachments.ts";
+import { removeUnreferenced } from "../files/file-cleanup.ts";
 import { makePreviewPicture } from "../files/images.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -17,7 +17,7 @@ import { OutboundRefused, parseNetworks, splitList, type OutboundPolicy } from "
 import type { Config } from "../config/config.ts";
 import { firstLink } from "../protocol/message-text.ts";
 import type { EventView } from "../protocol/views.ts";
-import { linkPreviews } from "../store/schema.ts";
+import { linkPreviews } from "../store/message-extras-schema.ts";
 import type { Db } from "../store/store.ts";
 import { fetchPagePreview, PREVIEW_LIMITS, type PreviewLimits } from "./page-preview.ts";
 

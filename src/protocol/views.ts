@@ -66,10 +66,10 @@ export interface AttachmentView {
 export interface ConversationFileView {
   attachment: AttachmentView;
   messageId: string;
-  /** For a reply in a thread, its thread's first message (to open it there). */
-  threadRootId: string | null;
   senderId: string;
   createdAt: string;
+  /** For a reply in a thread, its thread's first message (to open it there). */
+  threadRootId: string | null;
 }
 
 export interface MessageView {
@@ -115,9 +115,8 @@ export interface LinkPreviewView {
 
 /** What a thread's first message shows: "3 replies · last 5 min ago" and who replied. */
 export interface ThreadSummary {
-  /** Replies not deleted. */
+  /** Replies not deleted; lastReplyAt is null once none is left. */
   replyCount: number;
-  /** Null once no reply is left. */
   lastReplyAt: string | null;
   /** Who replied, the most recent first (at most 5). */
   participantIds: string[];
@@ -241,7 +240,7 @@ export interface EventView {
   call?: CallSummaryView;
   /** mls.commit: the Commit. */
   handshake?: HandshakeView;
-  /** A thread reply's message.created, .updated or .deleted: its thread's first message's summary now. */
+  /** A thread reply's message.created, .updated, .deleted: its first message's summary now. */
   thread?: ThreadSummary & { rootId: string };
 }
 
@@ -398,23 +397,4 @@ export interface SessionView {
   createdAt: string;
   lastUsedAt: string;
   expiresAt: string;
-}
-
-/** Why something was left out, and how often. */
-export type Skipped = Record<string, number>;
-
-/** What an import from Slack brought over, and what it left out with why (ops/slack-import.ts). */
-export interface SlackImportReport {
-  people: {
-    created: number;
-    /** Already here: an account with the same confirmed email, or from an earlier run. */
-    existing: number;
-    skipped: Skipped;
-    /** Each new person's link to choose a password (send it to them). */
-    links: { username: string; displayName: string; url: string }[];
-  };
-  groups: { created: number; existing: number; skipped: Skipped };
-  messages: { imported: number; existing: number; threadReplies: number; skipped: Skipped };
-  reactions: { imported: number; skipped: Skipped };
-  files: { imported: number; skipped: Skipped };
 }

@@ -97,21 +97,6 @@ export const passwordResets = sqliteTable(
   (t) => [index("password_resets_user_id_idx").on(t.userId)],
 );
 
-/** Links mailed to confirm an address: single-use, for that address only, stored as a hash. */
-export const emailVerifications = sqliteTable(
-  "email_verifications",
-  {
-    tokenHash: text("token_hash").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    email: text("email").notNull(),
-    createdAt: integer("created_at").notNull(),
-    expiresAt: integer("expires_at").notNull(),
-  },
-  (t) => [index("email_verifications_user_id_idx").on(t.userId)],
-);
-
 /** Instance-wide settings the admin changes at run time (registration mode, instance name). */
 export const instanceSettings = sqliteTable("instance_settings", {
   key: text("key").primaryKey(),
@@ -236,54 +221,6 @@ export const messages = sqliteTable(
       .where(sql`${t.threadRootId} IS NOT NULL`),
   ],
 );
-
-/**
- * Who follows a thread (its first message's author, everyone who replied or was mentioned in it, and
- * whoever chose to) and how far each has read it: a thread's unread replies and its notifications.
- */
-export const threadFollows = sqliteTable(
-  "thread_follows",
-  {
-    rootId: text("root_id")
-      .notNull()
-      .references(() => messages.id, { onDelete: "cascade" }),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    conversationId: text("conversation_id")
-      .notNull()
-      .references(() => conversations.id, { onDelete: "cascade" }),
-    // seq of the newest reply they have read; 0 when none.
-    lastReadSeq: integer("last_read_seq").notNull().default(0),
-    // Chose to stop following: kept (not deleted) so a later reply does not follow them again.
-    muted: integer("muted", { mode: "boolean" }).notNull().default(false),
-  },
-  (t) => [
-    primaryKey({ columns: [t.rootId, t.userId] }),
-    index("thread_follows_user_conversation_idx").on(t.userId, t.conversationId),
-  ],
-);
-
-/**
- * The preview of the first link in a message (title, description, picture), fetched by the server after the
- * message is written (previews/link-previews.ts). A row with `removed` keeps the sender's "no preview" for
- * that link, so an edit that keeps it does not bring it back.
- */
-export const linkPreviews = sqliteTable("link_previews", {
-  messageId: text("message_id")
-    .primaryKey()
-    .references(() => messages.id, { onDelete: "cascade" }),
-  url: text("url").notNull(),
-  title: text("title"),
-  description: text("description"),
-  siteName: text("site_name"),
-  // The picture, re-encoded as WebP (files/images.ts), in the file store under its hash.
-  imageKey: text("image_key"),
-  imageWidth: integer("image_width"),
-  imageHeight: integer("image_height"),
-  removed: integer("removed", { mode: "boolean" }).notNull().default(false),
-  createdAt: integer("created_at").notNull(),
-});
 
 export const events = sqliteTable(
   "events",

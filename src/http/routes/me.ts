@@ -7,7 +7,7 @@ import { z } from "zod";
 import { changePassword, deleteAccount } from "../../accounts/account.ts";
 import * as f from "../../accounts/fields.ts";
 import { leaveAllGroups } from "../../chat/members.ts";
-import { removeUnreferenced } from "../../files/attachments.ts";
+import { removeUnreferenced } from "../../files/file-cleanup.ts";
 import { setUserAvatar } from "../../files/avatars.ts";
 import { deleteOwnSession, listUserSessions } from "../../accounts/sessions.ts";
 import { toAccountView } from "../../accounts/users.ts";

@@ -1,7 +1,7 @@
 // The admin area's import from Slack: choose the export's zip, and read what came over, what was left out
 // and why, and each new person's link to choose a password.
 import { useState } from "preact/hooks";
-import type { SlackImportReport } from "../../../src/protocol/views.ts";
+import type { SlackImportReport } from "../../../src/protocol/imports.ts";
 import { ShareLink } from "./share-link.tsx";
 
 export function ImportTab() {

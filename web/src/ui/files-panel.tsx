@@ -10,6 +10,7 @@ import { isAudio, isVideo, openMediaList } from "../app/media.ts";
 import { sidePanel } from "../app/threads.ts";
 import { formatSize } from "../app/uploads.ts";
 import { AudioPlayer } from "./audio-player.tsx";
+import { SidePanel } from "./side-panel.tsx";
 
 type Kind = "media" | "files";
 
@@ -49,19 +50,13 @@ export function FilesPanel(props: { c: Conversation }) {
   }));
   const close = () => (sidePanel.value = null);
   return (
-    <aside class="side-panel files-panel" aria-label="Files and media">
-      <header class="side-head">
-        <button type="button" class="icon back-to-chat" aria-label="Back to the conversation" onClick={close}>
-          ←
-        </button>
-        <div class="side-title">
-          <h2>Files and media</h2>
-          <small class="hint">{conversationTitle(c)}</small>
-        </div>
-        <button type="button" class="icon close" aria-label="Close files and media" onClick={close}>
-          ✕
-        </button>
-      </header>
+    <SidePanel
+      name="Files and media"
+      className="files-panel"
+      subtitle={conversationTitle(c)}
+      closeLabel="Close files and media"
+      onClose={close}
+    >
       <div class="tabs" role="tablist" aria-label="Which files">
         {(["media", "files"] as const).map((k) => (
           <button key={k} type="button" role="tab" aria-selected={kind === k} onClick={() => setKind(k)}>
@@ -127,6 +122,6 @@ export function FilesPanel(props: { c: Conversation }) {
           </button>
         )}
       </div>
-    </aside>
+    </SidePanel>
   );
 }

@@ -25,6 +25,7 @@ import { Composer } from "./composer.tsx";
 import { lazy } from "./lazy.tsx";
 import { MessageItem, PendingItem } from "./message-item.tsx";
 import { useTimelineScroll } from "./timeline-hooks.ts";
+import { SidePanel } from "./side-panel.tsx";
 
 const ForwardDialog = lazy(() => import("./forward-dialog.tsx").then((m) => m.ForwardDialog));
 
@@ -87,21 +88,15 @@ export function ThreadPanel(props: { conversationId: string; rootId: string }) {
     />
   );
   return (
-    <aside class="side-panel thread-panel" aria-label="Thread">
-      <header class="side-head">
-        <button
-          type="button"
-          class="icon back-to-chat"
-          aria-label="Back to the conversation"
-          onClick={() => closeThread(conversationId)}
-        >
-          ←
-        </button>
-        <div class="side-title">
-          <h2>Thread</h2>
-          <small class="hint">{conversationTitle(c)}</small>
-        </div>
-        {root && !root.deleted && (
+    <SidePanel
+      name="Thread"
+      className="thread-panel"
+      subtitle={conversationTitle(c)}
+      closeLabel="Close thread"
+      onClose={() => closeThread(conversationId)}
+      actions={
+        root &&
+        !root.deleted && (
           <button
             type="button"
             class="follow"
@@ -111,11 +106,9 @@ export function ThreadPanel(props: { conversationId: string; rootId: string }) {
           >
             {following ? "Following" : "Follow"}
           </button>
-        )}
-        <button type="button" class="icon close" aria-label="Close thread" onClick={() => closeThread(conversationId)}>
-          ✕
-        </button>
-      </header>
+        )
+      }
+    >
       {error && (
         <p class="error banner" role="alert">
           {error}
@@ -163,7 +156,7 @@ export function ThreadPanel(props: { conversationId: string; rootId: string }) {
             mayMentionEveryone={c.can.mentionEveryone}
           />
         ))}
-    </aside>
+    </SidePanel>
   );
 }
 
@@ -176,24 +169,13 @@ export function ThreadList(props: { c: Conversation }) {
   }, [c.id, c.threadUnreadCount]);
   const list = myThreads.value.get(c.id);
   return (
-    <aside class="side-panel thread-list" aria-label="Threads">
-      <header class="side-head">
-        <button
-          type="button"
-          class="icon back-to-chat"
-          aria-label="Back to the conversation"
-          onClick={() => (sidePanel.value = null)}
-        >
-          ←
-        </button>
-        <div class="side-title">
-          <h2>Threads</h2>
-          <small class="hint">{conversationTitle(c)}</small>
-        </div>
-        <button type="button" class="icon close" aria-label="Close threads" onClick={() => (sidePanel.value = null)}>
-          ✕
-        </button>
-      </header>
+    <SidePanel
+      name="Threads"
+      className="thread-list"
+      subtitle={conversationTitle(c)}
+      closeLabel="Close threads"
+      onClose={() => (sidePanel.value = null)}
+    >
       {error && (
         <p class="error banner" role="alert">
           {error}
@@ -220,6 +202,6 @@ export function ThreadList(props: { c: Conversation }) {
           </li>
         ))}
       </ul>
-    </aside>
+    </SidePanel>
   );
 }

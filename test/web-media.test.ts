@@ -42,9 +42,9 @@ beforeAll(async () => {
   group = await createGroup(s, ana.token, "Holiday", [ben.user.id]);
   // Three pictures of different shapes, one message each, and a video (a WebM with a video track).
   for (const [w, h, name] of [
-    [60, 40, "beach.jpg"],
-    [40, 60, "tower.jpg"],
-    [50, 50, "square.jpg"],
+    [900, 600, "beach.jpg"],
+    [600, 900, "tower.jpg"],
+    [800, 800, "square.jpg"],
   ] as const) {
     const a = await uploadAs(ana.token, name, await twoColourJpeg(w, h));
     await sendFiles(ana.token, `photo ${name}`, [a.id]);

@@ -126,6 +126,22 @@ describe("while the app is open", () => {
     await page.reload();
     await page.getByRole("link", { name: /Garden club/ }).waitFor();
     expect(await top()).toContain("Family chat");
+  });
+
+  test("a reply in a thread I follow sounds, whatever the chat's level, and the tab's title counts it", async () => {
+    await page.getByRole("link", { name: /Garden club/ }).click();
+    // Ben starts a thread in Book club (mentions only): he follows it.
+    const root = (await send(ben.token, books, "Next book: suggestions?")).body.message;
+    await shown("Next book: suggestions?");
+    const before = await tones();
+    const count = (title: string) => Number(/^\((\d+)\)/.exec(title)?.[1] ?? 0);
+    const titled = count(await page.title());
+    await s.call("POST", `/api/v1/conversations/${books}/messages`, {
+      token: ana.token,
+      body: { clientId: `x${++n}`, text: "Dune, again", threadRootId: root.id },
+    });
+    await page.waitForFunction((n) => (window as any).__tones === n, before + 2);
+    await page.waitForFunction((n) => document.title.startsWith(`(${n})`), titled + 1);
     expect(errors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // What the user sees of their conversations, kept current by the event stream.
 import { chime } from "./chime.ts";
+import { path as address } from "./navigation.ts";
 import { unreadFirst } from "./preferences.ts";
 import { computed, signal } from "@preact/signals";
 import { api, type ChatEvent, type Conversation, type Message, type Person } from "./api.ts";
@@ -230,9 +231,20 @@ export function applyProfile(user: Person): void {
   apply({ state: reduceProfile(current(), user), effects: [] });
 }
 
-/** My own state in a conversation changed on another device (read, marked unread, muted). */
+/**
+ * My own state in a conversation changed on another device (read, marked unread, muted), or a thread I
+ * follow has a new reply: that one is heard like a message (unless the conversation is muted or set to
+ * nothing), as its push would be.
+ */
 export function applySummary(c: Conversation): void {
   const old = conversations.value.get(c.id);
+  // Not while a thread of that conversation is open before my eyes (its reply is being read as it comes).
+  const readingThread =
+    address.value.startsWith(`/c/${encodeURIComponent(c.id)}/thread/`) &&
+    document.visibilityState === "visible" &&
+    document.hasFocus();
+  const louder = old && c.threadUnreadCount > (old.threadUnreadCount ?? 0);
+  if (louder && !readingThread && !c.mutedUntil && c.pushLevel !== "none") chime();
   putConversation(
     old
       ? {

@@ -29,7 +29,8 @@ export const openId = signal<string | null>(null);
 
 export const sortedConversations = computed(() => {
   const first = unreadFirst.value;
-  const unread = (c: Conversation) => Number(first && (c.unreadCount > 0 || Boolean(c.markedUnread)));
+  const unread = (c: Conversation) =>
+    Number(first && (c.unreadCount > 0 || Boolean(c.markedUnread) || (c.threadUnreadCount ?? 0) > 0));
   return [...conversations.value.values()].sort(
     (a, b) => unread(b) - unread(a) || activity(b).localeCompare(activity(a)),
   );

@@ -1,202 +1,28 @@
-// Moving in from Slack: a workspace export becomes Parley's. People come in as accounts waiting for their
-// owner, each with a personal link to choose a password (like an invitation; someone whose confirmed email
-// is already here is that account); public channels become groups with their members; messages keep their
-// authors and times, with threads, reactions and the files the export holds. Running it again adds only
-// what is new: people, groups and messages are found by where they came from (imported_from, and a
-// message's clientId "slack:<channel>:<ts>"). What is left out is counted, with why, in the report.
+// Moving in from Slack: a workspace export becomes Parley's. People and groups come first
+// (ops/slack-roster.ts); then messages keep their authors and times, with threads, reactions and the files
+// the export holds. Running it again adds only what is new: people, groups and messages are found by where
+// they came from (imported_from, and a message's clientId "slack:<channel>:<ts>"). What is left out is
+// counted, with why, in the report.
 import { and, eq, like, sql } from "drizzle-orm";
-import { resetLinkIn } from "../accounts/password-reset.ts";
 import { isUniqueViolation } from "../accounts/users.ts";
-import { newId, newTimeOrderedId } from "../lib/ids.ts";
-import { DAY } from "../lib/time.ts";
-import { stripHiddenCharacters } from "../lib/text-policy.ts";
-import { appendEvent, toEventView } from "../chat/events.ts";
-import type { ChatPublisher } from "../chat/context.ts";
-import { forgetRoster } from "../chat/roster.ts";
+import { newTimeOrderedId } from "../lib/ids.ts";
 import { forgetHistoryPages } from "../chat/history-pages.ts";
-import { loadConversationViews } from "../chat/views.ts";
 import { MAX_TEXT_BYTES } from "../chat/messages.ts";
-import { requireDiskRoom, storeImportedFile, type IncomingBody, type Media } from "../files/attachments.ts";
+import { requireDiskRoom, storeImportedFile, type IncomingBody } from "../files/attachments.ts";
 import { boundaryOf, readFilePart } from "../files/multipart.ts";
 import { AppError } from "../lib/errors.ts";
 import { formatSize } from "../protocol/sizes.ts";
 import type { AttachmentRow } from "../files/attachment-views.ts";
-import { attachments, conversations, members, messages, reactions, users } from "../store/schema.ts";
-import type { Db } from "../store/store.ts";
-import {
-  readSlackExport,
-  type SlackChannel,
-  type SlackExport,
-  type SlackMessage,
-  type SlackUser,
-} from "./slack-export.ts";
+import { attachments, members, messages, reactions, users } from "../store/schema.ts";
+import { readSlackExport, type SlackChannel, type SlackExport, type SlackMessage } from "./slack-export.ts";
 import { slackEmoji, slackToMarkdown } from "./slack-text.ts";
+import { count, groupFor, importPeople, type ImportDeps } from "./slack-roster.ts";
 import type { Skipped, SlackImportReport } from "../protocol/imports.ts";
 
-/** How long the links to choose a password work: long enough to reach everyone. */
-const LINK_TTL = 14 * DAY;
 /** Messages written per transaction: the server keeps answering between them. */
 const CHUNK = 500;
 
-export type { Skipped, SlackImportReport };
-
-export interface ImportDeps {
-  media: Media;
-  publicUrl: string;
-  /** The admin who runs it: the links are theirs, and the groups' creation is theirs in the stream. */
-  adminId: string;
-  /** With a running server: new groups are announced to their members at once. */
-  publisher?: ChatPublisher;
-}
-
-const count = (s: Skipped, reason: string, n = 1) => void (s[reason] = (s[reason] ?? 0) + n);
-
-/** A username Parley takes, from a Slack name: its letters, digits, dots, dashes and underscores. */
-function usernameFrom(db: Db, name: string, id: string): string {
-  let base = name
-    .normalize("NFKD")
-    .replace(/[^A-Za-z0-9._-]/g, "")
-    .replace(/^[._-]+/, "")
-    .slice(0, 28);
-  if (base.length < 3) base = `slack-${id.toLowerCase()}`.slice(0, 28);
-  for (let n = 0; ; n++) {
-    const candidate = n === 0 ? base : `${base}${n + 1}`;
-    const taken = db
-      .select({ id: users.id })
-      .from(users)
-      .where(sql`lower(${users.username}) = lower(${candidate})`)
-      .get();
-    if (!taken) return candidate;
-  }
-}
-
-/** A name people show, within Parley's rules for names (hidden characters gone, at most 64). */
-function shownName(...candidates: (string | undefined)[]): string | null {
-  for (const c of candidates) {
-    const clean = stripHiddenCharacters((c ?? "").normalize("NFC"))
-      .replace(/\s+/g, " ")
-      .trim()
-      .slice(0, 64);
-    if (clean) return clean;
-  }
-  return null;
-}
-
-function importPeople(tx: Db, deps: ImportDeps, list: SlackUser[], report: SlackImportReport): Map<string, string> {
-  const ids = new Map<string, string>();
-  const now = Date.now();
-  for (const u of list) {
-    if (u.is_bot || u.id === "USLACKBOT") {
-      count(report.people.skipped, "a bot");
-      continue;
-    }
-    const origin = `slack:${u.id}`;
-    const known = tx.select().from(users).where(eq(users.importedFrom, origin)).get();
-    if (known) {
-      ids.set(u.id, known.id);
-      report.people.existing++;
-      continue;
-    }
-    // Someone already here under the same confirmed address is that person.
-    const email = u.profile.email?.trim();
-    const same = email
-      ? tx
-          .select()
-          .from(users)
-          .where(and(sql`lower(${users.email}) = lower(${email})`, sql`${users.emailVerifiedAt} IS NOT NULL`))
-          .get()
-      : undefined;
-    if (same && same.importedFrom === null) {
-      tx.update(users).set({ importedFrom: origin }).where(eq(users.id, same.id)).run();
-      ids.set(u.id, same.id);
-      report.people.existing++;
-      continue;
-    }
-    const username = usernameFrom(tx, u.name, u.id);
-    const displayName = shownName(u.profile.display_name, u.profile.real_name, u.real_name, u.name) ?? username;
-    const id = newId();
-    tx.insert(users)
-      .values({
-        id,
-        username,
-        displayName,
-        passwordHash: null,
-        role: "member",
-        importedFrom: origin,
-        // Someone who left the Slack workspace keeps their messages, not a way in.
-        deactivatedAt: u.deleted ? now : null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .run();
-    ids.set(u.id, id);
-    report.people.created++;
-    if (!u.deleted) {
-      const { url } = resetLinkIn(tx, deps.adminId, id, deps.publicUrl, now, LINK_TTL);
-      report.people.links.push({ username, displayName, url });
-    }
-  }
-  return ids;
-}
-
-/** The group for a channel: found from an earlier run, or made now (with its members and creation event). */
-function groupFor(
-  tx: Db,
-  deps: ImportDeps,
-  channel: SlackChannel,
-  people: Map<string, string>,
-  report: SlackImportReport,
-  afterCommit: (cb: () => void) => void,
-): string | null {
-  const origin = `slack:${channel.id}`;
-  const memberIds = [...new Set(channel.members.flatMap((m) => (people.has(m) ? [people.get(m)!] : [])))];
-  const existing = tx.select().from(conversations).where(eq(conversations.importedFrom, origin)).get();
-  const now = Date.now();
-  if (existing) {
-    report.groups.existing++;
-    return existing.id;
-  }
-  const title = shownName(channel.name);
-  if (!title) {
-    count(report.groups.skipped, "a channel without a usable name");
-    return null;
-  }
-  const id = newId();
-  const owner = (channel.creator && people.get(channel.creator)) || memberIds[0] || deps.adminId;
-  tx.insert(conversations)
-    .values({
-      id,
-      type: "group",
-      title,
-      description: shownName(channel.purpose?.value) ?? "",
-      createdBy: owner,
-      importedFrom: origin,
-      createdAt: channel.created ? channel.created * 1000 : now,
-      updatedAt: now,
-    })
-    .run();
-  const event = appendEvent(tx, { type: "conversation.created", conversationId: id, actorId: deps.adminId }, now);
-  const everyone = [...new Set([owner, ...memberIds])];
-  tx.insert(members)
-    .values(
-      everyone.map((userId) => ({
-        conversationId: id,
-        userId,
-        role: userId === owner ? ("owner" as const) : ("member" as const),
-        fromEventId: event.id,
-        joinedAt: now,
-      })),
-    )
-    .run();
-  forgetRoster(tx, id);
-  report.groups.created++;
-  const publisher = deps.publisher;
-  if (publisher) {
-    const conversation = loadConversationViews(tx, [id]).get(id)!;
-    afterCommit(() => publisher.publish(toEventView(event, { conversation }), { join: everyone }));
-  }
-  return id;
-}
+export type { ImportDeps, Skipped, SlackImportReport };
 
 const clientIdOf = (channel: SlackChannel, ts: string) => `slack:${channel.id}:${ts}`;
 

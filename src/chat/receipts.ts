@@ -21,14 +21,21 @@ function setMine(tx: Db, conversationId: string, userId: string, change: Partial
   if ("mutedUntil" in change || "pushLevel" in change || "role" in change) forgetRoster(tx, conversationId);
 }
 
-/** My other devices learn my new unread state for the conversation (counts, mute, marked unread). */
-function tellMyDevices(chat: Chat, afterCommit: AfterCommit, userId: string, conversationId: string): void {
-  afterCommit(() =>
+/**
+ * Each of these people's devices learns their own unread state for the conversation now (counts, thread
+ * counts, mute, marked unread): a summary frame, outside the event stream. Call after commit.
+ */
+export function tellSummaries(chat: Chat, userIds: string[], conversationId: string): void {
+  for (const userId of userIds)
     chat.publisher.notify(
       { userIds: [userId] },
       { type: "summary", conversation: findMyConversation(chat.store.db, userId, conversationId) },
-    ),
-  );
+    );
+}
+
+/** My other devices learn my new unread state for the conversation, once committed. */
+function tellMyDevices(chat: Chat, afterCommit: AfterCommit, userId: string, conversationId: string): void {
+  afterCommit(() => tellSummaries(chat, [userId], conversationId));
 }
 
 /** Moves my read marker forward to a message (never back: an old tab cannot undo reading). */

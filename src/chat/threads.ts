@@ -9,7 +9,7 @@ import { connectionOf, prepared } from "../store/prepared.ts";
 import type { Db } from "../store/store.ts";
 import type { ThreadView } from "../protocol/views.ts";
 import type { Chat } from "./context.ts";
-import { findMyConversation } from "./conversation-list.ts";
+import { tellSummaries } from "./receipts.ts";
 import { requireAccess } from "./conversations.ts";
 import { rosterOf } from "./roster.ts";
 import { findMessage, MESSAGE_COLUMNS, toMessageViews } from "./message-reads.ts";
@@ -116,15 +116,6 @@ export function listMyThreads(db: Db, userId: string, conversationId: string): T
     .map((f) => ({ root: views.get(f.rootId)!, unreadCount: f.unread, following: true }));
 }
 
-/** My other devices (and this one's other tabs) learn my conversation's thread unread count. */
-function tellMyDevices(chat: Chat, userIds: string[], conversationId: string): void {
-  for (const userId of userIds)
-    chat.publisher.notify(
-      { userIds: [userId] },
-      { type: "summary", conversation: findMyConversation(chat.store.db, userId, conversationId) },
-    );
-}
-
 /** Moves my read position in a thread forward to one of its replies (never back). */
 export function markThreadRead(
   chat: Chat,
@@ -145,7 +136,7 @@ export function markThreadRead(
           WHERE root_id = $rootId AND user_id = $userId AND last_read_seq < $seq`,
       )
       .run({ seq: reply.seq, rootId: root.id, userId: me.id });
-    if (changed.changes > 0) afterCommit(() => tellMyDevices(chat, [me.id], conversationId));
+    if (changed.changes > 0) afterCommit(() => tellSummaries(chat, [me.id], conversationId));
   });
 }
 
@@ -173,7 +164,7 @@ export function setFollowing(
            last_read_seq = CASE WHEN excluded.muted = 0 AND muted = 1 THEN excluded.last_read_seq ELSE last_read_seq END`,
       )
       .run({ rootId: root.id, userId: me.id, conversationId, seq: newest, muted: following ? 0 : 1 });
-    afterCommit(() => tellMyDevices(chat, [me.id], conversationId));
+    afterCommit(() => tellSummaries(chat, [me.id], conversationId));
     return { following };
   });
 }
@@ -192,7 +183,7 @@ export function tellFollowersLater(chat: Chat, rootId: string, conversationId: s
       .map((r) => r.userId);
     // Someone who left the conversation since keeps their row but hears nothing.
     const roster = rosterOf(chat.store.db, conversationId);
-    tellMyDevices(
+    tellSummaries(
       chat,
       followers.filter((userId) => roster?.members.has(userId)),
       conversationId,

@@ -164,9 +164,10 @@ export function ThreadPanel(props: { conversationId: string; rootId: string }) {
 export function ThreadList(props: { c: Conversation }) {
   const { c } = props;
   const [error, setError] = useState<string | null>(null);
+  // Fresh when opened; after that the conversation view asks again whenever the thread unread count moves.
   useEffect(() => {
     loadMyThreads(c.id).catch((err) => setError(err.message));
-  }, [c.id, c.threadUnreadCount]);
+  }, [c.id]);
   const list = myThreads.value.get(c.id);
   return (
     <SidePanel

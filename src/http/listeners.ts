@@ -4,8 +4,9 @@
 // plain HTTP to a plain one (tls/port-front.ts).
 //
 // A renewed certificate: Bun cannot change a listener's certificate (server.reload ignores tls,
-// oven-sh/bun#43815), so a second listener with the new one opens beside the old, which stops listening.
-// New connections get the new certificate; open ones, WebSockets included, stay until they close.
+// oven-sh/bun#43815), so a second listener with the new one opens beside the old, which stops listening
+// (behind the front, once the front's connections to it have ended). New connections get the new
+// certificate; open ones, WebSockets included, stay until they close.
 import type { Server, WebSocketHandler } from "bun";
 import { ConfigError, type Config } from "../config/config.ts";
 import { settings } from "../config/settings.ts";
@@ -114,7 +115,11 @@ export function openListeners(opts: {
       front?.setSecurePort(next.port!);
       const old = current;
       current = next;
-      void old.stop(false).then(() => {
+      // Behind the front, the old listener stays until the front's last connection to it ends: a graceful
+      // stop answers no new request, so a connection joined to it a moment before (its TLS handshake or first
+      // request still on the way) would be closed unanswered. The front sends it nothing new.
+      const stopped = front ? front.drained(old.port!).then(() => old.stop(true)) : old.stop(false);
+      void stopped.then(() => {
         serving.delete(old);
         retired(old);
       });

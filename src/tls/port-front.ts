@@ -34,6 +34,8 @@ export interface PortFront {
   setSecurePort(port: number): void;
   /** The client a connection from the front to our listeners stands for (by that connection's port). */
   clientOf(frontPort: number): { address: string; port: number } | undefined;
+  /** Resolves once no connection the front joined to a listener's port is open or being opened. */
+  drained(port: number): Promise<void>;
   stop(): void;
 }
 
@@ -46,6 +48,16 @@ export function startPortFront(opts: {
 }): PortFront {
   let securePort = opts.securePort;
   const joinedBy = new Map<number, { address: string; port: number }>();
+  /** Per listener port: the connections joined to it that are open or opening, and who waits for none. */
+  const joinedTo = new Map<number, number>();
+  const drainWaiters = new Map<number, (() => void)[]>();
+  const release = (port: number) => {
+    const left = joinedTo.get(port)! - 1;
+    if (left > 0) return void joinedTo.set(port, left);
+    joinedTo.delete(port);
+    for (const done of drainWaiters.get(port) ?? []) done();
+    drainWaiters.delete(port);
+  };
 
   /** Sends to `to`; what it cannot take now waits, and `from` stops reading until `to` drains. */
   const pass = (from: Socket<Side>, to: Socket<Side>, data: Uint8Array) => {
@@ -94,8 +106,13 @@ export function startPortFront(opts: {
     joined: false,
   });
 
-  const connect = (client: Socket<Side>, port: number) =>
-    Bun.connect<Side>({
+  const connect = (client: Socket<Side>, port: number) => {
+    joinedTo.set(port, (joinedTo.get(port) ?? 0) + 1);
+    let held = true;
+    const letGo = () => {
+      if (held) ((held = false), release(port));
+    };
+    return Bun.connect<Side>({
       hostname: "127.0.0.1",
       port,
       data: { ...side(client.data.client), peer: client, joined: true },
@@ -110,29 +127,29 @@ export function startPortFront(opts: {
         drain: flush,
         close(socket) {
           joinedBy.delete(socket.localPort);
+          letGo();
           closeBoth(socket);
         },
         error: (socket) => closeBoth(socket),
       },
+    }).catch((err: unknown) => {
+      letGo();
+      throw err;
     });
+  };
 
   const join = async (client: Socket<Side>, first: Uint8Array) => {
     const secure = first[0] === TLS_HANDSHAKE;
     client.data.early.push(first.slice());
     client.pause();
+    const port = secure ? securePort : opts.plainPort;
     let upstream: Socket<Side>;
-    for (let attempt = 0; ; attempt++) {
-      const port = secure ? securePort : opts.plainPort;
-      try {
-        upstream = await connect(client, port);
-        break;
-      } catch (err) {
-        // A renewed certificate's listener took over while this one was being joined: once more, to it.
-        if (secure && attempt === 0 && port !== securePort) continue;
-        opts.log.warn("port front: could not reach the listener", { port, err: (err as Error).message });
-        client.end();
-        return;
-      }
+    try {
+      upstream = await connect(client, port);
+    } catch (err) {
+      opts.log.warn("port front: could not reach the listener", { port, err: (err as Error).message });
+      client.end();
+      return;
     }
     // The client left, or the listener already closed the joined connection, while it opened.
     if (client.data.gone || client.data.closing) {
@@ -174,6 +191,10 @@ export function startPortFront(opts: {
     port: listener.port,
     setSecurePort: (port) => void (securePort = port),
     clientOf: (frontPort) => joinedBy.get(frontPort),
+    drained: (port) =>
+      joinedTo.has(port)
+        ? new Promise<void>((done) => drainWaiters.set(port, [...(drainWaiters.get(port) ?? []), done]))
+        : Promise.resolve(),
     // Joined connections stay: they end as the listeners behind finish with them.
     stop: () => listener.stop(false),
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
-import { startFakeSmtp } from "./fake-smtp.ts";
+import { mailText, startFakeSmtp } from "./fake-smtp.ts";
 
 let s: TestServer;
 let smtp: ReturnType<typeof startFakeSmtp>;
@@ -19,13 +19,6 @@ afterAll(async () => {
   smtp.stop();
 });
 
-// SMTP doubles a dot that starts a line; quoted-printable breaks long lines with "=" and escapes bytes.
-const decode = (data: string) =>
-  data
-    .replace(/(^|\r?\n)\.\./g, "$1.")
-    .replace(/=\r?\n/g, "")
-    .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-
 /**
  * Sets an address on the account and confirms it as its holder would: the mailed link, opened. Returns the
  * confirmation mail's body.
@@ -33,7 +26,7 @@ const decode = (data: string) =>
 async function confirmedEmail(token: string, email: string): Promise<string> {
   const arrived = smtp.next();
   await s.call("PATCH", "/api/v1/me", { token, body: { email } });
-  const body = decode((await arrived).data);
+  const body = mailText(await arrived);
   const link = /https:\/\/chat\.test\/verify-email\?token=([a-z0-9]+)/.exec(body)!;
   expect((await s.call("POST", "/api/v1/auth/verify-email", { body: { token: link[1] } })).status).toBe(200);
   return body;
@@ -47,7 +40,7 @@ describe("confirming an email address", () => {
     expect(set.body.user).toMatchObject({ email: "walt@example.org", emailVerified: false });
     const mail = await arrived;
     expect(mail.to).toEqual(["walt@example.org"]);
-    const body = decode(mail.data);
+    const body = mailText(mail);
     expect(body).toContain("Subject: Confirm your email address for Parley");
     const token = /verify-email\?token=([a-z0-9]+)/.exec(body)![1]!;
     const ok = await s.call("POST", "/api/v1/auth/verify-email", { body: { token } });
@@ -70,7 +63,7 @@ describe("confirming an email address", () => {
     const m = await addMember(s, admin, "xena");
     const first = smtp.next();
     await s.call("PATCH", "/api/v1/me", { token: m.token, body: { email: "xena@example.org" } });
-    const old = /verify-email\?token=([a-z0-9]+)/.exec(decode((await first).data))![1]!;
+    const old = /verify-email\?token=([a-z0-9]+)/.exec(mailText(await first))![1]!;
     const second = smtp.next();
     await s.call("PATCH", "/api/v1/me", { token: m.token, body: { email: "xena@typo.org" } });
     await second;
@@ -111,7 +104,7 @@ describe("password reset by email", () => {
     expect(r.status).toBe(202);
     const mail = await arrived;
     expect(mail.to).toEqual(["tess@example.org"]);
-    const body = decode(mail.data);
+    const body = mailText(mail);
     expect(body).toContain("Subject: Reset your Parley password");
     const url = /https:\/\/chat\.test\/reset-password\?token=([a-z0-9]+)/.exec(body);
     expect(url).not.toBeNull();

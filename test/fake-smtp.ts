@@ -57,3 +57,22 @@ export function startFakeSmtp() {
     stop: () => server.stop(true),
   };
 }
+
+/**
+ * A received mail as its reader sees it: headers as sent, the body undotted (SMTP doubles a dot that starts a
+ * line) and decoded as its Content-Transfer-Encoding says. Only then: in a 7bit body "=37" is text, and in a
+ * quoted-printable one it is "7".
+ */
+export function mailText(mail: ReceivedMail): string {
+  const data = mail.data.replace(/(^|\r?\n)\.\./g, "$1.");
+  const split = data.indexOf("\r\n\r\n");
+  const head = data.slice(0, split);
+  const body = data.slice(split + 4);
+  const encoding = /^content-transfer-encoding:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
+  if (encoding === "base64") return `${head}\r\n\r\n${Buffer.from(body, "base64").toString("utf8")}`;
+  if (encoding !== "quoted-printable") return data;
+  const bytes = body
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return `${head}\r\n\r\n${Buffer.from(bytes, "latin1").toString("utf8")}`;
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, openSignedIn, screenshotDir } from "./browser.ts";
-import { startFakeSmtp } from "./fake-smtp.ts";
+import { mailText, startFakeSmtp, type ReceivedMail } from "./fake-smtp.ts";
 import { addMember, setUp, startTestServer, type TestServer } from "./harness.ts";
 
 let s: TestServer;
@@ -14,9 +14,7 @@ let browser: Browser;
 let page: Page;
 const errors: string[] = [];
 
-const decode = (data: string) =>
-  data.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-const linkIn = (data: string) => /https?:\/\/\S+\/verify-email\?token=[a-z0-9]+/.exec(decode(data))![0];
+const linkIn = (mail: ReceivedMail) => /https?:\/\/\S+\/verify-email\?token=[a-z0-9]+/.exec(mailText(mail))![0];
 
 beforeAll(async () => {
   smtp = startFakeSmtp();
@@ -51,7 +49,7 @@ describe("confirming an email address in the web app", () => {
     if (screenshotDir) await page.screenshot({ path: join(screenshotDir, "email-unconfirmed.png") });
     // The link's page confirms it.
     await page.keyboard.press("Escape");
-    await page.goto(linkIn(mail.data).replace(s.running.config.publicUrl, s.url));
+    await page.goto(linkIn(mail).replace(s.running.config.publicUrl, s.url));
     await page.getByRole("heading", { name: "Email address confirmed" }).waitFor();
     await page.getByRole("link", { name: "Open Parley" }).click();
     await openProfile();
@@ -65,7 +63,7 @@ describe("confirming an email address in the web app", () => {
     await profile().getByLabel("Email address (for password reset)").fill("ben@elsewhere.org");
     await profile().getByRole("button", { name: "Save address" }).click();
     await profile().getByText("Not confirmed yet").waitFor();
-    const used = linkIn((await first).data);
+    const used = linkIn(await first);
     const again = smtp.next();
     await profile().getByRole("button", { name: "Send the confirmation link again" }).click();
     await profile().getByText("A confirmation link is on its way to ben@elsewhere.org.").waitFor();

@@ -116,8 +116,8 @@ export function openListeners(opts: {
       const old = current;
       current = next;
       // Behind the front, the old listener stays until the front's last connection to it ends: a graceful
-      // stop answers no new request, so a connection joined to it a moment before (its TLS handshake or first
-      // request still on the way) would be closed unanswered. The front sends it nothing new.
+      // stop resets a connection it has accepted whose TLS handshake has not begun, as one the front joined to
+      // it a moment before may be. The front sends it nothing new.
       const stopped = front ? front.drained(old.port!).then(() => old.stop(true)) : old.stop(false);
       void stopped.then(() => {
         serving.delete(old);

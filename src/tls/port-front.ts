@@ -130,7 +130,10 @@ export function startPortFront(opts: {
           letGo();
           closeBoth(socket);
         },
-        error: (socket) => closeBoth(socket),
+        error(socket) {
+          letGo();
+          closeBoth(socket);
+        },
       },
     }).catch((err: unknown) => {
       letGo();

@@ -228,6 +228,18 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
   }
 }
 
+/**
+ * A probe polled across a certificate swap, whose connection may be reset in the instant the new listener
+ * takes over (docs/operations.md, "Taking up a new certificate"): a reset is null, "not yet"; any other
+ * failure stands.
+ */
+export function resetMeansNotYet<T>(probe: Promise<T>): Promise<T | null> {
+  return probe.catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ECONNRESET") throw err;
+    return null;
+  });
+}
+
 /** Sets someone's picture (PUT /api/v1/me/avatar) to the app's own icon, as a browser uploads it. */
 export async function setPicture(baseUrl: string, token: string): Promise<{ status: number; body: any }> {
   const form = new FormData();

@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from "../src/config/config.ts";
 import { readTlsPair } from "../src/tls/files.ts";
 import { TlsFileError } from "../src/tls/pair.ts";
 import { makeCertificate } from "./certificates.ts";
-import { ADMIN, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
+import { ADMIN, resetMeansNotYet, startTestServer, tempDir, waitFor, type TestServer } from "./harness.ts";
 import { freePort } from "./services.ts";
 import { TestSocket } from "./ws-client.ts";
 
@@ -36,17 +36,6 @@ function served(): Promise<string> {
     socket.on("error", reject);
   });
 }
-
-/**
- * What `served` gives, or null when the connection was reset: one that arrives in the instant the new listener
- * takes over may be (docs/operations.md, "Taking up a new certificate"), so a probe polling across the swap
- * counts that as "not yet". Any other failure fails the test.
- */
-const servedAcrossSwap = () =>
-  served().catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "ECONNRESET") throw err;
-    return null;
-  });
 
 /** A request that trusts exactly this certificate (self-signed: it is its own authority). */
 async function call(method: string, path: string, trust: string, token?: string, body?: unknown) {
@@ -102,7 +91,7 @@ describe("HTTPS from certificate files", () => {
     copyFileSync(join(next, "key.pem"), keyPath);
     copyFileSync(join(next, "cert.pem"), certPath);
     await waitFor(
-      async () => (await servedAcrossSwap()) === fingerprint(join(next, "cert.pem")),
+      async () => (await resetMeansNotYet(served())) === fingerprint(join(next, "cert.pem")),
       "the new certificate served",
     );
     expect(s.logs.some((l) => l.includes("TLS certificate taken up"))).toBe(true);

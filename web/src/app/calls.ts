@@ -43,6 +43,12 @@ interface Link {
   pc: RTCPeerConnection;
   polite: boolean;
   makingOffer: boolean;
+  /**
+   * An answer is being applied. Signals are handled as they come, not one after another, so an offer right
+   * behind an answer finds the connection still "have-local-offer": it is no collision, and the impolite side
+   * must not drop it (the other side would wait for its answer for ever).
+   */
+  settingAnswer: boolean;
   ignoreOffer: boolean;
   stream: MediaStream;
 }
@@ -277,6 +283,7 @@ function linkTo(peerId: string, userId: string): Link {
     pc,
     polite: mine.peerId! < peerId,
     makingOffer: false,
+    settingAnswer: false,
     ignoreOffer: false,
     stream: new MediaStream(),
   };
@@ -331,10 +338,16 @@ async function onSignal(from: string, fromUserId: string, data: CallSignalData):
   const { pc } = link;
   try {
     if (data.sdp) {
-      const collision = data.sdp.type === "offer" && (link.makingOffer || pc.signalingState !== "stable");
+      const ready = !link.makingOffer && (pc.signalingState === "stable" || link.settingAnswer);
+      const collision = data.sdp.type === "offer" && !ready;
       link.ignoreOffer = !link.polite && collision;
       if (link.ignoreOffer) return;
-      await pc.setRemoteDescription(data.sdp);
+      link.settingAnswer = data.sdp.type === "answer";
+      try {
+        await pc.setRemoteDescription(data.sdp);
+      } finally {
+        link.settingAnswer = false;
+      }
       if (data.sdp.type === "offer") {
         await pc.setLocalDescription();
         sendFrame({
